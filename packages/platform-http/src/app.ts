@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type Logger, withCorrelation } from '@marquee/platform-logging';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import { AppError, errorBody, type FieldProblem } from './errors';
+import { type ReadinessCheck, registerHealthRoutes } from './health';
+import { registerMetrics } from './metrics';
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpAppOptions {
+  service: string;
+  logger: Logger;
+  /** Dependencies /health/ready checks, by name. */
+  readiness?: Record<string, ReadinessCheck>;
+  openapi?: { title: string; version?: string; description?: string };
+  bodyLimitBytes?: number;
+  /** Trust X-Forwarded-* from the gateway. */
+  trustProxy?: boolean;
+}
+
+const ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+function pickId(header: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(header) ? header[0] : header;
+  return v && ID_PATTERN.test(v) ? v : undefined;
+}
+
+function fieldOf(instancePath: string, params: Record<string, unknown>): string {
+  const missing = params.missingProperty as string | undefined;
+  const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
+  return [path, missing].filter(Boolean).join('.') || '(root)';
+}
+
+function toErrorReply(err: FastifyError): { status: number; body: ReturnType<typeof errorBody> } {
+  if (err instanceof AppError) return { status: err.status, body: errorBody(err.code, err.message, err.details) };
+  if (err.validation) {
+    const where = err.validationContext ?? 'request';
+    const details: FieldProblem[] = err.validation.map((v) => ({
+      field: `${where}.${fieldOf(v.instancePath, v.params as Record<string, unknown>)}`,
+      reason: v.message ?? 'is invalid',
+    }));
+    return {
+      status: 400,
+      body: errorBody('VALIDATION.FAILED', details.map((d) => `${d.field} ${d.reason}`).join('; '), details),
+    };
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: errorBody('REQUEST.TOO_LARGE', 'Request body is larger than allowed') };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, body: errorBody('REQUEST.MALFORMED_JSON', err.message) };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, body: errorBody('REQUEST.UNSUPPORTED_MEDIA_TYPE', err.message) };
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return { status: err.statusCode, body: errorBody(`HTTP.${err.statusCode}`, err.message) };
+  }
+  return { status: 500, body: errorBody('INTERNAL', 'Internal server error') };
+}
+
+/** Builds a Fastify app with Marquee's request ids, error shape, health, metrics and OpenAPI. */
+export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    trustProxy: opts.trustProxy ?? true,
+    genReqId: (req) => pickId(req.headers['x-request-id']) ?? randomUUID(),
+    disableRequestLogging: false,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', (req, reply, done) => {
+    const correlationId = pickId(req.headers['x-correlation-id']) ?? req.id;
+    reply.header('x-request-id', req.id);
+    reply.header('x-correlation-id', correlationId);
+    withCorrelation({ correlationId, requestId: req.id }, done);
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const { status, body } = toErrorReply(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ code: body.error.code, status }, 'request rejected');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(errorBody('ROUTE.NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: opts.openapi?.title ?? `Marquee ${opts.service}`,
+        version: opts.openapi?.version ?? '1.0.0',
+        description: opts.openapi?.description ?? '',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+
+  registerHealthRoutes(app, opts.readiness ?? {});
+  registerMetrics(app, opts.service);
+  return app;
+}

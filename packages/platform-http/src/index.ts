@@ -1,0 +1,5 @@
+export { createHttpApp, type HttpApp, type HttpAppOptions } from './app';
+export * from './errors';
+export type { ReadinessCheck } from './health';
+export { runUntilSignalled, type Closer, type RunOptions } from './run';
+export { Type, type Static } from '@sinclair/typebox';

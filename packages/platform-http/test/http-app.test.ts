@@ -1,0 +1,109 @@
+import { createLogger } from '@marquee/platform-logging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HttpApp, Type, conflict, createHttpApp } from '../src/index';
+
+let app: HttpApp;
+let dbUp = true;
+
+beforeAll(async () => {
+  app = await createHttpApp({
+    service: 'demo',
+    logger: createLogger('demo', 'silent'),
+    bodyLimitBytes: 1024,
+    readiness: {
+      db: async () => {
+        if (!dbUp) throw new Error('connection refused');
+      },
+    },
+  });
+  app.post(
+    '/things',
+    { schema: { body: Type.Object({ name: Type.String({ minLength: 2 }), size: Type.Integer({ minimum: 1 }) }) } },
+    async (req) => {
+      if (req.body.name === 'taken') throw conflict('THING.ALREADY_EXISTS', 'name is taken');
+      return { ok: true, size: req.body.size };
+    },
+  );
+  app.get('/boom', async () => {
+    throw new Error('secret internals');
+  });
+  await app.ready();
+});
+afterAll(() => app.close());
+
+describe('HTTP bootstrap', () => {
+  it('When the body breaks the schema, then 400 names each field and reason', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x', size: 0 } });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error.code).toBe('VALIDATION.FAILED');
+    expect(body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['body.name', 'body.size']);
+  });
+
+  it('When a required field is missing, then the field is named', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'abc' } });
+    expect(res.json().error.details[0].field).toBe('body.size');
+  });
+
+  it('When JSON is malformed, then 400 REQUEST.MALFORMED_JSON', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('REQUEST.MALFORMED_JSON');
+  });
+
+  it('When the body is over the limit, then 413', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'a'.repeat(5000), size: 1 } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('REQUEST.TOO_LARGE');
+  });
+
+  it('When a handler throws an AppError, then its status and code are kept', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'taken', size: 1 } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toEqual({ error: { code: 'THING.ALREADY_EXISTS', message: 'name is taken' } });
+  });
+
+  it('When a handler fails unexpectedly, then 500 hides internals', async () => {
+    const res = await app.inject({ method: 'GET', url: '/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('secret');
+  });
+
+  it('When a route does not exist, then 404 in the same shape', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('ROUTE.NOT_FOUND');
+  });
+
+  it('When a request id is sent, then it is echoed; otherwise one is made', async () => {
+    const a = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'req-42' } });
+    expect(a.headers['x-request-id']).toBe('req-42');
+    expect(a.headers['x-correlation-id']).toBe('req-42');
+    const b = await app.inject({ method: 'GET', url: '/health/live' });
+    expect(String(b.headers['x-request-id'])).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('When a dependency fails, then /health/ready is 503 and names it', async () => {
+    expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    dbUp = false;
+    const res = await app.inject({ method: 'GET', url: '/health/ready' });
+    dbUp = true;
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.db).toContain('connection refused');
+  });
+
+  it('When /metrics and /openapi.json are read, then they describe the app', async () => {
+    await app.inject({ method: 'POST', url: '/things', payload: { name: 'abc', size: 2 } });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('http_request_duration_seconds_bucket');
+    expect(metrics.body).toContain('route="/things"');
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toContain('/things');
+  });
+});

@@ -1,0 +1,24 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, currentCorrelation, withCorrelation } from '../src/index';
+
+describe('correlation context', () => {
+  it('When code runs inside withCorrelation, then nested async work sees the same ids', async () => {
+    const seen = await withCorrelation({ correlationId: 'c-1', requestId: 'r-1' }, async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      return currentCorrelation();
+    });
+    expect(seen).toEqual({ correlationId: 'c-1', requestId: 'r-1' });
+    expect(currentCorrelation()).toBeUndefined();
+  });
+
+  it('When a logger writes inside a correlation, then the line carries the correlation id', () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
+    const logger = createLogger('test', 'info', sink);
+    withCorrelation({ correlationId: 'abc', requestId: 'r9' }, () => logger.info({ password: 'x' }, 'hello'));
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line).toMatchObject({ service: 'test', correlationId: 'abc', reqId: 'r9', msg: 'hello', level: 'info' });
+    expect(line.password).toBe('[redacted]');
+  });
+});
