@@ -1,0 +1,191 @@
+import { type Envelope, InvalidEventError, parseEvent } from '@marquee/contracts';
+import type { Database, Tx } from '@marquee/platform-db';
+import { type Logger, withCorrelation } from '@marquee/platform-logging';
+import { sql } from 'drizzle-orm';
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { connectProducer, dlqTopic, type KafkaSettings, physicalTopic } from './kafka';
+
+export interface HandlerContext {
+  /** The transaction that also records the event as processed: write through it. */
+  tx: Tx;
+  logger: Logger;
+  topic: string;
+}
+
+export type EventHandler = (event: Envelope, ctx: HandlerContext) => Promise<void>;
+
+export interface ConsumerOptions {
+  kafka: Kafka;
+  settings: Pick<KafkaSettings, 'topicPrefix'>;
+  database: Database;
+  logger: Logger;
+  /** Consumer group, named after the consuming service (plus a role when a service has several). */
+  groupId: string;
+  /** Logical topics (without prefix). */
+  topics: string[];
+  /** Handlers by event type; events of other types are acknowledged and skipped. */
+  handlers: Record<string, EventHandler>;
+  /** Attempts before an event goes to the DLQ. */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  fromBeginning?: boolean;
+  /** Events applied in one transaction on the fast path. */
+  chunkSize?: number;
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface EventConsumer {
+  stop(): Promise<void>;
+  readonly stats: { applied: number; duplicates: number; skipped: number; deadLettered: number; retries: number };
+}
+
+type Outcome = 'applied' | 'duplicate' | 'skipped';
+
+/**
+ * Consumes topics and applies each event exactly once per consumer group: the event id is recorded
+ * in processed_events in the same transaction as the handler's writes. A failing event is retried
+ * with exponential backoff, then sent to <topic>.dlq with the reason, and consumption goes on.
+ */
+export async function startEventConsumer(opts: ConsumerOptions): Promise<EventConsumer> {
+  const { database, logger, groupId } = opts;
+  const maxAttempts = opts.maxAttempts ?? 5;
+  const retryBaseMs = opts.retryBaseMs ?? 200;
+  const chunkSize = opts.chunkSize ?? 50;
+  const stats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  const dlqProducer: Producer = await connectProducer(opts.kafka);
+  const consumer: Consumer = opts.kafka.consumer({
+    groupId,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 100,
+    retry: { retries: 10 },
+  });
+  let stopping = false;
+
+  async function applyInTx(tx: Tx, envelope: Envelope, topic: string): Promise<Outcome> {
+    const handler = opts.handlers[envelope.type];
+    if (!handler) return 'skipped';
+    const inserted = await tx.execute(
+      sql`insert into processed_events (consumer, event_id, event_type) values (${groupId}, ${envelope.id}::uuid, ${envelope.type})
+          on conflict do nothing returning 1`,
+    );
+    if (inserted.rows.length === 0) return 'duplicate';
+    await withCorrelation({ correlationId: envelope.correlationId, causationId: envelope.id }, () =>
+      handler(envelope, { tx, logger, topic }),
+    );
+    return 'applied';
+  }
+
+  function count(outcome: Outcome): void {
+    if (outcome === 'applied') stats.applied += 1;
+    else if (outcome === 'duplicate') stats.duplicates += 1;
+    else stats.skipped += 1;
+  }
+
+  async function deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number) {
+    stats.deadLettered += 1;
+    logger.error({ topic, partition, offset: message.offset, reason, attempts, groupId }, 'event sent to DLQ');
+    await dlqProducer.send({
+      topic: dlqTopic(topic),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'dlq-reason': reason.slice(0, 2000),
+            'dlq-source-topic': topic,
+            'dlq-source-partition': String(partition),
+            'dlq-source-offset': message.offset,
+            'dlq-consumer-group': groupId,
+            'dlq-attempts': String(attempts),
+          },
+        },
+      ],
+    });
+  }
+
+  /** Slow path: one event, its own transaction, bounded retries with backoff, then the DLQ. */
+  async function processOne(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>) {
+    let envelope: Envelope;
+    try {
+      envelope = parseEvent(message.value ?? Buffer.alloc(0)).envelope;
+    } catch (err) {
+      // A message that cannot be parsed will never succeed: no retries.
+      await deadLetter(topic, partition, message, (err as InvalidEventError).message, 0);
+      return;
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        count(await database.db.transaction((tx) => applyInTx(tx, envelope, topic)));
+        return;
+      } catch (err) {
+        if (attempt >= maxAttempts || stopping) {
+          if (stopping) throw err;
+          await deadLetter(topic, partition, message, (err as Error).message ?? String(err), attempt);
+          return;
+        }
+        stats.retries += 1;
+        const delay = retryBaseMs * 2 ** (attempt - 1);
+        logger.warn({ err, eventId: envelope.id, type: envelope.type, attempt, delayMs: delay, groupId }, 'event handler failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        await heartbeat();
+      }
+    }
+  }
+
+  await consumer.connect();
+  for (const t of opts.topics) {
+    await consumer.subscribe({ topic: physicalTopic(opts.settings, t), fromBeginning: opts.fromBeginning ?? true });
+  }
+  await consumer.run({
+    // Offsets are resolved per event and committed by interval; a replay after a crash is absorbed by processed_events.
+    eachBatchAutoResolve: false,
+    autoCommitInterval: 1000,
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      const { topic, partition } = batch;
+      for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += chunkSize) {
+        const chunk = batch.messages.slice(i, i + chunkSize);
+        // Fast path: the whole chunk in one transaction. Any failure rolls it back and the
+        // chunk is replayed one event at a time, so one bad event cannot hold the others.
+        let fastOk = false;
+        try {
+          const parsed = chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope);
+          const outcomes = await database.db.transaction(async (tx) => {
+            const out: Outcome[] = [];
+            for (const env of parsed) out.push(await applyInTx(tx, env, topic));
+            return out;
+          });
+          outcomes.forEach(count);
+          fastOk = true;
+        } catch {
+          fastOk = false;
+        }
+        if (!fastOk) {
+          for (const m of chunk) {
+            if (stopping) return;
+            await processOne(topic, partition, m, heartbeat);
+            resolveOffset(m.offset);
+            await commitOffsetsIfNecessary();
+          }
+        } else {
+          const last = chunk[chunk.length - 1] as KafkaMessage;
+          resolveOffset(last.offset);
+          await commitOffsetsIfNecessary();
+        }
+        await heartbeat();
+      }
+    },
+  });
+
+  return {
+    stats,
+    async stop() {
+      stopping = true;
+      await consumer.disconnect();
+      await dlqProducer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { Logger } from '@marquee/platform-logging';
+import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** Prepended to every topic name, so test runs and tenants stay apart. */
+  topicPrefix?: string;
+}
+
+export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, topic: string): string {
+  return `${settings.topicPrefix ?? ''}${topic}`;
+}
+
+export function dlqTopic(physical: string): string {
+  return `${physical}.dlq`;
+}
+
+function kafkaLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: { level: logLevel; log: { message: string; [k: string]: unknown } }) => {
+      const { message, ...rest } = log;
+      if (level === logLevel.ERROR) logger.error(rest, `kafka: ${message}`);
+      else if (level === logLevel.WARN) logger.warn(rest, `kafka: ${message}`);
+    };
+}
+
+export function createKafka(settings: KafkaSettings, logger: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(logger),
+    retry: { initialRetryTime: 100, retries: 8 },
+    ...extra,
+  });
+}
+
+/** An idempotent producer with Java-compatible key hashing, so a key always lands on one partition. */
+export async function connectProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  return producer;
+}
+
+/** Creates each topic and its DLQ when missing; safe to call on every start and from several replicas. */
+export async function ensureTopics(
+  kafka: Kafka,
+  settings: Pick<KafkaSettings, 'topicPrefix'>,
+  topics: string[],
+  partitions = 3,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = topics.flatMap((t) => {
+      const p = physicalTopic(settings, t);
+      return [p, dlqTopic(p)];
+    });
+    const missing = [...new Set(wanted)].filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : partitions, replicationFactor: 1 })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

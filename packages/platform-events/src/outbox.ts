@@ -1,0 +1,50 @@
+import { buildEvent, type Envelope, type EventDefinition, type Static } from '@marquee/contracts';
+import type { DbOrTx } from '@marquee/platform-db';
+import { currentCorrelation, newCorrelationId } from '@marquee/platform-logging';
+import type { TSchema } from '@sinclair/typebox';
+import { sql } from 'drizzle-orm';
+
+export const OUTBOX_CHANNEL = 'marquee_outbox';
+
+export interface PendingEvent<S extends TSchema = TSchema> {
+  def: EventDefinition<S>;
+  key: string;
+  data: Static<S>;
+}
+
+export function pendingEvent<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>): PendingEvent<S> {
+  return { def, key, data };
+}
+
+/**
+ * Writes events into the outbox inside the caller's transaction and wakes the relay on commit.
+ * Correlation and causation ids come from the current request or event being handled.
+ */
+export async function recordEvents(tx: DbOrTx, events: PendingEvent[]): Promise<Envelope[]> {
+  if (events.length === 0) return [];
+  const ctx = currentCorrelation();
+  const correlationId = ctx?.correlationId ?? newCorrelationId();
+  const envelopes = events.map((e) =>
+    buildEvent(e.def, e.key, e.data, { correlationId, ...(ctx?.causationId ? { causationId: ctx.causationId } : {}) }),
+  );
+  const rows = envelopes.map(
+    (env, i) =>
+      sql`(${env.id}::uuid, ${events[i]?.def.topic}, ${env.key}, ${env.type}, ${JSON.stringify(env)}::jsonb)`,
+  );
+  // One round trip: the insert runs as a data-modifying CTE, and NOTIFY is delivered only at commit.
+  await tx.execute(
+    sql`with inserted as (insert into outbox (id, topic, key, type, payload) values ${sql.join(rows, sql`, `)} returning 1)
+        select pg_notify(${OUTBOX_CHANNEL}, '') from (select count(*) from inserted) c`,
+  );
+  return envelopes;
+}
+
+export async function recordEvent<S extends TSchema>(
+  tx: DbOrTx,
+  def: EventDefinition<S>,
+  key: string,
+  data: Static<S>,
+): Promise<Envelope<Static<S>>> {
+  const [env] = await recordEvents(tx, [{ def, key, data } as PendingEvent]);
+  return env as Envelope<Static<S>>;
+}

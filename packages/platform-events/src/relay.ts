@@ -1,0 +1,184 @@
+import type { Database } from '@marquee/platform-db';
+import type { Logger } from '@marquee/platform-logging';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type pg from 'pg';
+import { connectProducer, type KafkaSettings, physicalTopic } from './kafka';
+import { OUTBOX_CHANNEL } from './outbox';
+
+export interface RelayOptions {
+  database: Database;
+  kafka: Kafka;
+  settings: Pick<KafkaSettings, 'topicPrefix'>;
+  logger: Logger;
+  batchSize?: number;
+  /** Poll interval when no NOTIFY arrives (a missed notification only delays, never loses). */
+  pollIntervalMs?: number;
+  /** Published rows older than this are deleted. */
+  retentionMs?: number;
+}
+
+export interface OutboxRelay {
+  /** Resolves when the outbox has no unpublished row older than the call (for tests and shutdown). */
+  flush(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+  readonly published: number;
+}
+
+interface OutboxRow {
+  id: string;
+  seq: string;
+  topic: string;
+  key: string;
+  type: string;
+  payload: unknown;
+}
+
+// One relay per database publishes at a time, so rows of one key leave in seq order.
+const RELAY_LOCK = 'marquee.outbox.relay';
+
+/** Publishes outbox rows to Kafka in seq order and marks them; resumes whatever a crash left behind. */
+export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay> {
+  const { database, logger } = opts;
+  const batchSize = opts.batchSize ?? 500;
+  const pollMs = opts.pollIntervalMs ?? 250;
+  const retentionMs = opts.retentionMs ?? 24 * 3600_000;
+  const producer: Producer = await connectProducer(opts.kafka);
+  let running = true;
+  let published = 0;
+  let wake: (() => void) | undefined;
+  let lastPrune = 0;
+  let failures = 0;
+  // Set by NOTIFY; checked before sleeping so a commit during a publish is not left for the poll.
+  let notified = false;
+
+  const listener: pg.PoolClient = await database.pool.connect();
+  listener.on('notification', () => {
+    notified = true;
+    wake?.();
+  });
+  await listener.query(`listen ${OUTBOX_CHANNEL}`);
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  async function publishBatch(): Promise<number> {
+    notified = false;
+    const client = await database.pool.connect();
+    let ids: string[] = [];
+    try {
+      await client.query('begin');
+      const lock = await client.query('select pg_try_advisory_xact_lock(hashtext($1)) as ok', [RELAY_LOCK]);
+      if (!lock.rows[0]?.ok) {
+        await client.query('rollback');
+        return 0;
+      }
+      const { rows } = await client.query<OutboxRow>(
+        'select id, seq, topic, key, type, payload from outbox where published_at is null order by seq limit $1',
+        [batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('commit');
+        return 0;
+      }
+      ids = rows.map((r) => r.id);
+      const byTopic = new Map<string, Message[]>();
+      for (const r of rows) {
+        const topic = physicalTopic(opts.settings, r.topic);
+        const payload = r.payload as { correlationId?: string };
+        const list = byTopic.get(topic) ?? [];
+        list.push({
+          key: r.key,
+          value: JSON.stringify(r.payload),
+          headers: { 'event-id': r.id, 'event-type': r.type, 'correlation-id': payload.correlationId ?? '' },
+        });
+        byTopic.set(topic, list);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      await client.query('update outbox set published_at = now(), attempts = attempts + 1 where id = any($1::uuid[])', [ids]);
+      await client.query('commit');
+      return rows.length;
+    } catch (err) {
+      await client.query('rollback').catch(() => {});
+      if (ids.length > 0) {
+        await database.pool
+          .query('update outbox set attempts = attempts + 1, last_error = $2 where id = any($1::uuid[])', [
+            ids,
+            String((err as Error).message).slice(0, 1000),
+          ])
+          .catch(() => {});
+      }
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async function prune(): Promise<void> {
+    if (Date.now() - lastPrune < 60_000) return;
+    lastPrune = Date.now();
+    await database.pool.query(
+      `delete from outbox where published_at is not null and published_at < now() - ($1::bigint * interval '1 millisecond')`,
+      [retentionMs],
+    );
+  }
+
+  const loop = (async () => {
+    while (running) {
+      try {
+        const n = await publishBatch();
+        published += n;
+        failures = 0;
+        if (n === batchSize) continue;
+        await prune();
+      } catch (err) {
+        failures += 1;
+        const backoff = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
+        logger.error({ err, backoffMs: backoff }, 'outbox relay could not publish; will retry');
+        await sleep(backoff);
+        continue;
+      }
+      if (running && !notified) await sleep(pollMs);
+    }
+  })();
+
+  return {
+    get published() {
+      return published;
+    },
+    async flush(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      const { rows } = await database.pool.query<{ max: string | null }>('select max(seq) as max from outbox');
+      const upTo = rows[0]?.max;
+      if (upTo === null || upTo === undefined) return;
+      for (;;) {
+        const pending = await database.pool.query(
+          'select 1 from outbox where published_at is null and seq <= $1 limit 1',
+          [upTo],
+        );
+        if (pending.rowCount === 0) return;
+        if (Date.now() > deadline) throw new Error(`outbox not flushed within ${timeoutMs} ms`);
+        wake?.();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      await listener.query(`unlisten ${OUTBOX_CHANNEL}`).catch(() => {});
+      listener.release();
+      await producer.disconnect();
+    },
+  };
+}

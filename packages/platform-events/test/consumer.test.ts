@@ -1,0 +1,150 @@
+import { buildEvent, InteractionRecorded, Topics } from '@marquee/contracts';
+import { eventually } from '@marquee/platform-testing';
+import { sql } from 'drizzle-orm';
+import type { KafkaMessage, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectProducer, dlqTopic, type EventConsumer, startEventConsumer } from '../src/index';
+import { type EventsEnv, eventsEnv, logger } from './fixtures/harness';
+
+const userId = '0190a0b0-0000-7000-8000-0000000000aa';
+const event = (movieId: number) =>
+  buildEvent(
+    InteractionRecorded,
+    userId,
+    {
+      interactionId: `i-${movieId}`,
+      userId,
+      movieId,
+      interactionType: 'like',
+      rating: null,
+      previousRating: null,
+      feedbackType: null,
+      feedbackComment: null,
+      source: 'web',
+      at: new Date().toISOString(),
+    },
+    { correlationId: 'corr-1' },
+  );
+
+let env: EventsEnv;
+let producer: Producer;
+const consumers: EventConsumer[] = [];
+const topic = () => `${env.settings.topicPrefix}${Topics.interaction}`;
+
+beforeAll(async () => {
+  env = await eventsEnv('consumer', [Topics.interaction]);
+  await env.database.pool.query('create table likes (movie_id int primary key, n int not null default 0)');
+  producer = await connectProducer(env.kafka);
+});
+afterAll(async () => {
+  for (const c of consumers) await c.stop();
+  await producer?.disconnect();
+  await env?.close();
+});
+
+async function readDlq(groupId: string, count: number): Promise<KafkaMessage[]> {
+  const got: KafkaMessage[] = [];
+  const c = env.kafka.consumer({ groupId: `${groupId}-dlq-reader`, maxWaitTimeInMs: 100 });
+  await c.connect();
+  await c.subscribe({ topic: dlqTopic(topic()), fromBeginning: true });
+  await c.run({ eachMessage: async ({ message }) => void got.push(message) });
+  try {
+    await eventually(() => got.length >= count, { what: `${count} DLQ messages`, timeoutMs: 30_000 });
+  } finally {
+    await c.disconnect();
+  }
+  return got;
+}
+
+describe('idempotent consumer', () => {
+  it('When the same event is delivered twice, then it is applied once', async () => {
+    const groupId = `${env.settings.topicPrefix}likes`;
+    const c = await startEventConsumer({
+      kafka: env.kafka,
+      settings: env.settings,
+      database: env.database,
+      logger,
+      groupId,
+      topics: [Topics.interaction],
+      handlers: {
+        'interaction.recorded': async (e, { tx }) => {
+          const { movieId } = e.data as { movieId: number };
+          await tx.execute(sql`insert into likes values (${movieId}, 1) on conflict (movie_id) do update set n = likes.n + 1`);
+        },
+      },
+    });
+    consumers.push(c);
+    const e = event(7);
+    const message = { key: userId, value: JSON.stringify(e) };
+    await producer.send({ topic: topic(), messages: [message] });
+    await producer.send({ topic: topic(), messages: [message] });
+    await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(8)) }] });
+    await eventually(() => c.stats.applied + c.stats.duplicates >= 3, { what: 'three deliveries' });
+    const rows = (await env.database.pool.query('select movie_id, n from likes order by movie_id')).rows;
+    expect(rows).toEqual([
+      { movie_id: 7, n: 1 },
+      { movie_id: 8, n: 1 },
+    ]);
+    expect(c.stats.duplicates).toBe(1);
+  });
+
+  it('When a handler always throws, then the event goes to the DLQ after bounded retries and later events still apply', async () => {
+    const groupId = `${env.settings.topicPrefix}fragile`;
+    let calls = 0;
+    const applied: number[] = [];
+    const c = await startEventConsumer({
+      kafka: env.kafka,
+      settings: env.settings,
+      database: env.database,
+      logger,
+      groupId,
+      topics: [Topics.interaction],
+      maxAttempts: 3,
+      retryBaseMs: 20,
+      handlers: {
+        'interaction.recorded': async (e) => {
+          const { movieId } = e.data as { movieId: number };
+          if (movieId === 666) {
+            calls += 1;
+            throw new Error('cannot handle movie 666');
+          }
+          applied.push(movieId);
+        },
+      },
+    });
+    consumers.push(c);
+    await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(666)) }] });
+    await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(9)) }] });
+    await eventually(() => applied.includes(9), { what: 'the event after the poison one' });
+    expect(c.stats.deadLettered).toBe(1);
+    // The fast path tries the chunk once, then the slow path makes exactly maxAttempts attempts.
+    expect(calls).toBeLessThanOrEqual(4);
+    expect(calls).toBeGreaterThanOrEqual(3);
+    const [dead] = await readDlq(groupId, 1);
+    expect(JSON.parse(String(dead?.value)).data.movieId).toBe(666);
+    expect(String(dead?.headers?.['dlq-reason'])).toContain('cannot handle movie 666');
+    expect(String(dead?.headers?.['dlq-attempts'])).toBe('3');
+    const processed = await env.database.pool.query('select count(*)::int as n from processed_events where consumer = $1', [groupId]);
+    // 7, 8 and the duplicate are from the first test's messages on the same topic; 666 is not recorded.
+    expect(processed.rows[0].n).toBe(3);
+  });
+
+  it('When a message is not a valid event, then it goes straight to the DLQ without retries', async () => {
+    const groupId = `${env.settings.topicPrefix}strict`;
+    const c = await startEventConsumer({
+      kafka: env.kafka,
+      settings: env.settings,
+      database: env.database,
+      logger,
+      groupId,
+      topics: [Topics.interaction],
+      maxAttempts: 3,
+      retryBaseMs: 1000,
+      handlers: { 'interaction.recorded': async () => {} },
+    });
+    consumers.push(c);
+    await producer.send({ topic: topic(), messages: [{ key: 'x', value: '{"not":"an event"' }] });
+    await eventually(() => c.stats.deadLettered >= 1, { what: 'the malformed message in the DLQ' });
+    expect(c.stats.retries).toBe(0);
+  });
+});

@@ -1,0 +1,134 @@
+import { InteractionRecorded, Topics } from '@marquee/contracts';
+import { eventually } from '@marquee/platform-testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EventConsumer, recordEvents, startEventConsumer, startOutboxRelay, pendingEvent } from '../src/index';
+import { type EventsEnv, eventsEnv, logger, spawnRelay } from './fixtures/harness';
+
+const users = Array.from({ length: 20 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
+
+function interaction(userId: string, seq: number) {
+  return pendingEvent(InteractionRecorded, userId, {
+    interactionId: String(seq),
+    userId,
+    movieId: 1 + (seq % 50),
+    interactionType: 'view',
+    rating: null,
+    previousRating: null,
+    feedbackType: null,
+    feedbackComment: null,
+    source: 'web',
+    at: new Date().toISOString(),
+  });
+}
+
+let env: EventsEnv;
+let consumer: EventConsumer;
+
+beforeAll(async () => {
+  env = await eventsEnv('outbox', [Topics.interaction], 4);
+  await env.database.pool.query('create table received (n bigserial primary key, event_id uuid not null, user_id text not null, seq int not null)');
+  consumer = await startEventConsumer({
+    kafka: env.kafka,
+    settings: env.settings,
+    database: env.database,
+    logger,
+    groupId: `${env.settings.topicPrefix}receiver`,
+    topics: [Topics.interaction],
+    handlers: {
+      'interaction.recorded': async (e, { tx }) => {
+        const d = e.data as { userId: string; interactionId: string };
+        await tx.execute(sql`insert into received (event_id, user_id, seq) values (${e.id}, ${d.userId}, ${Number(d.interactionId)})`);
+      },
+    },
+  });
+});
+
+afterAll(async () => {
+  await consumer?.stop();
+  await env?.close();
+});
+
+async function receivedCount(): Promise<number> {
+  const r = await env.database.pool.query('select count(*)::int as n from received');
+  return r.rows[0].n;
+}
+
+describe('transactional outbox → Kafka → idempotent consumer', () => {
+  it('When an event is committed with the state change, then a relay in another process delivers it; a rolled-back one never leaves', async () => {
+    await env.database.pool.query('create table widgets (id int primary key)');
+    await env.database.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into widgets values (1)`);
+      await recordEvents(tx, [interaction(users[0] as string, 0)]);
+    });
+    await expect(
+      env.database.db.transaction(async (tx) => {
+        await recordEvents(tx, [interaction(users[0] as string, 999_999)]);
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    const relay = await spawnRelay(env);
+    try {
+      await eventually(async () => (await receivedCount()) === 1, { what: 'the committed event at the consumer' });
+      await new Promise((r) => setTimeout(r, 300));
+      const seqs = await env.database.pool.query('select seq from received');
+      expect(seqs.rows).toEqual([{ seq: 0 }]);
+    } finally {
+      relay.kill('SIGTERM');
+    }
+  });
+
+  it('When the relay is killed between commit and publish, then a new relay delivers every event and each is applied once', async () => {
+    await env.database.pool.query('truncate received');
+    const relay = await spawnRelay(env, { RELAY_BATCH_SIZE: '50' });
+    const total = 3000;
+    for (let i = 1; i <= total; i += 100) {
+      await env.database.db.transaction((tx) =>
+        recordEvents(tx, Array.from({ length: 100 }, (_, j) => interaction(users[(i + j) % users.length] as string, i + j))),
+      );
+    }
+    await eventually(async () => (await receivedCount()) > 0, { what: 'first deliveries' });
+    relay.kill('SIGKILL');
+    await new Promise((r) => relay.once('exit', r));
+    const left = await env.database.pool.query('select count(*)::int as n from outbox where published_at is null');
+    expect(left.rows[0].n).toBeGreaterThan(0);
+
+    const relay2 = await startOutboxRelay({ database: env.database, kafka: env.kafka, settings: env.settings, logger });
+    try {
+      await relay2.flush();
+      await eventually(async () => (await receivedCount()) >= total, { what: `${total} events received`, timeoutMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await env.database.pool.query(
+        'select count(*)::int as n, count(distinct seq)::int as d from received where seq between 1 and $1',
+        [total],
+      );
+      expect(r.rows[0]).toEqual({ n: total, d: total });
+    } finally {
+      await relay2.stop();
+    }
+  });
+
+  it('When 1,000 events of 20 keys cross 4 partitions, then each key arrives in the order it was written', async () => {
+    await env.database.pool.query('truncate received');
+    const relay = await startOutboxRelay({ database: env.database, kafka: env.kafka, settings: env.settings, logger });
+    try {
+      for (let i = 0; i < 1000; i += 1) {
+        // Small transactions interleave keys the way concurrent requests would.
+        await env.database.db.transaction((tx) => recordEvents(tx, [interaction(users[i % users.length] as string, 10_000 + i)]));
+      }
+      await eventually(async () => (await receivedCount()) >= 1000, { what: '1000 events', timeoutMs: 60_000 });
+      const rows = (await env.database.pool.query('select user_id, seq from received order by n')).rows as { user_id: string; seq: number }[];
+      const byUser = new Map<string, number[]>();
+      for (const r of rows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r.seq]);
+      expect(byUser.size).toBe(20);
+      for (const seqs of byUser.values()) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      const partitions = await env.kafka.admin();
+      await partitions.connect();
+      const offsets = await partitions.fetchTopicOffsets(`${env.settings.topicPrefix}${Topics.interaction}`);
+      await partitions.disconnect();
+      expect(offsets.filter((o) => Number(o.high) > 0).length).toBeGreaterThan(1);
+    } finally {
+      await relay.stop();
+    }
+  });
+});

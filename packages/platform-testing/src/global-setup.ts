@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
+import { infraFromEnv, localInfra, type TestInfra } from './infra';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    infra: TestInfra;
+  }
+}
+
+/**
+ * Chooses the test run's infrastructure once: explicit URLs from env, the machine's own services
+ * (MARQUEE_TEST_INFRA=local), or containers from locally built images (MARQUEE_TEST_INFRA=containers,
+ * the README's test command). Containers are removed at the end, even when tests fail.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const runId = `r${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const mode = process.env.MARQUEE_TEST_INFRA ?? 'auto';
+  const fromEnv = mode === 'auto' || mode === 'env' ? infraFromEnv() : undefined;
+  let stop = async () => {};
+  let infra: TestInfra;
+  if (fromEnv) {
+    infra = { ...fromEnv, runId };
+  } else if (mode === 'local' || mode === 'auto') {
+    infra = { ...(await localInfra()), runId };
+  } else if (mode === 'containers') {
+    const { startInfraContainers, sweepLeftoverContainers } = await import('./containers');
+    await sweepLeftoverContainers();
+    const started = await startInfraContainers({ label: runId });
+    stop = started.stop;
+    infra = {
+      mode: 'containers',
+      runId,
+      postgresAdminUrl: started.postgresAdminUrl,
+      kafkaBrokers: started.kafkaBrokers,
+      redisUrl: started.redisUrl,
+      natsUrl: started.natsUrl,
+      containers: started.containers,
+    };
+  } else {
+    throw new Error(`MARQUEE_TEST_INFRA must be local, containers or env (got "${mode}")`);
+  }
+  process.stderr.write(
+    `marquee tests: ${infra.mode} infrastructure (postgres ${new URL(infra.postgresAdminUrl).host}, kafka ${infra.kafkaBrokers.join(',')}, redis ${new URL(infra.redisUrl).host}, nats ${new URL(infra.natsUrl).host}); run ${runId}\n`,
+  );
+  project.provide('infra', infra);
+  return async () => {
+    await stop();
+  };
+}
