@@ -26,7 +26,7 @@ eval "$("$SCRIPT_DIR/env.sh")"
 
 log() { printf 'infra.sh: %s\n' "$*" >&2; }
 FAILED=()
-fail() { log "$*"; FAILED+=("$1"); }
+fail() { log "$2"; FAILED+=("$1"); } # fail NAME MESSAGE
 
 # --- URL helpers ---------------------------------------------------------------------------
 # url_host URL / url_port URL DEFAULT: host and port of scheme://[user[:pass]@]host[:port][/...]
@@ -99,13 +99,10 @@ pg_up() {
 
 pg_bin() { # newest installed PostgreSQL bin dir holding $1
   local p
-  if p=$(command -v "$1" 2>/dev/null) && [[ "$(basename "$(dirname "$p")")" == bin && "$p" != /usr/bin/* ]]; then
-    dirname "$p"
-    return 0
-  fi
+  # Debian's /usr/bin wrappers need a cluster; the real programs live in /usr/lib/postgresql/N/bin.
   p=$(find /usr/lib/postgresql/*/bin -maxdepth 1 -name "$1" 2>/dev/null | sort -V | tail -n1)
   [[ -n "$p" ]] || p=$(command -v "$1" 2>/dev/null) || return 1
-  dirname "$p"
+  dirname "$(readlink -f "$p")"
 }
 
 # Run as the postgres user when we are root (the server refuses to run as root).

@@ -73,9 +73,10 @@ cmd_jars() {
       log "resolving Kafka jars from Maven Central into $LIBS ..."
       local tmp="$KAFKA_DIR/libs.tmp.$$" started=$SECONDS
       rm -rf "$tmp"
-      # mvn's own output goes to stderr: stdout carries only the libs path.
-      if ! "$MVN" -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
-        -DoutputDirectory="$tmp" -DincludeScope=runtime -DoverWriteIfNewer=false >&2; then
+      # mvn's own output goes to stderr (stdout carries only the libs path), without
+      # the colour resets that Maven 3.8 prints even in batch mode.
+      if ! "$MVN" -q -B -f "$POM" dependency:copy-dependencies \
+        -DoutputDirectory="$tmp" -DincludeScope=runtime 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2; then
         rm -rf "$tmp"
         die "mvn dependency:copy-dependencies failed (see above); is Maven Central reachable?"
       fi
