@@ -1,5 +1,5 @@
 import type { Logger } from '@marquee/platform-logging';
-import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -19,7 +19,7 @@ export function dlqTopic(physical: string): string {
 function kafkaLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: { level: logLevel; log: { message: string; [k: string]: unknown } }) => {
-      const { message, ...rest } = log;
+      const { message, timestamp: _ts, logger: _l, ...rest } = log;
       if (level === logLevel.ERROR) logger.error(rest, `kafka: ${message}`);
       else if (level === logLevel.WARN) logger.warn(rest, `kafka: ${message}`);
     };
@@ -40,11 +40,27 @@ export function createKafka(settings: KafkaSettings, logger: Logger, extra: Part
 export async function connectProducer(kafka: Kafka): Promise<Producer> {
   const producer = kafka.producer({
     idempotent: true,
+    // Idempotence needs unbounded retries; callers (the relay) bound their own waits.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
   return producer;
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Creates each topic and its DLQ when missing; safe to call on every start and from several replicas. */
@@ -65,9 +81,11 @@ export async function ensureTopics(
     const missing = [...new Set(wanted)].filter((t) => !existing.has(t));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs' own leader wait fails on KRaft's brief UNKNOWN_TOPIC_OR_PARTITION; we poll below.
+        waitForLeaders: false,
         topics: missing.map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : partitions, replicationFactor: 1 })),
       });
+      await waitForLeaders(admin, missing);
     }
   } finally {
     await admin.disconnect();
