@@ -1,0 +1,76 @@
+import { connect, JSONCodec, type NatsConnection, type Msg, type Subscription, headers as natsHeaders } from 'nats';
+
+export type { NatsConnection, Subscription };
+
+const codec = JSONCodec();
+
+export async function connectBus(url: string, name: string): Promise<NatsConnection> {
+  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+}
+
+export async function checkBus(nc: NatsConnection): Promise<void> {
+  if (nc.isClosed()) throw new Error('NATS connection is closed');
+  await nc.flush();
+}
+
+/** Subjects of the platform's ephemeral signals (ARCHITECTURE.md §3). */
+export const Subjects = {
+  liveUser: (userId: string) => `live.user.${userId}`,
+  cacheInvalidate: (service: string) => `cache.invalidate.${service}`,
+  gdprExport: (service: string) => `gdpr.export.${service}`,
+  gdprExportAll: 'gdpr.export.*',
+};
+
+export function publishJson(nc: NatsConnection, subject: string, data: unknown, correlationId?: string): void {
+  const h = natsHeaders();
+  if (correlationId) h.set('correlation-id', correlationId);
+  nc.publish(subject, codec.encode(data), { headers: h });
+}
+
+export function subscribeJson<T>(
+  nc: NatsConnection,
+  subject: string,
+  onMessage: (data: T, msg: Msg) => void | Promise<void>,
+  opts: { queue?: string } = {},
+): Subscription {
+  const sub = nc.subscribe(subject, opts.queue ? { queue: opts.queue } : {});
+  void (async () => {
+    for await (const msg of sub) {
+      try {
+        await onMessage(codec.decode(msg.data) as T, msg);
+      } catch {
+        // A bad ephemeral signal is dropped; the system of record is Kafka.
+      }
+    }
+  })();
+  return sub;
+}
+
+/** Answers request/reply on subject with JSON; a handler error answers { error }. */
+export function serveJson<Req, Res>(
+  nc: NatsConnection,
+  subject: string,
+  handler: (req: Req) => Promise<Res>,
+  opts: { queue?: string } = {},
+): Subscription {
+  const sub = nc.subscribe(subject, opts.queue ? { queue: opts.queue } : {});
+  void (async () => {
+    for await (const msg of sub) {
+      let reply: unknown;
+      try {
+        reply = { ok: true, data: await handler(codec.decode(msg.data) as Req) };
+      } catch (err) {
+        reply = { ok: false, error: (err as Error).message };
+      }
+      msg.respond(codec.encode(reply));
+    }
+  })();
+  return sub;
+}
+
+export async function requestJson<Res>(nc: NatsConnection, subject: string, data: unknown, timeoutMs: number): Promise<Res> {
+  const msg = await nc.request(subject, codec.encode(data), { timeout: timeoutMs });
+  const reply = codec.decode(msg.data) as { ok: boolean; data?: Res; error?: string };
+  if (!reply.ok) throw new Error(reply.error ?? 'request failed');
+  return reply.data as Res;
+}

@@ -1,0 +1,34 @@
+import { eventually, testInfra, uniqueName } from '@marquee/platform-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkBus, connectBus, type NatsConnection, publishJson, requestJson, serveJson, subscribeJson } from '../src/index';
+
+let nc: NatsConnection;
+beforeAll(async () => {
+  nc = await connectBus(testInfra().natsUrl, 'bus-test');
+  await checkBus(nc);
+});
+afterAll(() => nc.close());
+
+describe('NATS bus', () => {
+  it('When a signal is published, then subscribers receive its JSON', async () => {
+    const subject = `${uniqueName('live')}.user.1`;
+    const got: unknown[] = [];
+    subscribeJson(nc, subject, (d) => void got.push(d));
+    await nc.flush();
+    publishJson(nc, subject, { kind: 'recommendations.updated' }, 'c-1');
+    await eventually(() => got.length === 1, { what: 'the signal' });
+    expect(got[0]).toEqual({ kind: 'recommendations.updated' });
+  });
+
+  it('When a request is served, then the reply returns; when the handler fails or nobody answers, the caller gets an error', async () => {
+    const subject = `${uniqueName('gdpr')}.export.catalog`;
+    serveJson<{ userId: string }, { rows: number }>(nc, subject, async (req) => {
+      if (req.userId === 'bad') throw new Error('no such user');
+      return { rows: 3 };
+    });
+    await nc.flush();
+    expect(await requestJson(nc, subject, { userId: 'u1' }, 1000)).toEqual({ rows: 3 });
+    await expect(requestJson(nc, subject, { userId: 'bad' }, 1000)).rejects.toThrow('no such user');
+    await expect(requestJson(nc, `${subject}.nobody`, {}, 300)).rejects.toThrow();
+  });
+});
