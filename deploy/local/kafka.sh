@@ -206,19 +206,30 @@ cmd_start() {
   fi
   need_java
   cmd_jars >/dev/null
+  # One starter at a time (parallel test runs): a second caller waits here, then finds the
+  # broker the first one started. The broker itself must not inherit this fd (8>&- below).
+  exec 8>"$KAFKA_DIR/.start.lock"
+  flock -w "$((KAFKA_START_TIMEOUT + 30))" 8 || die "another kafka.sh start holds $KAFKA_DIR/.start.lock"
+  pid=$(our_pid) || pid=""
+  if [[ -z "$pid" ]] && port_open "$PROBE_HOST" "$KAFKA_PORT"; then
+    log "something started answering on $PROBE_HOST:$KAFKA_PORT meanwhile; using it"
+    return 0
+  fi
   local t0=$SECONDS
   if [[ -z "$pid" ]]; then
     if port_open 127.0.0.1 "$KAFKA_CONTROLLER_PORT"; then
       die "controller port 127.0.0.1:$KAFKA_CONTROLLER_PORT is taken by another process; set KAFKA_CONTROLLER_PORT"
     fi
     write_config
+    # Keep the appended log bounded: one previous generation of at most 50 MiB.
+    if [[ -f "$LOG" ]] && (($(stat -c %s "$LOG") > 50 * 1024 * 1024)); then mv -f "$LOG" "$LOG.1"; fi
     format_storage
     java_opts
     printf '\n===== %s kafka.sh start (port %s) =====\n' "$(date -u +%FT%TZ)" "$KAFKA_PORT" >>"$LOG"
     log_offset=$(stat -c %s "$LOG")
     # setsid: the broker outlives the calling shell and its process group.
     nohup setsid "$JAVA" "${JOPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$CONF/server.properties" \
-      </dev/null >>"$LOG" 2>&1 &
+      </dev/null >>"$LOG" 2>&1 8>&- &
     pid=$!
     printf '%s\n' "$pid" >"$PIDFILE"
     sleep 0.3
