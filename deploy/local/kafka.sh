@@ -162,14 +162,13 @@ format_storage() {
   if [[ -s "$DATA/.cluster-id" ]]; then
     id=$(cat "$DATA/.cluster-id")
   else
-    java_opts
-    id=$("$JAVA" "${JOPTS[@]}" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>>"$LOG" | tail -n1)
+    id=$("$JAVA" "-Dlog4j.configuration=file:$CONF/log4j.properties" -cp "$LIBS/*" \
+      kafka.tools.StorageTool random-uuid 2>>"$LOG" | tail -n1) || true
     [[ "$id" =~ ^[A-Za-z0-9_-]{22}$ ]] || die "could not generate a cluster id (got '$id'); see $LOG"
     printf '%s\n' "$id" >"$DATA/.cluster-id"
   fi
   log "formatting KRaft storage in $DATA (cluster id $id)"
-  java_opts
-  "$JAVA" "${JOPTS[@]}" -cp "$LIBS/*" kafka.tools.StorageTool format \
+  "$JAVA" "-Dlog4j.configuration=file:$CONF/log4j.properties" -cp "$LIBS/*" kafka.tools.StorageTool format \
     -t "$id" -c "$CONF/server.properties" --ignore-formatted >>"$LOG" 2>&1 ||
     { tail -n 20 "$LOG" >&2; die "storage format failed; see $LOG"; }
 }
@@ -236,7 +235,13 @@ cmd_start() {
     if ! our_pid >/dev/null; then
       # setsid forks when it is a process group leader; then find the JVM itself.
       pid=$(pgrep -n -f -- "kafka.Kafka $CONF/server.properties" || true)
-      [[ -n "$pid" ]] && printf '%s\n' "$pid" >"$PIDFILE"
+      if [[ -z "$pid" ]]; then
+        rm -f "$PIDFILE"
+        log "broker exited at once; last 40 lines of $LOG:"
+        tail -n 40 "$LOG" >&2
+        exit 1
+      fi
+      printf '%s\n' "$pid" >"$PIDFILE"
     fi
     log "started broker pid $pid; waiting up to ${KAFKA_START_TIMEOUT}s for $PROBE_HOST:$KAFKA_PORT (log $LOG)"
   else
