@@ -1,2 +1,10 @@
 export { answers, infraFromEnv, localInfra, repoRoot, type TestInfra } from './infra';
-export { createTestDatabase, eventually, testInfra, uniqueName, uniqueTopicPrefix } from './isolation';
+export {
+  createTestDatabase,
+  dropDatabase,
+  eventually,
+  serviceTestEnv,
+  testInfra,
+  uniqueName,
+  uniqueTopicPrefix,
+} from './isolation';

@@ -65,3 +65,34 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Env for starting one service under test: its own fresh database (named, created on demand by the
+ * service), its own topic prefix, and the run's Kafka, Redis and NATS.
+ */
+export function serviceTestEnv(label: string): Record<string, string> {
+  const infra = testInfra();
+  const db = new URL(infra.postgresAdminUrl);
+  db.pathname = `/t_${uniqueName(label)}`;
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    DATABASE_URL: db.toString(),
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(label),
+    REDIS_URL: infra.redisUrl,
+    NATS_URL: infra.natsUrl,
+  };
+}
+
+/** Drops a database a service created for a test (see serviceTestEnv). */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const c = new pg.Client({ connectionString: testInfra().postgresAdminUrl });
+  await c.connect();
+  try {
+    await c.query(`drop database if exists "${name.replaceAll('"', '""')}" with (force)`);
+  } finally {
+    await c.end();
+  }
+}

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { dropDatabase, repoRoot, serviceTestEnv } from '@marquee/platform-testing';
+import { describe, expect, it } from 'vitest';
+
+const main = path.join(repoRoot, 'packages/platform-service/test/fixtures/minimal-main.ts');
+
+function run(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b) => (out += b));
+  child.stderr.on('data', (b) => (err += b));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+describe('service start-up and shutdown', () => {
+  it('When config variables are missing or invalid, then the service exits non-zero naming each one', async () => {
+    const p = run({ PORT: 'http', KAFKA_BROKERS: 'localhost', REDIS_URL: 'redis://127.0.0.1:6379', NATS_URL: 'nats://127.0.0.1:4222' });
+    expect(await p.exited).toBe(78);
+    expect(p.err()).toContain('DATABASE_URL: is required but not set');
+    expect(p.err()).toContain('PORT: "http"');
+    expect(p.err()).toContain('KAFKA_BROKERS: "localhost"');
+    expect(p.err()).not.toContain('REDIS_URL');
+  });
+
+  it('When the service starts, then it is ready on every dependency; on SIGTERM it stops cleanly', async () => {
+    const env = serviceTestEnv('lifecycle');
+    const p = run({ ...env, PORT: '0' });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/listening (\d+)/.test(p.out()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const port = /listening (\d+)/.exec(p.out())?.[1];
+      expect(port, p.err()).toBeDefined();
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect((await ready.json()).checks).toEqual({ postgres: 'ok', kafka: 'ok', redis: 'ok', nats: 'ok' });
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+      await dropDatabase(env.DATABASE_URL as string);
+    }
+  });
+});
