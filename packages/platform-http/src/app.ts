@@ -24,6 +24,8 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** Trust X-Forwarded-* from the gateway. */
   trustProxy?: boolean;
+  /** Serve this app's own document at /openapi.json (the gateway serves an aggregated one instead). */
+  serveOpenapi?: boolean;
 }
 
 const ID_PATTERN = /^[\w.:-]{1,128}$/;
@@ -107,7 +109,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
       },
     },
   });
-  app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+  if (opts.serveOpenapi ?? true) {
+    app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+  }
 
   registerHealthRoutes(app, opts.readiness ?? {});
   registerMetrics(app, opts.service);
