@@ -46,6 +46,10 @@ auto.create.topics.enable=true
 delete.topic.enable=true
 num.network.threads=2
 num.io.threads=4
+# A killed-and-restarted broker cannot register again until its previous incarnation's session
+# expires (default 9 s): keep that short so fault tests get Kafka back within seconds.
+broker.heartbeat.interval.ms=500
+broker.session.timeout.ms=3000
 PROPS
 while IFS='=' read -r name value; do
   [[ "$name" == KAFKA_CFG_* ]] || continue
