@@ -76,6 +76,33 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     return 'applied';
   }
 
+  /** Records the whole chunk's ids in one statement, then runs handlers for the new ones in order. */
+  async function applyChunkInTx(tx: Tx, events: Envelope[], topic: string): Promise<Outcome[]> {
+    const handled = events.filter((e) => opts.handlers[e.type]);
+    const fresh = new Set<string>();
+    if (handled.length > 0) {
+      const rows = handled.map((e) => sql`(${groupId}, ${e.id}::uuid, ${e.type})`);
+      const inserted = await tx.execute<{ event_id: string }>(
+        sql`insert into processed_events (consumer, event_id, event_type) values ${sql.join(rows, sql`, `)}
+            on conflict do nothing returning event_id`,
+      );
+      for (const r of inserted.rows) fresh.add(r.event_id);
+    }
+    const out: Outcome[] = [];
+    for (const e of events) {
+      const handler = opts.handlers[e.type];
+      if (!handler) out.push('skipped');
+      else if (!fresh.has(e.id)) out.push('duplicate');
+      else {
+        // The same id twice in one chunk: only its first copy is applied.
+        fresh.delete(e.id);
+        await withCorrelation({ correlationId: e.correlationId, causationId: e.id }, () => handler(e, { tx, logger, topic }));
+        out.push('applied');
+      }
+    }
+    return out;
+  }
+
   function count(outcome: Outcome): void {
     if (outcome === 'applied') stats.applied += 1;
     else if (outcome === 'duplicate') stats.duplicates += 1;
@@ -153,11 +180,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
         let fastOk = false;
         try {
           const parsed = chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope);
-          const outcomes = await database.db.transaction(async (tx) => {
-            const out: Outcome[] = [];
-            for (const env of parsed) out.push(await applyInTx(tx, env, topic));
-            return out;
-          });
+          const outcomes = await database.db.transaction((tx) => applyChunkInTx(tx, parsed, topic));
           outcomes.forEach(count);
           fastOk = true;
         } catch {

@@ -1,0 +1,222 @@
+// Outbox → relay → Kafka → idempotent consumer, beside kafkajs producing straight to Kafka (the
+// ceiling), in one run on the same broker, database and consumer code.
+import path from 'node:path';
+import { buildEvent, InteractionRecorded, Topics } from '@marquee/contracts';
+import { applyMigrations, ensureDatabase, openDatabase } from '@marquee/platform-db';
+import {
+  connectProducer,
+  createKafka,
+  ensureTopics,
+  type KafkaSettings,
+  pendingEvent,
+  recordEvents,
+  startEventConsumer,
+  startOutboxRelay,
+} from '@marquee/platform-events';
+import { createLogger } from '@marquee/platform-logging';
+import { machineDescription, percentile, writeResult } from './machine';
+
+const TOTAL = Number(process.env.BENCH_EVENTS ?? 20_000);
+const RATE = Number(process.env.BENCH_RATE ?? 2000);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const logger = createLogger('bench-events', 'error');
+const runId = `bench${Date.now().toString(36)}`;
+const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbUrl = new URL(adminUrl);
+dbUrl.pathname = `/${runId}`;
+await ensureDatabase(dbUrl.toString());
+const database = openDatabase(dbUrl.toString(), { max: 12 });
+await applyMigrations(database, path.resolve(import.meta.dirname, '../packages/platform-events/migrations'));
+const settings: KafkaSettings = {
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  clientId: 'bench',
+  topicPrefix: `${runId}.`,
+};
+const kafka = createKafka(settings, logger);
+
+const users = Array.from({ length: 200 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
+const data = (i: number) => ({
+  interactionId: String(i),
+  userId: users[i % users.length] as string,
+  movieId: 1 + (i % 5000),
+  interactionType: 'view' as const,
+  rating: null,
+  previousRating: null,
+  feedbackType: null,
+  feedbackComment: null,
+  source: 'web' as const,
+  at: new Date().toISOString(),
+});
+
+interface Sink {
+  count: number;
+  latencies: number[];
+  done: Promise<void>;
+  reset(expect: number): void;
+}
+
+/** One consumer group per path; its handler does the same small write a real projection would. */
+async function consumerFor(path: string): Promise<{ sink: Sink; stop: () => Promise<void> }> {
+  const topic = `${path}.v1`;
+  await ensureTopics(kafka, settings, [topic], 3);
+  await database.pool.query(`create table if not exists seen_${path} (user_id text primary key, n int not null)`);
+  let resolve = () => {};
+  let expected = 0;
+  const sink: Sink = {
+    count: 0,
+    latencies: [],
+    done: Promise.resolve(),
+    reset(n) {
+      expected = n;
+      sink.count = 0;
+      sink.latencies = [];
+      sink.done = new Promise((r) => {
+        resolve = r;
+      });
+    },
+  };
+  const consumer = await startEventConsumer({
+    kafka,
+    settings,
+    database,
+    logger,
+    groupId: `${runId}.${path}`,
+    topics: [topic],
+    handlers: {
+      'interaction.recorded': async (e, { tx }) => {
+        const d = e.data as { userId: string };
+        await tx.execute(
+          // biome-ignore lint/suspicious/noExplicitAny: raw SQL helper keeps this bench tiny
+          (await import('drizzle-orm')).sql.raw(`insert into seen_${path} values ('${d.userId}', 1) on conflict (user_id) do update set n = seen_${path}.n + 1`) as any,
+        );
+        sink.latencies.push(Date.now() - Date.parse(e.occurredAt));
+        sink.count += 1;
+        if (sink.count >= expected) resolve();
+      },
+    },
+  });
+  return { sink, stop: () => consumer.stop() };
+}
+
+async function paced(totalSeconds: number, perSecond: number, tick: (i: number, n: number) => Promise<void>): Promise<void> {
+  const stepMs = 10;
+  const perStep = perSecond / (1000 / stepMs);
+  const steps = (totalSeconds * 1000) / stepMs;
+  const start = Date.now();
+  let sent = 0;
+  const inflight: Promise<void>[] = [];
+  for (let s = 1; s <= steps; s += 1) {
+    const target = Math.round(s * perStep);
+    const n = target - sent;
+    if (n > 0) inflight.push(tick(sent, n));
+    sent = target;
+    const wait = start + s * stepMs - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await Promise.all(inflight);
+}
+
+function stats(latencies: number[]) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN };
+}
+
+// Ceiling: kafkajs straight to Kafka.
+const direct = await consumerFor('direct');
+const producer = await connectProducer(kafka);
+const directTopic = `${settings.topicPrefix}direct.v1`;
+const sendDirect = async (from: number, n: number) => {
+  const messages = Array.from({ length: n }, (_, j) => {
+    const env = buildEvent(InteractionRecorded, users[(from + j) % users.length] as string, data(from + j), { correlationId: runId });
+    return { key: env.key, value: JSON.stringify(env) };
+  });
+  await producer.send({ topic: directTopic, acks: -1, messages });
+};
+
+// Outbox path: transactions that write one state row and their events, relayed to Kafka.
+const viaOutbox = await consumerFor('outbox');
+await database.pool.query('create table if not exists bench_state (id bigint primary key)');
+const relay = await startOutboxRelay({ database, kafka, settings: { topicPrefix: settings.topicPrefix }, logger });
+const outboxDef = { ...InteractionRecorded, topic: 'outbox.v1' };
+const writeOutbox = async (from: number, n: number) => {
+  await database.db.transaction(async (tx) => {
+    await tx.execute((await import('drizzle-orm')).sql`insert into bench_state values (${from}) on conflict do nothing`);
+    await recordEvents(
+      tx,
+      Array.from({ length: n }, (_, j) => pendingEvent(outboxDef, users[(from + j) % users.length] as string, data(from + j))),
+    );
+  });
+};
+
+async function throughput(label: string, sink: Sink, write: (from: number, n: number) => Promise<void>, txSize: number) {
+  sink.reset(TOTAL);
+  const start = Date.now();
+  const writers = 4;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (next < TOTAL) {
+        const from = next;
+        next += txSize;
+        await write(from, Math.min(txSize, TOTAL - from));
+      }
+    }),
+  );
+  await sink.done;
+  const seconds = (Date.now() - start) / 1000;
+  return { label, eventsPerSecond: TOTAL / seconds, seconds };
+}
+
+async function latencyAtRate(sink: Sink, write: (from: number, n: number) => Promise<void>) {
+  const expected = RATE * RATE_SECONDS;
+  sink.reset(expected);
+  await paced(RATE_SECONDS, RATE, async (from, n) => {
+    // One transaction per event, as a request handler would write it.
+    await Promise.all(Array.from({ length: n }, (_, j) => write(from + j, 1)));
+  });
+  await sink.done;
+  return stats(sink.latencies);
+}
+
+// Warm up both paths so topic metadata, connections and JIT are in place.
+direct.sink.reset(500);
+await sendDirect(0, 500);
+await direct.sink.done;
+viaOutbox.sink.reset(500);
+await writeOutbox(0, 500);
+await viaOutbox.sink.done;
+
+const ceilingTp = await throughput('kafkajs → Kafka → consumer (ceiling)', direct.sink, sendDirect, 50);
+const outboxTp = await throughput('outbox → relay → Kafka → consumer', viaOutbox.sink, writeOutbox, 50);
+const ceilingLat = await latencyAtRate(direct.sink, sendDirect);
+const outboxLat = await latencyAtRate(viaOutbox.sink, writeOutbox);
+
+const ratio = outboxTp.eventsPerSecond / ceilingTp.eventsPerSecond;
+const lines = [
+  `events: ${TOTAL} for throughput (4 writers, 50 events per send/transaction); ${RATE}/s for ${RATE_SECONDS}s for latency (one event per send/transaction)`,
+  '',
+  '| path | throughput (events/s) | p50 at rate (ms) | p99 at rate (ms) | max (ms) |',
+  '|---|---|---|---|---|',
+  `| ${ceilingTp.label} | ${ceilingTp.eventsPerSecond.toFixed(0)} | ${ceilingLat.p50} | ${ceilingLat.p99} | ${ceilingLat.max} |`,
+  `| ${outboxTp.label} | ${outboxTp.eventsPerSecond.toFixed(0)} | ${outboxLat.p50} | ${outboxLat.p99} | ${outboxLat.max} |`,
+  '',
+  `outbox / ceiling throughput: ${(ratio * 100).toFixed(1)}% (target ≥ 50%): ${ratio >= 0.5 ? 'met' : 'NOT met'}`,
+  `outbox p99 at ${RATE}/s: ${outboxLat.p99} ms (target < 250 ms): ${outboxLat.p99 < 250 ? 'met' : 'NOT met'}`,
+];
+process.stdout.write(`${machineDescription()}\n${lines.join('\n')}\n`);
+const file = writeResult('events', lines.join('\n'));
+process.stdout.write(`written to ${file}\n`);
+
+await relay.stop();
+await producer.disconnect();
+await direct.stop();
+await viaOutbox.stop();
+await database.close();
+const admin = openDatabase(adminUrl);
+await admin.pool.query(`drop database if exists "${runId}" with (force)`);
+await admin.close();
+const kAdmin = kafka.admin();
+await kAdmin.connect();
+await kAdmin.deleteTopics({ topics: (await kAdmin.listTopics()).filter((t) => t.startsWith(settings.topicPrefix as string)) });
+await kAdmin.disconnect();
+process.exit(0);

@@ -1,0 +1,23 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export function machineDescription(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+/** Writes bench/results/<name>-<date>.md with the machine and date, and returns its path. */
+export function writeResult(name: string, body: string): string {
+  const date = new Date().toISOString().slice(0, 10);
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', `${name}-${date}.md`);
+  writeFileSync(file, `# ${name} benchmark, ${new Date().toISOString()}\n\nMachine: ${machineDescription()}\n\n${body}\n`);
+  return file;
+}
