@@ -1,0 +1,69 @@
+import cors from '@fastify/cors';
+import { registerAuth } from '@marquee/platform-auth';
+import { createHttpApp, type HttpApp } from '@marquee/platform-http';
+import { type GatewayDeps, gatewayReadiness } from './deps';
+import { rateLimitHook } from './limits/rate-limit-hook';
+import { slidingWindowLimiter } from './limits/sliding-window';
+import { exportRoutes } from './routes/export';
+import { openApiRoutes } from './routes/openapi-docs';
+import { proxyRoutes } from './routes/proxy';
+import { streamRoutes } from './routes/stream';
+
+const EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-correlation-id',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'retry-after',
+];
+
+function corsOrigin(setting: string): boolean | string[] {
+  const origins = setting
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  return origins.includes('*') ? true : origins;
+}
+
+/** The public edge: token check, rate limits, CORS, then the gateway's own routes and the proxy. */
+export async function buildGatewayApp(deps: GatewayDeps): Promise<HttpApp> {
+  const { config } = deps;
+  const app = await createHttpApp({
+    service: 'gateway',
+    logger: deps.logger,
+    readiness: gatewayReadiness(deps),
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    serveOpenapi: false,
+    openapi: { title: 'Marquee gateway' },
+  });
+  if (config.CORS_ORIGINS) {
+    const origin = corsOrigin(config.CORS_ORIGINS);
+    await app.register(cors, {
+      origin,
+      credentials: origin !== true,
+      exposedHeaders: EXPOSED_HEADERS,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      maxAge: 600,
+    });
+  }
+  registerAuth(app, { jwksUrl: config.AUTH_JWKS_URL });
+  app.addHook(
+    'onRequest',
+    rateLimitHook(slidingWindowLimiter(deps.redis), {
+      perUserPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      perIpPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      loginPerIpPerMinute: config.LOGIN_RATE_LIMIT_PER_MINUTE,
+    }),
+  );
+  await app.register(streamRoutes, { nats: deps.nats, heartbeatMs: config.SSE_HEARTBEAT_MS });
+  await app.register(exportRoutes, {
+    nats: deps.nats,
+    services: config.GDPR_EXPORT_SERVICES.split(','),
+    timeoutMs: config.GDPR_EXPORT_TIMEOUT_MS,
+  });
+  await app.register(proxyRoutes, { pools: deps.pools, activity: deps.activity, sessionCookie: config.SESSION_COOKIE });
+  await openApiRoutes(app, { pools: deps.pools, cacheMs: config.OPENAPI_CACHE_MS });
+  return app;
+}

@@ -1,0 +1,106 @@
+import { commonConfig, kafkaConfig, natsConfig, redisConfig, type Static, Type } from '@marquee/platform-config';
+
+const upstreamUrl = (service: string, fallback: string) =>
+  Type.String({
+    pattern: '^$|^https?://[^\\s/]+/?$',
+    default: fallback,
+    description:
+      `Base URL of the ${service} service (scheme://host:port). ` +
+      (fallback ? '' : 'Empty: not routed yet, its routes answer 503 GATEWAY.UPSTREAM_UNAVAILABLE.'),
+  });
+
+/** The gateway's environment: no database, but Redis (rate limits), NATS (SSE, export) and Kafka (activity). */
+export const gatewayConfigSchema = Type.Object({
+  ...commonConfig,
+  ...kafkaConfig,
+  ...redisConfig,
+  ...natsConfig,
+  KAFKA_PARTITIONS: Type.Integer({ minimum: 1, default: 3, description: 'Partitions of activity.v1 when the gateway creates it.' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of the public API.' }),
+  AUTH_URL: upstreamUrl('auth', 'http://127.0.0.1:3001'),
+  CATALOG_URL: upstreamUrl('catalog', 'http://127.0.0.1:3002'),
+  INTERACTION_URL: upstreamUrl('interaction', ''),
+  RECOMMENDATION_URL: upstreamUrl('recommendation', ''),
+  NOTIFICATION_URL: upstreamUrl('notification', ''),
+  ANALYTICS_URL: upstreamUrl('analytics', ''),
+  AUTH_JWKS_URL: Type.String({
+    pattern: '^https?://',
+    default: 'http://127.0.0.1:3001/.well-known/jwks.json',
+    description: "Auth's JWKS, against which the gateway verifies access tokens.",
+  }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 10_000,
+    description: 'Longest wait for an upstream to send headers (and between body chunks) before 504.',
+  }),
+  UPSTREAM_CONNECTIONS: Type.Integer({
+    minimum: 1,
+    default: 64,
+    description: 'Keep-alive connections the gateway holds open to each upstream.',
+  }),
+  BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 1_048_576,
+    description: 'Largest request body accepted; bigger ones get 413 before reaching a service.',
+  }),
+  TRUST_PROXY: Type.Boolean({
+    default: false,
+    description: 'Trust X-Forwarded-For (only behind a load balancer that sets it); otherwise the socket address is the client IP.',
+  }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'Comma-separated origins allowed by CORS (e.g. https://app.example.com); `*` for any; empty: no CORS headers.',
+  }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 600,
+    description: 'Requests per minute for one signed-in user, across all gateway replicas (sliding window in Redis).',
+  }),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 120,
+    description: 'Requests per minute for one client IP without a token.',
+  }),
+  LOGIN_RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: 'POST /api/v1/auth/login attempts per minute from one IP (auth also throttles per account).',
+  }),
+  SSE_HEARTBEAT_MS: Type.Integer({
+    minimum: 100,
+    default: 15_000,
+    description: 'Interval of the comment lines that keep /api/v1/stream connections open through proxies.',
+  }),
+  GDPR_EXPORT_SERVICES: Type.String({
+    pattern: '^[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*$',
+    default: 'auth,catalog,interaction,recommendation,notification,analytics',
+    description: 'Services asked over NATS gdpr.export.<service> for a user export; any that does not answer is named in `missing`.',
+  }),
+  GDPR_EXPORT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: 'How long an export waits for each service.',
+  }),
+  OPENAPI_CACHE_MS: Type.Integer({
+    minimum: 0,
+    default: 30_000,
+    description: "How long the aggregated /openapi.json is reused before the services' documents are fetched again.",
+  }),
+  ACTIVITY_QUEUE_MAX: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'Activity events held in memory while Kafka is slow or down; beyond that new ones are dropped (best effort).',
+  }),
+  ACTIVITY_FLUSH_MS: Type.Integer({
+    minimum: 1,
+    default: 200,
+    description: 'Longest time an activity event waits in memory before a batch is sent to Kafka.',
+  }),
+  SESSION_COOKIE: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    default: 'marquee_sid',
+    description: 'Cookie that carries the anonymous session id when the client sends no x-session-id header.',
+  }),
+});
+
+export type GatewayConfig = Static<typeof gatewayConfigSchema>;

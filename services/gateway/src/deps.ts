@@ -1,0 +1,61 @@
+import { Topics } from '@marquee/contracts';
+import { checkBus, connectBus, type NatsConnection } from '@marquee/platform-bus';
+import { checkRedis, connectRedis, type Redis } from '@marquee/platform-cache';
+import { createKafka, ensureTopics, type KafkaSettings } from '@marquee/platform-events';
+import type { Closer, ReadinessCheck } from '@marquee/platform-http';
+import type { Logger } from '@marquee/platform-logging';
+import type { Admin, Kafka } from 'kafkajs';
+import type { GatewayConfig } from './config';
+import { ActivityPublisher } from './events/activity-publisher';
+import { UpstreamPools } from './upstreams/upstream-pools';
+
+/** What the gateway holds open. No database: Redis for rate limits, NATS for SSE and export, Kafka for activity. */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  redis: Redis;
+  nats: NatsConnection;
+  kafka: Kafka;
+  kafkaAdmin: Admin;
+  activity: ActivityPublisher;
+  pools: UpstreamPools;
+}
+
+export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Promise<GatewayDeps> {
+  const settings: KafkaSettings = {
+    brokers: config.KAFKA_BROKERS.split(','),
+    clientId: 'gateway',
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+  };
+  const kafka = createKafka(settings, logger);
+  await ensureTopics(kafka, settings, [Topics.activity], config.KAFKA_PARTITIONS);
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  const activity = new ActivityPublisher(kafka, settings, logger, {
+    maxQueued: config.ACTIVITY_QUEUE_MAX,
+    flushMs: config.ACTIVITY_FLUSH_MS,
+  });
+  await activity.start();
+  const redis = connectRedis(config.REDIS_URL, 'gateway');
+  const nats = await connectBus(config.NATS_URL, 'gateway');
+  return { config, logger, redis, nats, kafka, kafkaAdmin, activity, pools: new UpstreamPools(config) };
+}
+
+export function gatewayReadiness(deps: GatewayDeps): Record<string, ReadinessCheck> {
+  return {
+    kafka: () => deps.kafkaAdmin.describeCluster(),
+    redis: () => checkRedis(deps.redis),
+    nats: () => checkBus(deps.nats),
+  };
+}
+
+/** Closed after the HTTP server stops: activity is flushed while Kafka is still connected. */
+export function gatewayClosers(deps: GatewayDeps): Closer[] {
+  return [
+    { name: 'activity', close: () => deps.activity.stop() },
+    { name: 'upstreams', close: () => deps.pools.close() },
+    { name: 'kafka-admin', close: () => deps.kafkaAdmin.disconnect() },
+    { name: 'nats', close: () => deps.nats.drain() },
+    { name: 'redis', close: () => deps.redis.quit() },
+  ];
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { publicPathOf, serviceForPath, upstreamPath } from './route-table';
+
+describe('route table', () => {
+  it('When a path matches several prefixes, then the longest whole-segment prefix wins', () => {
+    expect(serviceForPath('/me')).toBe('auth');
+    expect(serviceForPath('/me/sessions')).toBe('auth');
+    expect(serviceForPath('/me/notification-preferences')).toBe('notification');
+    expect(serviceForPath('/admin/users/1')).toBe('auth');
+    expect(serviceForPath('/admin/movies')).toBe('catalog');
+    expect(serviceForPath('/movies/42')).toBe('catalog');
+  });
+
+  it('When a path only shares characters with a prefix, then it is not routed', () => {
+    expect(serviceForPath('/moviesx')).toBeUndefined();
+    expect(serviceForPath('/admin')).toBeUndefined();
+    expect(serviceForPath('/')).toBeUndefined();
+  });
+
+  it('When forwarding, then /api/v1 becomes /v1 and the query is kept', () => {
+    expect(upstreamPath('/api/v1/search?q=alien&limit=5')).toBe('/v1/search?q=alien&limit=5');
+    expect(upstreamPath('/api/v1')).toBe('/v1');
+  });
+
+  it("When rewriting a service's OpenAPI paths, then only the paths it owns become public", () => {
+    expect(publicPathOf('catalog', '/v1/movies/{id}')).toBe('/api/v1/movies/{id}');
+    expect(publicPathOf('auth', '/v1/me')).toBe('/api/v1/me');
+    expect(publicPathOf('catalog', '/v1/me')).toBeUndefined();
+    expect(publicPathOf('catalog', '/internal/reindex')).toBeUndefined();
+  });
+});

@@ -1,0 +1,51 @@
+/** The services the gateway routes to, each with the config key of its base URL. */
+export const UPSTREAM_SERVICES = ['auth', 'catalog', 'interaction', 'recommendation', 'notification', 'analytics'] as const;
+export type UpstreamService = (typeof UPSTREAM_SERVICES)[number];
+
+/**
+ * Public path prefixes under /api/v1 and the service that owns each. The longest matching prefix
+ * wins, so a service can own a sub-path of another's (e.g. /me/notification-preferences).
+ * Paths the gateway answers itself (/stream, /me/export) are registered as routes and never reach here.
+ */
+export const ROUTE_PREFIXES: ReadonlyArray<readonly [prefix: string, service: UpstreamService]> = [
+  ['/auth', 'auth'],
+  ['/me', 'auth'],
+  ['/admin/users', 'auth'],
+  ['/movies', 'catalog'],
+  ['/genres', 'catalog'],
+  ['/search', 'catalog'],
+  ['/admin/movies', 'catalog'],
+  ['/admin/genres', 'catalog'],
+  ['/interactions', 'interaction'],
+  ['/me/interactions', 'interaction'],
+  ['/recommendations', 'recommendation'],
+  ['/me/recommendations', 'recommendation'],
+  ['/me/notification-preferences', 'notification'],
+  ['/notifications', 'notification'],
+  ['/admin/notifications', 'notification'],
+  ['/analytics', 'analytics'],
+  ['/admin/analytics', 'analytics'],
+];
+
+const byLength = [...ROUTE_PREFIXES].sort((a, b) => b[0].length - a[0].length);
+
+/** The service owning a path below /api/v1 (e.g. `/movies/12`), matched on whole segments. */
+export function serviceForPath(path: string): UpstreamService | undefined {
+  for (const [prefix, service] of byLength) {
+    if (path === prefix || path.startsWith(`${prefix}/`)) return service;
+  }
+  return undefined;
+}
+
+/** `/api/v1/movies?q=1` → `/v1/movies?q=1`: the upstream serves the same resource under /v1. */
+export function upstreamPath(publicUrl: string): string {
+  return publicUrl.replace(/^\/api\/v1(?=\/|\?|$)/, '/v1');
+}
+
+/** `/v1/movies/{id}` in a service's OpenAPI → `/api/v1/movies/{id}` when that service owns it, else undefined. */
+export function publicPathOf(service: UpstreamService, upstreamDocPath: string): string | undefined {
+  const m = /^\/v1(\/.*)?$/.exec(upstreamDocPath);
+  if (!m) return undefined;
+  const rest = m[1] ?? '/';
+  return serviceForPath(rest) === service ? `/api/v1${rest}` : undefined;
+}

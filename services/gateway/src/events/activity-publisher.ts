@@ -1,0 +1,116 @@
+import { ActivityLogged, buildEvent, type Envelope, type Static } from '@marquee/contracts';
+import { type KafkaSettings, physicalTopic } from '@marquee/platform-events';
+import { currentCorrelation, type Logger, newCorrelationId } from '@marquee/platform-logging';
+import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+
+export type ActivityData = Static<typeof ActivityLogged.schema>;
+
+export interface ActivityStats {
+  queued: number;
+  sent: number;
+  dropped: number;
+  failedBatches: number;
+}
+
+const BATCH_MAX = 500;
+const WARN_EVERY_MS = 10_000;
+
+/**
+ * Best-effort activity.logged producer. The gateway has no database, so there is no outbox: events
+ * wait in a bounded in-memory queue and go to Kafka in batches. Activity is analytics input, not a
+ * record anyone depends on, so when Kafka is down long enough to fill the queue new events are
+ * dropped (counted and logged) rather than slowing or failing requests; a crash loses the queue.
+ */
+export class ActivityPublisher {
+  private queue: Message[] = [];
+  private producer: Producer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> | undefined;
+  private lastWarn = 0;
+  readonly stats: ActivityStats = { queued: 0, sent: 0, dropped: 0, failedBatches: 0 };
+  private readonly topic: string;
+
+  constructor(
+    private readonly kafka: Kafka,
+    settings: Pick<KafkaSettings, 'topicPrefix'>,
+    private readonly logger: Logger,
+    private readonly opts: { maxQueued: number; flushMs: number },
+  ) {
+    this.topic = physicalTopic(settings, ActivityLogged.topic);
+  }
+
+  async start(): Promise<void> {
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    await this.producer.connect();
+    this.timer = setInterval(() => void this.flush(), this.opts.flushMs);
+    this.timer.unref();
+  }
+
+  /** Queues one activity.logged event, keyed by user id when signed in, else by session id. */
+  log(data: ActivityData): Envelope<ActivityData> | undefined {
+    if (this.queue.length >= this.opts.maxQueued) {
+      this.stats.dropped += 1;
+      this.warn('activity queue full; event dropped');
+      return undefined;
+    }
+    const ctx = currentCorrelation();
+    const correlationId = ctx?.correlationId ?? newCorrelationId();
+    const envelope = buildEvent(ActivityLogged, data.userId ?? data.sessionId, data, { correlationId });
+    this.queue.push({
+      key: envelope.key,
+      value: JSON.stringify(envelope),
+      headers: { 'event-id': envelope.id, 'event-type': envelope.type, 'correlation-id': correlationId },
+    });
+    this.stats.queued = this.queue.length;
+    if (this.queue.length >= BATCH_MAX) void this.flush();
+    return envelope;
+  }
+
+  /** Sends what is queued (one batch at a time); a failed batch goes back to the head of the queue. */
+  flush(): Promise<void> {
+    if (this.sending) return this.sending;
+    if (this.queue.length === 0 || !this.producer) return Promise.resolve();
+    const producer = this.producer;
+    const batch = this.queue.splice(0, BATCH_MAX);
+    this.sending = producer
+      .send({ topic: this.topic, messages: batch, acks: -1 })
+      .then(() => {
+        this.stats.sent += batch.length;
+      })
+      .catch((err: unknown) => {
+        this.stats.failedBatches += 1;
+        const room = Math.max(0, this.opts.maxQueued - this.queue.length);
+        this.stats.dropped += Math.max(0, batch.length - room);
+        this.queue.unshift(...batch.slice(0, room));
+        this.warn('activity batch not sent; will retry', err);
+      })
+      .finally(() => {
+        this.sending = undefined;
+        this.stats.queued = this.queue.length;
+      });
+    return this.sending;
+  }
+
+  /** Stops the timer and tries to send what is left, for at most `timeoutMs`. */
+  async stop(timeoutMs = 3000): Promise<void> {
+    clearInterval(this.timer);
+    const deadline = Date.now() + timeoutMs;
+    while ((this.queue.length > 0 || this.sending) && Date.now() < deadline && this.producer) {
+      await Promise.race([this.flush(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+    }
+    if (this.queue.length > 0) this.logger.warn({ lost: this.queue.length }, 'activity events not sent before shutdown');
+    await this.producer?.disconnect();
+    this.producer = undefined;
+  }
+
+  private warn(message: string, err?: unknown): void {
+    const now = Date.now();
+    if (now - this.lastWarn < WARN_EVERY_MS) return;
+    this.lastWarn = now;
+    this.logger.warn({ err, ...this.stats }, message);
+  }
+}

@@ -1,0 +1,72 @@
+import type { Redis } from '@marquee/platform-cache';
+
+/**
+ * Sliding-window counter, atomic in Redis so every gateway replica shares one budget per caller.
+ * One hash per caller: w = current window index, c = its count, p = the previous window's count.
+ * The estimate p × (share of the previous window still inside the last minute) + c is compared with
+ * the limit; rejected requests are not counted, so a client that backs off recovers on time.
+ * Time comes from Redis (TIME), not from each replica's clock.
+ * Returns { allowed (1|0), remaining, reset ms (until the current window ends), retry-after ms }.
+ */
+const SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local idx = math.floor(now / window)
+local h = redis.call('HMGET', KEYS[1], 'w', 'c', 'p')
+local w = tonumber(h[1]) or idx
+local c = tonumber(h[2]) or 0
+local p = tonumber(h[3]) or 0
+if w == idx - 1 then p = c; c = 0 elseif w ~= idx then p = 0; c = 0 end
+local into = now - idx * window
+local weighted = p * (window - into) / window + c
+local reset = window - into
+if weighted + 1 > limit then
+  local retry
+  if c + 1 > limit then
+    retry = reset + math.ceil(math.max(0, 1 - (limit - 1) / c) * window)
+  else
+    retry = math.max(1, math.ceil((1 - (limit - 1 - c) / p) * window) - into)
+  end
+  redis.call('HSET', KEYS[1], 'w', idx, 'c', c, 'p', p)
+  redis.call('PEXPIRE', KEYS[1], window * 2)
+  return {0, 0, reset, retry}
+end
+c = c + 1
+redis.call('HSET', KEYS[1], 'w', idx, 'c', c, 'p', p)
+redis.call('PEXPIRE', KEYS[1], window * 2)
+return {1, math.max(0, math.floor(limit - weighted - 1)), reset, 0}
+`;
+
+export interface LimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  resetMs: number;
+  retryAfterMs: number;
+}
+
+type WithCommand = Redis & {
+  marqueeSlidingWindow(key: string, windowMs: number, limit: number): Promise<[number, number, number, number]>;
+};
+
+export function slidingWindowLimiter(redis: Redis, keyPrefix = 'gateway:rl') {
+  const r = redis as WithCommand;
+  if (typeof r.marqueeSlidingWindow !== 'function') {
+    redis.defineCommand('marqueeSlidingWindow', { numberOfKeys: 1, lua: SCRIPT });
+  }
+  return {
+    /** Counts one request of `subject` (e.g. `user:<id>`) against `limit` per `windowMs`. */
+    async hit(subject: string, limit: number, windowMs = 60_000): Promise<LimitDecision> {
+      const [allowed, remaining, resetMs, retryAfterMs] = await r.marqueeSlidingWindow(
+        `${keyPrefix}:{${subject}}`,
+        windowMs,
+        limit,
+      );
+      return { allowed: allowed === 1, limit, remaining, resetMs, retryAfterMs };
+    },
+  };
+}
+
+export type SlidingWindowLimiter = ReturnType<typeof slidingWindowLimiter>;

@@ -1,0 +1,21 @@
+// Gateway start: config → Kafka topic, activity producer, Redis, NATS → HTTP; graceful stop on SIGTERM.
+import { loadConfigOrExit } from '@marquee/platform-config';
+import { runUntilSignalled } from '@marquee/platform-http';
+import { createLogger } from '@marquee/platform-logging';
+import { buildGatewayApp } from './app';
+import { gatewayConfigSchema } from './config';
+import { gatewayClosers, openGatewayDeps } from './deps';
+
+const config = loadConfigOrExit('gateway', gatewayConfigSchema);
+const logger = createLogger('gateway', config.LOG_LEVEL);
+const deps = await openGatewayDeps(config, logger);
+const app = await buildGatewayApp(deps);
+await runUntilSignalled({
+  app,
+  port: config.PORT,
+  host: config.HOST,
+  logger,
+  closers: gatewayClosers(deps),
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+});
+logger.info({ port: (app.server.address() as { port: number }).port }, 'gateway listening');

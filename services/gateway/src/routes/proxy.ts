@@ -1,0 +1,134 @@
+import { currentCorrelation } from '@marquee/platform-logging';
+import { AppError, type HttpApp, notFound } from '@marquee/platform-http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { serviceForPath, upstreamPath } from '../domain/route-table';
+import type { ActivityPublisher } from '../events/activity-publisher';
+import { logPageActivity } from '../events/log-page-activity';
+import type { UpstreamPools } from '../upstreams/upstream-pools';
+
+export interface ProxyOptions {
+  pools: UpstreamPools;
+  activity: ActivityPublisher;
+  sessionCookie: string;
+}
+
+/** Request headers a service may need; everything else (hop-by-hop, proxy, host) stays at the gateway. */
+const FORWARDED_REQUEST_HEADERS = [
+  'accept',
+  'accept-language',
+  'authorization',
+  'content-type',
+  'cookie',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'user-agent',
+  'x-session-id',
+  'x-client-source',
+] as const;
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'x-request-id',
+  'x-correlation-id',
+]);
+
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
+const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|$)/;
+
+function forwardHeaders(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  const h: IncomingHttpHeaders = req.headers;
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const v = h[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  out['x-request-id'] = req.id;
+  out['x-correlation-id'] = currentCorrelation()?.correlationId ?? req.id;
+  out['x-forwarded-for'] = req.ip;
+  out['x-forwarded-proto'] = req.protocol;
+  if (h.host) out['x-forwarded-host'] = h.host;
+  return out;
+}
+
+function upstreamFailure(service: string, err: unknown): AppError {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new AppError(504, 'GATEWAY.UPSTREAM_TIMEOUT', `The ${service} service did not answer in time`, { service });
+  }
+  return new AppError(502, 'GATEWAY.UPSTREAM_UNREACHABLE', `The ${service} service cannot be reached`, {
+    service,
+    reason: code || (err as Error).message,
+  });
+}
+
+/**
+ * Forwards /api/v1/* to the owning service's /v1/* with the caller's method, query, body, token and
+ * ids, and streams the answer back. Bodies are kept as bytes (no re-serialisation); JSON is only
+ * checked for well-formedness so a malformed body is a 400 here, not at the service.
+ */
+export async function proxyRoutes(app: HttpApp, opts: ProxyOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(JSON_TYPE, { parseAs: 'buffer' }, (_req, body, done) => {
+    const bytes = body as Buffer;
+    if (bytes.length > 0) {
+      try {
+        JSON.parse(bytes.toString('utf8'));
+      } catch (err) {
+        done(new AppError(400, 'REQUEST.MALFORMED_JSON', `Body is not valid JSON: ${(err as Error).message}`), undefined);
+        return;
+      }
+    }
+    done(null, bytes);
+  });
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const [publicPath = ''] = req.url.split('?', 1);
+    const below = publicPath.slice('/api/v1'.length);
+    if (DOT_SEGMENT.test(below) || below.includes('//')) {
+      throw new AppError(400, 'GATEWAY.BAD_PATH', 'Path must not contain empty, "." or ".." segments');
+    }
+    const service = serviceForPath(below);
+    if (!service) throw notFound('ROUTE.NOT_FOUND', `No route ${req.method} ${publicPath}`);
+    const upstream = opts.pools.get(service);
+    if (!upstream) {
+      throw new AppError(503, 'GATEWAY.UPSTREAM_UNAVAILABLE', `The ${service} service is not available`, { service });
+    }
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await upstream.pool.request({
+        path: upstreamPath(req.url),
+        method: req.method as 'GET',
+        headers: forwardHeaders(req),
+        body: Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : null,
+      });
+    } catch (err) {
+      req.log.warn({ err, service }, 'upstream request failed');
+      throw upstreamFailure(service, err);
+    }
+    reply.code(res.statusCode);
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
+    }
+    logPageActivity(req, reply, res.statusCode, opts.activity, opts.sessionCookie);
+    return reply.send(res.body);
+  };
+
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/api/v1/*',
+    schema: { hide: true },
+    exposeHeadRoute: false,
+    handler,
+  });
+}
