@@ -2,12 +2,18 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'services/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'services/*/test/**/*.test.ts',
+      'services/*/src/**/*.test.ts',
+      'packages/*/src/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     globalSetup: ['packages/platform-testing/src/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default', ['json', { outputFile: '.marquee/test-report.json' }]],
+    reporters: ['default', ['json', { outputFile: process.env.MARQUEE_TEST_REPORT ?? '.marquee/test-report.json' }]],
   },
 });

@@ -1,7 +1,7 @@
 // Outbox → relay → Kafka → idempotent consumer, beside kafkajs producing straight to Kafka (the
 // ceiling), in one run on the same broker, database and consumer code.
 import path from 'node:path';
-import { buildEvent, InteractionRecorded, Topics } from '@marquee/contracts';
+import { buildEvent, InteractionRecorded } from '@marquee/contracts';
 import { applyMigrations, ensureDatabase, openDatabase } from '@marquee/platform-db';
 import {
   connectProducer,
@@ -14,6 +14,7 @@ import {
   startOutboxRelay,
 } from '@marquee/platform-events';
 import { createLogger } from '@marquee/platform-logging';
+import { sql } from 'drizzle-orm';
 import { machineDescription, percentile, writeResult } from './machine';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -86,8 +87,9 @@ async function consumerFor(path: string): Promise<{ sink: Sink; stop: () => Prom
       'interaction.recorded': async (e, { tx }) => {
         const d = e.data as { userId: string };
         await tx.execute(
-          // biome-ignore lint/suspicious/noExplicitAny: raw SQL helper keeps this bench tiny
-          (await import('drizzle-orm')).sql.raw(`insert into seen_${path} values ('${d.userId}', 1) on conflict (user_id) do update set n = seen_${path}.n + 1`) as any,
+          sql.raw(
+            `insert into seen_${path} values ('${d.userId}', 1) on conflict (user_id) do update set n = seen_${path}.n + 1`,
+          ),
         );
         sink.latencies.push(Date.now() - Date.parse(e.occurredAt));
         sink.count += 1;
@@ -98,7 +100,11 @@ async function consumerFor(path: string): Promise<{ sink: Sink; stop: () => Prom
   return { sink, stop: () => consumer.stop() };
 }
 
-async function paced(totalSeconds: number, perSecond: number, tick: (i: number, n: number) => Promise<void>): Promise<void> {
+async function paced(
+  totalSeconds: number,
+  perSecond: number,
+  tick: (i: number, n: number) => Promise<void>,
+): Promise<void> {
   const stepMs = 10;
   const perStep = perSecond / (1000 / stepMs);
   const steps = (totalSeconds * 1000) / stepMs;
@@ -127,7 +133,9 @@ const producer = await connectProducer(kafka);
 const directTopic = `${settings.topicPrefix}direct.v1`;
 const sendDirect = async (from: number, n: number) => {
   const messages = Array.from({ length: n }, (_, j) => {
-    const env = buildEvent(InteractionRecorded, users[(from + j) % users.length] as string, data(from + j), { correlationId: runId });
+    const env = buildEvent(InteractionRecorded, users[(from + j) % users.length] as string, data(from + j), {
+      correlationId: runId,
+    });
     return { key: env.key, value: JSON.stringify(env) };
   });
   await producer.send({ topic: directTopic, acks: -1, messages });
@@ -140,15 +148,24 @@ const relay = await startOutboxRelay({ database, kafka, settings: { topicPrefix:
 const outboxDef = { ...InteractionRecorded, topic: 'outbox.v1' };
 const writeOutbox = async (from: number, n: number) => {
   await database.db.transaction(async (tx) => {
-    await tx.execute((await import('drizzle-orm')).sql`insert into bench_state values (${from}) on conflict do nothing`);
+    await tx.execute(
+      sql`insert into bench_state values (${from}) on conflict do nothing`,
+    );
     await recordEvents(
       tx,
-      Array.from({ length: n }, (_, j) => pendingEvent(outboxDef, users[(from + j) % users.length] as string, data(from + j))),
+      Array.from({ length: n }, (_, j) =>
+        pendingEvent(outboxDef, users[(from + j) % users.length] as string, data(from + j)),
+      ),
     );
   });
 };
 
-async function throughput(label: string, sink: Sink, write: (from: number, n: number) => Promise<void>, txSize: number) {
+async function throughput(
+  label: string,
+  sink: Sink,
+  write: (from: number, n: number) => Promise<void>,
+  txSize: number,
+) {
   sink.reset(TOTAL);
   const start = Date.now();
   const writers = 4;
@@ -217,6 +234,8 @@ await admin.pool.query(`drop database if exists "${runId}" with (force)`);
 await admin.close();
 const kAdmin = kafka.admin();
 await kAdmin.connect();
-await kAdmin.deleteTopics({ topics: (await kAdmin.listTopics()).filter((t) => t.startsWith(settings.topicPrefix as string)) });
+await kAdmin.deleteTopics({
+  topics: (await kAdmin.listTopics()).filter((t) => t.startsWith(settings.topicPrefix as string)),
+});
 await kAdmin.disconnect();
 process.exit(0);

@@ -18,6 +18,9 @@ export function percentile(sorted: number[], p: number): number {
 export function writeResult(name: string, body: string): string {
   const date = new Date().toISOString().slice(0, 10);
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', `${name}-${date}.md`);
-  writeFileSync(file, `# ${name} benchmark, ${new Date().toISOString()}\n\nMachine: ${machineDescription()}\n\n${body}\n`);
+  writeFileSync(
+    file,
+    `# ${name} benchmark, ${new Date().toISOString()}\n\nMachine: ${machineDescription()}\n\n${body}\n`,
+  );
   return file;
 }

@@ -84,6 +84,9 @@ export function parseEvent(raw: string | Buffer): { envelope: Envelope; known: b
 }
 
 /** Narrows a parsed envelope to one event's data type. */
-export function isEvent<S extends TSchema>(envelope: Envelope, def: EventDefinition<S>): envelope is Envelope<Static<S>> {
+export function isEvent<S extends TSchema>(
+  envelope: Envelope,
+  def: EventDefinition<S>,
+): envelope is Envelope<Static<S>> {
   return envelope.type === def.type && envelope.version === def.version;
 }

@@ -59,7 +59,12 @@ export const UserDeleted = defineEvent({
   schema: Type.Object({ userId: Uuid, deletedAt: IsoDateTime }),
 });
 
-export const GenreRef = Type.Object({ id: Type.Integer(), tmdbId: Nullable(Type.Integer()), name: Type.String(), slug: Type.String() });
+export const GenreRef = Type.Object({
+  id: Type.Integer(),
+  tmdbId: Nullable(Type.Integer()),
+  name: Type.String(),
+  slug: Type.String(),
+});
 
 export const MovieSnapshot = Type.Object({
   movieId: MovieId,
@@ -129,7 +134,10 @@ export const InteractionRecorded = defineEvent({
   topic: Topics.interaction,
   source: 'interaction',
   // previousRating lets counters move a mean when a rating is changed, without calling back.
-  schema: Type.Composite([InteractionFacts, Type.Object({ previousRating: Nullable(Type.Integer({ minimum: 1, maximum: 5 })) })]),
+  schema: Type.Composite([
+    InteractionFacts,
+    Type.Object({ previousRating: Nullable(Type.Integer({ minimum: 1, maximum: 5 })) }),
+  ]),
 });
 export const InteractionRemoved = defineEvent({
   type: 'interaction.removed',
@@ -152,7 +160,13 @@ export const RecommendationsGenerated = defineEvent({
     userId: Uuid,
     algorithm: Algorithm,
     generatedAt: IsoDateTime,
-    items: Type.Array(Type.Object({ movieId: MovieId, score: Type.Number({ minimum: 0, maximum: 1 }), rank: Type.Integer({ minimum: 1 }) })),
+    items: Type.Array(
+      Type.Object({
+        movieId: MovieId,
+        score: Type.Number({ minimum: 0, maximum: 1 }),
+        rank: Type.Integer({ minimum: 1 }),
+      }),
+    ),
   }),
 });
 export const RecommendationClicked = defineEvent({
@@ -174,7 +188,13 @@ const NotificationFacts = Type.Object({
   movieId: Type.Optional(Nullable(MovieId)),
 });
 const notificationEvent = (status: string) =>
-  defineEvent({ type: `notification.${status}`, version: 1, topic: Topics.notification, source: 'notification', schema: NotificationFacts });
+  defineEvent({
+    type: `notification.${status}`,
+    version: 1,
+    topic: Topics.notification,
+    source: 'notification',
+    schema: NotificationFacts,
+  });
 export const NotificationSent = notificationEvent('sent');
 export const NotificationDelivered = notificationEvent('delivered');
 export const NotificationFailed = notificationEvent('failed');

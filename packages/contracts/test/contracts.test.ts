@@ -27,7 +27,12 @@ describe('event contracts', () => {
   it('When an event is built, then its envelope follows the architecture (uuid v7 id, source, key)', () => {
     const e = buildEvent(InteractionRecorded, interaction.userId, interaction, { correlationId: 'c-1' });
     expect(e.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
-    expect(e).toMatchObject({ type: 'interaction.recorded', version: 1, source: 'interaction', key: interaction.userId });
+    expect(e).toMatchObject({
+      type: 'interaction.recorded',
+      version: 1,
+      source: 'interaction',
+      key: interaction.userId,
+    });
     const parsed = parseEvent(JSON.stringify(e));
     expect(parsed.known).toBe(true);
     expect(isEvent(parsed.envelope, InteractionRecorded)).toBe(true);
@@ -35,9 +40,9 @@ describe('event contracts', () => {
   });
 
   it('When data breaks its schema, then building fails naming the field', () => {
-    expect(() =>
-      buildEvent(InteractionRecorded, 'k', { ...interaction, rating: 9 }, { correlationId: 'c' }),
-    ).toThrow(/\/rating/);
+    expect(() => buildEvent(InteractionRecorded, 'k', { ...interaction, rating: 9 }, { correlationId: 'c' })).toThrow(
+      /\/rating/,
+    );
   });
 
   it('When a message is not JSON or misses envelope fields, then parsing throws InvalidEventError', () => {

@@ -68,7 +68,12 @@ export function serveJson<Req, Res>(
   return sub;
 }
 
-export async function requestJson<Res>(nc: NatsConnection, subject: string, data: unknown, timeoutMs: number): Promise<Res> {
+export async function requestJson<Res>(
+  nc: NatsConnection,
+  subject: string,
+  data: unknown,
+  timeoutMs: number,
+): Promise<Res> {
   const msg = await nc.request(subject, codec.encode(data), { timeout: timeoutMs });
   const reply = codec.decode(msg.data) as { ok: boolean; data?: Res; error?: string };
   if (!reply.ok) throw new Error(reply.error ?? 'request failed');

@@ -1,6 +1,14 @@
 import { eventually, testInfra, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBus, connectBus, type NatsConnection, publishJson, requestJson, serveJson, subscribeJson } from '../src/index';
+import {
+  checkBus,
+  connectBus,
+  type NatsConnection,
+  publishJson,
+  requestJson,
+  serveJson,
+  subscribeJson,
+} from '../src/index';
 
 let nc: NatsConnection;
 beforeAll(async () => {

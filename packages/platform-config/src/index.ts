@@ -16,9 +16,7 @@ export class ConfigError extends Error {
     readonly service: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(
-      `${service}: invalid configuration\n${problems.map((p) => `  ${p.variable}: ${p.reason}`).join('\n')}`,
-    );
+    super(`${service}: invalid configuration\n${problems.map((p) => `  ${p.variable}: ${p.reason}`).join('\n')}`);
   }
 }
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, Type, commonConfig, databaseConfig, kafkaConfig, loadConfig } from '../src/index';
 
-const schema = Type.Object({ ...commonConfig, ...databaseConfig, ...kafkaConfig, PORT: Type.Integer({ minimum: 1, maximum: 65535 }) });
+const schema = Type.Object({
+  ...commonConfig,
+  ...databaseConfig,
+  ...kafkaConfig,
+  PORT: Type.Integer({ minimum: 1, maximum: 65535 }),
+});
 
 describe('loadConfig', () => {
   it('When every variable is valid, then it returns typed values with defaults', () => {

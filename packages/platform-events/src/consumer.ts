@@ -1,4 +1,4 @@
-import { type Envelope, InvalidEventError, parseEvent } from '@marquee/contracts';
+import { type Envelope, type InvalidEventError, parseEvent } from '@marquee/contracts';
 import type { Database, Tx } from '@marquee/platform-db';
 import { type Logger, withCorrelation } from '@marquee/platform-logging';
 import { sql } from 'drizzle-orm';
@@ -96,7 +96,9 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
       else {
         // The same id twice in one chunk: only its first copy is applied.
         fresh.delete(e.id);
-        await withCorrelation({ correlationId: e.correlationId, causationId: e.id }, () => handler(e, { tx, logger, topic }));
+        await withCorrelation({ correlationId: e.correlationId, causationId: e.id }, () =>
+          handler(e, { tx, logger, topic }),
+        );
         out.push('applied');
       }
     }
@@ -155,7 +157,10 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
         }
         stats.retries += 1;
         const delay = retryBaseMs * 2 ** (attempt - 1);
-        logger.warn({ err, eventId: envelope.id, type: envelope.type, attempt, delayMs: delay, groupId }, 'event handler failed; retrying');
+        logger.warn(
+          { err, eventId: envelope.id, type: envelope.type, attempt, delayMs: delay, groupId },
+          'event handler failed; retrying',
+        );
         await new Promise((r) => setTimeout(r, delay));
         await heartbeat();
       }

@@ -83,7 +83,11 @@ export async function ensureTopics(
       await admin.createTopics({
         // kafkajs' own leader wait fails on KRaft's brief UNKNOWN_TOPIC_OR_PARTITION; we poll below.
         waitForLeaders: false,
-        topics: missing.map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : partitions, replicationFactor: 1 })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: topic.endsWith('.dlq') ? 1 : partitions,
+          replicationFactor: 1,
+        })),
       });
       await waitForLeaders(admin, missing);
     }

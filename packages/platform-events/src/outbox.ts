@@ -12,7 +12,11 @@ export interface PendingEvent<S extends TSchema = TSchema> {
   data: Static<S>;
 }
 
-export function pendingEvent<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>): PendingEvent<S> {
+export function pendingEvent<S extends TSchema>(
+  def: EventDefinition<S>,
+  key: string,
+  data: Static<S>,
+): PendingEvent<S> {
   return { def, key, data };
 }
 
@@ -28,8 +32,7 @@ export async function recordEvents(tx: DbOrTx, events: PendingEvent[]): Promise<
     buildEvent(e.def, e.key, e.data, { correlationId, ...(ctx?.causationId ? { causationId: ctx.causationId } : {}) }),
   );
   const rows = envelopes.map(
-    (env, i) =>
-      sql`(${env.id}::uuid, ${events[i]?.def.topic}, ${env.key}, ${env.type}, ${JSON.stringify(env)}::jsonb)`,
+    (env, i) => sql`(${env.id}::uuid, ${events[i]?.def.topic}, ${env.key}, ${env.type}, ${JSON.stringify(env)}::jsonb)`,
   );
   // One round trip: the insert runs as a data-modifying CTE, and NOTIFY is delivered only at commit.
   await tx.execute(

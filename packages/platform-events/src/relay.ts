@@ -105,7 +105,9 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
-      await client.query('update outbox set published_at = now(), attempts = attempts + 1 where id = any($1::uuid[])', [ids]);
+      await client.query('update outbox set published_at = now(), attempts = attempts + 1 where id = any($1::uuid[])', [
+        ids,
+      ]);
       await client.query('commit');
       return rows.length;
     } catch (err) {

@@ -69,7 +69,9 @@ describe('idempotent consumer', () => {
       handlers: {
         'interaction.recorded': async (e, { tx }) => {
           const { movieId } = e.data as { movieId: number };
-          await tx.execute(sql`insert into likes values (${movieId}, 1) on conflict (movie_id) do update set n = likes.n + 1`);
+          await tx.execute(
+            sql`insert into likes values (${movieId}, 1) on conflict (movie_id) do update set n = likes.n + 1`,
+          );
         },
       },
     });
@@ -124,7 +126,10 @@ describe('idempotent consumer', () => {
     expect(JSON.parse(String(dead?.value)).data.movieId).toBe(666);
     expect(String(dead?.headers?.['dlq-reason'])).toContain('cannot handle movie 666');
     expect(String(dead?.headers?.['dlq-attempts'])).toBe('3');
-    const processed = await env.database.pool.query('select count(*)::int as n from processed_events where consumer = $1', [groupId]);
+    const processed = await env.database.pool.query(
+      'select count(*)::int as n from processed_events where consumer = $1',
+      [groupId],
+    );
     // 7, 8 and the duplicate are from the first test's messages on the same topic; 666 is not recorded.
     expect(processed.rows[0].n).toBe(3);
   });

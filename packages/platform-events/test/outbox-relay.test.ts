@@ -27,7 +27,9 @@ let consumer: EventConsumer;
 
 beforeAll(async () => {
   env = await eventsEnv('outbox', [Topics.interaction], 4);
-  await env.database.pool.query('create table received (n bigserial primary key, event_id uuid not null, user_id text not null, seq int not null)');
+  await env.database.pool.query(
+    'create table received (n bigserial primary key, event_id uuid not null, user_id text not null, seq int not null)',
+  );
   consumer = await startEventConsumer({
     kafka: env.kafka,
     settings: env.settings,
@@ -38,7 +40,9 @@ beforeAll(async () => {
     handlers: {
       'interaction.recorded': async (e, { tx }) => {
         const d = e.data as { userId: string; interactionId: string };
-        await tx.execute(sql`insert into received (event_id, user_id, seq) values (${e.id}, ${d.userId}, ${Number(d.interactionId)})`);
+        await tx.execute(
+          sql`insert into received (event_id, user_id, seq) values (${e.id}, ${d.userId}, ${Number(d.interactionId)})`,
+        );
       },
     },
   });
@@ -84,7 +88,10 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
     const total = 3000;
     for (let i = 1; i <= total; i += 100) {
       await env.database.db.transaction((tx) =>
-        recordEvents(tx, Array.from({ length: 100 }, (_, j) => interaction(users[(i + j) % users.length] as string, i + j))),
+        recordEvents(
+          tx,
+          Array.from({ length: 100 }, (_, j) => interaction(users[(i + j) % users.length] as string, i + j)),
+        ),
       );
     }
     await eventually(async () => (await receivedCount()) > 0, { what: 'first deliveries' });
@@ -96,7 +103,10 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
     const relay2 = await startOutboxRelay({ database: env.database, kafka: env.kafka, settings: env.settings, logger });
     try {
       await relay2.flush();
-      await eventually(async () => (await receivedCount()) >= total, { what: `${total} events received`, timeoutMs: 60_000 });
+      await eventually(async () => (await receivedCount()) >= total, {
+        what: `${total} events received`,
+        timeoutMs: 60_000,
+      });
       await new Promise((r) => setTimeout(r, 500));
       const r = await env.database.pool.query(
         'select count(*)::int as n, count(distinct seq)::int as d from received where seq between 1 and $1',
@@ -114,10 +124,15 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
     try {
       for (let i = 0; i < 1000; i += 1) {
         // Small transactions interleave keys the way concurrent requests would.
-        await env.database.db.transaction((tx) => recordEvents(tx, [interaction(users[i % users.length] as string, 10_000 + i)]));
+        await env.database.db.transaction((tx) =>
+          recordEvents(tx, [interaction(users[i % users.length] as string, 10_000 + i)]),
+        );
       }
       await eventually(async () => (await receivedCount()) >= 1000, { what: '1000 events', timeoutMs: 60_000 });
-      const rows = (await env.database.pool.query('select user_id, seq from received order by n')).rows as { user_id: string; seq: number }[];
+      const rows = (await env.database.pool.query('select user_id, seq from received order by n')).rows as {
+        user_id: string;
+        seq: number;
+      }[];
       const byUser = new Map<string, number[]>();
       for (const r of rows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r.seq]);
       expect(byUser.size).toBe(20);

@@ -72,7 +72,7 @@ function toErrorReply(err: FastifyError): { status: number; body: ReturnType<typ
 /** Builds a Fastify app with Marquee's request ids, error shape, health, metrics and OpenAPI. */
 export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
-    loggerInstance: opts.logger,
+    loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
     trustProxy: opts.trustProxy ?? true,
     genReqId: (req) => pickId(req.headers['x-request-id']) ?? randomUUID(),

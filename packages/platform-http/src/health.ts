@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { HttpApp } from './app';
 
 /** A readiness check throws (or rejects) when its dependency cannot serve. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -22,7 +22,7 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
   }
 }
 
-export function registerHealthRoutes(app: FastifyInstance, checks: Record<string, ReadinessCheck>): void {
+export function registerHealthRoutes(app: HttpApp, checks: Record<string, ReadinessCheck>): void {
   let shuttingDown = false;
   app.addHook('onClose', async () => {
     shuttingDown = true;

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { HttpApp } from './app';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export function registerMetrics(app: FastifyInstance, service: string): Registry {
+export function registerMetrics(app: HttpApp, service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });

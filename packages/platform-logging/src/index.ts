@@ -38,7 +38,16 @@ export function createLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: {
-      paths: ['password', 'token', 'refreshToken', 'req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.refreshToken'],
+      paths: [
+        'password',
+        'token',
+        'refreshToken',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.password',
+        '*.token',
+        '*.refreshToken',
+      ],
       censor: '[redacted]',
     },
     mixin() {

@@ -14,7 +14,12 @@ describe('correlation context', () => {
 
   it('When a logger writes inside a correlation, then the line carries the correlation id', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
+    const sink = new Writable({
+      write: (chunk, _enc, cb) => {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     const logger = createLogger('test', 'info', sink);
     withCorrelation({ correlationId: 'abc', requestId: 'r9' }, () => logger.info({ password: 'x' }, 'hello'));
     const line = JSON.parse(lines[0] ?? '{}');

@@ -1,6 +1,14 @@
 import { checkBus, connectBus, type NatsConnection } from '@marquee/platform-bus';
 import { checkRedis, connectRedis, type Redis } from '@marquee/platform-cache';
-import { commonConfig, databaseConfig, kafkaConfig, natsConfig, redisConfig, type Static, Type } from '@marquee/platform-config';
+import {
+  commonConfig,
+  databaseConfig,
+  kafkaConfig,
+  natsConfig,
+  redisConfig,
+  type Static,
+  Type,
+} from '@marquee/platform-config';
 import { applyMigrations, checkDatabase, type Database, ensureDatabase, openDatabase } from '@marquee/platform-db';
 import {
   createKafka,
@@ -22,7 +30,11 @@ export const serviceConfig = {
   ...kafkaConfig,
   ...redisConfig,
   ...natsConfig,
-  KAFKA_PARTITIONS: Type.Integer({ minimum: 1, default: 3, description: 'Partitions for topics this service creates.' }),
+  KAFKA_PARTITIONS: Type.Integer({
+    minimum: 1,
+    default: 3,
+    description: 'Partitions for topics this service creates.',
+  }),
 };
 const baseSchema = Type.Object(serviceConfig);
 export type ServiceConfig = Static<typeof baseSchema>;
@@ -81,7 +93,10 @@ export function startRelay(deps: ServiceDeps): Promise<OutboxRelay> {
 }
 
 /** Closes in dependency order: consumers and relay first (they use the rest), then connections. */
-export function closers(deps: ServiceDeps, workers: { relay?: OutboxRelay; consumers?: EventConsumer[] } = {}): Closer[] {
+export function closers(
+  deps: ServiceDeps,
+  workers: { relay?: OutboxRelay; consumers?: EventConsumer[] } = {},
+): Closer[] {
   return [
     ...(workers.consumers ?? []).map((c, i) => ({ name: `consumer-${i}`, close: () => c.stop() })),
     ...(workers.relay ? [{ name: 'outbox-relay', close: () => (workers.relay as OutboxRelay).stop() }] : []),

@@ -21,7 +21,12 @@ function run(env: Record<string, string>) {
 
 describe('service start-up and shutdown', () => {
   it('When config variables are missing or invalid, then the service exits non-zero naming each one', async () => {
-    const p = run({ PORT: 'http', KAFKA_BROKERS: 'localhost', REDIS_URL: 'redis://127.0.0.1:6379', NATS_URL: 'nats://127.0.0.1:4222' });
+    const p = run({
+      PORT: 'http',
+      KAFKA_BROKERS: 'localhost',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      NATS_URL: 'nats://127.0.0.1:4222',
+    });
     expect(await p.exited).toBe(78);
     expect(p.err()).toContain('DATABASE_URL: is required but not set');
     expect(p.err()).toContain('PORT: "http"');
@@ -39,7 +44,7 @@ describe('service start-up and shutdown', () => {
       expect(port, p.err()).toBeDefined();
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);
-      expect((await ready.json()).checks).toEqual({ postgres: 'ok', kafka: 'ok', redis: 'ok', nats: 'ok' });
+      expect(((await ready.json()) as { checks: unknown }).checks).toEqual({ postgres: 'ok', kafka: 'ok', redis: 'ok', nats: 'ok' });
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
     } finally {

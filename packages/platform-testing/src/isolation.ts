@@ -9,7 +9,10 @@ export function testInfra(): TestInfra {
 
 /** A name unique to this test run and call: `<runId>_<label>_<random>`, safe as a database name. */
 export function uniqueName(label: string): string {
-  const clean = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 20);
+  const clean = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 20);
   return `${testInfra().runId}_${clean}_${randomBytes(3).toString('hex')}`;
 }
 
