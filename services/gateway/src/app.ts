@@ -51,7 +51,7 @@ export async function buildGatewayApp(deps: GatewayDeps): Promise<HttpApp> {
   registerAuth(app, { jwksUrl: config.AUTH_JWKS_URL });
   app.addHook(
     'onRequest',
-    rateLimitHook(slidingWindowLimiter(deps.redis), {
+    rateLimitHook(slidingWindowLimiter(deps.redis, config.REDIS_KEY_PREFIX), {
       perUserPerMinute: config.RATE_LIMIT_PER_MINUTE,
       perIpPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       loginPerIpPerMinute: config.LOGIN_RATE_LIMIT_PER_MINUTE,

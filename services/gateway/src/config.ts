@@ -51,6 +51,11 @@ export const gatewayConfigSchema = Type.Object({
     default: '',
     description: 'Comma-separated origins allowed by CORS (e.g. https://app.example.com); `*` for any; empty: no CORS headers.',
   }),
+  REDIS_KEY_PREFIX: Type.String({
+    pattern: '^[\\w.:-]{0,64}$',
+    default: 'gateway:',
+    description: "Namespace of the gateway's Redis keys; replicas of one deployment must share it (tests isolate with it).",
+  }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({
     minimum: 1,
     default: 600,

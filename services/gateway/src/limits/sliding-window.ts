@@ -51,7 +51,7 @@ type WithCommand = Redis & {
   marqueeSlidingWindow(key: string, windowMs: number, limit: number): Promise<[number, number, number, number]>;
 };
 
-export function slidingWindowLimiter(redis: Redis, keyPrefix = 'gateway:rl') {
+export function slidingWindowLimiter(redis: Redis, keyPrefix: string) {
   const r = redis as WithCommand;
   if (typeof r.marqueeSlidingWindow !== 'function') {
     redis.defineCommand('marqueeSlidingWindow', { numberOfKeys: 1, lua: SCRIPT });
@@ -60,7 +60,7 @@ export function slidingWindowLimiter(redis: Redis, keyPrefix = 'gateway:rl') {
     /** Counts one request of `subject` (e.g. `user:<id>`) against `limit` per `windowMs`. */
     async hit(subject: string, limit: number, windowMs = 60_000): Promise<LimitDecision> {
       const [allowed, remaining, resetMs, retryAfterMs] = await r.marqueeSlidingWindow(
-        `${keyPrefix}:{${subject}}`,
+        `${keyPrefix}rl:{${subject}}`,
         windowMs,
         limit,
       );

@@ -1,0 +1,85 @@
+import { uniqueName } from '@marquee/platform-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aUser, anotherUser, type RunningGateway, startGateway, startTestIssuer, startUpstream, type TestIssuer } from './helpers';
+
+describe('rate limits shared by gateway replicas', () => {
+  let issuer: TestIssuer;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let first: RunningGateway;
+  let second: RunningGateway;
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+    upstream = await startUpstream('catalog');
+    const shared = {
+      CATALOG_URL: upstream.url,
+      AUTH_URL: upstream.url,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      REDIS_KEY_PREFIX: `${uniqueName('rl')}:`,
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '6',
+      RATE_LIMIT_PER_MINUTE: '8',
+      LOGIN_RATE_LIMIT_PER_MINUTE: '3',
+    };
+    [first, second] = await Promise.all([startGateway(shared), startGateway(shared)]);
+  });
+  afterAll(async () => {
+    await Promise.all([first?.close(), second?.close()]);
+    await upstream?.close();
+    await issuer?.close();
+  });
+
+  it('When one IP spreads requests over two replicas, then they share one budget and the excess gets 429 with Retry-After', async () => {
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 8; i++) {
+      last = await fetch(`${(i % 2 === 0 ? first : second).url}/api/v1/genres`, {});
+      if (i < 5) expect(Number(last.headers.get('x-ratelimit-remaining'))).toBe(5 - i);
+      statuses.push(last.status);
+      await last.arrayBuffer();
+    }
+    // /v1/genres is not served by the test upstream: 404 means "let through", 429 means "limited".
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 404, 429, 429]);
+    const limited = await fetch(`${second.url}/api/v1/movies/1`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('x-ratelimit-limit')).toBe('6');
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(120);
+    const body = await limited.json();
+    expect(body.error.code).toBe('RATE_LIMIT.EXCEEDED');
+    expect(body.error.details).toEqual({ limit: 6, retryAfterSeconds: retryAfter });
+  });
+
+  it('When users are signed in, then each has an own budget across replicas, apart from the IP budget', async () => {
+    const alice = await issuer.sign({ sub: aUser, role: 'user' });
+    const bob = await issuer.sign({ sub: anotherUser, role: 'user' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const res = await fetch(`${(i % 2 === 0 ? first : second).url}/api/v1/movies/1`, { headers: { authorization: `Bearer ${alice}` } });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 429]);
+    const bobs = await fetch(`${first.url}/api/v1/movies/1`, { headers: { authorization: `Bearer ${bob}` } });
+    expect(bobs.status).toBe(200);
+    expect(bobs.headers.get('x-ratelimit-limit')).toBe('8');
+  });
+
+  it('When login attempts from one IP exceed their own smaller budget, then 429 before auth is asked', async () => {
+    const seenBefore = upstream.seen.length;
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      // Signed in so the general (per-user) budget is not what stops it.
+      const res = await fetch(`${(i % 2 === 0 ? first : second).url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await issuer.sign({ sub: crypto.randomUUID(), role: 'user' })}` },
+        body: JSON.stringify({ email: 'a@example.com', password: 'wrong' }),
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([404, 404, 404, 429]);
+    expect(upstream.seen.length - seenBefore).toBe(3);
+  });
+});
