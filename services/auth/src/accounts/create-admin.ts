@@ -1,0 +1,23 @@
+import type { AuthContext } from '../context';
+import { normalizeEmail } from '../domain/field-encryption';
+import { findUserByEmail } from './find-users';
+import { registerUser } from './register-user';
+import type { UserProfile } from './user-record';
+
+/**
+ * Creates an admin unless an account with that email exists (then returns `created: false` and
+ * leaves it untouched). Used by start-up bootstrap and the create-admin CLI.
+ */
+export async function ensureAdmin(
+  ctx: AuthContext,
+  input: { email: string; username: string; password: string },
+): Promise<{ created: boolean; userId: string; profile?: UserProfile }> {
+  const existing = await findUserByEmail(ctx.database.db, ctx.emailHashKey, input.email);
+  if (existing) return { created: false, userId: existing.id };
+  const profile = await registerUser(
+    ctx,
+    { username: input.username, email: normalizeEmail(input.email), password: input.password },
+    { isStaff: true },
+  );
+  return { created: true, userId: profile.id, profile };
+}

@@ -1,0 +1,20 @@
+import { eq } from 'drizzle-orm';
+import type { AuthContext } from '../context';
+import { users } from '../db/schema';
+import { recordUserDeleted } from '../events/user-events';
+import { confirmPassword } from './change-password';
+import { getUserById } from './find-users';
+
+/**
+ * GDPR erasure of the account: the row goes (refresh tokens cascade) and user.deleted is recorded
+ * in the same transaction, so every other service erases or anonymises its copy.
+ */
+export async function deleteOwnAccount(ctx: AuthContext, userId: string, password: string): Promise<void> {
+  const row = await getUserById(ctx.database.db, userId);
+  await confirmPassword(ctx, row.passwordHash, password, 'password');
+  await ctx.database.db.transaction(async (tx) => {
+    const deleted = await tx.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
+    if (deleted.length === 0) return;
+    await recordUserDeleted(tx, userId, new Date());
+  });
+}

@@ -1,0 +1,52 @@
+import { AppError, unauthorized } from '@marquee/platform-http';
+import { eq, sql } from 'drizzle-orm';
+import type { AuthContext } from '../context';
+import { users } from '../db/schema';
+import { emailLookupHash } from '../domain/field-encryption';
+import type { LoginThrottle } from '../sessions/login-throttle';
+import { issueRefreshToken } from '../sessions/refresh-tokens';
+import { findUserByLogin } from './find-users';
+
+export interface TokenPair {
+  tokenType: 'Bearer';
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+}
+
+/** 429 that carries its Retry-After for the route to set. */
+export class TooManyAttemptsError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'AUTH.TOO_MANY_ATTEMPTS', `Too many failed logins; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}
+
+/** Same code and message for unknown account and wrong password, so neither is revealed. */
+export const invalidCredentials = () => unauthorized('AUTH.INVALID_CREDENTIALS', 'Login or password is incorrect');
+
+export async function issueTokenPair(ctx: AuthContext, user: { id: string; isStaff: boolean }, refreshToken: string): Promise<TokenPair> {
+  const { token, expiresIn } = await ctx.keys.signAccessToken({ userId: user.id, role: user.isStaff ? 'admin' : 'user' });
+  return { tokenType: 'Bearer', accessToken: token, expiresIn, refreshToken };
+}
+
+/** Verifies a login (email or username) and starts a new refresh-token family. */
+export async function login(ctx: AuthContext, throttle: LoginThrottle, input: { login: string; password: string; ip: string }): Promise<TokenPair> {
+  const subject = input.login.trim();
+  const accountKey = subject.includes('@') ? `e:${emailLookupHash(ctx.emailHashKey, subject)}` : `u:${subject.toLowerCase()}`;
+  const wait = await throttle.retryAfter(accountKey, input.ip);
+  if (wait !== null) throw new TooManyAttemptsError(wait);
+
+  const user = await findUserByLogin(ctx.database.db, ctx.emailHashKey, subject);
+  const ok = await ctx.passwords.verify(user?.passwordHash ?? null, input.password);
+  if (!user || !ok) {
+    await throttle.recordFailure(accountKey, input.ip);
+    throw invalidCredentials();
+  }
+  if (!user.isActive) throw new AppError(403, 'AUTH.ACCOUNT_DISABLED', 'This account has been deactivated');
+  await throttle.recordSuccess(accountKey);
+  const refreshToken = await ctx.database.db.transaction(async (tx) => {
+    await tx.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, user.id));
+    return issueRefreshToken(tx, user.id, ctx.refreshTokenTtlDays);
+  });
+  return issueTokenPair(ctx, user, refreshToken);
+}

@@ -1,0 +1,47 @@
+import { registerAuth } from '@marquee/platform-auth';
+import { createHttpApp, type HttpApp, type ReadinessCheck } from '@marquee/platform-http';
+import type { AuthConfig } from './config';
+import type { AuthContext } from './context';
+import { registerAdminUserRoutes } from './routes/admin-users';
+import { registerAuthRoutes } from './routes/auth';
+import { registerJwksRoute } from './routes/jwks';
+import { registerMeRoutes } from './routes/me';
+import { LoginThrottle } from './sessions/login-throttle';
+
+/** Builds the auth HTTP app (used by main and by tests). */
+export async function buildAuthApp(
+  ctx: AuthContext,
+  config: Pick<AuthConfig, 'BODY_LIMIT_BYTES' | 'AUTH_LOGIN_WINDOW_SECONDS' | 'AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT' | 'AUTH_LOGIN_MAX_FAILURES_PER_IP'>,
+  readiness: Record<string, ReadinessCheck> = {},
+): Promise<HttpApp> {
+  const app = await createHttpApp({
+    service: 'auth',
+    logger: ctx.logger,
+    readiness,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    openapi: { title: 'Marquee auth', description: 'Accounts, sessions, profiles and signing keys' },
+  });
+  // Name the offending property for additionalProperties errors (the shared handler only names the parent).
+  app.setSchemaErrorFormatter((errs, dataVar) => {
+    for (const e of errs) {
+      const extra = (e.params as { additionalProperty?: string }).additionalProperty;
+      if (extra) {
+        e.instancePath = `${e.instancePath}/${extra}`;
+        e.message = 'is not an accepted property';
+      }
+    }
+    return new Error(`${dataVar} ${errs.map((e) => `${e.instancePath} ${e.message}`).join(', ')}`);
+  });
+  // Auth checks its own tokens against its key table: no HTTP call to itself.
+  registerAuth(app, { keys: ctx.keys.resolveKey });
+  const throttle = new LoginThrottle(ctx.redis, {
+    windowSeconds: config.AUTH_LOGIN_WINDOW_SECONDS,
+    maxPerAccount: config.AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    maxPerIp: config.AUTH_LOGIN_MAX_FAILURES_PER_IP,
+  });
+  registerJwksRoute(app, ctx);
+  registerAuthRoutes(app, ctx, throttle);
+  registerMeRoutes(app, ctx);
+  registerAdminUserRoutes(app, ctx);
+  return app;
+}

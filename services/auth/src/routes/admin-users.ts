@@ -1,0 +1,62 @@
+import { requireAdmin } from '@marquee/platform-auth';
+import { type HttpApp, Type } from '@marquee/platform-http';
+import { deactivateUser, getUser, listUsers } from '../accounts/admin-users';
+import type { AuthContext } from '../context';
+import { errors, UserProfileSchema } from './schemas';
+
+const tags = ['admin'];
+const security = [{ bearerAuth: [] }];
+const UserIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export function registerAdminUserRoutes(app: HttpApp, ctx: AuthContext): void {
+  app.get(
+    '/v1/admin/users',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags,
+        security,
+        summary: 'List users, newest first',
+        querystring: Type.Object(
+          {
+            page: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
+            pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+            username: Type.Optional(Type.String({ minLength: 1, maxLength: 30, description: 'Substring, case-insensitive' })),
+            email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'Exact match' })),
+            isActive: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ items: Type.Array(UserProfileSchema), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (req) => listUsers(ctx, req.query),
+  );
+
+  app.get(
+    '/v1/admin/users/:id',
+    {
+      preHandler: requireAdmin,
+      schema: { tags, security, summary: 'One user', params: UserIdParams, response: { 200: UserProfileSchema, ...errors(400, 401, 403, 404) } },
+    },
+    async (req) => getUser(ctx, req.params.id),
+  );
+
+  app.post(
+    '/v1/admin/users/:id/deactivate',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags,
+        security,
+        summary: 'Deactivate a user: no more logins or refreshes',
+        params: UserIdParams,
+        response: { 200: UserProfileSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => deactivateUser(ctx, req.identity?.userId as string, req.params.id),
+  );
+}

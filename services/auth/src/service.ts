@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Topics } from '@marquee/contracts';
+import type { Subscription } from '@marquee/platform-bus';
+import type { EventConsumer, OutboxRelay } from '@marquee/platform-events';
+import type { HttpApp } from '@marquee/platform-http';
+import { closeAll, closers, openServiceDeps, readinessChecks, type ServiceDeps, startRelay } from '@marquee/platform-service';
+import { bootstrapAdmin } from './accounts/bootstrap-admin';
+import { buildAuthApp } from './app';
+import type { AuthConfig, AuthCoreConfig } from './config';
+import { startKnownGenresConsumer } from './consumers/known-genres-from-movies';
+import { type AuthContext, createAuthContext } from './context';
+import { serveGdprExport } from './gdpr/export-over-nats';
+import { ensureSigningKey } from './keys/signing-keys';
+
+export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db/migrations');
+export const authTopics = [Topics.authUser, Topics.catalogMovie];
+
+/** Dependencies and use-case context, for the service and its CLIs. */
+export async function openAuth(config: AuthCoreConfig): Promise<{ deps: ServiceDeps; ctx: AuthContext }> {
+  const deps = await openServiceDeps('auth', config, { migrationsFolder, topics: authTopics });
+  const ctx = await createAuthContext(config, deps);
+  await ensureSigningKey(deps.database, ctx.cipher);
+  return { deps, ctx };
+}
+
+export interface RunningAuth {
+  deps: ServiceDeps;
+  ctx: AuthContext;
+  app: HttpApp;
+  relay: OutboxRelay;
+  consumer: EventConsumer;
+  gdpr: Subscription;
+  close(): Promise<void>;
+}
+
+/** Start order: deps (db, migrations, topics, redis, nats) → keys → bootstrap admin → workers → HTTP app. */
+export async function startAuth(config: AuthConfig): Promise<RunningAuth> {
+  const { deps, ctx } = await openAuth(config);
+  try {
+    await bootstrapAdmin(ctx, config);
+    const relay = await startRelay(deps);
+    const consumer = await startKnownGenresConsumer(deps);
+    const gdpr = serveGdprExport(deps.nats, ctx);
+    const app = await buildAuthApp(ctx, config, readinessChecks(deps));
+    return {
+      deps,
+      ctx,
+      app,
+      relay,
+      consumer,
+      gdpr,
+      async close() {
+        await app.close();
+        gdpr.unsubscribe();
+        await closeAll(closers(deps, { relay, consumers: [consumer] }));
+      },
+    };
+  } catch (err) {
+    await closeAll(closers(deps));
+    throw err;
+  }
+}

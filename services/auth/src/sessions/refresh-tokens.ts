@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database, DbOrTx } from '@marquee/platform-db';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { refreshTokens, users } from '../db/schema';
+
+export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Stores a new refresh token (a fresh family unless one is given) and returns the opaque value. */
+export async function issueRefreshToken(
+  tx: DbOrTx,
+  userId: string,
+  ttlDays: number,
+  familyId: string = uuidv7(),
+): Promise<string> {
+  // 32 random bytes: hashing with plain SHA-256 is enough, there is nothing to brute-force.
+  const token = randomBytes(32).toString('base64url');
+  await tx.insert(refreshTokens).values({
+    id: uuidv7(),
+    familyId,
+    userId,
+    tokenHash: hashRefreshToken(token),
+    expiresAt: new Date(Date.now() + ttlDays * 86_400_000),
+  });
+  return token;
+}
+
+export async function revokeFamily(tx: DbOrTx, familyId: string, reason: string): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+}
+
+export async function revokeAllForUser(tx: DbOrTx, userId: string, reason: string): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}
+
+export type SpendResult =
+  | { outcome: 'rotated'; userId: string; isStaff: boolean; refreshToken: string }
+  | { outcome: 'unknown' | 'expired' | 'revoked' | 'reused' | 'inactive' };
+
+/**
+ * Spends a refresh token and issues its successor in the same family, in one transaction with the
+ * token row locked, so two concurrent uses of one token cannot both succeed: the second is reuse.
+ */
+export async function spendRefreshToken(database: Database, token: string, ttlDays: number): Promise<SpendResult> {
+  return database.db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({
+        id: refreshTokens.id,
+        familyId: refreshTokens.familyId,
+        userId: refreshTokens.userId,
+        expiresAt: refreshTokens.expiresAt,
+        spentAt: refreshTokens.spentAt,
+        revokedAt: refreshTokens.revokedAt,
+        isActive: users.isActive,
+        isStaff: users.isStaff,
+      })
+      .from(refreshTokens)
+      .innerJoin(users, eq(users.id, refreshTokens.userId))
+      .where(eq(refreshTokens.tokenHash, hashRefreshToken(token)))
+      .for('update', { of: refreshTokens });
+    if (!row) return { outcome: 'unknown' };
+    if (row.revokedAt) return { outcome: 'revoked' };
+    if (row.spentAt) {
+      await revokeFamily(tx, row.familyId, 'reuse_detected');
+      return { outcome: 'reused' };
+    }
+    if (!row.isActive) {
+      await revokeFamily(tx, row.familyId, 'user_inactive');
+      return { outcome: 'inactive' };
+    }
+    if (row.expiresAt.getTime() <= Date.now()) return { outcome: 'expired' };
+    await tx.update(refreshTokens).set({ spentAt: sql`now()` }).where(eq(refreshTokens.id, row.id));
+    const refreshToken = await issueRefreshToken(tx, row.userId, ttlDays, row.familyId);
+    return { outcome: 'rotated', userId: row.userId, isStaff: row.isStaff, refreshToken };
+  });
+}
+
+/** Logout: revokes the family of the presented token; unknown tokens are ignored. */
+export async function revokeFamilyOfToken(database: Database, token: string): Promise<boolean> {
+  return database.db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ familyId: refreshTokens.familyId })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, hashRefreshToken(token)));
+    if (!row) return false;
+    await revokeFamily(tx, row.familyId, 'logout');
+    return true;
+  });
+}
