@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { type NatsConnection, publishJson, Subjects, type Subscription, subscribeJson } from '@marquee/platform-bus';
+import { cached, invalidate, type Redis } from '@marquee/platform-cache';
+import type { Logger } from '@marquee/platform-logging';
+
+export const CacheKeys = {
+  movie: (id: number) => `catalog:movie:${id}`,
+  genres: 'catalog:genres',
+  list: (query: string) => `catalog:list:${query}`,
+  allLists: 'catalog:list:*',
+};
+
+export const INVALIDATE_SUBJECT = Subjects.cacheInvalidate('catalog');
+
+interface InvalidationMessage {
+  origin: string;
+  keys: string[];
+  patterns: string[];
+}
+
+export interface CatalogCache {
+  /** In-process cache, then Redis, then load; null/undefined results are not cached. */
+  get<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /** Deletes keys now here and in Redis, and tells every replica (NATS) to drop them too. */
+  invalidate(keys: string[], patterns?: string[]): Promise<void>;
+  /** Coalesces invalidations for a moment: counter updates must not flood Redis and NATS. */
+  invalidateSoon(keys: string[], patterns?: string[]): void;
+  close(): Promise<void>;
+}
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`);
+}
+
+export function createCatalogCache(opts: {
+  redis: Redis;
+  nats: NatsConnection;
+  logger: Logger;
+  ttlSeconds: number;
+  localTtlMs: number;
+  coalesceMs?: number;
+}): CatalogCache {
+  const { redis, nats, logger } = opts;
+  const origin = randomUUID();
+  const local = new Map<string, { value: unknown; expires: number }>();
+  const pendingKeys = new Set<string>();
+  const pendingPatterns = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+
+  function dropLocal(keys: string[], patterns: string[]): void {
+    for (const k of keys) local.delete(k);
+    if (patterns.length === 0) return;
+    const res = patterns.map(globToRegExp);
+    for (const k of local.keys()) if (res.some((r) => r.test(k))) local.delete(k);
+  }
+
+  const sub: Subscription = subscribeJson<InvalidationMessage>(nats, INVALIDATE_SUBJECT, async (msg) => {
+    if (msg.origin === origin) return;
+    dropLocal(msg.keys, msg.patterns);
+    await invalidate(redis, msg.keys, msg.patterns).catch((err) =>
+      logger.warn({ err }, 'cache invalidation in Redis failed'),
+    );
+  });
+
+  async function invalidateNow(keys: string[], patterns: string[]): Promise<void> {
+    dropLocal(keys, patterns);
+    try {
+      await invalidate(redis, keys, patterns);
+    } catch (err) {
+      logger.warn({ err, keys, patterns }, 'cache invalidation in Redis failed; entries expire by TTL');
+    }
+    publishJson(nats, INVALIDATE_SUBJECT, { origin, keys, patterns } satisfies InvalidationMessage);
+  }
+
+  function flush(): Promise<void> {
+    timer = undefined;
+    const keys = [...pendingKeys];
+    const patterns = [...pendingPatterns];
+    pendingKeys.clear();
+    pendingPatterns.clear();
+    return keys.length + patterns.length > 0 ? invalidateNow(keys, patterns) : Promise.resolve();
+  }
+
+  return {
+    async get<T>(key: string, load: () => Promise<T>): Promise<T> {
+      if (opts.localTtlMs > 0) {
+        const hit = local.get(key);
+        if (hit && hit.expires > Date.now()) return hit.value as T;
+      }
+      const { value } = await cached(redis, key, opts.ttlSeconds, load);
+      if (opts.localTtlMs > 0 && value !== null && value !== undefined) {
+        local.set(key, { value, expires: Date.now() + opts.localTtlMs });
+      }
+      return value;
+    },
+    invalidate: (keys, patterns = []) => invalidateNow(keys, patterns),
+    invalidateSoon(keys, patterns = []) {
+      for (const k of keys) pendingKeys.add(k);
+      for (const p of patterns) pendingPatterns.add(p);
+      timer ??= setTimeout(() => void flush(), opts.coalesceMs ?? 250);
+    },
+    async close() {
+      if (timer) clearTimeout(timer);
+      await flush();
+      sub.unsubscribe();
+    },
+  };
+}

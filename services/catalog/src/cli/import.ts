@@ -1,0 +1,30 @@
+// pnpm --filter @marquee/catalog import: loads the data set into the catalog (idempotent; see README).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commonConfig, databaseConfig, loadConfigOrExit, Type } from '@marquee/platform-config';
+import { applyMigrations, ensureDatabase, openDatabase } from '@marquee/platform-db';
+import { createLogger } from '@marquee/platform-logging';
+import { importConfig } from '../config';
+import { progressReporter } from '../jobs/progress';
+import { runImport } from '../jobs/run-import';
+
+const config = loadConfigOrExit('catalog-import', Type.Object({ ...commonConfig, ...databaseConfig, ...importConfig }));
+const logger = createLogger('catalog-import', config.LOG_LEVEL);
+const migrations = path.join(path.dirname(fileURLToPath(import.meta.url)), '../db/migrations');
+
+await ensureDatabase(config.DATABASE_URL);
+const database = openDatabase(config.DATABASE_URL, { applicationName: 'catalog-import' });
+try {
+  await applyMigrations(database, migrations);
+  const s = await runImport(database, config, logger, progressReporter('import'));
+  process.stderr.write(
+    `imported ${s.movies} movies from ${s.dataDir} in ${s.ms} ms: ${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged; ` +
+      `genres ${s.genresInserted} inserted, ${s.genresUpdated} updated; ${s.duplicateTmdbIds} duplicate TMDb ids dropped; ` +
+      `${s.eventsRecorded} movie.upserted events in the outbox\n`,
+  );
+} catch (err) {
+  logger.error({ err }, 'import failed');
+  process.exitCode = 1;
+} finally {
+  await database.close();
+}
