@@ -19,7 +19,8 @@
 #   MARQUEE_HOME            cache folder, default <repo>/.marquee (images/ and build logs there)
 #   MARQUEE_DEBIAN_MIRROR   default http://deb.debian.org/debian
 #   MARQUEE_DEBIAN_SECURITY default http://deb.debian.org/debian-security
-#   MARQUEE_IMAGES_FORCE=1  rebuild even when the hash tag exists
+#   MARQUEE_IMAGES_FORCE=1  rebuild everything from scratch (mmdebstrap again, docker build
+#                           --no-cache) even when the hash tag exists: a cold build
 # A Docker engine must answer (deploy/local/docker-engine.sh start).
 set -euo pipefail
 
@@ -99,12 +100,13 @@ run_logged() {
 build_base() {
   local h="${HASH[base]}" tag="marquee/base:${HASH[base]}"
   local tar="$CACHE/base-$h.tar"
-  if [[ ! -s "$tar" ]]; then
+  if [[ ! -s "$tar" || "${MARQUEE_IMAGES_FORCE:-0}" == 1 ]]; then
     command -v mmdebstrap >/dev/null 2>&1 || die "mmdebstrap is missing (apt-get install mmdebstrap; deploy/local/docker-engine.sh start installs it as root)"
     say "base: mmdebstrap $SUITE (--variant=apt, $(packages_of "$HERE/base/packages.txt"))"
     local tmp="$tar.tmp.$$"
     # SOURCE_DATE_EPOCH makes the tarball's timestamps reproducible; the package versions are the
     # mirror's of the day (the hash pins the package list, not the archive state).
+    # shellcheck disable=SC2016 # the hooks' $1 (the rootfs) is expanded by mmdebstrap, not here
     if ! run_logged "$LOGS/base-$h.log" env SOURCE_DATE_EPOCH=1700000000 mmdebstrap \
       --variant=apt --mode=root --format=tar \
       --include="$(packages_of "$HERE/base/packages.txt")" \
@@ -166,7 +168,8 @@ stage_context() {
 
 build_one() {
   local name="$1" h="${HASH[$1]}"
-  local tag="marquee/$name:$h" started=$SECONDS
+  local tag="marquee/$name:$h" started
+  started=$(date +%s%N)
   if [[ "${MARQUEE_IMAGES_FORCE:-0}" != 1 ]] && image_exists "$tag"; then
     docker tag "$tag" "marquee/$name:local"
     say "$name: up to date ($tag)"
@@ -178,14 +181,17 @@ build_one() {
     local ctx
     ctx="$(stage_context "$name")"
     say "$name: docker build ($tag)"
-    run_logged "$LOGS/$name-$h.log" docker build --network host --force-rm \
+    local nocache=()
+    [[ "${MARQUEE_IMAGES_FORCE:-0}" == 1 ]] && nocache=(--no-cache)
+    run_logged "$LOGS/$name-$h.log" docker build --network host --force-rm "${nocache[@]}" \
       --build-arg "BASE=marquee/base:${HASH[base]}" \
       --label "marquee.image=$name" --label "marquee.inputs=$h" \
       -t "$tag" "$ctx" || die "$name: docker build failed (log: $LOGS/$name-$h.log)"
     rm -rf "$ctx"
   fi
   docker tag "$tag" "marquee/$name:local"
-  say "$name: built $tag in $((SECONDS - started))s"
+  local ms=$((($(date +%s%N) - started) / 1000000))
+  say "$name: built $tag in $((ms / 1000)).$(printf '%03d' $((ms % 1000)))s"
 }
 
 main() {
@@ -209,6 +215,8 @@ main() {
     compute_hash "$n"
     build_one "$n"
   done
+  # Untagged leftovers of earlier builds of these images (never anyone else's images).
+  docker image prune -f --filter label=marquee.image >/dev/null 2>&1 || true
   for n in "${want[@]}"; do echo "marquee/$n:${HASH[$n]}"; done
 }
 
