@@ -206,6 +206,10 @@ export async function importCatalog(database: Database, data: Dataset, opts: Imp
     });
     opts.onProgress?.(Math.min(i + opts.batchSize, wanted.length), wanted.length);
   }
+  if (summary.inserted + summary.updated > 0) {
+    // Merges the GIN pending lists a bulk write leaves (else searches scan them) and refreshes planner stats.
+    await database.pool.query('vacuum (analyze) movies, movie_genres, genres');
+  }
   summary.ms = Date.now() - started;
   return summary;
 }

@@ -1,0 +1,99 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Topics } from '@marquee/contracts';
+import { loadConfig } from '@marquee/platform-config';
+import type { HttpApp } from '@marquee/platform-http';
+import { closeAll, closers, openServiceDeps, readinessChecks, type ServiceDeps } from '@marquee/platform-service';
+import { repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import { buildCatalogApp } from '../src/app';
+import { type CatalogCache, createCatalogCache } from '../src/cache/catalog-cache';
+import { type CatalogConfig, catalogConfigSchema } from '../src/config';
+import type { CatalogContext } from '../src/context';
+
+export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/db/migrations');
+export const sharedDatasets = path.resolve(repoRoot, '../shared/datasets');
+
+export interface CatalogUnderTest {
+  app: HttpApp;
+  deps: ServiceDeps;
+  cache: CatalogCache;
+  ctx: CatalogContext;
+  config: CatalogConfig;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** A catalog in this process against the run's real PostgreSQL, Kafka, Redis and NATS (no import at start). */
+export async function startCatalog(opts: {
+  env?: Record<string, string>;
+  jwksUrl: string;
+  extraEnv?: Record<string, string>;
+}): Promise<CatalogUnderTest> {
+  const env = opts.env ?? serviceTestEnv('catalog');
+  const config = loadConfig('catalog', catalogConfigSchema, { ...env, ...opts.extraEnv, AUTH_JWKS_URL: opts.jwksUrl });
+  const deps = await openServiceDeps('catalog', config, {
+    migrationsFolder,
+    topics: [Topics.catalogMovie, Topics.interaction],
+  });
+  const cache = createCatalogCache({
+    redis: deps.redis,
+    nats: deps.nats,
+    logger: deps.logger,
+    ttlSeconds: config.CACHE_TTL_SECONDS,
+    localTtlMs: config.CACHE_LOCAL_TTL_MS,
+  });
+  const ctx: CatalogContext = { database: deps.database, cache, logger: deps.logger };
+  const app = await buildCatalogApp(ctx, { jwksUrl: opts.jwksUrl, readiness: readinessChecks(deps) });
+  await app.ready();
+  return {
+    app,
+    deps,
+    cache,
+    ctx,
+    config,
+    env,
+    async close() {
+      await app.close();
+      await cache.close();
+      await closeAll(closers(deps));
+    },
+  };
+}
+
+/**
+ * A small data directory in the shared datasets' layout: the first `count` MovieLens movies plus the
+ * extra ids asked for, with their links and TMDb lines.
+ */
+export async function writeSampleDataDir(count: number, extraIds: number[] = []): Promise<string> {
+  const dir = path.join(tmpdir(), uniqueName('catalog-data'));
+  await mkdir(path.join(dir, 'movielens-small'), { recursive: true });
+  await mkdir(path.join(dir, 'tmdb-metadata'), { recursive: true });
+  const keep = (lines: string[]) => {
+    const [header, ...rest] = lines;
+    const picked = rest.filter((l, i) => l && (i < count || extraIds.includes(Number(l.split(',')[0]))));
+    return { header: header as string, picked, ids: new Set(picked.map((l) => Number(l.split(',')[0]))) };
+  };
+  const ml = path.join(sharedDatasets, 'movielens-small');
+  const movies = keep((await readFile(path.join(ml, 'movies.csv'), 'utf8')).split('\n'));
+  const links = (await readFile(path.join(ml, 'links.csv'), 'utf8')).split('\n');
+  await writeFile(path.join(dir, 'movielens-small/movies.csv'), `${[movies.header, ...movies.picked].join('\n')}\n`);
+  await writeFile(
+    path.join(dir, 'movielens-small/links.csv'),
+    `${[links[0], ...links.slice(1).filter((l) => movies.ids.has(Number(l.split(',')[0])))].join('\n')}\n`,
+  );
+  const jsonl = gunzipSync(await readFile(path.join(sharedDatasets, 'tmdb-metadata/movies.jsonl.gz'))).toString('utf8');
+  const lines = jsonl.split('\n').filter((l) => l && movies.ids.has((JSON.parse(l) as { movieId: number }).movieId));
+  await writeFile(path.join(dir, 'tmdb-metadata/movies.jsonl.gz'), gzipSync(`${lines.join('\n')}\n`));
+  await writeFile(
+    path.join(dir, 'tmdb-metadata/genres.csv'),
+    await readFile(path.join(sharedDatasets, 'tmdb-metadata/genres.csv')),
+  );
+  return dir;
+}
+
+export function importSettings(config: CatalogConfig, dataDir: string) {
+  return { ...config, MARQUEE_DATA_DIR: dataDir };
+}
