@@ -15,7 +15,11 @@ export const gatewayConfigSchema = Type.Object({
   ...kafkaConfig,
   ...redisConfig,
   ...natsConfig,
-  KAFKA_PARTITIONS: Type.Integer({ minimum: 1, default: 3, description: 'Partitions of activity.v1 when the gateway creates it.' }),
+  KAFKA_PARTITIONS: Type.Integer({
+    minimum: 1,
+    default: 3,
+    description: 'Partitions of activity.v1 when the gateway creates it.',
+  }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of the public API.' }),
   AUTH_URL: upstreamUrl('auth', 'http://127.0.0.1:3001'),
   CATALOG_URL: upstreamUrl('catalog', 'http://127.0.0.1:3002'),
@@ -45,16 +49,19 @@ export const gatewayConfigSchema = Type.Object({
   }),
   TRUST_PROXY: Type.Boolean({
     default: false,
-    description: 'Trust X-Forwarded-For (only behind a load balancer that sets it); otherwise the socket address is the client IP.',
+    description:
+      'Trust X-Forwarded-For (only behind a load balancer that sets it); otherwise the socket address is the client IP.',
   }),
   CORS_ORIGINS: Type.String({
     default: '',
-    description: 'Comma-separated origins allowed by CORS (e.g. https://app.example.com); `*` for any; empty: no CORS headers.',
+    description:
+      'Comma-separated origins allowed by CORS (e.g. https://app.example.com); `*` for any; empty: no CORS headers.',
   }),
   REDIS_KEY_PREFIX: Type.String({
     pattern: '^[\\w.:-]{0,64}$',
     default: 'gateway:',
-    description: "Namespace of the gateway's Redis keys; replicas of one deployment must share it (tests isolate with it).",
+    description:
+      "Namespace of the gateway's Redis keys; replicas of one deployment must share it (tests isolate with it).",
   }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({
     minimum: 1,
@@ -79,7 +86,8 @@ export const gatewayConfigSchema = Type.Object({
   GDPR_EXPORT_SERVICES: Type.String({
     pattern: '^[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*$',
     default: 'auth,catalog,interaction,recommendation,notification,analytics',
-    description: 'Services asked over NATS gdpr.export.<service> for a user export; any that does not answer is named in `missing`.',
+    description:
+      'Services asked over NATS gdpr.export.<service> for a user export; any that does not answer is named in `missing`.',
   }),
   GDPR_EXPORT_TIMEOUT_MS: Type.Integer({
     minimum: 100,
@@ -94,7 +102,8 @@ export const gatewayConfigSchema = Type.Object({
   ACTIVITY_QUEUE_MAX: Type.Integer({
     minimum: 1,
     default: 10_000,
-    description: 'Activity events held in memory while Kafka is slow or down; beyond that new ones are dropped (best effort).',
+    description:
+      'Activity events held in memory while Kafka is slow or down; beyond that new ones are dropped (best effort).',
   }),
   ACTIVITY_FLUSH_MS: Type.Integer({
     minimum: 1,

@@ -2,6 +2,7 @@ import { connectBus, type NatsConnection, serveJson, Subjects, type Subscription
 import { testInfra } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aUser, anotherUser, type RunningGateway, startGateway, startTestIssuer, type TestIssuer } from './helpers';
+import { jsonOf } from './helpers';
 
 describe('GDPR export gathered over NATS', () => {
   let issuer: TestIssuer;
@@ -11,7 +12,9 @@ describe('GDPR export gathered over NATS', () => {
   const asked: Record<string, unknown[]> = {};
   // Unique service names keep parallel runs on the shared NATS server apart.
   const tag = Math.random().toString(36).slice(2, 8);
-  const [authSvc, catalogSvc, failingSvc, silentSvc] = ['auth', 'catalog', 'interaction', 'analytics'].map((s) => `${s}-${tag}`);
+  const [authSvc, catalogSvc, failingSvc, silentSvc] = ['auth', 'catalog', 'interaction', 'analytics'].map(
+    (s) => `${s}-${tag}`,
+  );
 
   beforeAll(async () => {
     issuer = await startTestIssuer();
@@ -23,7 +26,7 @@ describe('GDPR export gathered over NATS', () => {
     nc = await connectBus(testInfra().natsUrl, 'export-test-responders');
     const answer = (service: string, data: (userId: string) => unknown) =>
       serveJson<{ userId: string }, unknown>(nc, Subjects.gdprExport(service), async (req) => {
-        (asked[service] ??= []).push(req);
+        asked[service] = [...(asked[service] ?? []), req];
         return data(req.userId);
       });
     subs.push(answer(authSvc as string, (userId) => ({ user: { id: userId, email: 'a@example.com' } })));
@@ -50,7 +53,7 @@ describe('GDPR export gathered over NATS', () => {
     const res = await fetch(`${gateway.url}/api/v1/me/export`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(3000);
-    const body = await res.json();
+    const body = await jsonOf(res);
     expect(body.userId).toBe(aUser);
     expect(body.complete).toBe(false);
     expect(body.services).toEqual({
@@ -68,7 +71,9 @@ describe('GDPR export gathered over NATS', () => {
     const lone = await startGateway({ AUTH_JWKS_URL: issuer.jwksUrl, GDPR_EXPORT_SERVICES: `nobody-${tag}` });
     try {
       const token = await issuer.sign({ sub: aUser, role: 'user' });
-      const body = await (await fetch(`${lone.url}/api/v1/me/export`, { headers: { authorization: `Bearer ${token}` } })).json();
+      const body = await jsonOf(
+        await fetch(`${lone.url}/api/v1/me/export`, { headers: { authorization: `Bearer ${token}` } }),
+      );
       expect(body.missing).toEqual([{ service: `nobody-${tag}`, reason: 'no responder (service not running)' }]);
     } finally {
       await lone.close();
@@ -81,14 +86,20 @@ describe('GDPR export gathered over NATS', () => {
     const url = `${gateway.url}/api/v1/admin/users/${anotherUser}/export`;
     const denied = await fetch(url, { headers: { authorization: `Bearer ${user}` } });
     expect(denied.status).toBe(403);
-    expect((await denied.json()).error.code).toBe('AUTH.FORBIDDEN');
-    const allowed = await fetch(`${gateway.url}/api/v1/admin/users/${aUser}/export`, { headers: { authorization: `Bearer ${admin}` } });
+    expect((await jsonOf(denied)).error.code).toBe('AUTH.FORBIDDEN');
+    const allowed = await fetch(`${gateway.url}/api/v1/admin/users/${aUser}/export`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(allowed.status).toBe(200);
-    expect((await allowed.json()).services[authSvc as string]).toEqual({ user: { id: aUser, email: 'a@example.com' } });
+    expect((await jsonOf(allowed)).services[authSvc as string]).toEqual({
+      user: { id: aUser, email: 'a@example.com' },
+    });
     expect(asked[authSvc as string]?.at(-1)).toMatchObject({ userId: aUser, requestedBy: anotherUser });
     expect((await fetch(`${gateway.url}/api/v1/me/export`)).status).toBe(401);
-    const badId = await fetch(`${gateway.url}/api/v1/admin/users/not-a-uuid/export`, { headers: { authorization: `Bearer ${admin}` } });
+    const badId = await fetch(`${gateway.url}/api/v1/admin/users/not-a-uuid/export`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(badId.status).toBe(400);
-    expect((await badId.json()).error.details[0].field).toBe('params.userId');
+    expect((await jsonOf(badId)).error.details[0].field).toBe('params.userId');
   });
 });

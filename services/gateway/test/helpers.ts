@@ -72,7 +72,8 @@ export async function startUpstream(
   const seen: SeenRequest[] = [];
   const app = await createHttpApp({ service: name, logger: silent, openapi: { title: `Marquee ${name}` } });
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/v1/')) seen.push({ method: req.method, url: req.url, headers: { ...req.headers }, body: undefined });
+    if (req.url.startsWith('/v1/'))
+      seen.push({ method: req.method, url: req.url, headers: { ...req.headers }, body: undefined });
   });
   app.addHook('preHandler', async (req) => {
     const last = seen[seen.length - 1];
@@ -100,7 +101,13 @@ export async function startUpstream(
   );
   app.get(
     '/v1/search',
-    { schema: { tags: ['search'], summary: 'Search movies', querystring: Type.Object({ q: Type.Optional(Type.String()) }) } },
+    {
+      schema: {
+        tags: ['search'],
+        summary: 'Search movies',
+        querystring: Type.Object({ q: Type.Optional(Type.String()) }),
+      },
+    },
     async (req) => ({ items: [], query: req.query.q ?? null }),
   );
   app.post(
@@ -123,3 +130,8 @@ export { startTestIssuer, type TestIssuer };
 
 export const aUser = '0190c4a2-7b1e-7c3d-8e4f-5a6b7c8d9e0f';
 export const anotherUser = '0190c4a2-7b1e-7c3d-8e4f-5a6b7c8d9e10';
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions walk response JSON of many shapes
+type AnyJson = any;
+/** A response body as JSON, typed loosely for assertions. */
+export const jsonOf = async (res: Response): Promise<AnyJson> => res.json();

@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aUser, type RunningGateway, startGateway, startTestIssuer, startUpstream, type TestIssuer } from './helpers';
+import { jsonOf } from './helpers';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -52,7 +53,7 @@ describe('gateway proxy', () => {
       headers: { authorization: `Bearer ${token}`, 'x-request-id': 'req-123', 'x-correlation-id': 'corr-456' },
     });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ id: 7, title: 'Movie 7' });
+    expect(await jsonOf(ok)).toEqual({ id: 7, title: 'Movie 7' });
     expect(ok.headers.get('x-request-id')).toBe('req-123');
     expect(ok.headers.get('x-correlation-id')).toBe('corr-456');
     const seen = upstream.seen.slice(before);
@@ -79,7 +80,7 @@ describe('gateway proxy', () => {
       body: JSON.stringify({ title: '' }),
     });
     expect(invalid.status).toBe(400);
-    const body = await invalid.json();
+    const body = await jsonOf(invalid);
     expect(body.error.code).toBe('VALIDATION.FAILED');
     expect(body.error.details[0].field).toBe('body.title');
   });
@@ -113,7 +114,7 @@ describe('gateway proxy', () => {
       for (const [what, token] of Object.entries(tokens)) {
         const res = await fetch(`${gateway.url}/api/v1/movies/1`, { headers: { authorization: `Bearer ${token}` } });
         expect(res.status, what).toBe(401);
-        expect((await res.json()).error.code, what).toBe('AUTH.INVALID_TOKEN');
+        expect((await jsonOf(res)).error.code, what).toBe('AUTH.INVALID_TOKEN');
       }
       expect(upstream.seen.length).toBe(before);
     } finally {
@@ -129,24 +130,28 @@ describe('gateway proxy', () => {
       body: JSON.stringify({ title: 'x'.repeat(5000) }),
     });
     expect(big.status).toBe(413);
-    expect((await big.json()).error.code).toBe('REQUEST.TOO_LARGE');
+    expect((await jsonOf(big)).error.code).toBe('REQUEST.TOO_LARGE');
     const malformed = await fetch(`${gateway.url}/api/v1/admin/movies`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"title": "Alien",',
     });
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error.code).toBe('REQUEST.MALFORMED_JSON');
+    expect((await jsonOf(malformed)).error.code).toBe('REQUEST.MALFORMED_JSON');
     expect(upstream.seen.length).toBe(before);
   });
 
   it('When the service is down or not configured, then 502 / 503 in the one error shape naming the service', async () => {
     const down = await fetch(`${gateway.url}/api/v1/auth/login`, { method: 'POST' });
     expect(down.status).toBe(502);
-    expect(await down.json()).toMatchObject({ error: { code: 'GATEWAY.UPSTREAM_UNREACHABLE', details: { service: 'auth' } } });
+    expect(await jsonOf(down)).toMatchObject({
+      error: { code: 'GATEWAY.UPSTREAM_UNREACHABLE', details: { service: 'auth' } },
+    });
     const unconfigured = await fetch(`${gateway.url}/api/v1/recommendations`);
     expect(unconfigured.status).toBe(503);
-    expect(await unconfigured.json()).toMatchObject({ error: { code: 'GATEWAY.UPSTREAM_UNAVAILABLE', details: { service: 'recommendation' } } });
+    expect(await jsonOf(unconfigured)).toMatchObject({
+      error: { code: 'GATEWAY.UPSTREAM_UNAVAILABLE', details: { service: 'recommendation' } },
+    });
   });
 
   it('When a path is unknown or climbs with dot segments, then 404 / 400 without reaching a service', async () => {

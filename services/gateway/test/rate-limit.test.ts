@@ -1,6 +1,15 @@
 import { uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aUser, anotherUser, type RunningGateway, startGateway, startTestIssuer, startUpstream, type TestIssuer } from './helpers';
+import {
+  aUser,
+  anotherUser,
+  type RunningGateway,
+  startGateway,
+  startTestIssuer,
+  startUpstream,
+  type TestIssuer,
+} from './helpers';
+import { jsonOf } from './helpers';
 
 describe('rate limits shared by gateway replicas', () => {
   let issuer: TestIssuer;
@@ -46,7 +55,7 @@ describe('rate limits shared by gateway replicas', () => {
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(120);
-    const body = await limited.json();
+    const body = await jsonOf(limited);
     expect(body.error.code).toBe('RATE_LIMIT.EXCEEDED');
     expect(body.error.details).toEqual({ limit: 6, retryAfterSeconds: retryAfter });
   });
@@ -56,7 +65,9 @@ describe('rate limits shared by gateway replicas', () => {
     const bob = await issuer.sign({ sub: anotherUser, role: 'user' });
     const statuses: number[] = [];
     for (let i = 0; i < 9; i++) {
-      const res = await fetch(`${(i % 2 === 0 ? first : second).url}/api/v1/movies/1`, { headers: { authorization: `Bearer ${alice}` } });
+      const res = await fetch(`${(i % 2 === 0 ? first : second).url}/api/v1/movies/1`, {
+        headers: { authorization: `Bearer ${alice}` },
+      });
       statuses.push(res.status);
       await res.arrayBuffer();
     }
@@ -73,7 +84,10 @@ describe('rate limits shared by gateway replicas', () => {
       // Signed in so the general (per-user) budget is not what stops it.
       const res = await fetch(`${(i % 2 === 0 ? first : second).url}/api/v1/auth/login`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${await issuer.sign({ sub: crypto.randomUUID(), role: 'user' })}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await issuer.sign({ sub: crypto.randomUUID(), role: 'user' })}`,
+        },
         body: JSON.stringify({ email: 'a@example.com', password: 'wrong' }),
       });
       statuses.push(res.status);

@@ -2,6 +2,7 @@ import { publishJson, Subjects } from '@marquee/platform-bus';
 import { eventually } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aUser, anotherUser, type RunningGateway, startGateway, startTestIssuer, type TestIssuer } from './helpers';
+import { jsonOf } from './helpers';
 
 /** Reads an SSE response body as text chunks, accumulating into `text`. */
 function reader(res: Response) {
@@ -44,7 +45,10 @@ describe('GET /api/v1/stream (SSE over NATS live.user.<id>)', () => {
   it("When a service publishes on the user's live subject, then that user's stream receives it as an SSE event", async () => {
     const ac = new AbortController();
     const token = await issuer.sign({ sub: aUser, role: 'user' });
-    const res = await fetch(`${gateway.url}/api/v1/stream`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+    const res = await fetch(`${gateway.url}/api/v1/stream`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: ac.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const stream = reader(res);
@@ -67,6 +71,6 @@ describe('GET /api/v1/stream (SSE over NATS live.user.<id>)', () => {
   it('When no valid token is sent, then 401 and no stream opens', async () => {
     const res = await fetch(`${gateway.url}/api/v1/stream`);
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('AUTH.REQUIRED');
+    expect((await jsonOf(res)).error.code).toBe('AUTH.REQUIRED');
   });
 });

@@ -16,7 +16,10 @@ describe('mergeOpenApi', () => {
         {
           service: 'catalog',
           doc: {
-            paths: { '/v1/movies/{id}': { get: { summary: 'one movie' } }, '/v1/me': { get: { summary: 'not catalog' } } },
+            paths: {
+              '/v1/movies/{id}': { get: { summary: 'one movie' } },
+              '/v1/me': { get: { summary: 'not catalog' } },
+            },
             tags: [{ name: 'movies' }],
           },
         },
@@ -30,16 +33,26 @@ describe('mergeOpenApi', () => {
   });
 
   it('When two services use the same schema name, then each keeps its own, prefixed, with refs rewritten', () => {
-    const ref = { get: { responses: { 200: { content: { 'application/json': { schema: { $ref: '#/components/schemas/def-0' } } } } } } };
+    const ref = {
+      get: {
+        responses: { 200: { content: { 'application/json': { schema: { $ref: '#/components/schemas/def-0' } } } } },
+      },
+    };
     const merged = mergeOpenApi(
       own,
       [
         { service: 'auth', doc: { paths: { '/v1/me': ref }, components: { schemas: { 'def-0': { title: 'User' } } } } },
-        { service: 'catalog', doc: { paths: { '/v1/movies': ref }, components: { schemas: { 'def-0': { title: 'Movie' } } } } },
+        {
+          service: 'catalog',
+          doc: { paths: { '/v1/movies': ref }, components: { schemas: { 'def-0': { title: 'Movie' } } } },
+        },
       ],
       [],
     );
-    expect(merged.components?.schemas).toMatchObject({ 'auth_def-0': { title: 'User' }, 'catalog_def-0': { title: 'Movie' } });
+    expect(merged.components?.schemas).toMatchObject({
+      'auth_def-0': { title: 'User' },
+      'catalog_def-0': { title: 'Movie' },
+    });
     expect(JSON.stringify(merged.paths?.['/api/v1/movies'])).toContain('#/components/schemas/catalog_def-0');
   });
 

@@ -64,7 +64,9 @@ export function mergeOpenApi(own: OpenApiDoc, services: ServiceDoc[], unavailabl
   const description = [
     'The public Marquee API. Every route below is served by the gateway under /api/v1; ' +
       'send `Authorization: Bearer <access token>` from POST /api/v1/auth/login where a route needs it.',
-    ...(unavailable.length > 0 ? [`**Not included right now** (document unavailable): ${unavailable.join(', ')}.`] : []),
+    ...(unavailable.length > 0
+      ? [`**Not included right now** (document unavailable): ${unavailable.join(', ')}.`]
+      : []),
     '### Data notices',
     ...DATA_NOTICES.map((n) => `- ${n}`),
   ].join('\n\n');

@@ -11,7 +11,11 @@ describe('pageActivityOf', () => {
   });
 
   it('When a movie page is read, then it is a movie_view of that movie', () => {
-    expect(pageActivityOf('GET', '/api/v1/movies/862', 200)).toEqual({ actionType: 'movie_view', movieId: 862, metadata: {} });
+    expect(pageActivityOf('GET', '/api/v1/movies/862', 200)).toEqual({
+      actionType: 'movie_view',
+      movieId: 862,
+      metadata: {},
+    });
   });
 
   it('When the request failed, was not a GET, or is not a page, then there is no activity', () => {

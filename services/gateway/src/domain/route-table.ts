@@ -1,5 +1,12 @@
 /** The services the gateway routes to, each with the config key of its base URL. */
-export const UPSTREAM_SERVICES = ['auth', 'catalog', 'interaction', 'recommendation', 'notification', 'analytics'] as const;
+export const UPSTREAM_SERVICES = [
+  'auth',
+  'catalog',
+  'interaction',
+  'recommendation',
+  'notification',
+  'analytics',
+] as const;
 export type UpstreamService = (typeof UPSTREAM_SERVICES)[number];
 
 /**

@@ -102,7 +102,8 @@ export class ActivityPublisher {
     while ((this.queue.length > 0 || this.sending) && Date.now() < deadline && this.producer) {
       await Promise.race([this.flush(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
     }
-    if (this.queue.length > 0) this.logger.warn({ lost: this.queue.length }, 'activity events not sent before shutdown');
+    if (this.queue.length > 0)
+      this.logger.warn({ lost: this.queue.length }, 'activity events not sent before shutdown');
     await this.producer?.disconnect();
     this.producer = undefined;
   }

@@ -85,7 +85,10 @@ export async function proxyRoutes(app: HttpApp, opts: ProxyOptions): Promise<voi
       try {
         JSON.parse(bytes.toString('utf8'));
       } catch (err) {
-        done(new AppError(400, 'REQUEST.MALFORMED_JSON', `Body is not valid JSON: ${(err as Error).message}`), undefined);
+        done(
+          new AppError(400, 'REQUEST.MALFORMED_JSON', `Body is not valid JSON: ${(err as Error).message}`),
+          undefined,
+        );
         return;
       }
     }

@@ -24,7 +24,8 @@ function frame(payload: unknown): string {
  */
 export async function streamRoutes(app: HttpApp, opts: StreamOptions): Promise<void> {
   const open = new Set<{ res: ServerResponse; sub: Subscription; timer: NodeJS.Timeout }>();
-  app.addHook('onClose', async () => {
+  // Before the server waits for connections to finish: a stream never finishes by itself.
+  app.addHook('preClose', async () => {
     for (const s of open) s.res.end();
   });
 
