@@ -1,4 +1,5 @@
 import { registerAuth } from '@marquee/platform-auth';
+import type { Redis } from '@marquee/platform-cache';
 import { createHttpApp, type HttpApp, type ReadinessCheck } from '@marquee/platform-http';
 import type { AuthConfig } from './config';
 import type { AuthContext } from './context';
@@ -11,7 +12,8 @@ import { LoginThrottle } from './sessions/login-throttle';
 /** Builds the auth HTTP app (used by main and by tests). */
 export async function buildAuthApp(
   ctx: AuthContext,
-  config: Pick<AuthConfig, 'BODY_LIMIT_BYTES' | 'AUTH_LOGIN_WINDOW_SECONDS' | 'AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT' | 'AUTH_LOGIN_MAX_FAILURES_PER_IP'>,
+  redis: Redis,
+  config: Pick<AuthConfig, 'BODY_LIMIT_BYTES' | 'AUTH_REDIS_PREFIX' | 'AUTH_LOGIN_WINDOW_SECONDS' | 'AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT' | 'AUTH_LOGIN_MAX_FAILURES_PER_IP'>,
   readiness: Record<string, ReadinessCheck> = {},
 ): Promise<HttpApp> {
   const app = await createHttpApp({
@@ -34,11 +36,11 @@ export async function buildAuthApp(
   });
   // Auth checks its own tokens against its key table: no HTTP call to itself.
   registerAuth(app, { keys: ctx.keys.resolveKey });
-  const throttle = new LoginThrottle(ctx.redis, {
+  const throttle = new LoginThrottle(redis, {
     windowSeconds: config.AUTH_LOGIN_WINDOW_SECONDS,
     maxPerAccount: config.AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT,
     maxPerIp: config.AUTH_LOGIN_MAX_FAILURES_PER_IP,
-  });
+  }, `${config.AUTH_REDIS_PREFIX}login-failures`);
   registerJwksRoute(app, ctx);
   registerAuthRoutes(app, ctx, throttle);
   registerMeRoutes(app, ctx);

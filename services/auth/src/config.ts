@@ -1,12 +1,11 @@
 import { DEFAULT_JWKS_URL } from '@marquee/platform-auth';
-import { type Static, Type } from '@marquee/platform-config';
+import { commonConfig, databaseConfig, type Static, Type } from '@marquee/platform-config';
 import { serviceConfig } from '@marquee/platform-service';
 
 const KEYRING_PATTERN = '^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$';
 
-/** Keys the auth service and its CLIs need (no HTTP). */
-export const authCoreConfig = {
-  ...serviceConfig,
+/** Keys the use cases need, in the service and in its CLIs. */
+const accountConfig = {
   AUTH_ENCRYPTION_KEYS: Type.String({
     pattern: KEYRING_PATTERN,
     description:
@@ -31,13 +30,22 @@ export const authCoreConfig = {
   AUTH_ARGON2_TIME_COST: Type.Integer({ minimum: 2, default: 2, description: 'argon2id iterations.' }),
 };
 
+/** The CLIs (reencrypt, rotate-signing-key, create-admin, migrate) need only the database and the keys. */
+export const authCliConfig = { ...commonConfig, ...databaseConfig, ...accountConfig };
+
 export const authConfig = {
-  ...authCoreConfig,
+  ...serviceConfig,
+  ...accountConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001, description: 'HTTP port.' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16384, description: 'Largest accepted request body.' }),
   AUTH_JWKS_URL: Type.String({
     default: DEFAULT_JWKS_URL,
     description: 'JWKS other services use; auth itself verifies against its own key table and only documents this.',
+  }),
+  AUTH_REDIS_PREFIX: Type.String({
+    default: 'auth:',
+    pattern: '^[\\w.:-]+$',
+    description: 'Prefix of every Redis key auth writes (login failure counters).',
   }),
   AUTH_LOGIN_WINDOW_SECONDS: Type.Integer({ minimum: 10, default: 900, description: 'Window of the login failure counters.' }),
   AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins per account per window before 429.' }),
@@ -47,7 +55,7 @@ export const authConfig = {
   AUTH_BOOTSTRAP_ADMIN_USERNAME: Type.String({ default: 'admin', description: 'Username of the bootstrap admin.' }),
 };
 
-export const authCoreSchema = Type.Object(authCoreConfig);
+export const authCliSchema = Type.Object(authCliConfig);
 export const authSchema = Type.Object(authConfig);
-export type AuthCoreConfig = Static<typeof authCoreSchema>;
+export type AuthCoreConfig = Static<typeof authCliSchema>;
 export type AuthConfig = Static<typeof authSchema>;

@@ -1,4 +1,3 @@
-import type { Redis } from '@marquee/platform-cache';
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
 import { createPasswordHasher, type PasswordHasher } from './accounts/password-hashing';
@@ -9,7 +8,6 @@ import { SigningKeyStore } from './keys/signing-keys';
 /** What the use cases need, built once per process (main, tests and CLIs alike). */
 export interface AuthContext {
   database: Database;
-  redis: Redis;
   logger: Logger;
   cipher: FieldCipher;
   emailHashKey: Buffer;
@@ -20,13 +18,14 @@ export interface AuthContext {
 
 export async function createAuthContext(
   config: AuthCoreConfig,
-  deps: { database: Database; redis: Redis; logger: Logger },
+  deps: { database: Database; logger: Logger },
 ): Promise<AuthContext> {
   const cipher = FieldCipher.fromConfig(config.AUTH_ENCRYPTION_KEYS, config.AUTH_ENCRYPTION_ACTIVE_KID);
   const emailHashKey = Buffer.from(config.AUTH_EMAIL_HASH_KEY, 'base64');
   if (emailHashKey.length < 32) throw new Error('AUTH_EMAIL_HASH_KEY must decode to at least 32 bytes');
   return {
-    ...deps,
+    database: deps.database,
+    logger: deps.logger,
     cipher,
     emailHashKey,
     passwords: await createPasswordHasher({ memoryCost: config.AUTH_ARGON2_MEMORY_KIB, timeCost: config.AUTH_ARGON2_TIME_COST }),

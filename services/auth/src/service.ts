@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Topics } from '@marquee/contracts';
 import type { Subscription } from '@marquee/platform-bus';
 import type { EventConsumer, OutboxRelay } from '@marquee/platform-events';
@@ -11,13 +9,13 @@ import type { AuthConfig, AuthCoreConfig } from './config';
 import { startKnownGenresConsumer } from './consumers/known-genres-from-movies';
 import { type AuthContext, createAuthContext } from './context';
 import { serveGdprExport } from './gdpr/export-over-nats';
+import { migrationsFolder } from './db/open-auth-database';
 import { ensureSigningKey } from './keys/signing-keys';
 
-export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db/migrations');
 export const authTopics = [Topics.authUser, Topics.catalogMovie];
 
-/** Dependencies and use-case context, for the service and its CLIs. */
-export async function openAuth(config: AuthCoreConfig): Promise<{ deps: ServiceDeps; ctx: AuthContext }> {
+/** Dependencies and use-case context for the service. */
+async function openAuth(config: AuthConfig): Promise<{ deps: ServiceDeps; ctx: AuthContext }> {
   const deps = await openServiceDeps('auth', config, { migrationsFolder, topics: authTopics });
   const ctx = await createAuthContext(config, deps);
   await ensureSigningKey(deps.database, ctx.cipher);
@@ -42,7 +40,7 @@ export async function startAuth(config: AuthConfig): Promise<RunningAuth> {
     const relay = await startRelay(deps);
     const consumer = await startKnownGenresConsumer(deps);
     const gdpr = serveGdprExport(deps.nats, ctx);
-    const app = await buildAuthApp(ctx, config, readinessChecks(deps));
+    const app = await buildAuthApp(ctx, deps.redis, config, readinessChecks(deps));
     return {
       deps,
       ctx,

@@ -1,13 +1,13 @@
 import { loadConfigOrExit } from '@marquee/platform-config';
-import { closeAll, closers } from '@marquee/platform-service';
-import { type AuthCoreConfig, authCoreSchema } from '../config';
+import { createLogger } from '@marquee/platform-logging';
+import { type AuthCoreConfig, authCliSchema } from '../config';
 import type { AuthContext } from '../context';
-import { openAuth } from '../service';
+import { openAuthDatabase } from '../db/open-auth-database';
 
-/** Runs a CLI command with the service's config and dependencies, then closes them. */
+/** Runs a CLI command against the service's database (created and migrated if needed), then closes it. */
 export async function runCommand(name: string, command: (ctx: AuthContext, config: AuthCoreConfig) => Promise<unknown>): Promise<void> {
-  const config = loadConfigOrExit(`auth ${name}`, authCoreSchema);
-  const { deps, ctx } = await openAuth(config);
+  const config = loadConfigOrExit(`auth ${name}`, authCliSchema);
+  const ctx = await openAuthDatabase(config, createLogger(`auth-${name}`, config.LOG_LEVEL));
   let code = 0;
   try {
     const result = await command(ctx, config);
@@ -16,7 +16,7 @@ export async function runCommand(name: string, command: (ctx: AuthContext, confi
     process.stderr.write(`auth ${name}: ${(err as Error).message}\n`);
     code = 1;
   } finally {
-    await closeAll(closers(deps));
+    await ctx.database.close();
   }
   process.exit(code);
 }

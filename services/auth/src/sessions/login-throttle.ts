@@ -15,7 +15,7 @@ export class LoginThrottle {
   constructor(
     private readonly redis: Redis,
     private readonly limits: ThrottleLimits,
-    private readonly prefix = 'auth:login-failures',
+    private readonly prefix: string,
   ) {}
 
   private keys(account: string, ip: string) {

@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createAccessTokenVerifier } from '@marquee/platform-auth';
+import { dropDatabase, repoRoot } from '@marquee/platform-testing';
+import { describe, expect, it } from 'vitest';
+import { authTestEnv } from './fixtures/auth-env';
+
+function run(script: string, env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'services/auth/src', script), ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b) => (out += b));
+  child.stderr.on('data', (b) => (err += b));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+describe('auth as a process', () => {
+  it('When main.ts starts, then it is ready, bootstraps the admin, and its tokens verify against its JWKS across a key rotation', async () => {
+    const admin = { email: 'root@marquee.test', password: 'Projector-Lamp-4242' };
+    const env = authTestEnv('auth-main', { AUTH_BOOTSTRAP_ADMIN_EMAIL: admin.email, AUTH_BOOTSTRAP_ADMIN_PASSWORD: admin.password });
+    const p = run('main.ts', env);
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!/listening on (\d+)/.test(p.out()) && Date.now() < deadline) {
+        if (p.child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const port = /listening on (\d+)/.exec(p.out())?.[1];
+      expect(port, p.err()).toBeDefined();
+      const base = `http://127.0.0.1:${port}`;
+      const ready = await fetch(`${base}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { checks: unknown }).checks).toEqual({ postgres: 'ok', kafka: 'ok', redis: 'ok', nats: 'ok' });
+
+      const login = await fetch(`${base}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login: admin.email, password: admin.password }),
+      });
+      expect(login.status).toBe(200);
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      const verify = createAccessTokenVerifier({ jwksUrl: `${base}/.well-known/jwks.json`, jwksCooldownMs: 0 });
+      expect(await verify(accessToken)).toMatchObject({ role: 'admin' });
+
+      const rotated = run('cli/rotate-signing-key.ts', env);
+      expect(await rotated.exited, rotated.err()).toBe(0);
+      const { kid, retired } = JSON.parse(rotated.out().trim());
+      const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+      expect(jwks.keys.map((k) => k.kid).sort()).toEqual([kid, ...retired].sort());
+      // Tokens signed before the rotation keep verifying while the retired key is published.
+      expect(await verify(accessToken)).toMatchObject({ role: 'admin' });
+
+      const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/auth/register', '/v1/me', '/v1/admin/users/{id}/deactivate']));
+
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+      await dropDatabase(env.DATABASE_URL as string);
+    }
+  });
+
+  it('When the bootstrap admin password is weak, then main.ts exits 78 naming the rule', async () => {
+    const env = authTestEnv('auth-weak', { AUTH_BOOTSTRAP_ADMIN_EMAIL: 'root@marquee.test', AUTH_BOOTSTRAP_ADMIN_PASSWORD: 'password' });
+    const p = run('main.ts', env);
+    try {
+      expect(await p.exited).toBe(78);
+      expect(p.err()).toContain('must be at least 10 characters');
+    } finally {
+      await dropDatabase(env.DATABASE_URL as string);
+    }
+  });
+});
