@@ -47,6 +47,10 @@ export const catalogConfigSchema = Type.Object({
     default: 300,
     description: 'Redis TTL of cached movie details, first list pages and the genre list.',
   }),
+  CACHE_KEY_PREFIX: Type.String({
+    default: 'catalog:',
+    description: 'Prefix of every Redis key the catalog caches under.',
+  }),
   CACHE_LOCAL_TTL_MS: Type.Integer({
     minimum: 0,
     default: 2000,

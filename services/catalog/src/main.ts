@@ -23,6 +23,7 @@ const cache = createCatalogCache({
   logger: deps.logger,
   ttlSeconds: config.CACHE_TTL_SECONDS,
   localTtlMs: config.CACHE_LOCAL_TTL_MS,
+  prefix: config.CACHE_KEY_PREFIX,
 });
 const ctx: CatalogContext = { database: deps.database, cache, logger: deps.logger };
 

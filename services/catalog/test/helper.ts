@@ -33,7 +33,13 @@ export async function startCatalog(opts: {
   extraEnv?: Record<string, string>;
 }): Promise<CatalogUnderTest> {
   const env = opts.env ?? serviceTestEnv('catalog');
-  const config = loadConfig('catalog', catalogConfigSchema, { ...env, ...opts.extraEnv, AUTH_JWKS_URL: opts.jwksUrl });
+  // Runs share one Redis: each catalog under test caches under its own prefix.
+  const config = loadConfig('catalog', catalogConfigSchema, {
+    CACHE_KEY_PREFIX: `${env.KAFKA_TOPIC_PREFIX}catalog:`,
+    ...env,
+    ...opts.extraEnv,
+    AUTH_JWKS_URL: opts.jwksUrl,
+  });
   const deps = await openServiceDeps('catalog', config, {
     migrationsFolder,
     topics: [Topics.catalogMovie, Topics.interaction],
@@ -44,6 +50,7 @@ export async function startCatalog(opts: {
     logger: deps.logger,
     ttlSeconds: config.CACHE_TTL_SECONDS,
     localTtlMs: config.CACHE_LOCAL_TTL_MS,
+    prefix: config.CACHE_KEY_PREFIX,
   });
   const ctx: CatalogContext = { database: deps.database, cache, logger: deps.logger };
   const app = await buildCatalogApp(ctx, { jwksUrl: opts.jwksUrl, readiness: readinessChecks(deps) });

@@ -3,11 +3,13 @@ import { type NatsConnection, publishJson, Subjects, type Subscription, subscrib
 import { cached, invalidate, type Redis } from '@marquee/platform-cache';
 import type { Logger } from '@marquee/platform-logging';
 
+/** Keys and patterns relative to the cache's prefix (CACHE_KEY_PREFIX). */
 export const CacheKeys = {
-  movie: (id: number) => `catalog:movie:${id}`,
-  genres: 'catalog:genres',
-  list: (query: string) => `catalog:list:${query}`,
-  allLists: 'catalog:list:*',
+  movie: (id: number) => `movie:${id}`,
+  allMovies: 'movie:*',
+  genres: 'genres',
+  list: (query: string) => `list:${query}`,
+  allLists: 'list:*',
 };
 
 export const INVALIDATE_SUBJECT = Subjects.cacheInvalidate('catalog');
@@ -38,9 +40,12 @@ export function createCatalogCache(opts: {
   logger: Logger;
   ttlSeconds: number;
   localTtlMs: number;
+  /** Prepended to every key, so deployments (and test runs) sharing a Redis stay apart. */
+  prefix: string;
   coalesceMs?: number;
 }): CatalogCache {
-  const { redis, nats, logger } = opts;
+  const { redis, nats, logger, prefix } = opts;
+  const full = (list: string[]) => list.map((k) => `${prefix}${k}`);
   const origin = randomUUID();
   const local = new Map<string, { value: unknown; expires: number }>();
   const pendingKeys = new Set<string>();
@@ -62,6 +67,7 @@ export function createCatalogCache(opts: {
     );
   });
 
+  /** keys and patterns are already prefixed here (they travel over NATS as they are). */
   async function invalidateNow(keys: string[], patterns: string[]): Promise<void> {
     dropLocal(keys, patterns);
     try {
@@ -82,7 +88,8 @@ export function createCatalogCache(opts: {
   }
 
   return {
-    async get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    async get<T>(relativeKey: string, load: () => Promise<T>): Promise<T> {
+      const key = `${prefix}${relativeKey}`;
       if (opts.localTtlMs > 0) {
         const hit = local.get(key);
         if (hit && hit.expires > Date.now()) return hit.value as T;
@@ -93,10 +100,10 @@ export function createCatalogCache(opts: {
       }
       return value;
     },
-    invalidate: (keys, patterns = []) => invalidateNow(keys, patterns),
+    invalidate: (keys, patterns = []) => invalidateNow(full(keys), full(patterns)),
     invalidateSoon(keys, patterns = []) {
-      for (const k of keys) pendingKeys.add(k);
-      for (const p of patterns) pendingPatterns.add(p);
+      for (const k of full(keys)) pendingKeys.add(k);
+      for (const p of full(patterns)) pendingPatterns.add(p);
       timer ??= setTimeout(() => void flush(), opts.coalesceMs ?? 250);
     },
     async close() {

@@ -30,7 +30,7 @@ const GENRE_COLUMNS = sql`id, tmdb_id as "tmdbId", name, slug`;
 export function registerGenreRoutes(app: HttpApp, ctx: CatalogContext): void {
   const { database, cache } = ctx;
   // A genre's name or slug is inside every snapshot of its movies: they all change.
-  const afterChange = () => cache.invalidate([CacheKeys.genres], [CacheKeys.allLists, 'catalog:movie:*']);
+  const afterChange = () => cache.invalidate([CacheKeys.genres], [CacheKeys.allLists, CacheKeys.allMovies]);
 
   app.get(
     '/v1/genres',
