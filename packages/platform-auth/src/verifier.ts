@@ -21,6 +21,12 @@ export interface VerifierOptions {
   jwksCacheMaxAgeMs?: number;
   jwksTimeoutMs?: number;
   clockToleranceSeconds?: number;
+  /**
+   * Remember up to this many verified tokens (by their exact bytes) until they expire, so repeated
+   * calls with one token skip the signature check (the gateway's hot path). Failures are never
+   * remembered. 0 (default): verify every time.
+   */
+  cacheMaxEntries?: number;
 }
 
 /** A token that does not prove an identity; the reason is safe to show the caller. */
@@ -65,7 +71,7 @@ export function createAccessTokenVerifier(opts: VerifierOptions): AccessTokenVer
   const issuer = opts.issuer ?? ACCESS_TOKEN_ISSUER;
   const audience = opts.audience ?? ACCESS_TOKEN_AUDIENCE;
 
-  return async (token) => {
+  const verifyToken: AccessTokenVerifier = async (token) => {
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -92,5 +98,25 @@ export function createAccessTokenVerifier(opts: VerifierOptions): AccessTokenVer
       tokenId: payload.jti,
       expiresAt: new Date((payload.exp as number) * 1000),
     };
+  };
+  return opts.cacheMaxEntries ? rememberVerified(verifyToken, opts.cacheMaxEntries) : verifyToken;
+}
+
+/** An LRU of verified tokens; an entry is dropped once its token expires. */
+function rememberVerified(verifyToken: AccessTokenVerifier, maxEntries: number): AccessTokenVerifier {
+  const verified = new Map<string, VerifiedAccessToken>();
+  return async (token) => {
+    const hit = verified.get(token);
+    if (hit) {
+      verified.delete(token);
+      if (hit.expiresAt.getTime() > Date.now()) {
+        verified.set(token, hit);
+        return hit;
+      }
+    }
+    const result = await verifyToken(token);
+    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value as string);
+    verified.set(token, result);
+    return result;
   };
 }
