@@ -1,4 +1,3 @@
-import { DEFAULT_JWKS_URL } from '@marquee/platform-auth';
 import { commonConfig, databaseConfig, type Static, Type } from '@marquee/platform-config';
 import { serviceConfig } from '@marquee/platform-service';
 
@@ -38,10 +37,6 @@ export const authConfig = {
   ...accountConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001, description: 'HTTP port.' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16384, description: 'Largest accepted request body.' }),
-  AUTH_JWKS_URL: Type.String({
-    default: DEFAULT_JWKS_URL,
-    description: 'JWKS other services use; auth itself verifies against its own key table and only documents this.',
-  }),
   AUTH_REDIS_PREFIX: Type.String({
     default: 'auth:',
     pattern: '^[\\w.:-]+$',

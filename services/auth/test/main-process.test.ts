@@ -2,7 +2,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createAccessTokenVerifier } from '@marquee/platform-auth';
 import { dropDatabase, repoRoot } from '@marquee/platform-testing';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '@marquee/platform-config';
+import { authSchema } from '../src/config';
+import { startAuth } from '../src/service';
 import { authTestEnv } from './fixtures/auth-env';
 
 function run(script: string, env: Record<string, string>, args: string[] = []) {
@@ -20,9 +24,15 @@ function run(script: string, env: Record<string, string>, args: string[] = []) {
 }
 
 describe('auth as a process', () => {
-  it('When main.ts starts, then it is ready, bootstraps the admin, and its tokens verify against its JWKS across a key rotation', async () => {
+  it('When migrate then main.ts run, then the tables exist, the service is ready, bootstraps the admin, and its tokens verify against its JWKS across a key rotation', { timeout: 240_000 }, async () => {
     const admin = { email: 'root@marquee.test', password: 'Projector-Lamp-4242' };
     const env = authTestEnv('auth-main', { AUTH_BOOTSTRAP_ADMIN_EMAIL: admin.email, AUTH_BOOTSTRAP_ADMIN_PASSWORD: admin.password });
+    const migrate = run('cli/migrate.ts', { DATABASE_URL: env.DATABASE_URL as string, AUTH_ENCRYPTION_KEYS: env.AUTH_ENCRYPTION_KEYS as string, AUTH_ENCRYPTION_ACTIVE_KID: 'k1', AUTH_EMAIL_HASH_KEY: env.AUTH_EMAIL_HASH_KEY as string });
+    expect(await migrate.exited, migrate.err()).toBe(0);
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    const tables = await db.query(`select array_agg(tablename::text order by tablename) as t from pg_tables where schemaname = 'public'`).finally(() => db.end());
+    expect(tables.rows[0].t).toEqual(['known_genres', 'outbox', 'processed_events', 'refresh_tokens', 'signing_keys', 'users']);
     const p = run('main.ts', env);
     try {
       const deadline = Date.now() + 90_000;
@@ -55,6 +65,17 @@ describe('auth as a process', () => {
       // Tokens signed before the rotation keep verifying while the retired key is published.
       expect(await verify(accessToken)).toMatchObject({ role: 'admin' });
 
+      const second = { email: 'ops@marquee.test', password: 'Second-Admin-Key-77' };
+      const created = run('cli/create-admin.ts', { ...env, AUTH_NEW_ADMIN_PASSWORD: second.password }, ['--email', second.email, '--username', 'ops']);
+      expect(await created.exited, created.err()).toBe(0);
+      const opsLogin = await fetch(`${base}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login: 'ops', password: second.password }),
+      });
+      const opsToken = ((await opsLogin.json()) as { accessToken: string }).accessToken;
+      expect(await verify(opsToken)).toMatchObject({ role: 'admin' });
+
       const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
       expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/auth/register', '/v1/me', '/v1/admin/users/{id}/deactivate']));
 
@@ -66,12 +87,10 @@ describe('auth as a process', () => {
     }
   });
 
-  it('When the bootstrap admin password is weak, then main.ts exits 78 naming the rule', async () => {
+  it('When the bootstrap admin password is weak, then start-up fails naming the rule (main.ts turns it into exit 78)', async () => {
     const env = authTestEnv('auth-weak', { AUTH_BOOTSTRAP_ADMIN_EMAIL: 'root@marquee.test', AUTH_BOOTSTRAP_ADMIN_PASSWORD: 'password' });
-    const p = run('main.ts', env);
     try {
-      expect(await p.exited).toBe(78);
-      expect(p.err()).toContain('must be at least 10 characters');
+      await expect(startAuth(loadConfig('auth', authSchema, env))).rejects.toMatchObject({ code: 'AUTH.WEAK_PASSWORD', message: expect.stringContaining('must be at least 10 characters') });
     } finally {
       await dropDatabase(env.DATABASE_URL as string);
     }
