@@ -38,6 +38,13 @@ describe('register and login', () => {
     expect([await count('users'), await count('outbox')]).toEqual([users, outbox]);
   });
 
+  it('When two registrations race for one email, then exactly one wins and the other gets 409', async () => {
+    const email = newAccount().email;
+    const results = await Promise.all([post('/v1/auth/register', newAccount({ email })), post('/v1/auth/register', newAccount({ email }))]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expect(results.find((r) => r.statusCode === 409)?.json().error.code).toBe('USER.EMAIL_TAKEN');
+  });
+
   it('When the password is weak, then 400 AUTH.WEAK_PASSWORD lists every reason', async () => {
     const res = await post('/v1/auth/register', newAccount({ username: 'lovelace', password: 'lovelace' }));
     expect(res.statusCode).toBe(400);
@@ -122,6 +129,17 @@ describe('refresh tokens', () => {
     );
     // The registration session is another family and stays alive.
     expect(rows[0]).toEqual({ live: 1, total: 3 });
+  });
+
+  it('When one refresh token is used twice at the same time, then one call rotates and the family is revoked', async () => {
+    const acct = await registerAccount(app);
+    const results = await Promise.all([
+      post('/v1/auth/refresh', { refreshToken: acct.refreshToken }),
+      post('/v1/auth/refresh', { refreshToken: acct.refreshToken }),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+    const winner = results.find((r) => r.statusCode === 200)?.json();
+    expect((await post('/v1/auth/refresh', { refreshToken: winner.refreshToken })).statusCode).toBe(401);
   });
 
   it('When refresh tokens are stored, then only their hashes are', async () => {
@@ -216,5 +234,13 @@ describe('admin', () => {
     expect(login.json().error.code).toBe('AUTH.ACCOUNT_DISABLED');
     expect((await post('/v1/auth/refresh', { refreshToken: victim.refreshToken })).statusCode).toBe(401);
     expect((await app.inject({ url: '/v1/me', headers: bearer(victim.accessToken) })).statusCode).toBe(403);
+    const self = await post(`/v1/admin/users/${(await app.inject({ url: '/v1/me', headers: bearer(adminToken) })).json().id}/deactivate`, {}, bearer(adminToken));
+    expect(self.statusCode).toBe(409);
+
+    const on = await post(`/v1/admin/users/${victim.userId}/activate`, {}, bearer(adminToken));
+    expect(on.json().isActive).toBe(true);
+    expect((await post('/v1/auth/login', { login: victim.username, password: victim.password })).statusCode).toBe(200);
+    const { rows } = await auth.deps.database.pool.query(`select payload from outbox where key = $1 and type = 'user.updated' order by seq`, [victim.userId]);
+    expect(rows.map((r) => [r.payload.data.isActive, r.payload.data.changed])).toEqual([[false, ['isActive']], [true, ['isActive']]]);
   });
 });

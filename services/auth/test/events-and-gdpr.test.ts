@@ -56,12 +56,18 @@ describe('events and GDPR', () => {
     expect(wrong.json().error.code).toBe('AUTH.WRONG_PASSWORD');
     expect((await auth.deps.database.pool.query('select 1 from users where id = $1', [acct.userId])).rowCount).toBe(1);
 
+    await eventually(() => eventsFor(acct.userId).length === 1, { what: 'user.registered on Kafka before the erasure' });
     expect((await del(acct.password)).statusCode).toBe(204);
     const pool = auth.deps.database.pool;
     expect((await pool.query('select 1 from users where id = $1', [acct.userId])).rowCount).toBe(0);
     expect((await pool.query('select 1 from refresh_tokens where user_id = $1', [acct.userId])).rowCount).toBe(0);
     const deleted = await eventually(() => eventsFor(acct.userId).find((e) => e.type === 'user.deleted'), { what: 'user.deleted on Kafka', timeoutMs: 30_000 });
     expect(deleted.data).toMatchObject({ userId: acct.userId });
+    // Consumers saw user.registered before user.deleted; the auth database keeps no copy of the email.
+    expect(eventsFor(acct.userId).map((e) => e.type)).toEqual(['user.registered', 'user.deleted']);
+    const left = await pool.query('select type, payload::text as p from outbox where key = $1', [acct.userId]);
+    expect(left.rows.map((r) => r.type)).toEqual(['user.deleted']);
+    expect(left.rows[0].p).not.toContain(acct.email);
     expect((await app.inject({ url: '/v1/me', headers: bearer(acct.accessToken) })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: acct.refreshToken } })).statusCode).toBe(401);
   });

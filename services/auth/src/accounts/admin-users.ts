@@ -43,6 +43,19 @@ export async function getUser(ctx: AuthContext, id: string): Promise<UserProfile
   return toProfile(await getUserById(ctx.database.db, id), ctx.cipher);
 }
 
+/** Reactivates an account; its sessions stay revoked, the user logs in again. Idempotent. */
+export async function activateUser(ctx: AuthContext, userId: string): Promise<UserProfile> {
+  return ctx.database.db.transaction(async (tx) => {
+    await tx.execute(sql`select 1 from users where id = ${userId} for update`);
+    const row = await getUserById(tx, userId);
+    if (row.isActive) return toProfile(row, ctx.cipher);
+    const [updated] = await tx.update(users).set({ isActive: true, updatedAt: new Date() }).where(eq(users.id, userId)).returning();
+    const profile = toProfile(updated as NonNullable<typeof updated>, ctx.cipher);
+    await recordUserUpdated(tx, profile, ['isActive']);
+    return profile;
+  });
+}
+
 /**
  * Deactivates an account: it can no longer log in or refresh (its refresh tokens are revoked now);
  * access tokens already issued lapse within their 15 minutes. Idempotent.

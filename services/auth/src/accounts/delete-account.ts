@@ -1,13 +1,14 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import type { AuthContext } from '../context';
-import { users } from '../db/schema';
+import { outbox, users } from '../db/schema';
 import { recordUserDeleted } from '../events/user-events';
 import { confirmPassword } from './change-password';
 import { getUserById } from './find-users';
 
 /**
  * GDPR erasure of the account: the row goes (refresh tokens cascade) and user.deleted is recorded
- * in the same transaction, so every other service erases or anonymises its copy.
+ * in the same transaction, so every other service erases or anonymises its copy. Unpublished
+ * events of the user stay so consumers still see them before user.deleted.
  */
 export async function deleteOwnAccount(ctx: AuthContext, userId: string, password: string): Promise<void> {
   const row = await getUserById(ctx.database.db, userId);
@@ -15,6 +16,8 @@ export async function deleteOwnAccount(ctx: AuthContext, userId: string, passwor
   await ctx.database.db.transaction(async (tx) => {
     const deleted = await tx.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
     if (deleted.length === 0) return;
+    // Published user events still carry the email in the outbox until pruned: erase them now.
+    await tx.delete(outbox).where(and(eq(outbox.key, userId), isNotNull(outbox.publishedAt)));
     await recordUserDeleted(tx, userId, new Date());
   });
 }

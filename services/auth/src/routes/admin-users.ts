@@ -1,6 +1,6 @@
 import { requireAdmin } from '@marquee/platform-auth';
 import { type HttpApp, Type } from '@marquee/platform-http';
-import { deactivateUser, getUser, listUsers } from '../accounts/admin-users';
+import { activateUser, deactivateUser, getUser, listUsers } from '../accounts/admin-users';
 import type { AuthContext } from '../context';
 import { errors, UserProfileSchema } from './schemas';
 
@@ -58,5 +58,20 @@ export function registerAdminUserRoutes(app: HttpApp, ctx: AuthContext): void {
       },
     },
     async (req) => deactivateUser(ctx, req.identity?.userId as string, req.params.id),
+  );
+
+  app.post(
+    '/v1/admin/users/:id/activate',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags,
+        security,
+        summary: 'Reactivate a deactivated user (they sign in again)',
+        params: UserIdParams,
+        response: { 200: UserProfileSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (req) => activateUser(ctx, req.params.id),
   );
 }
