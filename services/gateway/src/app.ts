@@ -48,7 +48,7 @@ export async function buildGatewayApp(deps: GatewayDeps): Promise<HttpApp> {
       maxAge: 600,
     });
   }
-  registerAuth(app, { jwksUrl: config.AUTH_JWKS_URL });
+  registerAuth(app, { jwksUrl: config.AUTH_JWKS_URL, cacheMaxEntries: config.AUTH_TOKEN_CACHE_SIZE });
   app.addHook(
     'onRequest',
     rateLimitHook(slidingWindowLimiter(deps.redis, config.REDIS_KEY_PREFIX), {

@@ -32,6 +32,12 @@ export const gatewayConfigSchema = Type.Object({
     default: 'http://127.0.0.1:3001/.well-known/jwks.json',
     description: "Auth's JWKS, against which the gateway verifies access tokens.",
   }),
+  AUTH_TOKEN_CACHE_SIZE: Type.Integer({
+    minimum: 0,
+    default: 10_000,
+    description:
+      'Verified access tokens remembered until they expire, so a client repeating its token skips the signature check; 0: verify every request.',
+  }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 10_000,

@@ -1,6 +1,6 @@
 import { Topics } from '@marquee/contracts';
 import { checkBus, connectBus, type NatsConnection } from '@marquee/platform-bus';
-import { checkRedis, connectRedis, type Redis } from '@marquee/platform-cache';
+import { checkRedis, Redis } from '@marquee/platform-cache';
 import { createKafka, ensureTopics, type KafkaSettings } from '@marquee/platform-events';
 import type { Closer, ReadinessCheck } from '@marquee/platform-http';
 import type { Logger } from '@marquee/platform-logging';
@@ -36,7 +36,13 @@ export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Pr
     flushMs: config.ACTIVITY_FLUSH_MS,
   });
   await activity.start();
-  const redis = connectRedis(config.REDIS_URL, 'gateway');
+  // Every request runs one rate-limit script: auto-pipelining sends those of one tick in one write.
+  const redis = new Redis(config.REDIS_URL, {
+    connectionName: 'gateway',
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+  });
+  redis.on('error', () => {});
   const nats = await connectBus(config.NATS_URL, 'gateway');
   return { config, logger, redis, nats, kafka, kafkaAdmin, activity, pools: new UpstreamPools(config) };
 }

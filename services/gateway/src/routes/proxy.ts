@@ -42,6 +42,7 @@ const HOP_BY_HOP = new Set([
   'x-correlation-id',
 ]);
 
+const BUFFER_LIMIT_BYTES = 64 * 1024;
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|$)/;
 
@@ -124,6 +125,9 @@ export async function proxyRoutes(app: HttpApp, opts: ProxyOptions): Promise<voi
       if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
     }
     logPageActivity(req, reply, res.statusCode, opts.activity, opts.sessionCookie);
+    // Small answers are read whole and written with their headers in one go; large or unsized ones stream.
+    const size = Number(res.headers['content-length']);
+    if (size <= BUFFER_LIMIT_BYTES) return reply.send(Buffer.from(await res.body.arrayBuffer()));
     return reply.send(res.body);
   };
 

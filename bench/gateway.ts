@@ -1,0 +1,11 @@
+// `pnpm bench gateway`: the gateway's overhead over calling a service directly (see services/gateway/bench).
+import { runGatewayBench, stopBenchProcesses } from '../services/gateway/bench/gateway-bench';
+import { writeResult } from './machine';
+
+try {
+  const { table } = await runGatewayBench();
+  process.stdout.write(`${table}\n`);
+  process.stdout.write(`written to ${writeResult('gateway', table)}\n`);
+} finally {
+  await stopBenchProcesses();
+}
