@@ -72,6 +72,6 @@ export async function requireAdmin(req: FastifyRequest, reply: FastifyReply): Pr
 export function assertSelfOrAdmin(identity: Identity | null, userId: string): void {
   if (!identity) throw unauthorized('AUTH.REQUIRED', 'This route needs a bearer access token');
   if (identity.role !== 'admin' && identity.userId !== userId) {
-    throw forbidden('AUTH.FORBIDDEN', "You may only access your own data");
+    throw forbidden('AUTH.FORBIDDEN', 'You may only access your own data');
   }
 }

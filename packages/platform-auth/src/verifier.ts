@@ -53,7 +53,9 @@ function reasonOf(err: unknown): string {
 
 // jose reports a non-200 JWKS answer as a plain JOSEError; it says nothing about the token.
 function isJwksFetchFailure(err: unknown): boolean {
-  return err instanceof errors.JOSEError && err.constructor === errors.JOSEError && err.message.includes('JSON Web Key Set');
+  return (
+    err instanceof errors.JOSEError && err.constructor === errors.JOSEError && err.message.includes('JSON Web Key Set')
+  );
 }
 
 /** Verifies Marquee access tokens: signature against the JWKS, iss, aud, exp, and the sub/role/jti claims. */
@@ -91,7 +93,8 @@ export function createAccessTokenVerifier(opts: VerifierOptions): AccessTokenVer
     }
     if (!isUserId(payload.sub)) throw new InvalidTokenError('claim "sub" is not a user id');
     if (!isRole(payload.role)) throw new InvalidTokenError('claim "role" must be user or admin');
-    if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw new InvalidTokenError('claim "jti" is missing');
+    if (typeof payload.jti !== 'string' || payload.jti.length === 0)
+      throw new InvalidTokenError('claim "jti" is missing');
     return {
       userId: payload.sub,
       role: payload.role,

@@ -13,7 +13,14 @@ import { LoginThrottle } from './sessions/login-throttle';
 export async function buildAuthApp(
   ctx: AuthContext,
   redis: Redis,
-  config: Pick<AuthConfig, 'BODY_LIMIT_BYTES' | 'AUTH_REDIS_PREFIX' | 'AUTH_LOGIN_WINDOW_SECONDS' | 'AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT' | 'AUTH_LOGIN_MAX_FAILURES_PER_IP'>,
+  config: Pick<
+    AuthConfig,
+    | 'BODY_LIMIT_BYTES'
+    | 'AUTH_REDIS_PREFIX'
+    | 'AUTH_LOGIN_WINDOW_SECONDS'
+    | 'AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT'
+    | 'AUTH_LOGIN_MAX_FAILURES_PER_IP'
+  >,
   readiness: Record<string, ReadinessCheck> = {},
 ): Promise<HttpApp> {
   const app = await createHttpApp({
@@ -36,11 +43,15 @@ export async function buildAuthApp(
   });
   // Auth checks its own tokens against its key table: no HTTP call to itself.
   registerAuth(app, { keys: ctx.keys.resolveKey });
-  const throttle = new LoginThrottle(redis, {
-    windowSeconds: config.AUTH_LOGIN_WINDOW_SECONDS,
-    maxPerAccount: config.AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT,
-    maxPerIp: config.AUTH_LOGIN_MAX_FAILURES_PER_IP,
-  }, `${config.AUTH_REDIS_PREFIX}login-failures`);
+  const throttle = new LoginThrottle(
+    redis,
+    {
+      windowSeconds: config.AUTH_LOGIN_WINDOW_SECONDS,
+      maxPerAccount: config.AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxPerIp: config.AUTH_LOGIN_MAX_FAILURES_PER_IP,
+    },
+    `${config.AUTH_REDIS_PREFIX}login-failures`,
+  );
   registerJwksRoute(app, ctx);
   registerAuthRoutes(app, ctx, throttle);
   registerMeRoutes(app, ctx);

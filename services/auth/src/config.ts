@@ -18,14 +18,28 @@ const accountConfig = {
     pattern: '^[A-Za-z0-9+/=]{43,}$',
     description: 'base64 HMAC-SHA256 key (>= 32 bytes) for the email lookup hash. Changing it orphans every login.',
   }),
-  AUTH_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 3600, default: 900, description: 'Access token lifetime.' }),
-  AUTH_REFRESH_TOKEN_TTL_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 30, description: 'Refresh token lifetime.' }),
+  AUTH_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({
+    minimum: 30,
+    maximum: 3600,
+    default: 900,
+    description: 'Access token lifetime.',
+  }),
+  AUTH_REFRESH_TOKEN_TTL_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 365,
+    default: 30,
+    description: 'Refresh token lifetime.',
+  }),
   AUTH_RETIRED_KEY_PUBLISH_HOURS: Type.Integer({
     minimum: 1,
     default: 24,
     description: 'How long a retired signing key stays in the JWKS (must exceed the access token lifetime).',
   }),
-  AUTH_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 8192, default: 19456, description: 'argon2id memory cost (OWASP minimum 19 MiB).' }),
+  AUTH_ARGON2_MEMORY_KIB: Type.Integer({
+    minimum: 8192,
+    default: 19456,
+    description: 'argon2id memory cost (OWASP minimum 19 MiB).',
+  }),
   AUTH_ARGON2_TIME_COST: Type.Integer({ minimum: 2, default: 2, description: 'argon2id iterations.' }),
 };
 
@@ -42,11 +56,29 @@ export const authConfig = {
     pattern: '^[\\w.:-]+$',
     description: 'Prefix of every Redis key auth writes (login failure counters).',
   }),
-  AUTH_LOGIN_WINDOW_SECONDS: Type.Integer({ minimum: 10, default: 900, description: 'Window of the login failure counters.' }),
-  AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins per account per window before 429.' }),
-  AUTH_LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, default: 20, description: 'Failed logins per client IP per window before 429.' }),
-  AUTH_BOOTSTRAP_ADMIN_EMAIL: Type.String({ default: '', description: 'When set with the password, this admin is created at start if missing.' }),
-  AUTH_BOOTSTRAP_ADMIN_PASSWORD: Type.String({ default: '', description: 'Password of the bootstrap admin (must pass the password policy).' }),
+  AUTH_LOGIN_WINDOW_SECONDS: Type.Integer({
+    minimum: 10,
+    default: 900,
+    description: 'Window of the login failure counters.',
+  }),
+  AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description: 'Failed logins per account per window before 429.',
+  }),
+  AUTH_LOGIN_MAX_FAILURES_PER_IP: Type.Integer({
+    minimum: 1,
+    default: 20,
+    description: 'Failed logins per client IP per window before 429.',
+  }),
+  AUTH_BOOTSTRAP_ADMIN_EMAIL: Type.String({
+    default: '',
+    description: 'When set with the password, this admin is created at start if missing.',
+  }),
+  AUTH_BOOTSTRAP_ADMIN_PASSWORD: Type.String({
+    default: '',
+    description: 'Password of the bootstrap admin (must pass the password policy).',
+  }),
   AUTH_BOOTSTRAP_ADMIN_USERNAME: Type.String({ default: 'admin', description: 'Username of the bootstrap admin.' }),
 };
 

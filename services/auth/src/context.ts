@@ -28,7 +28,10 @@ export async function createAuthContext(
     logger: deps.logger,
     cipher,
     emailHashKey,
-    passwords: await createPasswordHasher({ memoryCost: config.AUTH_ARGON2_MEMORY_KIB, timeCost: config.AUTH_ARGON2_TIME_COST }),
+    passwords: await createPasswordHasher({
+      memoryCost: config.AUTH_ARGON2_MEMORY_KIB,
+      timeCost: config.AUTH_ARGON2_TIME_COST,
+    }),
     keys: new SigningKeyStore(deps.database, cipher, {
       accessTokenTtlSeconds: config.AUTH_ACCESS_TOKEN_TTL_SECONDS,
       retiredPublishHours: config.AUTH_RETIRED_KEY_PUBLISH_HOURS,

@@ -2,10 +2,17 @@ import { Topics } from '@marquee/contracts';
 import type { Subscription } from '@marquee/platform-bus';
 import type { EventConsumer, OutboxRelay } from '@marquee/platform-events';
 import type { HttpApp } from '@marquee/platform-http';
-import { closeAll, closers, openServiceDeps, readinessChecks, type ServiceDeps, startRelay } from '@marquee/platform-service';
+import {
+  closeAll,
+  closers,
+  openServiceDeps,
+  readinessChecks,
+  type ServiceDeps,
+  startRelay,
+} from '@marquee/platform-service';
 import { bootstrapAdmin } from './accounts/bootstrap-admin';
 import { buildAuthApp } from './app';
-import type { AuthConfig, AuthCoreConfig } from './config';
+import type { AuthConfig } from './config';
 import { startKnownGenresConsumer } from './consumers/known-genres-from-movies';
 import { type AuthContext, createAuthContext } from './context';
 import { serveGdprExport } from './gdpr/export-over-nats';

@@ -5,11 +5,16 @@ import { bearer, newAccount, registerAccount, startTestAuth, type TestAuth } fro
 let auth: TestAuth;
 let app: HttpApp;
 
-const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url, payload: payload as object, headers });
-const count = async (table: string) => Number((await auth.deps.database.pool.query(`select count(*)::int as n from ${table}`)).rows[0].n);
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url, payload: payload as object, headers });
+const count = async (table: string) =>
+  Number((await auth.deps.database.pool.query(`select count(*)::int as n from ${table}`)).rows[0].n);
 
 beforeAll(async () => {
-  auth = await startTestAuth('auth-flows', { AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', AUTH_LOGIN_MAX_FAILURES_PER_IP: '1000' });
+  auth = await startTestAuth('auth-flows', {
+    AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+    AUTH_LOGIN_MAX_FAILURES_PER_IP: '1000',
+  });
   app = auth.app;
   await app.ready();
 });
@@ -20,7 +25,13 @@ afterAll(async () => {
 describe('register and login', () => {
   it('When a user registers, then they get a token pair and can read /v1/me with it', async () => {
     const acct = await registerAccount(app, { firstName: 'Ada', timezone: 'Europe/London', country: 'gb' });
-    expect(acct.user).toMatchObject({ username: acct.username, email: acct.email, role: 'user', country: 'GB', isActive: true });
+    expect(acct.user).toMatchObject({
+      username: acct.username,
+      email: acct.email,
+      role: 'user',
+      country: 'GB',
+      isActive: true,
+    });
     const me = await app.inject({ url: '/v1/me', headers: bearer(acct.accessToken) });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ id: acct.userId, firstName: 'Ada', timezone: 'Europe/London' });
@@ -40,7 +51,10 @@ describe('register and login', () => {
 
   it('When two registrations race for one email, then exactly one wins and the other gets 409', async () => {
     const email = newAccount().email;
-    const results = await Promise.all([post('/v1/auth/register', newAccount({ email })), post('/v1/auth/register', newAccount({ email }))]);
+    const results = await Promise.all([
+      post('/v1/auth/register', newAccount({ email })),
+      post('/v1/auth/register', newAccount({ email })),
+    ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     expect(results.find((r) => r.statusCode === 409)?.json().error.code).toBe('USER.EMAIL_TAKEN');
   });
@@ -66,7 +80,12 @@ describe('register and login', () => {
     expect(res.statusCode).toBe(400);
     const fields = res.json().error.details.map((d: { field: string }) => d.field);
     expect(fields).toEqual(expect.arrayContaining(['body.email', 'body.isStaff']));
-    const malformed = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: '{"username": "x",', headers: { 'content-type': 'application/json' } });
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: '{"username": "x",',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBe('REQUEST.MALFORMED_JSON');
     const huge = await post('/v1/auth/register', { ...newAccount(), firstName: 'x'.repeat(20_000) });
@@ -95,12 +114,16 @@ describe('register and login', () => {
     expect(wrong[0]?.body.error.code).toBe('AUTH.INVALID_CREDENTIALS');
     // Both run one argon2id verify; skipping it for unknown accounts would be ~100x faster. A loose behaviour check.
     const [w, m] = [median(wrong.map((r) => r.ms)), median(missing.map((r) => r.ms))];
-    expect(Math.max(w, m) / Math.min(w, m), `median wrong ${w.toFixed(1)} ms vs missing ${m.toFixed(1)} ms`).toBeLessThan(3);
+    expect(
+      Math.max(w, m) / Math.min(w, m),
+      `median wrong ${w.toFixed(1)} ms vs missing ${m.toFixed(1)} ms`,
+    ).toBeLessThan(3);
   });
 
   it('When an account fails too often, then 429 with Retry-After, even for the right password', async () => {
     const acct = await registerAccount(app);
-    for (let i = 0; i < 3; i += 1) expect((await post('/v1/auth/login', { login: acct.username, password: 'Nope-Nope-123' })).statusCode).toBe(401);
+    for (let i = 0; i < 3; i += 1)
+      expect((await post('/v1/auth/login', { login: acct.username, password: 'Nope-Nope-123' })).statusCode).toBe(401);
     const blocked = await post('/v1/auth/login', { login: acct.username, password: acct.password });
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json().error.code).toBe('AUTH.TOO_MANY_ATTEMPTS');
@@ -144,7 +167,9 @@ describe('refresh tokens', () => {
 
   it('When refresh tokens are stored, then only their hashes are', async () => {
     const acct = await registerAccount(app);
-    const { rows } = await auth.deps.database.pool.query('select token_hash from refresh_tokens where user_id = $1', [acct.userId]);
+    const { rows } = await auth.deps.database.pool.query('select token_hash from refresh_tokens where user_id = $1', [
+      acct.userId,
+    ]);
     expect(rows.map((r) => r.token_hash)).not.toContain(acct.refreshToken);
   });
 
@@ -161,18 +186,32 @@ describe('refresh tokens', () => {
 describe('password change', () => {
   it('When the password changes, then old sessions and the old password stop working and the new one works', async () => {
     const acct = await registerAccount(app);
-    const wrong = await post('/v1/auth/password', { currentPassword: 'Not-It-At-All-1', newPassword: 'Brand-New-Secret-77' }, bearer(acct.accessToken));
+    const wrong = await post(
+      '/v1/auth/password',
+      { currentPassword: 'Not-It-At-All-1', newPassword: 'Brand-New-Secret-77' },
+      bearer(acct.accessToken),
+    );
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json().error.code).toBe('AUTH.WRONG_PASSWORD');
-    const weak = await post('/v1/auth/password', { currentPassword: acct.password, newPassword: 'short' }, bearer(acct.accessToken));
+    const weak = await post(
+      '/v1/auth/password',
+      { currentPassword: acct.password, newPassword: 'short' },
+      bearer(acct.accessToken),
+    );
     expect(weak.statusCode).toBe(400);
     expect(weak.json().error.details[0].field).toBe('newPassword');
-    const ok = await post('/v1/auth/password', { currentPassword: acct.password, newPassword: 'Brand-New-Secret-77' }, bearer(acct.accessToken));
+    const ok = await post(
+      '/v1/auth/password',
+      { currentPassword: acct.password, newPassword: 'Brand-New-Secret-77' },
+      bearer(acct.accessToken),
+    );
     expect(ok.statusCode).toBe(200);
     expect((await post('/v1/auth/refresh', { refreshToken: acct.refreshToken })).statusCode).toBe(401);
     expect((await post('/v1/auth/refresh', { refreshToken: ok.json().refreshToken })).statusCode).toBe(200);
     expect((await post('/v1/auth/login', { login: acct.username, password: acct.password })).statusCode).toBe(401);
-    expect((await post('/v1/auth/login', { login: acct.username, password: 'Brand-New-Secret-77' })).statusCode).toBe(200);
+    expect((await post('/v1/auth/login', { login: acct.username, password: 'Brand-New-Secret-77' })).statusCode).toBe(
+      200,
+    );
     expect((await post('/v1/auth/password', { currentPassword: 'x', newPassword: 'y' })).statusCode).toBe(401);
   });
 });
@@ -210,21 +249,34 @@ describe('admin', () => {
     const { ensureAdmin } = await import('../src/accounts/create-admin');
     const admin = newAccount();
     await ensureAdmin(auth.ctx, admin);
-    const adminToken = (await post('/v1/auth/login', { login: admin.email, password: admin.password })).json().accessToken;
+    const adminToken = (await post('/v1/auth/login', { login: admin.email, password: admin.password })).json()
+      .accessToken;
     const victim = await registerAccount(app);
 
     const page = await app.inject({ url: '/v1/admin/users?page=1&pageSize=2', headers: bearer(adminToken) });
     expect(page.statusCode).toBe(200);
     expect(page.json().items).toHaveLength(2);
     expect(page.json().total).toBeGreaterThanOrEqual(3);
-    const byEmail = await app.inject({ url: `/v1/admin/users?email=${encodeURIComponent(victim.email.toUpperCase())}`, headers: bearer(adminToken) });
+    const byEmail = await app.inject({
+      url: `/v1/admin/users?email=${encodeURIComponent(victim.email.toUpperCase())}`,
+      headers: bearer(adminToken),
+    });
     expect(byEmail.json().items.map((u: { id: string }) => u.id)).toEqual([victim.userId]);
-    const byName = await app.inject({ url: `/v1/admin/users?username=${victim.username.slice(-6)}`, headers: bearer(adminToken) });
+    const byName = await app.inject({
+      url: `/v1/admin/users?username=${victim.username.slice(-6)}`,
+      headers: bearer(adminToken),
+    });
     expect(byName.json().items.map((u: { id: string }) => u.id)).toEqual([victim.userId]);
-    expect((await app.inject({ url: '/v1/admin/users?pageSize=500', headers: bearer(adminToken) })).json().error.details[0].field).toBe('querystring.pageSize');
+    expect(
+      (await app.inject({ url: '/v1/admin/users?pageSize=500', headers: bearer(adminToken) })).json().error.details[0]
+        .field,
+    ).toBe('querystring.pageSize');
     const one = await app.inject({ url: `/v1/admin/users/${victim.userId}`, headers: bearer(adminToken) });
     expect(one.json()).toMatchObject({ id: victim.userId, email: victim.email });
-    expect((await app.inject({ url: '/v1/admin/users/0190a0b0-0000-7000-8000-000000000000', headers: bearer(adminToken) })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ url: '/v1/admin/users/0190a0b0-0000-7000-8000-000000000000', headers: bearer(adminToken) }))
+        .statusCode,
+    ).toBe(404);
 
     const off = await post(`/v1/admin/users/${victim.userId}/deactivate`, {}, bearer(adminToken));
     expect(off.statusCode).toBe(200);
@@ -234,13 +286,23 @@ describe('admin', () => {
     expect(login.json().error.code).toBe('AUTH.ACCOUNT_DISABLED');
     expect((await post('/v1/auth/refresh', { refreshToken: victim.refreshToken })).statusCode).toBe(401);
     expect((await app.inject({ url: '/v1/me', headers: bearer(victim.accessToken) })).statusCode).toBe(403);
-    const self = await post(`/v1/admin/users/${(await app.inject({ url: '/v1/me', headers: bearer(adminToken) })).json().id}/deactivate`, {}, bearer(adminToken));
+    const self = await post(
+      `/v1/admin/users/${(await app.inject({ url: '/v1/me', headers: bearer(adminToken) })).json().id}/deactivate`,
+      {},
+      bearer(adminToken),
+    );
     expect(self.statusCode).toBe(409);
 
     const on = await post(`/v1/admin/users/${victim.userId}/activate`, {}, bearer(adminToken));
     expect(on.json().isActive).toBe(true);
     expect((await post('/v1/auth/login', { login: victim.username, password: victim.password })).statusCode).toBe(200);
-    const { rows } = await auth.deps.database.pool.query(`select payload from outbox where key = $1 and type = 'user.updated' order by seq`, [victim.userId]);
-    expect(rows.map((r) => [r.payload.data.isActive, r.payload.data.changed])).toEqual([[false, ['isActive']], [true, ['isActive']]]);
+    const { rows } = await auth.deps.database.pool.query(
+      `select payload from outbox where key = $1 and type = 'user.updated' order by seq`,
+      [victim.userId],
+    );
+    expect(rows.map((r) => [r.payload.data.isActive, r.payload.data.changed])).toEqual([
+      [false, ['isActive']],
+      [true, ['isActive']],
+    ]);
   });
 });

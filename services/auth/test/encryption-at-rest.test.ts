@@ -10,12 +10,20 @@ import { bearer, key32, registerAccount, startTestAuth, type TestAuth } from './
 let auth: TestAuth;
 let app: HttpApp;
 
-function runCli(script: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'services/auth/src/cli', script), ...args], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function runCli(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'services/auth/src/cli', script), ...args],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (b) => (out += b));
@@ -41,11 +49,22 @@ describe('encryption at rest', () => {
       method: 'PATCH',
       url: '/v1/me',
       headers: bearer(acct.accessToken),
-      payload: { phone: '+4915112345678', dateOfBirth: '1985-12-24', deviceToken: 'apns-device-token-xyz', deviceType: 'ios' },
+      payload: {
+        phone: '+4915112345678',
+        dateOfBirth: '1985-12-24',
+        deviceToken: 'apns-device-token-xyz',
+        deviceType: 'ios',
+      },
     });
     const { rows } = await auth.deps.database.pool.query('select * from users where id = $1', [acct.userId]);
     const dump = JSON.stringify(rows[0]).toLowerCase();
-    for (const secret of [acct.email.toLowerCase(), acct.email.split('@')[0] as string, '4915112345678', '1985-12-24', 'apns-device-token-xyz']) {
+    for (const secret of [
+      acct.email.toLowerCase(),
+      acct.email.split('@')[0] as string,
+      '4915112345678',
+      '1985-12-24',
+      'apns-device-token-xyz',
+    ]) {
       expect(dump).not.toContain(secret);
     }
     for (const col of ['email_encrypted', 'phone_encrypted', 'date_of_birth_encrypted', 'device_token_encrypted']) {
@@ -56,11 +75,17 @@ describe('encryption at rest', () => {
     expect(keys.every((k) => /^v1:k1:/.test(k.private_key_encrypted))).toBe(true);
   });
 
-  it('When the reencrypt CLI runs with a new active key, then every value moves to it, still decrypts, and a second run changes nothing', { timeout: 150_000 }, async () => {
+  it('When the reencrypt CLI runs with a new active key, then every value moves to it, still decrypts, and a second run changes nothing', {
+    timeout: 150_000,
+  }, async () => {
     await registerAccount(app);
     await registerAccount(app);
     const k2 = key32();
-    const env = { ...auth.env, AUTH_ENCRYPTION_KEYS: `${auth.env.AUTH_ENCRYPTION_KEYS},k2:${k2}`, AUTH_ENCRYPTION_ACTIVE_KID: 'k2' };
+    const env = {
+      ...auth.env,
+      AUTH_ENCRYPTION_KEYS: `${auth.env.AUTH_ENCRYPTION_KEYS},k2:${k2}`,
+      AUTH_ENCRYPTION_ACTIVE_KID: 'k2',
+    };
     const before = await rawUsers();
     const first = await runCli('reencrypt.ts', env, ['--batch-size', '2']);
     expect(first.code, first.err).toBe(0);

@@ -10,11 +10,15 @@ import { startAuth } from '../src/service';
 import { authTestEnv } from './fixtures/auth-env';
 
 function run(script: string, env: Record<string, string>, args: string[] = []) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'services/auth/src', script), ...args], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'services/auth/src', script), ...args],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (b) => (out += b));
@@ -24,15 +28,34 @@ function run(script: string, env: Record<string, string>, args: string[] = []) {
 }
 
 describe('auth as a process', () => {
-  it('When migrate then main.ts run, then the tables exist, the service is ready, bootstraps the admin, and its tokens verify against its JWKS across a key rotation', { timeout: 240_000 }, async () => {
+  it('When migrate then main.ts run, then the tables exist, the service is ready, bootstraps the admin, and its tokens verify against its JWKS across a key rotation', {
+    timeout: 240_000,
+  }, async () => {
     const admin = { email: 'root@marquee.test', password: 'Projector-Lamp-4242' };
-    const env = authTestEnv('auth-main', { AUTH_BOOTSTRAP_ADMIN_EMAIL: admin.email, AUTH_BOOTSTRAP_ADMIN_PASSWORD: admin.password });
-    const migrate = run('cli/migrate.ts', { DATABASE_URL: env.DATABASE_URL as string, AUTH_ENCRYPTION_KEYS: env.AUTH_ENCRYPTION_KEYS as string, AUTH_ENCRYPTION_ACTIVE_KID: 'k1', AUTH_EMAIL_HASH_KEY: env.AUTH_EMAIL_HASH_KEY as string });
+    const env = authTestEnv('auth-main', {
+      AUTH_BOOTSTRAP_ADMIN_EMAIL: admin.email,
+      AUTH_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+    });
+    const migrate = run('cli/migrate.ts', {
+      DATABASE_URL: env.DATABASE_URL as string,
+      AUTH_ENCRYPTION_KEYS: env.AUTH_ENCRYPTION_KEYS as string,
+      AUTH_ENCRYPTION_ACTIVE_KID: 'k1',
+      AUTH_EMAIL_HASH_KEY: env.AUTH_EMAIL_HASH_KEY as string,
+    });
     expect(await migrate.exited, migrate.err()).toBe(0);
     const db = new pg.Client({ connectionString: env.DATABASE_URL });
     await db.connect();
-    const tables = await db.query(`select array_agg(tablename::text order by tablename) as t from pg_tables where schemaname = 'public'`).finally(() => db.end());
-    expect(tables.rows[0].t).toEqual(['known_genres', 'outbox', 'processed_events', 'refresh_tokens', 'signing_keys', 'users']);
+    const tables = await db
+      .query(`select array_agg(tablename::text order by tablename) as t from pg_tables where schemaname = 'public'`)
+      .finally(() => db.end());
+    expect(tables.rows[0].t).toEqual([
+      'known_genres',
+      'outbox',
+      'processed_events',
+      'refresh_tokens',
+      'signing_keys',
+      'users',
+    ]);
     const p = run('main.ts', env);
     try {
       const deadline = Date.now() + 90_000;
@@ -45,7 +68,12 @@ describe('auth as a process', () => {
       const base = `http://127.0.0.1:${port}`;
       const ready = await fetch(`${base}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(((await ready.json()) as { checks: unknown }).checks).toEqual({ postgres: 'ok', kafka: 'ok', redis: 'ok', nats: 'ok' });
+      expect(((await ready.json()) as { checks: unknown }).checks).toEqual({
+        postgres: 'ok',
+        kafka: 'ok',
+        redis: 'ok',
+        nats: 'ok',
+      });
 
       const login = await fetch(`${base}/v1/auth/login`, {
         method: 'POST',
@@ -66,7 +94,12 @@ describe('auth as a process', () => {
       expect(await verify(accessToken)).toMatchObject({ role: 'admin' });
 
       const second = { email: 'ops@marquee.test', password: 'Second-Admin-Key-77' };
-      const created = run('cli/create-admin.ts', { ...env, AUTH_NEW_ADMIN_PASSWORD: second.password }, ['--email', second.email, '--username', 'ops']);
+      const created = run('cli/create-admin.ts', { ...env, AUTH_NEW_ADMIN_PASSWORD: second.password }, [
+        '--email',
+        second.email,
+        '--username',
+        'ops',
+      ]);
       expect(await created.exited, created.err()).toBe(0);
       const opsLogin = await fetch(`${base}/v1/auth/login`, {
         method: 'POST',
@@ -77,7 +110,9 @@ describe('auth as a process', () => {
       expect(await verify(opsToken)).toMatchObject({ role: 'admin' });
 
       const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-      expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/auth/register', '/v1/me', '/v1/admin/users/{id}/deactivate']));
+      expect(Object.keys(openapi.paths)).toEqual(
+        expect.arrayContaining(['/v1/auth/register', '/v1/me', '/v1/admin/users/{id}/deactivate']),
+      );
 
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
@@ -88,9 +123,15 @@ describe('auth as a process', () => {
   });
 
   it('When the bootstrap admin password is weak, then start-up fails naming the rule (main.ts turns it into exit 78)', async () => {
-    const env = authTestEnv('auth-weak', { AUTH_BOOTSTRAP_ADMIN_EMAIL: 'root@marquee.test', AUTH_BOOTSTRAP_ADMIN_PASSWORD: 'password' });
+    const env = authTestEnv('auth-weak', {
+      AUTH_BOOTSTRAP_ADMIN_EMAIL: 'root@marquee.test',
+      AUTH_BOOTSTRAP_ADMIN_PASSWORD: 'password',
+    });
     try {
-      await expect(startAuth(loadConfig('auth', authSchema, env))).rejects.toMatchObject({ code: 'AUTH.WEAK_PASSWORD', message: expect.stringContaining('must be at least 10 characters') });
+      await expect(startAuth(loadConfig('auth', authSchema, env))).rejects.toMatchObject({
+        code: 'AUTH.WEAK_PASSWORD',
+        message: expect.stringContaining('must be at least 10 characters'),
+      });
     } finally {
       await dropDatabase(env.DATABASE_URL as string);
     }

@@ -41,7 +41,8 @@ function movie(movieId: number, genres: { id: number; name: string }[]): Static<
   };
 }
 
-const patchMe = (token: string, payload: object) => app.inject({ method: 'PATCH', url: '/v1/me', headers: bearer(token), payload });
+const patchMe = (token: string, payload: object) =>
+  app.inject({ method: 'PATCH', url: '/v1/me', headers: bearer(token), payload });
 const outboxOf = async (userId: string) =>
   (await auth.deps.database.pool.query(`select type, payload from outbox where key = $1 order by seq`, [userId])).rows;
 
@@ -52,9 +53,15 @@ beforeAll(async () => {
   producer = await connectProducer(auth.deps.kafka);
   topic = `${auth.deps.settings.topicPrefix}${MovieUpserted.topic}`;
   sent = [
-    movie(1, [{ id: 28, name: 'Action' }, { id: 18, name: 'Drama' }]),
+    movie(1, [
+      { id: 28, name: 'Action' },
+      { id: 18, name: 'Drama' },
+    ]),
     movie(2, [{ id: 35, name: 'Comedy' }]),
-    movie(1, [{ id: 28, name: 'Action' }, { id: 18, name: 'Drama' }]),
+    movie(1, [
+      { id: 28, name: 'Action' },
+      { id: 18, name: 'Drama' },
+    ]),
   ].map((m) => buildEvent(MovieUpserted, String(m.movieId), m, { correlationId: 'catalog-test' }));
   await producer.send({ topic, messages: sent.map((e) => ({ key: e.key, value: JSON.stringify(e) })) });
   await eventually(
@@ -102,9 +109,22 @@ describe('profile', () => {
     const events = await outboxOf(acct.userId);
     expect(events.map((e) => e.type)).toEqual(['user.registered', 'user.updated']);
     expect(events[1].payload.data.changed.sort()).toEqual(
-      ['bio', 'country', 'dateOfBirth', 'deviceToken', 'deviceType', 'favoriteGenres', 'phone', 'preferredLanguage'].sort(),
+      [
+        'bio',
+        'country',
+        'dateOfBirth',
+        'deviceToken',
+        'deviceType',
+        'favoriteGenres',
+        'phone',
+        'preferredLanguage',
+      ].sort(),
     );
-    expect(events[1].payload.data).toMatchObject({ favoriteGenres: [35, 28], deviceToken: 'fcm-token-abc', country: 'BR' });
+    expect(events[1].payload.data).toMatchObject({
+      favoriteGenres: [35, 28],
+      deviceToken: 'fcm-token-abc',
+      country: 'BR',
+    });
     const again = await patchMe(acct.accessToken, { bio: 'Loves noir' });
     expect(again.statusCode).toBe(200);
     expect(await outboxOf(acct.userId)).toHaveLength(2);
@@ -120,9 +140,12 @@ describe('profile', () => {
       dateOfBirth: '2001-02-30',
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.details.map((d: { field: string }) => d.field).sort()).toEqual(
-      ['country', 'dateOfBirth', 'phone', 'preferredLanguage', 'timezone'],
-    );
+    expect(
+      res
+        .json()
+        .error.details.map((d: { field: string }) => d.field)
+        .sort(),
+    ).toEqual(['country', 'dateOfBirth', 'phone', 'preferredLanguage', 'timezone']);
     const device = await patchMe(acct.accessToken, { deviceType: 'blackberry' });
     expect(device.statusCode).toBe(400);
     expect(device.json().error.details.some((d: { field: string }) => d.field === 'body.deviceType')).toBe(true);
@@ -145,7 +168,9 @@ describe('profile', () => {
     const first = sent[0] as (typeof sent)[number];
     await producer.send({ topic, messages: [{ key: first.key, value: JSON.stringify(first) }] });
     await eventually(() => auth.consumer.stats.duplicates >= 1, { what: 'redelivery seen as duplicate' });
-    const { rows } = await auth.deps.database.pool.query('select event_type, count(*)::int as n from processed_events group by 1');
+    const { rows } = await auth.deps.database.pool.query(
+      'select event_type, count(*)::int as n from processed_events group by 1',
+    );
     expect(rows).toEqual([{ event_type: 'movie.upserted', n: 3 }]);
     expect(auth.consumer.stats.applied).toBe(3);
   });

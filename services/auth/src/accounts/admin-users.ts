@@ -20,7 +20,10 @@ export interface UserListQuery {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export async function listUsers(ctx: AuthContext, q: UserListQuery): Promise<{ items: UserProfile[]; total: number; page: number; pageSize: number }> {
+export async function listUsers(
+  ctx: AuthContext,
+  q: UserListQuery,
+): Promise<{ items: UserProfile[]; total: number; page: number; pageSize: number }> {
   const where: SQL[] = [];
   if (q.username) where.push(ilike(users.username, `%${escapeLike(q.username)}%`));
   if (q.email) where.push(eq(users.emailHash, emailLookupHash(ctx.emailHashKey, q.email)));
@@ -36,7 +39,12 @@ export async function listUsers(ctx: AuthContext, q: UserListQuery): Promise<{ i
       .offset((q.page - 1) * q.pageSize),
     ctx.database.db.select({ n: count() }).from(users).where(filter),
   ]);
-  return { items: rows.map((r) => toProfile(r, ctx.cipher)), total: totals?.n ?? 0, page: q.page, pageSize: q.pageSize };
+  return {
+    items: rows.map((r) => toProfile(r, ctx.cipher)),
+    total: totals?.n ?? 0,
+    page: q.page,
+    pageSize: q.pageSize,
+  };
 }
 
 export async function getUser(ctx: AuthContext, id: string): Promise<UserProfile> {
@@ -49,7 +57,11 @@ export async function activateUser(ctx: AuthContext, userId: string): Promise<Us
     await tx.execute(sql`select 1 from users where id = ${userId} for update`);
     const row = await getUserById(tx, userId);
     if (row.isActive) return toProfile(row, ctx.cipher);
-    const [updated] = await tx.update(users).set({ isActive: true, updatedAt: new Date() }).where(eq(users.id, userId)).returning();
+    const [updated] = await tx
+      .update(users)
+      .set({ isActive: true, updatedAt: new Date() })
+      .where(eq(users.id, userId))
+      .returning();
     const profile = toProfile(updated as NonNullable<typeof updated>, ctx.cipher);
     await recordUserUpdated(tx, profile, ['isActive']);
     return profile;
@@ -62,13 +74,19 @@ export async function activateUser(ctx: AuthContext, userId: string): Promise<Us
  */
 export async function deactivateUser(ctx: AuthContext, adminId: string, userId: string): Promise<UserProfile> {
   if (adminId === userId) {
-    throw conflict('ADMIN.CANNOT_DEACTIVATE_SELF', 'Admins cannot deactivate their own account', [{ field: 'id', reason: 'is your own account' }]);
+    throw conflict('ADMIN.CANNOT_DEACTIVATE_SELF', 'Admins cannot deactivate their own account', [
+      { field: 'id', reason: 'is your own account' },
+    ]);
   }
   return ctx.database.db.transaction(async (tx) => {
     await tx.execute(sql`select 1 from users where id = ${userId} for update`);
     const row = await getUserById(tx, userId);
     if (!row.isActive) return toProfile(row, ctx.cipher);
-    const [updated] = await tx.update(users).set({ isActive: false, updatedAt: new Date() }).where(eq(users.id, userId)).returning();
+    const [updated] = await tx
+      .update(users)
+      .set({ isActive: false, updatedAt: new Date() })
+      .where(eq(users.id, userId))
+      .returning();
     await revokeAllForUser(tx, userId, 'deactivated');
     const profile = toProfile(updated as NonNullable<typeof updated>, ctx.cipher);
     await recordUserUpdated(tx, profile, ['isActive']);

@@ -9,10 +9,17 @@ import { assertStrongPassword } from './register-user';
 import { toProfile } from './user-record';
 
 export const wrongPassword = (field: string) =>
-  new AppError(403, 'AUTH.WRONG_PASSWORD', `${field} is not this account's password`, [{ field, reason: 'does not match' }]);
+  new AppError(403, 'AUTH.WRONG_PASSWORD', `${field} is not this account's password`, [
+    { field, reason: 'does not match' },
+  ]);
 
 /** Confirms the user's current password (the caller already holds a valid access token). */
-export async function confirmPassword(ctx: AuthContext, passwordHash: string, password: string, field: string): Promise<void> {
+export async function confirmPassword(
+  ctx: AuthContext,
+  passwordHash: string,
+  password: string,
+  field: string,
+): Promise<void> {
   if (!(await ctx.passwords.verify(passwordHash, password))) throw wrongPassword(field);
 }
 
@@ -33,7 +40,10 @@ export async function changePassword(
   }
   const passwordHash = await ctx.passwords.hash(input.newPassword);
   const refreshToken = await ctx.database.db.transaction(async (tx) => {
-    await tx.update(users).set({ passwordHash, passwordChangedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, userId));
+    await tx
+      .update(users)
+      .set({ passwordHash, passwordChangedAt: new Date(), updatedAt: new Date() })
+      .where(eq(users.id, userId));
     await revokeAllForUser(tx, userId, 'password_changed');
     return issueRefreshToken(tx, userId, ctx.refreshTokenTtlDays);
   });

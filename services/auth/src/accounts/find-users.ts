@@ -17,7 +17,10 @@ export async function getUserById(db: DbOrTx, id: string): Promise<UserRow> {
 }
 
 export async function findUserByEmail(db: DbOrTx, hashKey: Buffer, email: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.emailHash, emailLookupHash(hashKey, email)));
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(eq(users.emailHash, emailLookupHash(hashKey, email)));
   return row;
 }
 

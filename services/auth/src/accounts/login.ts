@@ -17,22 +17,37 @@ export interface TokenPair {
 /** 429 that carries its Retry-After for the route to set. */
 export class TooManyAttemptsError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
-    super(429, 'AUTH.TOO_MANY_ATTEMPTS', `Too many failed logins; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
+    super(429, 'AUTH.TOO_MANY_ATTEMPTS', `Too many failed logins; retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
   }
 }
 
 /** Same code and message for unknown account and wrong password, so neither is revealed. */
 export const invalidCredentials = () => unauthorized('AUTH.INVALID_CREDENTIALS', 'Login or password is incorrect');
 
-export async function issueTokenPair(ctx: AuthContext, user: { id: string; isStaff: boolean }, refreshToken: string): Promise<TokenPair> {
-  const { token, expiresIn } = await ctx.keys.signAccessToken({ userId: user.id, role: user.isStaff ? 'admin' : 'user' });
+export async function issueTokenPair(
+  ctx: AuthContext,
+  user: { id: string; isStaff: boolean },
+  refreshToken: string,
+): Promise<TokenPair> {
+  const { token, expiresIn } = await ctx.keys.signAccessToken({
+    userId: user.id,
+    role: user.isStaff ? 'admin' : 'user',
+  });
   return { tokenType: 'Bearer', accessToken: token, expiresIn, refreshToken };
 }
 
 /** Verifies a login (email or username) and starts a new refresh-token family. */
-export async function login(ctx: AuthContext, throttle: LoginThrottle, input: { login: string; password: string; ip: string }): Promise<TokenPair> {
+export async function login(
+  ctx: AuthContext,
+  throttle: LoginThrottle,
+  input: { login: string; password: string; ip: string },
+): Promise<TokenPair> {
   const subject = input.login.trim();
-  const accountKey = subject.includes('@') ? `e:${emailLookupHash(ctx.emailHashKey, subject)}` : `u:${subject.toLowerCase()}`;
+  const accountKey = subject.includes('@')
+    ? `e:${emailLookupHash(ctx.emailHashKey, subject)}`
+    : `u:${subject.toLowerCase()}`;
   const wait = await throttle.retryAfter(accountKey, input.ip);
   if (wait !== null) throw new TooManyAttemptsError(wait);
 

@@ -10,7 +10,12 @@ export interface PasswordHasher {
 }
 
 export async function createPasswordHasher(opts: { memoryCost: number; timeCost: number }): Promise<PasswordHasher> {
-  const params = { type: argon2.argon2id, memoryCost: opts.memoryCost, timeCost: opts.timeCost, parallelism: 1 } as const;
+  const params = {
+    type: argon2.argon2id,
+    memoryCost: opts.memoryCost,
+    timeCost: opts.timeCost,
+    parallelism: 1,
+  } as const;
   const dummy = await argon2.hash(`dummy-${Math.random()}`, params);
   return {
     hash: (password) => argon2.hash(password, params),

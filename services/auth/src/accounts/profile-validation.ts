@@ -2,7 +2,13 @@ import type { DbOrTx } from '@marquee/platform-db';
 import { AppError, type FieldProblem } from '@marquee/platform-http';
 import { inArray } from 'drizzle-orm';
 import { knownGenres } from '../db/schema';
-import { canonicalLanguage, isCountryCode, isPhoneNumber, isPlausibleBirthDate, isTimezone } from '../domain/profile-rules';
+import {
+  canonicalLanguage,
+  isCountryCode,
+  isPhoneNumber,
+  isPlausibleBirthDate,
+  isTimezone,
+} from '../domain/profile-rules';
 
 /** Profile fields a user may change about themselves (API names). */
 export interface ProfilePatch {
@@ -34,7 +40,11 @@ export async function validateProfilePatch(db: DbOrTx, patch: ProfilePatch): Pro
   if (patch.preferredLanguage !== undefined) {
     const tag = canonicalLanguage(patch.preferredLanguage);
     if (tag) out.preferredLanguage = tag;
-    else problems.push({ field: 'preferredLanguage', reason: `"${patch.preferredLanguage}" is not a BCP 47 language tag (e.g. en-GB)` });
+    else
+      problems.push({
+        field: 'preferredLanguage',
+        reason: `"${patch.preferredLanguage}" is not a BCP 47 language tag (e.g. en-GB)`,
+      });
   }
   if (patch.country !== undefined && patch.country !== null) {
     const upper = patch.country.toUpperCase();
@@ -54,10 +64,14 @@ export async function validateProfilePatch(db: DbOrTx, patch: ProfilePatch): Pro
     const ids = [...new Set(patch.favoriteGenres)];
     out.favoriteGenres = ids;
     if (ids.length > 0) {
-      const found = await db.select({ id: knownGenres.genreId }).from(knownGenres).where(inArray(knownGenres.genreId, ids));
+      const found = await db
+        .select({ id: knownGenres.genreId })
+        .from(knownGenres)
+        .where(inArray(knownGenres.genreId, ids));
       const known = new Set(found.map((r) => r.id));
       const unknown = ids.filter((id) => !known.has(id));
-      if (unknown.length > 0) problems.push({ field: 'favoriteGenres', reason: `unknown genre ids: ${unknown.join(', ')}` });
+      if (unknown.length > 0)
+        problems.push({ field: 'favoriteGenres', reason: `unknown genre ids: ${unknown.join(', ')}` });
     }
   }
   if (problems.length > 0) {

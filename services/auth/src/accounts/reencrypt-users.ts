@@ -16,7 +16,10 @@ const COLUMNS = [
  * ordered by id. Each row is updated only if unchanged since it was read, so it is safe while the
  * service runs, and running it again does nothing.
  */
-export async function reencryptAll(ctx: AuthContext, batchSize = 500): Promise<{ scanned: number; usersChanged: number; signingKeysChanged: number }> {
+export async function reencryptAll(
+  ctx: AuthContext,
+  batchSize = 500,
+): Promise<{ scanned: number; usersChanged: number; signingKeysChanged: number }> {
   const { database, cipher } = ctx;
   const activePrefix = `v1:${cipher.activeKid}:%`;
   let cursor = '00000000-0000-0000-0000-000000000000';
@@ -44,13 +47,19 @@ export async function reencryptAll(ctx: AuthContext, batchSize = 500): Promise<{
         const set: Partial<Record<(typeof COLUMNS)[number]['column'], string>> = {};
         for (const { column, context } of COLUMNS) {
           const value = row[column];
-          if (value !== null && cipher.isStale(value)) set[column] = cipher.encrypt(cipher.decrypt(value, context(row.id)), context(row.id));
+          if (value !== null && cipher.isStale(value))
+            set[column] = cipher.encrypt(cipher.decrypt(value, context(row.id)), context(row.id));
         }
         if (Object.keys(set).length === 0) continue;
         const done = await tx
           .update(users)
           .set(set)
-          .where(and(eq(users.id, row.id), ...COLUMNS.map(({ column }) => sql`${users[column]} is not distinct from ${row[column]}`)))
+          .where(
+            and(
+              eq(users.id, row.id),
+              ...COLUMNS.map(({ column }) => sql`${users[column]} is not distinct from ${row[column]}`),
+            ),
+          )
           .returning({ id: users.id });
         usersChanged += done.length;
       }

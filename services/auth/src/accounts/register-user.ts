@@ -22,19 +22,34 @@ export interface RegisterInput {
 }
 
 /** 400 AUTH.WEAK_PASSWORD with each reason, or nothing. */
-export function assertStrongPassword(password: string, ctx: { username?: string; email?: string }, field = 'password'): void {
+export function assertStrongPassword(
+  password: string,
+  ctx: { username?: string; email?: string },
+  field = 'password',
+): void {
   const reasons = passwordProblems(password, ctx);
   if (reasons.length > 0) {
-    throw new AppError(400, 'AUTH.WEAK_PASSWORD', `${field} is too weak: ${reasons.join('; ')}`, reasons.map((reason) => ({ field, reason })));
+    throw new AppError(
+      400,
+      'AUTH.WEAK_PASSWORD',
+      `${field} is too weak: ${reasons.join('; ')}`,
+      reasons.map((reason) => ({ field, reason })),
+    );
   }
 }
 
-const emailTaken = () => conflict('USER.EMAIL_TAKEN', 'An account with this email already exists', [{ field: 'email', reason: 'is already registered' }]);
-const usernameTaken = () => conflict('USER.USERNAME_TAKEN', 'This username is taken', [{ field: 'username', reason: 'is already taken' }]);
+const emailTaken = () =>
+  conflict('USER.EMAIL_TAKEN', 'An account with this email already exists', [
+    { field: 'email', reason: 'is already registered' },
+  ]);
+const usernameTaken = () =>
+  conflict('USER.USERNAME_TAKEN', 'This username is taken', [{ field: 'username', reason: 'is already taken' }]);
 
 /** Maps a unique violation that lost a race with another registration to the same 409. */
 function conflictFromUniqueViolation(err: unknown): AppError | undefined {
-  const e = (err as { cause?: { code?: string; constraint?: string } }).cause ?? (err as { code?: string; constraint?: string });
+  const e =
+    (err as { cause?: { code?: string; constraint?: string } }).cause ??
+    (err as { code?: string; constraint?: string });
   if (e?.code !== '23505') return undefined;
   if (e.constraint === 'users_email_hash_key') return emailTaken();
   if (e.constraint === 'users_username_lower_key') return usernameTaken();
@@ -42,7 +57,11 @@ function conflictFromUniqueViolation(err: unknown): AppError | undefined {
 }
 
 /** Creates an account and records user.registered in the same transaction. */
-export async function registerUser(ctx: AuthContext, input: RegisterInput, opts: { isStaff?: boolean } = {}): Promise<UserProfile> {
+export async function registerUser(
+  ctx: AuthContext,
+  input: RegisterInput,
+  opts: { isStaff?: boolean } = {},
+): Promise<UserProfile> {
   const { database, cipher, emailHashKey } = ctx;
   const email = normalizeEmail(input.email);
   assertStrongPassword(input.password, { username: input.username, email });

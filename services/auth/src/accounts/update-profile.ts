@@ -33,9 +33,13 @@ export async function updateProfile(ctx: AuthContext, userId: string, patch: Pro
         ...(has('country') ? { country: valid.country ?? null } : {}),
         ...(has('deviceType') ? { deviceType: valid.deviceType ?? null } : {}),
         ...(has('favoriteGenres') ? { favoriteGenres: valid.favoriteGenres as number[] } : {}),
-        ...(has('dateOfBirth') ? { dateOfBirthEncrypted: cipher.encryptOptional(valid.dateOfBirth, piiContext.dateOfBirth(userId)) } : {}),
+        ...(has('dateOfBirth')
+          ? { dateOfBirthEncrypted: cipher.encryptOptional(valid.dateOfBirth, piiContext.dateOfBirth(userId)) }
+          : {}),
         ...(has('phone') ? { phoneEncrypted: cipher.encryptOptional(valid.phone, piiContext.phone(userId)) } : {}),
-        ...(has('deviceToken') ? { deviceTokenEncrypted: cipher.encryptOptional(valid.deviceToken, piiContext.deviceToken(userId)) } : {}),
+        ...(has('deviceToken')
+          ? { deviceTokenEncrypted: cipher.encryptOptional(valid.deviceToken, piiContext.deviceToken(userId)) }
+          : {}),
         updatedAt: new Date(),
       })
       .where(eq(users.id, userId))

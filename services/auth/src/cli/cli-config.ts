@@ -5,7 +5,10 @@ import type { AuthContext } from '../context';
 import { openAuthDatabase } from '../db/open-auth-database';
 
 /** Runs a CLI command against the service's database (created and migrated if needed), then closes it. */
-export async function runCommand(name: string, command: (ctx: AuthContext, config: AuthCoreConfig) => Promise<unknown>): Promise<void> {
+export async function runCommand(
+  name: string,
+  command: (ctx: AuthContext, config: AuthCoreConfig) => Promise<unknown>,
+): Promise<void> {
   const config = loadConfigOrExit(`auth ${name}`, authCliSchema);
   const ctx = await openAuthDatabase(config, createLogger(`auth-${name}`, config.LOG_LEVEL));
   let code = 0;

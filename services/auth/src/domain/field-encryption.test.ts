@@ -16,7 +16,13 @@ describe('FieldCipher', () => {
 
   it('When the active key changes, then old values still decrypt and are reported stale', () => {
     const old = new FieldCipher(new Map([['k1', k1]]), 'k1').encrypt('+4915112345678', 'users.phone:1');
-    const rotated = new FieldCipher(new Map([['k1', k1], ['k2', k2]]), 'k2');
+    const rotated = new FieldCipher(
+      new Map([
+        ['k1', k1],
+        ['k2', k2],
+      ]),
+      'k2',
+    );
     expect(rotated.decrypt(old, 'users.phone:1')).toBe('+4915112345678');
     expect(rotated.isStale(old)).toBe(true);
     expect(rotated.isStale(rotated.encrypt('x', 'c'))).toBe(false);

@@ -37,7 +37,13 @@ export class FieldCipher {
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKid) as Buffer, iv);
     cipher.setAAD(Buffer.from(context));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.activeKid, iv.toString('base64'), cipher.getAuthTag().toString('base64'), ct.toString('base64')].join(':');
+    return [
+      VERSION,
+      this.activeKid,
+      iv.toString('base64'),
+      cipher.getAuthTag().toString('base64'),
+      ct.toString('base64'),
+    ].join(':');
   }
 
   decrypt(value: string, context: string): string {

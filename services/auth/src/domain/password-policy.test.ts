@@ -8,9 +8,13 @@ describe('password policy', () => {
 
   it('When a password is short, of one class, common or contains identity, then each reason is listed', () => {
     expect(passwordProblems('short1A')).toContain('must be at least 10 characters');
-    expect(passwordProblems('onlylowercaseletters')).toEqual(['must mix at least two of lower case, upper case, digits and symbols']);
+    expect(passwordProblems('onlylowercaseletters')).toEqual([
+      'must mix at least two of lower case, upper case, digits and symbols',
+    ]);
     expect(passwordProblems('Password123')).toContain('is a commonly used password');
     expect(passwordProblems('xx-Lovelace-2024', { username: 'lovelace' })).toEqual(['must not contain the username']);
-    expect(passwordProblems('9-ada.king-9', { email: 'Ada.King@example.com' })).toEqual(['must not contain the email address']);
+    expect(passwordProblems('9-ada.king-9', { email: 'Ada.King@example.com' })).toEqual([
+      'must not contain the email address',
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { type Static, UserDeleted, UserRegistered, UserSnapshot, UserUpdated } from '@marquee/contracts';
+import { type Static, UserDeleted, UserRegistered, type UserSnapshot, UserUpdated } from '@marquee/contracts';
 import type { DbOrTx } from '@marquee/platform-db';
 import { recordEvent } from '@marquee/platform-events';
 import type { UserProfile } from '../accounts/user-record';

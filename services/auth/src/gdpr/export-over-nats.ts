@@ -11,14 +11,24 @@ export interface AuthExport {
   service: 'auth';
   userId: string;
   account: UserProfile | null;
-  sessions: { createdAt: string; expiresAt: string; spentAt: string | null; revokedAt: string | null; revokedReason: string | null }[];
+  sessions: {
+    createdAt: string;
+    expiresAt: string;
+    spentAt: string | null;
+    revokedAt: string | null;
+    revokedReason: string | null;
+  }[];
 }
 
 /** What auth holds about one user, decrypted (GDPR Art. 15); null account when there is none. */
 export async function exportUserData(ctx: AuthContext, userId: string): Promise<AuthExport> {
   const row = await findUserById(ctx.database.db, userId);
   const sessions = row
-    ? await ctx.database.db.select().from(refreshTokens).where(eq(refreshTokens.userId, userId)).orderBy(desc(refreshTokens.createdAt))
+    ? await ctx.database.db
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.userId, userId))
+        .orderBy(desc(refreshTokens.createdAt))
     : [];
   return {
     service: 'auth',

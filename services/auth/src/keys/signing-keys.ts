@@ -39,13 +39,20 @@ async function insertNewKey(tx: DbOrTx, cipher: FieldCipher): Promise<string> {
 export async function ensureSigningKey(database: Database, cipher: FieldCipher): Promise<void> {
   await database.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('auth.signing_keys'))`);
-    const active = await tx.select({ kid: signingKeys.kid }).from(signingKeys).where(isNull(signingKeys.retiredAt)).limit(1);
+    const active = await tx
+      .select({ kid: signingKeys.kid })
+      .from(signingKeys)
+      .where(isNull(signingKeys.retiredAt))
+      .limit(1);
     if (active.length === 0) await insertNewKey(tx, cipher);
   });
 }
 
 /** Retires the signing key(s) in use and makes a new one; retired keys stay in the JWKS for a while. */
-export async function rotateSigningKey(database: Database, cipher: FieldCipher): Promise<{ kid: string; retired: string[] }> {
+export async function rotateSigningKey(
+  database: Database,
+  cipher: FieldCipher,
+): Promise<{ kid: string; retired: string[] }> {
   return database.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('auth.signing_keys'))`);
     const retired = await tx

@@ -21,14 +21,21 @@ export function registerAdminUserRoutes(app: HttpApp, ctx: AuthContext): void {
           {
             page: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
             pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-            username: Type.Optional(Type.String({ minLength: 1, maxLength: 30, description: 'Substring, case-insensitive' })),
+            username: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 30, description: 'Substring, case-insensitive' }),
+            ),
             email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'Exact match' })),
             isActive: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ items: Type.Array(UserProfileSchema), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() }),
+          200: Type.Object({
+            items: Type.Array(UserProfileSchema),
+            total: Type.Integer(),
+            page: Type.Integer(),
+            pageSize: Type.Integer(),
+          }),
           ...errors(400, 401, 403),
         },
       },
@@ -40,7 +47,13 @@ export function registerAdminUserRoutes(app: HttpApp, ctx: AuthContext): void {
     '/v1/admin/users/:id',
     {
       preHandler: requireAdmin,
-      schema: { tags, security, summary: 'One user', params: UserIdParams, response: { 200: UserProfileSchema, ...errors(400, 401, 403, 404) } },
+      schema: {
+        tags,
+        security,
+        summary: 'One user',
+        params: UserIdParams,
+        response: { 200: UserProfileSchema, ...errors(400, 401, 403, 404) },
+      },
     },
     async (req) => getUser(ctx, req.params.id),
   );

@@ -9,7 +9,10 @@ import { issueRefreshToken, revokeFamilyOfToken, spendRefreshToken } from '../se
 import { Email, errors, FavoriteGenres, Password, TokenPairSchema, UserProfileSchema, Username } from './schemas';
 
 const tags = ['auth'];
-const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+const RefreshBody = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
 
 export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: LoginThrottle): void {
   app.post(
@@ -32,14 +35,19 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Composite([TokenPairSchema, Type.Object({ user: UserProfileSchema })]), ...errors(400, 409, 413) },
+        response: {
+          201: Type.Composite([TokenPairSchema, Type.Object({ user: UserProfileSchema })]),
+          ...errors(400, 409, 413),
+        },
       },
     },
     async (req, reply) => {
       const user = await registerUser(ctx, req.body);
       // A fresh session, as if the user had logged in: no second password round trip.
       const refreshToken = await issueRefreshToken(ctx.database.db, user.id, ctx.refreshTokenTtlDays);
-      return reply.code(201).send({ ...(await issueTokenPair(ctx, { id: user.id, isStaff: user.isStaff }, refreshToken)), user });
+      return reply
+        .code(201)
+        .send({ ...(await issueTokenPair(ctx, { id: user.id, isStaff: user.isStaff }, refreshToken)), user });
     },
   );
 
@@ -50,7 +58,10 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
         tags,
         summary: 'Sign in with email or username',
         body: Type.Object(
-          { login: Type.String({ minLength: 1, maxLength: 254, description: 'Email or username' }), password: Password },
+          {
+            login: Type.String({ minLength: 1, maxLength: 254, description: 'Email or username' }),
+            password: Password,
+          },
           { additionalProperties: false },
         ),
         response: { 200: TokenPairSchema, ...errors(400, 401, 403, 429) },
@@ -72,7 +83,8 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
       schema: {
         tags,
         summary: 'Trade a refresh token for a new pair (the old one is spent)',
-        description: 'Presenting an already spent refresh token revokes its whole family (all sessions descended from that login).',
+        description:
+          'Presenting an already spent refresh token revokes its whole family (all sessions descended from that login).',
         body: RefreshBody,
         response: { 200: TokenPairSchema, ...errors(400, 401, 403) },
       },
@@ -84,7 +96,10 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
           return issueTokenPair(ctx, { id: result.userId, isStaff: result.isStaff }, result.refreshToken);
         case 'reused':
           req.log.warn({ event: 'refresh_token_reuse' }, 'spent refresh token presented; family revoked');
-          throw unauthorized('AUTH.REFRESH_TOKEN_REUSED', 'Refresh token was already used; this session has been revoked, sign in again');
+          throw unauthorized(
+            'AUTH.REFRESH_TOKEN_REUSED',
+            'Refresh token was already used; this session has been revoked, sign in again',
+          );
         case 'inactive':
           throw new AppError(403, 'AUTH.ACCOUNT_DISABLED', 'This account has been deactivated');
         case 'expired':
@@ -97,7 +112,14 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
 
   app.post(
     '/v1/auth/logout',
-    { schema: { tags, summary: "End this login's session (revokes its refresh-token family)", body: RefreshBody, response: { 204: Type.Null(), ...errors(400) } } },
+    {
+      schema: {
+        tags,
+        summary: "End this login's session (revokes its refresh-token family)",
+        body: RefreshBody,
+        response: { 204: Type.Null(), ...errors(400) },
+      },
+    },
     async (req, reply) => {
       await revokeFamilyOfToken(ctx.database, req.body.refreshToken);
       return reply.code(204).send();

@@ -39,7 +39,15 @@ async function ownActiveAccount(ctx: AuthContext, userId: string) {
 export function registerMeRoutes(app: HttpApp, ctx: AuthContext): void {
   app.get(
     '/v1/me',
-    { preHandler: requireUser, schema: { tags, security, summary: 'My account and profile', response: { 200: UserProfileSchema, ...errors(401, 403, 404) } } },
+    {
+      preHandler: requireUser,
+      schema: {
+        tags,
+        security,
+        summary: 'My account and profile',
+        response: { 200: UserProfileSchema, ...errors(401, 403, 404) },
+      },
+    },
     async (req) => toProfile(await ownActiveAccount(ctx, req.identity?.userId as string), ctx.cipher),
   );
 

@@ -46,6 +46,9 @@ export const Username = Type.String({
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 // Length and strength are checked by the password policy, which names each reason.
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
-export const FavoriteGenres = Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 50, description: 'Genre ids from the catalog' });
+export const FavoriteGenres = Type.Array(Type.Integer({ minimum: 1 }), {
+  maxItems: 50,
+  description: 'Genre ids from the catalog',
+});
 
 export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorSchema]));
