@@ -189,7 +189,15 @@ build_one() {
       -t "$tag" "$ctx" || die "$name: docker build failed (log: $LOGS/$name-$h.log)"
     rm -rf "$ctx"
   fi
+  local old
+  old="$(docker image inspect -f '{{.Id}}' "marquee/$name:local" 2>/dev/null || true)"
   docker tag "$tag" "marquee/$name:local"
+  # The image :local pointed at before, if no tag is left on it now (a child image or a container
+  # still using it makes rmi refuse, which is fine). Nothing else is pruned: other people's images
+  # built FROM ours inherit our labels, so a label filter would catch theirs.
+  if [[ -n "$old" && "$(docker image inspect -f '{{len .RepoTags}}' "$old" 2>/dev/null || echo 1)" == 0 ]]; then
+    docker rmi "$old" >/dev/null 2>&1 || true
+  fi
   local ms=$((($(date +%s%N) - started) / 1000000))
   say "$name: built $tag in $((ms / 1000)).$(printf '%03d' $((ms % 1000)))s"
 }
@@ -215,8 +223,6 @@ main() {
     compute_hash "$n"
     build_one "$n"
   done
-  # Untagged leftovers of earlier builds of these images (never anyone else's images).
-  docker image prune -f --filter label=marquee.image >/dev/null 2>&1 || true
   for n in "${want[@]}"; do echo "marquee/$n:${HASH[$n]}"; done
 }
 
