@@ -54,7 +54,7 @@ export async function buildAuthApp(
   );
   registerJwksRoute(app, ctx);
   registerAuthRoutes(app, ctx, throttle);
-  registerMeRoutes(app, ctx);
+  registerMeRoutes(app, ctx, throttle);
   registerAdminUserRoutes(app, ctx);
   return app;
 }

@@ -17,6 +17,7 @@ import { startKnownGenresConsumer } from './consumers/known-genres-from-movies';
 import { type AuthContext, createAuthContext } from './context';
 import { serveGdprExport } from './gdpr/export-over-nats';
 import { migrationsFolder } from './db/open-auth-database';
+import { schedulePruneRefreshTokens } from './jobs/prune-refresh-tokens';
 import { ensureSigningKey } from './keys/signing-keys';
 
 export const authTopics = [Topics.authUser, Topics.catalogMovie];
@@ -47,6 +48,7 @@ export async function startAuth(config: AuthConfig): Promise<RunningAuth> {
     const relay = await startRelay(deps);
     const consumer = await startKnownGenresConsumer(deps);
     const gdpr = serveGdprExport(deps.nats, ctx);
+    const prune = schedulePruneRefreshTokens(deps.database, deps.logger);
     const app = await buildAuthApp(ctx, deps.redis, config, readinessChecks(deps));
     return {
       deps,
@@ -58,6 +60,7 @@ export async function startAuth(config: AuthConfig): Promise<RunningAuth> {
       async close() {
         await app.close();
         gdpr.unsubscribe();
+        await prune.stop();
         await closeAll(closers(deps, { relay, consumers: [consumer] }));
       },
     };

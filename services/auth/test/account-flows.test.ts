@@ -216,6 +216,41 @@ describe('password change', () => {
   });
 });
 
+describe('password confirmation', () => {
+  it('When the current password is guessed repeatedly with a valid token, then 429 stops the guessing', async () => {
+    const acct = await registerAccount(app);
+    const change = (currentPassword: string) =>
+      post('/v1/auth/password', { currentPassword, newPassword: 'Brand-New-Secret-88' }, bearer(acct.accessToken));
+    for (let i = 0; i < 3; i += 1) expect((await change(`Guess-Number-${i}x`)).statusCode).toBe(403);
+    const blocked = await change(acct.password);
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    const del = await app.inject({
+      method: 'DELETE',
+      url: '/v1/me',
+      headers: bearer(acct.accessToken),
+      payload: { password: acct.password },
+    });
+    expect(del.statusCode).toBe(429);
+    expect(await count('users')).toBeGreaterThan(0);
+  });
+});
+
+describe('refresh token housekeeping', () => {
+  it('When refresh tokens expired more than a day ago, then the prune job deletes them and keeps live ones', async () => {
+    const { pruneExpiredRefreshTokens } = await import('../src/jobs/prune-refresh-tokens');
+    const acct = await registerAccount(app);
+    const pool = auth.deps.database.pool;
+    await pool.query(`update refresh_tokens set expires_at = now() - interval '2 days' where user_id = $1`, [
+      acct.userId,
+    ]);
+    const live = await registerAccount(app);
+    expect(await pruneExpiredRefreshTokens(auth.deps.database)).toBeGreaterThanOrEqual(1);
+    expect((await pool.query('select 1 from refresh_tokens where user_id = $1', [acct.userId])).rowCount).toBe(0);
+    expect((await pool.query('select 1 from refresh_tokens where user_id = $1', [live.userId])).rowCount).toBe(1);
+  });
+});
+
 describe('access tokens', () => {
   it('When the access token is tampered with or signed by another key, then 401 AUTH.INVALID_TOKEN', async () => {
     const acct = await registerAccount(app);

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { AuthContext } from '../context';
 import { users } from '../db/schema';
 import { emailLookupHash } from '../domain/field-encryption';
-import type { LoginThrottle } from '../sessions/login-throttle';
+import { type LoginThrottle, TooManyAttemptsError } from '../sessions/login-throttle';
 import { issueRefreshToken } from '../sessions/refresh-tokens';
 import { findUserByLogin } from './find-users';
 
@@ -12,15 +12,6 @@ export interface TokenPair {
   accessToken: string;
   expiresIn: number;
   refreshToken: string;
-}
-
-/** 429 that carries its Retry-After for the route to set. */
-export class TooManyAttemptsError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'AUTH.TOO_MANY_ATTEMPTS', `Too many failed logins; retry in ${retryAfterSeconds} s`, {
-      retryAfterSeconds,
-    });
-  }
 }
 
 /** Same code and message for unknown account and wrong password, so neither is revealed. */

@@ -1,10 +1,10 @@
 import { requireUser } from '@marquee/platform-auth';
 import { AppError, type HttpApp, Type, unauthorized } from '@marquee/platform-http';
 import { changePassword } from '../accounts/change-password';
-import { issueTokenPair, login, TooManyAttemptsError } from '../accounts/login';
+import { issueTokenPair, login } from '../accounts/login';
 import { registerUser } from '../accounts/register-user';
 import type { AuthContext } from '../context';
-import type { LoginThrottle } from '../sessions/login-throttle';
+import { type LoginThrottle, TooManyAttemptsError, throttledConfirmation, tooMany } from '../sessions/login-throttle';
 import { issueRefreshToken, revokeFamilyOfToken, spendRefreshToken } from '../sessions/refresh-tokens';
 import { Email, errors, FavoriteGenres, Password, TokenPairSchema, UserProfileSchema, Username } from './schemas';
 
@@ -71,7 +71,7 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
       try {
         return await login(ctx, throttle, { login: req.body.login, password: req.body.password, ip: req.ip });
       } catch (err) {
-        if (err instanceof TooManyAttemptsError) reply.header('retry-after', String(err.retryAfterSeconds));
+        if (err instanceof TooManyAttemptsError) throw tooMany(reply)(err.retryAfterSeconds);
         throw err;
       }
     },
@@ -135,9 +135,12 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
         summary: 'Change password (signs out every other session)',
         security: [{ bearerAuth: [] }],
         body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
-        response: { 200: TokenPairSchema, ...errors(400, 401, 403, 404) },
+        response: { 200: TokenPairSchema, ...errors(400, 401, 403, 404, 429) },
       },
     },
-    async (req) => changePassword(ctx, req.identity?.userId as string, req.body),
+    async (req, reply) =>
+      throttledConfirmation(throttle, { userId: req.identity?.userId as string, ip: req.ip }, tooMany(reply), () =>
+        changePassword(ctx, req.identity?.userId as string, req.body),
+      ),
   );
 }

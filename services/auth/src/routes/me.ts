@@ -5,6 +5,7 @@ import { getUserById } from '../accounts/find-users';
 import { updateProfile } from '../accounts/update-profile';
 import { toProfile } from '../accounts/user-record';
 import type { AuthContext } from '../context';
+import { type LoginThrottle, throttledConfirmation, tooMany } from '../sessions/login-throttle';
 import { DeviceTypeSchema, errors, FavoriteGenres, Password, UserProfileSchema } from './schemas';
 
 const tags = ['me'];
@@ -36,7 +37,7 @@ async function ownActiveAccount(ctx: AuthContext, userId: string) {
   return row;
 }
 
-export function registerMeRoutes(app: HttpApp, ctx: AuthContext): void {
+export function registerMeRoutes(app: HttpApp, ctx: AuthContext, throttle: LoginThrottle): void {
   app.get(
     '/v1/me',
     {
@@ -80,11 +81,14 @@ export function registerMeRoutes(app: HttpApp, ctx: AuthContext): void {
         security,
         summary: 'Delete my account (GDPR erasure); needs my password',
         body: Type.Object({ password: Password }, { additionalProperties: false }),
-        response: { 204: Type.Null(), ...errors(400, 401, 403, 404) },
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 429) },
       },
     },
     async (req, reply) => {
-      await deleteOwnAccount(ctx, req.identity?.userId as string, req.body.password);
+      const userId = req.identity?.userId as string;
+      await throttledConfirmation(throttle, { userId, ip: req.ip }, tooMany(reply), () =>
+        deleteOwnAccount(ctx, userId, req.body.password),
+      );
       return reply.code(204).send();
     },
   );

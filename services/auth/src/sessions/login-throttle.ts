@@ -1,4 +1,21 @@
+import { AppError } from '@marquee/platform-http';
+import type { FastifyReply } from 'fastify';
 import type { Redis } from '@marquee/platform-cache';
+
+/** 429 that carries its Retry-After. */
+export class TooManyAttemptsError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'AUTH.TOO_MANY_ATTEMPTS', `Too many failed attempts; retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
+  }
+}
+
+/** Builds the 429 and sets Retry-After on the reply. */
+export const tooMany = (reply: FastifyReply) => (retryAfterSeconds: number) => {
+  reply.header('retry-after', String(retryAfterSeconds));
+  return new TooManyAttemptsError(retryAfterSeconds);
+};
 
 export interface ThrottleLimits {
   windowSeconds: number;
@@ -50,5 +67,26 @@ export class LoginThrottle {
 
   async recordSuccess(account: string): Promise<void> {
     await this.redis.del(this.keys(account, '').account);
+  }
+}
+
+/**
+ * Runs a password-confirming action (password change, account deletion) under the same per-account
+ * and per-IP failure counters as login, so a stolen access token cannot brute-force the password.
+ */
+export async function throttledConfirmation<T>(
+  throttle: LoginThrottle,
+  who: { userId: string; ip: string },
+  onBlocked: (retryAfterSeconds: number) => Error,
+  action: () => Promise<T>,
+): Promise<T> {
+  const account = `id:${who.userId}`;
+  const wait = await throttle.retryAfter(account, who.ip);
+  if (wait !== null) throw onBlocked(wait);
+  try {
+    return await action();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'AUTH.WRONG_PASSWORD') await throttle.recordFailure(account, who.ip);
+    throw err;
   }
 }

@@ -1,0 +1,41 @@
+import type { Database } from '@marquee/platform-db';
+import type { Logger } from '@marquee/platform-logging';
+
+const BATCH = 5_000;
+
+/**
+ * Deletes refresh tokens expired for more than a day (spent, revoked or never used), in batches.
+ * A token that old can only ever answer 401, so reuse detection loses nothing worth keeping.
+ */
+export async function pruneExpiredRefreshTokens(database: Database): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const res = await database.pool.query(
+      `delete from refresh_tokens where id in (
+         select id from refresh_tokens where expires_at < now() - interval '1 day' limit ${BATCH})`,
+    );
+    removed += res.rowCount ?? 0;
+    if ((res.rowCount ?? 0) < BATCH) return removed;
+  }
+}
+
+/** Runs the prune now and then every intervalMs; stop() waits for a running prune to end. */
+export function schedulePruneRefreshTokens(database: Database, logger: Logger, intervalMs = 3_600_000) {
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = pruneExpiredRefreshTokens(database)
+      .then((removed) => {
+        if (removed > 0) logger.info({ removed, event: 'refresh_tokens_pruned' }, 'expired refresh tokens pruned');
+      })
+      .catch((err) => logger.warn({ err }, 'pruning refresh tokens failed; will retry'));
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
