@@ -3,10 +3,13 @@
 // fixed 1,000 req/s. The direct call is the ceiling; the ratio and the added p99 are the result.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
@@ -28,8 +31,24 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const children: ChildProcess[] = [];
-async function startProcess(name: string, main: string, env: Record<string, string>, port: number): Promise<string> {
+async function startProcess(
+  name: string,
+  main: string,
+  env: Record<string, string>,
+  port: number,
+): Promise<{ base: string; pid: number | undefined }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, main)], {
     cwd: repoRoot,
     env: {
@@ -54,10 +73,28 @@ async function startProcess(name: string, main: string, env: Record<string, stri
       (r) => r.ok,
       () => false,
     );
-    if (ok) return base;
+    if (ok) return { base, pid: child.pid };
     if (Date.now() > deadline) throw new Error(`${name} not ready: ${err.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+interface Measured {
+  r: autocannon.Result;
+  /** CPU µs per request of the auth and gateway processes during the run. */
+  authCpu: number;
+  gatewayCpu: number;
+}
+
+async function measure(
+  pids: { auth?: number; gateway?: number },
+  run: () => Promise<autocannon.Result>,
+): Promise<Measured> {
+  const a0 = cpuMs(pids.auth);
+  const g0 = cpuMs(pids.gateway);
+  const r = await run();
+  const per = (used: number) => (used * 1000) / Math.max(1, r.requests.total);
+  return { r, authCpu: per(cpuMs(pids.auth) - a0), gatewayCpu: per(cpuMs(pids.gateway) - g0) };
 }
 
 function load(url: string, token: string, rate?: number): Promise<autocannon.Result> {
@@ -70,9 +107,10 @@ function load(url: string, token: string, rate?: number): Promise<autocannon.Res
   });
 }
 
-function row(label: string, r: autocannon.Result): string {
+function row(label: string, { r, authCpu, gatewayCpu }: Measured, viaGateway: boolean): string {
   const failures = r.non2xx + r.errors + r.timeouts;
-  return `| ${label} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${failures} |`;
+  const gw = viaGateway ? gatewayCpu.toFixed(0) : '–';
+  return `| ${label} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${failures} | ${authCpu.toFixed(0)} | ${gw} |`;
 }
 
 export async function runGatewayBench(): Promise<{ table: string; ratio: number; addedP99: number }> {
@@ -80,8 +118,10 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
   const authPort = await freePort();
   const gatewayPort = await freePort();
   const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = '/marquee_bench_gateway_auth';
-  const auth = await startProcess(
+  dbUrl.pathname = `/bench_gateway_auth_${Date.now().toString(36)}`;
+  benchDatabase = dbUrl.toString();
+  const loadBefore = os.loadavg()[0] as number;
+  const { base: auth, pid: authPid } = await startProcess(
     'auth',
     'services/auth/src/main.ts',
     {
@@ -93,7 +133,7 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
     },
     authPort,
   );
-  const gateway = await startProcess(
+  const { base: gateway, pid: gatewayPid } = await startProcess(
     'gateway',
     'services/gateway/src/main.ts',
     {
@@ -123,31 +163,40 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
   // Warm both paths (JIT, key caches, pools) before measuring.
   await autocannon({ url: through, connections: 8, duration: 2, headers: { authorization: `Bearer ${accessToken}` } });
   await autocannon({ url: direct, connections: 8, duration: 2, headers: { authorization: `Bearer ${accessToken}` } });
-  const maxDirect = await load(direct, accessToken);
-  const maxGateway = await load(through, accessToken);
-  const rateDirect = await load(direct, accessToken, RATE);
-  const rateGateway = await load(through, accessToken, RATE);
+  const pids = { auth: authPid, gateway: gatewayPid };
+  const maxDirect = await measure(pids, () => load(direct, accessToken));
+  const maxGateway = await measure(pids, () => load(through, accessToken));
+  const rateDirect = await measure(pids, () => load(direct, accessToken, RATE));
+  const rateGateway = await measure(pids, () => load(through, accessToken, RATE));
+  const loadAfter = os.loadavg()[0] as number;
 
-  const ratio = maxGateway.requests.average / maxDirect.requests.average;
-  const addedP99 = rateGateway.latency.p99 - rateDirect.latency.p99;
+  const ratio = maxGateway.r.requests.average / maxDirect.r.requests.average;
+  const addedP99 = rateGateway.r.latency.p99 - rateDirect.r.latency.p99;
   const table = [
     `Authenticated GET /v1/me on the real auth service (PostgreSQL read + decrypt), ${SECONDS} s per run; ` +
       `max throughput with ${CONNECTIONS} connections, fixed rate ${RATE} req/s (autocannon overallRate). ` +
       'Auth, gateway and autocannon each run as their own process on this machine; LOG_LEVEL=warn.',
     '',
-    '| run | req/s | p50 ms | p99 ms | non-2xx + errors |',
-    '|---|---|---|---|---|',
-    row('direct, max', maxDirect),
-    row('gateway, max', maxGateway),
-    row(`direct, ${RATE}/s`, rateDirect),
-    row(`gateway, ${RATE}/s`, rateGateway),
+    `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores ` +
+      '(other work on the machine competes with all three processes; the CPU columns are per request and so less sensitive to it).',
+    '',
+    '| run | req/s | p50 ms | p99 ms | non-2xx + errors | auth CPU µs/req | gateway CPU µs/req |',
+    '|---|---|---|---|---|---|---|',
+    row('direct, max', maxDirect, false),
+    row('gateway, max', maxGateway, true),
+    row(`direct, ${RATE}/s`, rateDirect, false),
+    row(`gateway, ${RATE}/s`, rateGateway, true),
     '',
     `Gateway throughput / direct: **${(ratio * 100).toFixed(1)} %** (target ≥ 60 %).`,
     `Added p99 at ${RATE} req/s: **${addedP99.toFixed(2)} ms** (target < 5 ms).`,
+    `Gateway CPU per request / auth CPU per request (max runs): ${(maxGateway.gatewayCpu / maxDirect.authCpu).toFixed(2)}.`,
   ].join('\n');
   return { table, ratio, addedP99 };
 }
 
+let benchDatabase: string | undefined;
+
+/** Stops auth and the gateway, then drops auth's throwaway database. */
 export async function stopBenchProcesses(): Promise<void> {
   await Promise.all(
     children.map(
@@ -159,4 +208,10 @@ export async function stopBenchProcesses(): Promise<void> {
         }),
     ),
   );
+  if (benchDatabase) {
+    const client = new pg.Client({ connectionString: adminUrl.toString() });
+    await client.connect();
+    await client.query(`drop database if exists "${new URL(benchDatabase).pathname.slice(1)}" with (force)`);
+    await client.end();
+  }
 }
