@@ -252,6 +252,19 @@ describe('refresh token housekeeping', () => {
 });
 
 describe('access tokens', () => {
+  it('When the access token has expired, then 401 says so', async () => {
+    const acct = await registerAccount(app);
+    const { SigningKeyStore } = await import('../src/keys/signing-keys');
+    const pastKeys = new SigningKeyStore(auth.deps.database, auth.ctx.cipher, {
+      accessTokenTtlSeconds: -60,
+      retiredPublishHours: 24,
+    });
+    const { token } = await pastKeys.signAccessToken({ userId: acct.userId, role: 'user' });
+    const res = await app.inject({ url: '/v1/me', headers: bearer(token) });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error).toMatchObject({ code: 'AUTH.INVALID_TOKEN', message: expect.stringContaining('expired') });
+  });
+
   it('When the access token is tampered with or signed by another key, then 401 AUTH.INVALID_TOKEN', async () => {
     const acct = await registerAccount(app);
     const [h, p, s] = acct.accessToken.split('.') as [string, string, string];
