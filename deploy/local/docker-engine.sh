@@ -83,6 +83,9 @@ start() {
     die "DOCKER_HOST=$DOCKER_HOST is set but no engine answers there; unset it to let this script start one, or start that engine"
   fi
   if [[ "$(id -u)" != 0 ]]; then
+    if [[ -S "$SOCK" && ! -w "$SOCK" ]]; then
+      die "an engine's socket $SOCK exists but $(id -un) may not use it: add yourself to its group ($(stat -c %G "$SOCK")) and log in again, or run tests without containers: MARQUEE_TEST_INFRA=local"
+    fi
     die "no Docker engine answers and this script can only start one as root. Install and start Docker (Debian: apt-get install docker.io; or Docker Engine/Desktop), add yourself to the docker group, or run tests without containers: MARQUEE_TEST_INFRA=local"
   fi
   mkdir -p "$STATE_DIR" "$DATA_ROOT"
