@@ -51,6 +51,10 @@ export const authConfig = {
   ...accountConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001, description: 'HTTP port.' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16384, description: 'Largest accepted request body.' }),
+  NATS_SUBJECT_PREFIX: Type.String({
+    default: '',
+    description: 'Prefix of the NATS subjects auth answers (gdpr.export.auth); tests isolate themselves with it.',
+  }),
   AUTH_REDIS_PREFIX: Type.String({
     default: 'auth:',
     pattern: '^[\\w.:-]+$',

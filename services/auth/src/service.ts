@@ -47,7 +47,7 @@ export async function startAuth(config: AuthConfig): Promise<RunningAuth> {
     await bootstrapAdmin(ctx, config);
     const relay = await startRelay(deps);
     const consumer = await startKnownGenresConsumer(deps);
-    const gdpr = serveGdprExport(deps.nats, ctx);
+    const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
     const prune = schedulePruneRefreshTokens(deps.database, deps.logger);
     const app = await buildAuthApp(ctx, deps.redis, config, readinessChecks(deps));
     return {

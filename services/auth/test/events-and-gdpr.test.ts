@@ -21,6 +21,7 @@ afterAll(async () => {
   await auth?.stop();
 });
 
+const exportSubject = () => `${auth.config.NATS_SUBJECT_PREFIX}${Subjects.gdprExport('auth')}`;
 const eventsFor = (userId: string) => reader.events.filter((e) => e.key === userId);
 
 describe('events and GDPR', () => {
@@ -53,12 +54,7 @@ describe('events and GDPR', () => {
       headers: bearer(acct.accessToken),
       payload: { phone: '+33612345678' },
     });
-    const exported = await requestJson<AuthExport>(
-      auth.deps.nats,
-      Subjects.gdprExport('auth'),
-      { userId: acct.userId },
-      5_000,
-    );
+    const exported = await requestJson<AuthExport>(auth.deps.nats, exportSubject(), { userId: acct.userId }, 5_000);
     expect(exported).toMatchObject({
       service: 'auth',
       userId: acct.userId,
@@ -68,14 +64,14 @@ describe('events and GDPR', () => {
     expect(JSON.stringify(exported)).not.toContain('password');
     const nobody = await requestJson<AuthExport>(
       auth.deps.nats,
-      Subjects.gdprExport('auth'),
+      exportSubject(),
       { userId: '0190a0b0-0000-7000-8000-0000000000ff' },
       5_000,
     );
     expect(nobody).toMatchObject({ account: null, sessions: [] });
-    await expect(
-      requestJson(auth.deps.nats, Subjects.gdprExport('auth'), { userId: 'robert; drop table' }, 5_000),
-    ).rejects.toThrow('userId must be a uuid');
+    await expect(requestJson(auth.deps.nats, exportSubject(), { userId: 'robert; drop table' }, 5_000)).rejects.toThrow(
+      'userId must be a uuid',
+    );
   });
 
   it('When a user deletes their account with the wrong password, then nothing is deleted; with the right one the row, tokens go and user.deleted reaches Kafka', async () => {

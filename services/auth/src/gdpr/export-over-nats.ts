@@ -45,10 +45,10 @@ export async function exportUserData(ctx: AuthContext, userId: string): Promise<
 }
 
 /** Answers `gdpr.export.auth` requests ({ userId }) with a queue group, so one replica answers. */
-export function serveGdprExport(nats: NatsConnection, ctx: AuthContext): Subscription {
+export function serveGdprExport(nats: NatsConnection, ctx: AuthContext, subjectPrefix = ''): Subscription {
   return serveJson<{ userId?: unknown }, AuthExport>(
     nats,
-    Subjects.gdprExport('auth'),
+    `${subjectPrefix}${Subjects.gdprExport('auth')}`,
     async (req) => {
       if (typeof req?.userId !== 'string' || !UUID_RE.test(req.userId)) throw new Error('userId must be a uuid');
       ctx.logger.info({ userId: req.userId, event: 'gdpr_export' }, 'GDPR export answered');
