@@ -21,7 +21,7 @@ describe('GDPR export gathered over NATS', () => {
     gateway = await startGateway({
       AUTH_JWKS_URL: issuer.jwksUrl,
       GDPR_EXPORT_SERVICES: [authSvc, catalogSvc, failingSvc, silentSvc].join(','),
-      GDPR_EXPORT_TIMEOUT_MS: '400',
+      GDPR_EXPORT_TIMEOUT_MS: '1500',
     });
     nc = await connectBus(testInfra().natsUrl, 'export-test-responders');
     const answer = (service: string, data: (userId: string) => unknown) =>
@@ -52,7 +52,7 @@ describe('GDPR export gathered over NATS', () => {
     const started = Date.now();
     const res = await fetch(`${gateway.url}/api/v1/me/export`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(6000);
     const body = await jsonOf(res);
     expect(body.userId).toBe(aUser);
     expect(body.complete).toBe(false);
@@ -62,7 +62,7 @@ describe('GDPR export gathered over NATS', () => {
     });
     expect(body.missing).toEqual([
       { service: failingSvc, reason: 'failed: database unavailable' },
-      { service: silentSvc, reason: 'no answer within 400 ms' },
+      { service: silentSvc, reason: 'no answer within 1500 ms' },
     ]);
     expect(asked[authSvc as string]?.[0]).toMatchObject({ userId: aUser, requestedBy: aUser });
   });

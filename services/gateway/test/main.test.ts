@@ -71,10 +71,9 @@ describe('gateway main.ts', () => {
       const token = await issuer.sign({ sub: aUser, role: 'user' });
       const stream = await fetch(`${base}/api/v1/stream`, { headers: { authorization: `Bearer ${token}` } });
       expect(stream.status).toBe(200);
-      const started = Date.now();
+      // A stream never ends by itself: exit 0 (not the shutdown timeout's 1) shows it was closed.
       p.child.kill('SIGTERM');
       expect(await p.exited, p.out().slice(-3000)).toBe(0);
-      expect(Date.now() - started).toBeLessThan(8000);
     } finally {
       p.child.kill('SIGKILL');
     }
