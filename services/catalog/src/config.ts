@@ -26,7 +26,7 @@ export const importConfig = {
     default: '',
     pattern: '^([0-9a-f]{64})?$',
     description:
-      'sha256 the downloaded zip must have; empty checks the extracted CSVs against the published per-file sha256 instead.',
+      'sha256 the downloaded zip must have (empty: not checked); the CSVs inside are always checked against the published per-file sha256.',
   }),
   CATALOG_DOWNLOAD_DIR: Type.String({
     default: '',
