@@ -6,7 +6,8 @@
 //                                          image has none; tsx made a runtime dependency of every
 //                                          service; `pnpm fetch --prod` into the store
 //   node install-deps.mjs install <svc>    `pnpm install --offline --frozen-lockfile --prod` of
-//                                          @marquee/<svc> and its workspace dependencies; native addons
+//                                          @marquee/<svc> and the workspace packages it depends on in
+//                                          production (--filter-prod: not platform-testing); native addons
 //                                          (argon2) compiled from source against this image's Node
 //
 // Why compile: argon2's prebuilt linux-x64 binary crashes (SIGSEGV on load) on some hosts, this
@@ -158,7 +159,7 @@ if (command === 'fetch') {
   if (!service || !/^[a-z][a-z0-9-]*$/.test(service)) fail('usage: install-deps.mjs install <service>');
   if (!existsSync(path.join(APP, 'services', service, 'package.json'))) fail(`services/${service}/package.json is missing`);
   const nodedir = readFileSync(path.join(APP, '.nodedir'), 'utf8').trim();
-  pnpm(['install', '--offline', '--frozen-lockfile', '--prod', '--filter', `@marquee/${service}...`], {
+  pnpm(['install', '--offline', '--frozen-lockfile', '--prod', '--filter-prod', `@marquee/${service}...`], {
     npm_config_build_from_source: 'true', // node-gyp-build: compile instead of loading a prebuild
     npm_config_nodedir: nodedir,
   });
