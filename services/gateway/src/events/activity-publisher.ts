@@ -59,7 +59,15 @@ export class ActivityPublisher {
     }
     const ctx = currentCorrelation();
     const correlationId = ctx?.correlationId ?? newCorrelationId();
-    const envelope = buildEvent(ActivityLogged, data.userId ?? data.sessionId, data, { correlationId });
+    let envelope: Envelope<ActivityData>;
+    try {
+      envelope = buildEvent(ActivityLogged, data.userId ?? data.sessionId, data, { correlationId });
+    } catch (err) {
+      // Never fail the request that caused it: a malformed activity is a gateway bug to log, not a 500.
+      this.stats.dropped += 1;
+      this.logger.error({ err }, 'activity event invalid; dropped');
+      return undefined;
+    }
     this.queue.push({
       key: envelope.key,
       value: JSON.stringify(envelope),
