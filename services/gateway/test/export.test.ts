@@ -1,8 +1,15 @@
 import { connectBus, type NatsConnection, serveJson, Subjects, type Subscription } from '@marquee/platform-bus';
 import { testInfra } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aUser, anotherUser, type RunningGateway, startGateway, startTestIssuer, type TestIssuer } from './helpers';
-import { jsonOf } from './helpers';
+import {
+  aUser,
+  anotherUser,
+  type RunningGateway,
+  startGateway,
+  startTestIssuer,
+  type TestIssuer,
+  jsonOf,
+} from './helpers';
 
 describe('GDPR export gathered over NATS', () => {
   let issuer: TestIssuer;

@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aUser, startTestIssuer, type TestIssuer } from './helpers';
-import { jsonOf } from './helpers';
+import { aUser, startTestIssuer, type TestIssuer, jsonOf } from './helpers';
 
 const main = path.join(repoRoot, 'services/gateway/src/main.ts');
 

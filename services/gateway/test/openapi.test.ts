@@ -1,7 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway, startTestIssuer, startUpstream, type TestIssuer } from './helpers';
-import { jsonOf } from './helpers';
+import { type RunningGateway, startGateway, startTestIssuer, startUpstream, type TestIssuer, jsonOf } from './helpers';
 
 describe('aggregated OpenAPI and docs UI', () => {
   let issuer: TestIssuer;

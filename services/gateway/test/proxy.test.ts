@@ -1,8 +1,15 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aUser, type RunningGateway, startGateway, startTestIssuer, startUpstream, type TestIssuer } from './helpers';
-import { jsonOf } from './helpers';
+import {
+  aUser,
+  type RunningGateway,
+  startGateway,
+  startTestIssuer,
+  startUpstream,
+  type TestIssuer,
+  jsonOf,
+} from './helpers';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();

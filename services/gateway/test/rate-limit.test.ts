@@ -8,8 +8,8 @@ import {
   startTestIssuer,
   startUpstream,
   type TestIssuer,
+  jsonOf,
 } from './helpers';
-import { jsonOf } from './helpers';
 
 describe('rate limits shared by gateway replicas', () => {
   let issuer: TestIssuer;
@@ -95,5 +95,23 @@ describe('rate limits shared by gateway replicas', () => {
     }
     expect(statuses).toEqual([404, 404, 404, 429]);
     expect(upstream.seen.length - seenBefore).toBe(3);
+  });
+
+  it('When Redis cannot be reached, then requests are let through without limit headers rather than failing', async () => {
+    const blind = await startGateway({
+      CATALOG_URL: upstream.url,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    try {
+      const res = await fetch(`${blind.url}/api/v1/movies/3`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-limit')).toBeNull();
+      const ready = await fetch(`${blind.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect((await jsonOf(ready)).checks.redis).toMatch(/^failing/);
+    } finally {
+      await blind.close();
+    }
   });
 });

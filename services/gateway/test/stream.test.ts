@@ -1,8 +1,15 @@
 import { publishJson, Subjects } from '@marquee/platform-bus';
 import { eventually } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aUser, anotherUser, type RunningGateway, startGateway, startTestIssuer, type TestIssuer } from './helpers';
-import { jsonOf } from './helpers';
+import {
+  aUser,
+  anotherUser,
+  type RunningGateway,
+  startGateway,
+  startTestIssuer,
+  type TestIssuer,
+  jsonOf,
+} from './helpers';
 
 /** Reads an SSE response body as text chunks, accumulating into `text`. */
 function reader(res: Response) {

@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { dropDatabase, repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from './helpers';
-import { jsonOf } from './helpers';
+import { type RunningGateway, startGateway, jsonOf } from './helpers';
 
 const ADMIN = { login: 'root@example.com', password: 'Quiet-Harbor-Lantern-77' };
 
