@@ -13,5 +13,8 @@ const auth = await startAuth(config).catch((err: unknown) => {
   }
   throw err;
 });
+// Registered before serve's own handler, so the prune timer stops before connections close.
+process.once('SIGTERM', () => void auth.stopJobs());
+process.once('SIGINT', () => void auth.stopJobs());
 await serve(auth.deps, auth.app, config.PORT, { relay: auth.relay, consumers: [auth.consumer] });
 process.stdout.write(`auth listening on ${(auth.app.server.address() as { port: number }).port}\n`);

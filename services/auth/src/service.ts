@@ -37,6 +37,8 @@ export interface RunningAuth {
   relay: OutboxRelay;
   consumer: EventConsumer;
   gdpr: Subscription;
+  /** Stops scheduled jobs (refresh-token pruning); main calls it first on SIGTERM. */
+  stopJobs(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startAuth(config: AuthConfig): Promise<RunningAuth> {
       relay,
       consumer,
       gdpr,
+      stopJobs: () => prune.stop(),
       async close() {
         await app.close();
         gdpr.unsubscribe();

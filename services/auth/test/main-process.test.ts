@@ -28,7 +28,7 @@ function run(script: string, env: Record<string, string>, args: string[] = []) {
 }
 
 describe('auth as a process', () => {
-  it('When migrate then main.ts run, then the tables exist, the service is ready, bootstraps the admin, and its tokens verify against its JWKS across a key rotation', {
+  it('When main.ts runs, then it migrates, is ready, bootstraps the admin, and its tokens verify against its JWKS across a key rotation', {
     timeout: 240_000,
   }, async () => {
     const admin = { email: 'root@marquee.test', password: 'Projector-Lamp-4242' };
@@ -36,29 +36,9 @@ describe('auth as a process', () => {
       AUTH_BOOTSTRAP_ADMIN_EMAIL: admin.email,
       AUTH_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
     });
-    const migrate = run('cli/migrate.ts', {
-      DATABASE_URL: env.DATABASE_URL as string,
-      AUTH_ENCRYPTION_KEYS: env.AUTH_ENCRYPTION_KEYS as string,
-      AUTH_ENCRYPTION_ACTIVE_KID: 'k1',
-      AUTH_EMAIL_HASH_KEY: env.AUTH_EMAIL_HASH_KEY as string,
-    });
-    expect(await migrate.exited, migrate.err()).toBe(0);
-    const db = new pg.Client({ connectionString: env.DATABASE_URL });
-    await db.connect();
-    const tables = await db
-      .query(`select array_agg(tablename::text order by tablename) as t from pg_tables where schemaname = 'public'`)
-      .finally(() => db.end());
-    expect(tables.rows[0].t).toEqual([
-      'known_genres',
-      'outbox',
-      'processed_events',
-      'refresh_tokens',
-      'signing_keys',
-      'users',
-    ]);
     const p = run('main.ts', env);
     try {
-      const deadline = Date.now() + 90_000;
+      const deadline = Date.now() + 150_000;
       while (!/listening on (\d+)/.test(p.out()) && Date.now() < deadline) {
         if (p.child.exitCode !== null) break;
         await new Promise((r) => setTimeout(r, 100));
@@ -66,6 +46,19 @@ describe('auth as a process', () => {
       const port = /listening on (\d+)/.exec(p.out())?.[1];
       expect(port, p.err()).toBeDefined();
       const base = `http://127.0.0.1:${port}`;
+      const db = new pg.Client({ connectionString: env.DATABASE_URL });
+      await db.connect();
+      const tables = await db
+        .query(`select array_agg(tablename::text order by tablename) as t from pg_tables where schemaname = 'public'`)
+        .finally(() => db.end());
+      expect(tables.rows[0].t).toEqual([
+        'known_genres',
+        'outbox',
+        'processed_events',
+        'refresh_tokens',
+        'signing_keys',
+        'users',
+      ]);
       const ready = await fetch(`${base}/health/ready`);
       expect(ready.status).toBe(200);
       expect(((await ready.json()) as { checks: unknown }).checks).toEqual({
