@@ -1,0 +1,274 @@
+/**
+ * docker-compose.yml, checked two ways:
+ * - statically (fast, always): every built service's environment in the compose file passes that
+ *   service's own config schema (src/config.ts), names no key the schema lacks, and every service
+ *   with a src/main.ts is in the file — so compose and code cannot drift apart;
+ * - for real: the whole file brought up with docker-compose 1.29 on the locally built images
+ *   (marquee/*:local, nothing pulled), each service's /health/ready reached through its published
+ *   port, one request through the gateway, then `down -v --remove-orphans` and nothing left.
+ * The real run needs a Docker engine and docker-compose whatever MARQUEE_TEST_INFRA says; without
+ * them it fails naming what is missing (it never skips).
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const run = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const composeFile = path.join(root, 'docker-compose.yml');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  environment?: Record<string, string | number | boolean>;
+  ports?: string[];
+}
+const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const built = Object.entries(compose.services).filter(([, s]) => s.build);
+
+/** `${NAME:-default}` → default (as compose does with NAME unset); a bare `${NAME}` is an error. */
+function withDefaults(value: string): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(:?-([^}]*))?\}/g, (_all, name: string, hasDefault?: string, def?: string) => {
+    if (hasDefault === undefined) throw new Error(`\${${name}} has no default in docker-compose.yml`);
+    return def ?? '';
+  });
+}
+
+/** The TypeBox object a service's src/config.ts exports for its process (the one with PORT). */
+async function serviceSchema(service: string) {
+  const mod = (await import(path.join(root, 'services', service, 'src/config.ts'))) as Record<string, unknown>;
+  const schemas = Object.values(mod).filter(
+    (v): v is { properties: Record<string, { default?: unknown }> } =>
+      typeof v === 'object' && v !== null && 'properties' in v && (v as { type?: string }).type === 'object',
+  );
+  const withPort = schemas.filter((s) => 'PORT' in s.properties);
+  withPort.sort((a, b) => Object.keys(b.properties).length - Object.keys(a.properties).length);
+  const schema = withPort[0];
+  if (!schema) throw new Error(`services/${service}/src/config.ts exports no Type.Object schema with PORT`);
+  return schema;
+}
+
+describe('docker-compose.yml matches the code', () => {
+  it('When a service has src/main.ts, then docker-compose.yml builds it from the shared Dockerfile', () => {
+    const withMain = readdirSync(path.join(root, 'services')).filter((s) =>
+      existsSync(path.join(root, 'services', s, 'src/main.ts')),
+    );
+    expect(built.map(([name]) => name).sort()).toEqual(withMain.sort());
+    for (const [name, s] of built) {
+      expect(s.build?.dockerfile, name).toBe('deploy/images/service/Dockerfile');
+      expect(s.build?.args?.SERVICE, name).toBe(name);
+    }
+  });
+
+  it.each(built.map(([name]) => name))(
+    'When compose starts %s, then its environment is exactly what its config schema accepts',
+    async (name) => {
+      const service = compose.services[name] as ComposeService;
+      const schema = await serviceSchema(name);
+      const env = Object.fromEntries(
+        Object.entries(service.environment ?? {}).map(([k, v]) => [k, withDefaults(String(v))]),
+      );
+      const unknown = Object.keys(env).filter((k) => !(k in schema.properties));
+      expect(unknown, `keys ${name}'s config does not read`).toEqual([]);
+      const required = Object.entries(schema.properties)
+        .filter(([, p]) => p.default === undefined)
+        .map(([k]) => k);
+      expect(
+        required.filter((k) => !(k in env)),
+        `required keys missing for ${name}`,
+      ).toEqual([]);
+      const { loadConfig } = await import(path.join(root, 'packages/platform-config/src/index.ts'));
+      const config = loadConfig(name, schema, env) as { PORT: number };
+      const containerPorts = (service.ports ?? []).map((p) => Number(withDefaults(p).split(':').at(-1)));
+      expect(containerPorts, `${name} publishes its PORT`).toContain(config.PORT);
+    },
+  );
+
+  it('When an image is not given, then the official one is used, and each is overridable by env', () => {
+    const overridable = (variable: string, official: string) => `\${${variable}:-${official}}`;
+    const image = (name: string) => compose.services[name]?.image;
+    expect(image('postgres')).toBe(overridable('POSTGRES_IMAGE', 'postgres:15-bookworm'));
+    expect(image('redis')).toBe(overridable('REDIS_IMAGE', 'redis:7-bookworm'));
+    expect(image('nats')).toBe(overridable('NATS_IMAGE', 'nats:2.10'));
+    expect(image('kafka')).toBe(overridable('KAFKA_IMAGE', 'apache/kafka:3.9.0'));
+    for (const [name, s] of built) {
+      expect(s.build?.args?.NODE_IMAGE, name).toBe(overridable('NODE_IMAGE', 'node:20-bookworm-slim'));
+    }
+  });
+});
+
+// ---- the real thing ------------------------------------------------------------------------------
+
+const UP_TIMEOUT_MS = Number(process.env.MARQUEE_COMPOSE_UP_TIMEOUT_MS ?? 300_000);
+const BUILD_TIMEOUT_MS = Number(process.env.MARQUEE_COMPOSE_BUILD_TIMEOUT_MS ?? 900_000);
+const project = `mqcompose${Date.now().toString(36)}${process.pid}`;
+const portNames = [
+  'POSTGRES_PORT',
+  'REDIS_PORT',
+  'NATS_PORT',
+  'KAFKA_PORT',
+  'AUTH_PORT',
+  'CATALOG_PORT',
+  'GATEWAY_PORT',
+];
+const hostPort: Record<string, number> = {};
+let env: NodeJS.ProcessEnv = {};
+let started = false;
+let upStartedAt = 0;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function dc(args: string[], timeout = 120_000) {
+  return run('docker-compose', ['-f', composeFile, '-p', project, ...args], {
+    cwd: root,
+    env,
+    timeout,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+async function ok(cmd: string, args: string[]): Promise<boolean> {
+  return run(cmd, args, { timeout: 20_000 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function projectContainers(): Promise<string[]> {
+  const { stdout } = await run('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--format',
+    '{{.Names}} {{.Status}}',
+  ]);
+  return stdout.split('\n').filter(Boolean);
+}
+
+async function statusAndLogs(): Promise<string> {
+  const ps = await projectContainers().catch(() => []);
+  const logs = await dc(['logs', '--no-color', '--tail', '15']).then(
+    (r) => r.stdout,
+    (e: Error) => `(docker-compose logs failed: ${e.message})`,
+  );
+  return `${ps.join('\n')}\n${logs}`;
+}
+
+/** The images compose runs here, built by deploy/images/build.sh when one is missing. */
+async function ensureLocalImages() {
+  const names = ['postgres', 'redis', 'nats', 'kafka', 'node'];
+  const missing: string[] = [];
+  for (const n of names) if (!(await ok('docker', ['image', 'inspect', `marquee/${n}:local`]))) missing.push(n);
+  if (missing.length)
+    await run('bash', [path.join(root, 'deploy/images/build.sh'), ...missing], { timeout: 1_800_000 });
+}
+
+/** An extra CA for the image build's npm downloads (TLS-intercepting proxy), from this process's own. */
+function ensureBuildCa() {
+  const dir = path.join(root, 'deploy/images/service/ca');
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  const has = readdirSync(dir).some((f) => /\.(crt|pem)$/.test(f));
+  if (!has && extra && existsSync(extra)) copyFileSync(extra, path.join(dir, 'host-extra-ca.crt'));
+}
+
+describe('docker-compose up', () => {
+  beforeAll(async () => {
+    const missing: string[] = [];
+    if (!(await ok('docker', ['info']))) {
+      missing.push('a Docker engine (`bash deploy/local/docker-engine.sh start`, as root it installs and starts one)');
+    }
+    if (!(await ok('docker-compose', ['version'])))
+      missing.push('docker-compose 1.29 (`apt-get install docker-compose`)');
+    if (missing.length) {
+      throw new Error(`test/compose.test.ts needs ${missing.join(' and ')}; it runs in every MARQUEE_TEST_INFRA mode.`);
+    }
+    await ensureLocalImages();
+    ensureBuildCa();
+    for (const name of portNames) hostPort[name] = await freePort();
+    env = {
+      ...process.env,
+      ...Object.fromEntries(Object.entries(hostPort).map(([k, v]) => [k, String(v)])),
+      POSTGRES_IMAGE: 'marquee/postgres:local',
+      REDIS_IMAGE: 'marquee/redis:local',
+      NATS_IMAGE: 'marquee/nats:local',
+      KAFKA_IMAGE: 'marquee/kafka:local',
+      NODE_IMAGE: 'marquee/node:local',
+      MARQUEE_SERVICE_TAG: 'compose-test',
+      DOCKER_BUILDKIT: '0',
+      COMPOSE_DOCKER_CLI_BUILD: '1',
+    };
+    const buildStartedAt = Date.now();
+    await dc(['build'], BUILD_TIMEOUT_MS).catch((e: Error & { stderr?: string; stdout?: string }) => {
+      throw new Error(
+        `docker-compose build failed: ${e.message}\n${(e.stdout ?? '').slice(-3000)}\n${(e.stderr ?? '').slice(-3000)}`,
+      );
+    });
+    process.stderr.write(`compose test: docker-compose build ${((Date.now() - buildStartedAt) / 1000).toFixed(1)}s\n`);
+    started = true;
+    upStartedAt = Date.now();
+    // `up -d` returns once each service is started, which for the gateway means after auth and
+    // catalog are healthy (depends_on: service_healthy): it shares the one up-to-ready bound.
+    await dc(['up', '-d', '--no-build'], UP_TIMEOUT_MS).catch(
+      async (e: Error & { stderr?: string; killed?: boolean }) => {
+        const why = e.killed ? `not up within ${UP_TIMEOUT_MS / 1000}s` : (e.stderr ?? e.message).slice(-4000);
+        throw new Error(`docker-compose up failed: ${why}\n${await statusAndLogs()}`);
+      },
+    );
+  }, BUILD_TIMEOUT_MS + UP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    if (!started) return;
+    await dc(['down', '-v', '--remove-orphans', '--timeout', '20'], 180_000);
+    expect(await projectContainers(), `containers of ${project} left after down`).toEqual([]);
+  }, 240_000);
+
+  it(
+    'When the file is up, then every service answers /health/ready on its published port',
+    async () => {
+      const services = { auth: 'AUTH_PORT', catalog: 'CATALOG_PORT', gateway: 'GATEWAY_PORT' } as const;
+      const deadline = upStartedAt + UP_TIMEOUT_MS;
+      const pending = new Set(Object.keys(services));
+      while (pending.size && Date.now() < deadline) {
+        for (const s of [...pending]) {
+          const port = hostPort[services[s as keyof typeof services]];
+          const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+          if (res?.status === 200) pending.delete(s);
+        }
+        if (pending.size) await new Promise((r) => setTimeout(r, 1000));
+      }
+      if (pending.size) {
+        throw new Error(
+          `not ready within ${UP_TIMEOUT_MS / 1000}s: ${[...pending].join(', ')}\n${await statusAndLogs()}`,
+        );
+      }
+    },
+    UP_TIMEOUT_MS + 60_000,
+  );
+
+  it('When a client asks the gateway for genres, then they come from the imported catalog', async () => {
+    const res = await fetch(`http://127.0.0.1:${hostPort.GATEWAY_PORT}/api/v1/genres`);
+    const body = await res.text();
+    expect(res.status, body).toBe(200);
+    expect(body).toMatch(/Comedy/);
+    const doc = await fetch(`http://127.0.0.1:${hostPort.GATEWAY_PORT}/openapi.json`);
+    expect(doc.status).toBe(200);
+    expect(((await doc.json()) as { openapi?: string }).openapi).toMatch(/^3\./);
+  });
+});
