@@ -117,7 +117,7 @@ export async function proxyRoutes(app: HttpApp, opts: ProxyOptions): Promise<voi
         body: Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : null,
       });
     } catch (err) {
-      req.log.warn({ err, service }, 'upstream request failed');
+      // Logged once, by the error handler, with the upstream's error code in details.reason.
       throw upstreamFailure(service, err);
     }
     reply.code(res.statusCode);
