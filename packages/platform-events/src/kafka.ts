@@ -49,6 +49,12 @@ export async function connectProducer(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
+function onlyAlreadyExists(err: unknown): boolean {
+  const errors = (err as { errors?: { type?: string }[] }).errors;
+  if (Array.isArray(errors) && errors.length > 0) return errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS');
+  return (err as { type?: string }).type === 'TOPIC_ALREADY_EXISTS';
+}
+
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -80,15 +86,20 @@ export async function ensureTopics(
     });
     const missing = [...new Set(wanted)].filter((t) => !existing.has(t));
     if (missing.length > 0) {
-      await admin.createTopics({
-        // kafkajs' own leader wait fails on KRaft's brief UNKNOWN_TOPIC_OR_PARTITION; we poll below.
-        waitForLeaders: false,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: topic.endsWith('.dlq') ? 1 : partitions,
-          replicationFactor: 1,
-        })),
-      });
+      try {
+        await admin.createTopics({
+          // kafkajs' own leader wait fails on KRaft's brief UNKNOWN_TOPIC_OR_PARTITION; we poll below.
+          waitForLeaders: false,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: topic.endsWith('.dlq') ? 1 : partitions,
+            replicationFactor: 1,
+          })),
+        });
+      } catch (err) {
+        // Two services starting together race to create a shared topic; losing that race is fine.
+        if (!onlyAlreadyExists(err)) throw err;
+      }
       await waitForLeaders(admin, missing);
     }
   } finally {

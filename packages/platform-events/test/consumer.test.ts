@@ -153,3 +153,18 @@ describe('idempotent consumer', () => {
     expect(c.stats.retries).toBe(0);
   });
 });
+
+describe('topic creation', () => {
+  it('When several services create the same topics at once, then all of them succeed', async () => {
+    const { ensureTopics } = await import('../src/index');
+    const settings = { topicPrefix: `${env.settings.topicPrefix}race.` };
+    await Promise.all(Array.from({ length: 4 }, () => ensureTopics(env.kafka, settings, ['shared.v1', 'other.v1'])));
+    const admin = env.kafka.admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    await admin.disconnect();
+    expect(topics.filter((t) => t.startsWith(settings.topicPrefix)).sort()).toEqual(
+      ['other.v1', 'other.v1.dlq', 'shared.v1', 'shared.v1.dlq'].map((t) => `${settings.topicPrefix}${t}`),
+    );
+  });
+});
