@@ -88,6 +88,7 @@ describe('docker-compose.yml matches the code', () => {
       const config = loadConfig(name, schema, env) as { PORT: number };
       const containerPorts = (service.ports ?? []).map((p) => Number(withDefaults(p).split(':').at(-1)));
       expect(containerPorts, `${name} publishes its PORT`).toContain(config.PORT);
+      expect(portVariable(service), `${name}'s host port is set by a variable`).toMatch(/^[A-Z]+_PORT$/);
     },
   );
 
@@ -109,15 +110,11 @@ describe('docker-compose.yml matches the code', () => {
 const UP_TIMEOUT_MS = Number(process.env.MARQUEE_COMPOSE_UP_TIMEOUT_MS ?? 300_000);
 const BUILD_TIMEOUT_MS = Number(process.env.MARQUEE_COMPOSE_BUILD_TIMEOUT_MS ?? 900_000);
 const project = `mqcompose${Date.now().toString(36)}${process.pid}`;
-const portNames = [
-  'POSTGRES_PORT',
-  'REDIS_PORT',
-  'NATS_PORT',
-  'KAFKA_PORT',
-  'AUTH_PORT',
-  'CATALOG_PORT',
-  'GATEWAY_PORT',
-];
+/** The variable that sets a service's published host port: "127.0.0.1:${AUTH_PORT:-3001}:3001" → AUTH_PORT. */
+const portVariable = (service: ComposeService) => /\$\{([A-Z0-9_]+):-\d+\}/.exec(service.ports?.[0] ?? '')?.[1];
+const portNames = Object.values(compose.services)
+  .map(portVariable)
+  .filter((v): v is string => !!v);
 const hostPort: Record<string, number> = {};
 let env: NodeJS.ProcessEnv = {};
 let started = false;
@@ -220,7 +217,7 @@ describe('docker-compose up', () => {
         `docker-compose build failed: ${e.message}\n${(e.stdout ?? '').slice(-3000)}\n${(e.stderr ?? '').slice(-3000)}`,
       );
     });
-    process.stderr.write(`compose test: docker-compose build ${((Date.now() - buildStartedAt) / 1000).toFixed(1)}s\n`);
+    console.log(`compose test: docker-compose build ${((Date.now() - buildStartedAt) / 1000).toFixed(1)}s`);
     started = true;
     upStartedAt = Date.now();
     // `up -d` returns once each service is started, which for the gateway means after auth and
@@ -242,17 +239,17 @@ describe('docker-compose up', () => {
   it(
     'When the file is up, then every service answers /health/ready on its published port',
     async () => {
-      const services = { auth: 'AUTH_PORT', catalog: 'CATALOG_PORT', gateway: 'GATEWAY_PORT' } as const;
       const deadline = upStartedAt + UP_TIMEOUT_MS;
-      const pending = new Set(Object.keys(services));
+      const pending = new Set(built.map(([name]) => name));
       while (pending.size && Date.now() < deadline) {
-        for (const s of [...pending]) {
-          const port = hostPort[services[s as keyof typeof services]];
+        for (const name of [...pending]) {
+          const port = hostPort[portVariable(compose.services[name] as ComposeService) ?? ''];
           const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
-          if (res?.status === 200) pending.delete(s);
+          if (res?.status === 200) pending.delete(name);
         }
         if (pending.size) await new Promise((r) => setTimeout(r, 1000));
       }
+      console.log(`compose test: up to every service ready ${((Date.now() - upStartedAt) / 1000).toFixed(1)}s`);
       if (pending.size) {
         throw new Error(
           `not ready within ${UP_TIMEOUT_MS / 1000}s: ${[...pending].join(', ')}\n${await statusAndLogs()}`,
