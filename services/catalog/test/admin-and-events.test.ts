@@ -162,12 +162,13 @@ describe('cache across replicas', () => {
     await call(a, 'PATCH', '/v1/movies/2', { title: 'Jumanji (edited)' }, adminToken);
     await eventually(async () => (await call(b, 'GET', '/v1/movies/2')).body.title === 'Jumanji (edited)', {
       what: 'instance b serving the edit',
+      timeoutMs: 60_000,
     });
     const genreList = await call(b, 'GET', '/v1/genres');
     await call(a, 'POST', '/v1/genres', { name: 'Sword and Sandal', tmdbId: null }, adminToken);
     await eventually(
       async () => (await call(b, 'GET', '/v1/genres')).body.items.length === genreList.body.items.length + 1,
-      { what: 'new genre on b' },
+      { what: 'new genre on b', timeoutMs: 60_000 },
     );
     expect((await call(b, 'GET', '/v1/genres')).body.items.map((g: { slug: string }) => g.slug)).toContain(
       'sword-and-sandal',
@@ -194,7 +195,13 @@ describe('interaction counters', () => {
     upsertsBefore = await upsertsOf3And4();
     consumer = await startInteractionCounters({ deps: a.deps, cache: a.cache });
     producer = await connectProducer(a.deps.kafka);
-  });
+    // Joining the group can take long on a loaded machine: wait until one event has gone through.
+    await send(recorded(999_999, 'view'));
+    await eventually(() => consumer.stats.applied >= 1, {
+      what: 'consumer joined and applied a first event',
+      timeoutMs: 150_000,
+    });
+  }, 180_000);
   afterAll(async () => {
     await producer?.disconnect();
     await consumer?.stop();
@@ -238,20 +245,24 @@ describe('interaction counters', () => {
       )
     ).rows[0];
 
-  it('When the same view and like are delivered twice, then each counts once; removing them takes them back', async () => {
+  it('When the same view and like are delivered twice, then each counts once; removing them takes them back', {
+    timeout: 150_000,
+  }, async () => {
     const view = recorded(3, 'view');
     const like = recorded(3, 'like');
     await send(view, like, view, like, recorded(3, 'watchlist'));
     await send(view);
-    await eventually(async () => consumer.stats.duplicates >= 3 && consumer.stats.applied >= 3, {
+    await eventually(async () => consumer.stats.duplicates >= 3 && consumer.stats.applied >= 4, {
       what: 'events applied and duplicates skipped',
+      timeoutMs: 60_000,
     });
     expect(await counters(3)).toMatchObject({ views: 1, likes: 1 });
     const seenBefore = (await call(a, 'GET', '/v1/movies/3')).body.viewCount;
     await send(recorded(3, 'view'));
-    await eventually(async () => (await counters(3))?.views === 2, { what: 'second view' });
+    await eventually(async () => (await counters(3))?.views === 2, { what: 'second view', timeoutMs: 60_000 });
     await eventually(async () => (await call(a, 'GET', '/v1/movies/3')).body.viewCount === 2, {
       what: 'detail cache invalidated',
+      timeoutMs: 60_000,
     });
     expect(seenBefore).toBe(1);
     await send(removed(3, 'view'), removed(3, 'like'));
@@ -260,22 +271,30 @@ describe('interaction counters', () => {
         const c = await counters(3);
         return c?.views === 1 && c.likes === 0;
       },
-      { what: 'removals applied' },
+      { what: 'removals applied', timeoutMs: 60_000 },
     );
   });
 
-  it('When ratings are recorded, changed, redelivered and removed, then our_rating is the mean of the current ratings, and no movie.upserted is published for counters', async () => {
+  it('When ratings are recorded, changed, redelivered and removed, then our_rating is the mean of the current ratings, and no movie.upserted is published for counters', {
+    timeout: 150_000,
+  }, async () => {
     const four = recorded(4, 'rating', 4);
     await send(four, recorded(4, 'rating', 2), four);
-    await eventually(async () => (await counters(4))?.ratings === 2, { what: 'two ratings' });
+    await eventually(async () => (await counters(4))?.ratings === 2, { what: 'two ratings', timeoutMs: 60_000 });
     expect(await counters(4)).toMatchObject({ ratings: 2, ourRating: 3 });
     await send(recorded(4, 'rating', 5, 2));
-    await eventually(async () => (await counters(4))?.ourRating === 4.5, { what: 'changed rating 2 → 5' });
+    await eventually(async () => (await counters(4))?.ourRating === 4.5, {
+      what: 'changed rating 2 → 5',
+      timeoutMs: 60_000,
+    });
     await send(removed(4, 'rating', 4));
-    await eventually(async () => (await counters(4))?.ratings === 1, { what: 'rating removed' });
+    await eventually(async () => (await counters(4))?.ratings === 1, { what: 'rating removed', timeoutMs: 60_000 });
     expect(await counters(4)).toMatchObject({ ratings: 1, ourRating: 5 });
     await send(removed(4, 'rating', 5));
-    await eventually(async () => (await counters(4))?.ratings === 0, { what: 'last rating removed' });
+    await eventually(async () => (await counters(4))?.ratings === 0, {
+      what: 'last rating removed',
+      timeoutMs: 60_000,
+    });
     expect((await counters(4))?.ourRating).toBeNull();
     expect(await upsertsOf3And4()).toBe(upsertsBefore);
   });

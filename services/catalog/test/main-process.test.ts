@@ -29,14 +29,16 @@ const freePort = () =>
   });
 
 describe('catalog main.ts', () => {
-  it('When a setting is invalid, then the process exits 78 naming it', async () => {
+  it('When a setting is invalid, then the process exits 78 naming it', { timeout: 120_000 }, async () => {
     const p = run({ ...serviceTestEnv('catalog-bad'), CACHE_TTL_SECONDS: 'soon', CATALOG_IMPORT_ON_EMPTY: 'perhaps' });
     expect(await p.exited).toBe(78);
     expect(p.out()).toContain('CACHE_TTL_SECONDS: "soon"');
     expect(p.out()).toContain('CATALOG_IMPORT_ON_EMPTY: "perhaps"');
   });
 
-  it('When started on an empty database, then it imports the data set, is ready on every dependency, serves movies and stops cleanly on SIGTERM', async () => {
+  it('When started on an empty database, then it imports the data set, is ready on every dependency, serves movies and stops cleanly on SIGTERM', {
+    timeout: 180_000,
+  }, async () => {
     const env = serviceTestEnv('catalog-main');
     const port = await freePort();
     const p = run({
@@ -48,7 +50,7 @@ describe('catalog main.ts', () => {
     });
     try {
       let ready: Response | undefined;
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 150_000;
       while (Date.now() < deadline) {
         ready = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
         if (ready?.status === 200) break;
