@@ -119,6 +119,7 @@ const hostPort: Record<string, number> = {};
 let env: NodeJS.ProcessEnv = {};
 let started = false;
 let upStartedAt = 0;
+let setupError: Error | undefined;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -186,7 +187,16 @@ function ensureBuildCa() {
 }
 
 describe('docker-compose up', () => {
+  // A setup failure (no engine, failed build or up) is thrown by each test, so it is counted as
+  // failed tests in the report, not as a suite whose tests were merely skipped.
   beforeAll(async () => {
+    setupError = await bringUp().then(
+      () => undefined,
+      (err: Error) => err,
+    );
+  }, BUILD_TIMEOUT_MS + UP_TIMEOUT_MS);
+
+  async function bringUp() {
     const missing: string[] = [];
     if (!(await ok('docker', ['info']))) {
       missing.push('a Docker engine (`bash deploy/local/docker-engine.sh start`, as root it installs and starts one)');
@@ -228,7 +238,7 @@ describe('docker-compose up', () => {
         throw new Error(`docker-compose up failed: ${why}\n${await statusAndLogs()}`);
       },
     );
-  }, BUILD_TIMEOUT_MS + UP_TIMEOUT_MS);
+  }
 
   afterAll(async () => {
     if (!started) return;
@@ -239,6 +249,7 @@ describe('docker-compose up', () => {
   it(
     'When the file is up, then every service answers /health/ready on its published port',
     async () => {
+      if (setupError) throw setupError;
       const deadline = upStartedAt + UP_TIMEOUT_MS;
       const pending = new Set(built.map(([name]) => name));
       while (pending.size && Date.now() < deadline) {
@@ -260,6 +271,7 @@ describe('docker-compose up', () => {
   );
 
   it('When a client asks the gateway for genres, then they come from the imported catalog', async () => {
+    if (setupError) throw setupError;
     const res = await fetch(`http://127.0.0.1:${hostPort.GATEWAY_PORT}/api/v1/genres`);
     const body = await res.text();
     expect(res.status, body).toBe(200);
