@@ -48,6 +48,10 @@ const LISTS = [
 /** Routes straight to PostgreSQL: the latency measured is the query path, not Redis. */
 const noCache: CatalogCache = {
   get: (_k, load) => load(),
+  getSerialized: async (_k, load) => {
+    const v = await load();
+    return v === null || v === undefined ? null : JSON.stringify(v);
+  },
   invalidate: async () => {},
   invalidateSoon: () => {},
   close: async () => {},

@@ -23,6 +23,11 @@ interface InvalidationMessage {
 export interface CatalogCache {
   /** In-process cache, then Redis, then load; null/undefined results are not cached. */
   get<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /**
+   * Like get, but returns the JSON text as stored, for routes that send it as it is (no parse and
+   * re-serialise on a hit); null when load finds nothing.
+   */
+  getSerialized(key: string, load: () => Promise<unknown>): Promise<string | null>;
   /** Deletes keys now here and in Redis, and tells every replica (NATS) to drop them too. */
   invalidate(keys: string[], patterns?: string[]): Promise<void>;
   /** Coalesces invalidations for a moment: counter updates must not flood Redis and NATS. */
@@ -99,6 +104,29 @@ export function createCatalogCache(opts: {
         local.set(key, { value, expires: Date.now() + opts.localTtlMs });
       }
       return value;
+    },
+    async getSerialized(relativeKey: string, load: () => Promise<unknown>): Promise<string | null> {
+      const key = `${prefix}${relativeKey}`;
+      const remember = (text: string) => {
+        if (opts.localTtlMs > 0) local.set(key, { value: text, expires: Date.now() + opts.localTtlMs });
+        return text;
+      };
+      if (opts.localTtlMs > 0) {
+        const hit = local.get(key);
+        if (hit && hit.expires > Date.now()) return hit.value as string;
+      }
+      let redisUp = true;
+      try {
+        const hit = await redis.get(key);
+        if (hit !== null) return remember(hit);
+      } catch {
+        redisUp = false;
+      }
+      const value = await load();
+      if (value === null || value === undefined) return null;
+      const text = JSON.stringify(value);
+      if (redisUp) await redis.set(key, text, 'EX', opts.ttlSeconds).catch(() => {});
+      return remember(text);
     },
     invalidate: (keys, patterns = []) => invalidateNow(full(keys), full(patterns)),
     invalidateSoon(keys, patterns = []) {
