@@ -57,11 +57,16 @@ export async function buildGatewayApp(deps: GatewayDeps): Promise<HttpApp> {
       loginPerIpPerMinute: config.LOGIN_RATE_LIMIT_PER_MINUTE,
     }),
   );
-  await app.register(streamRoutes, { nats: deps.nats, heartbeatMs: config.SSE_HEARTBEAT_MS });
+  await app.register(streamRoutes, {
+    nats: deps.nats,
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+  });
   await app.register(exportRoutes, {
     nats: deps.nats,
     services: config.GDPR_EXPORT_SERVICES.split(','),
     timeoutMs: config.GDPR_EXPORT_TIMEOUT_MS,
+    subjectPrefix: config.NATS_SUBJECT_PREFIX,
   });
   await app.register(proxyRoutes, { pools: deps.pools, activity: deps.activity, sessionCookie: config.SESSION_COOKIE });
   await openApiRoutes(app, { pools: deps.pools, cacheMs: config.OPENAPI_CACHE_MS });

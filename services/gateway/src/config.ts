@@ -89,6 +89,12 @@ export const gatewayConfigSchema = Type.Object({
     default: 15_000,
     description: 'Interval of the comment lines that keep /api/v1/stream connections open through proxies.',
   }),
+  NATS_SUBJECT_PREFIX: Type.String({
+    pattern: '^$|^[\\w-]+(\\.[\\w-]+)*\\.$',
+    default: '',
+    description:
+      "Prefix of the NATS subjects the gateway uses (live.user.<id>, gdpr.export.<service>); must match the services' (tests isolate themselves with it).",
+  }),
   GDPR_EXPORT_SERVICES: Type.String({
     pattern: '^[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*$',
     default: 'auth,catalog,interaction,recommendation,notification,analytics',

@@ -5,6 +5,8 @@ import { dropDatabase, repoRoot, serviceTestEnv, uniqueName } from '@marquee/pla
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway, jsonOf } from './helpers';
 
+// One NATS subject prefix for this file's auth and gateway: other runs' auth instances stay out of its exports.
+const natsPrefix = `gw${randomBytes(4).toString('hex')}.`;
 const ADMIN = { login: 'root@example.com', password: 'Quiet-Harbor-Lantern-77' };
 
 /** The real auth service, as its own process (its main.ts), with its own database. */
@@ -25,6 +27,7 @@ async function startAuthProcess(): Promise<{
     AUTH_ARGON2_MEMORY_KIB: '8192',
     AUTH_BOOTSTRAP_ADMIN_EMAIL: ADMIN.login,
     AUTH_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    NATS_SUBJECT_PREFIX: natsPrefix,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'services/auth/src/main.ts')], {
     cwd: repoRoot,
@@ -88,6 +91,9 @@ describe('attacks and bad input through the gateway to the real auth service', (
       BODY_LIMIT_BYTES: '4096',
       LOGIN_RATE_LIMIT_PER_MINUTE: '50',
       TRUST_PROXY: 'true',
+      NATS_SUBJECT_PREFIX: natsPrefix,
+      GDPR_EXPORT_SERVICES: 'auth,catalog',
+      GDPR_EXPORT_TIMEOUT_MS: '3000',
     });
     const registered = await post('/auth/register', alice);
     expect(registered.status, await registered.clone().text()).toBe(201);
@@ -173,6 +179,19 @@ describe('attacks and bad input through the gateway to the real auth service', (
     expect(malformed.status).toBe(400);
     expect((await jsonOf(malformed)).error.code).toBe('REQUEST.MALFORMED_JSON');
     expect(await countUsers()).toBe(before);
+  });
+
+  it("When a user exports their data, then auth's part comes back over NATS and the silent catalog is named missing", async () => {
+    const res = await get('/me/export', aliceToken);
+    expect(res.status).toBe(200);
+    const body = await jsonOf(res);
+    expect(body.services.auth).toMatchObject({
+      service: 'auth',
+      account: { username: alice.username, email: alice.email },
+    });
+    expect(body.services.auth.sessions.length).toBeGreaterThan(0);
+    expect(body.missing).toEqual([{ service: 'catalog', reason: 'no responder (service not running)' }]);
+    expect(body.complete).toBe(false);
   });
 
   it('When a user deletes their account through DELETE /api/v1/me, then auth erases it and its login stops working', async () => {

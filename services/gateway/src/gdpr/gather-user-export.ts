@@ -37,9 +37,10 @@ export async function gatherUserExport(
   services: string[],
   request: ExportRequest,
   timeoutMs: number,
+  subjectPrefix = '',
 ): Promise<UserExport> {
   const settled = await Promise.allSettled(
-    services.map((s) => requestJson<unknown>(nats, Subjects.gdprExport(s), request, timeoutMs)),
+    services.map((s) => requestJson<unknown>(nats, `${subjectPrefix}${Subjects.gdprExport(s)}`, request, timeoutMs)),
   );
   const parts: Record<string, unknown> = {};
   const missing: MissingPart[] = [];

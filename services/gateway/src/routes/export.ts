@@ -8,6 +8,7 @@ export interface ExportOptions {
   nats: NatsConnection;
   services: string[];
   timeoutMs: number;
+  subjectPrefix: string;
 }
 
 const UserExportSchema = Type.Object({
@@ -28,6 +29,7 @@ export async function exportRoutes(app: HttpApp, opts: ExportOptions): Promise<v
       opts.services,
       { userId, requestedBy, correlationId: currentCorrelation()?.correlationId ?? '' },
       opts.timeoutMs,
+      opts.subjectPrefix,
     );
 
   app.get(

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 
 export interface StreamOptions {
   nats: NatsConnection;
+  subjectPrefix: string;
   heartbeatMs: number;
 }
 
@@ -54,7 +55,7 @@ export async function streamRoutes(app: HttpApp, opts: StreamOptions): Promise<v
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      const sub = subscribeJson<unknown>(opts.nats, Subjects.liveUser(userId), (payload) => {
+      const sub = subscribeJson<unknown>(opts.nats, `${opts.subjectPrefix}${Subjects.liveUser(userId)}`, (payload) => {
         res.write(frame(payload));
       });
       const timer = setInterval(() => res.write(': heartbeat\n\n'), opts.heartbeatMs);
