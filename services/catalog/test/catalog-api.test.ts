@@ -196,6 +196,9 @@ describe('search', () => {
     expect(res.body.items[0].movie.title).toMatch(/^Toy Story/);
     expect(res.body.items[0].match).toBe('fulltext');
     expect(res.body.items[0].highlight.title).toContain('<mark>Toy</mark>');
+    const rings = await search('lord of the rings');
+    expect(rings.body.items.length).toBeGreaterThanOrEqual(5);
+    expect(rings.body.items.every((h: { match: string }) => h.match === 'fulltext')).toBe(true);
     const byCast = await search('"Tom Hanks" astronaut');
     expect(byCast.body.items.map((h: { movie: MovieView }) => h.movie.title)).toContain('Apollo 13');
   });

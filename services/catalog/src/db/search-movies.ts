@@ -3,6 +3,9 @@ import { sql } from 'drizzle-orm';
 import { MOVIE_COLUMNS, type MovieView, toMovieView } from './movie-queries';
 import { intArray } from './sql-arrays';
 
+/** Full-text hits below which misspelt-title matches are looked for (the trigram pass is the costly one). */
+export const FUZZY_BELOW = 5;
+
 export interface SearchHit {
   movie: MovieView;
   score: number;
@@ -15,7 +18,7 @@ const HEADLINE_OVERVIEW = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWor
 
 /**
  * Full-text search over the weighted vector (title A, overview B, tagline/director/cast C),
- * ranked by ts_rank_cd; when it finds fewer than `limit`, trigram similarity on titles adds typo-tolerant
+ * ranked by ts_rank_cd; when it finds few (under FUZZY_BELOW), trigram similarity on titles adds typo-tolerant
  * matches. Scores merge on one scale: full-text 0.5 + 0.5·rank/(rank+1), fuzzy = title similarity (0.3–1),
  * so a near-exact misspelt title can outrank a weak overview-only match.
  */
@@ -37,7 +40,7 @@ export async function searchMovies(
       case when m.overview is null then null else ts_headline('english', m.overview, ${tsq}, ${HEADLINE_OVERVIEW}) end as "hlOverview"
     from hits join movies m on m.id = hits.id`);
   const hits: SearchHit[] = fts.rows.map((r) => toHit(r, 'fulltext'));
-  if (hits.length < opts.limit) {
+  if (hits.length < Math.min(FUZZY_BELOW, opts.limit)) {
     const seen = hits.map((h) => h.movie.id);
     // % (similarity ≥ 0.3) and <% (word similarity ≥ 0.6) both use the title's trigram GIN index.
     const fuzzy = await db.execute(sql`
