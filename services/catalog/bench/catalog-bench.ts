@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { applyMigrations, ensureDatabase, openDatabase } from '@marquee/platform-db';
 import { createLogger } from '@marquee/platform-logging';
 import autocannon from 'autocannon';
-import { sql } from 'drizzle-orm';
 import { buildCatalogApp } from '../src/app';
 import type { CatalogCache } from '../src/cache/catalog-cache';
 import { readDataset, resolveDataDir } from '../src/jobs/dataset';

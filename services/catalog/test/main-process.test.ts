@@ -57,7 +57,7 @@ describe('catalog main.ts', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(ready?.status, p.out()).toBe(200);
-      expect(((await ready?.json()) as { checks: unknown }).checks).toEqual({
+      expect(((await (ready as Response).json()) as { checks: unknown }).checks).toEqual({
         postgres: 'ok',
         kafka: 'ok',
         redis: 'ok',

@@ -99,7 +99,10 @@ export async function syncCatalog(
     const addNew = new Set<number>(req.tmdbIds ?? []);
     for (let page = 1; page <= (req.popularPages ?? 0); page++) {
       const res = await tmdb.popular(page);
-      for (const m of res.results) ids.add(m.id), addNew.add(m.id);
+      for (const m of res.results) {
+        ids.add(m.id);
+        addNew.add(m.id);
+      }
       if (page >= res.total_pages) break;
     }
     if (req.changesSince) {
