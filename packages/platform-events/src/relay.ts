@@ -3,7 +3,6 @@ import type { Logger } from '@marquee/platform-logging';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { connectProducer, type KafkaSettings, physicalTopic } from './kafka';
-import { OUTBOX_CHANNEL } from './outbox';
 
 export interface RelayOptions {
   database: Database;
@@ -11,7 +10,7 @@ export interface RelayOptions {
   settings: Pick<KafkaSettings, 'topicPrefix'>;
   logger: Logger;
   batchSize?: number;
-  /** Poll interval when no NOTIFY arrives (a missed notification only delays, never loses). */
+  /** How often an idle relay looks for new rows. */
   pollIntervalMs?: number;
   /** Published rows older than this are deleted. */
   retentionMs?: number;
@@ -40,7 +39,7 @@ const RELAY_LOCK = 'marquee.outbox.relay';
 export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay> {
   const { database, logger } = opts;
   const batchSize = opts.batchSize ?? 500;
-  const pollMs = opts.pollIntervalMs ?? 250;
+  const pollMs = opts.pollIntervalMs ?? 50;
   const retentionMs = opts.retentionMs ?? 24 * 3600_000;
   const producer: Producer = await connectProducer(opts.kafka);
   let running = true;
@@ -48,15 +47,6 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
   let wake: (() => void) | undefined;
   let lastPrune = 0;
   let failures = 0;
-  // Set by NOTIFY; checked before sleeping so a commit during a publish is not left for the poll.
-  let notified = false;
-
-  const listener: pg.PoolClient = await database.pool.connect();
-  listener.on('notification', () => {
-    notified = true;
-    wake?.();
-  });
-  await listener.query(`listen ${OUTBOX_CHANNEL}`);
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -69,10 +59,15 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       wake = done;
     });
 
+  // The relay keeps its own connection: waiting behind request handlers for a pooled one
+  // added seconds of latency under load. A broken connection is dropped and replaced.
+  let held: pg.PoolClient | undefined;
+
   async function publishBatch(): Promise<number> {
-    notified = false;
-    const client = await database.pool.connect();
+    held ??= await database.pool.connect();
+    const client = held;
     let ids: string[] = [];
+    let broken: Error | undefined;
     try {
       await client.query('begin');
       const lock = await client.query('select pg_try_advisory_xact_lock(hashtext($1)) as ok', [RELAY_LOCK]);
@@ -111,7 +106,9 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       await client.query('commit');
       return rows.length;
     } catch (err) {
-      await client.query('rollback').catch(() => {});
+      await client.query('rollback').catch((e: Error) => {
+        broken = e;
+      });
       if (ids.length > 0) {
         await database.pool
           .query('update outbox set attempts = attempts + 1, last_error = $2 where id = any($1::uuid[])', [
@@ -122,7 +119,10 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       }
       throw err;
     } finally {
-      client.release();
+      if (broken) {
+        client.release(broken);
+        held = undefined;
+      }
     }
   }
 
@@ -150,7 +150,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         await sleep(backoff);
         continue;
       }
-      if (running && !notified) await sleep(pollMs);
+      if (running) await sleep(pollMs);
     }
   })();
 
@@ -178,8 +178,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       running = false;
       wake?.();
       await loop;
-      await listener.query(`unlisten ${OUTBOX_CHANNEL}`).catch(() => {});
-      listener.release();
+      held?.release();
       await producer.disconnect();
     },
   };
