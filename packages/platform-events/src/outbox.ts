@@ -33,7 +33,6 @@ export async function recordEvents(tx: DbOrTx, events: PendingEvent[]): Promise<
   const rows = envelopes.map(
     (env, i) => sql`(${env.id}::uuid, ${events[i]?.def.topic}, ${env.key}, ${env.type}, ${JSON.stringify(env)}::jsonb)`,
   );
-  // One round trip: the insert runs as a data-modifying CTE, and NOTIFY is delivered only at commit.
   await tx.execute(sql`insert into outbox (id, topic, key, type, payload) values ${sql.join(rows, sql`, `)}`);
   return envelopes;
 }
