@@ -1,23 +1,10 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { dropDatabase, repoRoot, serviceTestEnv } from '@marquee/platform-testing';
+import { dropDatabase, repoRoot, runTsx, serviceTestEnv } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
 
 const main = path.join(repoRoot, 'packages/platform-service/test/fixtures/minimal-main.ts');
 
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (b) => (out += b));
-  child.stderr.on('data', (b) => (err += b));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, out: () => out, err: () => err };
-}
+const run = (env: Record<string, string>) => runTsx(main, env);
 
 describe('service start-up and shutdown', () => {
   it('When config variables are missing or invalid, then the service exits non-zero naming each one', async () => {
@@ -44,7 +31,12 @@ describe('service start-up and shutdown', () => {
       expect(port, p.err()).toBeDefined();
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(((await ready.json()) as { checks: unknown }).checks).toEqual({ postgres: 'ok', kafka: 'ok', redis: 'ok', nats: 'ok' });
+      expect(((await ready.json()) as { checks: unknown }).checks).toEqual({
+        postgres: 'ok',
+        kafka: 'ok',
+        redis: 'ok',
+        nats: 'ok',
+      });
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
     } finally {

@@ -286,7 +286,11 @@ function isPortClash(err: unknown): boolean {
   return /port is already allocated|address already in use|bind/i.test(String((err as Error)?.message ?? err));
 }
 
-async function startOne(spec: Spec, runId: string, startedAt: string): Promise<{ c: StartedTestContainer; endpoint: string }> {
+async function startOne(
+  spec: Spec,
+  runId: string,
+  startedAt: string,
+): Promise<{ c: StartedTestContainer; endpoint: string }> {
   const { GenericContainer, Wait } = await tc();
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -355,7 +359,9 @@ export async function startInfraContainers(opts: { label?: string } = {}): Promi
   await sweepLeftoverContainers();
   const results = await Promise.allSettled(SPECS.map((s) => startOne(s, runId, startedAt)));
   const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${SPECS[i]?.service}: ${(r.reason as Error)?.message ?? r.reason}`] : []));
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${SPECS[i]?.service}: ${(r.reason as Error)?.message ?? r.reason}`] : [],
+  );
   if (failed.length > 0) {
     await Promise.all(ok.map(({ c }) => removeQuietly(c.getId())));
     throw new Error(`could not start test containers: ${failed.join('; ')}`);

@@ -8,3 +8,4 @@ export {
   uniqueName,
   uniqueTopicPrefix,
 } from './isolation';
+export { runTsx, type TsxProcess } from './process';

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { HttpApp } from '@marquee/platform-http';
-import { repoRoot } from '@marquee/platform-testing';
+import { repoRoot, runTsx } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reencryptAll } from '../src/accounts/reencrypt-users';
 import { FieldCipher } from '../src/domain/field-encryption';
@@ -10,25 +9,14 @@ import { bearer, key32, registerAccount, startTestAuth, type TestAuth } from './
 let auth: TestAuth;
 let app: HttpApp;
 
-function runCli(
+async function runCli(
   script: string,
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'services/auth/src/cli', script), ...args],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (b) => (out += b));
-  child.stderr.on('data', (b) => (err += b));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
+  const p = runTsx(path.join(repoRoot, 'services/auth/src/cli', script), env, args);
+  const code = await p.exited;
+  return { code, out: p.out(), err: p.err() };
 }
 
 const rawUsers = async () => (await auth.deps.database.pool.query('select * from users order by id')).rows;

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createAccessTokenVerifier } from '@marquee/platform-auth';
-import { dropDatabase, repoRoot } from '@marquee/platform-testing';
+import { dropDatabase, repoRoot, runTsx } from '@marquee/platform-testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@marquee/platform-config';
@@ -9,23 +8,8 @@ import { authSchema } from '../src/config';
 import { startAuth } from '../src/service';
 import { authTestEnv } from './fixtures/auth-env';
 
-function run(script: string, env: Record<string, string>, args: string[] = []) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'services/auth/src', script), ...args],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (b) => (out += b));
-  child.stderr.on('data', (b) => (err += b));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, out: () => out, err: () => err };
-}
+const run = (script: string, env: Record<string, string>, args: string[] = []) =>
+  runTsx(path.join(repoRoot, 'services/auth/src', script), env, args);
 
 describe('auth as a process', () => {
   it('When main.ts runs, then it migrates, is ready, bootstraps the admin, and its tokens verify against its JWKS across a key rotation', {

@@ -1,24 +1,11 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import { repoRoot, runTsx, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aUser, startTestIssuer, type TestIssuer, jsonOf } from './helpers';
 
 const main = path.join(repoRoot, 'services/gateway/src/main.ts');
 
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (b) => (out += b));
-  child.stderr.on('data', (b) => (err += b));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, out: () => out, err: () => err };
-}
+const run = (env: Record<string, string>) => runTsx(main, env);
 
 describe('gateway main.ts', () => {
   let issuer: TestIssuer;

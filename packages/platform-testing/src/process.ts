@@ -1,0 +1,32 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { repoRoot } from './infra';
+
+export interface TsxProcess {
+  child: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  out(): string;
+  err(): string;
+}
+
+/**
+ * Runs a TypeScript entry point (a service's main.ts or a CLI) as its own process, with only PATH
+ * and the given env, and collects what it prints: how tests start services the way users do.
+ */
+export function runTsx(script: string, env: Record<string, string>, args: string[] = []): TsxProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (b) => {
+    out += b;
+  });
+  child.stderr?.on('data', (b) => {
+    err += b;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, out: () => out, err: () => err };
+}
