@@ -19,7 +19,10 @@ export interface ConsumerOptions {
   settings: Pick<KafkaSettings, 'topicPrefix'>;
   database: Database;
   logger: Logger;
-  /** Consumer group, named after the consuming service (plus a role when a service has several). */
+  /**
+   * Consumer group, named after the consuming service (plus a role when a service has several).
+   * Kafka sees it with the topic prefix, so runs sharing a broker never share a group.
+   */
   groupId: string;
   /** Logical topics (without prefix). */
   topics: string[];
@@ -54,7 +57,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
   const stats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
   const dlqProducer: Producer = await connectProducer(opts.kafka);
   const consumer: Consumer = opts.kafka.consumer({
-    groupId,
+    groupId: physicalTopic(opts.settings, groupId),
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 100,

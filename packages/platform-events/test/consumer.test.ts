@@ -44,7 +44,7 @@ afterAll(async () => {
 
 async function readDlq(groupId: string, count: number): Promise<KafkaMessage[]> {
   const got: KafkaMessage[] = [];
-  const c = env.kafka.consumer({ groupId: `${groupId}-dlq-reader`, maxWaitTimeInMs: 100 });
+  const c = env.kafka.consumer({ groupId: `${env.settings.topicPrefix}${groupId}-dlq-reader`, maxWaitTimeInMs: 100 });
   await c.connect();
   await c.subscribe({ topic: dlqTopic(topic()), fromBeginning: true });
   await c.run({ eachMessage: async ({ message }) => void got.push(message) });
@@ -58,7 +58,7 @@ async function readDlq(groupId: string, count: number): Promise<KafkaMessage[]> 
 
 describe('idempotent consumer', () => {
   it('When the same event is delivered twice, then it is applied once', async () => {
-    const groupId = `${env.settings.topicPrefix}likes`;
+    const groupId = 'likes';
     const c = await startEventConsumer({
       kafka: env.kafka,
       settings: env.settings,
@@ -91,7 +91,7 @@ describe('idempotent consumer', () => {
   });
 
   it('When a handler always throws, then the event goes to the DLQ after bounded retries and later events still apply', async () => {
-    const groupId = `${env.settings.topicPrefix}fragile`;
+    const groupId = 'fragile';
     let calls = 0;
     const applied: number[] = [];
     const c = await startEventConsumer({
@@ -135,7 +135,7 @@ describe('idempotent consumer', () => {
   });
 
   it('When a message is not a valid event, then it goes straight to the DLQ without retries', async () => {
-    const groupId = `${env.settings.topicPrefix}strict`;
+    const groupId = 'strict';
     const c = await startEventConsumer({
       kafka: env.kafka,
       settings: env.settings,

@@ -35,7 +35,7 @@ beforeAll(async () => {
     settings: env.settings,
     database: env.database,
     logger,
-    groupId: `${env.settings.topicPrefix}receiver`,
+    groupId: 'receiver',
     topics: [Topics.interaction],
     handlers: {
       'interaction.recorded': async (e, { tx }) => {

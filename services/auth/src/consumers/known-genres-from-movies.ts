@@ -21,7 +21,7 @@ export function startKnownGenresConsumer(deps: {
   return startEventConsumer({
     ...deps,
     // The prefix keeps test runs (and tenants) in their own group; in production it is just `auth`.
-    groupId: `${deps.settings.topicPrefix ?? ''}auth`,
+    groupId: 'auth',
     topics: [Topics.catalogMovie],
     handlers: {
       'movie.upserted': async (event, { tx }) => {

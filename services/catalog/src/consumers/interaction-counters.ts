@@ -76,7 +76,7 @@ export function startInteractionCounters(opts: {
     logger: deps.logger,
     // Prefixed like the topics: deployments (and test runs) sharing a broker must not share a group, or
     // the group's assignment hands one member's partitions to another that does not read that topic.
-    groupId: `${deps.settings.topicPrefix ?? ''}catalog`,
+    groupId: 'catalog',
     topics: [Topics.interaction],
     fromBeginning: opts.fromBeginning ?? true,
     handlers: { [InteractionRecorded.type]: handle('recorded'), [InteractionRemoved.type]: handle('removed') },
