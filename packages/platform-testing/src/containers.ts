@@ -426,3 +426,16 @@ export async function listTestContainers(runId?: string): Promise<string[]> {
   const list = await docker.listContainers({ all: true, filters: { label } });
   return list.map((c) => c.Names?.[0]?.replace(/^\//, '') ?? c.Id);
 }
+
+/**
+ * A Kafka broker of its own, for fault tests that kill it: the run's shared broker must stay up for
+ * the other test files. Its host port is fixed, so after a kill and start it is at the same address.
+ */
+export async function startKafkaContainer(
+  label: string,
+): Promise<{ brokers: string[]; id: string; stop(): Promise<void> }> {
+  const spec = SPECS.find((s) => s.service === 'kafka');
+  if (!spec) throw new Error('no kafka container spec');
+  const { c, endpoint } = await startOne(spec, label, String(Date.now()));
+  return { brokers: [endpoint], id: c.getId(), stop: () => removeQuietly(c.getId()) };
+}

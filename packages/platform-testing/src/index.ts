@@ -1,3 +1,4 @@
+export { controlContainer, startKafkaContainer, waitUntilReady } from './containers';
 export { answers, infraFromEnv, localInfra, repoRoot, type TestInfra } from './infra';
 export {
   createTestDatabase,
