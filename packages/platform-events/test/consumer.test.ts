@@ -3,7 +3,7 @@ import { eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectProducer, dlqTopic, type EventConsumer, startEventConsumer } from '../src/index';
+import { type ConsumerOptions, connectProducer, dlqTopic, type EventConsumer, startEventConsumer } from '../src/index';
 import { type EventsEnv, eventsEnv, logger } from './fixtures/harness';
 
 const userId = '0190a0b0-0000-7000-8000-0000000000aa';
@@ -30,6 +30,20 @@ let env: EventsEnv;
 let producer: Producer;
 const consumers: EventConsumer[] = [];
 const topic = () => `${env.settings.topicPrefix}${Topics.interaction}`;
+
+/** A consumer of the interaction topic on this file's database and broker; it is stopped after all. */
+async function consume(opts: Pick<ConsumerOptions, 'groupId' | 'handlers' | 'maxAttempts' | 'retryBaseMs'>) {
+  const c = await startEventConsumer({
+    kafka: env.kafka,
+    settings: env.settings,
+    database: env.database,
+    logger,
+    topics: [Topics.interaction],
+    ...opts,
+  });
+  consumers.push(c);
+  return c;
+}
 
 beforeAll(async () => {
   env = await eventsEnv('consumer', [Topics.interaction]);
@@ -59,13 +73,8 @@ async function readDlq(groupId: string, count: number): Promise<KafkaMessage[]> 
 describe('idempotent consumer', () => {
   it('When the same event is delivered twice, then it is applied once', async () => {
     const groupId = 'likes';
-    const c = await startEventConsumer({
-      kafka: env.kafka,
-      settings: env.settings,
-      database: env.database,
-      logger,
+    const c = await consume({
       groupId,
-      topics: [Topics.interaction],
       handlers: {
         'interaction.recorded': async (e, { tx }) => {
           const { movieId } = e.data as { movieId: number };
@@ -75,7 +84,6 @@ describe('idempotent consumer', () => {
         },
       },
     });
-    consumers.push(c);
     const e = event(7);
     const message = { key: userId, value: JSON.stringify(e) };
     await producer.send({ topic: topic(), messages: [message] });
@@ -94,13 +102,8 @@ describe('idempotent consumer', () => {
     const groupId = 'fragile';
     let calls = 0;
     const applied: number[] = [];
-    const c = await startEventConsumer({
-      kafka: env.kafka,
-      settings: env.settings,
-      database: env.database,
-      logger,
+    const c = await consume({
       groupId,
-      topics: [Topics.interaction],
       maxAttempts: 3,
       retryBaseMs: 20,
       handlers: {
@@ -114,7 +117,6 @@ describe('idempotent consumer', () => {
         },
       },
     });
-    consumers.push(c);
     await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(666)) }] });
     await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(9)) }] });
     await eventually(() => applied.includes(9), { what: 'the event after the poison one' });
@@ -136,18 +138,12 @@ describe('idempotent consumer', () => {
 
   it('When a message is not a valid event, then it goes straight to the DLQ without retries', async () => {
     const groupId = 'strict';
-    const c = await startEventConsumer({
-      kafka: env.kafka,
-      settings: env.settings,
-      database: env.database,
-      logger,
+    const c = await consume({
       groupId,
-      topics: [Topics.interaction],
       maxAttempts: 3,
       retryBaseMs: 1000,
       handlers: { 'interaction.recorded': async () => {} },
     });
-    consumers.push(c);
     await producer.send({ topic: topic(), messages: [{ key: 'x', value: '{"not":"an event"' }] });
     await eventually(() => c.stats.deadLettered >= 1, { what: 'the malformed message in the DLQ' });
     expect(c.stats.retries).toBe(0);
