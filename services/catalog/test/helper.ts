@@ -1,19 +1,18 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Topics } from '@marquee/contracts';
 import { loadConfig } from '@marquee/platform-config';
 import type { HttpApp } from '@marquee/platform-http';
-import { closeAll, closers, openServiceDeps, readinessChecks, type ServiceDeps } from '@marquee/platform-service';
+import { closeAll, closers, readinessChecks, type ServiceDeps } from '@marquee/platform-service';
 import { repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { buildCatalogApp } from '../src/app';
-import { type CatalogCache, createCatalogCache } from '../src/cache/catalog-cache';
+import { openCatalog } from '../src/open-catalog';
+import type { CatalogCache } from '../src/cache/catalog-cache';
 import { type CatalogConfig, catalogConfigSchema } from '../src/config';
 import type { CatalogContext } from '../src/context';
 
-export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/db/migrations');
+export { migrationsFolder } from '../src/open-catalog';
 export const sharedDatasets = path.resolve(repoRoot, '../shared/datasets');
 
 export interface CatalogUnderTest {
@@ -40,19 +39,7 @@ export async function startCatalog(opts: {
     ...opts.extraEnv,
     AUTH_JWKS_URL: opts.jwksUrl,
   });
-  const deps = await openServiceDeps('catalog', config, {
-    migrationsFolder,
-    topics: [Topics.catalogMovie, Topics.interaction],
-  });
-  const cache = createCatalogCache({
-    redis: deps.redis,
-    nats: deps.nats,
-    logger: deps.logger,
-    ttlSeconds: config.CACHE_TTL_SECONDS,
-    localTtlMs: config.CACHE_LOCAL_TTL_MS,
-    prefix: config.CACHE_KEY_PREFIX,
-  });
-  const ctx: CatalogContext = { database: deps.database, cache, logger: deps.logger };
+  const { deps, cache, ctx } = await openCatalog(config);
   const app = await buildCatalogApp(ctx, { jwksUrl: opts.jwksUrl, readiness: readinessChecks(deps) });
   await app.ready();
   return {
