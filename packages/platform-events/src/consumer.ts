@@ -65,22 +65,8 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
   });
   let stopping = false;
 
-  async function applyInTx(tx: Tx, envelope: Envelope, topic: string): Promise<Outcome> {
-    const handler = opts.handlers[envelope.type];
-    if (!handler) return 'skipped';
-    const inserted = await tx.execute(
-      sql`insert into processed_events (consumer, event_id, event_type) values (${groupId}, ${envelope.id}::uuid, ${envelope.type})
-          on conflict do nothing returning 1`,
-    );
-    if (inserted.rows.length === 0) return 'duplicate';
-    await withCorrelation({ correlationId: envelope.correlationId, causationId: envelope.id }, () =>
-      handler(envelope, { tx, logger, topic }),
-    );
-    return 'applied';
-  }
-
-  /** Records the whole chunk's ids in one statement, then runs handlers for the new ones in order. */
-  async function applyChunkInTx(tx: Tx, events: Envelope[], topic: string): Promise<Outcome[]> {
+  /** Records the events' ids in one statement, then runs handlers for the new ones in order (fast and slow path). */
+  async function applyEventsInTx(tx: Tx, events: Envelope[], topic: string): Promise<Outcome[]> {
     const handled = events.filter((e) => opts.handlers[e.type]);
     const fresh = new Set<string>();
     if (handled.length > 0) {
@@ -150,7 +136,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     }
     for (let attempt = 1; ; attempt += 1) {
       try {
-        count(await database.db.transaction((tx) => applyInTx(tx, envelope, topic)));
+        (await database.db.transaction((tx) => applyEventsInTx(tx, [envelope], topic))).forEach(count);
         return;
       } catch (err) {
         if (attempt >= maxAttempts || stopping) {
@@ -188,7 +174,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
         let fastOk = false;
         try {
           const parsed = chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope);
-          const outcomes = await database.db.transaction((tx) => applyChunkInTx(tx, parsed, topic));
+          const outcomes = await database.db.transaction((tx) => applyEventsInTx(tx, parsed, topic));
           outcomes.forEach(count);
           fastOk = true;
         } catch {
