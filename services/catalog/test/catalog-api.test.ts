@@ -3,6 +3,7 @@ import { dropDatabase } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MovieView } from '../src/db/movie-queries';
+import { POPULAR_WINDOW } from '../src/db/search-movies';
 import { runImport } from '../src/jobs/run-import';
 import { type CatalogUnderTest, importSettings, sharedDatasets, startCatalog } from './helper';
 
@@ -201,6 +202,18 @@ describe('search', () => {
     expect(rings.body.items.every((h: { match: string }) => h.match === 'fulltext')).toBe(true);
     const byCast = await search('"Tom Hanks" astronaut');
     expect(byCast.body.items.map((h: { movie: MovieView }) => h.movie.title)).toContain('Apollo 13');
+  });
+
+  it('When a common word matches more movies than the popularity window, then the top 20 equal ranking every match', async () => {
+    const { rows } = await svc.deps.database.db.execute(sql`
+      select m.id, count(*) over ()::int as matches from movies m
+      where m.search_vector @@ websearch_to_tsquery('english', 'love') and not m.adult
+      order by ts_rank_cd(m.search_vector, websearch_to_tsquery('english', 'love'), 32) desc,
+        coalesce(m.popularity_score, -1) desc, m.id limit 20`);
+    const exhaustive = rows as { id: number; matches: number }[];
+    expect(exhaustive[0]?.matches).toBeGreaterThan(POPULAR_WINDOW);
+    const res = await search('love');
+    expect(res.body.items.map((h: { movie: MovieView }) => h.movie.id)).toEqual(exhaustive.map((r) => r.id));
   });
 
   it.each([

@@ -28,7 +28,7 @@ export const genres = pgTable('genres', {
 /**
  * Imported movies keep their MovieLens id as their id (so ratings.csv joins without a map);
  * movies created here get ids from a sequence that starts far above MovieLens' range (custom migration).
- * search_vector (weighted tsvector) and the trigram index live in the custom migration 0001.
+ * search_vector (weighted tsvector) and the trigram index live in the custom migration 0001, title_vector in 0002.
  */
 export const movies = pgTable(
   'movies',
