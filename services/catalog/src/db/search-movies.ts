@@ -17,37 +17,56 @@ const HEADLINE_TITLE = 'HighlightAll=true, StartSel=<mark>, StopSel=</mark>';
 const HEADLINE_OVERVIEW = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2';
 
 /**
- * Matches ranked exhaustively only up to these windows: every match when there are at most POPULAR_WINDOW,
- * otherwise the POPULAR_WINDOW most popular matches plus (up to TITLE_WINDOW) the most popular title matches.
- * Ranking costs ~1.5 µs per match, so "love" (6,700 of 50k movies) took 12 ms ranked exhaustively; the windows
- * keep common words at a few ms. Title matches outrank overview-only ones unless the word recurs in an overview,
- * so the top 20 nearly always equal exhaustive ranking (24 of 26 sample queries at 50k; `pnpm bench catalog`
- * prints its own count). `exhaustive: true` ranks every match, for that comparison.
+ * How matches are ranked. Ranking costs ~1.5 µs per match: "love" (6,700 of 50k movies) took 12 ms ranked
+ * exhaustively. Up to EXHAUSTIVE_UP_TO matches (as the planner estimates them) every match is ranked; above it only
+ * candidate windows are: the POPULAR_WINDOW most popular matches plus up to TITLE_WINDOW most popular title matches.
+ * Title matches outrank overview-only ones unless the word recurs in an overview, so the windows' top 20 nearly
+ * always equal exhaustive ranking; `pnpm bench catalog` prints how often, and the time both ways. Estimates of
+ * multi-word queries run low (word frequencies multiplied), which errs towards exhaustive ranking.
  */
+export const EXHAUSTIVE_UP_TO = 2000;
 export const POPULAR_WINDOW = 200;
 export const TITLE_WINDOW = 1000;
+export type Ranking = 'auto' | 'exhaustive' | 'windows';
+
+const adultFilter = (includeAdult: boolean) => (includeAdult ? sql`true` : sql`not m.adult`);
+
+/**
+ * The planner's estimate of the matches (from the search_vector statistics, no scan): counting them exactly
+ * would cost most of what ranking them does.
+ */
+export async function estimateMatches(db: DbOrTx, q: string, includeAdult: boolean): Promise<number> {
+  const { rows } = await db.execute(sql`explain (format json)
+    select 1 from movies m where m.search_vector @@ websearch_to_tsquery('english', ${q}) and ${adultFilter(includeAdult)}`);
+  const plan = (rows[0] as { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] })['QUERY PLAN'];
+  return plan[0]?.Plan['Plan Rows'] ?? 0;
+}
 
 /**
  * Full-text search over the weighted vector (title A, overview B, tagline/director/cast C), ranked by ts_rank_cd
- * over the candidate windows above; when it finds few (under FUZZY_BELOW), trigram similarity on titles adds
- * typo-tolerant matches. Scores merge on one scale: full-text 0.5 + 0.5·rank/(rank+1), fuzzy = title similarity
- * (0.3–1), so a near-exact misspelt title can outrank a weak overview-only match.
+ * (see EXHAUSTIVE_UP_TO); when it finds few (under FUZZY_BELOW), trigram similarity on titles adds typo-tolerant
+ * matches. Scores merge on one scale: full-text 0.5 + 0.5·rank/(rank+1), fuzzy = title similarity (0.3–1), so a
+ * near-exact misspelt title can outrank a weak overview-only match.
  */
 export async function searchMovies(
   db: DbOrTx,
   q: string,
-  opts: { limit: number; includeAdult: boolean; exhaustive?: boolean },
+  opts: { limit: number; includeAdult: boolean; ranking?: Ranking },
 ): Promise<SearchHit[]> {
-  const adult = opts.includeAdult ? sql`true` : sql`not m.adult`;
+  const adult = adultFilter(opts.includeAdult);
   // The tsquery is written inline (not in a CTE) so the planner sees it and uses the GIN indexes.
   const tsq = sql`websearch_to_tsquery('english', ${q})`;
-  // The popular window's order matches movies_popularity_idx, so for common words the planner walks that index
-  // and stops after POPULAR_WINDOW matches; the title window orders by an expression no index has (same order:
-  // popularity is never negative), so it always comes from the title GIN index and never walks the table.
+  const ranking = opts.ranking ?? 'auto';
+  const exhaustive =
+    ranking === 'exhaustive' ||
+    (ranking === 'auto' && (await estimateMatches(db, q, opts.includeAdult)) <= EXHAUSTIVE_UP_TO);
   const rank = sql`ts_rank_cd(m.search_vector, ${tsq}, 32)`;
   const order = sql`order by rank desc, coalesce(m.popularity_score, -1) desc, m.id limit ${opts.limit}`;
   // Exhaustive ranks in the scan itself: joined back to movies like the windows, the planner ranks the whole table.
-  const ranked = opts.exhaustive
+  // The popular window's order matches movies_popularity_idx, so for common words the planner walks that index
+  // and stops after POPULAR_WINDOW matches; the title window orders by an expression no index has (same order:
+  // popularity is never negative), so it always comes from the title GIN index and never walks the table.
+  const ranked = exhaustive
     ? sql`select m.id, ${rank} as rank from movies m where m.search_vector @@ ${tsq} and ${adult} ${order}`
     : sql`select m.id, ${rank} as rank from (
           (select m.id from movies m where m.search_vector @@ ${tsq} and ${adult}

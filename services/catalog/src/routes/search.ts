@@ -1,7 +1,7 @@
 import { type HttpApp, invalidField, Type } from '@marquee/platform-http';
 import type { CatalogContext } from '../context';
 import { MovieView } from '../db/movie-queries';
-import { POPULAR_WINDOW, searchMovies, TITLE_WINDOW } from '../db/search-movies';
+import { EXHAUSTIVE_UP_TO, POPULAR_WINDOW, searchMovies, TITLE_WINDOW } from '../db/search-movies';
 import { ErrorResponse, rejectUnknownQueryKeys } from './shared';
 
 const SearchQuery = Type.Object({
@@ -38,8 +38,8 @@ export function registerSearchRoutes(app: HttpApp, ctx: CatalogContext): void {
         summary: 'Search titles, overviews, taglines, directors and cast; highlights in <mark>',
         description:
           'Ranked by relevance (title, then overview, then tagline, director and cast), ties by popularity. ' +
-          `A query matching more than ${POPULAR_WINDOW} movies ranks the ${POPULAR_WINDOW} most popular matches ` +
-          `and up to ${TITLE_WINDOW} most popular title matches. Under 5 full-text hits, similar titles (typos) follow.`,
+          `A query estimated to match more than ${EXHAUSTIVE_UP_TO} movies ranks only the ${POPULAR_WINDOW} most popular ` +
+          `matches and up to ${TITLE_WINDOW} most popular title matches. Under 5 full-text hits, similar titles (typos) follow.`,
         querystring: SearchQuery,
         response: { 200: SearchResult, 400: ErrorResponse },
       },
