@@ -13,6 +13,21 @@ export const Topics = {
 } as const;
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
+const HOUR_MS = 3_600_000;
+/**
+ * Topic-level Kafka settings that belong to the contract (ensureTopics applies them on create and on start).
+ * auth.user.v1 is compacted: a new consumer needs each user's latest snapshot, not their history, and once a
+ * user is erased their user.deleted (no PII) replaces every earlier snapshot (email, names) within
+ * max.compaction.lag.ms. Segments roll hourly so the cleaner can reach records soon after they are written.
+ */
+export const TopicConfigs: Readonly<Partial<Record<TopicName, Readonly<Record<string, string>>>>> = {
+  [Topics.authUser]: {
+    'cleanup.policy': 'compact',
+    'max.compaction.lag.ms': String(24 * HOUR_MS),
+    'segment.ms': String(HOUR_MS),
+  },
+};
+
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const MovieId = Type.Integer({ minimum: 1 });
 

@@ -1,5 +1,9 @@
 import type { Logger } from '@marquee/platform-logging';
-import { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { TopicConfigs } from '@marquee/contracts';
+import kafkajs, { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
+
+// Node finds only kafkajs' first few CommonJS exports by name (tsx-run processes fail on this one), so destructure.
+const { ConfigResourceTypes } = kafkajs;
 
 export interface KafkaSettings {
   brokers: string[];
@@ -69,17 +73,51 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000
   }
 }
 
-/** Creates each topic and its DLQ when missing; safe to call on every start and from several replicas. */
+/** Alters topics created before their contract had settings (or with other values) to the contract's settings. */
+async function alignTopicConfigs(admin: Admin, topics: [string, Readonly<Record<string, string>>][]): Promise<void> {
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map(([name, config]) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configNames: Object.keys(config),
+    })),
+  });
+  const current = new Map(
+    resources.map((r) => [r.resourceName, new Map(r.configEntries.map((e) => [e.configName, e.configValue]))]),
+  );
+  const differing = topics.filter(([name, config]) =>
+    Object.entries(config).some(([key, value]) => current.get(name)?.get(key) !== value),
+  );
+  if (differing.length === 0) return;
+  // alterConfigs replaces a topic's overrides with exactly these: the contract owns them.
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: differing.map(([name, config]) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configEntries: Object.entries(config).map(([key, value]) => ({ name: key, value })),
+    })),
+  });
+}
+
+/**
+ * Creates each topic and its DLQ when missing, and gives each topic its contract's settings (TopicConfigs, by
+ * logical name) whether it is new or was created before those settings existed. Safe to call on every start and
+ * from several replicas.
+ */
 export async function ensureTopics(
   kafka: Kafka,
   settings: Pick<KafkaSettings, 'topicPrefix'>,
   topics: string[],
   partitions = 3,
+  configs: Readonly<Record<string, Readonly<Record<string, string>> | undefined>> = TopicConfigs,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
+    const configOf = new Map(topics.map((t) => [physicalTopic(settings, t), configs[t]]));
     const wanted = topics.flatMap((t) => {
       const p = physicalTopic(settings, t);
       return [p, dlqTopic(p)];
@@ -94,6 +132,7 @@ export async function ensureTopics(
             topic,
             numPartitions: topic.endsWith('.dlq') ? 1 : partitions,
             replicationFactor: 1,
+            configEntries: Object.entries(configOf.get(topic) ?? {}).map(([name, value]) => ({ name, value })),
           })),
         });
       } catch (err) {
@@ -102,6 +141,10 @@ export async function ensureTopics(
       }
       await waitForLeaders(admin, missing);
     }
+    const configured = [...configOf].flatMap(([topic, config]) =>
+      config && existing.has(topic) ? [[topic, config] as [string, Readonly<Record<string, string>>]] : [],
+    );
+    if (configured.length > 0) await alignTopicConfigs(admin, configured);
   } finally {
     await admin.disconnect();
   }
