@@ -14,7 +14,12 @@ function runSuite(mode: 'containers' | 'local') {
     maxBuffer: 256 * 1024 * 1024,
   });
   const seconds = (Date.now() - started) / 1000;
-  const summary = r.stdout.trim().split('\n').filter((l) => /^\d+ passed, \d+ failed/.test(l)).pop() ?? 'no summary';
+  const summary =
+    r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => /^\d+ passed, \d+ failed/.test(l))
+      .pop() ?? 'no summary';
   return { mode, seconds, summary, status: r.status };
 }
 
