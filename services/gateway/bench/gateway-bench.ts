@@ -16,6 +16,8 @@ const repoRoot = path.resolve(here, '../../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
+/** Fixed-rate direct/gateway pairs; odd, so one is the median. */
+const PAIRS = 3;
 const infra = {
   KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -166,12 +168,24 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
   const pids = { auth: authPid, gateway: gatewayPid };
   const maxDirect = await measure(pids, () => load(direct, accessToken));
   const maxGateway = await measure(pids, () => load(through, accessToken));
-  const rateDirect = await measure(pids, () => load(direct, accessToken, RATE));
-  const rateGateway = await measure(pids, () => load(through, accessToken, RATE));
+  // A 10 s p99 moves by several ms from run to run on 2 shared cores, so the fixed-rate comparison is made
+  // PAIRS times, alternating which path goes first, and the median pair is the headline (every pair is printed).
+  const pairs: { direct: Measured; gateway: Measured }[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    if (i % 2 === 0) {
+      const d = await measure(pids, () => load(direct, accessToken, RATE));
+      pairs.push({ direct: d, gateway: await measure(pids, () => load(through, accessToken, RATE)) });
+    } else {
+      const g = await measure(pids, () => load(through, accessToken, RATE));
+      pairs.push({ direct: await measure(pids, () => load(direct, accessToken, RATE)), gateway: g });
+    }
+  }
   const loadAfter = os.loadavg()[0] as number;
 
   const ratio = maxGateway.r.requests.average / maxDirect.r.requests.average;
-  const addedP99 = rateGateway.r.latency.p99 - rateDirect.r.latency.p99;
+  const added = (p: (typeof pairs)[number]) => p.gateway.r.latency.p99 - p.direct.r.latency.p99;
+  const median = [...pairs].sort((a, b) => added(a) - added(b))[Math.floor(PAIRS / 2)] as (typeof pairs)[number];
+  const addedP99 = added(median);
   const table = [
     `Authenticated GET /v1/me on the real auth service (PostgreSQL read + decrypt), ${SECONDS} s per run; ` +
       `max throughput with ${CONNECTIONS} connections, fixed rate ${RATE} req/s (autocannon overallRate). ` +
@@ -184,11 +198,14 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
     '|---|---|---|---|---|---|---|',
     row('direct, max', maxDirect, false),
     row('gateway, max', maxGateway, true),
-    row(`direct, ${RATE}/s`, rateDirect, false),
-    row(`gateway, ${RATE}/s`, rateGateway, true),
+    ...pairs.flatMap((p, i) => [
+      row(`direct, ${RATE}/s (pair ${i + 1})`, p.direct, false),
+      row(`gateway, ${RATE}/s (pair ${i + 1}, added p99 ${added(p).toFixed(0)} ms)`, p.gateway, true),
+    ]),
     '',
     `Gateway throughput / direct: **${(ratio * 100).toFixed(1)} %** (target ≥ 60 %).`,
-    `Added p99 at ${RATE} req/s: **${addedP99.toFixed(2)} ms** (target < 5 ms).`,
+    `Added p99 at ${RATE} req/s, median of ${PAIRS} alternating pairs: **${addedP99.toFixed(2)} ms** ` +
+      `(target < 5 ms; pairs: ${pairs.map((p) => added(p).toFixed(0)).join(', ')} ms).`,
     `Gateway CPU per request / auth CPU per request (max runs): ${(maxGateway.gatewayCpu / maxDirect.authCpu).toFixed(2)}.`,
   ].join('\n');
   return { table, ratio, addedP99 };
