@@ -37,6 +37,8 @@ const SEARCHES = [
 ];
 /** Frequent words alone: what the candidate windows are for (each matches 5–15% of the catalog). */
 const COMMON_WORDS = ['love', 'life', 'man', 'new', 'world', 'story', 'friend', 'family'];
+/** Phrases and negations, which the planner over-estimates (a phrase as its words ANDed): the windows' cost bound. */
+const OVERESTIMATED = ['"origins return"', '"part ii"', 'love -life', 'war -world'];
 const LISTS = [
   'sort=popularity',
   'sort=rating&genres=drama',
@@ -176,7 +178,7 @@ export async function runCatalogBench(): Promise<string> {
     const results: Record<string, { p50: number; p99: number }> = {};
     const sideBySide = [
       '',
-      `| movies | queries | ranked in windows (over ${EXHAUSTIVE_UP_TO} estimated matches) | searchMovies as served p50 / p99 ms | ranking every match p50 / p99 ms | p99 ratio | same full-text top 20 |`,
+      `| movies | queries | ranked in windows (over ${EXHAUSTIVE_UP_TO} estimated matches) | searchMovies as served p50 / p99 ms | ranking every match p50 / p99 ms | p99 every match ÷ as served | same full-text top 20 |`,
       '|---:|---|---:|---:|---:|---:|---:|',
     ];
     for (const size of [imported.movies, 50_000]) {
@@ -194,6 +196,7 @@ export async function runCatalogBench(): Promise<string> {
       for (const [name, queries] of [
         [`the ${SEARCHES.length} queries above`, SEARCHES],
         [`${COMMON_WORDS.length} common words`, COMMON_WORDS],
+        [`${OVERESTIMATED.length} phrases and negations`, OVERESTIMATED],
       ] as const) {
         const side = await servedVsExhaustive(database, [...queries]);
         sideBySide.push(

@@ -3,7 +3,7 @@ import { dropDatabase } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MovieView } from '../src/db/movie-queries';
-import { estimateMatches, POPULAR_WINDOW, searchMovies } from '../src/db/search-movies';
+import { chooseRanking, estimateMatches, POPULAR_WINDOW, searchMovies } from '../src/db/search-movies';
 import { runImport } from '../src/jobs/run-import';
 import { type CatalogUnderTest, importSettings, sharedDatasets, startCatalog } from './helper';
 
@@ -221,8 +221,12 @@ describe('search', () => {
     // The estimate that picks the ranking is the planner's: within a quarter of the real count here.
     const estimate = await estimateMatches(svc.deps.database.db, 'love', false);
     expect(Math.abs(estimate - (exhaustive[0]?.matches ?? 0))).toBeLessThan((exhaustive[0]?.matches ?? 0) / 4);
-    const served = await search('love');
-    expect(served.body.items.map((h: { movie: MovieView }) => h.movie.id)).toEqual(exhaustive.map((r) => r.id));
+    // auto: every match at the real data's 1,290 "love" matches; the windows once the threshold is below them.
+    const db = svc.deps.database.db;
+    expect(await chooseRanking(db, 'love', { includeAdult: false })).toBe('exhaustive');
+    expect(await chooseRanking(db, 'love', { includeAdult: false, exhaustiveUpTo: 100 })).toBe('windows');
+    const auto = await searchMovies(db, 'love', { limit: 20, includeAdult: false, exhaustiveUpTo: 100 });
+    expect(auto.map((h) => h.movie.id)).toEqual(exhaustive.map((r) => r.id));
   });
 
   it.each([

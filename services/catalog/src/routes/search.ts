@@ -1,7 +1,14 @@
 import { type HttpApp, invalidField, Type } from '@marquee/platform-http';
 import type { CatalogContext } from '../context';
 import { MovieView } from '../db/movie-queries';
-import { EXHAUSTIVE_UP_TO, POPULAR_WINDOW, searchMovies, TITLE_WINDOW } from '../db/search-movies';
+import {
+  EXHAUSTIVE_UP_TO,
+  FUZZY_BELOW,
+  POPULAR_SCAN,
+  POPULAR_WINDOW,
+  searchMovies,
+  TITLE_WINDOW,
+} from '../db/search-movies';
 import { ErrorResponse, rejectUnknownQueryKeys } from './shared';
 
 const SearchQuery = Type.Object({
