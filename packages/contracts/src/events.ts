@@ -17,8 +17,10 @@ const HOUR_MS = 3_600_000;
 /**
  * Topic-level Kafka settings that belong to the contract (ensureTopics applies them on create and on start).
  * auth.user.v1 is compacted: a new consumer needs each user's latest snapshot, not their history, and once a
- * user is erased their user.deleted (no PII) replaces every earlier snapshot (email, names) within
- * max.compaction.lag.ms. Segments roll hourly so the cleaner can reach records soon after they are written.
+ * user is erased their user.deleted (no PII) replaces every earlier snapshot (email, names). The cleaner only
+ * reaches closed segments, and a segment closes when a record arrives after segment.ms (an hour), so on a
+ * partition with traffic that is within ~25 h (segment.ms + max.compaction.lag.ms); a silent partition keeps
+ * its open segment until its next record.
  */
 export const TopicConfigs: Readonly<Partial<Record<TopicName, Readonly<Record<string, string>>>>> = {
   [Topics.authUser]: {

@@ -141,8 +141,9 @@ export async function ensureTopics(
       }
       await waitForLeaders(admin, missing);
     }
+    // New topics too: one auto-created by a client between listTopics and createTopics has Kafka's defaults.
     const configured = [...configOf].flatMap(([topic, config]) =>
-      config && existing.has(topic) ? [[topic, config] as [string, Readonly<Record<string, string>>]] : [],
+      config ? [[topic, config] as [string, Readonly<Record<string, string>>]] : [],
     );
     if (configured.length > 0) await alignTopicConfigs(admin, configured);
   } finally {

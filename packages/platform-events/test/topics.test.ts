@@ -44,6 +44,15 @@ async function readAll(topic: string): Promise<{ key: string; value: string }[]>
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
+      const fail = (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      const timer = setTimeout(
+        () => fail(new Error(`reading ${topic} did not reach offset ${high - 1} in 15 s`)),
+        15_000,
+      );
+      consumer.on(consumer.events.CRASH, (e) => fail(e.payload.error));
       consumer
         .run({
           eachMessage: async ({ message }) => {
@@ -52,10 +61,13 @@ async function readAll(topic: string): Promise<{ key: string; value: string }[]>
               value: message.value?.toString() ?? '',
               offset: Number(message.offset),
             });
-            if (Number(message.offset) >= high - 1) resolve();
+            if (Number(message.offset) >= high - 1) {
+              clearTimeout(timer);
+              resolve();
+            }
           },
         })
-        .catch(reject);
+        .catch(fail);
     });
   } finally {
     await consumer.disconnect();
