@@ -46,7 +46,8 @@ export function registerSearchRoutes(app: HttpApp, ctx: CatalogContext): void {
         description:
           'Ranked by relevance (title, then overview, then tagline, director and cast), ties by popularity. ' +
           `A query estimated to match more than ${EXHAUSTIVE_UP_TO} movies ranks only the ${POPULAR_WINDOW} most popular ` +
-          `matches and up to ${TITLE_WINDOW} most popular title matches. Under 5 full-text hits, similar titles (typos) follow.`,
+          `matches (among the ${POPULAR_SCAN} most popular movies) and up to ${TITLE_WINDOW} most popular title matches. ` +
+          `Under ${FUZZY_BELOW} full-text hits (or under limit, if smaller), similar titles (typos) follow.`,
         querystring: SearchQuery,
         response: { 200: SearchResult, 400: ErrorResponse },
       },
