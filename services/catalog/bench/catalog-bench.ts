@@ -10,7 +10,7 @@ import { buildCatalogApp } from '../src/app';
 import type { CatalogCache } from '../src/cache/catalog-cache';
 import { readDataset, resolveDataDir } from '../src/jobs/dataset';
 import { importCatalog } from '../src/jobs/import-catalog';
-import { EXHAUSTIVE_UP_TO, estimateMatches, type Ranking, type SearchHit, searchMovies } from '../src/db/search-movies';
+import { chooseRanking, EXHAUSTIVE_UP_TO, type Ranking, type SearchHit, searchMovies } from '../src/db/search-movies';
 import { migrationsFolder } from './bench-env';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -103,7 +103,7 @@ async function servedVsExhaustive(database: ReturnType<typeof openDatabase>, que
   let same = 0;
   let windowed = 0;
   for (const q of queries) {
-    if ((await estimateMatches(database.db, q, false)) > EXHAUSTIVE_UP_TO) windowed++;
+    if ((await chooseRanking(database.db, q, { includeAdult: false })) === 'windows') windowed++;
     if (JSON.stringify(ids(await run(q, 'auto'))) === JSON.stringify(ids(await run(q, 'exhaustive')))) same++;
   }
   const times: Record<'auto' | 'exhaustive', number[]> = { auto: [], exhaustive: [] };

@@ -205,24 +205,24 @@ describe('search', () => {
   });
 
   it('When a common word is ranked in candidate windows, then its top 20 equal ranking every match', async () => {
-    const { rows } = await svc.deps.database.db.execute(sql`
+    const db = svc.deps.database.db;
+    const { rows } = await db.execute(sql`
       select m.id, count(*) over ()::int as matches from movies m
       where m.search_vector @@ websearch_to_tsquery('english', 'love') and not m.adult
       order by ts_rank_cd(m.search_vector, websearch_to_tsquery('english', 'love'), 32) desc,
         coalesce(m.popularity_score, -1) desc, m.id limit 20`);
     const exhaustive = rows as { id: number; matches: number }[];
     expect(exhaustive[0]?.matches).toBeGreaterThan(POPULAR_WINDOW);
-    const windows = await searchMovies(svc.deps.database.db, 'love', {
+    const windows = await searchMovies(db, 'love', {
       limit: 20,
       includeAdult: false,
       ranking: 'windows',
     });
     expect(windows.map((h) => h.movie.id)).toEqual(exhaustive.map((r) => r.id));
     // The estimate that picks the ranking is the planner's: within a quarter of the real count here.
-    const estimate = await estimateMatches(svc.deps.database.db, 'love', false);
+    const estimate = await estimateMatches(db, 'love', false);
     expect(Math.abs(estimate - (exhaustive[0]?.matches ?? 0))).toBeLessThan((exhaustive[0]?.matches ?? 0) / 4);
     // auto: every match at the real data's 1,290 "love" matches; the windows once the threshold is below them.
-    const db = svc.deps.database.db;
     expect(await chooseRanking(db, 'love', { includeAdult: false })).toBe('exhaustive');
     expect(await chooseRanking(db, 'love', { includeAdult: false, exhaustiveUpTo: 100 })).toBe('windows');
     const auto = await searchMovies(db, 'love', { limit: 20, includeAdult: false, exhaustiveUpTo: 100 });
