@@ -35,6 +35,8 @@ export const TITLE_WINDOW = 1000;
 export type Ranking = 'auto' | 'exhaustive' | 'windows';
 
 const adultFilter = (includeAdult: boolean) => (includeAdult ? sql`true` : sql`not m.adult`);
+// Written inline into each statement (not in a CTE) so the planner sees it and uses the GIN indexes.
+const webQuery = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
 
 /**
  * The planner's estimate of the matches (from the search_vector statistics, no scan): counting them exactly
@@ -42,7 +44,7 @@ const adultFilter = (includeAdult: boolean) => (includeAdult ? sql`true` : sql`n
  */
 export async function estimateMatches(db: DbOrTx, q: string, includeAdult: boolean): Promise<number> {
   const { rows } = await db.execute(sql`explain (format json)
-    select 1 from movies m where m.search_vector @@ websearch_to_tsquery('english', ${q}) and ${adultFilter(includeAdult)}`);
+    select 1 from movies m where m.search_vector @@ ${webQuery(q)} and ${adultFilter(includeAdult)}`);
   const plan = (rows[0] as { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] })['QUERY PLAN'];
   return plan[0]?.Plan['Plan Rows'] ?? 0;
 }
@@ -71,8 +73,7 @@ export async function searchMovies(
   opts: { limit: number; includeAdult: boolean; ranking?: Ranking; exhaustiveUpTo?: number },
 ): Promise<SearchHit[]> {
   const adult = adultFilter(opts.includeAdult);
-  // The tsquery is written inline (not in a CTE) so the planner sees it and uses the GIN indexes.
-  const tsq = sql`websearch_to_tsquery('english', ${q})`;
+  const tsq = webQuery(q);
   const exhaustive = (await chooseRanking(db, q, opts)) === 'exhaustive';
   const rank = sql`ts_rank_cd(m.search_vector, ${tsq}, 32)`;
   const order = sql`order by rank desc, coalesce(m.popularity_score, -1) desc, m.id limit ${opts.limit}`;
