@@ -4,7 +4,7 @@ import type { AuthContext } from '../context';
 import { users } from '../db/schema';
 import { issueRefreshToken, revokeAllForUser } from '../sessions/refresh-tokens';
 import { getUserById } from './find-users';
-import { issueTokenPair, type TokenPair } from './login';
+import { accountDisabled, issueTokenPair, type TokenPair } from './login';
 import { assertStrongPassword } from './register-user';
 import { toProfile } from './user-record';
 
@@ -30,6 +30,7 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
 ): Promise<TokenPair> {
   const row = await getUserById(ctx.database.db, userId);
+  if (!row.isActive) throw accountDisabled();
   await confirmPassword(ctx, row.passwordHash, input.currentPassword, 'currentPassword');
   const profile = toProfile(row, ctx.cipher);
   assertStrongPassword(input.newPassword, { username: profile.username, email: profile.email }, 'newPassword');
@@ -40,6 +41,13 @@ export async function changePassword(
   }
   const passwordHash = await ctx.passwords.hash(input.newPassword);
   const refreshToken = await ctx.database.db.transaction(async (tx) => {
+    // Locked and re-read: a deactivation committed while argon2 ran must not be undone by a new session.
+    const [current] = await tx
+      .select({ isActive: users.isActive })
+      .from(users)
+      .where(eq(users.id, userId))
+      .for('update');
+    if (!current?.isActive) throw accountDisabled();
     await tx
       .update(users)
       .set({ passwordHash, passwordChangedAt: new Date(), updatedAt: new Date() })

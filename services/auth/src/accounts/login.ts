@@ -17,11 +17,15 @@ export interface TokenPair {
 /** Same code and message for unknown account and wrong password, so neither is revealed. */
 export const invalidCredentials = () => unauthorized('AUTH.INVALID_CREDENTIALS', 'Login or password is incorrect');
 
+export const accountDisabled = () => new AppError(403, 'AUTH.ACCOUNT_DISABLED', 'This account has been deactivated');
+
+/** Every path that hands out tokens goes through here, so none can serve a deactivated account. */
 export async function issueTokenPair(
   ctx: AuthContext,
-  user: { id: string; isStaff: boolean },
+  user: { id: string; isStaff: boolean; isActive: boolean },
   refreshToken: string,
 ): Promise<TokenPair> {
+  if (!user.isActive) throw accountDisabled();
   const { token, expiresIn } = await ctx.keys.signAccessToken({
     userId: user.id,
     role: user.isStaff ? 'admin' : 'user',
@@ -36,20 +40,16 @@ export async function login(
   input: { login: string; password: string; ip: string },
 ): Promise<TokenPair> {
   const subject = input.login.trim();
-  const accountKey = subject.includes('@')
-    ? `e:${emailLookupHash(ctx.emailHashKey, subject)}`
-    : `u:${subject.toLowerCase()}`;
-  const wait = await throttle.retryAfter(accountKey, input.ip);
+  const user = await findUserByLogin(ctx.database.db, ctx.emailHashKey, subject);
+  // One counter per account whichever name is typed; unknown logins by hash, so nothing is revealed.
+  const accountKey = user ? `id:${user.id}` : `unknown:${emailLookupHash(ctx.emailHashKey, subject)}`;
+  const wait = await throttle.attempt(accountKey, input.ip);
   if (wait !== null) throw new TooManyAttemptsError(wait);
 
-  const user = await findUserByLogin(ctx.database.db, ctx.emailHashKey, subject);
   const ok = await ctx.passwords.verify(user?.passwordHash ?? null, input.password);
-  if (!user || !ok) {
-    await throttle.recordFailure(accountKey, input.ip);
-    throw invalidCredentials();
-  }
-  if (!user.isActive) throw new AppError(403, 'AUTH.ACCOUNT_DISABLED', 'This account has been deactivated');
-  await throttle.recordSuccess(accountKey);
+  if (!user || !ok) throw invalidCredentials();
+  await throttle.recordSuccess(accountKey, input.ip);
+  if (!user.isActive) throw accountDisabled();
   const refreshToken = await ctx.database.db.transaction(async (tx) => {
     await tx.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, user.id));
     return issueRefreshToken(tx, user.id, ctx.refreshTokenTtlDays);

@@ -1,7 +1,7 @@
 import { requireUser } from '@marquee/platform-auth';
 import { AppError, type HttpApp, Type, unauthorized } from '@marquee/platform-http';
 import { changePassword } from '../accounts/change-password';
-import { issueTokenPair, login } from '../accounts/login';
+import { accountDisabled, issueTokenPair, login } from '../accounts/login';
 import { registerUser } from '../accounts/register-user';
 import type { AuthContext } from '../context';
 import { type LoginThrottle, TooManyAttemptsError, throttledConfirmation, tooMany } from '../sessions/login-throttle';
@@ -45,9 +45,7 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
       const user = await registerUser(ctx, req.body);
       // A fresh session, as if the user had logged in: no second password round trip.
       const refreshToken = await issueRefreshToken(ctx.database.db, user.id, ctx.refreshTokenTtlDays);
-      return reply
-        .code(201)
-        .send({ ...(await issueTokenPair(ctx, { id: user.id, isStaff: user.isStaff }, refreshToken)), user });
+      return reply.code(201).send({ ...(await issueTokenPair(ctx, user, refreshToken)), user });
     },
   );
 
@@ -93,7 +91,11 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
       const result = await spendRefreshToken(ctx.database, req.body.refreshToken, ctx.refreshTokenTtlDays);
       switch (result.outcome) {
         case 'rotated':
-          return issueTokenPair(ctx, { id: result.userId, isStaff: result.isStaff }, result.refreshToken);
+          return issueTokenPair(
+            ctx,
+            { id: result.userId, isStaff: result.isStaff, isActive: true },
+            result.refreshToken,
+          );
         case 'reused':
           req.log.warn({ event: 'refresh_token_reuse' }, 'spent refresh token presented; family revoked');
           throw unauthorized(
@@ -101,7 +103,7 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
             'Refresh token was already used; this session has been revoked, sign in again',
           );
         case 'inactive':
-          throw new AppError(403, 'AUTH.ACCOUNT_DISABLED', 'This account has been deactivated');
+          throw accountDisabled();
         case 'expired':
           throw unauthorized('AUTH.INVALID_REFRESH_TOKEN', 'Refresh token has expired');
         default:

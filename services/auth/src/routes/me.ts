@@ -2,6 +2,7 @@ import { requireUser } from '@marquee/platform-auth';
 import { AppError, type HttpApp, Type } from '@marquee/platform-http';
 import { deleteOwnAccount } from '../accounts/delete-account';
 import { getUserById } from '../accounts/find-users';
+import { accountDisabled } from '../accounts/login';
 import { updateProfile } from '../accounts/update-profile';
 import { toProfile } from '../accounts/user-record';
 import type { AuthContext } from '../context';
@@ -33,7 +34,7 @@ const ProfilePatchBody = Type.Object(
 /** The caller's own, still active account. */
 async function ownActiveAccount(ctx: AuthContext, userId: string) {
   const row = await getUserById(ctx.database.db, userId);
-  if (!row.isActive) throw new AppError(403, 'AUTH.ACCOUNT_DISABLED', 'This account has been deactivated');
+  if (!row.isActive) throw accountDisabled();
   return row;
 }
 

@@ -1,6 +1,7 @@
 import { AppError } from '@marquee/platform-http';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from '@marquee/platform-cache';
+import { throttleNetwork } from '../domain/throttle-subject';
 
 /** 429 that carries its Retry-After. */
 export class TooManyAttemptsError extends AppError {
@@ -24,55 +25,80 @@ export interface ThrottleLimits {
 }
 
 /**
- * Counts failed logins per account and per client IP in fixed windows (Redis INCR + EXPIRE NX).
- * Reaching a limit answers 429 with Retry-After until the window ends; a success clears the
- * account's counter. The account key is the email hash or lower-cased username, never PII.
+ * Counts the attempt on both keys before anything is verified, in one step: parallel guesses each
+ * get their own number, so no more than the limit ever reach the password check.
+ * Returns 0 when allowed, else the seconds until the fullest window ends.
+ */
+const ATTEMPT_SCRIPT = `
+local window = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, window) end
+  if n > tonumber(ARGV[i + 1]) then
+    local ttl = redis.call('TTL', key)
+    if ttl < 1 then ttl = window end
+    if ttl > wait then wait = ttl end
+  end
+end
+return wait
+`;
+
+/** A success clears the account's count and gives its attempt back to the network's budget. */
+const SUCCESS_SCRIPT = `
+redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DECR', KEYS[2]) end
+return 0
+`;
+
+type WithCommand = Redis & {
+  marqueeLoginAttempt(account: string, ip: string, window: number, maxAccount: number, maxIp: number): Promise<number>;
+  marqueeLoginSuccess(account: string, ip: string): Promise<number>;
+};
+
+/**
+ * Counts login attempts per account id and per client network (IPv6 by /64) in fixed windows,
+ * atomically in one Lua script. Past a limit: 429 with Retry-After until the window ends; a
+ * success clears the account's counter. The account key is a user id or a hash, never PII.
  */
 export class LoginThrottle {
+  private readonly redis: WithCommand;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly limits: ThrottleLimits,
     private readonly prefix: string,
-  ) {}
-
-  private keys(account: string, ip: string) {
-    return { account: `${this.prefix}:account:${account}`, ip: `${this.prefix}:ip:${ip}` };
+  ) {
+    this.redis = redis as WithCommand;
+    if (typeof this.redis.marqueeLoginAttempt !== 'function') {
+      redis.defineCommand('marqueeLoginAttempt', { numberOfKeys: 2, lua: ATTEMPT_SCRIPT });
+      redis.defineCommand('marqueeLoginSuccess', { numberOfKeys: 2, lua: SUCCESS_SCRIPT });
+    }
   }
 
-  /** Seconds until another attempt is allowed, or null when allowed now. */
-  async retryAfter(account: string, ip: string): Promise<number | null> {
-    const k = this.keys(account, ip);
-    const replies = await this.redis.multi().get(k.account).get(k.ip).ttl(k.account).ttl(k.ip).exec();
-    const [accountCount, ipCount, accountTtl, ipTtl] = (replies ?? []).map(([err, value]) => {
-      if (err) throw err;
-      return value as string | number | null;
-    });
-    const blocked: number[] = [];
-    if (Number(accountCount ?? 0) >= this.limits.maxPerAccount) blocked.push(Number(accountTtl));
-    if (Number(ipCount ?? 0) >= this.limits.maxPerIp) blocked.push(Number(ipTtl));
-    if (blocked.length === 0) return null;
-    return Math.max(1, ...blocked.map((t) => (t > 0 ? t : this.limits.windowSeconds)));
+  private keys(account: string, ip: string): [string, string] {
+    return [`${this.prefix}:account:${account}`, `${this.prefix}:ip:${throttleNetwork(ip)}`];
   }
 
-  async recordFailure(account: string, ip: string): Promise<void> {
-    const k = this.keys(account, ip);
-    await this.redis
-      .multi()
-      .incr(k.account)
-      .expire(k.account, this.limits.windowSeconds, 'NX')
-      .incr(k.ip)
-      .expire(k.ip, this.limits.windowSeconds, 'NX')
-      .exec();
+  /** Counts one attempt; seconds to wait when over a limit, null when it may go on to verification. */
+  async attempt(account: string, ip: string): Promise<number | null> {
+    const wait = await this.redis.marqueeLoginAttempt(
+      ...this.keys(account, ip),
+      this.limits.windowSeconds,
+      this.limits.maxPerAccount,
+      this.limits.maxPerIp,
+    );
+    return wait > 0 ? wait : null;
   }
 
-  async recordSuccess(account: string): Promise<void> {
-    await this.redis.del(this.keys(account, '').account);
+  async recordSuccess(account: string, ip: string): Promise<void> {
+    await this.redis.marqueeLoginSuccess(...this.keys(account, ip));
   }
 }
 
 /**
  * Runs a password-confirming action (password change, account deletion) under the same per-account
- * and per-IP failure counters as login, so a stolen access token cannot brute-force the password.
+ * and per-network attempt counters as login, so a stolen access token cannot brute-force the password.
  */
 export async function throttledConfirmation<T>(
   throttle: LoginThrottle,
@@ -81,12 +107,15 @@ export async function throttledConfirmation<T>(
   action: () => Promise<T>,
 ): Promise<T> {
   const account = `id:${who.userId}`;
-  const wait = await throttle.retryAfter(account, who.ip);
+  const wait = await throttle.attempt(account, who.ip);
   if (wait !== null) throw onBlocked(wait);
   try {
-    return await action();
+    const result = await action();
+    await throttle.recordSuccess(account, who.ip);
+    return result;
   } catch (err) {
-    if ((err as { code?: string }).code === 'AUTH.WRONG_PASSWORD') await throttle.recordFailure(account, who.ip);
+    // Any other failure comes after the password was confirmed: the attempt was not a guess.
+    if ((err as { code?: string }).code !== 'AUTH.WRONG_PASSWORD') await throttle.recordSuccess(account, who.ip);
     throw err;
   }
 }

@@ -1,0 +1,104 @@
+import type { HttpApp } from '@marquee/platform-http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureAdmin } from '../src/accounts/create-admin';
+import { bearer, newAccount, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
+
+let auth: TestAuth;
+let app: HttpApp;
+
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}, remoteAddress?: string) =>
+  app.inject({ method: 'POST', url, payload: payload as object, headers, ...(remoteAddress ? { remoteAddress } : {}) });
+
+beforeAll(async () => {
+  auth = await startTestAuth('auth-security', {
+    AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: '5',
+    AUTH_LOGIN_MAX_FAILURES_PER_IP: '8',
+  });
+  app = auth.app;
+  await app.ready();
+});
+afterAll(async () => {
+  await auth?.stop();
+});
+
+async function deactivatedUser() {
+  const admin = newAccount();
+  await ensureAdmin(auth.ctx, admin);
+  const adminLogin = await post('/v1/auth/login', { login: admin.email, password: admin.password }, {}, '10.9.0.1');
+  const victim = await registerAccount(app);
+  const off = await post(`/v1/admin/users/${victim.userId}/deactivate`, {}, bearer(adminLogin.json().accessToken));
+  expect(off.statusCode).toBe(200);
+  return victim;
+}
+
+describe('a deactivated account gets no tokens', () => {
+  it('when a deactivated user changes the password with a still-valid access token, then 403 and no session is issued', async () => {
+    const victim = await deactivatedUser();
+    const res = await post(
+      '/v1/auth/password',
+      { currentPassword: victim.password, newPassword: 'Another-Long-Secret-77' },
+      bearer(victim.accessToken),
+    );
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('AUTH.ACCOUNT_DISABLED');
+    const { rows } = await auth.deps.database.pool.query(
+      'select count(*)::int as n from refresh_tokens where user_id = $1 and revoked_at is null',
+      [victim.userId],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('when a deactivated user logs in with the right password, then 403', async () => {
+    const victim = await deactivatedUser();
+    const res = await post('/v1/auth/login', { login: victim.email, password: victim.password }, {}, '10.9.0.2');
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('AUTH.ACCOUNT_DISABLED');
+  });
+
+  it('when a deactivated user presents a refresh token, then no pair is issued', async () => {
+    const victim = await deactivatedUser();
+    const res = await post('/v1/auth/refresh', { refreshToken: victim.refreshToken });
+    expect(res.statusCode).toBeGreaterThanOrEqual(401);
+    expect(res.json().accessToken).toBeUndefined();
+  });
+});
+
+describe('login throttling', () => {
+  it('when 50 wrong guesses arrive at once, then no more than the limit reach password verification', async () => {
+    const acct = await registerAccount(app);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        post('/v1/auth/login', { login: acct.username, password: `Wrong-Guess-${i}-x` }, {}, `10.1.${i}.1`),
+      ),
+    );
+    const verified = results.filter((r) => r.statusCode === 401).length;
+    expect(verified).toBeLessThanOrEqual(5);
+    expect(results.filter((r) => r.statusCode === 429).length).toBe(50 - verified);
+  });
+
+  it('when guesses alternate between email and username, then they share one counter', async () => {
+    const acct = await registerAccount(app);
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const login = i % 2 === 0 ? acct.email : acct.username;
+      codes.push(
+        (await post('/v1/auth/login', { login, password: `Wrong-Guess-${i}-x` }, {}, `10.2.${i}.1`)).statusCode,
+      );
+    }
+    expect(codes).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  it('when one client rotates through its IPv6 /64, then its addresses share one budget', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 9; i += 1) {
+      const res = await post(
+        '/v1/auth/login',
+        { login: newAccount().username, password: 'Wrong-Guess-0-x' },
+        {},
+        `2001:db8:77:1::${(i + 1).toString(16)}`,
+      );
+      codes.push(res.statusCode);
+    }
+    expect(codes).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 429]);
+  });
+});
