@@ -1,5 +1,5 @@
 import { requireUser } from '@marquee/platform-auth';
-import { AppError, type HttpApp, Type, unauthorized } from '@marquee/platform-http';
+import { type HttpApp, Type, unauthorized } from '@marquee/platform-http';
 import { changePassword } from '../accounts/change-password';
 import { accountDisabled, issueTokenPair, login } from '../accounts/login';
 import { registerUser } from '../accounts/register-user';

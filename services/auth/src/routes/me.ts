@@ -1,5 +1,5 @@
 import { requireUser } from '@marquee/platform-auth';
-import { AppError, type HttpApp, Type } from '@marquee/platform-http';
+import { type HttpApp, Type } from '@marquee/platform-http';
 import { deleteOwnAccount } from '../accounts/delete-account';
 import { getUserById } from '../accounts/find-users';
 import { accountDisabled } from '../accounts/login';
