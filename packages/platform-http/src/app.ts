@@ -22,8 +22,8 @@ export interface HttpAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   openapi?: { title: string; version?: string; description?: string };
   bodyLimitBytes?: number;
-  /** Trust X-Forwarded-* from the gateway. */
-  trustProxy?: boolean;
+  /** Whose X-Forwarded-For to believe: addresses/CIDRs (comma-separated) or a hop count; nobody by default. */
+  trustProxy?: string | number | false;
   /** Serve this app's own document at /openapi.json (the gateway serves an aggregated one instead). */
   serveOpenapi?: boolean;
 }
@@ -74,7 +74,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
-    trustProxy: opts.trustProxy ?? true,
+    trustProxy: opts.trustProxy || false,
     genReqId: (req) => pickId(req.headers['x-request-id']) ?? randomUUID(),
     disableRequestLogging: false,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },

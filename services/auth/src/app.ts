@@ -20,6 +20,7 @@ export async function buildAuthApp(
     | 'AUTH_LOGIN_WINDOW_SECONDS'
     | 'AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT'
     | 'AUTH_LOGIN_MAX_FAILURES_PER_IP'
+    | 'TRUSTED_PROXIES'
   >,
   readiness: Record<string, ReadinessCheck> = {},
 ): Promise<HttpApp> {
@@ -28,6 +29,7 @@ export async function buildAuthApp(
     logger: ctx.logger,
     readiness,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUSTED_PROXIES,
     openapi: { title: 'Marquee auth', description: 'Accounts, sessions, profiles and signing keys' },
   });
   // Name the offending property for additionalProperties errors (the shared handler only names the parent).

@@ -55,6 +55,12 @@ export const authConfig = {
     default: '',
     description: 'Prefix of the NATS subjects auth answers (gdpr.export.auth); tests isolate themselves with it.',
   }),
+  TRUSTED_PROXIES: Type.String({
+    pattern: '^$|^[\\w.:/]+(,[\\w.:/]+)*$',
+    default: 'loopback',
+    description:
+      "The gateway's addresses or CIDRs (comma-separated; `loopback` = 127.0.0.1/8 and ::1): only their X-Forwarded-For names the client whose failed logins are counted. Empty: trust nobody.",
+  }),
   AUTH_REDIS_PREFIX: Type.String({
     default: 'auth:',
     pattern: '^[\\w.:-]+$',

@@ -102,3 +102,33 @@ describe('login throttling', () => {
     expect(codes).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 429]);
   });
 });
+
+describe('the client address auth believes', () => {
+  it('when a request does not come from the gateway, then its X-Forwarded-For cannot spread guesses over many addresses', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 9; i += 1) {
+      const res = await post(
+        '/v1/auth/login',
+        { login: newAccount().username, password: 'Wrong-Guess-0-x' },
+        { 'x-forwarded-for': `198.51.100.${i}` },
+        '192.0.2.50',
+      );
+      codes.push(res.statusCode);
+    }
+    expect(codes.at(-1)).toBe(429);
+  });
+
+  it('when the gateway (loopback) forwards the client address, then that address is the one counted', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 9; i += 1) {
+      const res = await post(
+        '/v1/auth/login',
+        { login: newAccount().username, password: 'Wrong-Guess-0-x' },
+        { 'x-forwarded-for': `198.51.101.${i}` },
+        '127.0.0.1',
+      );
+      codes.push(res.statusCode);
+    }
+    expect(codes.every((c) => c === 401)).toBe(true);
+  });
+});

@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import { registerAuth } from '@marquee/platform-auth';
 import { createHttpApp, type HttpApp } from '@marquee/platform-http';
 import { type GatewayDeps, gatewayReadiness } from './deps';
+import { trustProxySetting } from './domain/trust-proxy';
 import { rateLimitHook } from './limits/rate-limit-hook';
 import { slidingWindowLimiter } from './limits/sliding-window';
 import { exportRoutes } from './routes/export';
@@ -34,7 +35,7 @@ export async function buildGatewayApp(deps: GatewayDeps): Promise<HttpApp> {
     logger: deps.logger,
     readiness: gatewayReadiness(deps),
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
     serveOpenapi: false,
     openapi: { title: 'Marquee gateway' },
   });

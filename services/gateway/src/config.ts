@@ -53,10 +53,11 @@ export const gatewayConfigSchema = Type.Object({
     default: 1_048_576,
     description: 'Largest request body accepted; bigger ones get 413 before reaching a service.',
   }),
-  TRUST_PROXY: Type.Boolean({
-    default: false,
+  TRUST_PROXY: Type.String({
+    pattern: '^$|^[0-9]{1,2}$|^(?!true$|false$)[\\w.:/]+(,[\\w.:/]+)*$',
+    default: '',
     description:
-      'Trust X-Forwarded-For (only behind a load balancer that sets it); otherwise the socket address is the client IP.',
+      "Who may name the client in X-Forwarded-For: a hop count (`1` = the load balancer in front appends the real address) or the proxies' addresses/CIDRs, comma-separated. Empty: nobody, the socket address is the client.",
   }),
   CORS_ORIGINS: Type.String({
     default: '',
