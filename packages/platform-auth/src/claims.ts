@@ -10,6 +10,10 @@ export type Role = 'user' | 'admin';
 export interface Identity {
   userId: string;
   role: Role;
+  /** When the token lapses: long-lived responses (streams) end then. */
+  expiresAt?: Date;
+  /** The login session (refresh-token family) the token was issued to, from claim `sid`. */
+  sessionId?: string;
 }
 
 export interface VerifiedAccessToken extends Identity {

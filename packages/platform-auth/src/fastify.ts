@@ -41,7 +41,12 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): AccessTok
     if (!match) throw invalidToken(reply, 'Authorization header must be "Bearer <jwt>"');
     try {
       const token = await verify(match[1] as string);
-      req.identity = { userId: token.userId, role: token.role };
+      req.identity = {
+        userId: token.userId,
+        role: token.role,
+        expiresAt: token.expiresAt,
+        ...(token.sessionId ? { sessionId: token.sessionId } : {}),
+      };
     } catch (err) {
       if (err instanceof InvalidTokenError) throw invalidToken(reply, err.message);
       if (err instanceof KeySourceUnavailableError) {

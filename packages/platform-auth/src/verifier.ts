@@ -100,6 +100,7 @@ export function createAccessTokenVerifier(opts: VerifierOptions): AccessTokenVer
       role: payload.role,
       tokenId: payload.jti,
       expiresAt: new Date((payload.exp as number) * 1000),
+      ...(isUserId(payload.sid) ? { sessionId: payload.sid } : {}),
     };
   };
   return opts.cacheMaxEntries ? rememberVerified(verifyToken, opts.cacheMaxEntries) : verifyToken;

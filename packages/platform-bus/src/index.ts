@@ -19,7 +19,16 @@ export const Subjects = {
   cacheInvalidate: (service: string) => `cache.invalidate.${service}`,
   gdprExport: (service: string) => `gdpr.export.${service}`,
   gdprExportAll: 'gdpr.export.*',
+  /** Auth announces revoked sessions so open streams end with them: SessionsRevoked. */
+  sessionsRevoked: 'auth.sessions.revoked',
 };
+
+/** Either one session (logout, reuse) or every session of the user but `exceptSessionId` (password change). */
+export interface SessionsRevoked {
+  userId: string;
+  sessionId?: string;
+  exceptSessionId?: string;
+}
 
 export function publishJson(nc: NatsConnection, subject: string, data: unknown, correlationId?: string): void {
   const h = natsHeaders();

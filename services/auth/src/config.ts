@@ -30,15 +30,21 @@ const accountConfig = {
     default: 30,
     description: 'Refresh token lifetime.',
   }),
+  AUTH_SESSION_MAX_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 365,
+    default: 90,
+    description: 'Longest a login lasts however often it is refreshed; then the user signs in again.',
+  }),
   AUTH_RETIRED_KEY_PUBLISH_HOURS: Type.Integer({
     minimum: 1,
     default: 24,
     description: 'How long a retired signing key stays in the JWKS (must exceed the access token lifetime).',
   }),
   AUTH_ARGON2_MEMORY_KIB: Type.Integer({
-    minimum: 8192,
+    minimum: 19456,
     default: 19456,
-    description: 'argon2id memory cost (OWASP minimum 19 MiB).',
+    description: 'argon2id memory cost (OWASP minimum 19 MiB with 2 iterations).',
   }),
   AUTH_ARGON2_TIME_COST: Type.Integer({ minimum: 2, default: 2, description: 'argon2id iterations.' }),
 };

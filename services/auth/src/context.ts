@@ -1,9 +1,11 @@
+import type { SessionsRevoked } from '@marquee/platform-bus';
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
 import { createPasswordHasher, type PasswordHasher } from './accounts/password-hashing';
 import type { AuthCoreConfig } from './config';
 import { FieldCipher } from './domain/field-encryption';
 import { SigningKeyStore } from './keys/signing-keys';
+import type { SessionLifetimes } from './sessions/refresh-tokens';
 
 /** What the use cases need, built once per process (main, tests and CLIs alike). */
 export interface AuthContext {
@@ -13,7 +15,9 @@ export interface AuthContext {
   emailHashKey: Buffer;
   passwords: PasswordHasher;
   keys: SigningKeyStore;
-  refreshTokenTtlDays: number;
+  sessions: SessionLifetimes;
+  /** Tells the gateway (NATS) which sessions just ended, so their live streams close; a no-op in CLIs. */
+  announceRevoked(revoked: SessionsRevoked): void;
 }
 
 export async function createAuthContext(
@@ -36,6 +40,10 @@ export async function createAuthContext(
       accessTokenTtlSeconds: config.AUTH_ACCESS_TOKEN_TTL_SECONDS,
       retiredPublishHours: config.AUTH_RETIRED_KEY_PUBLISH_HOURS,
     }),
-    refreshTokenTtlDays: config.AUTH_REFRESH_TOKEN_TTL_DAYS,
+    sessions: {
+      refreshTokenTtlDays: config.AUTH_REFRESH_TOKEN_TTL_DAYS,
+      sessionMaxDays: config.AUTH_SESSION_MAX_DAYS,
+    },
+    announceRevoked: () => {},
   };
 }

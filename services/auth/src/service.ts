@@ -1,5 +1,5 @@
 import { Topics } from '@marquee/contracts';
-import type { Subscription } from '@marquee/platform-bus';
+import { publishJson, Subjects, type Subscription } from '@marquee/platform-bus';
 import type { EventConsumer, OutboxRelay } from '@marquee/platform-events';
 import type { HttpApp } from '@marquee/platform-http';
 import {
@@ -26,6 +26,8 @@ export const authTopics = [Topics.authUser, Topics.catalogMovie];
 async function openAuth(config: AuthConfig): Promise<{ deps: ServiceDeps; ctx: AuthContext }> {
   const deps = await openServiceDeps('auth', config, { migrationsFolder, topics: authTopics });
   const ctx = await createAuthContext(config, deps);
+  const revokedSubject = `${config.NATS_SUBJECT_PREFIX}${Subjects.sessionsRevoked}`;
+  ctx.announceRevoked = (revoked) => publishJson(deps.nats, revokedSubject, revoked);
   await ensureSigningKey(deps.database, ctx.cipher);
   return { deps, ctx };
 }

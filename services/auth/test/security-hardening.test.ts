@@ -1,6 +1,8 @@
 import type { HttpApp } from '@marquee/platform-http';
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/accounts/create-admin';
+import { issueRefreshToken } from '../src/sessions/refresh-tokens';
 import { bearer, newAccount, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
 
 let auth: TestAuth;
@@ -130,5 +132,35 @@ describe('the client address auth believes', () => {
       codes.push(res.statusCode);
     }
     expect(codes.every((c) => c === 401)).toBe(true);
+  });
+});
+
+describe('session lifetime', () => {
+  it('when a login is older than the session maximum, then refreshing it is refused however recently it was used', async () => {
+    const acct = await registerAccount(app);
+    const day = 86_400_000;
+    const old = await issueRefreshToken(
+      auth.deps.database.db,
+      acct.userId,
+      auth.ctx.sessions,
+      uuidv7({ msecs: Date.now() - 91 * day }),
+    );
+    const refused = await post('/v1/auth/refresh', { refreshToken: old.refreshToken });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.code).toBe('AUTH.INVALID_REFRESH_TOKEN');
+
+    const ageing = await issueRefreshToken(
+      auth.deps.database.db,
+      acct.userId,
+      auth.ctx.sessions,
+      uuidv7({ msecs: Date.now() - 89 * day }),
+    );
+    const rotated = await post('/v1/auth/refresh', { refreshToken: ageing.refreshToken });
+    expect(rotated.statusCode).toBe(200);
+    const { rows } = await auth.deps.database.pool.query(
+      'select max(expires_at) as ends from refresh_tokens where family_id = $1',
+      [ageing.sessionId],
+    );
+    expect(new Date(rows[0].ends).getTime()).toBeLessThanOrEqual(Date.now() + 1.01 * day);
   });
 });

@@ -61,6 +61,7 @@ export async function buildGatewayApp(deps: GatewayDeps): Promise<HttpApp> {
   await app.register(streamRoutes, {
     nats: deps.nats,
     heartbeatMs: config.SSE_HEARTBEAT_MS,
+    maxPerUser: config.SSE_MAX_STREAMS_PER_USER,
     subjectPrefix: config.NATS_SUBJECT_PREFIX,
   });
   await app.register(exportRoutes, {

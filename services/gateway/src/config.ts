@@ -90,6 +90,11 @@ export const gatewayConfigSchema = Type.Object({
     default: 15_000,
     description: 'Interval of the comment lines that keep /api/v1/stream connections open through proxies.',
   }),
+  SSE_MAX_STREAMS_PER_USER: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description: 'Live streams one user may hold open at once on one gateway; more get 429 STREAM.TOO_MANY.',
+  }),
   NATS_SUBJECT_PREFIX: Type.String({
     pattern: '^$|^[\\w-]+(\\.[\\w-]+)*\\.$',
     default: '',

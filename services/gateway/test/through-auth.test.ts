@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { dropDatabase, repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import { dropDatabase, eventually, repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway, jsonOf } from './helpers';
 
@@ -209,5 +209,37 @@ describe('attacks and bad input through the gateway to the real auth service', (
     });
     expect(deleted.status).toBe(204);
     expect((await post('/auth/login', { login: bob.email, password: bob.password })).status).toBe(401);
+  });
+
+  it('When a user logs out or changes the password, then the live stream of that session ends at once', async () => {
+    const carol = { username: `carol_${tag}`, email: `carol.${tag}@example.com`, password: 'Velvet-Curtain-2031' };
+    const first = await jsonOf(await post('/auth/register', carol));
+    const second = await jsonOf(await post('/auth/login', { login: carol.email, password: carol.password }));
+    const open = async (token: string) => {
+      const res = await fetch(`${gateway.url}/api/v1/stream`, {
+        headers: { ...asClient, authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+      const state = { text: '', ended: false };
+      void (async () => {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) state.text += Buffer.from(chunk);
+        state.ended = true;
+      })();
+      await eventually(() => state.text.includes(': connected'), { what: 'stream connected' });
+      return state;
+    };
+    const loggedOut = await open(first.accessToken);
+    const other = await open(second.accessToken);
+    expect((await post('/auth/logout', { refreshToken: first.refreshToken })).status).toBe(204);
+    await eventually(() => loggedOut.ended, { what: 'stream of the logged-out session ended' });
+    expect(loggedOut.text).toContain('"reason":"session_revoked"');
+    expect(other.ended).toBe(false);
+    const changed = await post(
+      '/auth/password',
+      { currentPassword: carol.password, newPassword: 'Another-Long-Secret-77' },
+      second.accessToken,
+    );
+    expect(changed.status).toBe(200);
+    await eventually(() => other.ended, { what: 'stream of the other session ended on password change' });
   });
 });

@@ -78,7 +78,7 @@ export async function deactivateUser(ctx: AuthContext, adminId: string, userId: 
       { field: 'id', reason: 'is your own account' },
     ]);
   }
-  return ctx.database.db.transaction(async (tx) => {
+  const profile = await ctx.database.db.transaction(async (tx) => {
     await tx.execute(sql`select 1 from users where id = ${userId} for update`);
     const row = await getUserById(tx, userId);
     if (!row.isActive) return toProfile(row, ctx.cipher);
@@ -92,4 +92,6 @@ export async function deactivateUser(ctx: AuthContext, adminId: string, userId: 
     await recordUserUpdated(tx, profile, ['isActive']);
     return profile;
   });
+  ctx.announceRevoked({ userId });
+  return profile;
 }

@@ -40,7 +40,7 @@ export async function changePassword(
     ]);
   }
   const passwordHash = await ctx.passwords.hash(input.newPassword);
-  const refreshToken = await ctx.database.db.transaction(async (tx) => {
+  const grant = await ctx.database.db.transaction(async (tx) => {
     // Locked and re-read: a deactivation committed while argon2 ran must not be undone by a new session.
     const [current] = await tx
       .select({ isActive: users.isActive })
@@ -53,7 +53,8 @@ export async function changePassword(
       .set({ passwordHash, passwordChangedAt: new Date(), updatedAt: new Date() })
       .where(eq(users.id, userId));
     await revokeAllForUser(tx, userId, 'password_changed');
-    return issueRefreshToken(tx, userId, ctx.refreshTokenTtlDays);
+    return issueRefreshToken(tx, userId, ctx.sessions);
   });
-  return issueTokenPair(ctx, row, refreshToken);
+  ctx.announceRevoked({ userId, exceptSessionId: grant.sessionId });
+  return issueTokenPair(ctx, row, grant);
 }

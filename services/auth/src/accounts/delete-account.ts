@@ -20,4 +20,5 @@ export async function deleteOwnAccount(ctx: AuthContext, userId: string, passwor
     await tx.delete(outbox).where(and(eq(outbox.key, userId), isNotNull(outbox.publishedAt)));
     await recordUserDeleted(tx, userId, new Date());
   });
+  ctx.announceRevoked({ userId });
 }

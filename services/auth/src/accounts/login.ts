@@ -4,7 +4,7 @@ import type { AuthContext } from '../context';
 import { users } from '../db/schema';
 import { emailLookupHash } from '../domain/field-encryption';
 import { type LoginThrottle, TooManyAttemptsError } from '../sessions/login-throttle';
-import { issueRefreshToken } from '../sessions/refresh-tokens';
+import { issueRefreshToken, type RefreshGrant } from '../sessions/refresh-tokens';
 import { findUserByLogin } from './find-users';
 
 export interface TokenPair {
@@ -23,14 +23,15 @@ export const accountDisabled = () => new AppError(403, 'AUTH.ACCOUNT_DISABLED', 
 export async function issueTokenPair(
   ctx: AuthContext,
   user: { id: string; isStaff: boolean; isActive: boolean },
-  refreshToken: string,
+  grant: RefreshGrant,
 ): Promise<TokenPair> {
   if (!user.isActive) throw accountDisabled();
   const { token, expiresIn } = await ctx.keys.signAccessToken({
     userId: user.id,
     role: user.isStaff ? 'admin' : 'user',
+    sessionId: grant.sessionId,
   });
-  return { tokenType: 'Bearer', accessToken: token, expiresIn, refreshToken };
+  return { tokenType: 'Bearer', accessToken: token, expiresIn, refreshToken: grant.refreshToken };
 }
 
 /** Verifies a login (email or username) and starts a new refresh-token family. */
@@ -50,9 +51,9 @@ export async function login(
   if (!user || !ok) throw invalidCredentials();
   await throttle.recordSuccess(accountKey, input.ip);
   if (!user.isActive) throw accountDisabled();
-  const refreshToken = await ctx.database.db.transaction(async (tx) => {
+  const grant = await ctx.database.db.transaction(async (tx) => {
     await tx.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, user.id));
-    return issueRefreshToken(tx, user.id, ctx.refreshTokenTtlDays);
+    return issueRefreshToken(tx, user.id, ctx.sessions);
   });
-  return issueTokenPair(ctx, user, refreshToken);
+  return issueTokenPair(ctx, user, grant);
 }

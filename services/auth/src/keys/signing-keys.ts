@@ -120,7 +120,7 @@ export class SigningKeyStore {
   async signAccessToken(identity: Identity): Promise<{ token: string; expiresIn: number }> {
     const key = await this.activeKey();
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ role: identity.role })
+    const token = await new SignJWT({ role: identity.role, ...(identity.sessionId ? { sid: identity.sessionId } : {}) })
       .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'at+jwt' })
       .setSubject(identity.userId)
       .setIssuer(ACCESS_TOKEN_ISSUER)

@@ -44,8 +44,8 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
     async (req, reply) => {
       const user = await registerUser(ctx, req.body);
       // A fresh session, as if the user had logged in: no second password round trip.
-      const refreshToken = await issueRefreshToken(ctx.database.db, user.id, ctx.refreshTokenTtlDays);
-      return reply.code(201).send({ ...(await issueTokenPair(ctx, user, refreshToken)), user });
+      const grant = await issueRefreshToken(ctx.database.db, user.id, ctx.sessions);
+      return reply.code(201).send({ ...(await issueTokenPair(ctx, user, grant)), user });
     },
   );
 
@@ -88,15 +88,12 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
       },
     },
     async (req) => {
-      const result = await spendRefreshToken(ctx.database, req.body.refreshToken, ctx.refreshTokenTtlDays);
+      const result = await spendRefreshToken(ctx.database, req.body.refreshToken, ctx.sessions);
       switch (result.outcome) {
         case 'rotated':
-          return issueTokenPair(
-            ctx,
-            { id: result.userId, isStaff: result.isStaff, isActive: true },
-            result.refreshToken,
-          );
+          return issueTokenPair(ctx, { id: result.userId, isStaff: result.isStaff, isActive: true }, result.grant);
         case 'reused':
+          ctx.announceRevoked({ userId: result.userId, sessionId: result.sessionId });
           req.log.warn({ event: 'refresh_token_reuse' }, 'spent refresh token presented; family revoked');
           throw unauthorized(
             'AUTH.REFRESH_TOKEN_REUSED',
@@ -123,7 +120,8 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
       },
     },
     async (req, reply) => {
-      await revokeFamilyOfToken(ctx.database, req.body.refreshToken);
+      const ended = await revokeFamilyOfToken(ctx.database, req.body.refreshToken);
+      if (ended) ctx.announceRevoked(ended);
       return reply.code(204).send();
     },
   );
