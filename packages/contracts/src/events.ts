@@ -30,28 +30,57 @@ export const TopicConfigs: Readonly<Partial<Record<TopicName, Readonly<Record<st
   },
 };
 
+/**
+ * Every `<topic>.dlq`: failed events wait there for a person to look, not for ever; a week bounds how long a
+ * copy (sealed personal fields included) outlives the original.
+ */
+export const DlqTopicConfig: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'delete',
+  'retention.ms': String(7 * 24 * HOUR_MS),
+};
+
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const MovieId = Type.Integer({ minimum: 1 });
 
 export const DeviceType = Type.Union([Type.Literal('ios'), Type.Literal('android'), Type.Literal('web')]);
 
-/** What other services may know of a user; carries PII so consumers must erase it on user.deleted. */
+/**
+ * The personal fields of a user snapshot, sealed by auth (AES-256-GCM) under a key of that user
+ * only, which auth destroys on erasure: every copy (outbox, topic, DLQ, backups, projections that
+ * keep it) becomes unreadable at once. Each value is `base64(iv).base64(tag).base64(ciphertext)`,
+ * bound to `<userId>:<field>` as authenticated data. Only auth can open them; a service that needs a
+ * plain value when it acts (notification's recipient address) asks auth (NATS auth.contact).
+ */
+export const SealedUserFields = Type.Object({
+  alg: Type.Literal('A256GCM'),
+  keyId: Type.String({ description: "Id of the user's data key held by auth" }),
+  email: Type.Optional(Type.String()),
+  firstName: Type.Optional(Type.String()),
+  lastName: Type.Optional(Type.String()),
+  deviceToken: Type.Optional(Type.String()),
+});
+
+/**
+ * What other services may know of a user. Since crypto-shredding, auth leaves email, firstName,
+ * lastName and deviceToken out and carries them in `sealed`; consumers must erase on user.deleted.
+ */
 export const UserSnapshot = Type.Object({
   userId: Uuid,
   username: Type.String(),
-  email: Type.String(),
-  firstName: Type.String(),
-  lastName: Type.String(),
+  email: Type.Optional(Type.String()),
+  firstName: Type.Optional(Type.String()),
+  lastName: Type.Optional(Type.String()),
   isActive: Type.Boolean(),
   isStaff: Type.Boolean(),
   isPremium: Type.Boolean(),
   preferredLanguage: Type.String(),
   timezone: Type.String(),
   country: Nullable(Type.String()),
-  deviceToken: Nullable(Type.String()),
+  deviceToken: Type.Optional(Nullable(Type.String())),
   deviceType: Nullable(DeviceType),
   favoriteGenres: Type.Array(Type.Integer()),
   dateJoined: IsoDateTime,
+  sealed: Type.Optional(SealedUserFields),
 });
 
 export const UserRegistered = defineEvent({

@@ -1,5 +1,5 @@
 import type { Logger } from '@marquee/platform-logging';
-import { TopicConfigs } from '@marquee/contracts';
+import { DlqTopicConfig, TopicConfigs } from '@marquee/contracts';
 import kafkajs, { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
 
 // Node finds only kafkajs' first few CommonJS exports by name (tsx-run processes fail on this one), so destructure.
@@ -103,7 +103,8 @@ async function alignTopicConfigs(admin: Admin, topics: [string, Readonly<Record<
 
 /**
  * Creates each topic and its DLQ when missing, and gives each topic its contract's settings (TopicConfigs, by
- * logical name) whether it is new or was created before those settings existed. Safe to call on every start and
+ * logical name; every DLQ DlqTopicConfig's bounded retention) whether it is new or was created before those
+ * settings existed. Safe to call on every start and
  * from several replicas.
  */
 export async function ensureTopics(
@@ -117,7 +118,12 @@ export async function ensureTopics(
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const configOf = new Map(topics.map((t) => [physicalTopic(settings, t), configs[t]]));
+    const configOf = new Map(
+      topics.flatMap((t) => [
+        [physicalTopic(settings, t), configs[t]] as const,
+        [dlqTopic(physicalTopic(settings, t)), DlqTopicConfig] as const,
+      ]),
+    );
     const wanted = topics.flatMap((t) => {
       const p = physicalTopic(settings, t);
       return [p, dlqTopic(p)];

@@ -1,4 +1,4 @@
-import { buildEvent, TopicConfigs, Topics, UserDeleted, UserRegistered } from '@marquee/contracts';
+import { buildEvent, DlqTopicConfig, TopicConfigs, Topics, UserDeleted, UserRegistered } from '@marquee/contracts';
 import { eventually, testInfra, uniqueTopicPrefix } from '@marquee/platform-testing';
 import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,14 +76,13 @@ async function readAll(topic: string): Promise<{ key: string; value: string }[]>
 }
 
 describe('topic settings from the contract', () => {
-  it('When a topic has contract settings, then a new topic gets them, an older topic is altered to them, and its DLQ keeps the defaults', async () => {
+  it('When a topic has contract settings, then a new topic gets them, an older topic is altered to them, and its DLQ has a bounded retention', async () => {
     await ensureTopics(kafka, settings, [Topics.authUser]);
     const names = Object.keys(TopicConfigs[Topics.authUser] ?? {});
     expect(names).toContain('cleanup.policy');
     expect(await topicConfig(physical(Topics.authUser), names)).toEqual(TopicConfigs[Topics.authUser]);
-    expect((await topicConfig(`${physical(Topics.authUser)}.dlq`, ['cleanup.policy']))['cleanup.policy']).toBe(
-      'delete',
-    );
+    expect(await topicConfig(`${physical(Topics.authUser)}.dlq`, Object.keys(DlqTopicConfig))).toEqual(DlqTopicConfig);
+    expect(Number(DlqTopicConfig['retention.ms'])).toBeLessThanOrEqual(7 * 24 * 3_600_000);
 
     // A topic created before its contract had settings (as auth.user.v1 was) is brought to them on the next start.
     await ensureTopics(kafka, settings, ['legacy.v1'], 1, {});

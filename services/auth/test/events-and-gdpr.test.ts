@@ -1,3 +1,4 @@
+import type { SealedUserFields } from '@marquee/contracts';
 import { Topics } from '@marquee/contracts';
 import { requestJson, Subjects } from '@marquee/platform-bus';
 import type { HttpApp } from '@marquee/platform-http';
@@ -5,6 +6,7 @@ import { eventually } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthExport } from '../src/gdpr/export-over-nats';
 import { bearer, collectEvents, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
+import { openSealedFields } from '../src/accounts/user-data-key';
 
 let auth: TestAuth;
 let app: HttpApp;
@@ -41,9 +43,16 @@ describe('events and GDPR', () => {
     expect(seen[0]).toMatchObject({
       source: 'auth',
       key: acct.userId,
-      data: { userId: acct.userId, email: acct.email, timezone: 'Europe/Berlin' },
+      data: { userId: acct.userId, timezone: 'Europe/Berlin' },
     });
-    expect(seen[1]?.data).toMatchObject({ firstName: 'Grete', changed: ['firstName'] });
+    expect(seen[1]?.data).toMatchObject({ changed: ['firstName'] });
+    // Personal fields travel sealed under the user's key: only auth opens them.
+    expect(JSON.stringify(seen)).not.toContain(acct.email);
+    const sealed = (seen[1]?.data as { sealed: SealedUserFields } | undefined)?.sealed as SealedUserFields;
+    expect(await openSealedFields(auth.deps.database.db, auth.ctx.cipher, acct.userId, sealed)).toMatchObject({
+      email: acct.email,
+      firstName: 'Grete',
+    });
   });
 
   it('When GDPR export is requested over NATS, then auth answers the decrypted account and its sessions', async () => {

@@ -5,6 +5,7 @@ import { eventually } from '@marquee/platform-testing';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
+import { openSealedFields } from '../src/accounts/user-data-key';
 
 let auth: TestAuth;
 let app: HttpApp;
@@ -120,11 +121,15 @@ describe('profile', () => {
         'preferredLanguage',
       ].sort(),
     );
-    expect(events[1].payload.data).toMatchObject({
-      favoriteGenres: [35, 28],
-      deviceToken: 'fcm-token-abc',
-      country: 'BR',
-    });
+    expect(events[1].payload.data).toMatchObject({ favoriteGenres: [35, 28], country: 'BR' });
+    expect(events[1].payload.data.deviceToken).toBeUndefined();
+    const opened = await openSealedFields(
+      auth.deps.database.db,
+      auth.ctx.cipher,
+      acct.userId,
+      events[1].payload.data.sealed,
+    );
+    expect(opened).toMatchObject({ deviceToken: 'fcm-token-abc' });
     const again = await patchMe(acct.accessToken, { bio: 'Loves noir' });
     expect(again.statusCode).toBe(200);
     expect(await outboxOf(acct.userId)).toHaveLength(2);

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { HttpApp } from '@marquee/platform-http';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/accounts/create-admin';
+import { reencryptAll } from '../src/accounts/reencrypt-users';
+import { FieldCipher } from '../src/domain/field-encryption';
 import { issueRefreshToken } from '../src/sessions/refresh-tokens';
 import { bearer, newAccount, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
 
@@ -162,5 +165,19 @@ describe('session lifetime', () => {
       [ageing.sessionId],
     );
     expect(new Date(rows[0].ends).getTime()).toBeLessThanOrEqual(Date.now() + 1.01 * day);
+  });
+});
+
+describe('re-encryption', () => {
+  it('when the new key id differs from the old one only where the old has "_", then every value still moves to the new key', async () => {
+    await registerAccount(app);
+    const ring = `${auth.env.AUTH_ENCRYPTION_KEYS},axb:${randomBytes(32).toString('base64')},a_b:${randomBytes(32).toString('base64')}`;
+    await reencryptAll({ ...auth.ctx, cipher: FieldCipher.fromConfig(ring, 'axb') });
+    const moved = await reencryptAll({ ...auth.ctx, cipher: FieldCipher.fromConfig(ring, 'a_b') });
+    expect(moved.usersChanged).toBeGreaterThan(0);
+    const { rows } = await auth.deps.database.pool.query('select email_encrypted from users');
+    expect(rows.every((r) => r.email_encrypted.startsWith('v1:a_b:'))).toBe(true);
+    // Back under the service's own key, which signs and reads for the rest of the file.
+    await reencryptAll({ ...auth.ctx, cipher: FieldCipher.fromConfig(ring, 'k1') });
   });
 });

@@ -63,7 +63,7 @@ export async function activateUser(ctx: AuthContext, userId: string): Promise<Us
       .where(eq(users.id, userId))
       .returning();
     const profile = toProfile(updated as NonNullable<typeof updated>, ctx.cipher);
-    await recordUserUpdated(tx, profile, ['isActive']);
+    await recordUserUpdated(tx, ctx.cipher, profile, ['isActive']);
     return profile;
   });
 }
@@ -89,7 +89,7 @@ export async function deactivateUser(ctx: AuthContext, adminId: string, userId: 
       .returning();
     await revokeAllForUser(tx, userId, 'deactivated');
     const profile = toProfile(updated as NonNullable<typeof updated>, ctx.cipher);
-    await recordUserUpdated(tx, profile, ['isActive']);
+    await recordUserUpdated(tx, ctx.cipher, profile, ['isActive']);
     return profile;
   });
   ctx.announceRevoked({ userId });

@@ -9,6 +9,7 @@ const COLUMNS = [
   { column: 'dateOfBirthEncrypted', context: piiContext.dateOfBirth },
   { column: 'phoneEncrypted', context: piiContext.phone },
   { column: 'deviceTokenEncrypted', context: piiContext.deviceToken },
+  { column: 'dataKeyEncrypted', context: piiContext.dataKey },
 ] as const;
 
 /**
@@ -21,7 +22,8 @@ export async function reencryptAll(
   batchSize = 500,
 ): Promise<{ scanned: number; usersChanged: number; signingKeysChanged: number }> {
   const { database, cipher } = ctx;
-  const activePrefix = `v1:${cipher.activeKid}:%`;
+  // starts_with, not LIKE: `_` is a legal key id character and a LIKE wildcard.
+  const activePrefix = `v1:${cipher.activeKid}:`;
   let cursor = '00000000-0000-0000-0000-000000000000';
   let scanned = 0;
   let usersChanged = 0;
@@ -32,10 +34,10 @@ export async function reencryptAll(
       .where(
         and(
           gt(users.id, cursor),
-          sql`(${users.emailEncrypted} not like ${activePrefix}
-            or ${users.dateOfBirthEncrypted} not like ${activePrefix}
-            or ${users.phoneEncrypted} not like ${activePrefix}
-            or ${users.deviceTokenEncrypted} not like ${activePrefix})`,
+          sql`(${sql.join(
+            COLUMNS.map(({ column }) => sql`not starts_with(${users[column]}, ${activePrefix})`),
+            sql` or `,
+          )})`,
         ),
       )
       .orderBy(asc(users.id))

@@ -96,7 +96,7 @@ export async function registerUser(
         })
         .returning();
       const created = toProfile(row as NonNullable<typeof row>, cipher);
-      await recordUserRegistered(tx, created);
+      await recordUserRegistered(tx, cipher, created);
       return created;
     });
   } catch (err) {

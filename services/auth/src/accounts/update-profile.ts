@@ -45,7 +45,7 @@ export async function updateProfile(ctx: AuthContext, userId: string, patch: Pro
       .where(eq(users.id, userId))
       .returning();
     const after = toProfile(row as NonNullable<typeof row>, cipher);
-    await recordUserUpdated(tx, after, changed);
+    await recordUserUpdated(tx, ctx.cipher, after, changed);
     return after;
   });
 }

@@ -34,6 +34,7 @@ export const piiContext = {
   dateOfBirth: (userId: string) => `users.date_of_birth:${userId}`,
   phone: (userId: string) => `users.phone:${userId}`,
   deviceToken: (userId: string) => `users.device_token:${userId}`,
+  dataKey: (userId: string) => `users.data_key:${userId}`,
 };
 
 export function toProfile(row: UserRow, cipher: FieldCipher): UserProfile {

@@ -16,7 +16,8 @@ export { outbox, processedEvents } from '@marquee/platform-events';
 
 /**
  * Accounts with their merged profile. PII columns (`*_encrypted`) hold FieldCipher values bound to
- * the row id; `email_hash` (HMAC-SHA256) is what makes emails unique and findable.
+ * the row id; `email_hash` (HMAC-SHA256) is what makes emails unique and findable;
+ * `data_key_encrypted` seals the personal fields of the user's events and is destroyed with the row.
  */
 export const users = pgTable(
   'users',
@@ -42,6 +43,8 @@ export const users = pgTable(
     country: text('country'),
     deviceTokenEncrypted: text('device_token_encrypted'),
     deviceType: text('device_type'),
+    // This user's data key for the personal fields of their events; gone with the row (crypto-shredding).
+    dataKeyEncrypted: text('data_key_encrypted'),
     favoriteGenres: integer('favorite_genres').array().notNull().default(sql`'{}'::integer[]`),
     passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

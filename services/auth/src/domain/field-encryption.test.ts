@@ -37,6 +37,17 @@ describe('FieldCipher', () => {
     expect(() => cipher.decrypt(parts.join(':'), 'users.email:1')).toThrow();
   });
 
+  it('When the tag is cut short or the IV has another length, then the value is refused', () => {
+    const cipher = new FieldCipher(new Map([['k1', randomBytes(32)]]), 'k1');
+    const [v, kid, iv, tag, ct] = cipher.encrypt('ada@example.com', 'users.email:1').split(':') as string[];
+    const short = Buffer.from(tag as string, 'base64')
+      .subarray(0, 4)
+      .toString('base64');
+    expect(() => cipher.decrypt([v, kid, iv, short, ct].join(':'), 'users.email:1')).toThrow();
+    const longIv = randomBytes(16).toString('base64');
+    expect(() => cipher.decrypt([v, kid, longIv, tag, ct].join(':'), 'users.email:1')).toThrow(/malformed/);
+  });
+
   it('When the key ring lacks the active kid or a key is short, then construction fails', () => {
     expect(() => FieldCipher.fromConfig(`k1:${k1.toString('base64')}`, 'k9')).toThrow(/k9/);
     expect(() => FieldCipher.fromConfig(`k1:${randomBytes(16).toString('base64')}`, 'k1')).toThrow(/32 bytes/);

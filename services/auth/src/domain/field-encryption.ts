@@ -2,6 +2,8 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
+// Full-length tags only: GCM would otherwise verify a truncated tag, which is far easier to forge.
+const TAG_BYTES = 16;
 
 /**
  * AES-256-GCM for PII at rest. A value is `v1:<kid>:<iv>:<tag>:<ciphertext>` (base64), so old
@@ -34,7 +36,9 @@ export class FieldCipher {
 
   encrypt(plaintext: string, context: string): string {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKid) as Buffer, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKid) as Buffer, iv, {
+      authTagLength: TAG_BYTES,
+    });
     cipher.setAAD(Buffer.from(context));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [
@@ -52,9 +56,11 @@ export class FieldCipher {
     const [, kid, iv, tag, ct] = parts as [string, string, string, string, string];
     const key = this.keys.get(kid);
     if (!key) throw new Error(`value is encrypted under key "${kid}", which is not configured`);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
+    const [ivBytes, tagBytes] = [Buffer.from(iv, 'base64'), Buffer.from(tag, 'base64')];
+    if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) throw new Error('malformed encrypted value');
+    const decipher = createDecipheriv('aes-256-gcm', key, ivBytes, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(context));
-    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
   }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD COLUMN "data_key_encrypted" text;
