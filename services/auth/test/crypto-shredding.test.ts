@@ -1,5 +1,5 @@
 import { Topics, UserRegistered, UserUpdated } from '@marquee/contracts';
-import type { SealedUserFields } from '@marquee/contracts';
+import type { SealedUserFields } from '../src/domain/sealed-fields';
 import type { HttpApp } from '@marquee/platform-http';
 import { type EventConsumer, startEventConsumer } from '@marquee/platform-events';
 import { eventually, testInfra, uniqueName } from '@marquee/platform-testing';

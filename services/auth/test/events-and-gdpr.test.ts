@@ -1,4 +1,4 @@
-import type { SealedUserFields } from '@marquee/contracts';
+import type { SealedUserFields } from '../src/domain/sealed-fields';
 import { Topics } from '@marquee/contracts';
 import { requestJson, Subjects } from '@marquee/platform-bus';
 import type { HttpApp } from '@marquee/platform-http';
