@@ -245,9 +245,14 @@ start_nats() {
     return 0
   fi
   mkdir -p "$MARQUEE_HOME/nats" "$LOGS" "$RUN"
-  log "starting nats-server with JetStream on 127.0.0.1:$NATS_PORT (log $LOGS/nats.log)"
-  nohup setsid "$bin" -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$MARQUEE_HOME/nats" \
-    -l "$LOGS/nats.log" -P "$RUN/nats.pid" </dev/null >>"$LOGS/nats.out" 2>&1 &
+  log "starting nats-server with JetStream and one user per service on 127.0.0.1:$NATS_PORT (log $LOGS/nats.log)"
+  # The users' passwords come from the environment (deploy/local/nats-passwords.sh keeps them).
+  (
+    set -a
+    eval "$("$SCRIPT_DIR/nats-passwords.sh")"
+    exec nohup setsid "$bin" -c "$REPO_ROOT/deploy/images/nats/marquee-nats.conf" -a 127.0.0.1 -p "$NATS_PORT" \
+      -js -sd "$MARQUEE_HOME/nats" -l "$LOGS/nats.log" -P "$RUN/nats.pid" </dev/null >>"$LOGS/nats.out" 2>&1
+  ) &
   if wait_for 20 nats_up; then
     return 0
   fi

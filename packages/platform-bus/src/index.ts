@@ -4,8 +4,26 @@ export type { NatsConnection, Subscription };
 
 const codec = JSONCodec();
 
+/**
+ * Connects as the service's own NATS user when the URL carries one (`nats://<service>:<password>@host:port`,
+ * see deploy/images/nats/marquee-nats.conf). Replies come to `_INBOX.<name>.…`, the only inbox that user
+ * may read, so no other service can listen in on the answers it asked for.
+ */
 export async function connectBus(url: string, name: string): Promise<NatsConnection> {
-  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const parsed = new URL(url);
+  const credentials = parsed.username
+    ? { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) }
+    : {};
+  parsed.username = '';
+  parsed.password = '';
+  return connect({
+    servers: parsed.toString().replace(/\/$/, ''),
+    name,
+    ...credentials,
+    inboxPrefix: `_INBOX.${name}`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
 }
 
 export async function checkBus(nc: NatsConnection): Promise<void> {
@@ -51,7 +69,9 @@ export function subscribeJson<T>(
         // A bad ephemeral signal is dropped; the system of record is Kafka.
       }
     }
-  })();
+  })().catch(() => {
+    // A subscription the server refuses (NATS permissions) ends here instead of crashing the process.
+  });
   return sub;
 }
 

@@ -10,3 +10,4 @@ export {
   uniqueTopicPrefix,
 } from './isolation';
 export { runTsx, type TsxProcess } from './process';
+export { natsUsersConfig, startNatsServer, type TestNatsServer } from './nats-server';
