@@ -43,6 +43,10 @@ export async function buildAuthApp(
     }
     return new Error(`${dataVar} ${errs.map((e) => `${e.instancePath} ${e.message}`).join(', ')}`);
   });
+  // Tokens and profiles must not be kept by a browser or proxy cache; the JWKS sets its own max-age.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.url.startsWith('/v1/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
   // Auth checks its own tokens against its key table: no HTTP call to itself.
   registerAuth(app, { keys: ctx.keys.resolveKey });
   const throttle = new LoginThrottle(

@@ -181,3 +181,17 @@ describe('re-encryption', () => {
     await reencryptAll({ ...auth.ctx, cipher: FieldCipher.fromConfig(ring, 'k1') });
   });
 });
+
+describe('responses with tokens or personal data', () => {
+  it('when tokens or a profile are returned, then Cache-Control is no-store; the JWKS stays cacheable', async () => {
+    const acct = await registerAccount(app);
+    const login = await post('/v1/auth/login', { login: acct.email, password: acct.password }, {}, '10.3.0.1');
+    const refreshed = await post('/v1/auth/refresh', { refreshToken: login.json().refreshToken });
+    const me = await app.inject({ url: '/v1/me', headers: bearer(acct.accessToken) });
+    for (const res of [login, refreshed, me]) expect(res.headers['cache-control']).toBe('no-store');
+    const failed = await post('/v1/auth/login', { login: acct.email, password: 'Wrong-Guess-0-x' }, {}, '10.3.0.1');
+    expect(failed.headers['cache-control']).toBe('no-store');
+    const jwks = await app.inject({ url: '/.well-known/jwks.json' });
+    expect(jwks.headers['cache-control']).toContain('max-age');
+  });
+});

@@ -40,7 +40,7 @@ describe('GDPR export gathered over NATS', () => {
     subs.push(answer(catalogSvc as string, () => ({ note: 'catalog holds no personal data' })));
     subs.push(
       serveJson(nc, Subjects.gdprExport(failingSvc as string), async () => {
-        throw new Error('database unavailable');
+        throw new Error('column "password_hash" of relation "users" does not exist');
       }),
     );
     // silentSvc: subscribed but never answers, like a service stuck behind a slow query.
@@ -67,8 +67,11 @@ describe('GDPR export gathered over NATS', () => {
       [authSvc as string]: { user: { id: aUser, email: 'a@example.com' } },
       [catalogSvc as string]: { note: 'catalog holds no personal data' },
     });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    // What went wrong inside a service stays in the logs: the client only learns that it failed.
+    expect(JSON.stringify(body)).not.toContain('password_hash');
     expect(body.missing).toEqual([
-      { service: failingSvc, reason: 'failed: database unavailable' },
+      { service: failingSvc, reason: 'failed (the service reported an error)' },
       { service: silentSvc, reason: 'no answer within 1500 ms' },
     ]);
     expect(asked[authSvc as string]?.[0]).toMatchObject({ userId: aUser, requestedBy: aUser });

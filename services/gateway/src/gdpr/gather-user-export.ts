@@ -25,12 +25,13 @@ function reasonOf(err: unknown, timeoutMs: number): string {
   const code = String((err as { code?: unknown }).code ?? '');
   if (code === '503') return 'no responder (service not running)';
   if (code === 'TIMEOUT') return `no answer within ${timeoutMs} ms`;
-  return `failed: ${(err as Error).message}`;
+  return 'failed (the service reported an error)';
 }
 
 /**
  * Asks every service for its part of a user's data over NATS request/reply gdpr.export.<service>,
- * all at once, each with its own timeout. A service that does not answer is named in `missing`.
+ * all at once, each with its own timeout. A service that does not answer is named in `missing` with a
+ * generic reason; its error (which may name tables or values) goes to onFailure, for the log only.
  */
 export async function gatherUserExport(
   nats: NatsConnection,
@@ -38,6 +39,7 @@ export async function gatherUserExport(
   request: ExportRequest,
   timeoutMs: number,
   subjectPrefix = '',
+  onFailure: (service: string, err: unknown) => void = () => {},
 ): Promise<UserExport> {
   const settled = await Promise.allSettled(
     services.map((s) => requestJson<unknown>(nats, `${subjectPrefix}${Subjects.gdprExport(s)}`, request, timeoutMs)),
@@ -47,7 +49,10 @@ export async function gatherUserExport(
   settled.forEach((r, i) => {
     const service = services[i] as string;
     if (r.status === 'fulfilled') parts[service] = r.value;
-    else missing.push({ service, reason: reasonOf(r.reason, timeoutMs) });
+    else {
+      onFailure(service, r.reason);
+      missing.push({ service, reason: reasonOf(r.reason, timeoutMs) });
+    }
   });
   return {
     userId: request.userId,

@@ -2,6 +2,7 @@ import { requireAdmin, requireUser } from '@marquee/platform-auth';
 import type { NatsConnection } from '@marquee/platform-bus';
 import { type HttpApp, Type } from '@marquee/platform-http';
 import { currentCorrelation } from '@marquee/platform-logging';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { gatherUserExport } from '../gdpr/gather-user-export';
 
 export interface ExportOptions {
@@ -23,14 +24,18 @@ const UserExportSchema = Type.Object({
 
 /** GDPR export: a user's data from every service, gathered over NATS; admins may export anyone's. */
 export async function exportRoutes(app: HttpApp, opts: ExportOptions): Promise<void> {
-  const gather = (userId: string, requestedBy: string) =>
-    gatherUserExport(
+  const gather = (req: FastifyRequest, reply: FastifyReply, userId: string, requestedBy: string) => {
+    // Personal data: no browser or proxy cache may keep it.
+    reply.header('cache-control', 'no-store');
+    return gatherUserExport(
       opts.nats,
       opts.services,
       { userId, requestedBy, correlationId: currentCorrelation()?.correlationId ?? '' },
       opts.timeoutMs,
       opts.subjectPrefix,
+      (service, err) => req.log.warn({ service, err: (err as Error).message }, 'export part missing'),
     );
+  };
 
   app.get(
     '/api/v1/me/export',
@@ -43,9 +48,9 @@ export async function exportRoutes(app: HttpApp, opts: ExportOptions): Promise<v
         response: { 200: UserExportSchema },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const userId = req.identity?.userId as string;
-      const result = await gather(userId, userId);
+      const result = await gather(req, reply, userId, userId);
       req.log.info({ userId, missing: result.missing.map((m) => m.service) }, 'user export gathered');
       return result;
     },
@@ -63,8 +68,8 @@ export async function exportRoutes(app: HttpApp, opts: ExportOptions): Promise<v
         response: { 200: UserExportSchema },
       },
     },
-    async (req) => {
-      const result = await gather(req.params.userId, req.identity?.userId as string);
+    async (req, reply) => {
+      const result = await gather(req, reply, req.params.userId, req.identity?.userId as string);
       req.log.info(
         { userId: req.params.userId, by: req.identity?.userId, missing: result.missing.map((m) => m.service) },
         'user export gathered by admin',
