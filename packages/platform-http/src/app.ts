@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Logger, withCorrelation } from '@marquee/platform-logging';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import { rejectControlCharacters } from './control-characters';
 import { AppError, errorBody, type FieldProblem } from './errors';
 import { type ReadinessCheck, registerHealthRoutes } from './health';
 import { registerMetrics } from './metrics';
@@ -69,6 +70,38 @@ function toErrorReply(err: FastifyError): { status: number; body: ReturnType<typ
   return { status: 500, body: errorBody('INTERNAL', 'Internal server error') };
 }
 
+interface DriverError {
+  code: string;
+  severity?: string;
+  table?: string;
+  constraint?: string;
+  routine?: string;
+}
+
+function driverErrorOf(err: unknown): DriverError | undefined {
+  for (let e = err as { cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const c = e as Partial<DriverError>;
+    if (typeof c.code === 'string' && typeof c.severity === 'string') return c as DriverError;
+  }
+  return undefined;
+}
+
+/**
+ * A failure as it may be logged: a database error by its driver code and where, nothing else — its
+ * message, stack and the query's parameters can carry personal data or password hashes.
+ */
+export function loggableError(err: unknown): unknown {
+  const driver = driverErrorOf(err);
+  if (!driver && !(err && typeof err === 'object' && 'params' in err)) return err;
+  return {
+    type: 'DatabaseError',
+    code: driver?.code,
+    table: driver?.table,
+    constraint: driver?.constraint,
+    routine: driver?.routine,
+  };
+}
+
 /** Builds a Fastify app with Marquee's request ids, error shape, health, metrics and OpenAPI. */
 export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
@@ -87,9 +120,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     withCorrelation({ correlationId, requestId: req.id }, done);
   });
 
+  app.addHook('preValidation', rejectControlCharacters);
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, body } = toErrorReply(err);
-    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (status >= 500) req.log.error({ err: loggableError(err) }, 'request failed');
     else req.log.info({ code: body.error.code, status }, 'request rejected');
     return reply.code(status).send(body);
   });

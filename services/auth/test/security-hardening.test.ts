@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { HttpApp } from '@marquee/platform-http';
+import { createHttpApp, type HttpApp } from '@marquee/platform-http';
+import { createLogger } from '@marquee/platform-logging';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/accounts/create-admin';
 import { reencryptAll } from '../src/accounts/reencrypt-users';
+import { users } from '../src/db/schema';
 import { FieldCipher } from '../src/domain/field-encryption';
 import { issueRefreshToken } from '../src/sessions/refresh-tokens';
 import { bearer, newAccount, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
@@ -193,5 +195,38 @@ describe('responses with tokens or personal data', () => {
     expect(failed.headers['cache-control']).toBe('no-store');
     const jwks = await app.inject({ url: '/.well-known/jwks.json' });
     expect(jwks.headers['cache-control']).toContain('max-age');
+  });
+});
+
+describe('bad bytes and failures', () => {
+  it('when a name field carries a NUL or other control character, then 400 names the field (no 500)', async () => {
+    const res = await post('/v1/auth/register', newAccount({ firstName: 'Ada\u0000', lastName: 'Love\u001blace' }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { field: 'body.firstName', reason: 'must not contain control characters' },
+      { field: 'body.lastName', reason: 'must not contain control characters' },
+    ]);
+  });
+
+  it('when a database error fails a request, then the log names the driver code and none of the query parameters', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('auth-test', 'info', { write: (l: string) => void lines.push(l) });
+    const probe = await createHttpApp({ service: 'auth-test', logger });
+    probe.get('/v1/probe', async () => {
+      await auth.deps.database.db.insert(users).values({
+        id: uuidv7(),
+        username: 'probe\u0000name',
+        emailEncrypted: 'x',
+        emailHash: 'x',
+        passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$SECRETSALT$SECRETHASH',
+      });
+      return {};
+    });
+    const res = await probe.inject({ url: '/v1/probe' });
+    await probe.close();
+    expect(res.statusCode).toBe(500);
+    const failure = lines.find((l) => l.includes('request failed')) as string;
+    expect(JSON.parse(failure).err).toMatchObject({ type: 'DatabaseError', code: '22021' });
+    expect(lines.join('\n')).not.toContain('SECRETHASH');
   });
 });

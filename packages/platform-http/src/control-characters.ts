@@ -1,0 +1,25 @@
+import { AppError, type FieldProblem } from './errors';
+
+// C0 controls but tab, newline and carriage return, and DEL: PostgreSQL refuses NUL outright.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+function collect(value: unknown, path: string, out: FieldProblem[]): void {
+  if (typeof value === 'string') {
+    if (CONTROL.test(value)) out.push({ field: path, reason: 'must not contain control characters' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => collect(v, `${path}.${i}`, out));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collect(v, `${path}.${k}`, out);
+  }
+}
+
+/** preValidation hook: a 400 naming every body, query or path field that carries a control character. */
+export async function rejectControlCharacters(req: { body?: unknown; query?: unknown; params?: unknown }) {
+  const problems: FieldProblem[] = [];
+  collect(req.body, 'body', problems);
+  collect(req.query, 'querystring', problems);
+  collect(req.params, 'params', problems);
+  if (problems.length > 0) {
+    throw new AppError(400, 'VALIDATION.FAILED', problems.map((p) => `${p.field} ${p.reason}`).join('; '), problems);
+  }
+}
