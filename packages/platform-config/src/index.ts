@@ -64,10 +64,19 @@ export const natsConfig = {
   NATS_URL: Type.String({ pattern: '^(nats|tls)://', description: 'NATS server URL.' }),
 };
 
-function describeError(schema: TSchema | undefined, value: unknown, message: string): string {
+const SECRET_NAME = /KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL/i;
+
+/** A value as an error may show it: secrets by length only, URLs without their password. */
+function shown(variable: string, value: unknown): string {
+  const text = String(value);
+  if (SECRET_NAME.test(variable)) return `(hidden, ${text.length} characters)`;
+  return JSON.stringify(text.replace(/(\/\/[^/:@\s]*):[^@/\s]*@/g, '$1:***@'));
+}
+
+function describeError(variable: string, schema: TSchema | undefined, value: unknown, message: string): string {
   if (value === undefined) return 'is required but not set';
   const extra = schema?.description ? ` (${schema.description})` : '';
-  return `${JSON.stringify(value)} ${message}${extra}`;
+  return `${shown(variable, value)} ${message}${extra}`;
 }
 
 /**
@@ -90,7 +99,7 @@ export function loadConfig<T extends TObject>(
   for (const err of Value.Errors(schema, withDefaults)) {
     const key = err.path.split('/')[1] ?? err.path;
     if (problems.has(key)) continue;
-    problems.set(key, describeError(schema.properties[key], raw[key], err.message.toLowerCase()));
+    problems.set(key, describeError(key, schema.properties[key], raw[key], err.message.toLowerCase()));
   }
   if (problems.size > 0) {
     throw new ConfigError(

@@ -33,4 +33,21 @@ describe('loadConfig', () => {
     expect((caught as ConfigError).message).toContain('DATABASE_URL: is required but not set');
     expect((caught as ConfigError).message).toContain('PORT: "eighty"');
   });
+
+  it('When a secret or a URL with a password is invalid, then the error names it without printing the secret', () => {
+    const secrets = Type.Object({
+      AUTH_EMAIL_HASH_KEY: Type.String({ pattern: '^[A-Za-z0-9+/=]{43,}$' }),
+      NATS_URL: Type.String({ pattern: '^(nats|tls)://[^ ]+:4222$' }),
+    });
+    let message = '';
+    try {
+      loadConfig('auth', secrets, { AUTH_EMAIL_HASH_KEY: 'sup3r-s3cret!', NATS_URL: 'nats://auth:hunter2@nats:4223' });
+    } catch (err) {
+      message = (err as ConfigError).message;
+    }
+    expect(message).toContain('AUTH_EMAIL_HASH_KEY: (hidden, 13 characters)');
+    expect(message).toContain('NATS_URL: "nats://auth:***@nats:4223"');
+    expect(message).not.toContain('sup3r-s3cret');
+    expect(message).not.toContain('hunter2');
+  });
 });
