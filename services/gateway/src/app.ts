@@ -4,6 +4,7 @@ import { createHttpApp, type HttpApp } from '@marquee/platform-http';
 import { type GatewayDeps, gatewayReadiness } from './deps';
 import { trustProxySetting } from './domain/trust-proxy';
 import { rateLimitHook } from './limits/rate-limit-hook';
+import { localWindowLimiter } from './limits/local-window';
 import { slidingWindowLimiter } from './limits/sliding-window';
 import { exportRoutes } from './routes/export';
 import { openApiRoutes } from './routes/openapi-docs';
@@ -52,11 +53,16 @@ export async function buildGatewayApp(deps: GatewayDeps): Promise<HttpApp> {
   registerAuth(app, { jwksUrl: config.AUTH_JWKS_URL, cacheMaxEntries: config.AUTH_TOKEN_CACHE_SIZE });
   app.addHook(
     'onRequest',
-    rateLimitHook(slidingWindowLimiter(deps.redis, config.REDIS_KEY_PREFIX), {
-      perUserPerMinute: config.RATE_LIMIT_PER_MINUTE,
-      perIpPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
-      loginPerIpPerMinute: config.LOGIN_RATE_LIMIT_PER_MINUTE,
-    }),
+    rateLimitHook(
+      slidingWindowLimiter(deps.redis, config.REDIS_KEY_PREFIX),
+      {
+        perUserPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        perIpPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+        loginPerIpPerMinute: config.LOGIN_RATE_LIMIT_PER_MINUTE,
+        registerPerIpPerMinute: config.REGISTER_RATE_LIMIT_PER_MINUTE,
+      },
+      localWindowLimiter(),
+    ),
   );
   await app.register(streamRoutes, {
     nats: deps.nats,

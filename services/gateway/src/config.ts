@@ -83,7 +83,14 @@ export const gatewayConfigSchema = Type.Object({
   LOGIN_RATE_LIMIT_PER_MINUTE: Type.Integer({
     minimum: 1,
     default: 10,
-    description: 'POST /api/v1/auth/login attempts per minute from one IP (auth also throttles per account).',
+    description:
+      'POST /api/v1/auth/login attempts per minute from one IP (auth also throttles per account); kept per replica while Redis is down.',
+  }),
+  REGISTER_RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description:
+      'POST /api/v1/auth/register per minute from one IP: each costs an argon2 hash and answers whether an email is taken.',
   }),
   SSE_HEARTBEAT_MS: Type.Integer({
     minimum: 100,

@@ -28,6 +28,7 @@ describe('rate limits shared by gateway replicas', () => {
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: '6',
       RATE_LIMIT_PER_MINUTE: '8',
       LOGIN_RATE_LIMIT_PER_MINUTE: '3',
+      REGISTER_RATE_LIMIT_PER_MINUTE: '2',
     };
     [first, second] = await Promise.all([startGateway(shared), startGateway(shared)]);
   });
@@ -97,13 +98,45 @@ describe('rate limits shared by gateway replicas', () => {
     expect(upstream.seen.length - seenBefore).toBe(3);
   });
 
-  it('When Redis cannot be reached, then requests are let through without limit headers rather than failing', async () => {
+  it('When sign-ups from one IP exceed their budget, then 429 before auth is asked (each costs an argon2 hash)', async () => {
+    const seenBefore = upstream.seen.length;
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${(i % 2 === 0 ? first : second).url}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await issuer.sign({ sub: crypto.randomUUID(), role: 'user' })}`,
+        },
+        body: JSON.stringify({ username: `u${i}`, email: `u${i}@example.com`, password: 'Velvet-Curtain-2031' }),
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([404, 404, 429]);
+    expect(upstream.seen.length - seenBefore).toBe(2);
+  });
+
+  it('When Redis cannot be reached, then requests are let through without limit headers, but login and register keep a local limit', async () => {
     const blind = await startGateway({
       CATALOG_URL: upstream.url,
+      AUTH_URL: upstream.url,
       AUTH_JWKS_URL: issuer.jwksUrl,
       REDIS_URL: 'redis://127.0.0.1:1',
+      LOGIN_RATE_LIMIT_PER_MINUTE: '2',
     });
     try {
+      const logins: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${blind.url}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ login: 'a@example.com', password: 'wrong' }),
+        });
+        logins.push(res.status);
+        await res.arrayBuffer();
+      }
+      expect(logins).toEqual([404, 404, 429]);
       const res = await fetch(`${blind.url}/api/v1/movies/3`);
       expect(res.status).toBe(200);
       expect(res.headers.get('x-ratelimit-limit')).toBeNull();

@@ -90,6 +90,7 @@ describe('attacks and bad input through the gateway to the real auth service', (
       AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
       BODY_LIMIT_BYTES: '4096',
       LOGIN_RATE_LIMIT_PER_MINUTE: '50',
+      REGISTER_RATE_LIMIT_PER_MINUTE: '50',
       TRUST_PROXY: '1',
       NATS_SUBJECT_PREFIX: natsPrefix,
       GDPR_EXPORT_SERVICES: 'auth,catalog',

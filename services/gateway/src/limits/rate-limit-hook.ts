@@ -1,14 +1,20 @@
 import { AppError } from '@marquee/platform-http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { LocalWindowLimiter } from './local-window';
 import type { LimitDecision, SlidingWindowLimiter } from './sliding-window';
 
 export interface RateLimits {
   perUserPerMinute: number;
   perIpPerMinute: number;
   loginPerIpPerMinute: number;
+  registerPerIpPerMinute: number;
 }
 
-const LOGIN_PATH = '/api/v1/auth/login';
+/** Routes with their own, smaller per-IP budget: password guessing and argon2-costly sign-ups. */
+const GUARDED: Record<string, { what: string; limit: (l: RateLimits) => number }> = {
+  '/api/v1/auth/login': { what: 'login attempts from this address', limit: (l) => l.loginPerIpPerMinute },
+  '/api/v1/auth/register': { what: 'sign-ups from this address', limit: (l) => l.registerPerIpPerMinute },
+};
 
 function setHeaders(reply: FastifyReply, d: LimitDecision): void {
   reply.header('x-ratelimit-limit', d.limit);
@@ -27,18 +33,21 @@ function tooMany(reply: FastifyReply, d: LimitDecision, what: string): AppError 
 
 /**
  * onRequest hook (after registerAuth): one budget per signed-in user, else per client IP, shared by
- * every replica through Redis; login attempts have their own, smaller per-IP budget.
- * If Redis fails the request is let through: losing rate limiting briefly beats losing the API.
+ * every replica through Redis; login and register have their own, smaller per-IP budgets.
+ * If Redis fails, login and register fall back to a per-replica limit (`fallback`) and everything
+ * else is let through: losing general rate limiting briefly beats losing the API.
  */
-export function rateLimitHook(limiter: SlidingWindowLimiter, limits: RateLimits) {
+export function rateLimitHook(limiter: SlidingWindowLimiter, limits: RateLimits, fallback: LocalWindowLimiter) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!req.url.startsWith('/api/')) return;
+    const guarded = req.method === 'POST' ? GUARDED[req.url.split('?')[0] as string] : undefined;
+    const guardKey = `${req.url.split('?')[0]}:${req.ip}`;
     try {
-      if (req.method === 'POST' && req.url.split('?')[0] === LOGIN_PATH) {
-        const login = await limiter.hit(`login:${req.ip}`, limits.loginPerIpPerMinute);
-        if (!login.allowed) {
-          setHeaders(reply, login);
-          throw tooMany(reply, login, 'login attempts from this address');
+      if (guarded) {
+        const d = await limiter.hit(guardKey, guarded.limit(limits));
+        if (!d.allowed) {
+          setHeaders(reply, d);
+          throw tooMany(reply, d, guarded.what);
         }
       }
       const d = req.identity
@@ -48,7 +57,11 @@ export function rateLimitHook(limiter: SlidingWindowLimiter, limits: RateLimits)
       if (!d.allowed) throw tooMany(reply, d, 'requests');
     } catch (err) {
       if (err instanceof AppError) throw err;
-      req.log.warn({ err }, 'rate limiter unavailable; request let through');
+      req.log.warn({ err }, 'rate limiter unavailable; local limits only');
+      if (guarded) {
+        const d = fallback.hit(guardKey, guarded.limit(limits));
+        if (!d.allowed) throw tooMany(reply, d, guarded.what);
+      }
     }
   };
 }
