@@ -185,10 +185,7 @@ describe('admin', () => {
     expect(page.statusCode).toBe(200);
     expect(page.json().items).toHaveLength(2);
     expect(page.json().total).toBeGreaterThanOrEqual(3);
-    const byEmail = await app.inject({
-      url: `/v1/admin/users?email=${encodeURIComponent(victim.email.toUpperCase())}`,
-      headers: bearer(adminToken),
-    });
+    const byEmail = await post('/v1/admin/users/search', { email: victim.email.toUpperCase() }, bearer(adminToken));
     expect(byEmail.json().items.map((u: { id: string }) => u.id)).toEqual([victim.userId]);
     const byName = await app.inject({
       url: `/v1/admin/users?username=${victim.username.slice(-6)}`,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '@marquee/platform-config';
 import { createHttpApp, type HttpApp } from '@marquee/platform-http';
 import { createLogger } from '@marquee/platform-logging';
 import { v7 as uuidv7 } from 'uuid';
@@ -8,7 +9,8 @@ import { reencryptAll } from '../src/accounts/reencrypt-users';
 import { users } from '../src/db/schema';
 import { FieldCipher } from '../src/domain/field-encryption';
 import { issueRefreshToken } from '../src/sessions/refresh-tokens';
-import { bearer, newAccount, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
+import { authSchema } from '../src/config';
+import { authTestEnv, bearer, newAccount, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
 
 let auth: TestAuth;
 let app: HttpApp;
@@ -228,5 +230,33 @@ describe('bad bytes and failures', () => {
     const failure = lines.find((l) => l.includes('request failed')) as string;
     expect(JSON.parse(failure).err).toMatchObject({ type: 'DatabaseError', code: '22021' });
     expect(lines.join('\n')).not.toContain('SECRETHASH');
+  });
+});
+
+describe('admin lookup by email', () => {
+  it('when an admin looks a user up by email, then it goes in a POST body; an email in the URL is refused', async () => {
+    const admin = newAccount();
+    await ensureAdmin(auth.ctx, admin);
+    const token = (
+      await post('/v1/auth/login', { login: admin.email, password: admin.password }, {}, '10.4.0.1')
+    ).json().accessToken;
+    const victim = await registerAccount(app);
+    const found = await post('/v1/admin/users/search', { email: victim.email }, bearer(token));
+    expect(found.statusCode).toBe(200);
+    expect(found.json().items.map((u: { id: string }) => u.id)).toEqual([victim.userId]);
+    const inUrl = await app.inject({
+      url: `/v1/admin/users?email=${encodeURIComponent(victim.email)}`,
+      headers: bearer(token),
+    });
+    expect(inUrl.statusCode).toBe(400);
+    expect(inUrl.json().error.details[0].field).toBe('querystring.email');
+  });
+});
+
+describe('password hashing cost', () => {
+  it('when argon2id is configured below OWASP minimums (19 MiB), then auth refuses to start naming the variable', () => {
+    expect(() => loadConfig('auth', authSchema, authTestEnv('argon', { AUTH_ARGON2_MEMORY_KIB: '8192' }))).toThrow(
+      /AUTH_ARGON2_MEMORY_KIB/,
+    );
   });
 });

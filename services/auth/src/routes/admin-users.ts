@@ -7,6 +7,18 @@ import { errors, UserProfileSchema } from './schemas';
 const tags = ['admin'];
 const security = [{ bearerAuth: [] }];
 const UserIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const filters = {
+  page: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
+  pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  username: Type.Optional(Type.String({ minLength: 1, maxLength: 30, description: 'Substring, case-insensitive' })),
+  isActive: Type.Optional(Type.Boolean()),
+};
+const UserPage = Type.Object({
+  items: Type.Array(UserProfileSchema),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  pageSize: Type.Integer(),
+});
 
 export function registerAdminUserRoutes(app: HttpApp, ctx: AuthContext): void {
   app.get(
@@ -17,30 +29,33 @@ export function registerAdminUserRoutes(app: HttpApp, ctx: AuthContext): void {
         tags,
         security,
         summary: 'List users, newest first',
-        querystring: Type.Object(
-          {
-            page: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
-            pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-            username: Type.Optional(
-              Type.String({ minLength: 1, maxLength: 30, description: 'Substring, case-insensitive' }),
-            ),
-            email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'Exact match' })),
-            isActive: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            items: Type.Array(UserProfileSchema),
-            total: Type.Integer(),
-            page: Type.Integer(),
-            pageSize: Type.Integer(),
-          }),
-          ...errors(400, 401, 403),
-        },
+        description: 'To find a user by email use POST /v1/admin/users/search: an email in a URL ends up in logs.',
+        querystring: Type.Object(filters, { additionalProperties: false }),
+        response: { 200: UserPage, ...errors(400, 401, 403) },
       },
     },
     async (req) => listUsers(ctx, req.query),
+  );
+
+  app.post(
+    '/v1/admin/users/search',
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags,
+        security,
+        summary: 'Find users by exact email (and the list filters), newest first',
+        body: Type.Object(
+          {
+            ...filters,
+            email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'Exact match' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: UserPage, ...errors(400, 401, 403) },
+      },
+    },
+    async (req) => listUsers(ctx, req.body),
   );
 
   app.get(
