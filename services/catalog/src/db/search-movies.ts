@@ -1,5 +1,6 @@
 import type { DbOrTx } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
+import { escapeHighlight } from '../domain/highlight';
 import { MOVIE_COLUMNS, type MovieView, toMovieView } from './movie-queries';
 import { intArray } from './sql-arrays';
 
@@ -125,6 +126,6 @@ function toHit(row: Record<string, unknown>, match: SearchHit['match']): SearchH
     movie: toMovieView(movie),
     score: Number(score),
     match,
-    highlight: { title: hlTitle, overview: hlOverview },
+    highlight: { title: escapeHighlight(hlTitle), overview: hlOverview === null ? null : escapeHighlight(hlOverview) },
   };
 }

@@ -42,7 +42,8 @@ export function registerSearchRoutes(app: HttpApp, ctx: CatalogContext): void {
       preValidation: rejectUnknownQueryKeys(Object.keys(SearchQuery.properties)),
       schema: {
         tags: ['search'],
-        summary: 'Search titles, overviews, taglines, directors and cast; highlights in <mark>',
+        summary:
+          'Search titles, overviews, taglines, directors and cast; highlights in <mark> (the text around them HTML-escaped)',
         description:
           'Ranked by relevance (title, then overview, then tagline, director and cast), ties by popularity. ' +
           `A query estimated to match more than ${EXHAUSTIVE_UP_TO} movies ranks only the ${POPULAR_WINDOW} most popular ` +
