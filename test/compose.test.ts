@@ -5,7 +5,7 @@
  *   with a src/main.ts is in the file — so compose and code cannot drift apart;
  * - for real: the whole file brought up with docker-compose 1.29 on the locally built images
  *   (marquee/*:local, nothing pulled), each service's /health/ready reached through its published
- *   port, one request through the gateway, then `down -v --remove-orphans` and nothing left.
+ *   port (the gateway's operations port), one request through the gateway, then `down -v --remove-orphans` and nothing left.
  * The real run needs a Docker engine and docker-compose whatever MARQUEE_TEST_INFRA says; without
  * them it fails naming what is missing (it never skips).
  */
@@ -112,9 +112,12 @@ const BUILD_TIMEOUT_MS = Number(process.env.MARQUEE_COMPOSE_BUILD_TIMEOUT_MS ?? 
 const project = `mqcompose${Date.now().toString(36)}${process.pid}`;
 /** The variable that sets a service's published host port: "127.0.0.1:${AUTH_PORT:-3001}:3001" → AUTH_PORT. */
 const portVariable = (service: ComposeService) => /\$\{([A-Z0-9_]+):-\d+\}/.exec(service.ports?.[0] ?? '')?.[1];
-const portNames = Object.values(compose.services)
-  .map(portVariable)
-  .filter((v): v is string => !!v);
+/** Every published port's variable; a `*_OPS_PORT` one is where that service answers /health/ready. */
+const portVariables = (service: ComposeService) =>
+  (service.ports ?? []).flatMap((p) => /\$\{([A-Z0-9_]+):-\d+\}/.exec(p)?.[1] ?? []);
+const readyPortVariable = (service: ComposeService) =>
+  portVariables(service).find((v) => v.endsWith('_OPS_PORT')) ?? portVariable(service);
+const portNames = Object.values(compose.services).flatMap(portVariables);
 const hostPort: Record<string, number> = {};
 let env: NodeJS.ProcessEnv = {};
 let started = false;
@@ -254,7 +257,7 @@ describe('docker-compose up', () => {
       const pending = new Set(built.map(([name]) => name));
       while (pending.size && Date.now() < deadline) {
         for (const name of [...pending]) {
-          const port = hostPort[portVariable(compose.services[name] as ComposeService) ?? ''];
+          const port = hostPort[readyPortVariable(compose.services[name] as ComposeService) ?? ''];
           const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
           if (res?.status === 200) pending.delete(name);
         }

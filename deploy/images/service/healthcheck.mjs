@@ -8,7 +8,9 @@ const defaults = {
   analytics: 3006,
   gateway: 8080,
 };
-const port = process.env.PORT || defaults[process.env.MARQUEE_SERVICE] || 8080;
+// The gateway answers /health/ready only on its operations port (OPS_PORT, default 9080).
+const gateway = process.env.MARQUEE_SERVICE === 'gateway';
+const port = gateway ? process.env.OPS_PORT || 9080 : process.env.PORT || defaults[process.env.MARQUEE_SERVICE] || 8080;
 try {
   const res = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(4000) });
   process.exit(res.ok ? 0 : 1);

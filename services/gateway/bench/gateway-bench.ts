@@ -50,6 +50,7 @@ async function startProcess(
   main: string,
   env: Record<string, string>,
   port: number,
+  readyPort = port,
 ): Promise<{ base: string; pid: number | undefined }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, main)], {
     cwd: repoRoot,
@@ -71,7 +72,7 @@ async function startProcess(
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited: ${err.slice(-2000)}`);
-    const ok = await fetch(`${base}/health/ready`).then(
+    const ok = await fetch(`http://127.0.0.1:${readyPort}/health/ready`).then(
       (r) => r.ok,
       () => false,
     );
@@ -119,6 +120,7 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
   const key = () => randomBytes(32).toString('base64');
   const authPort = await freePort();
   const gatewayPort = await freePort();
+  const gatewayOpsPort = await freePort();
   const dbUrl = new URL(adminUrl);
   dbUrl.pathname = `/bench_gateway_auth_${Date.now().toString(36)}`;
   benchDatabase = dbUrl.toString();
@@ -144,8 +146,10 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
       AUTH_JWKS_URL: `${auth}/.well-known/jwks.json`,
       REDIS_KEY_PREFIX: `bench-${Date.now()}:`,
       RATE_LIMIT_PER_MINUTE: '1000000000',
+      OPS_PORT: String(gatewayOpsPort),
     },
     gatewayPort,
+    gatewayOpsPort,
   );
   const tag = randomBytes(4).toString('hex');
   const registered = await fetch(`${auth}/v1/auth/register`, {

@@ -6,6 +6,7 @@ import { trustProxySetting } from './domain/trust-proxy';
 import { rateLimitHook } from './limits/rate-limit-hook';
 import { localWindowLimiter } from './limits/local-window';
 import { slidingWindowLimiter } from './limits/sliding-window';
+import type { OpsListener } from './ops-listener';
 import { exportRoutes } from './routes/export';
 import { openApiRoutes } from './routes/openapi-docs';
 import { proxyRoutes } from './routes/proxy';
@@ -28,8 +29,8 @@ function corsOrigin(setting: string): boolean | string[] {
   return origins.includes('*') ? true : origins;
 }
 
-/** The public edge: token check, rate limits, CORS, then the gateway's own routes and the proxy. */
-export async function buildGatewayApp(deps: GatewayDeps): Promise<HttpApp> {
+/** The public edge: token check, rate limits, CORS, then the gateway's own routes and the proxy; operations routes only through `ops`. */
+export async function buildGatewayApp(deps: GatewayDeps, ops: OpsListener): Promise<HttpApp> {
   const { config } = deps;
   const app = await createHttpApp({
     service: 'gateway',
@@ -40,6 +41,7 @@ export async function buildGatewayApp(deps: GatewayDeps): Promise<HttpApp> {
     serveOpenapi: false,
     openapi: { title: 'Marquee gateway' },
   });
+  app.addHook('onRequest', ops.guard);
   if (config.CORS_ORIGINS) {
     const origin = corsOrigin(config.CORS_ORIGINS);
     await app.register(cors, {

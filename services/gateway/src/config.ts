@@ -21,6 +21,16 @@ export const gatewayConfigSchema = Type.Object({
     description: 'Partitions of activity.v1 when the gateway creates it.',
   }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of the public API.' }),
+  OPS_PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 9080,
+    description: 'Operations port: /metrics and /health/ready answer only here (the public port says 404).',
+  }),
+  OPS_HOST: Type.String({
+    default: '127.0.0.1',
+    description: 'Interface of the operations port; keep it off the public network.',
+  }),
   AUTH_URL: upstreamUrl('auth', 'http://127.0.0.1:3001'),
   CATALOG_URL: upstreamUrl('catalog', 'http://127.0.0.1:3002'),
   INTERACTION_URL: upstreamUrl('interaction', ''),

@@ -5,17 +5,20 @@ import { createLogger } from '@marquee/platform-logging';
 import { buildGatewayApp } from './app';
 import { gatewayConfigSchema } from './config';
 import { gatewayClosers, openGatewayDeps } from './deps';
+import { OpsListener } from './ops-listener';
 
 const config = loadConfigOrExit('gateway', gatewayConfigSchema);
 const logger = createLogger('gateway', config.LOG_LEVEL);
 const deps = await openGatewayDeps(config, logger);
-const app = await buildGatewayApp(deps);
+const ops = new OpsListener();
+const app = await buildGatewayApp(deps, ops);
 await runUntilSignalled({
   app,
   port: config.PORT,
   host: config.HOST,
   logger,
-  closers: gatewayClosers(deps),
+  closers: [{ name: 'ops', close: () => ops.close() }, ...gatewayClosers(deps)],
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
-logger.info({ port: (app.server.address() as { port: number }).port }, 'gateway listening');
+const opsPort = await ops.listen(app, config.OPS_PORT, config.OPS_HOST);
+logger.info({ port: (app.server.address() as { port: number }).port, opsPort }, 'gateway listening');

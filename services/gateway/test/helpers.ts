@@ -7,6 +7,7 @@ import { serviceTestEnv } from '@marquee/platform-testing';
 import { buildGatewayApp } from '../src/app';
 import { type GatewayConfig, gatewayConfigSchema } from '../src/config';
 import { type GatewayDeps, gatewayClosers, openGatewayDeps } from '../src/deps';
+import { OpsListener } from '../src/ops-listener';
 
 export const silent = createLogger('gateway-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -30,6 +31,8 @@ export function gatewayTestConfig(overrides: Record<string, string>): GatewayCon
 
 export interface RunningGateway {
   url: string;
+  /** The operations port (/metrics, /health/ready). */
+  opsUrl: string;
   app: HttpApp;
   deps: GatewayDeps;
   config: GatewayConfig;
@@ -40,15 +43,19 @@ export interface RunningGateway {
 export async function startGateway(overrides: Record<string, string>): Promise<RunningGateway> {
   const config = gatewayTestConfig(overrides);
   const deps = await openGatewayDeps(config, silent);
-  const app = await buildGatewayApp(deps);
+  const ops = new OpsListener();
+  const app = await buildGatewayApp(deps, ops);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
+  const opsPort = await ops.listen(app, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
+    opsUrl: `http://127.0.0.1:${opsPort}`,
     app,
     deps,
     config,
     async close() {
+      await ops.close();
       await app.close();
       for (const c of gatewayClosers(deps)) await c.close().catch(() => {});
     },

@@ -37,20 +37,26 @@ describe('gateway main.ts', () => {
       DATABASE_URL: '',
       LOG_LEVEL: 'info',
       PORT: '0',
+      OPS_PORT: '0',
       HOST: '127.0.0.1',
       AUTH_JWKS_URL: issuer.jwksUrl,
       REDIS_KEY_PREFIX: `${uniqueName('main')}:`,
     });
     try {
       const deadline = Date.now() + 60_000;
-      while (!/"port":(\d+).*gateway listening/.test(p.out()) && Date.now() < deadline) {
+      while (!/"port":(\d+),"opsPort":(\d+).*gateway listening/.test(p.out()) && Date.now() < deadline) {
         if (p.child.exitCode !== null) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      const port = /"port":(\d+).*gateway listening/.exec(p.out())?.[1];
+      const [, port, opsPort] = /"port":(\d+),"opsPort":(\d+).*gateway listening/.exec(p.out()) ?? [];
       expect(port, p.err() + p.out()).toBeDefined();
       const base = `http://127.0.0.1:${port}`;
-      const ready = await fetch(`${base}/health/ready`);
+      // Operations routes answer on the operations port only.
+      expect((await fetch(`${base}/health/ready`)).status).toBe(404);
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${opsPort}/metrics`)).status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${opsPort}/health/ready`);
       expect(ready.status).toBe(200);
       expect((await jsonOf(ready)).checks).toEqual({ kafka: 'ok', redis: 'ok', nats: 'ok' });
 

@@ -140,7 +140,7 @@ describe('rate limits shared by gateway replicas', () => {
       const res = await fetch(`${blind.url}/api/v1/movies/3`);
       expect(res.status).toBe(200);
       expect(res.headers.get('x-ratelimit-limit')).toBeNull();
-      const ready = await fetch(`${blind.url}/health/ready`);
+      const ready = await fetch(`${blind.opsUrl}/health/ready`);
       expect(ready.status).toBe(503);
       expect((await jsonOf(ready)).checks.redis).toMatch(/^failing/);
     } finally {
