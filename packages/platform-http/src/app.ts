@@ -24,7 +24,7 @@ export interface HttpAppOptions {
   openapi?: { title: string; version?: string; description?: string };
   bodyLimitBytes?: number;
   /** Whose X-Forwarded-For to believe: addresses/CIDRs (comma-separated) or a hop count; nobody by default. */
-  trustProxy?: string | number | false;
+  trustProxy?: string | number | false | ((address: string, hop: number) => boolean);
   /** Serve this app's own document at /openapi.json (the gateway serves an aggregated one instead). */
   serveOpenapi?: boolean;
 }

@@ -8,6 +8,7 @@ import { registerAuthRoutes } from './routes/auth';
 import { registerJwksRoute } from './routes/jwks';
 import { registerMeRoutes } from './routes/me';
 import { LoginThrottle } from './sessions/login-throttle';
+import { trustedProxies } from './trusted-proxies';
 
 /** Builds the auth HTTP app (used by main and by tests). */
 export async function buildAuthApp(
@@ -24,12 +25,13 @@ export async function buildAuthApp(
   >,
   readiness: Record<string, ReadinessCheck> = {},
 ): Promise<HttpApp> {
+  const proxies = trustedProxies(config.TRUSTED_PROXIES, ctx.logger);
   const app = await createHttpApp({
     service: 'auth',
     logger: ctx.logger,
     readiness,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUSTED_PROXIES,
+    trustProxy: proxies.trust,
     openapi: { title: 'Marquee auth', description: 'Accounts, sessions, profiles and signing keys' },
   });
   // Name the offending property for additionalProperties errors (the shared handler only names the parent).
@@ -43,6 +45,7 @@ export async function buildAuthApp(
     }
     return new Error(`${dataVar} ${errs.map((e) => `${e.instancePath} ${e.message}`).join(', ')}`);
   });
+  app.addHook('onClose', async () => proxies.stop());
   // Tokens and profiles must not be kept by a browser or proxy cache; the JWKS sets its own max-age.
   app.addHook('onSend', async (req, reply) => {
     if (req.url.startsWith('/v1/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');

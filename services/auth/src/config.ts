@@ -65,7 +65,7 @@ export const authConfig = {
     pattern: '^$|^[\\w.:/]+(,[\\w.:/]+)*$',
     default: 'loopback',
     description:
-      "The gateway's addresses or CIDRs (comma-separated; `loopback` = 127.0.0.1/8 and ::1): only their X-Forwarded-For names the client whose failed logins are counted. Empty: trust nobody.",
+      'The gateway: addresses, CIDRs or host names (comma-separated; `loopback` = 127.0.0.0/8 and ::1; names looked up every 30 s). Only its X-Forwarded-For names the client whose login attempts are counted. Empty: trust nobody.',
   }),
   AUTH_REDIS_PREFIX: Type.String({
     default: 'auth:',

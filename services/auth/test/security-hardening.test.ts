@@ -3,6 +3,7 @@ import { loadConfig } from '@marquee/platform-config';
 import { createHttpApp, type HttpApp } from '@marquee/platform-http';
 import { createLogger } from '@marquee/platform-logging';
 import { v7 as uuidv7 } from 'uuid';
+import { eventually } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/accounts/create-admin';
 import { reencryptAll } from '../src/accounts/reencrypt-users';
@@ -258,5 +259,17 @@ describe('password hashing cost', () => {
     expect(() => loadConfig('auth', authSchema, authTestEnv('argon', { AUTH_ARGON2_MEMORY_KIB: '8192' }))).toThrow(
       /AUTH_ARGON2_MEMORY_KIB/,
     );
+  });
+});
+
+describe('trusted proxies by name', () => {
+  it('when TRUSTED_PROXIES names a host, then only its addresses are trusted once looked up', async () => {
+    const { trustedProxies } = await import('../src/trusted-proxies');
+    const proxies = trustedProxies('localhost,10.20.0.0/16', auth.deps.logger);
+    await eventually(() => proxies.trust('127.0.0.1'), { what: 'localhost looked up' });
+    expect(proxies.trust('10.20.3.4')).toBe(true);
+    expect(proxies.trust('::ffff:10.20.3.4')).toBe(true);
+    expect(proxies.trust('192.0.2.1')).toBe(false);
+    proxies.stop();
   });
 });
