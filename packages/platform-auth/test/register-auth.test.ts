@@ -33,10 +33,13 @@ afterAll(async () => {
 });
 
 describe('registerAuth', () => {
-  it('When a valid token is sent, then request.identity carries its user and role', async () => {
-    const res = await get('/whoami', await issuer.sign({ sub: userId, role: 'user' }));
+  it('When a valid token is sent, then request.identity carries its user, role, expiry and session', async () => {
+    const sessionId = '0190c4a2-7b1e-7c3d-8e4f-5a6b7c8d9e11';
+    const res = await get('/whoami', await issuer.sign({ sub: userId, role: 'user' }, { claims: { sid: sessionId } }));
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ identity: { userId, role: 'user' } });
+    const { identity } = res.json();
+    expect(identity).toMatchObject({ userId, role: 'user', sessionId });
+    expect(new Date(identity.expiresAt).getTime()).toBeGreaterThan(Date.now());
   });
 
   it('When no token is sent, then identity is null on open routes and requireUser answers 401 AUTH.REQUIRED', async () => {
