@@ -237,13 +237,18 @@ describe('search', () => {
     '&|!:*()',
     '"unterminated',
     "o'brien & (co) | !x:* <-> ''; drop table movies; --",
-    'a\u0000b',
     '-',
     'or',
   ])('When the query is %j, then it is searched and never a 500', async (q) => {
     const res = await search(q);
     expect(res.status).toBe(200);
     expect(Array.isArray(res.body.items)).toBe(true);
+  });
+
+  it('When the query carries a NUL or other control character, then it is a 400 naming q (never a 500)', async () => {
+    const res = await search('a\u0000b');
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ field: 'querystring.q', reason: 'must not contain control characters' }]);
   });
 
   it('When q is missing, empty or too long, then it is a 400 naming q', async () => {
