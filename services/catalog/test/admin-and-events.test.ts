@@ -123,6 +123,22 @@ describe('admin edits', () => {
     expect((await a.deps.database.db.execute(sql`select count(*)::int as n from movies`)).rows).toEqual(before.rows);
   });
 
+  it('When a movie title holds markup, then search highlights escape it and keep only the <mark> tags', async () => {
+    const created = await call(
+      a,
+      'POST',
+      '/v1/movies',
+      { title: '<img src=x onerror=alert(1)> Quokkatron', overview: 'The Quokkatron <b onmouseover=steal()>returns</b>' },
+      adminToken,
+    );
+    expect(created.status).toBe(201);
+    const found = await call(a, 'GET', '/v1/search?q=quokkatron');
+    const hit = found.body.items.find((h: { movie: MovieView }) => h.movie.id === created.body.id);
+    expect(hit.highlight.title).toBe('&lt;img src=x onerror=alert(1)&gt; <mark>Quokkatron</mark>');
+    expect(hit.highlight.overview).toContain('&lt;b onmouseover=steal()&gt;');
+    expect(hit.highlight.overview).not.toContain('<b');
+  });
+
   it('When a tmdbId or genre name is taken, then it is a 409 naming the field', async () => {
     const res = await call(a, 'POST', '/v1/movies', { title: 'Copy', tmdbId: 862 }, adminToken);
     expect([res.status, res.body.error.code, res.body.error.details[0].field]).toEqual([
