@@ -1,13 +1,21 @@
 import { AppError, type FieldProblem } from './errors';
 
-// C0 controls but tab, newline and carriage return, and DEL: PostgreSQL refuses NUL outright.
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const ALLOWED = new Set([9, 10, 13]);
+
+/** C0 controls but tab, newline and carriage return, and DEL: PostgreSQL refuses NUL outright. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 32 && !ALLOWED.has(c)) || c === 127) return true;
+  }
+  return false;
+}
 
 function collect(value: unknown, path: string, out: FieldProblem[]): void {
   if (typeof value === 'string') {
-    if (CONTROL.test(value)) out.push({ field: path, reason: 'must not contain control characters' });
+    if (hasControl(value)) out.push({ field: path, reason: 'must not contain control characters' });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => collect(v, `${path}.${i}`, out));
+    for (const [i, v] of value.entries()) collect(v, `${path}.${i}`, out);
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) collect(v, `${path}.${k}`, out);
   }

@@ -128,7 +128,10 @@ describe('admin edits', () => {
       a,
       'POST',
       '/v1/movies',
-      { title: '<img src=x onerror=alert(1)> Quokkatron', overview: 'The Quokkatron <b onmouseover=steal()>returns</b>' },
+      {
+        title: '<img src=x onerror=alert(1)> Quokkatron',
+        overview: 'The Quokkatron <b onmouseover=steal()>returns</b>',
+      },
       adminToken,
     );
     expect(created.status).toBe(201);
