@@ -41,7 +41,14 @@ export const commonConfig = {
 export const databaseConfig = {
   DATABASE_URL: Type.String({
     pattern: '^postgres(ql)?://',
-    description: "PostgreSQL URL of this service's own database.",
+    description:
+      "PostgreSQL URL of this service's own database as its application role (no superuser, no BYPASSRLS): requests, consumers, jobs.",
+  }),
+  DATABASE_OWNER_URL: Type.String({
+    pattern: '^$|^postgres(ql)?://',
+    default: '',
+    description:
+      'The same database as its owner role, which runs migrations and owns the tables; empty: DATABASE_URL does both (one role, no row-level security).',
   }),
 };
 

@@ -9,7 +9,7 @@ import {
   type Static,
   Type,
 } from '@marquee/platform-config';
-import { applyMigrations, checkDatabase, type Database, ensureDatabase, openDatabase } from '@marquee/platform-db';
+import { checkDatabase, type Database, openDatabase, prepareDatabase, rowSecurityBypass } from '@marquee/platform-db';
 import {
   createKafka,
   type EventConsumer,
@@ -59,12 +59,38 @@ export interface OpenOptions {
   logger?: Logger;
 }
 
-/** Opens a service's dependencies in start order: database (created, migrated), Kafka topics, Redis, NATS. */
+/**
+ * Prepares the database as its owner (created, application role granted, migrated), then opens it
+ * as the application role that every request and consumer uses.
+ */
+export async function openServiceDatabase(
+  name: string,
+  config: Pick<ServiceConfig, 'DATABASE_URL' | 'DATABASE_OWNER_URL' | 'NODE_ENV'>,
+  opts: { migrationsFolder: string; logger: Logger; max?: number },
+): Promise<Database> {
+  await prepareDatabase({
+    appUrl: config.DATABASE_URL,
+    ownerUrl: config.DATABASE_OWNER_URL || config.DATABASE_URL,
+    migrationsFolder: opts.migrationsFolder,
+    logger: opts.logger,
+  });
+  const database = openDatabase(config.DATABASE_URL, { applicationName: name, max: opts.max });
+  const bypass = await rowSecurityBypass(database).catch(async (err) => {
+    await database.close();
+    throw err;
+  });
+  if (bypass && config.NODE_ENV === 'production') {
+    await database.close();
+    throw new Error(`DATABASE_URL: ${bypass}, so row-level security would not apply; connect as the service's application role`);
+  }
+  if (bypass) opts.logger.warn({ event: 'row_security_bypassed' }, `DATABASE_URL: ${bypass}; row-level security does not apply`);
+  return database;
+}
+
+/** Opens a service's dependencies in start order: database (prepared as owner), Kafka topics, Redis, NATS. */
 export async function openServiceDeps(name: string, config: ServiceConfig, opts: OpenOptions): Promise<ServiceDeps> {
   const logger = opts.logger ?? createLogger(name, config.LOG_LEVEL);
-  await ensureDatabase(config.DATABASE_URL);
-  const database = openDatabase(config.DATABASE_URL, { applicationName: name });
-  await applyMigrations(database, opts.migrationsFolder, logger);
+  const database = await openServiceDatabase(name, config, { migrationsFolder: opts.migrationsFolder, logger });
   const settings: KafkaSettings = {
     brokers: config.KAFKA_BROKERS.split(','),
     clientId: name,

@@ -70,12 +70,12 @@ function processStart(pid: number): string | undefined {
   }
 }
 
-function ownerId(pid = process.pid): string {
+export function ownerId(pid = process.pid): string {
   return `${os.hostname()}:${pid}:${processStart(pid) ?? '?'}`;
 }
 
 /** False only when the owner ran on this host and that process is gone. */
-function ownerAlive(owner: string | undefined): boolean {
+export function ownerAlive(owner: string | undefined): boolean {
   if (!owner) return false;
   const [host, pidText, start] = owner.split(':');
   if (host !== os.hostname()) return true; // another machine's run on a shared engine: not ours to judge

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { infraFromEnv, localInfra, type TestInfra } from './infra';
+import { createRunRoles, dropRun, sweepDeadRuns } from './run-roles';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,17 +19,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const mode = process.env.MARQUEE_TEST_INFRA ?? 'auto';
   const fromEnv = mode === 'auto' || mode === 'env' ? infraFromEnv() : undefined;
   let stop = async () => {};
-  let infra: TestInfra;
+  let found: Omit<TestInfra, 'roles'>;
   if (fromEnv) {
-    infra = { ...fromEnv, runId };
+    found = { ...fromEnv, runId };
   } else if (mode === 'local' || mode === 'auto') {
-    infra = { ...(await localInfra()), runId };
+    found = { ...(await localInfra()), runId };
   } else if (mode === 'containers') {
     const { startInfraContainers, sweepLeftoverContainers } = await import('./containers');
     await sweepLeftoverContainers();
     const started = await startInfraContainers({ label: runId });
     stop = started.stop;
-    infra = {
+    found = {
       mode: 'containers',
       runId,
       postgresAdminUrl: started.postgresAdminUrl,
@@ -40,11 +41,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     throw new Error(`MARQUEE_TEST_INFRA must be local, containers or env (got "${mode}")`);
   }
+  let infra: TestInfra;
+  try {
+    await sweepDeadRuns(found.postgresAdminUrl);
+    infra = { ...found, roles: await createRunRoles(found.postgresAdminUrl, runId) };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   process.stderr.write(
     `marquee tests: ${infra.mode} infrastructure (postgres ${new URL(infra.postgresAdminUrl).host}, kafka ${infra.kafkaBrokers.join(',')}, redis ${new URL(infra.redisUrl).host}, nats ${new URL(infra.natsUrl).host}); run ${runId}\n`,
   );
   project.provide('infra', infra);
   return async () => {
+    await dropRun(infra.postgresAdminUrl, runId).catch((err) =>
+      process.stderr.write(`marquee tests: could not drop run ${runId}'s databases and roles: ${err}\n`),
+    );
     await stop();
   };
 }

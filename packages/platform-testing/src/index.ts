@@ -1,5 +1,6 @@
 export { controlContainer, startKafkaContainer, waitUntilReady } from './containers';
 export { answers, infraFromEnv, localInfra, repoRoot, type TestInfra } from './infra';
+export { type RunRoles, roleUrl, type TestRole } from './run-roles';
 export {
   createTestDatabase,
   dropDatabase,

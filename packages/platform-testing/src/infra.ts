@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { RunRoles } from './run-roles';
 
 /** Where the test run's PostgreSQL, Kafka, Redis and NATS are. */
 export interface TestInfra {
@@ -13,6 +14,8 @@ export interface TestInfra {
   natsUrl: string;
   /** Unique per test run, so overlapping runs never share topics, groups or databases. */
   runId: string;
+  /** The run's owner and application roles (see run-roles.ts); services under test connect as them. */
+  roles: RunRoles;
   /** Container ids by name, in container mode only (for fault tests). */
   containers?: Record<string, { id: string; name: string }>;
 }
@@ -45,7 +48,7 @@ const LOCAL = {
 };
 
 /** Infra named entirely by env (DATABASE_ADMIN_URL, KAFKA_BROKERS, REDIS_URL, NATS_URL), or undefined. */
-export function infraFromEnv(env = process.env): Omit<TestInfra, 'runId'> | undefined {
+export function infraFromEnv(env = process.env): Omit<TestInfra, 'runId' | 'roles'> | undefined {
   const { DATABASE_ADMIN_URL, KAFKA_BROKERS, REDIS_URL, NATS_URL } = env;
   const given = [DATABASE_ADMIN_URL, KAFKA_BROKERS, REDIS_URL, NATS_URL].filter(Boolean).length;
   if (given === 0) return undefined;
@@ -65,7 +68,7 @@ export function infraFromEnv(env = process.env): Omit<TestInfra, 'runId'> | unde
 }
 
 /** Which of the machine's services do not answer; Kafka is started by deploy/local/kafka.sh when needed. */
-export async function localInfra(): Promise<Omit<TestInfra, 'runId'>> {
+export async function localInfra(): Promise<Omit<TestInfra, 'runId' | 'roles'>> {
   const missing: string[] = [];
   const checks: [string, string, number][] = [
     ['PostgreSQL', ...hostPort(LOCAL.postgresAdminUrl, 5432)],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { TestInfra } from './infra';
+import { roleUrl } from './run-roles';
 
 export function testInfra(): TestInfra {
   return inject('infra');
@@ -71,16 +72,17 @@ export async function eventually<T>(
 
 /**
  * Env for starting one service under test: its own fresh database (named, created on demand by the
- * service), its own topic prefix, and the run's Kafka, Redis and NATS.
+ * service's owner role), served as the run's application role, its own topic prefix, and the run's
+ * Kafka, Redis and NATS.
  */
 export function serviceTestEnv(label: string): Record<string, string> {
   const infra = testInfra();
-  const db = new URL(infra.postgresAdminUrl);
-  db.pathname = `/t_${uniqueName(label)}`;
+  const db = `t_${uniqueName(label)}`;
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    DATABASE_URL: db.toString(),
+    DATABASE_URL: roleUrl(infra.postgresAdminUrl, infra.roles.app, db),
+    DATABASE_OWNER_URL: roleUrl(infra.postgresAdminUrl, infra.roles.owner, db),
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(label),
     REDIS_URL: infra.redisUrl,
