@@ -5,7 +5,7 @@ import pg from 'pg';
 import { underMigrationLock } from './migration-lock';
 
 export { ensureDatabase, type PrepareOptions, prepareDatabase, rowSecurityBypass } from './roles';
-export { forAllUsers, withUser } from './user-scope';
+export { forAllUsers, userRowsPolicy, withUser } from './user-scope';
 
 export type Db = NodePgDatabase<Record<string, unknown>>;
 /** A drizzle transaction handle; outbox writes take one so they commit with the state change. */

@@ -58,7 +58,9 @@ async function grantApplicationRole(client: pg.ClientBase, database: string, app
   await client.query(`revoke all on database ${db} from public`);
   await client.query(`grant connect, temporary on database ${db} to ${app}`);
   await client.query(`grant usage on schema public to ${app}`);
-  await client.query(`alter default privileges in schema public grant select, insert, update, delete on tables to ${app}`);
+  await client.query(
+    `alter default privileges in schema public grant select, insert, update, delete on tables to ${app}`,
+  );
   await client.query(`alter default privileges in schema public grant usage, select on sequences to ${app}`);
   await client.query(`grant select, insert, update, delete on all tables in schema public to ${app}`);
   await client.query(`grant usage, select on all sequences in schema public to ${app}`);

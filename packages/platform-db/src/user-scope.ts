@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { type AnyPgColumn, pgPolicy } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from './index';
 
 /**
@@ -22,4 +23,15 @@ export function forAllUsers<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T>
     await tx.execute(sql`select set_config('marquee.all_users', 'on', true)`);
     return work(tx);
   });
+}
+
+/**
+ * The one row-level security policy of a user-owned table, for its drizzle schema
+ * (`pgTable(…, (t) => [userRowsPolicy('x_user_rows', t.userId)]).enableRLS()`). drizzle-kit writes
+ * ENABLE and the policy; add `ALTER TABLE … FORCE ROW LEVEL SECURITY` to the generated migration
+ * so the owner is held to it too.
+ */
+export function userRowsPolicy(name: string, userColumn: AnyPgColumn) {
+  const rule = sql`current_setting('marquee.all_users', true) = 'on' or ${userColumn}::text = current_setting('marquee.user_id', true)`;
+  return pgPolicy(name, { as: 'permissive', for: 'all', to: 'public', using: rule, withCheck: rule });
 }

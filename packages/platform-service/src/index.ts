@@ -81,9 +81,12 @@ export async function openServiceDatabase(
   });
   if (bypass && config.NODE_ENV === 'production') {
     await database.close();
-    throw new Error(`DATABASE_URL: ${bypass}, so row-level security would not apply; connect as the service's application role`);
+    throw new Error(
+      `DATABASE_URL: ${bypass}, so row-level security would not apply; connect as the service's application role`,
+    );
   }
-  if (bypass) opts.logger.warn({ event: 'row_security_bypassed' }, `DATABASE_URL: ${bypass}; row-level security does not apply`);
+  if (bypass)
+    opts.logger.warn({ event: 'row_security_bypassed' }, `DATABASE_URL: ${bypass}; row-level security does not apply`);
   return database;
 }
 

@@ -2,6 +2,7 @@ export { controlContainer, startKafkaContainer, waitUntilReady } from './contain
 export { answers, infraFromEnv, localInfra, repoRoot, type TestInfra } from './infra';
 export { type RunRoles, roleUrl, type TestRole } from './run-roles';
 export {
+  adminPool,
   createTestDatabase,
   dropDatabase,
   eventually,

@@ -48,7 +48,9 @@ export async function createRunRoles(adminUrl: string, runId: string): Promise<R
     await c.query(
       `create role ${c.escapeIdentifier(owner.name)} ${base} createdb password ${c.escapeLiteral(owner.password)}`,
     );
-    await c.query(`create role ${c.escapeIdentifier(app.name)} ${base} nocreatedb password ${c.escapeLiteral(app.password)}`);
+    await c.query(
+      `create role ${c.escapeIdentifier(app.name)} ${base} nocreatedb password ${c.escapeLiteral(app.password)}`,
+    );
     await c.query(`comment on role ${c.escapeIdentifier(owner.name)} is ${c.escapeLiteral(note)}`);
     await c.query('commit');
   });
@@ -73,7 +75,8 @@ export async function dropRun(adminUrl: string, runId: string): Promise<void> {
         where datdba = (select oid from pg_roles where rolname = $1) or starts_with(datname, $2)`,
       [owner, `t_${runId}_`],
     );
-    for (const { datname } of rows) await c.query(`drop database if exists ${c.escapeIdentifier(datname)} with (force)`);
+    for (const { datname } of rows)
+      await c.query(`drop database if exists ${c.escapeIdentifier(datname)} with (force)`);
     await c.query(`drop role if exists ${c.escapeIdentifier(app)}`);
     await c.query(`drop role if exists ${c.escapeIdentifier(owner)}`);
   });

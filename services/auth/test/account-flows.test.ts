@@ -8,7 +8,7 @@ let app: HttpApp;
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url, payload: payload as object, headers });
 const count = async (table: string) =>
-  Number((await auth.deps.database.pool.query(`select count(*)::int as n from ${table}`)).rows[0].n);
+  Number((await auth.raw.query(`select count(*)::int as n from ${table}`)).rows[0].n);
 
 beforeAll(async () => {
   auth = await startTestAuth('auth-flows', {
@@ -221,7 +221,7 @@ describe('admin', () => {
     const on = await post(`/v1/admin/users/${victim.userId}/activate`, {}, bearer(adminToken));
     expect(on.json().isActive).toBe(true);
     expect((await post('/v1/auth/login', { login: victim.username, password: victim.password })).statusCode).toBe(200);
-    const { rows } = await auth.deps.database.pool.query(
+    const { rows } = await auth.raw.query(
       `select payload from outbox where key = $1 and type = 'user.updated' order by seq`,
       [victim.userId],
     );

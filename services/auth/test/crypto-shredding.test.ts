@@ -6,6 +6,7 @@ import { eventually, testInfra, uniqueName } from '@marquee/platform-testing';
 import type { Consumer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withUser } from '@marquee/platform-db';
 import { openSealedFields } from '../src/accounts/user-data-key';
 import { bearer, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
 
@@ -123,7 +124,11 @@ describe('crypto-shredding of personal data in events', () => {
     expect(published.length).toBeGreaterThanOrEqual(2);
     expect(leaks(published)).toEqual([]);
     const sealed = JSON.parse(published[0]?.slice(acct.userId.length + 1) as string).data.sealed as SealedUserFields;
-    expect(await openSealedFields(auth.deps.database.db, auth.ctx.cipher, acct.userId, sealed)).toMatchObject({
+    expect(
+      await withUser(auth.deps.database.db, acct.userId, (tx) =>
+        openSealedFields(tx, auth.ctx.cipher, acct.userId, sealed),
+      ),
+    ).toMatchObject({
       email: acct.email.toLowerCase(),
       lastName: 'Hopperstein',
     });
@@ -141,10 +146,12 @@ describe('crypto-shredding of personal data in events', () => {
     expect(kafkaCopies.some((r) => r.includes(sealed.email as string))).toBe(true);
     expect(leaks(kafkaCopies)).toEqual([]);
     // The ciphertext outlives the user in Kafka; the key does not, so nobody can read it any more.
-    expect(await openSealedFields(auth.deps.database.db, auth.ctx.cipher, acct.userId, sealed)).toBeNull();
-    const { rows } = await auth.deps.database.pool.query('select count(*)::int as n from users where id = $1', [
-      acct.userId,
-    ]);
+    expect(
+      await withUser(auth.deps.database.db, acct.userId, (tx) =>
+        openSealedFields(tx, auth.ctx.cipher, acct.userId, sealed),
+      ),
+    ).toBeNull();
+    const { rows } = await auth.raw.query('select count(*)::int as n from users where id = $1', [acct.userId]);
     expect(rows[0].n).toBe(0);
   });
 });

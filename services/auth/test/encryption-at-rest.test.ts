@@ -19,7 +19,7 @@ async function runCli(
   return { code, out: p.out(), err: p.err() };
 }
 
-const rawUsers = async () => (await auth.deps.database.pool.query('select * from users order by id')).rows;
+const rawUsers = async () => (await auth.raw.query('select * from users order by id')).rows;
 
 beforeAll(async () => {
   auth = await startTestAuth('auth-crypto');
@@ -44,7 +44,7 @@ describe('encryption at rest', () => {
         deviceType: 'ios',
       },
     });
-    const { rows } = await auth.deps.database.pool.query('select * from users where id = $1', [acct.userId]);
+    const { rows } = await auth.raw.query('select * from users where id = $1', [acct.userId]);
     const dump = JSON.stringify(rows[0]).toLowerCase();
     for (const secret of [
       acct.email.toLowerCase(),
@@ -59,7 +59,7 @@ describe('encryption at rest', () => {
       expect(rows[0][col]).toMatch(/^v1:k1:/);
     }
     expect(rows[0].email_hash).toMatch(/^[0-9a-f]{64}$/);
-    const keys = (await auth.deps.database.pool.query('select private_key_encrypted from signing_keys')).rows;
+    const keys = (await auth.raw.query('select private_key_encrypted from signing_keys')).rows;
     expect(keys.every((k) => /^v1:k1:/.test(k.private_key_encrypted))).toBe(true);
   });
 

@@ -6,6 +6,7 @@ import { eventually } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthExport } from '../src/gdpr/export-over-nats';
 import { bearer, collectEvents, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
+import { withUser } from '@marquee/platform-db';
 import { openSealedFields } from '../src/accounts/user-data-key';
 
 let auth: TestAuth;
@@ -49,7 +50,11 @@ describe('events and GDPR', () => {
     // Personal fields travel sealed under the user's key: only auth opens them.
     expect(JSON.stringify(seen)).not.toContain(acct.email);
     const sealed = (seen[1]?.data as { sealed: SealedUserFields } | undefined)?.sealed as SealedUserFields;
-    expect(await openSealedFields(auth.deps.database.db, auth.ctx.cipher, acct.userId, sealed)).toMatchObject({
+    expect(
+      await withUser(auth.deps.database.db, acct.userId, (tx) =>
+        openSealedFields(tx, auth.ctx.cipher, acct.userId, sealed),
+      ),
+    ).toMatchObject({
       email: acct.email,
       firstName: 'Grete',
     });
@@ -90,13 +95,13 @@ describe('events and GDPR', () => {
     const wrong = await del('Not-My-Password-1');
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json().error.code).toBe('AUTH.WRONG_PASSWORD');
-    expect((await auth.deps.database.pool.query('select 1 from users where id = $1', [acct.userId])).rowCount).toBe(1);
+    expect((await auth.raw.query('select 1 from users where id = $1', [acct.userId])).rowCount).toBe(1);
 
     await eventually(() => eventsFor(acct.userId).length === 1, {
       what: 'user.registered on Kafka before the erasure',
     });
     expect((await del(acct.password)).statusCode).toBe(204);
-    const pool = auth.deps.database.pool;
+    const pool = auth.raw;
     expect((await pool.query('select 1 from users where id = $1', [acct.userId])).rowCount).toBe(0);
     expect((await pool.query('select 1 from refresh_tokens where user_id = $1', [acct.userId])).rowCount).toBe(0);
     const deleted = await eventually(() => eventsFor(acct.userId).find((e) => e.type === 'user.deleted'), {

@@ -5,6 +5,7 @@ import { eventually } from '@marquee/platform-testing';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
+import { withUser } from '@marquee/platform-db';
 import { openSealedFields } from '../src/accounts/user-data-key';
 
 let auth: TestAuth;
@@ -45,7 +46,7 @@ function movie(movieId: number, genres: { id: number; name: string }[]): Static<
 const patchMe = (token: string, payload: object) =>
   app.inject({ method: 'PATCH', url: '/v1/me', headers: bearer(token), payload });
 const outboxOf = async (userId: string) =>
-  (await auth.deps.database.pool.query(`select type, payload from outbox where key = $1 order by seq`, [userId])).rows;
+  (await auth.raw.query(`select type, payload from outbox where key = $1 order by seq`, [userId])).rows;
 
 beforeAll(async () => {
   auth = await startTestAuth('auth-profile');
@@ -65,10 +66,10 @@ beforeAll(async () => {
     ]),
   ].map((m) => buildEvent(MovieUpserted, String(m.movieId), m, { correlationId: 'catalog-test' }));
   await producer.send({ topic, messages: sent.map((e) => ({ key: e.key, value: JSON.stringify(e) })) });
-  await eventually(
-    async () => (await auth.deps.database.pool.query('select count(*)::int as n from known_genres')).rows[0].n === 3,
-    { what: 'known genres projected from catalog.movie.v1', timeoutMs: 30_000 },
-  );
+  await eventually(async () => (await auth.raw.query('select count(*)::int as n from known_genres')).rows[0].n === 3, {
+    what: 'known genres projected from catalog.movie.v1',
+    timeoutMs: 30_000,
+  });
 });
 afterAll(async () => {
   await producer?.disconnect();
@@ -123,11 +124,8 @@ describe('profile', () => {
     );
     expect(events[1].payload.data).toMatchObject({ favoriteGenres: [35, 28], country: 'BR' });
     expect(events[1].payload.data.deviceToken).toBeUndefined();
-    const opened = await openSealedFields(
-      auth.deps.database.db,
-      auth.ctx.cipher,
-      acct.userId,
-      events[1].payload.data.sealed,
+    const opened = await withUser(auth.deps.database.db, acct.userId, (tx) =>
+      openSealedFields(tx, auth.ctx.cipher, acct.userId, events[1].payload.data.sealed),
     );
     expect(opened).toMatchObject({ deviceToken: 'fcm-token-abc' });
     const again = await patchMe(acct.accessToken, { bio: 'Loves noir' });
@@ -173,9 +171,7 @@ describe('profile', () => {
     const first = sent[0] as (typeof sent)[number];
     await producer.send({ topic, messages: [{ key: first.key, value: JSON.stringify(first) }] });
     await eventually(() => auth.consumer.stats.duplicates >= 1, { what: 'redelivery seen as duplicate' });
-    const { rows } = await auth.deps.database.pool.query(
-      'select event_type, count(*)::int as n from processed_events group by 1',
-    );
+    const { rows } = await auth.raw.query('select event_type, count(*)::int as n from processed_events group by 1');
     expect(rows).toEqual([{ event_type: 'movie.upserted', n: 3 }]);
     expect(auth.consumer.stats.applied).toBe(3);
   });

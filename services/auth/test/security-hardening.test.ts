@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@marquee/platform-config';
+import { withUser } from '@marquee/platform-db';
 import { createHttpApp, type HttpApp } from '@marquee/platform-http';
 import { createLogger } from '@marquee/platform-logging';
 import { v7 as uuidv7 } from 'uuid';
@@ -51,7 +52,7 @@ describe('a deactivated account gets no tokens', () => {
     );
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('AUTH.ACCOUNT_DISABLED');
-    const { rows } = await auth.deps.database.pool.query(
+    const { rows } = await auth.raw.query(
       'select count(*)::int as n from refresh_tokens where user_id = $1 and revoked_at is null',
       [victim.userId],
     );
@@ -147,28 +148,21 @@ describe('session lifetime', () => {
   it('when a login is older than the session maximum, then refreshing it is refused however recently it was used', async () => {
     const acct = await registerAccount(app);
     const day = 86_400_000;
-    const old = await issueRefreshToken(
-      auth.deps.database.db,
-      acct.userId,
-      auth.ctx.sessions,
-      uuidv7({ msecs: Date.now() - 91 * day }),
+    const old = await withUser(auth.deps.database.db, acct.userId, (tx) =>
+      issueRefreshToken(tx, acct.userId, auth.ctx.sessions, uuidv7({ msecs: Date.now() - 91 * day })),
     );
     const refused = await post('/v1/auth/refresh', { refreshToken: old.refreshToken });
     expect(refused.statusCode).toBe(401);
     expect(refused.json().error.code).toBe('AUTH.INVALID_REFRESH_TOKEN');
 
-    const ageing = await issueRefreshToken(
-      auth.deps.database.db,
-      acct.userId,
-      auth.ctx.sessions,
-      uuidv7({ msecs: Date.now() - 89 * day }),
+    const ageing = await withUser(auth.deps.database.db, acct.userId, (tx) =>
+      issueRefreshToken(tx, acct.userId, auth.ctx.sessions, uuidv7({ msecs: Date.now() - 89 * day })),
     );
     const rotated = await post('/v1/auth/refresh', { refreshToken: ageing.refreshToken });
     expect(rotated.statusCode).toBe(200);
-    const { rows } = await auth.deps.database.pool.query(
-      'select max(expires_at) as ends from refresh_tokens where family_id = $1',
-      [ageing.sessionId],
-    );
+    const { rows } = await auth.raw.query('select max(expires_at) as ends from refresh_tokens where family_id = $1', [
+      ageing.sessionId,
+    ]);
     expect(new Date(rows[0].ends).getTime()).toBeLessThanOrEqual(Date.now() + 1.01 * day);
   });
 });
@@ -180,7 +174,7 @@ describe('re-encryption', () => {
     await reencryptAll({ ...auth.ctx, cipher: FieldCipher.fromConfig(ring, 'axb') });
     const moved = await reencryptAll({ ...auth.ctx, cipher: FieldCipher.fromConfig(ring, 'a_b') });
     expect(moved.usersChanged).toBeGreaterThan(0);
-    const { rows } = await auth.deps.database.pool.query('select email_encrypted from users');
+    const { rows } = await auth.raw.query('select email_encrypted from users');
     expect(rows.every((r) => r.email_encrypted.startsWith('v1:a_b:'))).toBe(true);
     // Back under the service's own key, which signs and reads for the rest of the file.
     await reencryptAll({ ...auth.ctx, cipher: FieldCipher.fromConfig(ring, 'k1') });

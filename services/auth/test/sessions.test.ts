@@ -8,7 +8,7 @@ let app: HttpApp;
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url, payload: payload as object, headers });
 const count = async (table: string) =>
-  Number((await auth.deps.database.pool.query(`select count(*)::int as n from ${table}`)).rows[0].n);
+  Number((await auth.raw.query(`select count(*)::int as n from ${table}`)).rows[0].n);
 
 beforeAll(async () => {
   auth = await startTestAuth('auth-sessions', {
@@ -37,7 +37,7 @@ describe('refresh tokens', () => {
     expect(reuse.json().error.code).toBe('AUTH.REFRESH_TOKEN_REUSED');
     const successor = await post('/v1/auth/refresh', { refreshToken: rotated.refreshToken });
     expect(successor.statusCode).toBe(401);
-    const { rows } = await auth.deps.database.pool.query(
+    const { rows } = await auth.raw.query(
       `select count(*) filter (where revoked_at is null)::int as live, count(*)::int as total from refresh_tokens where user_id = $1`,
       [acct.userId],
     );
@@ -58,9 +58,7 @@ describe('refresh tokens', () => {
 
   it('When refresh tokens are stored, then only their hashes are', async () => {
     const acct = await registerAccount(app);
-    const { rows } = await auth.deps.database.pool.query('select token_hash from refresh_tokens where user_id = $1', [
-      acct.userId,
-    ]);
+    const { rows } = await auth.raw.query('select token_hash from refresh_tokens where user_id = $1', [acct.userId]);
     expect(rows.map((r) => r.token_hash)).not.toContain(acct.refreshToken);
   });
 
@@ -131,7 +129,7 @@ describe('refresh token housekeeping', () => {
   it('When refresh tokens expired more than a day ago, then the prune job deletes them and keeps live ones', async () => {
     const { pruneExpiredRefreshTokens } = await import('../src/jobs/prune-refresh-tokens');
     const acct = await registerAccount(app);
-    const pool = auth.deps.database.pool;
+    const pool = auth.raw;
     await pool.query(`update refresh_tokens set expires_at = now() - interval '2 days' where user_id = $1`, [
       acct.userId,
     ]);

@@ -1,3 +1,4 @@
+import { forAllUsers } from '@marquee/platform-db';
 import { conflict } from '@marquee/platform-http';
 import { and, count, desc, eq, ilike, type SQL, sql } from 'drizzle-orm';
 import type { AuthContext } from '../context';
@@ -29,16 +30,19 @@ export async function listUsers(
   if (q.email) where.push(eq(users.emailHash, emailLookupHash(ctx.emailHashKey, q.email)));
   if (q.isActive !== undefined) where.push(eq(users.isActive, q.isActive));
   const filter = where.length > 0 ? and(...where) : undefined;
-  const [rows, [totals]] = await Promise.all([
-    ctx.database.db
-      .select()
-      .from(users)
-      .where(filter)
-      .orderBy(desc(users.dateJoined), desc(users.id))
-      .limit(q.pageSize)
-      .offset((q.page - 1) * q.pageSize),
-    ctx.database.db.select({ n: count() }).from(users).where(filter),
-  ]);
+  // Admin paths act for every user.
+  const [rows, [totals]] = await forAllUsers(ctx.database.db, (tx) =>
+    Promise.all([
+      tx
+        .select()
+        .from(users)
+        .where(filter)
+        .orderBy(desc(users.dateJoined), desc(users.id))
+        .limit(q.pageSize)
+        .offset((q.page - 1) * q.pageSize),
+      tx.select({ n: count() }).from(users).where(filter),
+    ]),
+  );
   return {
     items: rows.map((r) => toProfile(r, ctx.cipher)),
     total: totals?.n ?? 0,
@@ -48,12 +52,12 @@ export async function listUsers(
 }
 
 export async function getUser(ctx: AuthContext, id: string): Promise<UserProfile> {
-  return toProfile(await getUserById(ctx.database.db, id), ctx.cipher);
+  return toProfile(await forAllUsers(ctx.database.db, (tx) => getUserById(tx, id)), ctx.cipher);
 }
 
 /** Reactivates an account; its sessions stay revoked, the user logs in again. Idempotent. */
 export async function activateUser(ctx: AuthContext, userId: string): Promise<UserProfile> {
-  return ctx.database.db.transaction(async (tx) => {
+  return forAllUsers(ctx.database.db, async (tx) => {
     await tx.execute(sql`select 1 from users where id = ${userId} for update`);
     const row = await getUserById(tx, userId);
     if (row.isActive) return toProfile(row, ctx.cipher);
@@ -78,7 +82,7 @@ export async function deactivateUser(ctx: AuthContext, adminId: string, userId: 
       { field: 'id', reason: 'is your own account' },
     ]);
   }
-  const profile = await ctx.database.db.transaction(async (tx) => {
+  const profile = await forAllUsers(ctx.database.db, async (tx) => {
     await tx.execute(sql`select 1 from users where id = ${userId} for update`);
     const row = await getUserById(tx, userId);
     if (!row.isActive) return toProfile(row, ctx.cipher);

@@ -1,3 +1,4 @@
+import { withUser } from '@marquee/platform-db';
 import { AppError } from '@marquee/platform-http';
 import { eq } from 'drizzle-orm';
 import type { AuthContext } from '../context';
@@ -29,7 +30,7 @@ export async function changePassword(
   userId: string,
   input: { currentPassword: string; newPassword: string },
 ): Promise<TokenPair> {
-  const row = await getUserById(ctx.database.db, userId);
+  const row = await withUser(ctx.database.db, userId, (tx) => getUserById(tx, userId));
   if (!row.isActive) throw accountDisabled();
   await confirmPassword(ctx, row.passwordHash, input.currentPassword, 'currentPassword');
   const profile = toProfile(row, ctx.cipher);
@@ -40,7 +41,7 @@ export async function changePassword(
     ]);
   }
   const passwordHash = await ctx.passwords.hash(input.newPassword);
-  const grant = await ctx.database.db.transaction(async (tx) => {
+  const grant = await withUser(ctx.database.db, userId, async (tx) => {
     // Locked and re-read: a deactivation committed while argon2 ran must not be undone by a new session.
     const [current] = await tx
       .select({ isActive: users.isActive })

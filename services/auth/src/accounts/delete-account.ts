@@ -1,3 +1,4 @@
+import { withUser } from '@marquee/platform-db';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import type { AuthContext } from '../context';
 import { outbox, users } from '../db/schema';
@@ -11,9 +12,9 @@ import { getUserById } from './find-users';
  * events of the user stay so consumers still see them before user.deleted.
  */
 export async function deleteOwnAccount(ctx: AuthContext, userId: string, password: string): Promise<void> {
-  const row = await getUserById(ctx.database.db, userId);
+  const row = await withUser(ctx.database.db, userId, (tx) => getUserById(tx, userId));
   await confirmPassword(ctx, row.passwordHash, password, 'password');
-  await ctx.database.db.transaction(async (tx) => {
+  await withUser(ctx.database.db, userId, async (tx) => {
     const deleted = await tx.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
     if (deleted.length === 0) return;
     // Published user events still carry the email in the outbox until pruned: erase them now.

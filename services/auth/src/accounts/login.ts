@@ -1,3 +1,4 @@
+import { forAllUsers, withUser } from '@marquee/platform-db';
 import { AppError, unauthorized } from '@marquee/platform-http';
 import { eq, sql } from 'drizzle-orm';
 import type { AuthContext } from '../context';
@@ -41,7 +42,8 @@ export async function login(
   input: { login: string; password: string; ip: string },
 ): Promise<TokenPair> {
   const subject = input.login.trim();
-  const user = await findUserByLogin(ctx.database.db, ctx.emailHashKey, subject);
+  // The user is not known until the login matches: this lookup alone acts across every account.
+  const user = await forAllUsers(ctx.database.db, (tx) => findUserByLogin(tx, ctx.emailHashKey, subject));
   // One counter per account whichever name is typed; unknown logins by hash, so nothing is revealed.
   const accountKey = user ? `id:${user.id}` : `unknown:${emailLookupHash(ctx.emailHashKey, subject)}`;
   const wait = await throttle.attempt(accountKey, input.ip);
@@ -51,7 +53,7 @@ export async function login(
   if (!user || !ok) throw invalidCredentials();
   await throttle.recordSuccess(accountKey, input.ip);
   if (!user.isActive) throw accountDisabled();
-  const grant = await ctx.database.db.transaction(async (tx) => {
+  const grant = await withUser(ctx.database.db, user.id, async (tx) => {
     await tx.update(users).set({ lastLogin: sql`now()` }).where(eq(users.id, user.id));
     return issueRefreshToken(tx, user.id, ctx.sessions);
   });

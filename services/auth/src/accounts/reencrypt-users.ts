@@ -1,3 +1,4 @@
+import { forAllUsers } from '@marquee/platform-db';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { AuthContext } from '../context';
 import { users } from '../db/schema';
@@ -28,23 +29,26 @@ export async function reencryptAll(
   let scanned = 0;
   let usersChanged = 0;
   for (;;) {
-    const rows = await database.db
-      .select()
-      .from(users)
-      .where(
-        and(
-          gt(users.id, cursor),
-          sql`(${sql.join(
-            COLUMNS.map(({ column }) => sql`not starts_with(${users[column]}, ${activePrefix})`),
-            sql` or `,
-          )})`,
-        ),
-      )
-      .orderBy(asc(users.id))
-      .limit(batchSize);
+    // Key rotation covers every user's PII.
+    const rows = await forAllUsers(database.db, (tx) =>
+      tx
+        .select()
+        .from(users)
+        .where(
+          and(
+            gt(users.id, cursor),
+            sql`(${sql.join(
+              COLUMNS.map(({ column }) => sql`not starts_with(${users[column]}, ${activePrefix})`),
+              sql` or `,
+            )})`,
+          ),
+        )
+        .orderBy(asc(users.id))
+        .limit(batchSize),
+    );
     if (rows.length === 0) break;
     scanned += rows.length;
-    await database.db.transaction(async (tx) => {
+    await forAllUsers(database.db, async (tx) => {
       for (const row of rows) {
         const set: Partial<Record<(typeof COLUMNS)[number]['column'], string>> = {};
         for (const { column, context } of COLUMNS) {

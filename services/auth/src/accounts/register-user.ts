@@ -1,3 +1,4 @@
+import { forAllUsers, withUser } from '@marquee/platform-db';
 import { AppError, conflict } from '@marquee/platform-http';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuthContext } from '../context';
@@ -71,13 +72,18 @@ export async function registerUser(
     ...(input.country !== undefined ? { country: input.country } : {}),
     ...(input.favoriteGenres !== undefined ? { favoriteGenres: input.favoriteGenres } : {}),
   });
-  if (await findUserByEmail(database.db, emailHashKey, email)) throw emailTaken();
-  if (await findUserByUsername(database.db, input.username)) throw usernameTaken();
+  // Email and username are unique across every account, so this check acts for all users.
+  const taken = await forAllUsers(database.db, async (tx) => ({
+    email: !!(await findUserByEmail(tx, emailHashKey, email)),
+    username: !!(await findUserByUsername(tx, input.username)),
+  }));
+  if (taken.email) throw emailTaken();
+  if (taken.username) throw usernameTaken();
 
   const passwordHash = await ctx.passwords.hash(input.password);
   const id = uuidv7();
   try {
-    return await database.db.transaction(async (tx) => {
+    return await withUser(database.db, id, async (tx) => {
       const [row] = await tx
         .insert(users)
         .values({

@@ -1,3 +1,4 @@
+import { withUser } from '@marquee/platform-db';
 import { eq, sql } from 'drizzle-orm';
 import type { AuthContext } from '../context';
 import { users } from '../db/schema';
@@ -15,7 +16,7 @@ const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringi
 export async function updateProfile(ctx: AuthContext, userId: string, patch: ProfilePatch): Promise<UserProfile> {
   const { database, cipher } = ctx;
   const valid = await validateProfilePatch(database.db, patch);
-  return database.db.transaction(async (tx) => {
+  return withUser(database.db, userId, async (tx) => {
     await tx.execute(sql`select 1 from users where id = ${userId} for update`);
     const before = toProfile(await getUserById(tx, userId), cipher);
     const changed = (Object.keys(valid) as (keyof ProfilePatch)[]).filter((k) => !sameValue(before[k], valid[k]));

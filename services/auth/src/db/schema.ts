@@ -1,3 +1,4 @@
+import { userRowsPolicy } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import {
   boolean,
@@ -18,6 +19,7 @@ export { outbox, processedEvents } from '@marquee/platform-events';
  * Accounts with their merged profile. PII columns (`*_encrypted`) hold FieldCipher values bound to
  * the row id; `email_hash` (HMAC-SHA256) is what makes emails unique and findable;
  * `data_key_encrypted` seals the personal fields of the user's events and is destroyed with the row.
+ * Row-level security: a transaction sees only the row of its `marquee.user_id` unless it acts for all users.
  */
 export const users = pgTable(
   'users',
@@ -55,8 +57,9 @@ export const users = pgTable(
     index('users_date_joined_idx').on(t.dateJoined, t.id),
     check('users_device_type_check', sql`${t.deviceType} in ('ios', 'android', 'web')`),
     check('users_country_check', sql`${t.country} ~ '^[A-Z]{2}$'`),
+    userRowsPolicy('users_own_row', t.id),
   ],
-);
+).enableRLS();
 
 /**
  * Opaque refresh tokens, stored as SHA-256 hashes. Each login starts a family; every refresh spends
@@ -81,8 +84,9 @@ export const refreshTokens = pgTable(
     uniqueIndex('refresh_tokens_token_hash_key').on(t.tokenHash),
     index('refresh_tokens_family_idx').on(t.familyId),
     index('refresh_tokens_user_idx').on(t.userId),
+    userRowsPolicy('refresh_tokens_own_rows', t.userId),
   ],
-);
+).enableRLS();
 
 /** Ed25519 signing keys; the private half is FieldCipher-encrypted. The newest unretired key signs. */
 export const signingKeys = pgTable('signing_keys', {

@@ -1,4 +1,5 @@
 import { type NatsConnection, type Subscription, serveJson, Subjects } from '@marquee/platform-bus';
+import { withUser } from '@marquee/platform-db';
 import { desc, eq } from 'drizzle-orm';
 import { findUserById } from '../accounts/find-users';
 import { toProfile, type UserProfile } from '../accounts/user-record';
@@ -22,14 +23,18 @@ export interface AuthExport {
 
 /** What auth holds about one user, decrypted (GDPR Art. 15); null account when there is none. */
 export async function exportUserData(ctx: AuthContext, userId: string): Promise<AuthExport> {
-  const row = await findUserById(ctx.database.db, userId);
-  const sessions = row
-    ? await ctx.database.db
-        .select()
-        .from(refreshTokens)
-        .where(eq(refreshTokens.userId, userId))
-        .orderBy(desc(refreshTokens.createdAt))
-    : [];
+  // Scoped to the exported user: whatever the query, no one else's rows can reach the export.
+  const { row, sessions } = await withUser(ctx.database.db, userId, async (tx) => {
+    const found = await findUserById(tx, userId);
+    const tokens = found
+      ? await tx
+          .select()
+          .from(refreshTokens)
+          .where(eq(refreshTokens.userId, userId))
+          .orderBy(desc(refreshTokens.createdAt))
+      : [];
+    return { row: found, sessions: tokens };
+  });
   return {
     service: 'auth',
     userId,

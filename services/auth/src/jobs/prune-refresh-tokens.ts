@@ -1,5 +1,6 @@
-import type { Database } from '@marquee/platform-db';
+import { type Database, forAllUsers } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import { sql } from 'drizzle-orm';
 
 const BATCH = 5_000;
 
@@ -10,9 +11,10 @@ const BATCH = 5_000;
 export async function pruneExpiredRefreshTokens(database: Database): Promise<number> {
   let removed = 0;
   for (;;) {
-    const res = await database.pool.query(
-      `delete from refresh_tokens where id in (
-         select id from refresh_tokens where expires_at < now() - interval '1 day' limit ${BATCH})`,
+    // A job over every user's tokens: it says so, or row-level security would show it none.
+    const res = await forAllUsers(database.db, (tx) =>
+      tx.execute(sql`delete from refresh_tokens where id in (
+         select id from refresh_tokens where expires_at < now() - interval '1 day' limit ${BATCH})`),
     );
     removed += res.rowCount ?? 0;
     if ((res.rowCount ?? 0) < BATCH) return removed;

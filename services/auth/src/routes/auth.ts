@@ -1,4 +1,5 @@
 import { requireUser } from '@marquee/platform-auth';
+import { withUser } from '@marquee/platform-db';
 import { type HttpApp, Type, unauthorized } from '@marquee/platform-http';
 import { changePassword } from '../accounts/change-password';
 import { accountDisabled, issueTokenPair, login } from '../accounts/login';
@@ -44,7 +45,7 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
     async (req, reply) => {
       const user = await registerUser(ctx, req.body);
       // A fresh session, as if the user had logged in: no second password round trip.
-      const grant = await issueRefreshToken(ctx.database.db, user.id, ctx.sessions);
+      const grant = await withUser(ctx.database.db, user.id, (tx) => issueRefreshToken(tx, user.id, ctx.sessions));
       return reply.code(201).send({ ...(await issueTokenPair(ctx, user, grant)), user });
     },
   );

@@ -1,4 +1,5 @@
 import { requireUser } from '@marquee/platform-auth';
+import { withUser } from '@marquee/platform-db';
 import { type HttpApp, Type } from '@marquee/platform-http';
 import { deleteOwnAccount } from '../accounts/delete-account';
 import { getUserById } from '../accounts/find-users';
@@ -33,7 +34,7 @@ const ProfilePatchBody = Type.Object(
 
 /** The caller's own, still active account. */
 async function ownActiveAccount(ctx: AuthContext, userId: string) {
-  const row = await getUserById(ctx.database.db, userId);
+  const row = await withUser(ctx.database.db, userId, (tx) => getUserById(tx, userId));
   if (!row.isActive) throw accountDisabled();
   return row;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database, DbOrTx } from '@marquee/platform-db';
+import { type Database, type DbOrTx, forAllUsers } from '@marquee/platform-db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { refreshTokens, users } from '../db/schema';
@@ -61,13 +61,14 @@ export type SpendResult =
 /**
  * Spends a refresh token and issues its successor in the same family, in one transaction with the
  * token row locked, so two concurrent uses of one token cannot both succeed: the second is reuse.
+ * The token is the only credential, so its row is looked up across every user.
  */
 export async function spendRefreshToken(
   database: Database,
   token: string,
   lifetimes: SessionLifetimes,
 ): Promise<SpendResult> {
-  return database.db.transaction(async (tx) => {
+  return forAllUsers(database.db, async (tx) => {
     const [row] = await tx
       .select({
         id: refreshTokens.id,
@@ -109,7 +110,8 @@ export async function revokeFamilyOfToken(
   database: Database,
   token: string,
 ): Promise<{ userId: string; sessionId: string } | null> {
-  return database.db.transaction(async (tx) => {
+  // The token is the only key: its row is looked up across every user.
+  return forAllUsers(database.db, async (tx) => {
     const [row] = await tx
       .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
       .from(refreshTokens)

@@ -1,0 +1,6 @@
+ALTER TABLE "refresh_tokens" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
+ALTER TABLE "users" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
+ALTER TABLE "refresh_tokens" FORCE ROW LEVEL SECURITY;--> statement-breakpoint
+ALTER TABLE "users" FORCE ROW LEVEL SECURITY;--> statement-breakpoint
+CREATE POLICY "refresh_tokens_own_rows" ON "refresh_tokens" AS PERMISSIVE FOR ALL TO public USING (current_setting('marquee.all_users', true) = 'on' or "refresh_tokens"."user_id"::text = current_setting('marquee.user_id', true)) WITH CHECK (current_setting('marquee.all_users', true) = 'on' or "refresh_tokens"."user_id"::text = current_setting('marquee.user_id', true));--> statement-breakpoint
+CREATE POLICY "users_own_row" ON "users" AS PERMISSIVE FOR ALL TO public USING (current_setting('marquee.all_users', true) = 'on' or "users"."id"::text = current_setting('marquee.user_id', true)) WITH CHECK (current_setting('marquee.all_users', true) = 'on' or "users"."id"::text = current_setting('marquee.user_id', true));
