@@ -4,7 +4,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { underMigrationLock } from './migration-lock';
 
-export { ensureDatabase, type PrepareOptions, prepareDatabase, rowSecurityBypass } from './roles';
+export { ensureDatabase, maintainAsOwner, type PrepareOptions, prepareDatabase, rowSecurityBypass } from './roles';
 export { forAllUsers, userRowsPolicy, withUser } from './user-scope';
 
 export type Db = NodePgDatabase<Record<string, unknown>>;

@@ -119,3 +119,21 @@ export async function rowSecurityBypass(database: Database): Promise<string | un
   if (row.rolbypassrls) return `role "${row.role}" has BYPASSRLS`;
   return undefined;
 }
+
+/**
+ * Runs owner-only maintenance (VACUUM, ANALYZE) on a connection of its own as the owner; without
+ * an owner URL (one role does both) on database. The application role may not vacuum tables.
+ */
+export async function maintainAsOwner(ownerUrl: string | undefined, database: Database, text: string): Promise<void> {
+  if (!ownerUrl) {
+    await database.pool.query(text);
+    return;
+  }
+  const owner = new pg.Client({ connectionString: ownerUrl, application_name: 'maintenance' });
+  await owner.connect();
+  try {
+    await owner.query(text);
+  } finally {
+    await owner.end();
+  }
+}

@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commonConfig, databaseConfig, loadConfigOrExit, Type } from '@marquee/platform-config';
-import { applyMigrations, ensureDatabase, openDatabase } from '@marquee/platform-db';
 import { createLogger } from '@marquee/platform-logging';
+import { openServiceDatabase } from '@marquee/platform-service';
 import { importConfig } from '../config';
 import { progressReporter } from '../jobs/progress';
 import { runImport } from '../jobs/run-import';
@@ -12,10 +12,8 @@ const config = loadConfigOrExit('catalog-import', Type.Object({ ...commonConfig,
 const logger = createLogger('catalog-import', config.LOG_LEVEL);
 const migrations = path.join(path.dirname(fileURLToPath(import.meta.url)), '../db/migrations');
 
-await ensureDatabase(config.DATABASE_URL);
-const database = openDatabase(config.DATABASE_URL, { applicationName: 'catalog-import' });
+const database = await openServiceDatabase('catalog-import', config, { migrationsFolder: migrations, logger });
 try {
-  await applyMigrations(database, migrations);
   const s = await runImport(database, config, logger, progressReporter('import'));
   process.stderr.write(
     `imported ${s.movies} movies from ${s.dataDir} in ${s.ms} ms: ${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged; ` +

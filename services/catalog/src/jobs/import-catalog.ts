@@ -1,4 +1,4 @@
-import type { Database, Tx } from '@marquee/platform-db';
+import { type Database, maintainAsOwner, type Tx } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import { slugify, TMDB_MOVIE_GENRES } from '../domain/genre-map';
 import { type ImportedMovie, toImportedMovie } from '../domain/import-record';
@@ -22,6 +22,8 @@ export interface ImportSummary {
 export interface ImportOptions {
   batchSize: number;
   onProgress?: (done: number, total: number) => void;
+  /** The owner's URL: only a table's owner may vacuum it, and the catalog serves as its application role. */
+  ownerUrl?: string;
 }
 
 const FIELDS = [
@@ -208,7 +210,7 @@ export async function importCatalog(database: Database, data: Dataset, opts: Imp
   }
   if (summary.inserted + summary.updated > 0) {
     // Merges the GIN pending lists a bulk write leaves (else searches scan them) and refreshes planner stats.
-    await database.pool.query('vacuum (analyze) movies, movie_genres, genres');
+    await maintainAsOwner(opts.ownerUrl, database, 'vacuum (analyze) movies, movie_genres, genres');
   }
   summary.ms = Date.now() - started;
   return summary;

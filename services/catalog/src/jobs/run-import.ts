@@ -12,6 +12,7 @@ export interface ImportSettings {
   MOVIELENS_URL: string;
   MOVIELENS_ZIP_SHA256: string;
   CATALOG_DOWNLOAD_DIR: string;
+  DATABASE_OWNER_URL?: string;
 }
 
 /** Finds the data (configured dir, shared datasets, an earlier download, else a fresh verified download) and imports it. */
@@ -40,6 +41,7 @@ export async function runImport(
   const data = await readDataset(dataDir);
   const summary = await importCatalog(database, data, {
     batchSize: settings.CATALOG_IMPORT_BATCH_SIZE,
+    ownerUrl: settings.DATABASE_OWNER_URL || undefined,
     ...(onProgress ? { onProgress } : {}),
   });
   logger.info({ ...summary, dataDir, withTmdbMetadata: data.tmdb.size > 0 }, 'catalog import finished');
