@@ -92,6 +92,28 @@ describe('docker-compose.yml matches the code', () => {
     },
   );
 
+  it('When a service has a database, then the postgres init creates its roles, and it serves as the app role and migrates as the owner', () => {
+    const postgres = compose.services.postgres as ComposeService;
+    const initServices = withDefaults(String(postgres.environment?.MARQUEE_DB_SERVICES ?? '')).split(/\s+/);
+    const password = withDefaults(String(postgres.environment?.MARQUEE_DB_PASSWORD ?? ''));
+    const withDatabase = built.filter(([, s]) => s.environment?.DATABASE_URL !== undefined);
+    expect(withDatabase.length).toBeGreaterThan(0);
+    for (const [name, s] of withDatabase) {
+      expect(initServices, `MARQUEE_DB_SERVICES lists ${name}`).toContain(name);
+      const url = (key: string) => new URL(withDefaults(String(s.environment?.[key])));
+      expect(url('DATABASE_URL'), name).toMatchObject({
+        username: `marquee_${name}_app`,
+        password,
+        pathname: `/marquee_${name}`,
+      });
+      expect(url('DATABASE_OWNER_URL'), name).toMatchObject({
+        username: `marquee_${name}_owner`,
+        password,
+        pathname: `/marquee_${name}`,
+      });
+    }
+  });
+
   it('When an image is not given, then the official one is used, and each is overridable by env', () => {
     const overridable = (variable: string, official: string) => `\${${variable}:-${official}}`;
     const image = (name: string) => compose.services[name]?.image;
@@ -172,13 +194,14 @@ async function statusAndLogs(): Promise<string> {
   return `${ps.join('\n')}\n${logs}`;
 }
 
-/** The images compose runs here, built by deploy/images/build.sh when one is missing. */
+/**
+ * The images compose runs here, from deploy/images/build.sh: it skips an image whose inputs are
+ * unchanged (seconds) and rebuilds a stale :local one (compose mounts an init script into postgres).
+ */
 async function ensureLocalImages() {
-  const names = ['postgres', 'redis', 'nats', 'kafka', 'node'];
-  const missing: string[] = [];
-  for (const n of names) if (!(await ok('docker', ['image', 'inspect', `marquee/${n}:local`]))) missing.push(n);
-  if (missing.length)
-    await run('bash', [path.join(root, 'deploy/images/build.sh'), ...missing], { timeout: 1_800_000 });
+  await run('bash', [path.join(root, 'deploy/images/build.sh'), 'postgres', 'redis', 'nats', 'kafka', 'node'], {
+    timeout: 1_800_000,
+  });
 }
 
 /** An extra CA for the image build's npm downloads (TLS-intercepting proxy), from this process's own. */
@@ -272,6 +295,24 @@ describe('docker-compose up', () => {
     },
     UP_TIMEOUT_MS + 60_000,
   );
+
+  it('When the services run, then each is connected to its database as its application role, never as the superuser', async () => {
+    if (setupError) throw setupError;
+    const { stdout } = await dc([
+      'exec',
+      '-T',
+      'postgres',
+      'psql',
+      '-U',
+      'postgres',
+      '-At',
+      '-c',
+      "select distinct datname || ' ' || usename from pg_stat_activity where datname like 'marquee\\_%' order by 1",
+    ]);
+    const sessions = stdout.split('\n').filter(Boolean);
+    const withDatabase = built.filter(([, s]) => s.environment?.DATABASE_URL !== undefined).map(([name]) => name);
+    expect(sessions.sort()).toEqual(withDatabase.map((name) => `marquee_${name} marquee_${name}_app`).sort());
+  });
 
   it('When a client asks the gateway for genres, then they come from the imported catalog', async () => {
     if (setupError) throw setupError;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Starts PostgreSQL in the foreground; creates the cluster first when $PGDATA is empty.
+# Starts PostgreSQL in the foreground; creates the cluster first when $PGDATA is empty, and runs
+# /docker-entrypoint-initdb.d/*.sh once.
 # Extra arguments go to postgres (e.g. -c fsync=on). --init-only: create the cluster and exit.
 set -eu
 : "${PGDATA:=/var/lib/postgresql/data}"
@@ -27,4 +28,17 @@ host  all all all trust
 HBA
 fi
 [ "${1:-}" = "--init-only" ] && exit 0
+# As the official image does: /docker-entrypoint-initdb.d/*.sh run once, on a server listening only
+# on its socket (compose mounts the role script there). The cluster predates the container, so a
+# marker in $PGDATA says they ran.
+marker="$PGDATA/.marquee-initdb-done"
+if [ ! -e "$marker" ] && ls /docker-entrypoint-initdb.d/*.sh >/dev/null 2>&1; then
+  pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start >/dev/null
+  for script in /docker-entrypoint-initdb.d/*.sh; do
+    echo "marquee-postgres: running $script" >&2
+    POSTGRES_USER=postgres bash "$script"
+  done
+  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+  touch "$marker"
+fi
 exec postgres -D "$PGDATA" "$@"
