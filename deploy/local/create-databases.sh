@@ -63,8 +63,12 @@ role_url() {
 for svc in "$@"; do
   db="marquee_$svc" owner="marquee_${svc}_owner" app="marquee_${svc}_app"
   owner_pw=$(password "$svc" OWNER) app_pw=$(password "$svc" APP)
-  # One lock for every run: CREATE ROLE and CREATE DATABASE are not safe against a concurrent twin.
-  psql_admin -v db="$db" -v owner="$owner" -v app="$app" -v owner_pw="$owner_pw" -v app_pw="$app_pw" >/dev/null <<'SQL' ||
+  # Values on stdin, not in argv, so passwords never show in the process list. They are
+  # [A-Za-z0-9._~-]+ (checked above), safe as \set values. One lock for every run: CREATE ROLE and
+  # CREATE DATABASE are not safe against a concurrent twin.
+  {
+    printf '\\set %s %s\n' db "$db" owner "$owner" app "$app" owner_pw "$owner_pw" app_pw "$app_pw"
+    cat <<'SQL'
 select pg_advisory_lock(hashtext('marquee.create-databases'));
 select format('create role %I', r) from unnest(array[:'owner', :'app']) as r
  where not exists (select from pg_roles where rolname = r) \gexec
@@ -84,7 +88,7 @@ select format('alter function %s owner to %I', p.oid::regprocedure, :'owner') fr
  where p.pronamespace = 'public'::regnamespace and pg_get_userbyid(p.proowner) <> :'owner'
    and not exists (select from pg_depend d where d.objid = p.oid and d.deptype = 'e') \gexec
 SQL
-    { log "could not create the roles or database of $svc"; exit 1; }
+  } | psql_admin >/dev/null || { log "could not create the roles or database of $svc"; exit 1; }
   log "$db owned by $owner, served as $app"
   printf '%s %s %s\n' "$svc" "$(role_url "$app" "$app_pw" "$db")" "$(role_url "$owner" "$owner_pw" "$db")"
 done
