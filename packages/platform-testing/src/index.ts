@@ -1,5 +1,6 @@
 export { controlContainer, startKafkaContainer, waitUntilReady } from './containers';
 export { answers, infraFromEnv, localInfra, repoRoot, type TestInfra } from './infra';
+export { rowSecurityProblems } from './row-security';
 export { type RunRoles, roleUrl, type TestRole } from './run-roles';
 export {
   adminPool,

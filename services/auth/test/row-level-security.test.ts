@@ -1,5 +1,6 @@
 import { forAllUsers, withUser } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
+import { rowSecurityProblems } from '@marquee/platform-testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshTokens, users } from '../src/db/schema';
@@ -38,6 +39,10 @@ describe("row-level security on auth's users and refresh_tokens", () => {
     expect(rows[0]).toMatchObject({ rolsuper: false, rolbypassrls: false, rolcreatedb: false, rolcreaterole: false });
     expect(rows[0].owner).not.toBe(rows[0].role);
     expect(new URL(auth.env.DATABASE_URL as string).username).toBe(rows[0].role);
+  });
+
+  it('When the schema is read, then users and refresh_tokens have row-level security enabled, forced, with the one policy', async () => {
+    expect(await rowSecurityProblems(auth.raw, { users: 'id' })).toEqual([]);
   });
 
   it('When a query runs without a user, then it sees no account and no session although both exist', async () => {
