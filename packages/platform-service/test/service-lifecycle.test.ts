@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { dropDatabase, repoRoot, runTsx, serviceTestEnv } from '@marquee/platform-testing';
+import { dropDatabase, repoRoot, runTsx, serviceTestEnv, testInfra } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
 
 const main = path.join(repoRoot, 'packages/platform-service/test/fixtures/minimal-main.ts');
@@ -39,6 +39,27 @@ describe('service start-up and shutdown', () => {
       });
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+      await dropDatabase(env.DATABASE_URL as string);
+    }
+  });
+
+  it('When production would serve as a superuser, then the service refuses to start, saying row-level security would not apply', async () => {
+    const env = serviceTestEnv('lifecycle-super');
+    const superuser = new URL(testInfra().postgresAdminUrl);
+    superuser.pathname = new URL(env.DATABASE_URL as string).pathname;
+    const p = run({
+      ...env,
+      PORT: '0',
+      NODE_ENV: 'production',
+      DATABASE_URL: superuser.toString(),
+      DATABASE_OWNER_URL: '',
+    });
+    try {
+      expect(await p.exited).not.toBe(0);
+      expect(p.err()).toMatch(/DATABASE_URL: role ".*" is a superuser, so row-level security would not apply/);
+      expect(p.out()).not.toMatch(/listening/);
     } finally {
       p.child.kill('SIGKILL');
       await dropDatabase(env.DATABASE_URL as string);
