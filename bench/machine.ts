@@ -24,3 +24,19 @@ export function writeResult(name: string, body: string): string {
   );
   return file;
 }
+
+export interface Measure {
+  name: string;
+  value: number;
+  unit: string;
+  target: string | null;
+  met: boolean | null;
+}
+
+/** Writes bench/results/<name>-<date>.json (the measures behind the Markdown, for tools), and returns its path. */
+export function writeJsonResult(name: string, measures: Measure[]): string {
+  const date = new Date().toISOString().slice(0, 10);
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', `${name}-${date}.json`);
+  writeFileSync(file, `${JSON.stringify(measures, null, 2)}\n`);
+  return file;
+}

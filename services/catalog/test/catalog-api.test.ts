@@ -3,7 +3,6 @@ import { dropDatabase } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MovieView } from '../src/db/movie-queries';
-import { chooseRanking, estimateMatches, POPULAR_WINDOW, searchMovies } from '../src/db/search-movies';
 import { runImport } from '../src/jobs/run-import';
 import { type CatalogUnderTest, importSettings, sharedDatasets, startCatalog } from './helper';
 
@@ -176,86 +175,5 @@ describe('listing', () => {
     expect((await get('/v1/movies/abc')).status).toBe(400);
     const genres = await get('/v1/genres');
     expect(genres.body.items).toHaveLength(20);
-  });
-});
-
-describe('search', () => {
-  const search = async (q: string, extra = '') => get(`/v1/search?q=${encodeURIComponent(q)}${extra}`);
-
-  it.each([
-    ['Forest Gump', 'Forrest Gump'],
-    ['Termnator', 'The Terminator'],
-    ['godfater', 'The Godfather'],
-  ])('When the title is misspelt as "%s", then "%s" is found', async (q, title) => {
-    const res = await search(q, '&limit=10');
-    expect(res.status).toBe(200);
-    expect(res.body.items.map((h: { movie: MovieView }) => h.movie.title)).toContain(title);
-  });
-
-  it('When words match, then results are ranked full-text hits with <mark> highlights', async () => {
-    const res = await search('toy story');
-    expect(res.body.items[0].movie.title).toMatch(/^Toy Story/);
-    expect(res.body.items[0].match).toBe('fulltext');
-    expect(res.body.items[0].highlight.title).toContain('<mark>Toy</mark>');
-    const rings = await search('lord of the rings');
-    expect(rings.body.items.length).toBeGreaterThanOrEqual(5);
-    expect(rings.body.items.every((h: { match: string }) => h.match === 'fulltext')).toBe(true);
-    const byCast = await search('"Tom Hanks" astronaut');
-    expect(byCast.body.items.map((h: { movie: MovieView }) => h.movie.title)).toContain('Apollo 13');
-  });
-
-  it('When a common word is ranked in candidate windows, then its top 20 equal ranking every match', async () => {
-    const db = svc.deps.database.db;
-    const { rows } = await db.execute(sql`
-      select m.id, count(*) over ()::int as matches from movies m
-      where m.search_vector @@ websearch_to_tsquery('english', 'love') and not m.adult
-      order by ts_rank_cd(m.search_vector, websearch_to_tsquery('english', 'love'), 32) desc,
-        coalesce(m.popularity_score, -1) desc, m.id limit 20`);
-    const exhaustive = rows as { id: number; matches: number }[];
-    expect(exhaustive[0]?.matches).toBeGreaterThan(POPULAR_WINDOW);
-    const windows = await searchMovies(db, 'love', {
-      limit: 20,
-      includeAdult: false,
-      ranking: 'windows',
-    });
-    expect(windows.map((h) => h.movie.id)).toEqual(exhaustive.map((r) => r.id));
-    // The estimate that picks the ranking is the planner's: within a quarter of the real count here.
-    const estimate = await estimateMatches(db, 'love', false);
-    expect(Math.abs(estimate - (exhaustive[0]?.matches ?? 0))).toBeLessThan((exhaustive[0]?.matches ?? 0) / 4);
-    // auto: every match at the real data's 1,290 "love" matches; the windows once the threshold is below them.
-    expect(await chooseRanking(db, 'love', { includeAdult: false })).toBe('exhaustive');
-    expect(await chooseRanking(db, 'love', { includeAdult: false, exhaustiveUpTo: 100 })).toBe('windows');
-    const auto = await searchMovies(db, 'love', { limit: 20, includeAdult: false, exhaustiveUpTo: 100 });
-    expect(auto.map((h) => h.movie.id)).toEqual(exhaustive.map((r) => r.id));
-  });
-
-  it.each([
-    "'",
-    '\\',
-    '%',
-    '_',
-    '&|!:*()',
-    '"unterminated',
-    "o'brien & (co) | !x:* <-> ''; drop table movies; --",
-    '-',
-    'or',
-  ])('When the query is %j, then it is searched and never a 500', async (q) => {
-    const res = await search(q);
-    expect(res.status).toBe(200);
-    expect(Array.isArray(res.body.items)).toBe(true);
-  });
-
-  it('When the query carries a NUL or other control character, then it is a 400 naming q (never a 500)', async () => {
-    const res = await search('a\u0000b');
-    expect(res.status).toBe(400);
-    expect(res.body.error.details).toEqual([{ field: 'querystring.q', reason: 'must not contain control characters' }]);
-  });
-
-  it('When q is missing, empty or too long, then it is a 400 naming q', async () => {
-    for (const url of ['/v1/search', '/v1/search?q=', `/v1/search?q=${'a'.repeat(201)}`, '/v1/search?q=%01%02']) {
-      const res = await get(url);
-      expect(res.status, url).toBe(400);
-      expect(res.body.error.details[0].field).toBe('querystring.q');
-    }
   });
 });

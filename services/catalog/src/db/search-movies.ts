@@ -1,11 +1,13 @@
 import type { DbOrTx } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import { escapeHighlight } from '../domain/highlight';
+import { alternativesFor, scoreCandidates, titleWordsQuery, withoutMisspeltArticle } from '../domain/title-match';
+import { adultFilter, type Ranking, rankedFullText, webQuery } from './full-text-ranking';
 import { MOVIE_COLUMNS, type MovieView, toMovieView } from './movie-queries';
-import { intArray } from './sql-arrays';
+import { intArray, textArray } from './sql-arrays';
 
-/** Full-text hits below which misspelt-title matches are looked for (the trigram pass is the costly one). */
-export const FUZZY_BELOW = 5;
+/** Title candidates read per path (every word, any word): the ranking picks among them. */
+export const TITLE_CANDIDATES = 60;
 
 export interface SearchHit {
   movie: MovieView;
@@ -17,115 +19,131 @@ export interface SearchHit {
 const HEADLINE_TITLE = 'HighlightAll=true, StartSel=<mark>, StopSel=</mark>';
 const HEADLINE_OVERVIEW = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2';
 
-/**
- * How matches are ranked. Ranking costs ~1.5 µs per match: "love" (6,700 of 50k movies) took 12 ms ranked
- * exhaustively, while below ~3,000 matches ranking them all costs no more than the windows. Up to EXHAUSTIVE_UP_TO matches (as the planner estimates them) every match is ranked; above it only
- * candidate windows are: the POPULAR_WINDOW most popular matches (among the POPULAR_SCAN most popular movies) plus up
- * to TITLE_WINDOW most popular title matches.
- * Title matches outrank overview-only ones unless the word recurs in an overview, so the windows' top 20 nearly
- * always equal exhaustive ranking; `pnpm bench catalog` prints how often, and the time both ways. The estimate runs
- * low for several words (their frequencies multiplied) and high for phrases and negations ("a b" as a AND b); both
- * errors are bounded: exhaustive ranking reads what the GIN index matches, the windows at most POPULAR_SCAN movies
- * plus the title matches.
- */
-export const EXHAUSTIVE_UP_TO = 3000;
-export const POPULAR_WINDOW = 200;
-/** The popular window looks at most this many of the most popular movies (a bound on its cost: ~0.8 µs each). */
-export const POPULAR_SCAN = 5000;
-export const TITLE_WINDOW = 1000;
-export type Ranking = 'auto' | 'exhaustive' | 'windows';
+export interface QueryWords {
+  /** The query as a title key (catalog_title_key). */
+  key: string;
+  /** Each distinct word of the key: a stop word, or the title words it may stand for. */
+  words: { word: string; stop: boolean; lexicon: string[] }[];
+}
 
-const adultFilter = (includeAdult: boolean) => (includeAdult ? sql`true` : sql`not m.adult`);
-// Written inline into each statement (not in a CTE) so the planner sees it and uses the GIN indexes.
-const webQuery = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
+/** The query's key and, per word, the title words sharing a deletion variant with it (checked by editsAllowed after). */
+export async function readQueryWords(db: DbOrTx, q: string): Promise<QueryWords> {
+  const { rows } = await db.execute(sql`
+    with k as (select catalog_title_key(${q}) as key),
+    w as (select u.w, min(u.ord) as ord from k, unnest(string_to_array(k.key, ' ')) with ordinality u(w, ord)
+      where u.w <> '' group by u.w)
+    select k.key, w.w as word, ts_lexize('english_stem', w.w) = '{}' as stop,
+      coalesce((select array_agg(distinct t.word) from unnest(catalog_word_variants(w.w)) v(variant)
+        join title_words t on t.variant = v.variant), '{}') as lexicon
+    from k left join w on true order by w.ord`);
+  const typed = rows as { key: string | null; word: string | null; stop: boolean | null; lexicon: string[] }[];
+  return {
+    key: typed[0]?.key ?? '',
+    words: typed
+      .filter((r) => r.word !== null)
+      .map((r) => ({ word: r.word as string, stop: r.stop === true, lexicon: r.lexicon })),
+  };
+}
 
-/**
- * The planner's estimate of the matches (from the search_vector statistics, no scan): counting them exactly
- * would cost most of what ranking them does.
- */
-export async function estimateMatches(db: DbOrTx, q: string, includeAdult: boolean): Promise<number> {
-  const { rows } = await db.execute(sql`explain (format json)
-    select 1 from movies m where m.search_vector @@ ${webQuery(q)} and ${adultFilter(includeAdult)}`);
-  const plan = (rows[0] as { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] })['QUERY PLAN'];
-  return plan[0]?.Plan['Plan Rows'] ?? 0;
+/** Per typed word, the title words it may stand for (a stop word stands for itself only). */
+export function wordGroups(words: QueryWords['words']): string[][] {
+  return words.map((w) => (w.stop ? [w.word] : alternativesFor(w.word, w.lexicon)));
 }
 
 /**
- * Full-text search over the weighted vector (title A, overview B, tagline/director/cast C), ranked by ts_rank_cd
- * (see EXHAUSTIVE_UP_TO); when it finds few (under FUZZY_BELOW), trigram similarity on titles adds typo-tolerant
- * matches. Scores merge on one scale: full-text 0.5 + 0.5·rank/(rank+1), fuzzy = title similarity (0.3–1), so a
- * near-exact misspelt title can outrank a weak overview-only match.
+ * The to_tsquery texts of the title paths: every typed word (all but a misspelt leading "the", which title keys
+ * do not hold), or any word that is not a stop word (those would match most titles).
  */
-/** What `auto` ranking does for this query: every match, or the candidate windows. */
-export async function chooseRanking(
-  db: DbOrTx,
-  q: string,
-  opts: { includeAdult: boolean; ranking?: Ranking; exhaustiveUpTo?: number },
-): Promise<'exhaustive' | 'windows'> {
-  const ranking = opts.ranking ?? 'auto';
-  if (ranking !== 'auto') return ranking;
-  const estimate = await estimateMatches(db, q, opts.includeAdult);
-  return estimate <= (opts.exhaustiveUpTo ?? EXHAUSTIVE_UP_TO) ? 'exhaustive' : 'windows';
+export function titleQueries(query: QueryWords): { every: string; any: string; keys: string[] } {
+  const stripped = withoutMisspeltArticle(query.key);
+  const words = stripped === undefined ? query.words : query.words.slice(1);
+  // Stop words only when no other typed word is a title word or near one ("We Arru What We Are").
+  const known = query.words.filter(
+    (w) => !w.stop && alternativesFor(w.word, w.lexicon).length + Number(w.lexicon.includes(w.word)) > 1,
+  );
+  return {
+    every: titleWordsQuery(wordGroups(words), '&'),
+    any: titleWordsQuery(wordGroups(known.length > 0 ? known : query.words), '|'),
+    keys: stripped === undefined ? [query.key] : [query.key, stripped],
+  };
 }
 
+interface CandidateRow {
+  id: number;
+  title: string;
+  titleKey: string;
+  popularity: number | null;
+  rank: number | null;
+  titleHit: boolean;
+}
+
+/**
+ * Full-text search fused with title matching. Candidates come from three paths, read in one statement:
+ * the best full-text matches (full-text-ranking.ts); titles holding every typed word, each possibly misspelt
+ * (its alternatives from the title lexicon, the last word also as a prefix) or, when those are few, any of them;
+ * and titles whose key equals the query's. Each candidate is then scored on one scale (scoreCandidate), ties by
+ * popularity, so an exact title comes first and a misspelt title is found even when a word of it also matches
+ * full-text elsewhere.
+ */
 export async function searchMovies(
   db: DbOrTx,
   q: string,
   opts: { limit: number; includeAdult: boolean; ranking?: Ranking; exhaustiveUpTo?: number },
 ): Promise<SearchHit[]> {
   const adult = adultFilter(opts.includeAdult);
-  const tsq = webQuery(q);
-  const exhaustive = (await chooseRanking(db, q, opts)) === 'exhaustive';
-  const rank = sql`ts_rank_cd(m.search_vector, ${tsq}, 32)`;
-  const order = sql`order by rank desc, coalesce(m.popularity_score, -1) desc, m.id limit ${opts.limit}`;
-  // Exhaustive ranks in the scan itself: joined back to movies like the windows, the planner ranks the whole table.
-  // The popular window walks movies_popularity_idx through at most POPULAR_SCAN movies and stops at POPULAR_WINDOW
-  // matches: "love" stops after ~2,000 movies. Unbounded, a phrase the planner over-estimates ("origins return":
-  // 2,372 estimated, 13 real) walked all 50k movies (60-90 ms); read through the GIN index and sorted instead,
-  // visiting every match cost as much as ranking it. The title window orders by an expression no index has (the
-  // same order: popularity is never negative), so it comes from the title GIN index and a top-N sort.
-  const ranked = exhaustive
-    ? sql`select m.id, ${rank} as rank from movies m where m.search_vector @@ ${tsq} and ${adult} ${order}`
-    : sql`select m.id, ${rank} as rank from (
-          (select m.id from (select m.id, m.search_vector, m.adult from movies m
-              order by coalesce(m.popularity_score, -1) desc, m.id limit ${POPULAR_SCAN}) m
-            where m.search_vector @@ ${tsq} and ${adult} limit ${POPULAR_WINDOW})
-          union
-          (select m.id from movies m where m.title_vector @@ ${tsq} and m.search_vector @@ ${tsq} and ${adult}
-            order by m.popularity_score desc nulls last, m.id limit ${TITLE_WINDOW})) c
-        join movies m on m.id = c.id ${order}`;
-  const fts = await db.execute(sql`
-    with hits as (${ranked})
-    select ${MOVIE_COLUMNS}, 0.5 + 0.5 * hits.rank as score,
-      ts_headline('english', m.title, ${tsq}, ${HEADLINE_TITLE}) as "hlTitle",
-      case when m.overview is null then null else ts_headline('english', m.overview, ${tsq}, ${HEADLINE_OVERVIEW}) end as "hlOverview"
-    from hits join movies m on m.id = hits.id`);
-  const hits: SearchHit[] = fts.rows.map((r) => toHit(r, 'fulltext'));
-  if (hits.length < Math.min(FUZZY_BELOW, opts.limit)) {
-    const seen = hits.map((h) => h.movie.id);
-    // % (similarity ≥ 0.3) and <% (word similarity ≥ 0.6) both use the title's trigram GIN index.
-    const fuzzy = await db.execute(sql`
-      with hits as (
-        select m.id, greatest(similarity(m.title, ${q}), word_similarity(${q}, m.title)) as sim
-        from movies m where (m.title % ${q} or ${q} <% m.title) and ${adult} and not (m.id = any(${intArray(seen)}))
-        order by sim desc, coalesce(m.popularity_score, -1) desc, m.id limit ${opts.limit - hits.length})
-      select ${MOVIE_COLUMNS}, hits.sim as score, m.title as "hlTitle",
-        case when m.overview is null then null else ts_headline('english', m.overview, plainto_tsquery('english', ${q}), ${HEADLINE_OVERVIEW}) end as "hlOverview"
-      from hits join movies m on m.id = hits.id`);
-    hits.push(...fuzzy.rows.map((r) => toHit(r, 'fuzzy')));
-  }
-  return hits.sort(
-    (a, b) =>
-      b.score - a.score || (b.movie.popularityScore ?? -1) - (a.movie.popularityScore ?? -1) || a.movie.id - b.movie.id,
+  const query = await readQueryWords(db, q);
+  const { every, any, keys } = titleQueries(query);
+  const fullText = await rankedFullText(db, q, opts);
+  const closest = sql`abs(length(m.title_key) - length(${query.key})), coalesce(m.popularity_score, -1) desc, m.id`;
+  const { rows } = await db.execute(sql`
+    with fts as (${fullText}),
+    every_word as (select m.id from movies m
+      where m.title_key_vector @@ to_tsquery('simple', ${every}) and ${adult} order by ${closest} limit ${TITLE_CANDIDATES}),
+    any_word as (select m.id from movies m
+      where (select count(*) from every_word) < ${opts.limit}
+        and m.title_key_vector @@ to_tsquery('simple', ${any}) and ${adult}
+      order by ts_rank(m.title_key_vector, to_tsquery('simple', ${any})) desc, ${closest} limit ${TITLE_CANDIDATES}),
+    exact as (select m.id from movies m where m.title_key = any(${textArray(keys)}) and ${adult} limit ${TITLE_CANDIDATES}),
+    c as (select id from fts union select id from every_word union select id from any_word union select id from exact)
+    select m.id, m.title, m.title_key as "titleKey", m.popularity_score as popularity,
+      case when m.search_vector @@ ${webQuery(q)} then ts_rank_cd(m.search_vector, ${webQuery(q)}, 32) end as rank,
+      m.title_vector @@ ${webQuery(q)} as "titleHit"
+    from c join movies m on m.id = c.id`);
+  const candidates = rows as unknown as CandidateRow[];
+  const scores = scoreCandidates(
+    query.key,
+    q,
+    candidates.map((r) => ({ ...r, textRank: r.rank === null ? null : Number(r.rank) })),
   );
-}
-
-function toHit(row: Record<string, unknown>, match: SearchHit['match']): SearchHit {
-  const { score, hlTitle, hlOverview, ...movie } = row as { score: number; hlTitle: string; hlOverview: string | null };
-  return {
-    movie: toMovieView(movie),
-    score: Number(score),
-    match,
-    highlight: { title: escapeHighlight(hlTitle), overview: hlOverview === null ? null : escapeHighlight(hlOverview) },
-  };
+  const ranked = candidates
+    .map((r, i) => ({
+      id: r.id,
+      popularity: r.popularity ?? -1,
+      fullText: r.rank !== null,
+      score: scores[i] as number,
+    }))
+    .filter((r) => r.score > 0)
+    .sort((a, b) => b.score - a.score || b.popularity - a.popularity || a.id - b.id)
+    .slice(0, opts.limit);
+  if (ranked.length === 0) return [];
+  const tsq = webQuery(q);
+  const { rows: movies } = await db.execute(sql`
+    select ${MOVIE_COLUMNS},
+      case when m.search_vector @@ ${tsq} then ts_headline('english', m.title, ${tsq}, ${HEADLINE_TITLE}) else m.title end as "hlTitle",
+      case when m.overview is null then null else ts_headline('english', m.overview, ${tsq}, ${HEADLINE_OVERVIEW}) end as "hlOverview"
+    from movies m where m.id = any(${intArray(ranked.map((r) => r.id))})`);
+  const byId = new Map((movies as Record<string, unknown>[]).map((r) => [r.id as number, r]));
+  return ranked.flatMap((r) => {
+    const row = byId.get(r.id);
+    if (!row) return [];
+    const { hlTitle, hlOverview, ...movie } = row as { hlTitle: string; hlOverview: string | null };
+    return [
+      {
+        movie: toMovieView(movie),
+        score: r.score,
+        match: r.fullText ? 'fulltext' : 'fuzzy',
+        highlight: { title: escapeHighlight(hlTitle), overview: hlOverview === null ? null : escapeHighlight(hlOverview) },
+      } satisfies SearchHit,
+    ];
+  });
 }

@@ -1,14 +1,9 @@
 import { type HttpApp, invalidField, Type } from '@marquee/platform-http';
 import type { CatalogContext } from '../context';
 import { MovieView } from '../db/movie-queries';
-import {
-  EXHAUSTIVE_UP_TO,
-  FUZZY_BELOW,
-  POPULAR_SCAN,
-  POPULAR_WINDOW,
-  searchMovies,
-  TITLE_WINDOW,
-} from '../db/search-movies';
+import { EXHAUSTIVE_UP_TO, POPULAR_SCAN, POPULAR_WINDOW, TITLE_WINDOW } from '../db/full-text-ranking';
+import { searchMovies } from '../db/search-movies';
+import { SUGGEST_LIMIT, suggestTitles, TitleSuggestion } from '../db/suggest-titles';
 import { ErrorResponse, rejectUnknownQueryKeys } from './shared';
 
 const SearchQuery = Type.Object({
@@ -32,6 +27,12 @@ const SearchResult = Type.Object({
   ),
 });
 
+const SuggestQuery = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: 100, description: 'What has been typed so far.' }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: SUGGEST_LIMIT, default: SUGGEST_LIMIT })),
+  include_adult: Type.Optional(Type.Boolean({ default: false })),
+});
+
 const CONTROL_CHARACTERS = /\p{Cc}/gu;
 const stripControlCharacters = (s: string) => s.replace(CONTROL_CHARACTERS, ' ');
 
@@ -43,12 +44,16 @@ export function registerSearchRoutes(app: HttpApp, ctx: CatalogContext): void {
       schema: {
         tags: ['search'],
         summary:
-          'Search titles, overviews, taglines, directors and cast; highlights in <mark> (the text around them HTML-escaped)',
+          'Search titles, overviews, taglines, directors and cast; misspelt titles too; highlights in <mark> (the text around them HTML-escaped)',
         description:
-          'Ranked by relevance (title, then overview, then tagline, director and cast), ties by popularity. ' +
-          `A query estimated to match more than ${EXHAUSTIVE_UP_TO} movies ranks only the ${POPULAR_WINDOW} most popular ` +
-          `matches (among the ${POPULAR_SCAN} most popular movies) and up to ${TITLE_WINDOW} most popular title matches. ` +
-          `Under ${FUZZY_BELOW} full-text hits (or under limit, if smaller), similar titles (typos) follow.`,
+          'One ranking, ties by popularity (score 0–1): a title equal to the query (case, punctuation and a leading ' +
+          'article ignored) first (score 1); then titles holding every word of the query, each possibly misspelt ' +
+          '(one edit in words of 3–5 letters, two from 6) and the last possibly unfinished, closest titles first ' +
+          '(0.6–0.95); then matches found only in the overview, tagline, director or cast, or in some title words ' +
+          '(0.25–0.55). `match` says whether full-text search matched the movie (`fulltext`) or only its misspelt ' +
+          `title did (\`fuzzy\`). A query estimated to match more than ${EXHAUSTIVE_UP_TO} movies ranks only the ` +
+          `${POPULAR_WINDOW} most popular full-text matches (among the ${POPULAR_SCAN} most popular movies) and up to ` +
+          `${TITLE_WINDOW} most popular title matches.`,
         querystring: SearchQuery,
         response: { 200: SearchResult, 400: ErrorResponse },
       },
@@ -60,6 +65,33 @@ export function registerSearchRoutes(app: HttpApp, ctx: CatalogContext): void {
       return {
         items: await searchMovies(ctx.database.db, q, {
           limit: req.query.limit ?? 20,
+          includeAdult: req.query.include_adult ?? false,
+        }),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/search/suggest',
+    {
+      preValidation: rejectUnknownQueryKeys(Object.keys(SuggestQuery.properties)),
+      schema: {
+        tags: ['search'],
+        summary: 'Title suggestions as the user types, most popular first',
+        description:
+          'Titles starting with what was typed (case, punctuation and a leading article ignored), most popular first; ' +
+          'when fewer than limit, titles holding every typed word follow, most popular first, each word possibly ' +
+          'misspelt (one edit in words of 3–5 letters, two from 6) and the last one possibly unfinished.',
+        querystring: SuggestQuery,
+        response: { 200: Type.Object({ items: Type.Array(TitleSuggestion) }), 400: ErrorResponse },
+      },
+    },
+    async (req) => {
+      const q = stripControlCharacters(req.query.q).trim();
+      if (!q) throw invalidField('querystring.q', 'must contain something to complete');
+      return {
+        items: await suggestTitles(ctx.database.db, q, {
+          limit: req.query.limit ?? SUGGEST_LIMIT,
           includeAdult: req.query.include_adult ?? false,
         }),
       };
