@@ -1,7 +1,7 @@
-// `pnpm bench catalog`: search/list latency at 10k and 50k movies and cached detail throughput (see services/catalog/bench).
+// `pnpm bench catalog`: search/suggest/list latency at 10k and 50k movies and cached detail throughput (see services/catalog/bench).
 import { runCatalogBench } from '../services/catalog/bench/catalog-bench';
-import { writeResult } from './machine';
+import { writeJsonResult, writeResult } from './machine';
 
-const table = await runCatalogBench();
+const { table, measures } = await runCatalogBench();
 process.stdout.write(`${table}\n`);
-process.stdout.write(`written to ${writeResult('catalog', table)}\n`);
+process.stdout.write(`written to ${writeResult('catalog', table)} and ${writeJsonResult('catalog', measures)}\n`);

@@ -62,6 +62,7 @@ export async function buildGatewayApp(deps: GatewayDeps, ops: OpsListener): Prom
         perIpPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
         loginPerIpPerMinute: config.LOGIN_RATE_LIMIT_PER_MINUTE,
         registerPerIpPerMinute: config.REGISTER_RATE_LIMIT_PER_MINUTE,
+        suggestPerMinute: config.SUGGEST_RATE_LIMIT_PER_MINUTE,
       },
       localWindowLimiter(),
     ),

@@ -102,6 +102,12 @@ export const gatewayConfigSchema = Type.Object({
     description:
       'POST /api/v1/auth/register per minute from one IP: each costs an argon2 hash and answers whether an email is taken.',
   }),
+  SUGGEST_RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 600,
+    description:
+      'GET /api/v1/search/suggest per minute for one signed-in user, else one IP; apart from the general budget.',
+  }),
   SSE_HEARTBEAT_MS: Type.Integer({
     minimum: 100,
     default: 15_000,

@@ -29,6 +29,7 @@ describe('rate limits shared by gateway replicas', () => {
       RATE_LIMIT_PER_MINUTE: '8',
       LOGIN_RATE_LIMIT_PER_MINUTE: '3',
       REGISTER_RATE_LIMIT_PER_MINUTE: '2',
+      SUGGEST_RATE_LIMIT_PER_MINUTE: '30',
     };
     [first, second] = await Promise.all([startGateway(shared), startGateway(shared)]);
   });
@@ -115,6 +116,33 @@ describe('rate limits shared by gateway replicas', () => {
     }
     expect(statuses).toEqual([404, 404, 429]);
     expect(upstream.seen.length - seenBefore).toBe(2);
+  });
+
+  it('When a title is typed with a suggestion per keystroke, then suggestions use their own budget and spare the general one', async () => {
+    const typist = await issuer.sign({ sub: crypto.randomUUID(), role: 'user' });
+    const headers = { authorization: `Bearer ${typist}` };
+    const typed = 'the shawshank redemption';
+    const statuses: number[] = [];
+    for (let i = 1; i <= typed.length; i++) {
+      const url = `${(i % 2 === 0 ? first : second).url}/api/v1/search/suggest?q=${encodeURIComponent(typed.slice(0, i))}`;
+      const res = await fetch(url, { headers });
+      statuses.push(res.status);
+      if (i === 1) expect(res.headers.get('x-ratelimit-limit')).toBe('30');
+      await res.arrayBuffer();
+    }
+    // The test upstream has no suggest route: 404 means "let through", 429 means "limited".
+    expect(statuses.every((s) => s === 404)).toBe(true);
+    const general = await fetch(`${first.url}/api/v1/movies/1`, { headers });
+    expect(general.headers.get('x-ratelimit-remaining')).toBe('7');
+    await general.arrayBuffer();
+    const over: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${second.url}/api/v1/search/suggest?q=x${i}`, { headers });
+      over.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(over.slice(0, 6)).toEqual([404, 404, 404, 404, 404, 404]);
+    expect(over.slice(6)).toEqual([429, 429]);
   });
 
   it('When Redis cannot be reached, then requests are let through without limit headers, but login and register keep a local limit', async () => {

@@ -9,6 +9,7 @@ describe('route table', () => {
     expect(serviceForPath('/admin/users/1')).toBe('auth');
     expect(serviceForPath('/admin/movies')).toBe('catalog');
     expect(serviceForPath('/movies/42')).toBe('catalog');
+    expect(serviceForPath('/search/suggest')).toBe('catalog');
   });
 
   it('When a path only shares characters with a prefix, then it is not routed', () => {

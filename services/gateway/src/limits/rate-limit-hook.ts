@@ -8,6 +8,7 @@ export interface RateLimits {
   perIpPerMinute: number;
   loginPerIpPerMinute: number;
   registerPerIpPerMinute: number;
+  suggestPerMinute: number;
 }
 
 /** Routes with their own, smaller per-IP budget: password guessing and argon2-costly sign-ups. */
@@ -15,6 +16,8 @@ const GUARDED: Record<string, { what: string; limit: (l: RateLimits) => number }
   '/api/v1/auth/login': { what: 'login attempts from this address', limit: (l) => l.loginPerIpPerMinute },
   '/api/v1/auth/register': { what: 'sign-ups from this address', limit: (l) => l.registerPerIpPerMinute },
 };
+
+const SUGGEST_PATH = '/api/v1/search/suggest';
 
 function setHeaders(reply: FastifyReply, d: LimitDecision): void {
   reply.header('x-ratelimit-limit', d.limit);
@@ -33,7 +36,7 @@ function tooMany(reply: FastifyReply, d: LimitDecision, what: string): AppError 
 
 /**
  * onRequest hook (after registerAuth): one budget per signed-in user, else per client IP, shared by
- * every replica through Redis; login and register have their own, smaller per-IP budgets.
+ * every replica through Redis; login and register have their own, smaller per-IP budgets, title suggestions their own larger one.
  * If Redis fails, login and register fall back to a per-replica limit (`fallback`) and everything
  * else is let through: losing general rate limiting briefly beats losing the API.
  */
@@ -50,9 +53,12 @@ export function rateLimitHook(limiter: SlidingWindowLimiter, limits: RateLimits,
           throw tooMany(reply, d, guarded.what);
         }
       }
-      const d = req.identity
-        ? await limiter.hit(`user:${req.identity.userId}`, limits.perUserPerMinute)
-        : await limiter.hit(`ip:${req.ip}`, limits.perIpPerMinute);
+      const caller = req.identity ? `user:${req.identity.userId}` : `ip:${req.ip}`;
+      // Suggestions come with each keystroke: their own budget, so typing a title neither hits 429 nor spends the general one.
+      const d =
+        req.method === 'GET' && req.url.split('?')[0] === SUGGEST_PATH
+          ? await limiter.hit(`suggest:${caller}`, limits.suggestPerMinute)
+          : await limiter.hit(caller, req.identity ? limits.perUserPerMinute : limits.perIpPerMinute);
       setHeaders(reply, d);
       if (!d.allowed) throw tooMany(reply, d, 'requests');
     } catch (err) {
