@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 
 export function machineDescription(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
-  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+  // The 2 cores are shared: the load says how much of them a run had.
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}, load average ${load} (1 / 5 / 15 min)`;
 }
 
 export function percentile(sorted: number[], p: number): number {

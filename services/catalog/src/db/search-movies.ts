@@ -78,10 +78,10 @@ interface CandidateRow {
 }
 
 /**
- * Full-text search fused with title matching. Candidates come from three paths, read in one statement:
+ * Full-text search fused with title matching. Candidates come from four paths, read in one statement:
  * the best full-text matches (full-text-ranking.ts); titles holding every typed word, each possibly misspelt
- * (its alternatives from the title lexicon, the last word also as a prefix) or, when those are few, any of them;
- * and titles whose key equals the query's. Each candidate is then scored on one scale (scoreCandidate), ties by
+ * (its alternatives from the title lexicon, the last word also as a prefix); when those are few, titles holding
+ * any of them; and titles whose key equals the query's. All are scored on one scale (scoreCandidates), ties by
  * popularity, so an exact title comes first and a misspelt title is found even when a word of it also matches
  * full-text elsewhere.
  */

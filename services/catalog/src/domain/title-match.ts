@@ -131,7 +131,7 @@ function scoreKey(queryKey: string, typed: string, c: Candidate): number {
 /**
  * One scale for every candidate, whichever path found it (0–1):
  * - 0.99–1: the title is what was typed (case, punctuation and a leading article aside), 1 when exactly so;
- * - 0.78–0.95: every typed word is in the title as typed; 0.6–0.77: every typed word is, some misspelt or the
+ * - 0.86–0.94: every typed word is in the title as typed; 0.68–0.76: every typed word is, some misspelt or the
  *   last unfinished; within each, the closer the whole title, the higher ("star tre": Star Trek before Star Trek Beyond);
  * - 0.25–0.55: matched by full-text search elsewhere (overview, tagline, cast), or by some title words only,
  *   ranked by full-text rank or closeness.

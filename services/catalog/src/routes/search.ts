@@ -47,9 +47,10 @@ export function registerSearchRoutes(app: HttpApp, ctx: CatalogContext): void {
           'Search titles, overviews, taglines, directors and cast; misspelt titles too; highlights in <mark> (the text around them HTML-escaped)',
         description:
           'One ranking, ties by popularity (score 0–1): a title equal to the query (case, punctuation and a leading ' +
-          'article ignored) first (score 1); then titles holding every word of the query, each possibly misspelt ' +
-          '(one edit in words of 3–5 letters, two from 6) and the last possibly unfinished, closest titles first ' +
-          '(0.6–0.95); then matches found only in the overview, tagline, director or cast, or in some title words ' +
+          'article ignored) first (1, or 0.99 when only its key is); then titles holding every word of the query as ' +
+          'typed, closest titles first (0.86–0.94); then titles holding every word, some misspelt (one edit in words ' +
+          'of 3–4 letters, two from 5) or the last unfinished (0.68–0.76, or 0.24–0.28 when some title holds the words ' +
+          'as typed); then matches found only in the overview, tagline, director or cast, or in some title words ' +
           '(0.25–0.55). `match` says whether full-text search matched the movie (`fulltext`) or only its misspelt ' +
           `title did (\`fuzzy\`). A query estimated to match more than ${EXHAUSTIVE_UP_TO} movies ranks only the ` +
           `${POPULAR_WINDOW} most popular full-text matches (among the ${POPULAR_SCAN} most popular movies) and up to ` +
@@ -81,7 +82,7 @@ export function registerSearchRoutes(app: HttpApp, ctx: CatalogContext): void {
         description:
           'Titles starting with what was typed (case, punctuation and a leading article ignored), most popular first; ' +
           'when fewer than limit, titles holding every typed word follow, most popular first, each word possibly ' +
-          'misspelt (one edit in words of 3–5 letters, two from 6) and the last one possibly unfinished.',
+          'misspelt (one edit in words of 3–4 letters, two from 5) and the last one possibly unfinished.',
         querystring: SuggestQuery,
         response: { 200: Type.Object({ items: Type.Array(TitleSuggestion) }), 400: ErrorResponse },
       },
