@@ -37,7 +37,15 @@ const SEARCHES = [
   'war -world',
 ];
 /** Titles typed one keystroke at a time (misspelt ones too): each prefix is one suggestion request. */
-const TYPED_TITLES = ['the dark knight', 'star trek', 'godfater', 'amelie', 'jurassic park', 'forest gump', 'love actually'];
+const TYPED_TITLES = [
+  'the dark knight',
+  'star trek',
+  'godfater',
+  'amelie',
+  'jurassic park',
+  'forest gump',
+  'love actually',
+];
 const SUGGESTS = TYPED_TITLES.flatMap((t) => Array.from(t, (_, i) => t.slice(0, i + 1)).filter((p) => p.trim()));
 
 /** Frequent words alone: what the candidate windows are for (each matches 5–15% of the catalog). */
