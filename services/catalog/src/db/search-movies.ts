@@ -22,8 +22,8 @@ const HEADLINE_OVERVIEW = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWor
 export interface QueryWords {
   /** The query as a title key (catalog_title_key). */
   key: string;
-  /** Each distinct word of the key: a stop word, or the title words it may stand for. */
-  words: { word: string; stop: boolean; lexicon: string[] }[];
+  /** Each distinct word of the key: whether it is a stop word, the title words near it, and which of those are. */
+  words: { word: string; stop: boolean; lexicon: string[]; stops: string[] }[];
 }
 
 /** The query's key and, per word, the title words sharing a deletion variant with it (checked by editsAllowed after). */
@@ -33,15 +33,24 @@ export async function readQueryWords(db: DbOrTx, q: string): Promise<QueryWords>
     w as (select u.w, min(u.ord) as ord from k, unnest(string_to_array(k.key, ' ')) with ordinality u(w, ord)
       where u.w <> '' group by u.w)
     select k.key, w.w as word, ts_lexize('english_stem', w.w) = '{}' as stop,
-      coalesce((select array_agg(distinct t.word) from unnest(catalog_word_variants(w.w)) v(variant)
-        join title_words t on t.variant = v.variant), '{}') as lexicon
-    from k left join w on true order by w.ord`);
-  const typed = rows as { key: string | null; word: string | null; stop: boolean | null; lexicon: string[] }[];
+      coalesce(l.lexicon, '{}') as lexicon, coalesce(l.stops, '{}') as stops
+    from k left join w on true
+    left join lateral (select array_agg(distinct t.word) as lexicon,
+        array_agg(distinct t.word) filter (where ts_lexize('english_stem', t.word) = '{}') as stops
+      from unnest(catalog_word_variants(w.w)) v(variant) join title_words t on t.variant = v.variant) l on true
+    order by w.ord`);
+  const typed = rows as {
+    key: string | null;
+    word: string | null;
+    stop: boolean | null;
+    lexicon: string[];
+    stops: string[];
+  }[];
   return {
     key: typed[0]?.key ?? '',
     words: typed
       .filter((r) => r.word !== null)
-      .map((r) => ({ word: r.word as string, stop: r.stop === true, lexicon: r.lexicon })),
+      .map((r) => ({ word: r.word as string, stop: r.stop === true, lexicon: r.lexicon, stops: r.stops })),
   };
 }
 
@@ -52,18 +61,20 @@ export function wordGroups(words: QueryWords['words']): string[][] {
 
 /**
  * The to_tsquery texts of the title paths: every typed word (all but a misspelt leading "the", which title keys
- * do not hold), or any word that is not a stop word (those would match most titles).
+ * do not hold), or any of them without stop words (those would match most titles, and ranking them all is slow).
  */
 export function titleQueries(query: QueryWords): { every: string; any: string; keys: string[] } {
   const stripped = withoutMisspeltArticle(query.key);
   const words = stripped === undefined ? query.words : query.words.slice(1);
+  const content = words
+    .filter((w) => !w.stop)
+    .map((w) => alternativesFor(w.word, w.lexicon).filter((a) => !w.stops.includes(a)))
+    .filter((g) => g.length > 0);
   // Stop words only when no other typed word is a title word or near one ("We Arru What We Are").
-  const known = query.words.filter(
-    (w) => !w.stop && alternativesFor(w.word, w.lexicon).length + Number(w.lexicon.includes(w.word)) > 1,
-  );
+  const known = content.filter((g) => g.length > 1 || words.some((w) => w.lexicon.includes(g[0] as string)));
   return {
     every: titleWordsQuery(wordGroups(words), '&'),
-    any: titleWordsQuery(wordGroups(known.length > 0 ? known : query.words), '|'),
+    any: titleWordsQuery(known.length > 0 ? known : wordGroups(words), '|'),
     keys: stripped === undefined ? [query.key] : [query.key, stripped],
   };
 }

@@ -209,8 +209,8 @@ export async function importCatalog(database: Database, data: Dataset, opts: Imp
     opts.onProgress?.(Math.min(i + opts.batchSize, wanted.length), wanted.length);
   }
   if (summary.inserted + summary.updated > 0) {
-    // Merges the GIN pending lists a bulk write leaves (else searches scan them) and refreshes planner stats.
-    await maintainAsOwner(opts.ownerUrl, database, 'vacuum (analyze) movies, movie_genres, genres');
+    // Merges the GIN pending lists a bulk write leaves and refreshes planner stats (title_words' too: triggers fill it).
+    await maintainAsOwner(opts.ownerUrl, database, 'vacuum (analyze) movies, movie_genres, genres, title_words');
   }
   summary.ms = Date.now() - started;
   return summary;
