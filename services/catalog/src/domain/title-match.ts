@@ -113,6 +113,9 @@ export function withoutMisspeltArticle(queryKey: string): string | undefined {
 /** Scores from here up are titles holding every typed word as typed (or as full-text search stems it). */
 const AS_TYPED = 0.78;
 
+/** Runs of one letter as one letter: "primee" and "prime" meet, "primer" stays apart. */
+const squeeze = (key: string) => key.replace(/(.)\1+/gu, '$1');
+
 const lowerText = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
 
 function scoreKey(queryKey: string, typed: string, c: Candidate): number {
@@ -121,7 +124,8 @@ function scoreKey(queryKey: string, typed: string, c: Candidate): number {
   if (m.exact) return lowerText(typed) === lowerText(c.title) ? 1 : 0.99;
   if (m.allWords) {
     const base = m.coverage === 1 || c.titleHit ? AS_TYPED : 0.6;
-    return base + 0.16 * m.closeness;
+    // A doubled key is the commonest slip: between equally close titles, the one it doubles comes first ("primee").
+    return base + 0.16 * m.closeness - 0.001 * Math.min(5, editDistance(squeeze(queryKey), squeeze(c.titleKey), 5));
   }
   const text = c.textRank === null ? 0 : 0.3 + 0.25 * (c.textRank / (c.textRank + 1));
   const partial = m.coverage > 0 ? 0.25 + 0.3 * m.closeness * m.coverage : 0;
