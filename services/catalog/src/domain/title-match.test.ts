@@ -100,6 +100,14 @@ describe('scoring', () => {
     expect(good).toBeGreaterThan(overview as number);
   });
 
+  it('When a doubled letter leaves two titles equally close, then the title it doubles comes first', () => {
+    const [prime, primer] = scoreCandidates('primee', 'Primee', [
+      candidate('Prime', 'prime'),
+      candidate('Primer', 'primer'),
+    ]);
+    expect(prime).toBeGreaterThan(primer as number);
+  });
+
   it('When nothing of the title matches and full-text search did not match, then the score is 0', () => {
     expect(scoreCandidates('qxzv', 'qxzv', [candidate('Heat', 'heat')])).toEqual([0]);
   });
