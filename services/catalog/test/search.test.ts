@@ -168,7 +168,6 @@ describe('search', () => {
     '&|!:*()',
     '"unterminated',
     "o'brien & (co) | !x:* <-> ''; drop table movies; --",
-    'a\u0000b',
     '-',
     'or',
     'the',
@@ -177,6 +176,13 @@ describe('search', () => {
     for (const res of [await search(q), await suggest(q)]) {
       expect(res.status).toBe(200);
       expect(Array.isArray(res.body.items)).toBe(true);
+    }
+  });
+
+  it('When the query carries a NUL or other control character, then search and suggest answer 400 naming q', async () => {
+    for (const res of [await search('a\u0000b'), await suggest('a\u0000b')]) {
+      expect(res.status).toBe(400);
+      expect(res.body.error.details[0].field).toBe('querystring.q');
     }
   });
 

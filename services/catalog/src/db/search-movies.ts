@@ -153,7 +153,10 @@ export async function searchMovies(
         movie: toMovieView(movie),
         score: r.score,
         match: r.fullText ? 'fulltext' : 'fuzzy',
-        highlight: { title: escapeHighlight(hlTitle), overview: hlOverview === null ? null : escapeHighlight(hlOverview) },
+        highlight: {
+          title: escapeHighlight(hlTitle),
+          overview: hlOverview === null ? null : escapeHighlight(hlOverview),
+        },
       } satisfies SearchHit,
     ];
   });
