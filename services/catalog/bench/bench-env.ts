@@ -1,1 +1,1 @@
-export { migrationsFolder } from '../src/open-catalog';
+export { migrationsFolder } from '../src/db/open-catalog-database';
