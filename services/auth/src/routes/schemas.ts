@@ -1,8 +1,5 @@
-import { Type } from '@marquee/platform-http';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
-export const DeviceTypeSchema = Type.Union([Type.Literal('ios'), Type.Literal('android'), Type.Literal('web')]);
+import { DeviceType } from '@marquee/contracts';
+import { Nullable, Type } from '@marquee/platform-http';
 
 export const UserProfileSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -24,7 +21,7 @@ export const UserProfileSchema = Type.Object({
   timezone: Type.String(),
   country: Nullable(Type.String()),
   deviceToken: Nullable(Type.String()),
-  deviceType: Nullable(DeviceTypeSchema),
+  deviceType: Nullable(DeviceType),
   favoriteGenres: Type.Array(Type.Integer()),
 });
 
@@ -33,10 +30,6 @@ export const TokenPairSchema = Type.Object({
   accessToken: Type.String({ description: 'EdDSA JWT, verify against /.well-known/jwks.json' }),
   expiresIn: Type.Integer({ description: 'Access token lifetime in seconds' }),
   refreshToken: Type.String({ description: 'Opaque; single use, rotated on every refresh' }),
-});
-
-export const ErrorSchema = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 });
 
 export const Username = Type.String({
@@ -50,5 +43,3 @@ export const FavoriteGenres = Type.Array(Type.Integer({ minimum: 1 }), {
   maxItems: 50,
   description: 'Genre ids from the catalog',
 });
-
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorSchema]));

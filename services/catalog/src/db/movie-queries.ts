@@ -1,10 +1,8 @@
 import type { Static } from '@marquee/contracts';
 import type { DbOrTx } from '@marquee/platform-db';
-import { Type } from '@marquee/platform-http';
+import { Nullable, Type } from '@marquee/platform-http';
 import { type SQL, sql } from 'drizzle-orm';
 import { intArray } from './sql-arrays';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const GenreView = Type.Object({
   id: Type.Integer(),

@@ -2,7 +2,7 @@ import type { Tx } from '@marquee/platform-db';
 import { conflict, invalidField, notFound } from '@marquee/platform-http';
 import { sql } from 'drizzle-orm';
 import { recordMovieDeleted, recordMoviesUpserted } from '../events/movie-events';
-import { uniqueViolation } from '../routes/shared';
+import { uniqueViolation } from '@marquee/platform-db';
 import { findMovie, type MovieView } from './movie-queries';
 import { intArray, textArray } from './sql-arrays';
 

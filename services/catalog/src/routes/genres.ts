@@ -1,4 +1,5 @@
 import { requireAdmin } from '@marquee/platform-auth';
+import { uniqueViolation } from '@marquee/platform-db';
 import { conflict, type HttpApp, invalidField, notFound, Type } from '@marquee/platform-http';
 import { sql } from 'drizzle-orm';
 import { CacheKeys } from '../cache/catalog-cache';
@@ -6,7 +7,7 @@ import type { CatalogContext } from '../context';
 import { GenreView, listGenres } from '../db/movie-queries';
 import { republishMovies } from '../db/movie-writes';
 import { slugify } from '../domain/genre-map';
-import { ErrorResponse, uniqueViolation } from './shared';
+import { ErrorResponse } from './shared';
 
 const Slug = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 64 });
 const Name = Type.String({ minLength: 1, maxLength: 64 });
