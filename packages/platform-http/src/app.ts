@@ -5,7 +5,7 @@ import { type Logger, withCorrelation } from '@marquee/platform-logging';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import { rejectControlCharacters } from './control-characters';
 import { AppError, errorBody, type FieldProblem } from './errors';
-import { rejectNonFiniteNumbers } from './finite-numbers';
+import { rejectUnstorableValues } from './request-values';
 import { type ReadinessCheck, registerHealthRoutes } from './health';
 import { registerMetrics } from './metrics';
 
@@ -150,7 +150,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
   }
 
-  rejectNonFiniteNumbers(app);
+  rejectUnstorableValues(app);
   registerHealthRoutes(app, opts.readiness ?? {});
   registerMetrics(app, opts.service);
   return app;

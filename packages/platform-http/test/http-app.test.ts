@@ -85,6 +85,28 @@ describe('HTTP bootstrap', () => {
     },
   );
 
+  it.each([
+    ['/items/1?q=a%00b', 'querystring.q', 'must not contain a NUL character'],
+    ['/items/9999999999999999999999', 'params.id', 'is out of range'],
+  ])('When %s is sent, then 400 names %s: %s', async (url, field, reason) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ field, reason }]);
+  });
+
+  it('When a JSON string holds a lone surrogate, then 400 names the field', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": "ab\\ud800", "size": 2}',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { field: 'body.name', reason: 'is not well-formed Unicode (a lone surrogate)' },
+    ]);
+  });
+
   it('When a string field holds the text Infinity, then it stays text', async () => {
     const res = await app.inject({ method: 'GET', url: '/items/2?q=Infinity' });
     expect(res.json()).toEqual({ id: 2, q: 'Infinity' });

@@ -39,7 +39,7 @@ export const Username = Type.String({
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 // Length and strength are checked by the password policy, which names each reason.
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
-export const FavoriteGenres = Type.Array(Type.Integer({ minimum: 1 }), {
+export const FavoriteGenres = Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), {
   maxItems: 50,
   description: 'Genre ids from the catalog',
 });

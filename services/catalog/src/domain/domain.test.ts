@@ -52,6 +52,7 @@ describe('cursors and genre terms', () => {
   it('When genre terms are mixed ids and slugs, then they are told apart; anything else is refused', () => {
     expect(parseGenreTerms(' 12,Drama, science-fiction,')).toEqual({ ids: [12], slugs: ['drama', 'science-fiction'] });
     expect(() => parseGenreTerms('drama;--')).toThrow(/neither a genre id nor a slug/);
+    expect(() => parseGenreTerms('2147483648')).toThrow(/is not a genre id/);
   });
 });
 

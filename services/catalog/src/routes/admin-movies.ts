@@ -19,14 +19,14 @@ const MovieFields = {
   director: Type.Optional(N(Type.String({ minLength: 1, maxLength: 300 }))),
   mainCast: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 50 })),
   tmdbRating: Type.Optional(N(Type.Number({ minimum: 0, maximum: 10 }))),
-  tmdbVoteCount: Type.Optional(N(Type.Integer({ minimum: 0 }))),
+  tmdbVoteCount: Type.Optional(N(Type.Integer({ minimum: 0, maximum: 2147483647 }))),
   omdbRating: Type.Optional(N(Type.Number({ minimum: 0, maximum: 10 }))),
   posterPath: Type.Optional(N(Type.String({ maxLength: 500 }))),
   backdropPath: Type.Optional(N(Type.String({ maxLength: 500 }))),
   popularityScore: Type.Optional(N(Type.Number({ minimum: 0 }))),
   adult: Type.Optional(Type.Boolean()),
   originalLanguage: Type.Optional(N(Type.String({ pattern: '^[a-z]{2}$' }))),
-  genreIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 30, uniqueItems: true })),
+  genreIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { maxItems: 30, uniqueItems: true })),
 };
 const Title = Type.String({ minLength: 1, maxLength: 500 });
 const CreateMovieBody = Type.Object({ title: Title, ...MovieFields }, { additionalProperties: false });

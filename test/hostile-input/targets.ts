@@ -1,0 +1,47 @@
+/**
+ * The services the hostile-input test drives, each started through its own start function. A new service
+ * adds one line: its name and a function that starts it (against a JWKS from the test issuer) and says which
+ * bearer token reaches past its auth checks.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestIssuer } from '../../packages/platform-auth/src/index';
+import type { HttpApp } from '../../packages/platform-http/src/index';
+import { ensureAdmin } from '../../services/auth/src/accounts/create-admin';
+import { newAccount, startTestAuth } from '../../services/auth/test/fixtures/auth-env';
+import { runImport } from '../../services/catalog/src/jobs/run-import';
+import { importSettings, startCatalog, writeSampleDataDir } from '../../services/catalog/test/helper';
+
+export interface HostileTarget {
+  app: HttpApp;
+  /** An admin's access token for this service, so requests get past authentication to validation and handlers. */
+  bearer: string;
+  close(): Promise<void>;
+}
+
+/** A service that verifies tokens against a JWKS gets the test issuer's admin token. */
+async function issuerAdmin(issuer: TestIssuer): Promise<string> {
+  return issuer.sign({ sub: randomUUID(), role: 'admin' });
+}
+
+export const targets: Record<string, (issuer: TestIssuer) => Promise<HostileTarget>> = {
+  auth: async () => {
+    const auth = await startTestAuth('hostile', { AUTH_ARGON2_MEMORY_KIB: '8192' });
+    const admin = newAccount();
+    await ensureAdmin(auth.ctx, admin);
+    const login = await auth.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { login: admin.email, password: admin.password },
+    });
+    return { app: auth.app, bearer: login.json().accessToken, close: () => auth.stop() };
+  },
+  catalog: async (issuer) => {
+    const catalog = await startCatalog({ jwksUrl: issuer.jwksUrl });
+    await runImport(
+      catalog.deps.database,
+      importSettings(catalog.config, await writeSampleDataDir(5)),
+      catalog.deps.logger,
+    );
+    return { app: catalog.app, bearer: await issuerAdmin(issuer), close: () => catalog.close() };
+  },
+};
