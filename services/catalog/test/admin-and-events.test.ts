@@ -13,7 +13,7 @@ import { dropDatabase, eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MovieView } from '../src/db/movie-queries';
+import type { MovieView } from '../src/routes/views';
 import { replayMovies } from '../src/jobs/replay-movies';
 import { runImport } from '../src/jobs/run-import';
 import { type CatalogUnderTest, importSettings, startCatalog, writeSampleDataDir } from './helper';

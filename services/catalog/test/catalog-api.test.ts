@@ -2,7 +2,7 @@ import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { dropDatabase } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MovieView } from '../src/db/movie-queries';
+import type { MovieView } from '../src/routes/views';
 import { chooseRanking, estimateMatches, POPULAR_WINDOW, searchMovies } from '../src/db/search-movies';
 import { runImport } from '../src/jobs/run-import';
 import { type CatalogUnderTest, importSettings, sharedDatasets, startCatalog } from './helper';
