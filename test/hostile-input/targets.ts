@@ -10,6 +10,7 @@ import { ensureAdmin } from '../../services/auth/src/accounts/create-admin';
 import { newAccount, startTestAuth } from '../../services/auth/test/fixtures/auth-env';
 import { runImport } from '../../services/catalog/src/jobs/run-import';
 import { importSettings, startCatalog, writeSampleDataDir } from '../../services/catalog/test/helper';
+import { startGateway, startUpstream } from '../../services/gateway/test/helpers';
 
 export interface HostileTarget {
   app: HttpApp;
@@ -43,5 +44,23 @@ export const targets: Record<string, (issuer: TestIssuer) => Promise<HostileTarg
       catalog.deps.logger,
     );
     return { app: catalog.app, bearer: await issuerAdmin(issuer), close: () => catalog.close() };
+  },
+  // The gateway's own operations (export, stream) in front of a stand-in upstream; the real services are driven above.
+  gateway: async (issuer) => {
+    const upstream = await startUpstream('auth');
+    const gateway = await startGateway({
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      AUTH_URL: upstream.url,
+      CATALOG_URL: upstream.url,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    });
+    return {
+      app: gateway.app,
+      bearer: await issuerAdmin(issuer),
+      close: async () => {
+        await gateway.close();
+        await upstream.close();
+      },
+    };
   },
 };
