@@ -94,33 +94,23 @@ describe('HTTP bootstrap', () => {
     expect(res.json().error.details).toEqual([{ field, reason }]);
   });
 
-  it('When a JSON string holds a lone surrogate, then 400 names the field', async () => {
+  it.each([
+    ['{"name": "ab\\ud800", "size": 2}', 'body.name'],
+    ['{"name": "abc", "size": 1e309}', 'body.size'],
+  ])('When the JSON body is %s, then 400 names %s', async (payload, field) => {
     const res = await app.inject({
       method: 'POST',
       url: '/things',
       headers: { 'content-type': 'application/json' },
-      payload: '{"name": "ab\\ud800", "size": 2}',
+      payload,
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.details).toEqual([
-      { field: 'body.name', reason: 'is not well-formed Unicode (a lone surrogate)' },
-    ]);
+    expect(res.json().error.details.map((d: { field: string }) => d.field)).toEqual([field]);
   });
 
   it('When a string field holds the text Infinity, then it stays text', async () => {
     const res = await app.inject({ method: 'GET', url: '/items/2?q=Infinity' });
     expect(res.json()).toEqual({ id: 2, q: 'Infinity' });
-  });
-
-  it('When a JSON body holds 1e309, then 400 names the field', async () => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/things',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"name": "abc", "size": 1e309}',
-    });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error.details.map((d: { field: string }) => d.field)).toEqual(['body.size']);
   });
 
   it('When JSON is malformed, then 400 REQUEST.MALFORMED_JSON', async () => {
