@@ -24,6 +24,26 @@ async function issuerAdmin(issuer: TestIssuer): Promise<string> {
   return issuer.sign({ sub: randomUUID(), role: 'admin' });
 }
 
+/** The one line for a service whose test helper starts it against a JWKS: `name: (i) => asAdmin(i, startX({ jwksUrl: i.jwksUrl }))`. */
+export async function asAdmin(
+  issuer: TestIssuer,
+  started: Promise<{ app: HttpApp; close(): Promise<void> }>,
+): Promise<HostileTarget> {
+  const { app, close } = await started;
+  return { app, bearer: await issuerAdmin(issuer), close };
+}
+
+/** Some movies, so that routes reach their handlers' queries rather than stopping at 404. */
+async function startCatalogWithMovies(jwksUrl: string) {
+  const catalog = await startCatalog({ jwksUrl });
+  await runImport(
+    catalog.deps.database,
+    importSettings(catalog.config, await writeSampleDataDir(5)),
+    catalog.deps.logger,
+  );
+  return catalog;
+}
+
 export const targets: Record<string, (issuer: TestIssuer) => Promise<HostileTarget>> = {
   auth: async () => {
     const auth = await startTestAuth('hostile', { AUTH_ARGON2_MEMORY_KIB: '8192' });
@@ -36,15 +56,7 @@ export const targets: Record<string, (issuer: TestIssuer) => Promise<HostileTarg
     });
     return { app: auth.app, bearer: login.json().accessToken, close: () => auth.stop() };
   },
-  catalog: async (issuer) => {
-    const catalog = await startCatalog({ jwksUrl: issuer.jwksUrl });
-    await runImport(
-      catalog.deps.database,
-      importSettings(catalog.config, await writeSampleDataDir(5)),
-      catalog.deps.logger,
-    );
-    return { app: catalog.app, bearer: await issuerAdmin(issuer), close: () => catalog.close() };
-  },
+  catalog: (issuer) => asAdmin(issuer, startCatalogWithMovies(issuer.jwksUrl)),
   // The gateway's own operations (export, stream) in front of a stand-in upstream; the real services are driven above.
   gateway: async (issuer) => {
     const upstream = await startUpstream('auth');
