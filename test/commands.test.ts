@@ -43,6 +43,7 @@ describe('commands', () => {
 
   it.each(commands.map((c) => [`${c.service} ${c.name}`, c.file]))(
     'When %s is given --help, then it prints its usage and exits 0 doing nothing else; given an unknown flag, it exits 64 naming it',
+    { timeout: 120_000 },
     async (label, file) => {
       const help = await run(file, ['--help']);
       expect(help.code, help.err).toBe(0);
