@@ -9,9 +9,8 @@ function problemOf(value: unknown): string | undefined {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return 'must be a finite number';
     if (Math.abs(value) > Number.MAX_SAFE_INTEGER) return 'is out of range';
-  } else if (typeof value === 'string') {
-    if (value.includes('\u0000')) return 'must not contain a NUL character';
-    if (LONE_SURROGATE.test(value)) return 'is not well-formed Unicode (a lone surrogate)';
+  } else if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+    return 'is not well-formed Unicode (a lone surrogate)';
   }
   return undefined;
 }
@@ -32,8 +31,8 @@ function findProblem(value: unknown, path: string): { field: string; reason: str
 /**
  * After schema validation, rejects values no Marquee field accepts but the schemas let through: ajv coerces
  * the text `1e309` or `Infinity` to an infinite number that passes as an integer (and JSON.parse reads 1e309
- * as Infinity); huge numbers overflow every column; PostgreSQL text cannot hold NUL, nor UTF-8 a lone
- * surrogate. Each reached SQL and answered 500.
+ * as Infinity); huge numbers overflow every column; UTF-8 cannot hold a lone surrogate. Each reached SQL and
+ * answered 500. (Control characters, NUL among them, are refused before validation: control-characters.ts.)
  */
 export function rejectUnstorableValues(app: HttpApp): void {
   app.addHook('preHandler', async (req) => {

@@ -86,7 +86,7 @@ describe('HTTP bootstrap', () => {
   );
 
   it.each([
-    ['/items/1?q=a%00b', 'querystring.q', 'must not contain a NUL character'],
+    ['/items/1?q=a%00b', 'querystring.q', 'must not contain control characters'],
     ['/items/9999999999999999999999', 'params.id', 'is out of range'],
   ])('When %s is sent, then 400 names %s: %s', async (url, field, reason) => {
     const res = await app.inject({ method: 'GET', url });
