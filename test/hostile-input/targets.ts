@@ -46,7 +46,7 @@ async function startCatalogWithMovies(jwksUrl: string) {
 
 export const targets: Record<string, (issuer: TestIssuer) => Promise<HostileTarget>> = {
   auth: async () => {
-    const auth = await startTestAuth('hostile', { AUTH_ARGON2_MEMORY_KIB: '8192' });
+    const auth = await startTestAuth('hostile');
     const admin = newAccount();
     await ensureAdmin(auth.ctx, admin);
     const login = await auth.app.inject({
