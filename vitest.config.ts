@@ -14,6 +14,13 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default', ['json', { outputFile: process.env.MARQUEE_TEST_REPORT ?? '.marquee/test-report.json' }]],
+    reporters: [
+      'default',
+      ['json', { outputFile: process.env.MARQUEE_TEST_REPORT ?? '.marquee/test-report.json' }],
+      [
+        './packages/platform-testing/src/unhandled-errors-reporter.ts',
+        { outputFile: process.env.MARQUEE_TEST_ERRORS ?? '.marquee/test-errors.json' },
+      ],
+    ],
   },
 });

@@ -8,6 +8,7 @@ import {
   createKafka,
   ensureTopics,
   type KafkaSettings,
+  on,
   pendingEvent,
   recordEvents,
   startEventConsumer,
@@ -83,9 +84,8 @@ async function consumerFor(path: string): Promise<{ sink: Sink; stop: () => Prom
     logger,
     groupId: `${runId}.${path}`,
     topics: [topic],
-    handlers: {
-      'interaction.recorded': async (e, { tx }) => {
-        const d = e.data as { userId: string };
+    handlers: [
+      on(InteractionRecorded, async (d, { tx, event: e }) => {
         await tx.execute(
           sql.raw(
             `insert into seen_${path} values ('${d.userId}', 1) on conflict (user_id) do update set n = seen_${path}.n + 1`,
@@ -94,8 +94,8 @@ async function consumerFor(path: string): Promise<{ sink: Sink; stop: () => Prom
         sink.latencies.push(Date.now() - Date.parse(e.occurredAt));
         sink.count += 1;
         if (sink.count >= expected) resolve();
-      },
-    },
+      }),
+    ],
   });
   return { sink, stop: () => consumer.stop() };
 }

@@ -11,12 +11,13 @@
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { freePort } from '../packages/platform-testing/src/ports';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -145,17 +146,6 @@ let env: NodeJS.ProcessEnv = {};
 let started = false;
 let upStartedAt = 0;
 let setupError: Error | undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function dc(args: string[], timeout = 120_000) {
   return run('docker-compose', ['-f', composeFile, '-p', project, ...args], {

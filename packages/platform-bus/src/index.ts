@@ -4,19 +4,32 @@ export type { NatsConnection, Subscription };
 
 const codec = JSONCodec();
 
+/** The part of a pino logger the bus uses. */
+export interface BusLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+interface BusState {
+  logger?: BusLogger;
+  dropped: number;
+}
+const states = new WeakMap<NatsConnection, BusState>();
+
 /**
  * Connects as the service's own NATS user when the URL carries one (`nats://<service>:<password>@host:port`,
  * see deploy/images/nats/marquee-nats.conf). Replies come to `_INBOX.<name>.…`, the only inbox that user
- * may read, so no other service can listen in on the answers it asked for.
+ * may read, so no other service can listen in on the answers it asked for. Reconnects endlessly; with a
+ * logger, connection losses and returns are logged.
  */
-export async function connectBus(url: string, name: string): Promise<NatsConnection> {
+export async function connectBus(url: string, name: string, logger?: BusLogger): Promise<NatsConnection> {
   const parsed = new URL(url);
   const credentials = parsed.username
     ? { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) }
     : {};
   parsed.username = '';
   parsed.password = '';
-  return connect({
+  const nc = await connect({
     servers: parsed.toString().replace(/\/$/, ''),
     name,
     ...credentials,
@@ -24,6 +37,21 @@ export async function connectBus(url: string, name: string): Promise<NatsConnect
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
   });
+  states.set(nc, { logger, dropped: 0 });
+  if (logger) {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') logger.warn({ server: s.data }, 'NATS connection lost; reconnecting');
+        else if (s.type === 'reconnect') logger.info({ server: s.data }, 'NATS connection back');
+      }
+    })();
+  }
+  return nc;
+}
+
+/** Signals publishJson could not send (connection closed or draining) since connectBus. */
+export function droppedPublishes(nc: NatsConnection): number {
+  return states.get(nc)?.dropped ?? 0;
 }
 
 export async function checkBus(nc: NatsConnection): Promise<void> {
@@ -48,10 +76,23 @@ export interface SessionsRevoked {
   exceptSessionId?: string;
 }
 
-export function publishJson(nc: NatsConnection, subject: string, data: unknown, correlationId?: string): void {
+/**
+ * Publishes a fire-and-forget signal. While reconnecting, the client buffers it; on a closed or draining
+ * connection it is dropped, logged and counted, never thrown: signals are ephemeral, and a throw here
+ * would surface as an unhandled rejection in whatever timer or handler published it.
+ */
+export function publishJson(nc: NatsConnection, subject: string, data: unknown, correlationId?: string): boolean {
   const h = natsHeaders();
   if (correlationId) h.set('correlation-id', correlationId);
-  nc.publish(subject, codec.encode(data), { headers: h });
+  try {
+    nc.publish(subject, codec.encode(data), { headers: h });
+    return true;
+  } catch (err) {
+    const state = states.get(nc);
+    if (state) state.dropped += 1;
+    state?.logger?.warn({ err, subject }, 'NATS signal dropped: connection closed');
+    return false;
+  }
 }
 
 export function subscribeJson<T>(

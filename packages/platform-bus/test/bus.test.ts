@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkBus,
   connectBus,
+  droppedPublishes,
   type NatsConnection,
   publishJson,
   requestJson,
@@ -26,6 +27,15 @@ describe('NATS bus', () => {
     publishJson(nc, subject, { kind: 'recommendations.updated' }, 'c-1');
     await eventually(() => got.length === 1, { what: 'the signal' });
     expect(got[0]).toEqual({ kind: 'recommendations.updated' });
+  });
+
+  it('When a signal is published on a closed connection, then it is dropped and counted, never thrown', async () => {
+    const closed = await connectBus(testInfra().natsUrl, 'bus-test-closed');
+    await closed.close();
+    expect(publishJson(closed, `${uniqueName('late')}.signal`, { late: true })).toBe(false);
+    expect(droppedPublishes(closed)).toBe(1);
+    expect(publishJson(nc, `${uniqueName('live')}.signal`, { live: true })).toBe(true);
+    expect(droppedPublishes(nc)).toBe(0);
   });
 
   it('When a request is served, then the reply returns; when the handler fails or nobody answers, the caller gets an error', async () => {

@@ -2,7 +2,7 @@ import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox
 import { Value } from '@sinclair/typebox/value';
 
 export { Type };
-export type { Static };
+export type { Static, TObject };
 
 /** One problem per variable, so a single start-up failure names every bad key at once. */
 export interface ConfigProblem {
@@ -60,6 +60,11 @@ export const kafkaConfig = {
   KAFKA_TOPIC_PREFIX: Type.String({
     default: '',
     description: 'Prefix for every topic name (tests isolate themselves with it).',
+  }),
+  KAFKA_PARTITIONS: Type.Integer({
+    minimum: 1,
+    default: 3,
+    description: 'Partitions of the topics this service creates (their DLQs get one).',
   }),
 };
 

@@ -46,3 +46,10 @@ export async function applyMigrations(database: Database, folder: string, logger
 export async function checkDatabase(database: Database): Promise<void> {
   await database.pool.query('select 1');
 }
+
+/** The constraint a PostgreSQL unique violation (23505) names, directly or as a driver error's cause; else undefined. */
+export function uniqueViolation(err: unknown): string | undefined {
+  const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } } | undefined;
+  const pgErr = e?.code === '23505' ? e : e?.cause?.code === '23505' ? e.cause : undefined;
+  return pgErr ? (pgErr.constraint ?? 'unique') : undefined;
+}

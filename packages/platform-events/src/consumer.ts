@@ -1,18 +1,39 @@
-import { type Envelope, type InvalidEventError, parseEvent } from '@marquee/contracts';
+import { type Envelope, type EventDefinition, type InvalidEventError, parseEvent } from '@marquee/contracts';
 import type { Database, Tx } from '@marquee/platform-db';
 import { type Logger, withCorrelation } from '@marquee/platform-logging';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { connectProducer, dlqTopic, type KafkaSettings, physicalTopic } from './kafka';
 
-export interface HandlerContext {
+export interface HandlerContext<D = unknown> {
   /** The transaction that also records the event as processed: write through it. */
   tx: Tx;
   logger: Logger;
   topic: string;
+  /** The whole envelope: id, key, occurredAt, correlation. */
+  event: Envelope<D>;
 }
 
-export type EventHandler = (event: Envelope, ctx: HandlerContext) => Promise<void>;
+/** A handler bound to one event definition (type and version); build it with on(). */
+export interface EventHandler<S extends TSchema = TSchema> {
+  def: EventDefinition<S>;
+  // Method syntax keeps handlers of different events assignable to one list.
+  handle(data: Static<S>, ctx: HandlerContext<Static<S>>): Promise<void>;
+}
+
+/**
+ * Binds a handler to an event definition: `data` is that event's contract type, checked at compile time,
+ * and the consumer has validated it against the contract's schema before the handler runs.
+ */
+export function on<S extends TSchema>(
+  def: EventDefinition<S>,
+  handle: (data: Static<S>, ctx: HandlerContext<Static<S>>) => Promise<void>,
+): EventHandler<S> {
+  return { def, handle };
+}
+
+const handlerKey = (type: string, version: number) => `${type}@${version}`;
 
 export interface ConsumerOptions {
   kafka: Kafka;
@@ -24,10 +45,10 @@ export interface ConsumerOptions {
    * Kafka sees it with the topic prefix, so runs sharing a broker never share a group.
    */
   groupId: string;
-  /** Logical topics (without prefix). */
-  topics: string[];
-  /** Handlers by event type; events of other types are acknowledged and skipped. */
-  handlers: Record<string, EventHandler>;
+  /** Logical topics (without prefix); by default the topics of the handlers' events. */
+  topics?: string[];
+  /** One handler per event definition; events of other types or versions are acknowledged and skipped. */
+  handlers: EventHandler[];
   /** Attempts before an event goes to the DLQ. */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -55,6 +76,14 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
   const retryBaseMs = opts.retryBaseMs ?? 200;
   const chunkSize = opts.chunkSize ?? 50;
   const stats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  const handlers = new Map<string, EventHandler>();
+  for (const h of opts.handlers) {
+    const key = handlerKey(h.def.type, h.def.version);
+    if (handlers.has(key)) throw new Error(`${groupId}: two handlers for ${h.def.type} v${h.def.version}`);
+    handlers.set(key, h);
+  }
+  const topics = opts.topics ?? [...new Set(opts.handlers.map((h) => h.def.topic))];
+  const handlerOf = (e: Envelope) => handlers.get(handlerKey(e.type, e.version));
   const dlqProducer: Producer = await connectProducer(opts.kafka);
   const consumer: Consumer = opts.kafka.consumer({
     groupId: physicalTopic(opts.settings, groupId),
@@ -67,7 +96,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
 
   /** Records the events' ids in one statement, then runs handlers for the new ones in order (fast and slow path). */
   async function applyEventsInTx(tx: Tx, events: Envelope[], topic: string): Promise<Outcome[]> {
-    const handled = events.filter((e) => opts.handlers[e.type]);
+    const handled = events.filter((e) => handlerOf(e));
     const fresh = new Set<string>();
     if (handled.length > 0) {
       const rows = handled.map((e) => sql`(${groupId}, ${e.id}::uuid, ${e.type})`);
@@ -79,14 +108,14 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     }
     const out: Outcome[] = [];
     for (const e of events) {
-      const handler = opts.handlers[e.type];
+      const handler = handlerOf(e);
       if (!handler) out.push('skipped');
       else if (!fresh.has(e.id)) out.push('duplicate');
       else {
         // The same id twice in one chunk: only its first copy is applied.
         fresh.delete(e.id);
         await withCorrelation({ correlationId: e.correlationId, causationId: e.id }, () =>
-          handler(e, { tx, logger, topic }),
+          handler.handle(e.data, { tx, logger, topic, event: e }),
         );
         out.push('applied');
       }
@@ -157,7 +186,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
   }
 
   await consumer.connect();
-  for (const t of opts.topics) {
+  for (const t of topics) {
     await consumer.subscribe({ topic: physicalTopic(opts.settings, t), fromBeginning: opts.fromBeginning ?? true });
   }
   await consumer.run({

@@ -3,7 +3,14 @@ import { eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsumerOptions, connectProducer, dlqTopic, type EventConsumer, startEventConsumer } from '../src/index';
+import {
+  type ConsumerOptions,
+  connectProducer,
+  dlqTopic,
+  type EventConsumer,
+  on,
+  startEventConsumer,
+} from '../src/index';
 import { type EventsEnv, eventsEnv, logger } from './fixtures/harness';
 
 const userId = '0190a0b0-0000-7000-8000-0000000000aa';
@@ -75,14 +82,13 @@ describe('idempotent consumer', () => {
     const groupId = 'likes';
     const c = await consume({
       groupId,
-      handlers: {
-        'interaction.recorded': async (e, { tx }) => {
-          const { movieId } = e.data as { movieId: number };
+      handlers: [
+        on(InteractionRecorded, async ({ movieId }, { tx }) => {
           await tx.execute(
             sql`insert into likes values (${movieId}, 1) on conflict (movie_id) do update set n = likes.n + 1`,
           );
-        },
-      },
+        }),
+      ],
     });
     const e = event(7);
     const message = { key: userId, value: JSON.stringify(e) };
@@ -106,16 +112,15 @@ describe('idempotent consumer', () => {
       groupId,
       maxAttempts: 3,
       retryBaseMs: 20,
-      handlers: {
-        'interaction.recorded': async (e) => {
-          const { movieId } = e.data as { movieId: number };
+      handlers: [
+        on(InteractionRecorded, async ({ movieId }) => {
           if (movieId === 666) {
             calls += 1;
             throw new Error('cannot handle movie 666');
           }
           applied.push(movieId);
-        },
-      },
+        }),
+      ],
     });
     await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(666)) }] });
     await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(9)) }] });
@@ -142,11 +147,22 @@ describe('idempotent consumer', () => {
       groupId,
       maxAttempts: 3,
       retryBaseMs: 1000,
-      handlers: { 'interaction.recorded': async () => {} },
+      handlers: [on(InteractionRecorded, async () => {})],
     });
     await producer.send({ topic: topic(), messages: [{ key: 'x', value: '{"not":"an event"' }] });
     await eventually(() => c.stats.deadLettered >= 1, { what: 'the malformed message in the DLQ' });
     expect(c.stats.retries).toBe(0);
+  });
+});
+
+describe('typed handlers', () => {
+  it('When two handlers are bound to one event definition, then the consumer refuses to start naming it', async () => {
+    await expect(
+      consume({
+        groupId: 'twice',
+        handlers: [on(InteractionRecorded, async () => {}), on(InteractionRecorded, async () => {})],
+      }),
+    ).rejects.toThrow('two handlers for interaction.recorded v1');
   });
 });
 

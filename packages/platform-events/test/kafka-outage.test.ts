@@ -16,6 +16,7 @@ import {
   ensureTopics,
   type KafkaSettings,
   type OutboxRelay,
+  on,
   pendingEvent,
   recordEvents,
   startEventConsumer,
@@ -80,12 +81,11 @@ describe('Kafka outage while the outbox relay runs', () => {
       logger,
       groupId: 'outage',
       topics: [Topics.interaction],
-      handlers: {
-        'interaction.recorded': async (e, { tx }) => {
-          const seq = Number((e.data as { interactionId: string }).interactionId);
-          await tx.execute(sql`insert into received values (${e.id}, ${seq})`);
-        },
-      },
+      handlers: [
+        on(InteractionRecorded, async (d, { tx, event }) => {
+          await tx.execute(sql`insert into received values (${event.id}, ${Number(d.interactionId)})`);
+        }),
+      ],
     });
     const write = (from: number, n: number) =>
       database.db.transaction((tx) =>

@@ -2,7 +2,7 @@ import { InteractionRecorded, Topics } from '@marquee/contracts';
 import { eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventConsumer, recordEvents, startEventConsumer, startOutboxRelay, pendingEvent } from '../src/index';
+import { type EventConsumer, on, pendingEvent, recordEvents, startEventConsumer, startOutboxRelay } from '../src/index';
 import { type EventsEnv, eventsEnv, logger, spawnRelay } from './fixtures/harness';
 
 const users = Array.from({ length: 20 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
@@ -37,14 +37,13 @@ beforeAll(async () => {
     logger,
     groupId: 'receiver',
     topics: [Topics.interaction],
-    handlers: {
-      'interaction.recorded': async (e, { tx }) => {
-        const d = e.data as { userId: string; interactionId: string };
+    handlers: [
+      on(InteractionRecorded, async (d, { tx, event }) => {
         await tx.execute(
-          sql`insert into received (event_id, user_id, seq) values (${e.id}, ${d.userId}, ${Number(d.interactionId)})`,
+          sql`insert into received (event_id, user_id, seq) values (${event.id}, ${d.userId}, ${Number(d.interactionId)})`,
         );
-      },
-    },
+      }),
+    ],
   });
 });
 

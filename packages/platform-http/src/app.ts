@@ -5,6 +5,7 @@ import { type Logger, withCorrelation } from '@marquee/platform-logging';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import { rejectControlCharacters } from './control-characters';
 import { AppError, errorBody, type FieldProblem } from './errors';
+import { rejectUnstorableValues } from './request-values';
 import { type ReadinessCheck, registerHealthRoutes } from './health';
 import { registerMetrics } from './metrics';
 
@@ -36,20 +37,21 @@ function pickId(header: string | string[] | undefined): string | undefined {
   return v && ID_PATTERN.test(v) ? v : undefined;
 }
 
-function fieldOf(instancePath: string, params: Record<string, unknown>): string {
-  const missing = params.missingProperty as string | undefined;
-  const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
-  return [path, missing].filter(Boolean).join('.') || '(root)';
+/** The field a validation error is about: the missing or unknown property itself, not its parent. */
+function problemOf(where: string, v: { instancePath: string; params: unknown; message?: string }): FieldProblem {
+  const params = v.params as { missingProperty?: string; additionalProperty?: string };
+  const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const name = params.missingProperty ?? params.additionalProperty;
+  const field = [path, name].filter(Boolean).join('.') || '(root)';
+  const reason = params.additionalProperty ? 'is not an accepted property' : (v.message ?? 'is invalid');
+  return { field: `${where}.${field}`, reason };
 }
 
 function toErrorReply(err: FastifyError): { status: number; body: ReturnType<typeof errorBody> } {
   if (err instanceof AppError) return { status: err.status, body: errorBody(err.code, err.message, err.details) };
   if (err.validation) {
     const where = err.validationContext ?? 'request';
-    const details: FieldProblem[] = err.validation.map((v) => ({
-      field: `${where}.${fieldOf(v.instancePath, v.params as Record<string, unknown>)}`,
-      reason: v.message ?? 'is invalid',
-    }));
+    const details = err.validation.map((v) => problemOf(where, v));
     return {
       status: 400,
       body: errorBody('VALIDATION.FAILED', details.map((d) => `${d.field} ${d.reason}`).join('; '), details),
@@ -110,7 +112,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     trustProxy: opts.trustProxy || false,
     genReqId: (req) => pickId(req.headers['x-request-id']) ?? randomUUID(),
     disableRequestLogging: false,
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, strictNumbers: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (req, reply, done) => {
@@ -148,6 +150,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
   }
 
+  rejectUnstorableValues(app);
   registerHealthRoutes(app, opts.readiness ?? {});
   registerMetrics(app, opts.service);
   return app;

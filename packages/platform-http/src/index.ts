@@ -1,5 +1,6 @@
 export { createHttpApp, type HttpApp, type HttpAppOptions } from './app';
 export * from './errors';
+export { ErrorResponse, errors, Nullable } from './schemas';
 export type { ReadinessCheck } from './health';
 export { runUntilSignalled, type Closer, type RunOptions } from './run';
 export { Type, type Static } from '@sinclair/typebox';

@@ -24,6 +24,24 @@ beforeAll(async () => {
       return { ok: true, size: req.body.size };
     },
   );
+  app.post(
+    '/strict',
+    { schema: { body: Type.Object({ name: Type.String() }, { additionalProperties: false }) } },
+    async () => ({ ok: true }),
+  );
+  app.get(
+    '/items/:id',
+    {
+      schema: {
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ maximum: 100 })),
+          q: Type.Optional(Type.String()),
+        }),
+      },
+    },
+    async (req) => ({ id: req.params.id, q: req.query.q ?? null }),
+  );
   app.get('/boom', async () => {
     throw new Error('secret internals');
   });
@@ -43,6 +61,56 @@ describe('HTTP bootstrap', () => {
   it('When a required field is missing, then the field is named', async () => {
     const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'abc' } });
     expect(res.json().error.details[0].field).toBe('body.size');
+  });
+
+  it('When the body has a property the schema does not accept, then 400 names that property', async () => {
+    const res = await app.inject({ method: 'POST', url: '/strict', payload: { name: 'a', isAdmin: true } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ field: 'body.isAdmin', reason: 'is not an accepted property' }]);
+  });
+
+  it.each([
+    ['/items/1e309', 'params.id'],
+    ['/items/Infinity', 'params.id'],
+    ['/items/-1e309', 'params.id'],
+    ['/items/1?limit=1e309', 'querystring.limit'],
+    ['/items/1?limit=-1e309', 'querystring.limit'],
+    ['/items/1?limit=-Infinity', 'querystring.limit'],
+  ])(
+    'When an integer is given as %s, then 400 names %s instead of passing an infinite number on',
+    async (url, field) => {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details.map((d: { field: string }) => d.field)).toEqual([field]);
+    },
+  );
+
+  it.each([
+    ['/items/1?q=a%00b', 'querystring.q', 'must not contain control characters'],
+    ['/items/9999999999999999999999', 'params.id', 'is out of range'],
+  ])('When %s is sent, then 400 names %s: %s', async (url, field, reason) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ field, reason }]);
+  });
+
+  it.each([
+    ['{"name": "ab\\ud800", "size": 2}', 'body.name'],
+    ['{"name": "abc", "size": 1e309}', 'body.size'],
+  ])('When the JSON body is %s, then 400 names %s', async (payload, field) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details.map((d: { field: string }) => d.field)).toEqual([field]);
+  });
+
+  it('When a string field holds the text Infinity, then it stays text', async () => {
+    const res = await app.inject({ method: 'GET', url: '/items/2?q=Infinity' });
+    expect(res.json()).toEqual({ id: 2, q: 'Infinity' });
   });
 
   it('When JSON is malformed, then 400 REQUEST.MALFORMED_JSON', async () => {

@@ -23,11 +23,12 @@ describe('service start-up and shutdown', () => {
 
   it('When the service starts, then it is ready on every dependency; on SIGTERM it stops cleanly', async () => {
     const env = serviceTestEnv('lifecycle');
-    const p = run({ ...env, PORT: '0' });
+    const p = run({ ...env, PORT: '0', LOG_LEVEL: 'info' });
     try {
       const deadline = Date.now() + 60_000;
-      while (!/listening (\d+)/.test(p.out()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      const port = /listening (\d+)/.exec(p.out())?.[1];
+      while (!/minimal listening on (\d+)/.test(p.out()) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      const port = /minimal listening on (\d+)/.exec(p.out())?.[1];
       expect(port, p.err()).toBeDefined();
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);

@@ -25,7 +25,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else if (mode === 'local' || mode === 'auto') {
     found = { ...(await localInfra()), runId };
   } else if (mode === 'containers') {
-    const { startInfraContainers, sweepLeftoverContainers } = await import('./containers');
+    const { startInfraContainers } = await import('./containers');
+    const { sweepLeftoverContainers } = await import('./ownership');
+    // Once per run, before starting: containers of crashed runs go, live runs' stay.
     await sweepLeftoverContainers();
     const started = await startInfraContainers({ label: runId });
     stop = started.stop;

@@ -1,4 +1,5 @@
-export { controlContainer, startKafkaContainer, waitUntilReady } from './containers';
+export { startKafkaContainer, startOwnContainer } from './containers';
+export { controlContainer } from './docker';
 export { answers, infraFromEnv, localInfra, repoRoot, type TestInfra } from './infra';
 export { rowSecurityProblems } from './row-security';
 export { type RunRoles, roleUrl, type TestRole } from './run-roles';
@@ -12,5 +13,8 @@ export {
   uniqueName,
   uniqueTopicPrefix,
 } from './isolation';
-export { runTsx, type TsxProcess } from './process';
 export { natsUsersConfig, startNatsServer, type TestNatsServer } from './nats-server';
+export { type OwnNats, startOwnNats } from './own-nats';
+export { freePort } from './ports';
+export { runTsx, type TsxProcess } from './process';
+export { waitUntilReady } from './readiness';

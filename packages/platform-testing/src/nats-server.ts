@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { repoRoot } from './infra';
+import { freePort } from './ports';
 
 /** The NATS configuration with one user per service, as deploy/local, the image and compose use it. */
 export const natsUsersConfig = path.join(repoRoot, 'deploy/images/nats/marquee-nats.conf');
@@ -18,15 +18,11 @@ export interface TestNatsServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** The machine's nats-server binary (Debian's package installs it in /usr/sbin). */
+export function natsServerBinary(): string {
+  const bin = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find(existsSync);
+  if (!bin) throw new Error('nats-server is not installed: apt-get install nats-server');
+  return bin;
 }
 
 /**
@@ -37,8 +33,7 @@ export async function startNatsServer(config: string = natsUsersConfig): Promise
   const services = [...readFileSync(config, 'utf8').matchAll(/\$NATS_PASSWORD_([A-Z0-9_]+)/g)].map((m) =>
     (m[1] as string).toLowerCase(),
   );
-  const bin = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find(existsSync);
-  if (!bin) throw new Error('nats-server is not installed: apt-get install nats-server');
+  const bin = natsServerBinary();
   // nats-server parses an environment value as config: a leading letter keeps it a string.
   const passwords = Object.fromEntries(services.map((s) => [s, `p${randomBytes(12).toString('hex')}`]));
   const env = Object.fromEntries(services.map((s) => [`NATS_PASSWORD_${s.toUpperCase()}`, passwords[s] as string]));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { ownerAlive, ownerId } from './containers';
+import { ownerAlive, ownerId } from './ownership';
 
 /** A login role of the test run and its password. */
 export interface TestRole {

@@ -9,15 +9,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type InfraContainers,
-  controlContainer,
-  listTestContainers,
-  loadPg,
-  startInfraContainers,
-  sweepLeftoverContainers,
-  waitUntilReady,
-} from '../src/containers';
+import { type InfraContainers, startInfraContainers } from '../src/containers';
+import { controlContainer } from '../src/docker';
+import { listTestContainers, sweepLeftoverContainers } from '../src/ownership';
+import { loadPg, waitUntilReady } from '../src/readiness';
 
 function engineAnswers(): boolean {
   try {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ownerId } from '../src/containers';
+import { ownerId } from '../src/ownership';
 import { testInfra } from '../src/isolation';
 import { createRunRoles, dropRun, sweepDeadRuns } from '../src/run-roles';
 

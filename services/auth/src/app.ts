@@ -34,17 +34,6 @@ export async function buildAuthApp(
     trustProxy: proxies.trust,
     openapi: { title: 'Marquee auth', description: 'Accounts, sessions, profiles and signing keys' },
   });
-  // Name the offending property for additionalProperties errors (the shared handler only names the parent).
-  app.setSchemaErrorFormatter((errs, dataVar) => {
-    for (const e of errs) {
-      const extra = (e.params as { additionalProperty?: string }).additionalProperty;
-      if (extra) {
-        e.instancePath = `${e.instancePath}/${extra}`;
-        e.message = 'is not an accepted property';
-      }
-    }
-    return new Error(`${dataVar} ${errs.map((e) => `${e.instancePath} ${e.message}`).join(', ')}`);
-  });
   app.addHook('onClose', async () => proxies.stop());
   // Tokens and profiles must not be kept by a browser or proxy cache; the JWKS sets its own max-age.
   app.addHook('onSend', async (req, reply) => {

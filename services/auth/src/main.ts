@@ -1,6 +1,5 @@
-import { AppError } from '@marquee/platform-http';
 import { loadConfigOrExit } from '@marquee/platform-config';
-import { serve } from '@marquee/platform-service';
+import { AppError } from '@marquee/platform-http';
 import { authSchema } from './config';
 import { startAuth } from './service';
 
@@ -13,8 +12,4 @@ const auth = await startAuth(config).catch((err: unknown) => {
   }
   throw err;
 });
-// Registered before serve's own handler, so the prune timer stops before connections close.
-process.once('SIGTERM', () => void auth.stopJobs());
-process.once('SIGINT', () => void auth.stopJobs());
-await serve(auth.deps, auth.app, config.PORT, { relay: auth.relay, consumers: [auth.consumer] });
-process.stdout.write(`auth listening on ${(auth.app.server.address() as { port: number }).port}\n`);
+await auth.listen(config.PORT);

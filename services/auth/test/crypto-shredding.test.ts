@@ -1,7 +1,7 @@
 import { Topics, UserRegistered, UserUpdated } from '@marquee/contracts';
 import type { SealedUserFields } from '../src/domain/sealed-fields';
 import type { HttpApp } from '@marquee/platform-http';
-import { type EventConsumer, startEventConsumer } from '@marquee/platform-events';
+import { type EventConsumer, on, startEventConsumer } from '@marquee/platform-events';
 import { eventually, testInfra, uniqueName } from '@marquee/platform-testing';
 import type { Consumer } from 'kafkajs';
 import pg from 'pg';
@@ -74,14 +74,14 @@ beforeAll(async () => {
     logger: auth.deps.logger,
     groupId: 'always-fails',
     topics: [Topics.authUser],
-    handlers: {
-      [UserRegistered.type]: async () => {
+    handlers: [
+      on(UserRegistered, async () => {
         throw new Error('projection unavailable');
-      },
-      [UserUpdated.type]: async () => {
+      }),
+      on(UserUpdated, async () => {
         throw new Error('projection unavailable');
-      },
-    },
+      }),
+    ],
     maxAttempts: 1,
     retryBaseMs: 1,
     fromBeginning: true,

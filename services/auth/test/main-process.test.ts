@@ -20,14 +20,14 @@ describe('auth as a process', () => {
       AUTH_BOOTSTRAP_ADMIN_EMAIL: admin.email,
       AUTH_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
     });
-    const p = run('main.ts', env);
+    const p = run('main.ts', { ...env, LOG_LEVEL: 'info' });
     try {
       const deadline = Date.now() + 150_000;
-      while (!/listening on (\d+)/.test(p.out()) && Date.now() < deadline) {
+      while (!/auth listening on (\d+)/.test(p.out()) && Date.now() < deadline) {
         if (p.child.exitCode !== null) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      const port = /listening on (\d+)/.exec(p.out())?.[1];
+      const port = /auth listening on (\d+)/.exec(p.out())?.[1];
       expect(port, p.err()).toBeDefined();
       const base = `http://127.0.0.1:${port}`;
       const db = new pg.Client({ connectionString: env.DATABASE_URL });

@@ -1,6 +1,6 @@
 import type { CatalogCache } from '../src/cache/catalog-cache';
 
-export { migrationsFolder } from '../src/open-catalog';
+export { migrationsFolder } from '../src/db/open-catalog-database';
 
 /** Routes straight to PostgreSQL: the latency measured is the query path, not Redis. */
 export const noCache: CatalogCache = {

@@ -2,7 +2,7 @@ import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { dropDatabase } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MovieView } from '../src/db/movie-queries';
+import type { MovieView } from '../src/routes/views';
 import { runImport } from '../src/jobs/run-import';
 import { type CatalogUnderTest, importSettings, sharedDatasets, startCatalog } from './helper';
 
@@ -135,7 +135,7 @@ describe('listing', () => {
 
   it('When a movie is adult, then lists leave it out unless include_adult=true', async () => {
     await svc.deps.database.db.execute(sql`update movies set adult = true, popularity_score = 100000 where id = 3`);
-    await svc.cache.invalidate([], ['list:*']);
+    await svc.ctx.cache.invalidate([], ['list:*']);
     expect((await get('/v1/movies?limit=5')).body.items.map((m: MovieView) => m.id)).not.toContain(3);
     expect((await get('/v1/movies?limit=5&include_adult=true')).body.items[0].id).toBe(3);
   });

@@ -3,29 +3,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { loadConfig } from '@marquee/platform-config';
-import type { HttpApp } from '@marquee/platform-http';
-import { closeAll, closers, readinessChecks, type ServiceDeps } from '@marquee/platform-service';
 import { repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
-import { buildCatalogApp } from '../src/app';
-import { openCatalog } from '../src/open-catalog';
-import type { CatalogCache } from '../src/cache/catalog-cache';
 import { type CatalogConfig, catalogConfigSchema } from '../src/config';
-import type { CatalogContext } from '../src/context';
+import { type RunningCatalog, startCatalog as startCatalogService } from '../src/service';
 
-export { migrationsFolder } from '../src/open-catalog';
+export { migrationsFolder } from '../src/db/open-catalog-database';
 export const sharedDatasets = path.resolve(repoRoot, '../shared/datasets');
 
-export interface CatalogUnderTest {
-  app: HttpApp;
-  deps: ServiceDeps;
-  cache: CatalogCache;
-  ctx: CatalogContext;
+export interface CatalogUnderTest extends RunningCatalog {
   config: CatalogConfig;
   env: Record<string, string>;
-  close(): Promise<void>;
 }
 
-/** A catalog in this process against the run's real PostgreSQL, Kafka, Redis and NATS (no import at start). */
+/** The real catalog in this process (its start function, no listen; use app.inject), with no import at start. */
 export async function startCatalog(opts: {
   env?: Record<string, string>;
   jwksUrl: string;
@@ -35,26 +25,14 @@ export async function startCatalog(opts: {
   // Runs share one Redis: each catalog under test caches under its own prefix.
   const config = loadConfig('catalog', catalogConfigSchema, {
     CACHE_KEY_PREFIX: `${env.KAFKA_TOPIC_PREFIX}catalog:`,
+    CATALOG_IMPORT_ON_EMPTY: 'false',
     ...env,
     ...opts.extraEnv,
     AUTH_JWKS_URL: opts.jwksUrl,
   });
-  const { deps, cache, ctx } = await openCatalog(config);
-  const app = await buildCatalogApp(ctx, { jwksUrl: opts.jwksUrl, readiness: readinessChecks(deps) });
-  await app.ready();
-  return {
-    app,
-    deps,
-    cache,
-    ctx,
-    config,
-    env,
-    async close() {
-      await app.close();
-      await cache.close();
-      await closeAll(closers(deps));
-    },
-  };
+  const running = await startCatalogService(config);
+  await running.app.ready();
+  return { ...running, config, env };
 }
 
 /**

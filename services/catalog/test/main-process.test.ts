@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { dropDatabase, repoRoot, serviceTestEnv } from '@marquee/platform-testing';
+import { dropDatabase, freePort, repoRoot, serviceTestEnv } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
 import { writeSampleDataDir } from './helper';
 
@@ -19,14 +18,6 @@ function run(env: Record<string, string>) {
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, exited, out: () => out };
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('catalog main.ts', () => {
   it('When a setting is invalid, then the process exits 78 naming it', { timeout: 120_000 }, async () => {

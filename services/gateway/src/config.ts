@@ -15,11 +15,6 @@ export const gatewayConfigSchema = Type.Object({
   ...kafkaConfig,
   ...redisConfig,
   ...natsConfig,
-  KAFKA_PARTITIONS: Type.Integer({
-    minimum: 1,
-    default: 3,
-    description: 'Partitions of activity.v1 when the gateway creates it.',
-  }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of the public API.' }),
   OPS_PORT: Type.Integer({
     minimum: 0,

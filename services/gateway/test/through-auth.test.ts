@@ -19,6 +19,7 @@ async function startAuthProcess(): Promise<{
   const key = () => randomBytes(32).toString('base64');
   const env: Record<string, string> = {
     ...serviceTestEnv('gw_auth'),
+    LOG_LEVEL: 'info',
     PORT: '0',
     HOST: '127.0.0.1',
     AUTH_ENCRYPTION_KEYS: `k1:${key()}`,

@@ -1,5 +1,6 @@
 import { forAllUsers, withUser } from '@marquee/platform-db';
 import { AppError, conflict } from '@marquee/platform-http';
+import { uniqueViolation } from '@marquee/platform-db';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuthContext } from '../context';
 import { users } from '../db/schema';
@@ -48,12 +49,9 @@ const usernameTaken = () =>
 
 /** Maps a unique violation that lost a race with another registration to the same 409. */
 function conflictFromUniqueViolation(err: unknown): AppError | undefined {
-  const e =
-    (err as { cause?: { code?: string; constraint?: string } }).cause ??
-    (err as { code?: string; constraint?: string });
-  if (e?.code !== '23505') return undefined;
-  if (e.constraint === 'users_email_hash_key') return emailTaken();
-  if (e.constraint === 'users_username_lower_key') return usernameTaken();
+  const constraint = uniqueViolation(err);
+  if (constraint === 'users_email_hash_key') return emailTaken();
+  if (constraint === 'users_username_lower_key') return usernameTaken();
   return undefined;
 }
 

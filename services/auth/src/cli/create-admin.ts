@@ -1,19 +1,29 @@
-// Creates an admin. Usage: create-admin --email a@b.c --username admin, password in AUTH_NEW_ADMIN_PASSWORD (never argv).
+import { Type } from '@marquee/platform-config';
+import { CommandFailed, runCli, UsageError } from '@marquee/platform-service';
 import { ensureAdmin } from '../accounts/create-admin';
-import { flag, runCommand } from './cli-config';
+import { authCliConfig } from '../config';
+import { withAuthContext } from './cli-config';
 
-const email = flag('email');
-const username = flag('username') ?? 'admin';
-const password = process.env.AUTH_NEW_ADMIN_PASSWORD;
-if (!email || !password) {
-  process.stderr.write(
-    'auth create-admin: needs --email <email> [--username <name>] and AUTH_NEW_ADMIN_PASSWORD in the environment\n',
-  );
-  process.exit(64);
-}
-await runCommand('create-admin', async (ctx) => {
-  const result = await ensureAdmin(ctx, { email, username, password });
-  if (!result.created)
-    throw new Error(`an account with email ${email} already exists (${result.userId}); nothing changed`);
-  return { created: true, userId: result.userId };
+await runCli({
+  name: 'auth create-admin',
+  summary: 'Creates an admin account; changes nothing and exits 1 when the email is taken.',
+  options: {
+    email: { type: 'string', value: 'email', description: 'email of the new admin (required)' },
+    username: { type: 'string', value: 'name', description: 'login name (default: admin)' },
+  },
+  notes: ['The password is read from AUTH_NEW_ADMIN_PASSWORD, never from the command line.'],
+  config: Type.Object({
+    ...authCliConfig,
+    AUTH_NEW_ADMIN_PASSWORD: Type.String({ default: '', description: 'Password of the new admin (required).' }),
+  }),
+  async run({ args, config, logger }) {
+    const { email, username = 'admin' } = args;
+    if (!email) throw new UsageError('--email is required');
+    const password = config.AUTH_NEW_ADMIN_PASSWORD;
+    if (!password) throw new UsageError('AUTH_NEW_ADMIN_PASSWORD must be set in the environment');
+    const result = await withAuthContext(config, logger, (ctx) => ensureAdmin(ctx, { email, username, password }));
+    if (!result.created)
+      throw new CommandFailed(`an account with email ${email} already exists (${result.userId}); nothing changed`);
+    return { created: true, userId: result.userId };
+  },
 });

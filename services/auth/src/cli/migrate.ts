@@ -1,4 +1,11 @@
-// Applies migrations (and creates topics and the first signing key) without starting the server.
-import { runCommand } from './cli-config';
+import { runCli } from '@marquee/platform-service';
+import { authCliSchema } from '../config';
+import { withAuthContext } from './cli-config';
 
-await runCommand('migrate', async () => ({ migrated: true }));
+await runCli({
+  name: 'auth migrate',
+  summary:
+    'Creates the database when missing, applies migrations and ensures a signing key, without starting the server.',
+  config: authCliSchema,
+  run: ({ config, logger }) => withAuthContext(config, logger, async () => ({ migrated: true })),
+});

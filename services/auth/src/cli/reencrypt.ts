@@ -1,10 +1,15 @@
-// Re-encrypts PII and private signing keys under AUTH_ENCRYPTION_ACTIVE_KID. Usage: reencrypt [--batch-size 500]
+import { intFlag, runCli } from '@marquee/platform-service';
 import { reencryptAll } from '../accounts/reencrypt-users';
-import { flag, runCommand } from './cli-config';
+import { authCliSchema } from '../config';
+import { withAuthContext } from './cli-config';
 
-const batchSize = Number(flag('batch-size') ?? 500);
-if (!Number.isInteger(batchSize) || batchSize < 1) {
-  process.stderr.write('auth reencrypt: --batch-size must be a positive integer\n');
-  process.exit(64);
-}
-await runCommand('reencrypt', (ctx) => reencryptAll(ctx, batchSize));
+await runCli({
+  name: 'auth reencrypt',
+  summary: 'Re-encrypts PII and private signing keys still under another key than AUTH_ENCRYPTION_ACTIVE_KID.',
+  options: { 'batch-size': { type: 'string', value: 'N', description: 'rows per transaction (default 500)' } },
+  config: authCliSchema,
+  async run({ args, config, logger }) {
+    const batchSize = intFlag('batch-size', args['batch-size'], { min: 1, max: 100_000 }) ?? 500;
+    return withAuthContext(config, logger, (ctx) => reencryptAll(ctx, batchSize));
+  },
+});

@@ -1,5 +1,12 @@
-// Retires the signing key in use and creates a new one; the retired key stays in the JWKS for AUTH_RETIRED_KEY_PUBLISH_HOURS.
+import { runCli } from '@marquee/platform-service';
+import { authCliSchema } from '../config';
 import { rotateSigningKey } from '../keys/signing-keys';
-import { runCommand } from './cli-config';
+import { withAuthContext } from './cli-config';
 
-await runCommand('rotate-signing-key', (ctx) => rotateSigningKey(ctx.database, ctx.cipher));
+await runCli({
+  name: 'auth rotate-signing-key',
+  summary:
+    'Retires the signing key in use and creates a new one; the retired key stays in the JWKS for AUTH_RETIRED_KEY_PUBLISH_HOURS.',
+  config: authCliSchema,
+  run: ({ config, logger }) => withAuthContext(config, logger, (ctx) => rotateSigningKey(ctx.database, ctx.cipher)),
+});

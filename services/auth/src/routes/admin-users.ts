@@ -1,8 +1,8 @@
 import { requireAdmin } from '@marquee/platform-auth';
-import { type HttpApp, Type } from '@marquee/platform-http';
+import { errors, type HttpApp, Type } from '@marquee/platform-http';
 import { activateUser, deactivateUser, getUser, listUsers } from '../accounts/admin-users';
 import type { AuthContext } from '../context';
-import { errors, UserProfileSchema } from './schemas';
+import { UserProfileSchema } from './schemas';
 
 const tags = ['admin'];
 const security = [{ bearerAuth: [] }];

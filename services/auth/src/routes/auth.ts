@@ -1,13 +1,13 @@
 import { requireUser } from '@marquee/platform-auth';
 import { withUser } from '@marquee/platform-db';
-import { type HttpApp, Type, unauthorized } from '@marquee/platform-http';
+import { errors, type HttpApp, Type, unauthorized } from '@marquee/platform-http';
 import { changePassword } from '../accounts/change-password';
 import { accountDisabled, issueTokenPair, login } from '../accounts/login';
 import { registerUser } from '../accounts/register-user';
 import type { AuthContext } from '../context';
 import { type LoginThrottle, TooManyAttemptsError, throttledConfirmation, tooMany } from '../sessions/login-throttle';
 import { issueRefreshToken, revokeFamilyOfToken, spendRefreshToken } from '../sessions/refresh-tokens';
-import { Email, errors, FavoriteGenres, Password, TokenPairSchema, UserProfileSchema, Username } from './schemas';
+import { Email, FavoriteGenres, Password, TokenPairSchema, UserProfileSchema, Username } from './schemas';
 
 const tags = ['auth'];
 const RefreshBody = Type.Object(

@@ -1,6 +1,7 @@
 import { requireUser } from '@marquee/platform-auth';
+import { DeviceType } from '@marquee/contracts';
 import { withUser } from '@marquee/platform-db';
-import { type HttpApp, Type } from '@marquee/platform-http';
+import { errors, type HttpApp, Nullable, Type } from '@marquee/platform-http';
 import { deleteOwnAccount } from '../accounts/delete-account';
 import { getUserById } from '../accounts/find-users';
 import { accountDisabled } from '../accounts/login';
@@ -8,11 +9,10 @@ import { updateProfile } from '../accounts/update-profile';
 import { toProfile } from '../accounts/user-record';
 import type { AuthContext } from '../context';
 import { type LoginThrottle, throttledConfirmation, tooMany } from '../sessions/login-throttle';
-import { DeviceTypeSchema, errors, FavoriteGenres, Password, UserProfileSchema } from './schemas';
+import { FavoriteGenres, Password, UserProfileSchema } from './schemas';
 
 const tags = ['me'];
 const security = [{ bearerAuth: [] }];
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const ProfilePatchBody = Type.Object(
   {
@@ -26,7 +26,7 @@ const ProfilePatchBody = Type.Object(
     timezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone' })),
     country: Type.Optional(Nullable(Type.String({ minLength: 2, maxLength: 2, description: 'ISO 3166-1 alpha-2' }))),
     deviceToken: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 512 }))),
-    deviceType: Type.Optional(Nullable(DeviceTypeSchema)),
+    deviceType: Type.Optional(Nullable(DeviceType)),
     favoriteGenres: Type.Optional(FavoriteGenres),
   },
   { additionalProperties: false, minProperties: 1 },

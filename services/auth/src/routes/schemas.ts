@@ -1,8 +1,5 @@
-import { Type } from '@marquee/platform-http';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
-export const DeviceTypeSchema = Type.Union([Type.Literal('ios'), Type.Literal('android'), Type.Literal('web')]);
+import { DeviceType } from '@marquee/contracts';
+import { Nullable, Type } from '@marquee/platform-http';
 
 export const UserProfileSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -24,7 +21,7 @@ export const UserProfileSchema = Type.Object({
   timezone: Type.String(),
   country: Nullable(Type.String()),
   deviceToken: Nullable(Type.String()),
-  deviceType: Nullable(DeviceTypeSchema),
+  deviceType: Nullable(DeviceType),
   favoriteGenres: Type.Array(Type.Integer()),
 });
 
@@ -35,10 +32,6 @@ export const TokenPairSchema = Type.Object({
   refreshToken: Type.String({ description: 'Opaque; single use, rotated on every refresh' }),
 });
 
-export const ErrorSchema = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
-});
-
 export const Username = Type.String({
   pattern: '^[A-Za-z0-9_.-]{3,30}$',
   description: '3-30 letters, digits, _ . -',
@@ -46,9 +39,7 @@ export const Username = Type.String({
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 // Length and strength are checked by the password policy, which names each reason.
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
-export const FavoriteGenres = Type.Array(Type.Integer({ minimum: 1 }), {
+export const FavoriteGenres = Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), {
   maxItems: 50,
   description: 'Genre ids from the catalog',
 });
-
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorSchema]));

@@ -30,7 +30,7 @@ export interface CatalogCache {
   getSerialized(key: string, load: () => Promise<unknown>): Promise<string | null>;
   /** Deletes keys now here and in Redis, and tells every replica (NATS) to drop them too. */
   invalidate(keys: string[], patterns?: string[]): Promise<void>;
-  /** Coalesces invalidations for a moment: counter updates must not flood Redis and NATS. */
+  /** Coalesces invalidations for a moment: counter updates must not flood Redis and NATS. A no-op after close. */
   invalidateSoon(keys: string[], patterns?: string[]): void;
   close(): Promise<void>;
 }
@@ -56,6 +56,7 @@ export function createCatalogCache(opts: {
   const pendingKeys = new Set<string>();
   const pendingPatterns = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
 
   function dropLocal(keys: string[], patterns: string[]): void {
     for (const k of keys) local.delete(k);
@@ -130,12 +131,15 @@ export function createCatalogCache(opts: {
     },
     invalidate: (keys, patterns = []) => invalidateNow(full(keys), full(patterns)),
     invalidateSoon(keys, patterns = []) {
+      // After close the connections go next: a timer set now would fire on closed ones.
+      if (closed) return;
       for (const k of full(keys)) pendingKeys.add(k);
       for (const p of full(patterns)) pendingPatterns.add(p);
       timer ??= setTimeout(() => void flush(), opts.coalesceMs ?? 250);
     },
     async close() {
-      if (timer) clearTimeout(timer);
+      closed = true;
+      clearTimeout(timer);
       await flush();
       sub.unsubscribe();
     },

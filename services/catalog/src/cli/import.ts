@@ -1,28 +1,26 @@
-// pnpm --filter @marquee/catalog import: loads the data set into the catalog (idempotent; see README).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { commonConfig, databaseConfig, loadConfigOrExit, Type } from '@marquee/platform-config';
-import { createLogger } from '@marquee/platform-logging';
-import { openServiceDatabase } from '@marquee/platform-service';
+import { commonConfig, databaseConfig, Type } from '@marquee/platform-config';
+import { runCli } from '@marquee/platform-service';
 import { importConfig } from '../config';
+import { openCatalogDatabase } from '../db/open-catalog-database';
 import { progressReporter } from '../jobs/progress';
 import { runImport } from '../jobs/run-import';
 
-const config = loadConfigOrExit('catalog-import', Type.Object({ ...commonConfig, ...databaseConfig, ...importConfig }));
-const logger = createLogger('catalog-import', config.LOG_LEVEL);
-const migrations = path.join(path.dirname(fileURLToPath(import.meta.url)), '../db/migrations');
-
-const database = await openServiceDatabase('catalog-import', config, { migrationsFolder: migrations, logger });
-try {
-  const s = await runImport(database, config, logger, progressReporter('import'));
-  process.stderr.write(
-    `imported ${s.movies} movies from ${s.dataDir} in ${s.ms} ms: ${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged; ` +
-      `genres ${s.genresInserted} inserted, ${s.genresUpdated} updated; ${s.duplicateTmdbIds} duplicate TMDb ids dropped; ` +
-      `${s.eventsRecorded} movie.upserted events in the outbox\n`,
-  );
-} catch (err) {
-  logger.error({ err }, 'import failed');
-  process.exitCode = 1;
-} finally {
-  await database.close();
-}
+await runCli({
+  name: 'catalog import',
+  summary:
+    'Loads the data set (MovieLens + TMDb metadata) into the catalog; idempotent, each changed movie gets a movie.upserted event.',
+  config: Type.Object({ ...commonConfig, ...databaseConfig, ...importConfig }),
+  async run({ config, logger }) {
+    const database = await openCatalogDatabase(config, 'catalog-import', logger);
+    try {
+      const s = await runImport(database, config, logger, progressReporter('import'));
+      process.stderr.write(
+        `imported ${s.movies} movies from ${s.dataDir} in ${s.ms} ms: ${s.inserted} inserted, ${s.updated} updated, ${s.unchanged} unchanged; ` +
+          `genres ${s.genresInserted} inserted, ${s.genresUpdated} updated; ${s.duplicateTmdbIds} duplicate TMDb ids dropped; ` +
+          `${s.eventsRecorded} movie.upserted events in the outbox\n`,
+      );
+    } finally {
+      await database.close();
+    }
+  },
+});

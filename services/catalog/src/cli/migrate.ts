@@ -1,12 +1,15 @@
-// pnpm --filter @marquee/catalog migrate: as the owner, creates the database when missing, grants the application role and applies migrations.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { commonConfig, databaseConfig, loadConfigOrExit, Type } from '@marquee/platform-config';
-import { createLogger } from '@marquee/platform-logging';
-import { openServiceDatabase } from '@marquee/platform-service';
+import { commonConfig, databaseConfig, Type } from '@marquee/platform-config';
+import { runCli } from '@marquee/platform-service';
+import { openCatalogDatabase } from '../db/open-catalog-database';
 
-const config = loadConfigOrExit('catalog-migrate', Type.Object({ ...commonConfig, ...databaseConfig }));
-const logger = createLogger('catalog-migrate', config.LOG_LEVEL);
-const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), '../db/migrations');
-const database = await openServiceDatabase('catalog-migrate', config, { migrationsFolder, logger });
-await database.close();
+await runCli({
+  name: 'catalog migrate',
+  summary:
+    'As the owner, creates the database when missing, grants the application role and applies migrations, without starting the service.',
+  config: Type.Object({ ...commonConfig, ...databaseConfig }),
+  async run({ config, logger }) {
+    const database = await openCatalogDatabase(config, 'catalog-migrate', logger);
+    await database.close();
+    return { migrated: true };
+  },
+});

@@ -1,13 +1,14 @@
-// pnpm --filter @marquee/catalog replay-movies: publishes every movie as movie.upserted (rebuilds consumers' projections).
-import { commonConfig, databaseConfig, loadConfigOrExit, Type } from '@marquee/platform-config';
+import { commonConfig, databaseConfig, Type } from '@marquee/platform-config';
 import { openDatabase } from '@marquee/platform-db';
-import { createLogger } from '@marquee/platform-logging';
-import { replayMovies } from '../jobs/replay-movies';
+import { runCli } from '@marquee/platform-service';
 import { progressReporter } from '../jobs/progress';
+import { replayMovies } from '../jobs/replay-movies';
 
-const config = loadConfigOrExit(
-  'catalog-replay',
-  Type.Object({
+await runCli({
+  name: 'catalog replay-movies',
+  summary:
+    "Records movie.upserted for every movie so consumers can rebuild their projections; the running service's relay publishes them.",
+  config: Type.Object({
     ...commonConfig,
     ...databaseConfig,
     REPLAY_BATCH_SIZE: Type.Integer({
@@ -17,17 +18,15 @@ const config = loadConfigOrExit(
       description: 'Movies per outbox transaction.',
     }),
   }),
-);
-const logger = createLogger('catalog-replay', config.LOG_LEVEL);
-const database = openDatabase(config.DATABASE_URL, { applicationName: 'catalog-replay' });
-try {
-  const n = await replayMovies(database, config.REPLAY_BATCH_SIZE, progressReporter('replay'));
-  process.stderr.write(
-    `recorded ${n} movie.upserted events in the outbox; the running service's relay publishes them\n`,
-  );
-} catch (err) {
-  logger.error({ err }, 'replay failed');
-  process.exitCode = 1;
-} finally {
-  await database.close();
-}
+  async run({ config }) {
+    const database = openDatabase(config.DATABASE_URL, { applicationName: 'catalog-replay' });
+    try {
+      const n = await replayMovies(database, config.REPLAY_BATCH_SIZE, progressReporter('replay'));
+      process.stderr.write(
+        `recorded ${n} movie.upserted events in the outbox; the running service's relay publishes them\n`,
+      );
+    } finally {
+      await database.close();
+    }
+  },
+});

@@ -1,50 +1,10 @@
-import type { Static } from '@marquee/contracts';
 import type { DbOrTx } from '@marquee/platform-db';
-import { Type } from '@marquee/platform-http';
 import { type SQL, sql } from 'drizzle-orm';
+import type { GenreView, MovieView } from '../routes/views';
 import { intArray } from './sql-arrays';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
-export const GenreView = Type.Object({
-  id: Type.Integer(),
-  tmdbId: Nullable(Type.Integer()),
-  name: Type.String(),
-  slug: Type.String(),
-});
-export type GenreView = Static<typeof GenreView>;
-
-export const MovieView = Type.Object({
-  id: Type.Integer(),
-  tmdbId: Nullable(Type.Integer()),
-  movielensId: Nullable(Type.Integer()),
-  omdbId: Nullable(Type.String()),
-  title: Type.String(),
-  originalTitle: Nullable(Type.String()),
-  overview: Nullable(Type.String()),
-  tagline: Nullable(Type.String()),
-  releaseDate: Nullable(Type.String({ format: 'date' })),
-  releaseYear: Nullable(Type.Integer()),
-  runtime: Nullable(Type.Integer()),
-  director: Nullable(Type.String()),
-  mainCast: Type.Array(Type.String()),
-  tmdbRating: Nullable(Type.Number()),
-  tmdbVoteCount: Nullable(Type.Integer()),
-  omdbRating: Nullable(Type.Number()),
-  ourRating: Nullable(Type.Number()),
-  ratingCount: Type.Integer(),
-  posterPath: Nullable(Type.String()),
-  backdropPath: Nullable(Type.String()),
-  popularityScore: Nullable(Type.Number()),
-  viewCount: Type.Integer(),
-  likeCount: Type.Integer(),
-  adult: Type.Boolean(),
-  originalLanguage: Nullable(Type.String()),
-  genres: Type.Array(GenreView),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
-export type MovieView = Static<typeof MovieView>;
+// Search reads the view from here.
+export { MovieView } from '../routes/views';
 
 /** Genres of movie m as a JSON array, ordered by name. */
 const GENRES_OF_M = sql`(select coalesce(json_agg(json_build_object('id', g.id, 'tmdbId', g.tmdb_id, 'name', g.name, 'slug', g.slug) order by g.name), '[]'::json)

@@ -1,10 +1,20 @@
-import type { Tx } from '@marquee/platform-db';
-import { conflict, invalidField, notFound } from '@marquee/platform-http';
+import { type Tx, uniqueViolation } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import { recordMovieDeleted, recordMoviesUpserted } from '../events/movie-events';
-import { uniqueViolation } from '../routes/shared';
-import { findMovie, type MovieView } from './movie-queries';
+import type { MovieView } from '../routes/views';
+import { findMovie } from './movie-queries';
 import { intArray, textArray } from './sql-arrays';
+
+/** Why a movie write was refused; the use cases say it in their callers' terms (HTTP fields, sync failures). */
+export class MovieWriteRefused extends Error {
+  constructor(
+    readonly reason: 'not-found' | 'tmdb-id-taken' | 'unknown-genres',
+    message: string,
+    readonly genreIds: number[] = [],
+  ) {
+    super(message);
+  }
+}
 
 /** Writable movie fields, camelCase as in the API; counters and our_rating are owned by the interaction consumer. */
 export interface MovieInput {
@@ -69,7 +79,8 @@ async function setGenres(tx: Tx, movieId: number, genreIds: number[]): Promise<v
     const found = await tx.execute(sql`select id from genres where id = any(${intArray(unique)})`);
     const known = new Set((found.rows as { id: number }[]).map((r) => r.id));
     const missing = unique.filter((id) => !known.has(id));
-    if (missing.length > 0) throw invalidField('body.genreIds', `unknown genre id ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw new MovieWriteRefused('unknown-genres', `unknown genre id ${missing.join(', ')}`, missing);
   }
   await tx.execute(sql`delete from movie_genres where movie_id = ${movieId}`);
   if (unique.length > 0) {
@@ -78,16 +89,13 @@ async function setGenres(tx: Tx, movieId: number, genreIds: number[]): Promise<v
 }
 
 function rethrowConflict(err: unknown): never {
-  const constraint = uniqueViolation(err);
-  if (constraint?.includes('tmdb_id'))
-    throw conflict('MOVIE.TMDB_ID_TAKEN', 'Another movie has this tmdbId', [
-      { field: 'body.tmdbId', reason: 'is taken' },
-    ]);
+  if (uniqueViolation(err)?.includes('tmdb_id'))
+    throw new MovieWriteRefused('tmdb-id-taken', 'Another movie has this tmdbId');
   throw err;
 }
 
-/** Creates a movie and records movie.upserted in the same transaction. */
-export async function createMovie(tx: Tx, given: MovieInput & { title: string }): Promise<MovieView> {
+/** Inserts a movie and records movie.upserted in the same transaction. */
+export async function insertMovie(tx: Tx, given: MovieInput & { title: string }): Promise<MovieView> {
   const input = withYear(given);
   const keys = (Object.keys(COLUMN) as (keyof typeof COLUMN)[]).filter((k) => input[k] !== undefined);
   let id: number;
@@ -107,25 +115,28 @@ export async function createMovie(tx: Tx, given: MovieInput & { title: string })
 }
 
 /** Applies the given fields (absent ones stay as they are) and records movie.upserted. */
-export async function updateMovie(tx: Tx, id: number, given: MovieInput): Promise<MovieView> {
+export async function changeMovie(tx: Tx, id: number, given: MovieInput): Promise<MovieView> {
   const input = withYear(given);
   const keys = (Object.keys(COLUMN) as (keyof typeof COLUMN)[]).filter((k) => input[k] !== undefined);
   const sets = [...keys.map((k) => sql`${sql.raw(COLUMN[k])} = ${valueSql(k, input[k])}`), sql`updated_at = now()`];
+  let found: boolean;
   try {
     const res = await tx.execute(sql`update movies set ${sql.join(sets, sql`, `)} where id = ${id} returning id`);
-    if (res.rows.length === 0) throw notFound('MOVIE.NOT_FOUND', `No movie with id ${id}`);
+    found = res.rows.length > 0;
   } catch (err) {
     rethrowConflict(err);
   }
+  if (!found) throw new MovieWriteRefused('not-found', `No movie with id ${id}`);
   if (input.genreIds) await setGenres(tx, id, input.genreIds);
   await recordMoviesUpserted(tx, [id]);
   return (await findMovie(tx, id)) as MovieView;
 }
 
-export async function deleteMovie(tx: Tx, id: number): Promise<void> {
+/** Deletes a movie and records movie.deleted. */
+export async function removeMovie(tx: Tx, id: number): Promise<void> {
   const res = await tx.execute(sql`delete from movies where id = ${id} returning id, tmdb_id as "tmdbId"`);
   const row = res.rows[0] as { id: number; tmdbId: number | null } | undefined;
-  if (!row) throw notFound('MOVIE.NOT_FOUND', `No movie with id ${id}`);
+  if (!row) throw new MovieWriteRefused('not-found', `No movie with id ${id}`);
   await recordMovieDeleted(tx, row);
 }
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { deltaOf } from '../consumers/interaction-counters';
 import { retryAfterMs } from '../sync/fetch-json';
 import { parseCsv } from './csv';
 import { MOVIELENS_TO_TMDB_GENRE, slugify, TMDB_MOVIE_GENRES, tmdbGenresForMovielens } from './genre-map';
@@ -53,6 +52,7 @@ describe('cursors and genre terms', () => {
   it('When genre terms are mixed ids and slugs, then they are told apart; anything else is refused', () => {
     expect(parseGenreTerms(' 12,Drama, science-fiction,')).toEqual({ ids: [12], slugs: ['drama', 'science-fiction'] });
     expect(() => parseGenreTerms('drama;--')).toThrow(/neither a genre id nor a slug/);
+    expect(() => parseGenreTerms('2147483648')).toThrow(/is not a genre id/);
   });
 });
 
@@ -62,47 +62,6 @@ describe('csv', () => {
       { a: '1', b: 'x, "y"\nz' },
       { a: '2', b: '' },
     ]);
-  });
-});
-
-describe('counter deltas', () => {
-  const base = {
-    interactionId: 'i',
-    userId: '00000000-0000-4000-8000-000000000000',
-    movieId: 1,
-    feedbackType: null,
-    feedbackComment: null,
-    source: 'web' as const,
-    at: '2026-01-01T00:00:00Z',
-  };
-  it('When interactions are recorded or removed, then the counters move by one and ratings move the sum', () => {
-    expect(deltaOf('recorded', { ...base, interactionType: 'view', rating: null, previousRating: null })).toEqual({
-      views: 1,
-      likes: 0,
-      ratingSum: 0,
-      ratingCount: 0,
-    });
-    expect(deltaOf('removed', { ...base, interactionType: 'like', rating: null })).toEqual({
-      views: 0,
-      likes: -1,
-      ratingSum: 0,
-      ratingCount: 0,
-    });
-    expect(deltaOf('recorded', { ...base, interactionType: 'rating', rating: 5, previousRating: 2 })).toEqual({
-      views: 0,
-      likes: 0,
-      ratingSum: 3,
-      ratingCount: 0,
-    });
-    expect(deltaOf('removed', { ...base, interactionType: 'rating', rating: 4 })).toEqual({
-      views: 0,
-      likes: 0,
-      ratingSum: -4,
-      ratingCount: -1,
-    });
-    expect(
-      deltaOf('recorded', { ...base, interactionType: 'favorite', rating: null, previousRating: null }),
-    ).toBeUndefined();
   });
 });
 

@@ -14,6 +14,9 @@ export interface Cursor {
   id: number;
 }
 
+// Movie and genre ids are PostgreSQL integers: a larger one cannot name a row and fails as a query parameter.
+const PG_INTEGER_MAX = 2_147_483_647;
+
 export function defaultOrder(sort: SortKey): SortOrder {
   return sort === 'title' ? 'asc' : 'desc';
 }
@@ -45,7 +48,7 @@ export function decodeCursor(raw: string, sort: SortKey, order: SortOrder): Curs
       : sort === 'release_date'
         ? typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
         : typeof value === 'number' && Number.isFinite(value);
-  if (!valueOk || typeof id !== 'number' || !Number.isInteger(id) || id < 1) {
+  if (!valueOk || typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > PG_INTEGER_MAX) {
     throw invalidField('querystring.cursor', 'is not a cursor this API issued');
   }
   return { sort, order, value: value as SortValue, id };
@@ -59,8 +62,10 @@ export function parseGenreTerms(raw: string | undefined): { ids: number[]; slugs
   for (const part of raw.split(',')) {
     const term = part.trim().toLowerCase();
     if (!term) continue;
-    if (/^\d+$/.test(term)) ids.push(Number(term));
-    else if (/^[a-z0-9-]{1,64}$/.test(term)) slugs.push(term);
+    if (/^\d+$/.test(term)) {
+      if (Number(term) > PG_INTEGER_MAX) throw invalidField('querystring.genres', `"${part}" is not a genre id`);
+      ids.push(Number(term));
+    } else if (/^[a-z0-9-]{1,64}$/.test(term)) slugs.push(term);
     else throw invalidField('querystring.genres', `"${part}" is neither a genre id nor a slug`);
   }
   return { ids, slugs };

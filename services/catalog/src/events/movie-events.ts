@@ -1,7 +1,8 @@
 import { MovieDeleted, MovieUpserted, type Static } from '@marquee/contracts';
 import type { DbOrTx } from '@marquee/platform-db';
 import { type PendingEvent, pendingEvent, recordEvents } from '@marquee/platform-events';
-import { findMoviesByIds, type MovieView } from '../db/movie-queries';
+import { findMoviesByIds } from '../db/movie-queries';
+import type { MovieView } from '../routes/views';
 
 export function movieSnapshot(m: MovieView): Static<typeof MovieUpserted.schema> {
   return {

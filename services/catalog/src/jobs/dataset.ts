@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parseCsv } from '../domain/csv';
+import type { TmdbMovieFields } from '../domain/tmdb-movie';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
@@ -31,25 +32,13 @@ export interface MovielensMovie {
 }
 
 /** TMDb metadata line of tmdb-metadata/movies.jsonl.gz (see its README). */
-export interface TmdbRecord {
+export interface TmdbRecord extends TmdbMovieFields {
   movieId: number;
   tmdb_id: number | null;
-  imdb_id: string | null;
   title: string | null;
-  original_title: string | null;
-  overview: string | null;
-  tagline: string | null;
-  release_date: string | null;
-  runtime: number | null;
   genres: { id: number; name: string }[] | null;
   director: string | null;
   cast: string[] | null;
-  vote_average: number | null;
-  vote_count: number | null;
-  popularity: number | null;
-  poster_path: string | null;
-  backdrop_path: string | null;
-  original_language: string | null;
   adult: boolean | null;
 }
 

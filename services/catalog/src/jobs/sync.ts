@@ -1,8 +1,9 @@
 import type { Database, Tx } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
 import { sql } from 'drizzle-orm';
-import { findMovie, type MovieView } from '../db/movie-queries';
-import { createMovie, type MovieInput, updateMovie } from '../db/movie-writes';
+import { findMovie } from '../db/movie-queries';
+import type { MovieView } from '../routes/views';
+import { changeMovie, insertMovie, type MovieInput } from '../db/movie-writes';
 import { slugify } from '../domain/genre-map';
 import type { OmdbClient } from '../sync/omdb-client';
 import type { TmdbClient, TmdbMovieDetails } from '../sync/tmdb-client';
@@ -126,13 +127,13 @@ export async function syncCatalog(
             .rows[0] as { id: number } | undefined;
           if (!existing) {
             if (!addNew.has(tmdbId)) return 'unchanged' as const;
-            touched.push((await createMovie(tx, input)).id);
+            touched.push((await insertMovie(tx, input)).id);
             return 'inserted' as const;
           }
           const current = (await findMovie(tx, existing.id)) as MovieView;
           touched.push(existing.id);
           if (!differs(current, input)) return 'unchanged' as const;
-          await updateMovie(tx, existing.id, input);
+          await changeMovie(tx, existing.id, input);
           return 'updated' as const;
         });
         summary[outcome] += 1;
@@ -154,7 +155,7 @@ export async function syncCatalog(
         const changed = await database.db.transaction(async (tx) => {
           const current = (await findMovie(tx, c.id)) as MovieView;
           if (current.omdbRating === rating) return false;
-          await updateMovie(tx, c.id, { omdbRating: rating });
+          await changeMovie(tx, c.id, { omdbRating: rating });
           return true;
         });
         if (changed) summary.omdbUpdated += 1;

@@ -1,32 +1,30 @@
 import { requireAdmin } from '@marquee/platform-auth';
-import { type HttpApp, Type } from '@marquee/platform-http';
-import { CacheKeys } from '../cache/catalog-cache';
+import { errors, type HttpApp, Nullable, Type } from '@marquee/platform-http';
 import type { CatalogContext } from '../context';
-import { MovieView } from '../db/movie-queries';
-import { createMovie, deleteMovie, updateMovie } from '../db/movie-writes';
-import { ErrorResponse } from './shared';
-
-const N = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+import { createMovie, deleteMovie, updateMovie } from '../movies/edit-movie';
+import { MovieView } from './views';
 
 const MovieFields = {
-  tmdbId: Type.Optional(N(Type.Integer({ minimum: 1, maximum: 2147483647 }))),
-  omdbId: Type.Optional(N(Type.String({ pattern: '^tt\\d{7,10}$', description: 'IMDb id as OMDb uses it.' }))),
-  originalTitle: Type.Optional(N(Type.String({ minLength: 1, maxLength: 500 }))),
-  overview: Type.Optional(N(Type.String({ maxLength: 10000 }))),
-  tagline: Type.Optional(N(Type.String({ maxLength: 1000 }))),
-  releaseDate: Type.Optional(N(Type.String({ format: 'date' }))),
-  runtime: Type.Optional(N(Type.Integer({ minimum: 1, maximum: 2000 }))),
-  director: Type.Optional(N(Type.String({ minLength: 1, maxLength: 300 }))),
+  tmdbId: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 2147483647 }))),
+  omdbId: Type.Optional(Nullable(Type.String({ pattern: '^tt\\d{7,10}$', description: 'IMDb id as OMDb uses it.' }))),
+  originalTitle: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 500 }))),
+  overview: Type.Optional(Nullable(Type.String({ maxLength: 10000 }))),
+  tagline: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
+  releaseDate: Type.Optional(Nullable(Type.String({ format: 'date' }))),
+  runtime: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 2000 }))),
+  director: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 300 }))),
   mainCast: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 50 })),
-  tmdbRating: Type.Optional(N(Type.Number({ minimum: 0, maximum: 10 }))),
-  tmdbVoteCount: Type.Optional(N(Type.Integer({ minimum: 0 }))),
-  omdbRating: Type.Optional(N(Type.Number({ minimum: 0, maximum: 10 }))),
-  posterPath: Type.Optional(N(Type.String({ maxLength: 500 }))),
-  backdropPath: Type.Optional(N(Type.String({ maxLength: 500 }))),
-  popularityScore: Type.Optional(N(Type.Number({ minimum: 0 }))),
+  tmdbRating: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 10 }))),
+  tmdbVoteCount: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 2147483647 }))),
+  omdbRating: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 10 }))),
+  posterPath: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+  backdropPath: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+  popularityScore: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
   adult: Type.Optional(Type.Boolean()),
-  originalLanguage: Type.Optional(N(Type.String({ pattern: '^[a-z]{2}$' }))),
-  genreIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 30, uniqueItems: true })),
+  originalLanguage: Type.Optional(Nullable(Type.String({ pattern: '^[a-z]{2}$' }))),
+  genreIds: Type.Optional(
+    Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { maxItems: 30, uniqueItems: true }),
+  ),
 };
 const Title = Type.String({ minLength: 1, maxLength: 500 });
 const CreateMovieBody = Type.Object({ title: Title, ...MovieFields }, { additionalProperties: false });
@@ -38,9 +36,6 @@ const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 214748364
 const security = [{ bearerAuth: [] }];
 
 export function registerAdminMovieRoutes(app: HttpApp, ctx: CatalogContext): void {
-  const { database, cache } = ctx;
-  const afterChange = (id: number) => cache.invalidate([CacheKeys.movie(id)], [CacheKeys.allLists]);
-
   app.post(
     '/v1/movies',
     {
@@ -50,14 +45,10 @@ export function registerAdminMovieRoutes(app: HttpApp, ctx: CatalogContext): voi
         summary: 'Create a movie (admin); publishes movie.upserted',
         security,
         body: CreateMovieBody,
-        response: { 201: MovieView, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse },
+        response: { 201: MovieView, ...errors(400, 401, 403, 409) },
       },
     },
-    async (req, reply) => {
-      const movie = await database.db.transaction((tx) => createMovie(tx, req.body));
-      await afterChange(movie.id);
-      return reply.code(201).send(movie);
-    },
+    async (req, reply) => reply.code(201).send(await createMovie(ctx, req.body)),
   );
 
   app.patch(
@@ -70,21 +61,10 @@ export function registerAdminMovieRoutes(app: HttpApp, ctx: CatalogContext): voi
         security,
         params: IdParams,
         body: UpdateMovieBody,
-        response: {
-          200: MovieView,
-          400: ErrorResponse,
-          401: ErrorResponse,
-          403: ErrorResponse,
-          404: ErrorResponse,
-          409: ErrorResponse,
-        },
+        response: { 200: MovieView, ...errors(400, 401, 403, 404, 409) },
       },
     },
-    async (req) => {
-      const movie = await database.db.transaction((tx) => updateMovie(tx, req.params.id, req.body));
-      await afterChange(movie.id);
-      return movie;
-    },
+    async (req) => updateMovie(ctx, req.params.id, req.body),
   );
 
   app.delete(
@@ -96,12 +76,11 @@ export function registerAdminMovieRoutes(app: HttpApp, ctx: CatalogContext): voi
         summary: 'Delete a movie (admin); publishes movie.deleted',
         security,
         params: IdParams,
-        response: { 204: Type.Null(), 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
+        response: { 204: Type.Null(), ...errors(401, 403, 404) },
       },
     },
     async (req, reply) => {
-      await database.db.transaction((tx) => deleteMovie(tx, req.params.id));
-      await afterChange(req.params.id);
+      await deleteMovie(ctx, req.params.id);
       return reply.code(204).send();
     },
   );

@@ -1,12 +1,10 @@
 import { requireAdmin } from '@marquee/platform-auth';
-import { conflict, type HttpApp, invalidField, notFound, Type } from '@marquee/platform-http';
-import { sql } from 'drizzle-orm';
+import { errors, type HttpApp, Type } from '@marquee/platform-http';
 import { CacheKeys } from '../cache/catalog-cache';
 import type { CatalogContext } from '../context';
-import { GenreView, listGenres } from '../db/movie-queries';
-import { republishMovies } from '../db/movie-writes';
-import { slugify } from '../domain/genre-map';
-import { ErrorResponse, uniqueViolation } from './shared';
+import { listGenres } from '../db/movie-queries';
+import { createGenre, deleteGenre, updateGenre } from '../genres/edit-genre';
+import { GenreView } from './views';
 
 const Slug = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 64 });
 const Name = Type.String({ minLength: 1, maxLength: 64 });
@@ -14,23 +12,8 @@ const TmdbId = Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Ty
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
 const security = [{ bearerAuth: [] }];
 
-function rethrowGenreConflict(err: unknown): never {
-  const c = uniqueViolation(err);
-  if (c) {
-    const field = c.includes('tmdb_id') ? 'tmdbId' : c.includes('slug') ? 'slug' : 'name';
-    throw conflict('GENRE.ALREADY_EXISTS', `Another genre has this ${field}`, [
-      { field: `body.${field}`, reason: 'is taken' },
-    ]);
-  }
-  throw err;
-}
-
-const GENRE_COLUMNS = sql`id, tmdb_id as "tmdbId", name, slug`;
-
 export function registerGenreRoutes(app: HttpApp, ctx: CatalogContext): void {
   const { database, cache } = ctx;
-  // A genre's name or slug is inside every snapshot of its movies: they all change.
-  const afterChange = () => cache.invalidate([CacheKeys.genres], [CacheKeys.allLists, CacheKeys.allMovies]);
 
   app.get(
     '/v1/genres',
@@ -56,20 +39,10 @@ export function registerGenreRoutes(app: HttpApp, ctx: CatalogContext): void {
           { name: Name, slug: Type.Optional(Slug), tmdbId: Type.Optional(TmdbId) },
           { additionalProperties: false },
         ),
-        response: { 201: GenreView, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse },
+        response: { 201: GenreView, ...errors(400, 401, 403, 409) },
       },
     },
-    async (req, reply) => {
-      const slug = req.body.slug ?? slugify(req.body.name);
-      if (!slug) throw invalidField('body.slug', 'cannot be derived from the name; give one');
-      const genre = await database.db
-        .execute(sql`insert into genres (name, slug, tmdb_id) values (${req.body.name.trim()}, ${slug}, ${req.body.tmdbId ?? null})
-          returning ${GENRE_COLUMNS}`)
-        .then((r) => r.rows[0] as GenreView)
-        .catch(rethrowGenreConflict);
-      await afterChange();
-      return reply.code(201).send(genre);
-    },
+    async (req, reply) => reply.code(201).send(await createGenre(ctx, req.body)),
   );
 
   app.patch(
@@ -85,45 +58,10 @@ export function registerGenreRoutes(app: HttpApp, ctx: CatalogContext): void {
           { name: Type.Optional(Name), slug: Type.Optional(Slug), tmdbId: Type.Optional(TmdbId) },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: {
-          200: GenreView,
-          400: ErrorResponse,
-          401: ErrorResponse,
-          403: ErrorResponse,
-          404: ErrorResponse,
-          409: ErrorResponse,
-        },
+        response: { 200: GenreView, ...errors(400, 401, 403, 404, 409) },
       },
     },
-    async (req) => {
-      const { name, slug, tmdbId } = req.body;
-      const sets = [
-        ...(name !== undefined ? [sql`name = ${name.trim()}`] : []),
-        ...(slug !== undefined ? [sql`slug = ${slug}`] : []),
-        ...(tmdbId !== undefined ? [sql`tmdb_id = ${tmdbId}`] : []),
-        sql`updated_at = now()`,
-      ];
-      const genre = await database.db
-        .transaction(async (tx) => {
-          const res = await tx.execute(
-            sql`update genres set ${sql.join(sets, sql`, `)} where id = ${req.params.id} returning ${GENRE_COLUMNS}`,
-          );
-          const row = res.rows[0] as GenreView | undefined;
-          if (!row) throw notFound('GENRE.NOT_FOUND', `No genre with id ${req.params.id}`);
-          const ids = await tx.execute(
-            sql`select movie_id from movie_genres where genre_id = ${row.id} order by movie_id`,
-          );
-          await republishMovies(
-            tx,
-            (ids.rows as { movie_id: number }[]).map((r) => r.movie_id),
-            { touch: true },
-          );
-          return row;
-        })
-        .catch(rethrowGenreConflict);
-      await afterChange();
-      return genre;
-    },
+    async (req) => updateGenre(ctx, req.params.id, req.body),
   );
 
   app.delete(
@@ -135,23 +73,11 @@ export function registerGenreRoutes(app: HttpApp, ctx: CatalogContext): void {
         summary: "Delete a genre (admin); republishes its movies' snapshots without it",
         security,
         params: IdParams,
-        response: { 204: Type.Null(), 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
+        response: { 204: Type.Null(), ...errors(401, 403, 404) },
       },
     },
     async (req, reply) => {
-      await database.db.transaction(async (tx) => {
-        const ids = await tx.execute(
-          sql`select movie_id from movie_genres where genre_id = ${req.params.id} order by movie_id`,
-        );
-        const res = await tx.execute(sql`delete from genres where id = ${req.params.id} returning id`);
-        if (res.rows.length === 0) throw notFound('GENRE.NOT_FOUND', `No genre with id ${req.params.id}`);
-        await republishMovies(
-          tx,
-          (ids.rows as { movie_id: number }[]).map((r) => r.movie_id),
-          { touch: true },
-        );
-      });
-      await afterChange();
+      await deleteGenre(ctx, req.params.id);
       return reply.code(204).send();
     },
   );

@@ -1,10 +1,11 @@
-import { type HttpApp, invalidField, notFound, Type } from '@marquee/platform-http';
+import { errors, type HttpApp, invalidField, notFound, Type } from '@marquee/platform-http';
 import { CacheKeys } from '../cache/catalog-cache';
 import type { CatalogContext } from '../context';
 import { type ListRequest, listMovies, resolveGenres } from '../db/list-movies';
-import { findMovie, MovieView } from '../db/movie-queries';
+import { findMovie } from '../db/movie-queries';
 import { decodeCursor, defaultOrder, parseGenreTerms, SORTS, type SortKey } from '../domain/list-query';
-import { ErrorResponse, rejectUnknownQueryKeys } from './shared';
+import { rejectUnknownQueryKeys } from './shared';
+import { MovieView } from './views';
 
 const ListQuery = Type.Object({
   genres: Type.Optional(Type.String({ maxLength: 500, description: 'Comma-separated genre ids or slugs.' })),
@@ -48,7 +49,7 @@ export function registerMovieRoutes(app: HttpApp, ctx: CatalogContext): void {
         tags: ['movies'],
         summary: 'List movies with filters, sorting and cursor pagination',
         querystring: ListQuery,
-        response: { 200: MovieList, 400: ErrorResponse },
+        response: { 200: MovieList, ...errors(400) },
       },
     },
     async (req) => {
@@ -88,7 +89,7 @@ export function registerMovieRoutes(app: HttpApp, ctx: CatalogContext): void {
         tags: ['movies'],
         summary: 'One movie with its genres',
         params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }),
-        response: { 200: MovieView, 400: ErrorResponse, 404: ErrorResponse },
+        response: { 200: MovieView, ...errors(400, 404) },
       },
     },
     async (req, reply) => {

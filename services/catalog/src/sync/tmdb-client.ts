@@ -1,22 +1,11 @@
+import type { TmdbMovieFields } from '../domain/tmdb-movie';
 import { DEFAULT_RETRY, fetchJson, type RetryPolicy } from './fetch-json';
 
 /** GET /3/movie/{id}?append_to_response=credits, the fields the catalog keeps. */
-export interface TmdbMovieDetails {
+export interface TmdbMovieDetails extends TmdbMovieFields {
   id: number;
-  imdb_id: string | null;
   title: string;
-  original_title: string | null;
-  overview: string | null;
-  tagline: string | null;
-  release_date: string | null;
-  runtime: number | null;
   genres: { id: number; name: string }[];
-  vote_average: number | null;
-  vote_count: number | null;
-  popularity: number | null;
-  poster_path: string | null;
-  backdrop_path: string | null;
-  original_language: string | null;
   adult: boolean;
   credits?: { cast: { name: string; order: number }[]; crew: { name: string; job: string }[] };
 }

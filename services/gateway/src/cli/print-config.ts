@@ -1,5 +1,12 @@
-// `pnpm --filter @marquee/gateway run print-config`: the gateway's environment variables as a Markdown table.
-import { describeConfig } from '@marquee/platform-config';
+import { describeConfig, Type } from '@marquee/platform-config';
+import { runCli } from '@marquee/platform-service';
 import { gatewayConfigSchema } from '../config';
 
-process.stdout.write(`${describeConfig(gatewayConfigSchema)}\n`);
+await runCli({
+  name: 'gateway print-config',
+  summary: "Prints the gateway's environment variables as a Markdown table (the README's).",
+  config: Type.Object({}),
+  async run() {
+    process.stdout.write(`${describeConfig(gatewayConfigSchema)}\n`);
+  },
+});

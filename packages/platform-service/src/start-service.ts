@@ -1,0 +1,96 @@
+import type { AddressInfo } from 'node:net';
+import type { EventConsumer, OutboxRelay } from '@marquee/platform-events';
+import { type Closer, type HttpApp, runUntilSignalled } from '@marquee/platform-http';
+import type { ServiceConfig } from './config';
+import { closeAll, closers, openServiceDeps, type ServiceDeps, startRelay } from './deps';
+
+/** What a service's own wiring starts on top of its dependencies. */
+export interface ServiceParts<X> {
+  app: HttpApp;
+  /** Stopped right after the HTTP server, before the relay and the connections. */
+  consumers?: EventConsumer[];
+  /** The service's own workers (jobs, subscriptions, caches), closed after the consumers. */
+  closers?: Closer[];
+  /** What its use cases share (tests reach the service through it). */
+  ctx: X;
+}
+
+export interface ServiceSpec<C extends ServiceConfig, X> {
+  name: string;
+  config: C;
+  migrationsFolder: string;
+  /** Logical topics it publishes or consumes; created with their DLQs before anything starts. */
+  topics: string[];
+  /** Publish the outbox to Kafka (default true). */
+  relay?: boolean;
+  /** Builds the use-case context, runs one-off start work, starts consumers and builds the app. */
+  build(deps: ServiceDeps): Promise<ServiceParts<X>>;
+}
+
+export interface RunningService<X> {
+  name: string;
+  deps: ServiceDeps;
+  ctx: X;
+  app: HttpApp;
+  consumers: EventConsumer[];
+  relay: OutboxRelay | undefined;
+  /** Listens (main.ts), logs the port actually bound, and on SIGTERM/SIGINT closes everything and exits. */
+  listen(port: number): Promise<number>;
+  /** Closes the app, workers and connections in order (tests; listen's signal handler does the same). */
+  close(): Promise<void>;
+}
+
+/**
+ * The one start order of every service: dependencies (database created and migrated, topics, Redis,
+ * NATS) → the service's build → outbox relay. main.ts listens on the result; tests use app.inject.
+ */
+export async function startService<C extends ServiceConfig, X>(spec: ServiceSpec<C, X>): Promise<RunningService<X>> {
+  const deps = await openServiceDeps(spec.name, spec.config, {
+    migrationsFolder: spec.migrationsFolder,
+    topics: spec.topics,
+  });
+  let parts: ServiceParts<X>;
+  let relay: OutboxRelay | undefined;
+  try {
+    parts = await spec.build(deps);
+  } catch (err) {
+    await closeAll(closers(deps), deps.logger);
+    throw err;
+  }
+  const { app } = parts;
+  const consumers = parts.consumers ?? [];
+  const own = parts.closers ?? [];
+  try {
+    relay = spec.relay === false ? undefined : await startRelay(deps);
+  } catch (err) {
+    await app.close();
+    await closeAll(closers(deps, { consumers, own }), deps.logger);
+    throw err;
+  }
+  const workers = closers(deps, { consumers, own, relay });
+  return {
+    name: spec.name,
+    deps,
+    ctx: parts.ctx,
+    app,
+    consumers,
+    relay,
+    async listen(port) {
+      await runUntilSignalled({
+        app,
+        port,
+        host: deps.config.HOST,
+        logger: deps.logger,
+        closers: workers,
+        shutdownTimeoutMs: deps.config.SHUTDOWN_TIMEOUT_MS,
+      });
+      const bound = (app.server.address() as AddressInfo).port;
+      deps.logger.info({ port: bound }, `${spec.name} listening on ${bound}`);
+      return bound;
+    },
+    async close() {
+      await app.close().catch((err: unknown) => deps.logger.warn({ err }, 'closing HTTP server failed'));
+      await closeAll(workers, deps.logger);
+    },
+  };
+}

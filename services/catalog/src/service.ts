@@ -1,0 +1,48 @@
+import { Topics } from '@marquee/contracts';
+import { readinessChecks, type RunningService, startService } from '@marquee/platform-service';
+import { sql } from 'drizzle-orm';
+import { buildCatalogApp } from './app';
+import { createCatalogCache } from './cache/catalog-cache';
+import type { CatalogConfig } from './config';
+import { startInteractionCounters } from './consumers/interaction-counters';
+import type { CatalogContext } from './context';
+import { migrationsFolder } from './db/open-catalog-database';
+import { runImport } from './jobs/run-import';
+
+export const catalogTopics = [Topics.catalogMovie, Topics.interaction];
+
+export type RunningCatalog = RunningService<CatalogContext>;
+
+/** Start order: deps (db, migrations, topics, redis, nats) → cache → import when empty → counters → HTTP app → relay. */
+export function startCatalog(config: CatalogConfig): Promise<RunningCatalog> {
+  return startService({
+    name: 'catalog',
+    config,
+    migrationsFolder,
+    topics: catalogTopics,
+    async build(deps) {
+      const cache = createCatalogCache({
+        redis: deps.redis,
+        nats: deps.nats,
+        logger: deps.logger,
+        ttlSeconds: config.CACHE_TTL_SECONDS,
+        localTtlMs: config.CACHE_LOCAL_TTL_MS,
+        prefix: config.CACHE_KEY_PREFIX,
+      });
+      const ctx: CatalogContext = { database: deps.database, cache, logger: deps.logger };
+      const own = [{ name: 'catalog-cache', close: () => cache.close() }];
+      try {
+        if (config.CATALOG_IMPORT_ON_EMPTY) {
+          const { rows } = await deps.database.db.execute(sql`select exists (select 1 from movies) as any`);
+          if (!(rows[0] as { any: boolean }).any) await runImport(deps.database, config, deps.logger);
+        }
+        const counters = await startInteractionCounters({ deps, cache });
+        const app = await buildCatalogApp(ctx, { jwksUrl: config.AUTH_JWKS_URL, readiness: readinessChecks(deps) });
+        return { ctx, app, consumers: [counters], closers: own };
+      } catch (err) {
+        await cache.close();
+        throw err;
+      }
+    },
+  });
+}
