@@ -4,3 +4,4 @@ export { ErrorResponse, errors, Nullable } from './schemas';
 export type { ReadinessCheck } from './health';
 export { runUntilSignalled, type Closer, type RunOptions } from './run';
 export { Type, type Static } from '@sinclair/typebox';
+export { expandIPv6 } from './ip-address';

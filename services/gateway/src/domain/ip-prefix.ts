@@ -1,14 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-
-function expandIPv6(ip: string): number[] | undefined {
-  const [head = '', tail] = ip.split('::');
-  const parse = (s: string) => (s === '' ? [] : s.split(':').map((h) => Number.parseInt(h, 16)));
-  const left = parse(head);
-  const right = tail === undefined ? [] : parse(tail);
-  const missing = 8 - left.length - right.length;
-  if (missing < 0 || (tail === undefined && missing !== 0)) return undefined;
-  return [...left, ...new Array<number>(missing).fill(0), ...right];
-}
+import { expandIPv6 } from '@marquee/platform-http';
 
 /**
  * A client address reduced to its network, so activity logs never hold a full IP (personal data):
