@@ -13,6 +13,7 @@ import {
 import { bootstrapAdmin } from './accounts/bootstrap-admin';
 import { buildAuthApp } from './app';
 import type { AuthConfig } from './config';
+import { serveContactRequests } from './contact/answer-contact-requests';
 import { startKnownGenresConsumer } from './consumers/known-genres-from-movies';
 import { type AuthContext, createAuthContext } from './context';
 import { serveGdprExport } from './gdpr/export-over-nats';
@@ -39,6 +40,7 @@ export interface RunningAuth {
   relay: OutboxRelay;
   consumer: EventConsumer;
   gdpr: Subscription;
+  contact: Subscription;
   /** Stops scheduled jobs (refresh-token pruning); main calls it first on SIGTERM. */
   stopJobs(): Promise<void>;
   close(): Promise<void>;
@@ -52,6 +54,7 @@ export async function startAuth(config: AuthConfig): Promise<RunningAuth> {
     const relay = await startRelay(deps);
     const consumer = await startKnownGenresConsumer(deps);
     const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
+    const contact = serveContactRequests(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
     const prune = schedulePruneRefreshTokens(deps.database, deps.logger);
     const app = await buildAuthApp(ctx, deps.redis, config, readinessChecks(deps));
     return {
@@ -61,10 +64,12 @@ export async function startAuth(config: AuthConfig): Promise<RunningAuth> {
       relay,
       consumer,
       gdpr,
+      contact,
       stopJobs: () => prune.stop(),
       async close() {
         await app.close();
         gdpr.unsubscribe();
+        contact.unsubscribe();
         await prune.stop();
         await closeAll(closers(deps, { relay, consumers: [consumer] }));
       },
