@@ -37,8 +37,14 @@ export interface RunningNotification {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** The clock of the scheduler and maintenance (tests of the schedule run them at chosen instants instead). */
+  clock?: () => Date;
+}
+
 /** Start order: deps (db, migrations, topics, redis, nats) → keys and channels → partitions → workers → HTTP app. */
-export async function startNotification(config: NotificationConfig): Promise<RunningNotification> {
+export async function startNotification(config: NotificationConfig, opts: StartOptions = {}): Promise<RunningNotification> {
+  const clock = opts.clock ?? (() => new Date());
   const deps = await openServiceDeps('notification', config, {
     migrationsFolder,
     topics: [...consumedTopics, Topics.notification],
@@ -54,7 +60,7 @@ export async function startNotification(config: NotificationConfig): Promise<Run
     const gdpr = serveGdprExport(c);
     const jobs: PeriodicJob[] = [
       runPeriodically('digest-scheduler', config.DIGEST_INTERVAL_MS, deps.logger, async () => {
-        const claimed = await claimDueDigests(c, new Date());
+        const claimed = await claimDueDigests(c, clock());
         if (claimed > 0) deps.logger.info({ claimed, event: 'digests_claimed' }, 'weekly digests queued');
         return claimed >= config.DIGEST_BATCH_SIZE;
       }),
@@ -65,7 +71,7 @@ export async function startNotification(config: NotificationConfig): Promise<Run
         async () => (await deliverDue(c)) >= config.DELIVERY_BATCH_SIZE,
       ),
       runPeriodically('maintenance', config.MAINTENANCE_INTERVAL_MS, deps.logger, async () => {
-        await runMaintenance(c, new Date());
+        await runMaintenance(c, clock());
         return false;
       }),
     ];
