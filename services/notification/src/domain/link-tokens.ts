@@ -33,8 +33,9 @@ export function verifyLink<P extends LinkClaims['p']>(
 ): Extract<LinkClaims, { p: P }> | null {
   const [body, mac, extra] = token.split('.');
   if (!body || !mac || extra !== undefined) return null;
-  const expected = createHmac('sha256', key).update(body).digest();
-  const given = Buffer.from(mac, 'base64url');
+  // Compared as text: base64url decoding ignores trailing bits, so two spellings could carry one MAC.
+  const expected = Buffer.from(b64(createHmac('sha256', key).update(body).digest()));
+  const given = Buffer.from(mac);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   try {
     const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
