@@ -16,7 +16,7 @@ import { buildNotificationApp } from './app';
 import type { NotificationConfig } from './config';
 import { consumedTopics, startNotificationConsumer } from './consumers/notification-consumer';
 import { createNotificationContext, type NotificationContext } from './context';
-import { deliverDue } from './delivery/deliver-due';
+import { deliveryWorker } from './delivery/deliver-due';
 import { claimDueDigests } from './digest/claim-due-digests';
 import { serveGdprExport } from './gdpr/export-over-nats';
 import { type PeriodicJob, runPeriodically } from './jobs/run-periodically';
@@ -58,6 +58,7 @@ export async function startNotification(config: NotificationConfig, opts: StartO
     const relay = await startRelay(deps);
     const consumer = await startNotificationConsumer(deps, c);
     const gdpr = serveGdprExport(c);
+    const delivery = deliveryWorker(c);
     const jobs: PeriodicJob[] = [
       runPeriodically('digest-scheduler', config.DIGEST_INTERVAL_MS, deps.logger, async () => {
         const claimed = await claimDueDigests(c, clock());
@@ -68,7 +69,7 @@ export async function startNotification(config: NotificationConfig, opts: StartO
         'delivery',
         config.DELIVERY_INTERVAL_MS,
         deps.logger,
-        async () => (await deliverDue(c)) >= config.DELIVERY_BATCH_SIZE,
+        async () => (await delivery.round()) >= config.DELIVERY_BATCH_SIZE,
       ),
       runPeriodically('maintenance', config.MAINTENANCE_INTERVAL_MS, deps.logger, async () => {
         await runMaintenance(c, clock());
@@ -78,6 +79,7 @@ export async function startNotification(config: NotificationConfig, opts: StartO
     const app = await buildNotificationApp(c, readinessChecks(deps));
     const stopJobs = async () => {
       await Promise.all(jobs.map((j) => j.stop()));
+      await delivery.flush();
     };
     return {
       deps,

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 const q = (text: string, values: unknown[] = []) => n.deps.database.pool.query(text, values);
 const prefs = (token: string) => app.inject({ url: '/v1/me/notification-preferences', headers: bearer(token) });
-const patch = (token: string, payload: unknown) =>
+const patch = (token: string, payload: Record<string, unknown>) =>
   app.inject({ method: 'PATCH', url: '/v1/me/notification-preferences', headers: bearer(token), payload });
 
 describe('notification preferences', () => {
@@ -62,7 +62,7 @@ describe('notification preferences', () => {
   it('When values are invalid, then 400 names each field and nothing changes', async () => {
     const u = await auth.register();
     const before = (await prefs(u.accessToken)).json();
-    const cases: [unknown, string][] = [
+    const cases: [Record<string, unknown>, string][] = [
       [{ digestDay: 8 }, 'body.digestDay'],
       [{ digestDay: 0 }, 'body.digestDay'],
       [{ digestTime: '24:00' }, 'body.digestTime'],

@@ -124,11 +124,30 @@ async function recordOutcomes(ctx: NotificationContext, rows: Finished[]): Promi
   }
 }
 
-/** One round: lease due notifications, send them (bounded concurrency), record outcomes. Returns how many. */
-export async function deliverDue(ctx: NotificationContext): Promise<number> {
-  const leased = await leaseDue(ctx, ctx.config.DELIVERY_BATCH_SIZE);
-  if (leased.length === 0) return 0;
-  const outcomes = await mapLimit(leased, ctx.config.DELIVERY_CONCURRENCY, async (log) => finished(ctx, log, await sendOne(ctx, log)));
-  await recordOutcomes(ctx, outcomes);
-  return leased.length;
+/**
+ * The delivery worker: each round leases due notifications and sends them (bounded concurrency); a
+ * round's outcomes are recorded while the next round sends, so the providers never wait on the database.
+ */
+export function deliveryWorker(ctx: NotificationContext) {
+  let recording: Promise<void> = Promise.resolve();
+  const record = (rows: Finished[]) =>
+    recordOutcomes(ctx, rows).catch((err) =>
+      // Leased rows stay pending and are sent again when the lease ends: at least once, never lost.
+      ctx.logger.error({ err, rows: rows.length }, 'recording delivery outcomes failed'),
+    );
+  return {
+    /** One round; returns how many notifications it leased. */
+    async round(): Promise<number> {
+      const leased = await leaseDue(ctx, ctx.config.DELIVERY_BATCH_SIZE);
+      if (leased.length === 0) return 0;
+      const outcomes = await mapLimit(leased, ctx.config.DELIVERY_CONCURRENCY, async (log) =>
+        finished(ctx, log, await sendOne(ctx, log)),
+      );
+      await recording;
+      recording = record(outcomes);
+      return leased.length;
+    },
+    /** Waits for the last round's outcomes to be recorded. */
+    flush: () => recording,
+  };
 }
