@@ -22,10 +22,22 @@ process.stdout.write(`${table}\n`);
 const md = writeResult('notification', table);
 const json = [
   { name: 'raw nodemailer send rate', value: Math.round(r.rawPerSecond), unit: 'msg/s', target: 'ceiling', met: true },
-  { name: 'digest run rate', value: Math.round(r.digestPerSecond), unit: 'msg/s', target: '>= 50% of raw', met: ratio >= 0.5 },
+  {
+    name: 'digest run rate',
+    value: Math.round(r.digestPerSecond),
+    unit: 'msg/s',
+    target: '>= 50% of raw',
+    met: ratio >= 0.5,
+  },
   { name: 'digest / raw', value: Number(ratio.toFixed(3)), unit: 'ratio', target: '>= 0.5', met: ratio >= 0.5 },
   { name: 'peak RSS', value: r.peakRssMiB, unit: 'MiB', target: 'bounded', met: true },
-  { name: 'RSS growth from 10% to 100% of users', value: growth, unit: 'MiB', target: '< 25% of RSS at 10%', met: growth < r.rssAtTenthMiB * 0.25 },
+  {
+    name: 'RSS growth from 10% to 100% of users',
+    value: growth,
+    unit: 'MiB',
+    target: '< 25% of RSS at 10%',
+    met: growth < r.rssAtTenthMiB * 0.25,
+  },
 ];
 writeFileSync(md.replace(/\.md$/, '.json'), `${JSON.stringify(json, null, 2)}\n`);
 process.stdout.write(`written to ${md} and .json\n`);

@@ -48,10 +48,15 @@ async function startSink() {
 
 /** Stands in for the recommendation service: ten titled picks per user, the documented shape. */
 async function startRecommendations() {
-  const body = JSON.stringify({ items: TITLES.map((title, i) => ({ movieId: i + 1, title, reason: 'because you liked Heat' })) });
+  const body = JSON.stringify({
+    items: TITLES.map((title, i) => ({ movieId: i + 1, title, reason: 'because you liked Heat' })),
+  });
   const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 async function checkInfra(): Promise<void> {
@@ -60,22 +65,43 @@ async function checkInfra(): Promise<void> {
     await c.connect();
     await c.end();
   } catch {
-    process.stderr.write('notification bench: PostgreSQL, Kafka, Redis and NATS must run: eval "$(deploy/local/infra.sh start)"\n');
+    process.stderr.write(
+      'notification bench: PostgreSQL, Kafka, Redis and NATS must run: eval "$(deploy/local/infra.sh start)"\n',
+    );
     process.exit(1);
   }
 }
 
 /** Raw nodemailer: the same rendered digest, pooled the same, as fast as the server takes it. */
 async function rawRate(smtpUrl: string): Promise<number> {
-  const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: POOL, maxMessages: Infinity });
-  const links = { movie: (id: number) => `http://x.test/c?t=${'a'.repeat(180)}${id}`, openPixel: `http://x.test/o?t=${'b'.repeat(120)}`, unsubscribe: `http://x.test/u?t=${'c'.repeat(120)}` };
-  const mail = renderEmail('weekly_digest', 'Ada', TITLES.map((title, i) => ({ movieId: i + 1, title, reason: 'because you liked Heat' })), links);
+  const transport = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: POOL,
+    maxMessages: Infinity,
+  });
+  const links = {
+    movie: (id: number) => `http://x.test/c?t=${'a'.repeat(180)}${id}`,
+    openPixel: `http://x.test/o?t=${'b'.repeat(120)}`,
+    unsubscribe: `http://x.test/u?t=${'c'.repeat(120)}`,
+  };
+  const mail = renderEmail(
+    'weekly_digest',
+    'Ada',
+    TITLES.map((title, i) => ({ movieId: i + 1, title, reason: 'because you liked Heat' })),
+    links,
+  );
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: 50 }, async () => {
       while (next++ < RAW_MESSAGES) {
-        await transport.sendMail({ from: 'Marquee <no-reply@marquee.local>', to: `user${next}@example.com`, ...mail, headers: { 'List-Unsubscribe': `<${links.unsubscribe}>` } });
+        await transport.sendMail({
+          from: 'Marquee <no-reply@marquee.local>',
+          to: `user${next}@example.com`,
+          ...mail,
+          headers: { 'List-Unsubscribe': `<${links.unsubscribe}>` },
+        });
       }
     }),
   );
@@ -134,7 +160,9 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
   });
   // Schema first, with no one due; then every user's digest a minute ago, then the clock starts.
   let clockOn = false;
-  const service = await startNotification(config, { clock: () => (clockOn ? new Date() : new Date('2000-01-01T00:00:00Z')) });
+  const service = await startNotification(config, {
+    clock: () => (clockOn ? new Date() : new Date('2000-01-01T00:00:00Z')),
+  });
   const pool = service.deps.database.pool;
   process.stdout.write(`seeding ${USERS} users…\n`);
   await pool.query(

@@ -7,7 +7,8 @@ const int = (def: number, minimum: number, description: string) => Type.Integer(
 const channelConfig = {
   SMTP_URL: Type.String({
     default: '',
-    description: 'SMTP server as a URL (smtp://user:pass@host:587, smtps://…); empty writes mail to MAILBOX_DIR instead.',
+    description:
+      'SMTP server as a URL (smtp://user:pass@host:587, smtps://…); empty writes mail to MAILBOX_DIR instead.',
   }),
   SMTP_POOL_SIZE: int(5, 1, 'SMTP connections kept open for sending.'),
   MAIL_FROM: Type.String({ default: 'Marquee <no-reply@marquee.local>', description: 'From header of every email.' }),
@@ -26,7 +27,8 @@ const channelConfig = {
   }),
   FCM_SERVICE_ACCOUNT_JSON: Type.String({
     default: '',
-    description: 'Firebase service account JSON (project_id, client_email, private_key, token_uri); empty turns android push off.',
+    description:
+      'Firebase service account JSON (project_id, client_email, private_key, token_uri); empty turns android push off.',
   }),
   FCM_BASE_URL: Type.String({ default: 'https://fcm.googleapis.com', description: 'FCM HTTP v1 API base URL.' }),
   APNS_KEY_PEM: Type.String({ default: '', description: 'APNs auth key (.p8 PEM, ES256); empty turns ios push off.' }),
@@ -47,7 +49,8 @@ export const notificationConfigSchema = Type.Object({
   }),
   NATS_SUBJECT_PREFIX: Type.String({
     default: '',
-    description: 'Prefix of NATS subjects (auth.contact asked, gdpr.export.notification answered); tests isolate with it.',
+    description:
+      'Prefix of NATS subjects (auth.contact asked, gdpr.export.notification answered); tests isolate with it.',
   }),
   CONTACT_TIMEOUT_MS: int(3000, 100, 'How long to wait for auth.contact before the send is retried.'),
   RECOMMENDATION_URL: Type.String({
@@ -70,7 +73,8 @@ export const notificationConfigSchema = Type.Object({
   LINK_SIGNING_KEY: Type.String({
     default: '',
     pattern: '^([A-Za-z0-9+/=]{43,})?$',
-    description: 'base64 HMAC key (>= 32 bytes) for unsubscribe and tracking links; empty makes one on first start and keeps it in the database.',
+    description:
+      'base64 HMAC key (>= 32 bytes) for unsubscribe and tracking links; empty makes one on first start and keeps it in the database.',
   }),
   DIGEST_INTERVAL_MS: int(60_000, 100, 'How often the digest scheduler looks for users whose digest time has come.'),
   DIGEST_CATCH_UP_HOURS: int(24, 1, 'A digest missed while no replica ran is still sent this long after its time.'),
@@ -82,13 +86,23 @@ export const notificationConfigSchema = Type.Object({
   DELIVERY_MAX_ATTEMPTS: int(5, 1, 'Attempts before a notification is marked failed.'),
   DELIVERY_RETRY_BASE_MS: int(30_000, 1, 'First retry delay; it doubles with each attempt.'),
   ALERT_DAILY_CAP: int(3, 0, 'Alerts (recommendation + trending, per channel) a user receives per local day at most.'),
-  ALERT_MIN_SCORE: Type.Number({ minimum: 0, maximum: 1, default: 0.8, description: 'Score a new pick needs to be alerted.' }),
+  ALERT_MIN_SCORE: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.8,
+    description: 'Score a new pick needs to be alerted.',
+  }),
   ALERT_MAX_ITEMS: int(3, 1, 'Movies named in one alert.'),
-  LOG_RETENTION_DAYS: int(365, 1, 'Logs older than this are archived to LOG_ARCHIVE_DIR, then dropped, a quarter at a time.'),
+  LOG_RETENTION_DAYS: int(
+    365,
+    1,
+    'Logs older than this are archived to LOG_ARCHIVE_DIR, then dropped, a quarter at a time.',
+  ),
   LOG_PARTITIONS_AHEAD: int(2, 1, 'Quarterly partitions of notification_logs kept created ahead.'),
   LOG_ARCHIVE_DIR: Type.String({
     default: '',
-    description: 'Where dropped log partitions are archived (gzip JSON lines + manifest); empty means <os tmp>/marquee-notification-archive.',
+    description:
+      'Where dropped log partitions are archived (gzip JSON lines + manifest); empty means <os tmp>/marquee-notification-archive.',
   }),
   MAINTENANCE_INTERVAL_MS: int(3_600_000, 1000, 'How often partitions are created ahead and old ones archived.'),
 });

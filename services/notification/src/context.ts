@@ -58,7 +58,9 @@ export async function createNotificationContext(
     web: webPushSender({
       keys: vapid,
       subject: config.WEB_PUSH_SUBJECT,
-      allowedHosts: config.WEB_PUSH_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean),
+      allowedHosts: config.WEB_PUSH_ALLOWED_HOSTS.split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
     }),
     ...(config.FCM_SERVICE_ACCOUNT_JSON
       ? { android: fcmSender(parseServiceAccount(config.FCM_SERVICE_ACCOUNT_JSON), config.FCM_BASE_URL) }
@@ -66,7 +68,12 @@ export async function createNotificationContext(
     ...(apns ? { ios: apns } : {}),
   });
   deps.logger.info(
-    { mail: mailer.kind, ...(mailer.kind === 'mailbox' ? { mailboxDir } : {}), android: !!config.FCM_SERVICE_ACCOUNT_JSON, ios: !!apns },
+    {
+      mail: mailer.kind,
+      ...(mailer.kind === 'mailbox' ? { mailboxDir } : {}),
+      android: !!config.FCM_SERVICE_ACCOUNT_JSON,
+      ios: !!apns,
+    },
     'notification channels',
   );
   return {

@@ -17,6 +17,4 @@ await serve(notification.deps, notification.app, config.PORT, {
   relay: notification.relay,
   consumers: [notification.consumer],
 });
-process.stdout.write(
-  `notification listening on ${(notification.app.server.address() as { port: number }).port}\n`,
-);
+process.stdout.write(`notification listening on ${(notification.app.server.address() as { port: number }).port}\n`);

@@ -43,7 +43,10 @@ export interface StartOptions {
 }
 
 /** Start order: deps (db, migrations, topics, redis, nats) → keys and channels → partitions → workers → HTTP app. */
-export async function startNotification(config: NotificationConfig, opts: StartOptions = {}): Promise<RunningNotification> {
+export async function startNotification(
+  config: NotificationConfig,
+  opts: StartOptions = {},
+): Promise<RunningNotification> {
   const clock = opts.clock ?? (() => new Date());
   const deps = await openServiceDeps('notification', config, {
     migrationsFolder,

@@ -63,12 +63,17 @@ async function userWithDevice(deviceType: 'web' | 'android' | 'ios' | null, devi
   const u = await auth.register({ firstName: 'Kon' });
   if (deviceType) expect(await auth.patchMe(u.accessToken, { deviceType, deviceToken })).toBe(200);
   await eventually(
-    async () => (await q('select device_type from recipients where user_id = $1', [u.userId])).rows[0]?.device_type === deviceType,
+    async () =>
+      (await q('select device_type from recipients where user_id = $1', [u.userId])).rows[0]?.device_type ===
+      deviceType,
     { what: 'recipient projected', timeoutMs: 30_000 },
   );
-  await eventually(async () => (await q('select 1 from notification_preferences where user_id = $1', [u.userId])).rowCount === 1, {
-    what: 'preferences',
-  });
+  await eventually(
+    async () => (await q('select 1 from notification_preferences where user_id = $1', [u.userId])).rowCount === 1,
+    {
+      what: 'preferences',
+    },
+  );
   return u;
 }
 
@@ -100,7 +105,11 @@ describe('alerts and push', () => {
     ]);
     const [email, push] = await settled(u.userId, 2);
     expect(email).toMatchObject({ notification_type: 'email', kind: 'recommendation_alert', status: 'delivered' });
-    expect(push).toMatchObject({ notification_type: 'push', status: 'delivered', recipient: `web:***${sub.json.slice(-4)}` });
+    expect(push).toMatchObject({
+      notification_type: 'push',
+      status: 'delivered',
+      recipient: `web:***${sub.json.slice(-4)}`,
+    });
     const got = webPush.received.find((r) => sub.endpoint.endsWith(r.path)) as (typeof webPush.received)[number];
     expect(push.external_id).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/messages\//);
     expect(got.headers['content-encoding']).toBe('aes128gcm');
@@ -110,7 +119,12 @@ describe('alerts and push', () => {
     expect(k).toBe(vapid);
     const point = Buffer.from(vapid, 'base64url');
     const key = await importJWK(
-      { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },
+      {
+        kty: 'EC',
+        crv: 'P-256',
+        x: point.subarray(1, 33).toString('base64url'),
+        y: point.subarray(33).toString('base64url'),
+      },
       'ES256',
     );
     await expect(jwtVerify(jwt as string, key, { audience: new URL(sub.endpoint).origin })).resolves.toBeTruthy();
@@ -123,9 +137,16 @@ describe('alerts and push', () => {
     expect(entry).toMatchObject({ id: email.id, subject: 'New picks for you' });
     const shown = await app.inject({ url: `/v1/admin/notifications/mailbox/${email.id}`, headers: bearer(admin) });
     expect(shown.json().text).toContain('- Paprika: http://gateway.test/api/v1/notifications/track/click?t=');
-    expect((await app.inject({ url: '/v1/admin/notifications/mailbox', headers: bearer(u.accessToken) })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ url: '/v1/admin/notifications/mailbox', headers: bearer(u.accessToken) })).statusCode,
+    ).toBe(403);
     const own = await app.inject({ url: '/v1/notifications', headers: bearer(u.accessToken) });
-    expect(own.json().items.map((i: { id: string }) => i.id).sort()).toEqual([email.id, push.id].sort());
+    expect(
+      own
+        .json()
+        .items.map((i: { id: string }) => i.id)
+        .sort(),
+    ).toEqual([email.id, push.id].sort());
   });
 
   it('When the same or weak picks come again, or alerts are turned off, then nothing more is sent', async () => {
@@ -169,7 +190,13 @@ describe('alerts and push', () => {
       headers: bearer(yes.accessToken),
       payload: { trendingAlerts: true },
     });
-    const trending = { date: '2026-11-29', movies: [{ movieId: 12, score: 9, rank: 1 }, { movieId: 11, score: 8, rank: 2 }] };
+    const trending = {
+      date: '2026-11-29',
+      movies: [
+        { movieId: 12, score: 9, rank: 1 },
+        { movieId: 11, score: 8, rank: 2 },
+      ],
+    };
     await publisher.publish(TrendingUpdated, trending.date, trending);
     await publisher.publish(TrendingUpdated, trending.date, trending);
     const [log] = await settled(yes.userId, 1);
@@ -199,7 +226,9 @@ describe('alerts and push', () => {
     const apnsReq = apns.received.find((r) => r.path === `/3/device/${'ab'.repeat(32)}`);
     expect(apnsReq?.headers['apns-topic']).toBe('app.marquee.ios');
     expect(decodeJwt(String(apnsReq?.headers.authorization).replace('bearer ', '')).iss).toBe('TEAM123456');
-    expect(JSON.parse(String(apnsReq?.body))).toMatchObject({ aps: { alert: { title: 'New picks for you', body: 'Perfect Blue' } } });
+    expect(JSON.parse(String(apnsReq?.body))).toMatchObject({
+      aps: { alert: { title: 'New picks for you', body: 'Perfect Blue' } },
+    });
   });
 
   it('When a push token is gone or a web endpoint points anywhere else, then the push fails at once without retries and nothing is sent to a host off the allow-list', async () => {
@@ -214,7 +243,11 @@ describe('alerts and push', () => {
     expect(deadPush).toMatchObject({ status: 'failed', attempts: 1 });
     expect(deadPush.error_message).toContain('Unregistered');
     const foreignPush = (await settled(foreign.userId, 2)).find((l) => l.notification_type === 'push');
-    expect(foreignPush).toMatchObject({ status: 'failed', attempts: 1, error_message: 'push endpoint host is not allowed' });
+    expect(foreignPush).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error_message: 'push endpoint host is not allowed',
+    });
   });
 
   it('When an admin lists logs, then filters apply and delivery details show; a user gets 403', async () => {
@@ -227,6 +260,8 @@ describe('alerts and push', () => {
     const bad = await app.inject({ url: '/v1/admin/notifications?status=lost', headers: bearer(admin) });
     expect(bad.statusCode).toBe(400);
     const user = await userWithDevice(null);
-    expect((await app.inject({ url: '/v1/admin/notifications', headers: bearer(user.accessToken) })).statusCode).toBe(403);
+    expect((await app.inject({ url: '/v1/admin/notifications', headers: bearer(user.accessToken) })).statusCode).toBe(
+      403,
+    );
   });
 });

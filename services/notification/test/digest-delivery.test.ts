@@ -43,17 +43,24 @@ afterAll(async () => {
 });
 
 const q = (text: string, values: unknown[] = []) => n.deps.database.pool.query(text, values);
-const logOf = async (userId: string) => (await q('select * from notification_logs where user_id = $1', [userId])).rows[0];
+const logOf = async (userId: string) =>
+  (await q('select * from notification_logs where user_id = $1', [userId])).rows[0];
 const eventsOf = (userId: string) => events.events.filter((e) => e.key === userId).map((e) => e.type);
 
 /** A registered user whose preferences are a week old and whose digest time (UTC) was a minute ago. */
 async function userWithDigestDue(titles = ['Heat', 'Ronin']) {
   const u = await auth.register({ firstName: 'Ada' });
-  await eventually(async () => (await q('select 1 from notification_preferences where user_id = $1', [u.userId])).rowCount === 1, {
-    what: 'preferences from user.registered',
-    timeoutMs: 30_000,
-  });
-  recs.set(u.userId, titles.map((title, i) => ({ movieId: 100 + i, title, reason: `because you liked Movie ${i}` })));
+  await eventually(
+    async () => (await q('select 1 from notification_preferences where user_id = $1', [u.userId])).rowCount === 1,
+    {
+      what: 'preferences from user.registered',
+      timeoutMs: 30_000,
+    },
+  );
+  recs.set(
+    u.userId,
+    titles.map((title, i) => ({ movieId: 100 + i, title, reason: `because you liked Movie ${i}` })),
+  );
   await q(
     `update notification_preferences set created_at = now() - interval '8 days', timezone = 'UTC',
        digest_day = extract(isodow from (now() - interval '1 minute') at time zone 'UTC'),
@@ -69,7 +76,8 @@ const mailTo = (email: string) =>
     what: `a mail to ${email}`,
     timeoutMs: 30_000,
   });
-const linksOf = (mail: ParsedMail) => [...String(mail.html).matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]?.replaceAll('&amp;', '&') as string);
+const linksOf = (mail: ParsedMail) =>
+  [...String(mail.html).matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]?.replaceAll('&amp;', '&') as string);
 /** A header as sent (mailparser folds List-* headers into an object). */
 const header = (mail: ParsedMail, name: string) =>
   (mail.headerLines.find((h) => h.key === name)?.line ?? '').replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, '');
@@ -81,14 +89,21 @@ describe('weekly digest delivery', () => {
     const mail = await mailTo(u.email);
     expect(mail.subject).toBe('Your week at the movies');
     expect(mail.text).toContain('Hi Ada,');
-    expect(mail.text).toContain('- Heat (because you liked Movie 0): http://gateway.test/api/v1/notifications/track/click?t=');
+    expect(mail.text).toContain(
+      '- Heat (because you liked Movie 0): http://gateway.test/api/v1/notifications/track/click?t=',
+    );
     expect(mail.html).toContain('Ronin');
     expect(header(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
-    expect(header(mail, 'list-unsubscribe')).toMatch(/^<http:\/\/gateway\.test\/api\/v1\/notifications\/unsubscribe\?t=[\w.-]+>$/);
-    const log = await eventually(async () => {
-      const l = await logOf(u.userId);
-      return l?.status === 'delivered' ? l : undefined;
-    }, { what: 'delivered log' });
+    expect(header(mail, 'list-unsubscribe')).toMatch(
+      /^<http:\/\/gateway\.test\/api\/v1\/notifications\/unsubscribe\?t=[\w.-]+>$/,
+    );
+    const log = await eventually(
+      async () => {
+        const l = await logOf(u.userId);
+        return l?.status === 'delivered' ? l : undefined;
+      },
+      { what: 'delivered log' },
+    );
     expect(log).toMatchObject({ kind: 'weekly_digest', notification_type: 'email', attempts: 1, error_message: null });
     expect(log.recipient).toMatch(/^p\*\*\*@example\.com$/);
     expect(log.external_id).toBe(mail.messageId);
@@ -122,7 +137,12 @@ describe('weekly digest delivery', () => {
     expect(log.clicked_at).not.toBeNull();
     await eventually(() => eventsOf(u.userId).length >= 4, { what: 'open and click events', timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 500));
-    expect(eventsOf(u.userId)).toEqual(['notification.sent', 'notification.delivered', 'notification.opened', 'notification.clicked']);
+    expect(eventsOf(u.userId)).toEqual([
+      'notification.sent',
+      'notification.delivered',
+      'notification.opened',
+      'notification.clicked',
+    ]);
     const clicked = events.events.find((e) => e.key === u.userId && e.type === 'notification.clicked');
     expect(clicked?.data).toMatchObject({ channel: 'email', kind: 'weekly_digest', movieId: 100 });
   });
@@ -137,13 +157,19 @@ describe('weekly digest delivery', () => {
       const [body, mac] = token.split('.') as [string, string];
       const flipped = `${body.slice(0, -1)}${body.endsWith('A') ? 'B' : 'A'}.${mac}`;
       for (const bad of [flipped, `${body}.${mac.slice(0, -1)}x`, 'nope', `${body}.`]) {
-        const res = await app.inject({ method: base.includes('unsubscribe') ? 'POST' : 'GET', url: `${base}?t=${bad}` });
+        const res = await app.inject({
+          method: base.includes('unsubscribe') ? 'POST' : 'GET',
+          url: `${base}?t=${bad}`,
+        });
         expect(res.statusCode, `${base} ${bad}`).toBe(400);
         expect(res.json().error.code).toBe('NOTIFICATION.BAD_TOKEN');
       }
     }
     expect((await logOf(u.userId)).status).toBe('delivered');
-    expect((await q('select weekly_digest from notification_preferences where user_id = $1', [u.userId])).rows[0].weekly_digest).toBe(true);
+    expect(
+      (await q('select weekly_digest from notification_preferences where user_id = $1', [u.userId])).rows[0]
+        .weekly_digest,
+    ).toBe(true);
     expect(eventsOf(u.userId).filter((t) => t === 'notification.opened' || t === 'notification.clicked')).toEqual([]);
   });
 
@@ -155,7 +181,8 @@ describe('weekly digest delivery', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<form method="post"');
     const digestOn = async () =>
-      (await q('select weekly_digest from notification_preferences where user_id = $1', [u.userId])).rows[0].weekly_digest;
+      (await q('select weekly_digest from notification_preferences where user_id = $1', [u.userId])).rows[0]
+        .weekly_digest;
     expect(await digestOn()).toBe(true);
     const post = await app.inject({
       method: 'POST',
@@ -171,37 +198,52 @@ describe('weekly digest delivery', () => {
     smtp.failNext(1);
     const retried = await userWithDigestDue(['Stalker']);
     await mailTo(retried.email);
-    const ok = await eventually(async () => {
-      const l = await logOf(retried.userId);
-      return l?.status === 'delivered' ? l : undefined;
-    }, { what: 'delivered after a retry' });
+    const ok = await eventually(
+      async () => {
+        const l = await logOf(retried.userId);
+        return l?.status === 'delivered' ? l : undefined;
+      },
+      { what: 'delivered after a retry' },
+    );
     expect(ok.attempts).toBe(2);
 
     smtp.failNext(1000);
     const doomed = await userWithDigestDue(['Ran']);
-    const pending = await eventually(async () => {
-      const l = await logOf(doomed.userId);
-      return l?.attempts === 1 ? l : undefined;
-    }, { what: 'first failed attempt' });
+    const pending = await eventually(
+      async () => {
+        const l = await logOf(doomed.userId);
+        return l?.attempts === 1 ? l : undefined;
+      },
+      { what: 'first failed attempt' },
+    );
     expect(pending.status).toBe('pending');
     expect(pending.error_message).toContain('451');
-    const failed = await eventually(async () => {
-      const l = await logOf(doomed.userId);
-      return l?.status === 'failed' ? l : undefined;
-    }, { what: 'failed after the limit', timeoutMs: 30_000 });
+    const failed = await eventually(
+      async () => {
+        const l = await logOf(doomed.userId);
+        return l?.status === 'failed' ? l : undefined;
+      },
+      { what: 'failed after the limit', timeoutMs: 30_000 },
+    );
     smtp.failNext(0);
     expect(failed.attempts).toBe(3);
     expect(failed.error_message).toContain('451');
-    await eventually(() => eventsOf(doomed.userId).includes('notification.failed'), { what: 'notification.failed', timeoutMs: 30_000 });
+    await eventually(() => eventsOf(doomed.userId).includes('notification.failed'), {
+      what: 'notification.failed',
+      timeoutMs: 30_000,
+    });
     expect(eventsOf(doomed.userId)).toEqual(['notification.failed']);
   });
 
   it('When the recommendation service has nothing for the user, then no empty digest is sent and the log says why', async () => {
     const u = await userWithDigestDue([]);
-    const log = await eventually(async () => {
-      const l = await logOf(u.userId);
-      return l?.status === 'failed' ? l : undefined;
-    }, { what: 'failed log' });
+    const log = await eventually(
+      async () => {
+        const l = await logOf(u.userId);
+        return l?.status === 'failed' ? l : undefined;
+      },
+      { what: 'failed log' },
+    );
     expect(log.error_message).toBe('no recommendations to send');
     expect(smtp.received.some((m) => (m.to as { text: string }).text === u.email)).toBe(false);
   });
@@ -223,10 +265,13 @@ describe('weekly digest delivery', () => {
     await expect(requestJson(n.deps.nats, subject, { userId: 'x' }, 5_000)).rejects.toThrow('userId must be a uuid');
 
     expect(await auth.deleteMe(u.accessToken, u.password)).toBe(204);
-    await eventually(async () => (await q('select 1 from notification_logs where user_id = $1', [u.userId])).rowCount === 0, {
-      what: 'logs erased on user.deleted',
-      timeoutMs: 30_000,
-    });
+    await eventually(
+      async () => (await q('select 1 from notification_logs where user_id = $1', [u.userId])).rowCount === 0,
+      {
+        what: 'logs erased on user.deleted',
+        timeoutMs: 30_000,
+      },
+    );
     for (const t of ['notification_preferences', 'recipients', 'digest_claims']) {
       expect((await q(`select 1 from ${t} where user_id = $1`, [u.userId])).rowCount, t).toBe(0);
     }

@@ -5,7 +5,11 @@ import { sharedPrefixes, startTestNotification, type TestNotification } from './
 
 // The live scheduler's clock stands in 2025, before any preference here: the tests run it at chosen instants.
 const before = { clock: () => new Date('2025-01-01T00:00:00Z') };
-const env = (extra: Record<string, string> = {}) => ({ ...sharedPrefixes('n_sched'), DIGEST_INTERVAL_MS: '3600000', ...extra });
+const env = (extra: Record<string, string> = {}) => ({
+  ...sharedPrefixes('n_sched'),
+  DIGEST_INTERVAL_MS: '3600000',
+  ...extra,
+});
 
 let a: TestNotification;
 let b: TestNotification;
@@ -37,8 +41,12 @@ const claimsOf = async (id: string) =>
     (r) => r.week_start,
   );
 const digestLogs = async (id: string) =>
-  (await q(`select payload->>'weekStart' as week from notification_logs where user_id = $1 and kind = 'weekly_digest'`, [id]))
-    .rows.length;
+  (
+    await q(
+      `select payload->>'weekStart' as week from notification_logs where user_id = $1 and kind = 'weekly_digest'`,
+      [id],
+    )
+  ).rows.length;
 const at = (iso: string) => claimDueDigests(a.ctx, new Date(iso));
 
 describe('weekly digest schedule', () => {
@@ -103,7 +111,7 @@ describe('weekly digest schedule', () => {
     expect(await digestLogs(missed)).toBe(1);
   });
 
-  it('When the preferences are newer than this week\'s digest time, or the digest is off, then nothing is claimed', async () => {
+  it("When the preferences are newer than this week's digest time, or the digest is off, then nothing is claimed", async () => {
     const fresh = randomUUID();
     await q(
       `insert into notification_preferences (user_id, digest_day, digest_time, timezone, created_at)

@@ -60,12 +60,21 @@ describe('notification_logs partitions', () => {
     expect(createHash('sha256').update(file).digest('hex')).toBe(q1?.sha256);
     const manifest = JSON.parse(await readFile(path.join(dir, 'notification_logs_2024_q1.manifest.json'), 'utf8'));
     expect(manifest.sha256).toBe(q1?.sha256);
-    const rows = gunzipSync(file).toString().trim().split('\n').map((l) => JSON.parse(l));
+    const rows = gunzipSync(file)
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((r) => r.recipient)).toEqual(['j***@example.com', 'j***@example.com', 'j***@example.com']);
     const left = await partitions();
     expect(left).not.toContain('notification_logs_2024_q1');
     expect(left).toContain('notification_logs_2024_q2');
-    expect((await q(`select 1 from pg_class where relname in ('notification_logs_2024_q1', 'notification_logs_2023_q4')`)).rowCount).toBe(0);
-    expect((await q(`select count(*)::int as n from notification_logs where created_at < '2024-06-01'`)).rows[0].n).toBe(1);
+    expect(
+      (await q(`select 1 from pg_class where relname in ('notification_logs_2024_q1', 'notification_logs_2023_q4')`))
+        .rowCount,
+    ).toBe(0);
+    expect(
+      (await q(`select count(*)::int as n from notification_logs where created_at < '2024-06-01'`)).rows[0].n,
+    ).toBe(1);
   });
 });

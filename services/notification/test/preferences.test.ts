@@ -48,14 +48,29 @@ describe('notification preferences', () => {
     expect(JSON.stringify(recipient)).not.toContain(u.email);
     const res = await prefs(u.accessToken);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ weeklyDigest: true, digestDay: 1, digestTime: '09:00', timezone: 'America/New_York' });
+    expect(res.json()).toMatchObject({
+      weeklyDigest: true,
+      digestDay: 1,
+      digestTime: '09:00',
+      timezone: 'America/New_York',
+    });
   });
 
   it('When the signed-in user patches valid values, then they are stored and returned', async () => {
     const u = await auth.register();
-    const res = await patch(u.accessToken, { digestDay: 7, digestTime: '18:30', timezone: 'Asia/Kolkata', trendingAlerts: true });
+    const res = await patch(u.accessToken, {
+      digestDay: 7,
+      digestTime: '18:30',
+      timezone: 'Asia/Kolkata',
+      trendingAlerts: true,
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ digestDay: 7, digestTime: '18:30', timezone: 'Asia/Kolkata', trendingAlerts: true });
+    expect(res.json()).toMatchObject({
+      digestDay: 7,
+      digestTime: '18:30',
+      timezone: 'Asia/Kolkata',
+      trendingAlerts: true,
+    });
     expect((await prefs(u.accessToken)).json()).toMatchObject({ digestDay: 7, digestTime: '18:30' });
   });
 
@@ -94,9 +109,9 @@ describe('notification preferences', () => {
       ['digest_time', '09:00:30'],
       ['timezone', "UTC'--"],
     ] as const) {
-      await expect(q(`insert into notification_preferences (user_id, ${col}) values ($1, $2)`, [id, val])).rejects.toThrow(
-        /check constraint/,
-      );
+      await expect(
+        q(`insert into notification_preferences (user_id, ${col}) values ($1, $2)`, [id, val]),
+      ).rejects.toThrow(/check constraint/);
     }
     const idx = await q(`select indexdef from pg_indexes where indexname = 'notification_preferences_digest_idx'`);
     expect(idx.rows[0]?.indexdef).toContain('(digest_day, digest_time)');

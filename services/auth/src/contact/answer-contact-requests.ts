@@ -21,7 +21,7 @@ export type ContactReply =
 /** A user's decrypted contact details; an inactive account is not found, so nothing is sent to it. */
 export async function findContact(ctx: AuthContext, userId: string): Promise<ContactReply> {
   const row = await findUserById(ctx.database.db, userId);
-  if (!row || !row.isActive) return { found: false };
+  if (!row?.isActive) return { found: false };
   const deviceToken = ctx.cipher.decryptOptional(row.deviceTokenEncrypted, piiContext.deviceToken(row.id));
   return {
     found: true,

@@ -13,7 +13,9 @@ type Generated = Static<typeof RecommendationsGenerated.schema>;
  * alert on each channel the preferences allow (email: recommendation_alerts; push: push_recommendations
  * and a known device), within the daily cap.
  */
-export function alertOnNewPicks(config: Pick<NotificationConfig, 'ALERT_MIN_SCORE' | 'ALERT_MAX_ITEMS' | 'ALERT_DAILY_CAP'>) {
+export function alertOnNewPicks(
+  config: Pick<NotificationConfig, 'ALERT_MIN_SCORE' | 'ALERT_MAX_ITEMS' | 'ALERT_DAILY_CAP'>,
+) {
   return async (data: Generated, { tx, logger }: HandlerContext): Promise<void> => {
     await allUsersIn(tx);
     const prefs = await tx.execute<{ email: boolean; push: boolean; timezone: string }>(sql`
@@ -26,7 +28,12 @@ export function alertOnNewPicks(config: Pick<NotificationConfig, 'ALERT_MIN_SCOR
     if (ids.length === 0) return;
     const seen = await tx.execute<{ movie_id: number }>(sql`
       select movie_id from alerted_movies where user_id = ${data.userId} and movie_id = any(${`{${ids.join(',')}}`}::int[])`);
-    const picks = strongNewPicks(data.items, new Set(seen.rows.map((r) => r.movie_id)), config.ALERT_MIN_SCORE, config.ALERT_MAX_ITEMS);
+    const picks = strongNewPicks(
+      data.items,
+      new Set(seen.rows.map((r) => r.movie_id)),
+      config.ALERT_MIN_SCORE,
+      config.ALERT_MAX_ITEMS,
+    );
     if (picks.length === 0) return;
     if (!(await takeAlertAllowance(tx, data.userId, pref.timezone, config.ALERT_DAILY_CAP))) {
       logger.info({ userId: data.userId, event: 'alert_capped' }, 'recommendation alert over the daily cap; not sent');

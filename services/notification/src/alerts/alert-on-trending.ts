@@ -13,9 +13,14 @@ type Trending = Static<typeof TrendingUpdated.schema>;
 export function alertOnTrending(config: Pick<NotificationConfig, 'ALERT_MAX_ITEMS' | 'ALERT_DAILY_CAP'>) {
   return async (data: Trending, { tx, logger }: HandlerContext): Promise<void> => {
     await allUsersIn(tx);
-    const first = await tx.execute(sql`insert into alerted_trending_dates (day) values (${data.date}) on conflict do nothing`);
+    const first = await tx.execute(
+      sql`insert into alerted_trending_dates (day) values (${data.date}) on conflict do nothing`,
+    );
     if ((first.rowCount ?? 0) === 0 || config.ALERT_DAILY_CAP === 0) return;
-    const movieIds = [...data.movies].sort((a, b) => a.rank - b.rank).slice(0, config.ALERT_MAX_ITEMS).map((m) => m.movieId);
+    const movieIds = [...data.movies]
+      .sort((a, b) => a.rank - b.rank)
+      .slice(0, config.ALERT_MAX_ITEMS)
+      .map((m) => m.movieId);
     if (movieIds.length === 0) return;
     const payload = JSON.stringify({ movieIds, date: data.date });
     const res = await tx.execute(sql`

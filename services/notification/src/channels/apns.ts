@@ -40,7 +40,10 @@ export function apnsSender(opts: ApnsOptions) {
     return session;
   }
 
-  const send = async (deviceToken: string, message: { title: string; body: string; data: Record<string, string> }): Promise<Accepted> => {
+  const send = async (
+    deviceToken: string,
+    message: { title: string; body: string; data: Record<string, string> },
+  ): Promise<Accepted> => {
     if (!DEVICE_TOKEN_RE.test(deviceToken)) throw new PermanentSendError('ios device token is not an APNs token');
     const auth = await providerToken();
     const payload = JSON.stringify({ aps: { alert: { title: message.title, body: message.body } }, ...message.data });
@@ -74,7 +77,8 @@ export function apnsSender(opts: ApnsOptions) {
           }
         })();
         if (status === 403 && reason === 'ExpiredProviderToken') jwt = undefined;
-        if (PERMANENT.has(reason) || status === 410) reject(new PermanentSendError(`APNs refused: ${reason || status}`));
+        if (PERMANENT.has(reason) || status === 410)
+          reject(new PermanentSendError(`APNs refused: ${reason || status}`));
         else reject(new Error(`APNs answered ${status || 'nothing'} ${reason}`.trim()));
       });
       req.end(payload);

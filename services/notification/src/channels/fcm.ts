@@ -43,7 +43,10 @@ export function fcmSender(account: ServiceAccount, baseUrl: string) {
     return token.value;
   }
 
-  return async (deviceToken: string, message: { title: string; body: string; data: Record<string, string> }): Promise<Accepted> => {
+  return async (
+    deviceToken: string,
+    message: { title: string; body: string; data: Record<string, string> },
+  ): Promise<Accepted> => {
     const res = await fetch(`${baseUrl}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json' },
@@ -52,7 +55,10 @@ export function fcmSender(account: ServiceAccount, baseUrl: string) {
       }),
       signal: AbortSignal.timeout(10_000),
     });
-    const body = (await res.json().catch(() => ({}))) as { name?: string; error?: { status?: string; message?: string } };
+    const body = (await res.json().catch(() => ({}))) as {
+      name?: string;
+      error?: { status?: string; message?: string };
+    };
     if (res.status === 401) token = undefined;
     // UNREGISTERED (404) and INVALID_ARGUMENT (400) mean this token will never work.
     if (res.status === 404 || res.status === 400) {

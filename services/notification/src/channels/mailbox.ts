@@ -8,7 +8,9 @@ const ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export async function listMailbox(dir: string, limit: number, offset: number) {
   const names = await readdir(dir).catch(() => [] as string[]);
   const entries = await Promise.all(
-    names.filter((n) => n.endsWith('.json')).map(async (n) => JSON.parse(await readFile(path.join(dir, n), 'utf8')) as MailboxEntry),
+    names
+      .filter((n) => n.endsWith('.json'))
+      .map(async (n) => JSON.parse(await readFile(path.join(dir, n), 'utf8')) as MailboxEntry),
   );
   entries.sort((a, b) => b.date.localeCompare(a.date) || a.id.localeCompare(b.id));
   return {

@@ -25,7 +25,11 @@ export function smtpMailer(url: string, from: string, poolSize: number): Mailer 
   return {
     kind: 'smtp',
     async send(mail) {
-      const info = await transport.sendMail({ from, ...mail, headers: { ...mail.headers, 'X-Marquee-Log': mail.logId } });
+      const info = await transport.sendMail({
+        from,
+        ...mail,
+        headers: { ...mail.headers, 'X-Marquee-Log': mail.logId },
+      });
       // A server that takes the message but refuses its only recipient will refuse it again.
       if (info.rejected.length > 0) throw new PermanentSendError(`recipient rejected: ${info.response}`);
       return { externalId: info.messageId };
@@ -52,7 +56,11 @@ export function mailboxMailer(dir: string, from: string): Mailer {
     kind: 'mailbox',
     async send(mail) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const info = await transport.sendMail({ from, ...mail, headers: { ...mail.headers, 'X-Marquee-Log': mail.logId } });
+      const info = await transport.sendMail({
+        from,
+        ...mail,
+        headers: { ...mail.headers, 'X-Marquee-Log': mail.logId },
+      });
       const entry: MailboxEntry = {
         id: mail.logId,
         messageId: info.messageId,

@@ -25,7 +25,10 @@ function endpointAllowed(endpoint: string, allowedHosts: string[]): boolean {
 
 /** Web Push (RFC 8030) with VAPID (RFC 8292) and aes128gcm payloads; the device token is the browser's subscription JSON. */
 export function webPushSender(opts: WebPushOptions) {
-  return async (deviceToken: string, message: { title: string; body: string; data: Record<string, string> }): Promise<Accepted> => {
+  return async (
+    deviceToken: string,
+    message: { title: string; body: string; data: Record<string, string> },
+  ): Promise<Accepted> => {
     let sub: webpush.PushSubscription;
     try {
       sub = JSON.parse(deviceToken) as webpush.PushSubscription;
@@ -35,7 +38,8 @@ export function webPushSender(opts: WebPushOptions) {
     if (typeof sub?.endpoint !== 'string' || !sub.keys?.p256dh || !sub.keys?.auth) {
       throw new PermanentSendError('web device token is not a push subscription');
     }
-    if (!endpointAllowed(sub.endpoint, opts.allowedHosts)) throw new PermanentSendError('push endpoint host is not allowed');
+    if (!endpointAllowed(sub.endpoint, opts.allowedHosts))
+      throw new PermanentSendError('push endpoint host is not allowed');
     const req = webpush.generateRequestDetails(sub, JSON.stringify(message), {
       vapidDetails: { subject: opts.subject, publicKey: opts.keys.publicKey, privateKey: opts.keys.privateKey },
       TTL: 86_400,
@@ -49,7 +53,8 @@ export function webPushSender(opts: WebPushOptions) {
     });
     await res.arrayBuffer();
     // 404/410: the subscription expired or was withdrawn; it will not come back.
-    if (res.status === 404 || res.status === 410) throw new PermanentSendError(`web push subscription gone (${res.status})`);
+    if (res.status === 404 || res.status === 410)
+      throw new PermanentSendError(`web push subscription gone (${res.status})`);
     if (!res.ok) throw new Error(`web push service answered ${res.status}`);
     return { externalId: res.headers.get('location') ?? '' };
   };

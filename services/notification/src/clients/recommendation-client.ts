@@ -21,7 +21,8 @@ export function recommendationClient(baseUrl: string, timeoutMs: number) {
       .filter((i) => Number.isInteger(i.movieId))
       .slice(0, limit)
       .map((i) => {
-        const title = typeof i.title === 'string' ? i.title : typeof i.movie?.title === 'string' ? i.movie.title : undefined;
+        const title =
+          typeof i.title === 'string' ? i.title : typeof i.movie?.title === 'string' ? i.movie.title : undefined;
         return {
           movieId: i.movieId as number,
           title: title ?? `Movie #${i.movieId}`,

@@ -10,13 +10,23 @@ import { eraseUser } from '../erasure/erase-user';
 type Snapshot = Static<typeof UserSnapshot>;
 
 async function upsertRecipient(tx: HandlerContext['tx'], user: Snapshot): Promise<void> {
-  const row = { userId: user.userId, timezone: user.timezone, preferredLanguage: user.preferredLanguage, deviceType: user.deviceType };
+  const row = {
+    userId: user.userId,
+    timezone: user.timezone,
+    preferredLanguage: user.preferredLanguage,
+    deviceType: user.deviceType,
+  };
   await tx
     .insert(recipients)
     .values(row)
     .onConflictDoUpdate({
       target: recipients.userId,
-      set: { timezone: row.timezone, preferredLanguage: row.preferredLanguage, deviceType: row.deviceType, updatedAt: sql`now()` },
+      set: {
+        timezone: row.timezone,
+        preferredLanguage: row.preferredLanguage,
+        deviceType: row.deviceType,
+        updatedAt: sql`now()`,
+      },
     });
 }
 

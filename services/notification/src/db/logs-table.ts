@@ -10,7 +10,9 @@ export const notificationLogs = pgTable(
   'notification_logs',
   {
     id: uuid('id').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`date_trunc('milliseconds', now())`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`date_trunc('milliseconds', now())`),
     userId: uuid('user_id').notNull(),
     notificationType: text('notification_type').$type<'email' | 'push'>().notNull(),
     kind: text('kind').$type<NotificationKind>().notNull(),

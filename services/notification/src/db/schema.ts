@@ -39,7 +39,10 @@ export const notificationPreferences = pgTable(
       'notification_preferences_digest_time_check',
       sql`${t.digestTime} = date_trunc('minute', ${t.digestTime}::interval)::time`,
     ),
-    check('notification_preferences_timezone_check', sql`${t.timezone} ~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$'`),
+    check(
+      'notification_preferences_timezone_check',
+      sql`${t.timezone} ~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$'`,
+    ),
     index('notification_preferences_digest_idx').on(t.digestDay, t.digestTime),
   ],
 );

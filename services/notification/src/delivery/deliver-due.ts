@@ -56,7 +56,16 @@ interface Finished {
 function finished(ctx: NotificationContext, log: LeasedLog, o: Outcome): Finished {
   const attempts = log.attempts + 1;
   const base = { id: log.id, created_at: log.createdAt.toISOString(), recipient: o.recipient ?? null };
-  if (o.ok) return { ...base, status: 'delivered', external_id: o.externalId, subject: o.subject, content: o.content, error: null, retry_ms: 0 };
+  if (o.ok)
+    return {
+      ...base,
+      status: 'delivered',
+      external_id: o.externalId,
+      subject: o.subject,
+      content: o.content,
+      error: null,
+      retry_ms: 0,
+    };
   const give_up = o.permanent || attempts >= ctx.config.DELIVERY_MAX_ATTEMPTS;
   return {
     ...base,
@@ -113,7 +122,8 @@ async function recordOutcomes(ctx: NotificationContext, rows: Finished[]): Promi
     return res.rows;
   });
   for (const r of done) {
-    if (r.status === 'failed') ctx.logger.warn({ logId: r.id, kind: r.kind, error: r.error_message }, 'notification failed');
+    if (r.status === 'failed')
+      ctx.logger.warn({ logId: r.id, kind: r.kind, error: r.error_message }, 'notification failed');
     if (r.status === 'delivered') {
       publishJson(ctx.nats, `${ctx.config.NATS_SUBJECT_PREFIX}${Subjects.liveUser(r.user_id as string)}`, {
         type: 'notification.sent',

@@ -41,7 +41,10 @@ export async function sendOne(ctx: NotificationContext, log: LeasedLog): Promise
         to: contact.email,
         ...mail,
         // RFC 8058 one-click: mail clients POST to the link with List-Unsubscribe=One-Click.
-        headers: { 'List-Unsubscribe': `<${links.unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        headers: {
+          'List-Unsubscribe': `<${links.unsubscribe}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        },
       });
       return { ok: true, externalId, recipient, subject: mail.subject, content: logContent(movies) };
     }
@@ -55,6 +58,11 @@ export async function sendOne(ctx: NotificationContext, log: LeasedLog): Promise
     return { ok: true, externalId, recipient, subject: push.title, content: logContent(movies) };
   } catch (err) {
     const error = (err as Error).message ?? String(err);
-    return { ok: false, permanent: err instanceof PermanentSendError, error: error.slice(0, 1000), ...(recipient ? { recipient } : {}) };
+    return {
+      ok: false,
+      permanent: err instanceof PermanentSendError,
+      error: error.slice(0, 1000),
+      ...(recipient ? { recipient } : {}),
+    };
   }
 }

@@ -19,7 +19,8 @@ const KINDS = new Set(['weekly_digest', 'recommendation_alert', 'trending_alert'
 
 function wellFormed(c: Record<string, unknown>): c is LinkClaims {
   if (c.p === 'open' || c.p === 'click') {
-    const okLog = typeof c.l === 'string' && UUID_RE.test(c.l) && typeof c.c === 'string' && !Number.isNaN(Date.parse(c.c));
+    const okLog =
+      typeof c.l === 'string' && UUID_RE.test(c.l) && typeof c.c === 'string' && !Number.isNaN(Date.parse(c.c));
     return okLog && (c.p === 'open' || (Number.isInteger(c.m) && (c.m as number) > 0));
   }
   return c.p === 'unsub' && typeof c.u === 'string' && UUID_RE.test(c.u) && KINDS.has(c.k as string);

@@ -6,7 +6,9 @@ describe('preference rules', () => {
     expect(preferenceProblems({ digestDay: 7, digestTime: '23:59', timezone: 'America/New_York' })).toEqual([]);
   });
   it('When each value is out of range, then each problem names its field', () => {
-    const fields = preferenceProblems({ digestDay: 8, digestTime: '24:00', timezone: 'Mars/Olympus' }).map((p) => p.field);
+    const fields = preferenceProblems({ digestDay: 8, digestTime: '24:00', timezone: 'Mars/Olympus' }).map(
+      (p) => p.field,
+    );
     expect(fields).toEqual(['body.digestDay', 'body.digestTime', 'body.timezone']);
     expect(preferenceProblems({ digestTime: '9:00' })[0]?.field).toBe('body.digestTime');
   });

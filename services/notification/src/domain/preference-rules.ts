@@ -27,7 +27,10 @@ export interface PreferencePatch {
 /** Problems the schema cannot see (a real timezone, a real clock time), each naming its field. */
 export function preferenceProblems(patch: PreferencePatch): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (patch.digestDay !== undefined && !(Number.isInteger(patch.digestDay) && patch.digestDay >= 1 && patch.digestDay <= 7)) {
+  if (
+    patch.digestDay !== undefined &&
+    !(Number.isInteger(patch.digestDay) && patch.digestDay >= 1 && patch.digestDay <= 7)
+  ) {
     problems.push({ field: 'body.digestDay', reason: 'must be an integer from 1 (Monday) to 7 (Sunday)' });
   }
   if (patch.digestTime !== undefined && !HHMM_RE.test(patch.digestTime)) {

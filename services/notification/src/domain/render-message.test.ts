@@ -9,7 +9,12 @@ const links = {
 
 describe('render message', () => {
   it('When a digest is rendered, then text and HTML list every movie with its tracked link and the unsubscribe link', () => {
-    const r = renderEmail('weekly_digest', 'Ada', [{ movieId: 1, title: 'Heat', reason: 'because you liked Ronin' }], links);
+    const r = renderEmail(
+      'weekly_digest',
+      'Ada',
+      [{ movieId: 1, title: 'Heat', reason: 'because you liked Ronin' }],
+      links,
+    );
     expect(r.subject).toBe('Your week at the movies');
     expect(r.text).toContain('Hi Ada,');
     expect(r.text).toContain('- Heat (because you liked Ronin): https://x.test/c?m=1&t=a"b');
@@ -24,7 +29,12 @@ describe('render message', () => {
     expect(r.html).toContain('Hi &lt;b&gt;x&lt;/b&gt;,');
   });
   it('When a push is rendered, then its body names the movies', () => {
-    expect(renderPush('recommendation_alert', [{ movieId: 1, title: 'A' }, { movieId: 2, title: 'B' }])).toEqual({
+    expect(
+      renderPush('recommendation_alert', [
+        { movieId: 1, title: 'A' },
+        { movieId: 2, title: 'B' },
+      ]),
+    ).toEqual({
       title: 'New picks for you',
       body: 'A, B',
     });

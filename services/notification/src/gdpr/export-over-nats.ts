@@ -10,7 +10,10 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** Everything notification holds about one user (GDPR Art. 15). */
 export async function exportUserData(ctx: NotificationContext, userId: string) {
   return withUser(ctx.database.db, userId, async (tx) => {
-    const [preferences] = await tx.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId));
+    const [preferences] = await tx
+      .select()
+      .from(notificationPreferences)
+      .where(eq(notificationPreferences.userId, userId));
     const [recipient] = await tx.select().from(recipients).where(eq(recipients.userId, userId));
     const notifications = [];
     let cursor: string | undefined;
@@ -19,7 +22,13 @@ export async function exportUserData(ctx: NotificationContext, userId: string) {
       notifications.push(...page.rows.map(adminLogView));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    return { service: 'notification' as const, userId, preferences: preferences ?? null, recipient: recipient ?? null, notifications };
+    return {
+      service: 'notification' as const,
+      userId,
+      preferences: preferences ?? null,
+      recipient: recipient ?? null,
+      notifications,
+    };
   });
 }
 

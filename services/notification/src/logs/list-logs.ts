@@ -22,7 +22,13 @@ export function logView(r: LogRow) {
 }
 
 export function adminLogView(r: LogRow) {
-  return { ...logView(r), userId: r.userId, externalId: r.externalId, errorMessage: r.errorMessage, attempts: r.attempts };
+  return {
+    ...logView(r),
+    userId: r.userId,
+    externalId: r.externalId,
+    errorMessage: r.errorMessage,
+    attempts: r.attempts,
+  };
 }
 
 function decodeCursor(cursor: string): { at: string; id: string } {
@@ -57,6 +63,8 @@ export async function listLogs(
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor =
-    rows.length > limit && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null;
+    rows.length > limit && last
+      ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url')
+      : null;
   return { rows: page, nextCursor };
 }

@@ -96,10 +96,14 @@ export async function archiveOldPartitions(
       to: q.to.toISOString(),
       rows,
       file: path.basename(file),
-      sha256: createHash('sha256').update(await readFile(file)).digest('hex'),
+      sha256: createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
       archivedAt: now.toISOString(),
     };
-    await writeFile(path.join(dir, `${t.name}.manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(path.join(dir, `${t.name}.manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`, {
+      mode: 0o600,
+    });
     await database.db.execute(sql.raw(`drop table "${t.name}"`));
     logger.info({ ...manifest, event: 'log_partition_archived' }, 'notification log partition archived and dropped');
     done.push(manifest);

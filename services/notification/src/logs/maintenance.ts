@@ -12,11 +12,14 @@ export async function runMaintenance(ctx: NotificationContext, now: Date): Promi
   const { config, database, logger } = ctx;
   const nowIso = now.toISOString();
   const made = await ensurePartitions(database, now, config.LOG_PARTITIONS_AHEAD);
-  if (made.length > 0) logger.info({ partitions: made, event: 'log_partitions_created' }, 'notification log partitions created');
+  if (made.length > 0)
+    logger.info({ partitions: made, event: 'log_partitions_created' }, 'notification log partitions created');
   await archiveOldPartitions(database, now, config.LOG_RETENTION_DAYS, archiveDirOf(config.LOG_ARCHIVE_DIR), logger);
   await forAllUsers(database.db, async (tx) => {
     // Claims only matter for the current week and the catch-up window; counters for today; alerted picks for a quarter.
-    await tx.execute(sql`delete from digest_claims where week_start < (${nowIso}::timestamptz - interval '21 days')::date`);
+    await tx.execute(
+      sql`delete from digest_claims where week_start < (${nowIso}::timestamptz - interval '21 days')::date`,
+    );
     await tx.execute(sql`delete from alert_counts where day < (${nowIso}::timestamptz - interval '3 days')::date`);
     await tx.execute(sql`delete from alerted_movies where alerted_at < ${nowIso}::timestamptz - interval '90 days'`);
   });

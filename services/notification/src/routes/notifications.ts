@@ -4,7 +4,15 @@ import { listMailbox, showMailboxMessage } from '../channels/mailbox';
 import type { NotificationContext } from '../context';
 import { forAllUsers, withUser } from '../db/user-scope';
 import { adminLogView, listLogs, logView } from '../logs/list-logs';
-import { AdminNotificationView, ErrorResponse, MailboxList, MailboxMessage, NotificationView, Page, PageQuery } from './schemas';
+import {
+  AdminNotificationView,
+  ErrorResponse,
+  MailboxList,
+  MailboxMessage,
+  NotificationView,
+  Page,
+  PageQuery,
+} from './schemas';
 
 const Status = Type.Union(['pending', 'sent', 'delivered', 'failed', 'opened', 'clicked'].map((s) => Type.Literal(s)));
 const Kind = Type.Union(['weekly_digest', 'recommendation_alert', 'trending_alert'].map((s) => Type.Literal(s)));
@@ -41,7 +49,12 @@ export function registerNotificationRoutes(app: HttpApp, ctx: NotificationContex
         summary: 'Every notification log (admin), newest first, with delivery details',
         security,
         querystring: Type.Object(
-          { ...PageQuery, userId: Type.Optional(Type.String({ format: 'uuid' })), status: Type.Optional(Status), kind: Type.Optional(Kind) },
+          {
+            ...PageQuery,
+            userId: Type.Optional(Type.String({ format: 'uuid' })),
+            status: Type.Optional(Status),
+            kind: Type.Optional(Kind),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Page(AdminNotificationView), 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
@@ -63,13 +76,19 @@ export function registerNotificationRoutes(app: HttpApp, ctx: NotificationContex
         summary: 'Messages in the local mailbox (where email goes when no SMTP server is configured)',
         security,
         querystring: Type.Object(
-          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })) },
+          {
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+            offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: MailboxList, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
       },
     },
-    async (req) => ({ mode: ctx.mailer.kind, ...(await listMailbox(ctx.mailboxDir, req.query.limit ?? 20, req.query.offset ?? 0)) }),
+    async (req) => ({
+      mode: ctx.mailer.kind,
+      ...(await listMailbox(ctx.mailboxDir, req.query.limit ?? 20, req.query.offset ?? 0)),
+    }),
   );
 
   app.get(
@@ -81,7 +100,13 @@ export function registerNotificationRoutes(app: HttpApp, ctx: NotificationContex
         summary: 'One message of the local mailbox with its text and HTML',
         security,
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-        response: { 200: MailboxMessage, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
+        response: {
+          200: MailboxMessage,
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+          404: ErrorResponse,
+        },
       },
     },
     async (req) => {

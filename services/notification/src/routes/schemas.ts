@@ -39,7 +39,9 @@ export const NotificationView = Type.Object({
   channel: Type.Union([Type.Literal('email'), Type.Literal('push')]),
   kind: Type.String(),
   subject: Type.String(),
-  recipient: Nullable(Type.String({ description: 'masked: j***@example.com, or the device type and last 4 characters' })),
+  recipient: Nullable(
+    Type.String({ description: 'masked: j***@example.com, or the device type and last 4 characters' }),
+  ),
   status: Type.String(),
   sentAt: Time,
   deliveredAt: Time,

@@ -60,7 +60,9 @@ export function registerTrackingRoutes(app: HttpApp, ctx: NotificationContext): 
   );
 
   // RFC 8058: mail clients POST `List-Unsubscribe=One-Click` as a form; the body says nothing the token does not.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
 
   app.get(
     '/v1/notifications/unsubscribe',
@@ -106,7 +108,7 @@ export function registerTrackingRoutes(app: HttpApp, ctx: NotificationContext): 
     {
       schema: {
         tags: ['notifications'],
-        summary: "The VAPID public key browsers subscribe to Web Push with (applicationServerKey)",
+        summary: 'The VAPID public key browsers subscribe to Web Push with (applicationServerKey)',
         response: { 200: Type.Object({ publicKey: Type.String() }) },
       },
     },

@@ -32,7 +32,12 @@ export async function recordOpen(ctx: NotificationContext, logId: string, create
 }
 
 /** A click: sent/delivered/opened → clicked once (an unseen pixel counts as opened), with notification.clicked. */
-export async function recordClick(ctx: NotificationContext, logId: string, createdAt: string, movieId: number): Promise<boolean> {
+export async function recordClick(
+  ctx: NotificationContext,
+  logId: string,
+  createdAt: string,
+  movieId: number,
+): Promise<boolean> {
   return forAllUsers(ctx.database.db, async (tx) => {
     const res = await tx.execute<Moved>(sql`
       update notification_logs set status = 'clicked', clicked_at = now(),
