@@ -5,18 +5,20 @@ import { writeResult } from './machine';
 
 const r = await runDigestBench();
 const ratio = r.digestPerSecond / r.rawPerSecond;
-const growth = r.rssAtEndMiB - r.rssAtTenthMiB;
+const growth = r.rssAtEndMiB - r.rssAfterFirstPhaseMiB;
 const table = [
   `Digest run for ${r.users.toLocaleString('en')} users into a loopback SMTP server (smtp-server), 5 pooled SMTP connections on both sides.`,
+  `Raw and digest phases alternate (${r.phases} each, a tenth of the users per digest phase); each rate sums its own phases.`,
+  ...(r.users === 100_000 ? [] : [`BENCH_USERS=${r.users} was set for this run (the default is 100,000).`]),
   'Each digest: claim row + pending log, auth.contact over NATS, recommendations over HTTP, render (HTML + text), SMTP, log delivered + 2 outbox events.',
   '',
   '| measure | value | target |',
   '| --- | --- | --- |',
-  `| raw nodemailer send rate (same message, same server; mean of before ${r.rawRange[0].toFixed(0)} and after ${r.rawRange[1].toFixed(0)}) | ${r.rawPerSecond.toFixed(0)} msg/s | ceiling |`,
+  `| raw nodemailer send rate (same message, same server) | ${r.rawPerSecond.toFixed(0)} msg/s | ceiling |`,
   `| digest run | ${r.digestPerSecond.toFixed(0)} msg/s (${r.seconds.toFixed(1)} s) | |`,
   `| digest / raw | ${(ratio * 100).toFixed(0)}% | ≥ 50% |`,
   `| peak RSS of the process (service + SMTP server + stand-ins) | ${r.peakRssMiB} MiB | bounded |`,
-  `| RSS after 10% of users → at the end | ${r.rssAtTenthMiB} → ${r.rssAtEndMiB} MiB (${growth >= 0 ? '+' : ''}${growth} MiB) | no growth with users |`,
+  `| RSS after the first phase (10% of users) → at the end | ${r.rssAfterFirstPhaseMiB} → ${r.rssAtEndMiB} MiB (${growth >= 0 ? '+' : ''}${growth} MiB) | no growth with users |`,
 ].join('\n');
 process.stdout.write(`${table}\n`);
 const md = writeResult('notification', table);
@@ -35,8 +37,8 @@ const json = [
     name: 'RSS growth from 10% to 100% of users',
     value: growth,
     unit: 'MiB',
-    target: '< 25% of RSS at 10%',
-    met: growth < r.rssAtTenthMiB * 0.25,
+    target: '< 25% of RSS after the first phase',
+    met: growth < r.rssAfterFirstPhaseMiB * 0.25,
   },
 ];
 writeFileSync(md.replace(/\.md$/, '.json'), `${JSON.stringify(json, null, 2)}\n`);

@@ -93,6 +93,17 @@ export const notificationConfigSchema = Type.Object({
     description: 'Score a new pick needs to be alerted.',
   }),
   ALERT_MAX_ITEMS: int(3, 1, 'Movies named in one alert.'),
+  ALERT_MAX_AGE_HOURS: int(
+    24,
+    1,
+    'An alert event older than this is not sent (a replay rebuilding the projection sends nothing stale).',
+  ),
+  CONSUMER_GROUP: Type.String({
+    default: 'notification',
+    pattern: '^[\\w.-]+$',
+    description:
+      'Kafka consumer group; a fresh database with a new group replays every topic from the start to rebuild.',
+  }),
   LOG_RETENTION_DAYS: int(
     365,
     1,

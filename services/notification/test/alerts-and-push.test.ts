@@ -77,11 +77,11 @@ async function userWithDevice(deviceType: 'web' | 'android' | 'ios' | null, devi
   return u;
 }
 
-const picks = (userId: string, items: [number, number][]) =>
+const picks = (userId: string, items: [number, number][], generatedAt = new Date()) =>
   publisher.publish(RecommendationsGenerated, userId, {
     userId,
     algorithm: 'hybrid',
-    generatedAt: new Date().toISOString(),
+    generatedAt: generatedAt.toISOString(),
     items: items.map(([movieId, score], i) => ({ movieId, score, rank: i + 1 })),
   });
 
@@ -149,7 +149,7 @@ describe('alerts and push', () => {
     ).toEqual([email.id, push.id].sort());
   });
 
-  it('When the same or weak picks come again, or alerts are turned off, then nothing more is sent', async () => {
+  it('When the same or weak picks come again, alerts are turned off or the event is days old, then nothing more is sent', async () => {
     const u = await userWithDevice(null);
     await picks(u.userId, [[11, 0.95]]);
     await settled(u.userId, 1);
@@ -164,10 +164,13 @@ describe('alerts and push', () => {
     });
     expect(res.statusCode).toBe(200);
     await picks(off.userId, [[11, 0.99]]);
+    const stale = await userWithDevice(null);
+    await picks(stale.userId, [[11, 0.99]], new Date(Date.now() - 3 * 86_400_000));
     // A later event for the first user proves the earlier ones were consumed.
     await picks(u.userId, [[12, 0.93]]);
     await settled(u.userId, 2);
     expect(await logsOf(off.userId)).toEqual([]);
+    expect(await logsOf(stale.userId)).toEqual([]);
   });
 
   it('When more strong picks arrive than the daily cap allows, then only the cap is sent that day', async () => {
@@ -191,7 +194,7 @@ describe('alerts and push', () => {
       payload: { trendingAlerts: true },
     });
     const trending = {
-      date: '2026-11-29',
+      date: new Date().toISOString().slice(0, 10),
       movies: [
         { movieId: 12, score: 9, rank: 1 },
         { movieId: 11, score: 8, rank: 2 },

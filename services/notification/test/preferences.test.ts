@@ -140,4 +140,36 @@ describe('notification preferences', () => {
       await q(`drop role ${role}`);
     }
   });
+
+  it('When a fresh instance replays auth.user.v1 from the start, then it rebuilds recipients and preferences, without users deleted since', async () => {
+    const kept = await auth.register({ timezone: 'Europe/Lisbon' });
+    const gone = await auth.register();
+    expect(await auth.deleteMe(gone.accessToken, gone.password)).toBe(204);
+    await eventually(
+      async () => (await q('select 1 from recipients where user_id = $1', [kept.userId])).rowCount === 1,
+      {
+        what: 'first instance projected',
+        timeoutMs: 30_000,
+      },
+    );
+    const replay = await startTestNotification('n_prefs_replay', {
+      KAFKA_TOPIC_PREFIX: n.config.KAFKA_TOPIC_PREFIX,
+      NATS_SUBJECT_PREFIX: `${n.config.NATS_SUBJECT_PREFIX}replay.`,
+      CONSUMER_GROUP: 'notification-rebuild',
+      AUTH_JWKS_URL: auth.jwksUrl,
+    });
+    try {
+      const rq = (text: string, values: unknown[]) => replay.deps.database.pool.query(text, values);
+      const row = await eventually(
+        async () =>
+          (await rq('select timezone from notification_preferences where user_id = $1', [kept.userId])).rows[0],
+        { what: 'preferences rebuilt by replay', timeoutMs: 30_000 },
+      );
+      expect(row.timezone).toBe('Europe/Lisbon');
+      expect((await rq('select 1 from recipients where user_id = $1', [gone.userId])).rowCount).toBe(0);
+      expect((await rq('select 1 from notification_preferences where user_id = $1', [gone.userId])).rowCount).toBe(0);
+    } finally {
+      await replay.stop();
+    }
+  });
 });

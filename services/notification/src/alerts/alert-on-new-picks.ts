@@ -14,9 +14,10 @@ type Generated = Static<typeof RecommendationsGenerated.schema>;
  * and a known device), within the daily cap.
  */
 export function alertOnNewPicks(
-  config: Pick<NotificationConfig, 'ALERT_MIN_SCORE' | 'ALERT_MAX_ITEMS' | 'ALERT_DAILY_CAP'>,
+  config: Pick<NotificationConfig, 'ALERT_MIN_SCORE' | 'ALERT_MAX_ITEMS' | 'ALERT_DAILY_CAP' | 'ALERT_MAX_AGE_HOURS'>,
 ) {
   return async (data: Generated, { tx, logger }: HandlerContext): Promise<void> => {
+    if (Date.now() - Date.parse(data.generatedAt) > config.ALERT_MAX_AGE_HOURS * 3_600_000) return;
     await allUsersIn(tx);
     const prefs = await tx.execute<{ email: boolean; push: boolean; timezone: string }>(sql`
       select p.recommendation_alerts as email, (p.push_recommendations and r.device_type is not null) as push, p.timezone

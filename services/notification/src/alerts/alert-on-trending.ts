@@ -10,8 +10,13 @@ type Trending = Static<typeof TrendingUpdated.schema>;
  * trending.updated: once per day's list, every user who opted in (email: trending_alerts; push:
  * push_trending and a known device) gets the top movies, within the daily cap, in one statement.
  */
-export function alertOnTrending(config: Pick<NotificationConfig, 'ALERT_MAX_ITEMS' | 'ALERT_DAILY_CAP'>) {
+export function alertOnTrending(
+  config: Pick<NotificationConfig, 'ALERT_MAX_ITEMS' | 'ALERT_DAILY_CAP' | 'ALERT_MAX_AGE_HOURS'>,
+) {
   return async (data: Trending, { tx, logger }: HandlerContext): Promise<void> => {
+    // A day's list is stale once that day has ended more than the allowed age ago.
+    if (Date.now() - (Date.parse(`${data.date}T00:00:00Z`) + 86_400_000) > config.ALERT_MAX_AGE_HOURS * 3_600_000)
+      return;
     await allUsersIn(tx);
     const first = await tx.execute(
       sql`insert into alerted_trending_dates (day) values (${data.date}) on conflict do nothing`,

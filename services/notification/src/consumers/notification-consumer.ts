@@ -30,7 +30,7 @@ export function startNotificationConsumer(deps: ServiceDeps, ctx: NotificationCo
     settings: deps.settings,
     database: deps.database,
     logger: deps.logger,
-    groupId: 'notification',
+    groupId: ctx.config.CONSUMER_GROUP,
     topics: consumedTopics,
     handlers: {
       [UserRegistered.type]: on(UserRegistered, onUserRegistered),
