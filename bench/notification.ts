@@ -1,5 +1,6 @@
 // `pnpm bench notification`: a weekly digest run for 100,000 users into a local SMTP server beside raw nodemailer.
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { runDigestBench } from '../services/notification/bench/digest-bench';
 import { writeResult } from './machine';
 
@@ -10,6 +11,7 @@ const table = [
   `Digest run for ${r.users.toLocaleString('en')} users into a loopback SMTP server (smtp-server), 5 pooled SMTP connections on both sides.`,
   `Raw and digest phases alternate (${r.phases} each, a tenth of the users per digest phase); each rate sums its own phases.`,
   ...(r.users === 100_000 ? [] : [`BENCH_USERS=${r.users} was set for this run (the default is 100,000).`]),
+  `Load average (5 min) at the end: ${os.loadavg()[1]?.toFixed(1)} on ${os.cpus().length} cores.`,
   'Each digest: claim row + pending log, auth.contact over NATS, recommendations over HTTP, render (HTML + text), SMTP, log delivered + 2 outbox events.',
   '',
   '| measure | value | target |',
