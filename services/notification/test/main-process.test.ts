@@ -10,6 +10,7 @@ async function throughTheGateway(notificationUrl: string, env: Record<string, st
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     PORT: '0',
+    OPS_PORT: '0',
     KAFKA_BROKERS: env.KAFKA_BROKERS as string,
     KAFKA_TOPIC_PREFIX: env.KAFKA_TOPIC_PREFIX as string,
     REDIS_URL: env.REDIS_URL as string,
@@ -70,7 +71,7 @@ describe('notification main process', () => {
       if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
       await dropDatabase(env.DATABASE_URL as string);
     }
-  });
+  }, 180_000);
 
   it('When a setting is invalid, then it exits 78 naming the variable', async () => {
     const env = notificationTestEnv('n_main_bad', { DIGEST_ITEMS: '0', LINK_SIGNING_KEY: 'short' });
