@@ -21,7 +21,7 @@ import { claimDueDigests } from './digest/claim-due-digests';
 import { serveGdprExport } from './gdpr/export-over-nats';
 import { type PeriodicJob, runPeriodically } from './jobs/run-periodically';
 import { ensurePartitions } from './logs/log-partitions';
-import { runMaintenance } from './logs/maintenance';
+import { asOwner, runMaintenance } from './logs/maintenance';
 
 export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db/migrations');
 
@@ -57,7 +57,9 @@ export async function startNotification(
     ctx = await createNotificationContext(config, deps);
     const c = ctx;
     // Partitions must exist before the first log row; maintenance keeps them ahead afterwards.
-    await ensurePartitions(deps.database, new Date(), config.LOG_PARTITIONS_AHEAD);
+    await asOwner(config.DATABASE_OWNER_URL, deps.database, (owner) =>
+      ensurePartitions(owner, new Date(), config.LOG_PARTITIONS_AHEAD),
+    );
     const relay = await startRelay(deps);
     const consumer = await startNotificationConsumer(deps, c);
     const gdpr = serveGdprExport(c);

@@ -10,6 +10,7 @@ import {
   sharedPrefixes,
   startTestNotification,
   type TestNotification,
+  adminQueries,
 } from './fixtures/notification-env';
 import { startApnsService, startFcmService, startWebPushService } from './fixtures/push-servers';
 import { type RecommendationStub, startRecommendationStub } from './fixtures/recommendation-stub';
@@ -54,7 +55,7 @@ afterAll(async () => {
   await Promise.all([auth?.stop(), catalog?.close(), webPush?.close(), fcm?.close(), apns?.close()]);
 });
 
-const q = (text: string, values: unknown[] = []) => n.deps.database.pool.query(text, values);
+const q = (text: string, values: unknown[] = []) => adminQueries(n.env.DATABASE_URL as string).q(text, values);
 const logsOf = async (userId: string) =>
   (await q('select * from notification_logs where user_id = $1 order by notification_type', [userId])).rows;
 

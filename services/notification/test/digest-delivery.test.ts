@@ -10,6 +10,7 @@ import {
   sharedPrefixes,
   startTestNotification,
   type TestNotification,
+  adminQueries,
 } from './fixtures/notification-env';
 import { type RecommendationStub, startRecommendationStub } from './fixtures/recommendation-stub';
 import { type SmtpSink, startSmtpSink } from './fixtures/smtp-sink';
@@ -42,7 +43,7 @@ afterAll(async () => {
   await Promise.all([auth?.stop(), smtp?.close(), recs?.close()]);
 });
 
-const q = (text: string, values: unknown[] = []) => n.deps.database.pool.query(text, values);
+const q = (text: string, values: unknown[] = []) => adminQueries(n.env.DATABASE_URL as string).q(text, values);
 const logOf = async (userId: string) =>
   (await q('select * from notification_logs where user_id = $1', [userId])).rows[0];
 const eventsOf = (userId: string) => events.events.filter((e) => e.key === userId).map((e) => e.type);

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDueDigests } from '../src/digest/claim-due-digests';
-import { sharedPrefixes, startTestNotification, type TestNotification } from './fixtures/notification-env';
+import {
+  sharedPrefixes,
+  startTestNotification,
+  type TestNotification,
+  adminQueries,
+} from './fixtures/notification-env';
 
 // The live scheduler's clock stands in 2025, before any preference here: the tests run it at chosen instants.
 const before = { clock: () => new Date('2025-01-01T00:00:00Z') };
@@ -16,14 +21,14 @@ let b: TestNotification;
 
 beforeAll(async () => {
   a = await startTestNotification('n_sched', env(), before);
-  b = await startTestNotification('n_sched_b', env({ DATABASE_URL: a.env.DATABASE_URL as string }), before);
+  b = await startTestNotification('n_sched_b', env({ DATABASE_URL: a.env.DATABASE_URL as string, DATABASE_OWNER_URL: a.env.DATABASE_OWNER_URL as string }), before);
 });
 afterAll(async () => {
   await b?.stop({ keepDatabase: true });
   await a?.stop();
 });
 
-const q = (text: string, values: unknown[] = []) => a.deps.database.pool.query(text, values);
+const q = (text: string, values: unknown[] = []) => adminQueries(a.env.DATABASE_URL as string).q(text, values);
 
 /** A user whose preferences exist since January 2026 (no digest is owed for before that). */
 async function user(day: number, time: string, timezone: string): Promise<string> {
@@ -100,7 +105,7 @@ describe('weekly digest schedule', () => {
     const missed = await user(2, '10:00', 'UTC');
     const tooOld = await user(1, '10:00', 'UTC');
     await b.stop({ keepDatabase: true });
-    b = await startTestNotification('n_sched_b', env({ DATABASE_URL: a.env.DATABASE_URL as string }), before);
+    b = await startTestNotification('n_sched_b', env({ DATABASE_URL: a.env.DATABASE_URL as string, DATABASE_OWNER_URL: a.env.DATABASE_OWNER_URL as string }), before);
     // Tuesday 2026-09-15 10:00 UTC was missed by 5 hours; Monday's 10:00 by 29, beyond the 24-hour window.
     await claimDueDigests(b.ctx, new Date('2026-09-15T15:00:00Z'));
     expect(await claimsOf(missed)).toEqual(['2026-09-14']);

@@ -5,7 +5,13 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quarterOf } from '../src/domain/quarters';
 import { archiveOldPartitions, ensurePartitions } from '../src/logs/log-partitions';
-import { sharedPrefixes, startTestNotification, type TestNotification } from './fixtures/notification-env';
+import { asOwner } from '../src/logs/maintenance';
+import {
+  sharedPrefixes,
+  startTestNotification,
+  type TestNotification,
+  adminQueries,
+} from './fixtures/notification-env';
 
 let n: TestNotification;
 
@@ -16,7 +22,7 @@ afterAll(async () => {
   await n?.stop();
 });
 
-const q = (text: string, values: unknown[] = []) => n.deps.database.pool.query(text, values);
+const q = (text: string, values: unknown[] = []) => adminQueries(n.env.DATABASE_URL as string).q(text, values);
 const partitions = async () =>
   (
     await q(`select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
@@ -36,23 +42,34 @@ describe('notification_logs partitions', () => {
   });
 
   it('When partitions are ensured again or for a later date, then only missing quarters are made', async () => {
-    expect(await ensurePartitions(n.deps.database, new Date(), 2)).toEqual([]);
-    expect(await ensurePartitions(n.deps.database, new Date('2031-05-20T00:00:00Z'), 1)).toEqual([
-      'notification_logs_2031_q2',
-      'notification_logs_2031_q3',
-    ]);
+    expect(
+      await asOwner(n.config.DATABASE_OWNER_URL, n.deps.database, (o) => ensurePartitions(o, new Date(), 2)),
+    ).toEqual([]);
+    expect(
+      await asOwner(n.config.DATABASE_OWNER_URL, n.deps.database, (o) =>
+        ensurePartitions(o, new Date('2031-05-20T00:00:00Z'), 1),
+      ),
+    ).toEqual(['notification_logs_2031_q2', 'notification_logs_2031_q3']);
   });
 
   it('When a quarter is older than the retention, then it is archived (gzip JSON lines, manifest with sha256) and dropped; newer ones stay', async () => {
-    await ensurePartitions(n.deps.database, new Date('2024-02-01T00:00:00Z'), 1);
+    await asOwner(n.config.DATABASE_OWNER_URL, n.deps.database, (o) =>
+      ensurePartitions(o, new Date('2024-02-01T00:00:00Z'), 1),
+    );
     await Promise.all(['2024-02-15T10:00:00Z', '2024-03-31T23:59:59Z', '2024-01-01T00:00:00Z'].map(insertLog));
     await insertLog('2024-05-01T00:00:00Z');
     // A partition detached by a run that crashed before archiving is finished too.
-    await ensurePartitions(n.deps.database, new Date('2023-11-01T00:00:00Z'), 0);
-    await q('alter table notification_logs detach partition notification_logs_2023_q4');
+    await asOwner(n.config.DATABASE_OWNER_URL, n.deps.database, (o) =>
+      ensurePartitions(o, new Date('2023-11-01T00:00:00Z'), 0),
+    );
+    await asOwner(n.config.DATABASE_OWNER_URL, n.deps.database, (o) =>
+      o.pool.query('alter table notification_logs detach partition notification_logs_2023_q4'),
+    );
 
     const dir = n.env.LOG_ARCHIVE_DIR as string;
-    const done = await archiveOldPartitions(n.deps.database, new Date('2025-06-15T00:00:00Z'), 365, dir, n.deps.logger);
+    const done = await asOwner(n.config.DATABASE_OWNER_URL, n.deps.database, (o) =>
+      archiveOldPartitions(o, new Date('2025-06-15T00:00:00Z'), 365, dir, n.deps.logger),
+    );
     expect(done.map((m) => m.partition).sort()).toEqual(['notification_logs_2023_q4', 'notification_logs_2024_q1']);
     const q1 = done.find((m) => m.partition === 'notification_logs_2024_q1');
     expect(q1).toMatchObject({ rows: 3, from: '2024-01-01T00:00:00.000Z', to: '2024-04-01T00:00:00.000Z' });

@@ -2,7 +2,7 @@ import { connectBus, requestJson, Subjects } from '@marquee/platform-bus';
 import { eventually, startNatsServer, type TestNatsServer, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthProcess, startAuthProcess } from './fixtures/auth-process';
-import { startTestNotification, type TestNotification } from './fixtures/notification-env';
+import { startTestNotification, type TestNotification, adminQueries } from './fixtures/notification-env';
 import { type RecommendationStub, startRecommendationStub } from './fixtures/recommendation-stub';
 import { type SmtpSink, startSmtpSink } from './fixtures/smtp-sink';
 
@@ -35,7 +35,7 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-const q = (text: string, values: unknown[] = []) => n.deps.database.pool.query(text, values);
+const q = (text: string, values: unknown[] = []) => adminQueries(n.env.DATABASE_URL as string).q(text, values);
 
 describe('notification as its own NATS user', () => {
   it('When a digest is sent, then auth.contact answers notification under the platform NATS permissions, and the gateway may export its data', async () => {

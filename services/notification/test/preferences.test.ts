@@ -3,7 +3,13 @@ import type { HttpApp } from '@marquee/platform-http';
 import { eventually } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthProcess, startAuthProcess } from './fixtures/auth-process';
-import { bearer, sharedPrefixes, startTestNotification, type TestNotification } from './fixtures/notification-env';
+import {
+  bearer,
+  sharedPrefixes,
+  startTestNotification,
+  type TestNotification,
+  adminQueries,
+} from './fixtures/notification-env';
 
 let auth: AuthProcess;
 let n: TestNotification;
@@ -21,7 +27,7 @@ afterAll(async () => {
   await auth?.stop();
 });
 
-const q = (text: string, values: unknown[] = []) => n.deps.database.pool.query(text, values);
+const q = (text: string, values: unknown[] = []) => adminQueries(n.env.DATABASE_URL as string).q(text, values);
 const prefs = (token: string) => app.inject({ url: '/v1/me/notification-preferences', headers: bearer(token) });
 const patch = (token: string, payload: Record<string, unknown>) =>
   app.inject({ method: 'PATCH', url: '/v1/me/notification-preferences', headers: bearer(token), payload });
@@ -125,7 +131,7 @@ describe('notification preferences', () => {
     const role = `t_app_${randomBytes(4).toString('hex')}`;
     await q(`create role ${role} nosuperuser nobypassrls`);
     await q(`grant select on notification_preferences, notification_logs to ${role}`);
-    const client = await n.deps.database.pool.connect();
+    const client = await adminQueries(n.env.DATABASE_URL as string).pool.connect();
     try {
       await client.query('begin');
       await client.query(`set local role ${role}`);
@@ -159,7 +165,7 @@ describe('notification preferences', () => {
       AUTH_JWKS_URL: auth.jwksUrl,
     });
     try {
-      const rq = (text: string, values: unknown[]) => replay.deps.database.pool.query(text, values);
+      const rq = (text: string, values: unknown[]) => adminQueries(replay.env.DATABASE_URL as string).q(text, values);
       const row = await eventually(
         async () =>
           (await rq('select timezone from notification_preferences where user_id = $1', [kept.userId])).rows[0],

@@ -1,4 +1,5 @@
 import { type NatsConnection, type Subscription, serveJson, Subjects } from '@marquee/platform-bus';
+import { withUser } from '@marquee/platform-db';
 import { findUserById } from '../accounts/find-users';
 import { piiContext } from '../accounts/user-record';
 import type { AuthContext } from '../context';
@@ -20,7 +21,7 @@ export type ContactReply =
 
 /** A user's decrypted contact details; an inactive account is not found, so nothing is sent to it. */
 export async function findContact(ctx: AuthContext, userId: string): Promise<ContactReply> {
-  const row = await findUserById(ctx.database.db, userId);
+  const row = await withUser(ctx.database.db, userId, (tx) => findUserById(tx, userId));
   if (!row?.isActive) return { found: false };
   const deviceToken = ctx.cipher.decryptOptional(row.deviceTokenEncrypted, piiContext.deviceToken(row.id));
   return {

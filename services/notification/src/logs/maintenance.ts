@@ -1,11 +1,23 @@
 import os from 'node:os';
 import path from 'node:path';
+import { type Database, openDatabase } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import type { NotificationContext } from '../context';
 import { forAllUsers } from '../db/user-scope';
 import { archiveOldPartitions, ensurePartitions } from './log-partitions';
 
 export const archiveDirOf = (dir: string) => dir || path.join(os.tmpdir(), 'marquee-notification-archive');
+
+/** Partition DDL (create, detach, drop) needs the tables' owner; the application role may not. */
+export async function asOwner<T>(ownerUrl: string, app: Database, work: (owner: Database) => Promise<T>): Promise<T> {
+  if (!ownerUrl) return work(app);
+  const owner = openDatabase(ownerUrl, { max: 1, applicationName: 'notification-maintenance' });
+  try {
+    return await work(owner);
+  } finally {
+    await owner.close();
+  }
+}
 
 /** Partitions ahead, old ones archived, and bookkeeping rows no rule reads any more pruned. */
 export async function runMaintenance(ctx: NotificationContext, now: Date): Promise<void> {
