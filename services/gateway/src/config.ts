@@ -30,7 +30,7 @@ export const gatewayConfigSchema = Type.Object({
   CATALOG_URL: upstreamUrl('catalog', 'http://127.0.0.1:3002'),
   INTERACTION_URL: upstreamUrl('interaction', ''),
   RECOMMENDATION_URL: upstreamUrl('recommendation', ''),
-  NOTIFICATION_URL: upstreamUrl('notification', ''),
+  NOTIFICATION_URL: upstreamUrl('notification', 'http://127.0.0.1:3005'),
   ANALYTICS_URL: upstreamUrl('analytics', ''),
   AUTH_JWKS_URL: Type.String({
     pattern: '^https?://',
