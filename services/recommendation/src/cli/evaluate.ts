@@ -35,8 +35,15 @@ try {
   process.exit(66);
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
-log(`${data.path}: ${data.format}, ${data.users} users, ${data.items} items, ${data.user.length} ratings, seed ${seed}`);
+log(
+  `${data.path}: ${data.format}, ${data.users} users, ${data.items} items, ${data.user.length} ratings, seed ${seed}`,
+);
 const sections = [];
-if (protocol !== 'last') sections.push({ protocol: 'random 80/10/10 per user (RecBole)', results: evaluateAll(data, randomSplit(data, seed), log) });
-if (protocol !== 'random') sections.push({ protocol: 'leave-last-out by timestamp', results: evaluateAll(data, leaveLastOut(data), log) });
+if (protocol !== 'last')
+  sections.push({
+    protocol: 'random 80/10/10 per user (RecBole)',
+    results: evaluateAll(data, randomSplit(data, seed), log),
+  });
+if (protocol !== 'random')
+  sections.push({ protocol: 'leave-last-out by timestamp', results: evaluateAll(data, leaveLastOut(data), log) });
 process.stdout.write(renderReport(data, seed, sections));

@@ -43,9 +43,8 @@ export class ContentBased implements Recommender {
   constructor(readonly items: readonly (ItemMeta | null)[]) {
     const vocab = new Map<string, number>();
     const id = (key: string) => {
-      let f = vocab.get(key);
-      if (f === undefined) vocab.set(key, (f = vocab.size));
-      return f;
+      if (!vocab.has(key)) vocab.set(key, vocab.size);
+      return vocab.get(key)!;
     };
     const docFreq = new Map<string, number>();
     for (const meta of items) for (const t of terms(meta?.overview ?? null)) docFreq.set(t, (docFreq.get(t) ?? 0) + 1);

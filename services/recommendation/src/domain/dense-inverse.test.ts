@@ -3,7 +3,10 @@ import { invertSpdInPlace } from './dense-inverse';
 
 function randomSpd(n: number, seed: number): Float64Array {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const rand = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648 - 0.5;
+  };
   const x = Array.from({ length: n * n }, rand);
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++)

@@ -25,13 +25,19 @@ function transpose(x: Csr): Csr {
  */
 export class WoodburyEase implements Recommender {
   readonly name = 'ease';
-  private constructor(
-    private readonly x: Csr,
-    private readonly xt: Csr,
-    private readonly k: Float64Array,
-    private readonly diagP: Float64Array,
-    private readonly lambda: number,
+  constructor(
+    readonly x: Csr,
+    readonly xt: Csr,
+    readonly k: Float64Array,
+    readonly diagP: Float64Array,
+    readonly lambda: number,
   ) {}
+
+  /** Forgets an item at once (movie.deleted): scores for it become 0 and it stops contributing. */
+  drop(item: number): void {
+    for (let a = this.xt.indptr[item]!; a < this.xt.indptr[item + 1]!; a++) this.xt.values[a] = 0;
+    for (let a = 0; a < this.x.indices.length; a++) if (this.x.indices[a] === item) this.x.values[a] = 0;
+  }
 
   static train(x: Csr, lambda: number): WoodburyEase {
     const m = x.rows;

@@ -13,7 +13,7 @@ export class DenseEase implements Recommender {
   constructor(
     readonly items: Int32Array,
     readonly b: Float32Array,
-    itemCount: number,
+    readonly itemCount: number,
   ) {
     this.position = new Int32Array(itemCount).fill(-1);
     items.forEach((item, p) => {
@@ -93,7 +93,6 @@ export function trainDenseEase(x: Csr, items: Int32Array, lambda: number, progre
   for (let p = 0; p < n; p++) g[p * n + p]! += lambda;
   invertSpdInPlace(g, n, progress);
   const b = new Float32Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) b[i * n + j] = i === j ? 0 : -g[i * n + j]! / g[j * n + j]!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[i * n + j] = i === j ? 0 : -g[i * n + j]! / g[j * n + j]!;
   return new DenseEase(items, b, x.cols);
 }

@@ -36,7 +36,8 @@ export function rankItems(scores: Float32Array, options: RankOptions): Ranked[] 
   }
   candidates.sort((a, b) => b.score - a.score || a.item - b.item);
   candidates.length = Math.min(candidates.length, pool);
-  const picked = diversity > 0 && options.genresOf ? diversify(candidates, want, diversity, options.genresOf) : candidates;
+  const picked =
+    diversity > 0 && options.genresOf ? diversify(candidates, want, diversity, options.genresOf) : candidates;
   return picked.slice(options.offset ?? 0, want);
 }
 

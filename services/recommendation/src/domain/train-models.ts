@@ -1,6 +1,6 @@
 import { ContentBased, type ItemMeta } from './content-based';
 import type { Progress } from './dense-inverse';
-import { DenseEase, denseItemSet, trainDenseEase } from './ease';
+import { type DenseEase, denseItemSet, trainDenseEase } from './ease';
 import { WoodburyEase } from './ease-woodbury';
 import { columnCounts, type Csr } from './feedback-matrix';
 import { Hybrid } from './hybrid';

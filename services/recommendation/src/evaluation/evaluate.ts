@@ -98,7 +98,12 @@ export function evaluateAll(data: RatingsData, split: Assignment, log: (s: strin
   const results: AlgorithmResult[] = [];
   const popular = tune(
     'most_popular',
-    [{ params: '-', train: () => new PopularityRecommender('most_popular', popularityScores(n, f.events, f.now, null)) }],
+    [
+      {
+        params: '-',
+        train: () => new PopularityRecommender('most_popular', popularityScores(n, f.events, f.now, null)),
+      },
+    ],
     f,
     n,
     log,
@@ -119,7 +124,10 @@ export function evaluateAll(data: RatingsData, split: Assignment, log: (s: strin
     tune(
       'item_knn',
       [50, 200].flatMap((k) =>
-        [0, 20].map((shrink) => ({ params: `k ${k}, shrink ${shrink}`, train: () => ItemKnn.train(f.train, k, shrink) })),
+        [0, 20].map((shrink) => ({
+          params: `k ${k}, shrink ${shrink}`,
+          train: () => ItemKnn.train(f.train, k, shrink),
+        })),
       ),
       f,
       n,
@@ -138,7 +146,9 @@ export function evaluateAll(data: RatingsData, split: Assignment, log: (s: strin
   );
   results.push(ease);
   const meta = data.meta;
-  const content = meta ? tune('content_based', [{ params: 'genres, year', train: () => new ContentBased(meta) }], f, n, log) : null;
+  const content = meta
+    ? tune('content_based', [{ params: 'genres, year', train: () => new ContentBased(meta) }], f, n, log)
+    : null;
   if (content) results.push(content);
   results.push(tuneHybrid(f, n, ease.params, meta ? (content?.model as ContentBased) : null, trending, log));
   return results;

@@ -53,12 +53,10 @@ export function readMovieLens(path: string): RatingsData {
     const [u, m, r, t] = line.split(separator);
     const movie = Number(m);
     if (u === undefined || !Number.isInteger(movie) || t === undefined) throw new Error(`${file}: bad line "${line}"`);
-    let du = userIds.get(u);
-    if (du === undefined) userIds.set(u, (du = userIds.size));
-    let di = movieIds.get(movie);
-    if (di === undefined) movieIds.set(movie, (di = movieIds.size));
-    user.push(du);
-    item.push(di);
+    if (!userIds.has(u)) userIds.set(u, userIds.size);
+    if (!movieIds.has(movie)) movieIds.set(movie, movieIds.size);
+    user.push(userIds.get(u)!);
+    item.push(movieIds.get(movie)!);
     rating.push(Number(r));
     time.push(Number(t));
   }
@@ -96,7 +94,10 @@ function readMovieMeta(dir: string, ratingsFile: string, movieIds: Map<number, n
     const year = /\((\d{4})\)\s*$/.exec(parsed[1].trim());
     const genres = parsed[2].filter((g) => g !== '(no genres listed)' && g !== 'unknown');
     meta[at] = {
-      genres: genres.map((g) => genreIds.get(g) ?? (genreIds.set(g, genreIds.size + 1), genreIds.size)),
+      genres: genres.map((g) => {
+        if (!genreIds.has(g)) genreIds.set(g, genreIds.size + 1);
+        return genreIds.get(g)!;
+      }),
       director: null,
       cast: [],
       overview: null,
@@ -120,17 +121,14 @@ function parseCsvMovie(line: string): [number, string, string[]] | null {
   return split3([line.slice(0, first), title, line.slice(last + 1)]);
 }
 
-const U_ITEM_GENRES = 'unknown Action Adventure Animation Children Comedy Crime Documentary Drama Fantasy Film-Noir Horror Musical Mystery Romance Sci-Fi Thriller War Western'.split(
-  ' ',
-);
+const U_ITEM_GENRES =
+  'unknown Action Adventure Animation Children Comedy Crime Documentary Drama Fantasy Film-Noir Horror Musical Mystery Romance Sci-Fi Thriller War Western'.split(
+    ' ',
+  );
 function parseUItem(line: string): [number, string, string[]] | null {
   const parts = line.split('|');
   if (parts.length < 24) return null;
   const flags = parts.slice(-19);
   const year = /(\d{4})$/.exec(parts[2] ?? '');
-  return [
-    Number(parts[0]),
-    `${parts[1]} (${year?.[1] ?? ''})`,
-    U_ITEM_GENRES.filter((_, k) => flags[k] === '1'),
-  ];
+  return [Number(parts[0]), `${parts[1]} (${year?.[1] ?? ''})`, U_ITEM_GENRES.filter((_, k) => flags[k] === '1')];
 }

@@ -19,7 +19,9 @@ export function seededRandom(seed: number): () => number {
 
 function ratingsByUser(data: RatingsData): number[][] {
   const byUser: number[][] = Array.from({ length: data.users }, () => []);
-  data.user.forEach((u, k) => byUser[u]!.push(k));
+  data.user.forEach((u, k) => {
+    byUser[u]!.push(k);
+  });
   return byUser;
 }
 
