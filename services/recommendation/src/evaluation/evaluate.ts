@@ -147,7 +147,7 @@ export function evaluateAll(data: RatingsData, split: Assignment, log: (s: strin
   results.push(ease);
   const meta = data.meta;
   const content = meta
-    ? tune('content_based', [{ params: 'genres, year', train: () => new ContentBased(meta) }], f, n, log)
+    ? tune('content_based', [{ params: 'item metadata', train: () => new ContentBased(meta) }], f, n, log)
     : null;
   if (content) results.push(content);
   results.push(tuneHybrid(f, n, ease.params, meta ? (content?.model as ContentBased) : null, trending, log));

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
 import type { ItemMeta } from '../domain/content-based';
 
@@ -71,8 +72,42 @@ export function readMovieLens(path: string): RatingsData {
     rating: Float32Array.from(rating),
     time: Float64Array.from(time),
     movieIds: ids,
-    meta: readMovieMeta(dirname(file), basename(file), movieIds),
+    meta: withTmdb(readMovieMeta(dirname(file), basename(file), movieIds), dirname(file), movieIds),
   };
+}
+
+/**
+ * In the bundled layout (movielens-small/ beside tmdb-metadata/) the TMDb snapshot adds what the catalog
+ * sends the service: director, cast, overview and language.
+ */
+function withTmdb(
+  meta: (ItemMeta | null)[] | null,
+  dir: string,
+  movieIds: Map<number, number>,
+): (ItemMeta | null)[] | null {
+  const file = join(dir, '..', 'tmdb-metadata', 'movies.jsonl.gz');
+  if (!meta || !existsSync(file)) return meta;
+  for (const line of gunzipSync(readFileSync(file)).toString('utf8').split('\n')) {
+    if (!line) continue;
+    const m = JSON.parse(line) as {
+      movieId: number;
+      director?: string | null;
+      cast?: string[];
+      overview?: string | null;
+      original_language?: string | null;
+    };
+    const at = movieIds.get(m.movieId);
+    const base = at === undefined ? null : meta[at];
+    if (!base || at === undefined) continue;
+    meta[at] = {
+      ...base,
+      director: m.director ?? null,
+      cast: m.cast ?? [],
+      overview: m.overview ?? null,
+      language: m.original_language ?? null,
+    };
+  }
+  return meta;
 }
 
 /** Genres (as indices of their names) and year from the title, the content features every MovieLens set has. */
