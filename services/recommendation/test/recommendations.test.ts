@@ -6,7 +6,8 @@ import { dropDatabase, eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forAllUsers } from '../src/db/rls';
-import { type Harness, interaction, movie, startHarness, user } from './helper';
+import { interaction, movie, user } from './events';
+import { type Harness, startHarness } from './helper';
 
 /** Retries the assertions until they pass (eventually wants a value, expect throws). */
 const settled = (assertions: () => Promise<unknown>) =>
@@ -175,6 +176,16 @@ describe('recommendations', () => {
     expect(res.body.items[0].movieId).toBeGreaterThanOrEqual(22);
     expect(res.body.items[0].movieId).toBeLessThanOrEqual(30);
     expect((await get('/v1/recommendations/similar/999999')).status).toBe(404);
+  });
+
+  it('when a new movie arrives after training, then it has content neighbours at once', async () => {
+    await h.publish(MovieUpserted, '40', movie(40, 2));
+    await settled(async () => {
+      const res = await get('/v1/recommendations/similar/40');
+      expect(res.status).toBe(200);
+      expect(res.body.items[0].movieId).toBeGreaterThanOrEqual(21);
+      expect(res.body.items[0].movieId).toBeLessThanOrEqual(30);
+    });
   });
 
   it('when a movie is deleted, then it leaves every stored list and the models at once', async () => {

@@ -97,7 +97,11 @@ export function startProjections(
         await tx.execute(sql`delete from rec_users where user_id = ${userId}`);
         await ctx.redis.del(cacheKey(ctx, userId));
       },
-      [MovieUpserted.type]: async (event, { tx }) => upsertMovie(tx, event.data as Movie),
+      [MovieUpserted.type]: async (event, { tx }) => {
+        const m = event.data as Movie;
+        await upsertMovie(tx, m);
+        ctx.store.scheduleAppend(m.movieId);
+      },
       [MovieDeleted.type]: async (event, { tx }) => {
         const { movieId } = event.data as Static<typeof MovieDeleted.schema>;
         await allUsersIn(tx);

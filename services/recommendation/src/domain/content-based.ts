@@ -16,7 +16,7 @@ const STOP = new Set(
   ),
 );
 /** Relative weight of each feature family in an item's vector. */
-const FAMILY_WEIGHT = { genre: 1, director: 0.8, cast: 0.5, term: 0.6, language: 0.3, decade: 0.4 };
+const FAMILY_WEIGHT = { genre: 1, director: 0.6, cast: 0.3, term: 0.3, language: 0.3, decade: 0.4 };
 const FAVORITE_GENRE_WEIGHT = 0.5;
 
 function terms(text: string | null): string[] {
@@ -61,7 +61,8 @@ export class ContentBased implements Recommender {
       for (const t of terms(meta.overview)) {
         const df = docFreq.get(t) ?? 1;
         if (df < 2 || df > n / 10) continue;
-        v.set(id(`w:${t}`), FAMILY_WEIGHT.term * Math.log(n / df) * 0.25);
+        // Scaled IDF in [0, 1]: a rare word must not outweigh a shared genre or director.
+        v.set(id(`w:${t}`), (FAMILY_WEIGHT.term * Math.log(n / df)) / Math.log(n));
       }
       if (meta.language) v.set(id(`l:${meta.language}`), FAMILY_WEIGHT.language);
       if (meta.year !== null) v.set(id(`y:${Math.floor(meta.year / 10)}`), FAMILY_WEIGHT.decade);

@@ -22,33 +22,30 @@ export interface TrainingData {
   trending: Map<number, number>;
 }
 
-/** Reads the projections (movies, feedback, trending) into the arrays the models train on. */
-export async function loadTrainingData(database: Database): Promise<TrainingData> {
-  const movies = await database.db.execute<{
-    movie_id: number;
-    title: string;
-    genres: number[];
-    director: string | null;
-    main_cast: string[];
-    overview: string | null;
-    original_language: string | null;
-    release_year: number | null;
-    adult: boolean;
-  }>(sql`select * from rec_movies order by movie_id`);
-  const feedback = await forAllUsers(database, (tx) =>
-    tx.execute<{ user_id: string; movie_id: number; weight: number; at: number }>(
-      sql`select user_id, movie_id, sum(weight)::real as weight, extract(epoch from max(at))::float8 as at
-          from rec_feedback group by user_id, movie_id`,
-    ),
-  );
-  const trendingRows = await database.db.execute<{ movie_id: number; score: number }>(
-    sql`select movie_id, score from rec_trending`,
-  );
-  const index = new Map<number, number>();
-  const meta: (ItemMeta | null)[] = [];
-  const titles: string[] = [];
-  const adult: number[] = [];
-  for (const m of movies.rows) {
+export type MovieRow = {
+  movie_id: number;
+  title: string;
+  genres: number[];
+  director: string | null;
+  main_cast: string[];
+  overview: string | null;
+  original_language: string | null;
+  release_year: number | null;
+  adult: boolean;
+};
+
+export function emptyCatalogue(): Catalogue {
+  return { movieIds: new Int32Array(), index: new Map(), meta: [], titles: [], adult: new Uint8Array() };
+}
+
+/** A new catalogue with these movies after the existing ones (existing model indices keep their meaning). */
+export function appendMovies(base: Catalogue, rows: readonly MovieRow[]): Catalogue {
+  const index = new Map(base.index);
+  const meta = [...base.meta];
+  const titles = [...base.titles];
+  const adult = Array.from(base.adult);
+  for (const m of rows) {
+    if (index.has(m.movie_id)) continue;
     index.set(m.movie_id, meta.length);
     meta.push({
       genres: m.genres,
@@ -61,6 +58,23 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
     titles.push(m.title);
     adult.push(m.adult ? 1 : 0);
   }
+  return { movieIds: Int32Array.from(index.keys()), index, meta, titles, adult: Uint8Array.from(adult) };
+}
+
+/** Reads the projections (movies, feedback, trending) into the arrays the models train on. */
+export async function loadTrainingData(database: Database): Promise<TrainingData> {
+  const movies = await database.db.execute<MovieRow>(sql`select * from rec_movies order by movie_id`);
+  const feedback = await forAllUsers(database, (tx) =>
+    tx.execute<{ user_id: string; movie_id: number; weight: number; at: number }>(
+      sql`select user_id, movie_id, sum(weight)::real as weight, extract(epoch from max(at))::float8 as at
+          from rec_feedback group by user_id, movie_id`,
+    ),
+  );
+  const trendingRows = await database.db.execute<{ movie_id: number; score: number }>(
+    sql`select movie_id, score from rec_trending`,
+  );
+  const catalogue = appendMovies(emptyCatalogue(), movies.rows);
+  const { index, meta } = catalogue;
   const userIndex = new Map<string, number>();
   const rows: number[] = [];
   const cols: number[] = [];
@@ -77,7 +91,6 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
     values.push(weight);
     events.push({ item, at: f.at, weight });
   }
-  const catalogue = { movieIds: Int32Array.from(index.keys()), index, meta, titles, adult: Uint8Array.from(adult) };
   return {
     catalogue,
     x: csrFromTriplets(userIndex.size, meta.length, rows, cols, values),

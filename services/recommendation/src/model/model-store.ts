@@ -8,8 +8,8 @@ import { csrFromTriplets } from '../domain/feedback-matrix';
 import { Hybrid } from '../domain/hybrid';
 import { PopularityRecommender, popularityScores } from '../domain/popularity';
 import type { Recommender } from '../domain/recommender';
-import { defaultParams, type TrainedModels } from '../domain/train-models';
-import { type Catalogue, loadTrainingData } from './load-projections';
+import { blendModels, defaultParams, type TrainedModels } from '../domain/train-models';
+import { appendMovies, type Catalogue, emptyCatalogue, loadTrainingData, type MovieRow } from './load-projections';
 import { TrainingCancelled, type TrainingRun, trainInWorker } from './run-training';
 
 export interface ModelStatus {
@@ -26,13 +26,7 @@ export interface ModelSnapshot {
 }
 
 function emptySnapshot(): ModelSnapshot {
-  const catalogue: Catalogue = {
-    movieIds: new Int32Array(),
-    index: new Map(),
-    meta: [],
-    titles: [],
-    adult: new Uint8Array(),
-  };
+  const catalogue = emptyCatalogue();
   const x = csrFromTriplets(0, 0, [], [], []);
   const content = new ContentBased([]);
   const trending = new PopularityRecommender('trending', new Float32Array());
@@ -43,6 +37,7 @@ function emptySnapshot(): ModelSnapshot {
 
 export class ModelStore {
   current: ModelSnapshot = emptySnapshot();
+  private appendTimer: NodeJS.Timeout | null = null;
   private run: { version: number; progress: number; handle: TrainingRun | null } | null = null;
 
   constructor(
@@ -142,6 +137,46 @@ export class ModelStore {
     if (!this.run?.handle) return false;
     this.run.handle.cancel();
     return true;
+  }
+
+  /**
+   * Movies that arrived after the last training join the catalogue at the end (existing indices stay valid for
+   * the collaborative model) and the content model is rebuilt, so a new movie has content neighbours at once.
+   */
+  async appendNewMovies(): Promise<number> {
+    const known = Array.from(this.current.catalogue.movieIds);
+    const rows = await this.database.db.execute<MovieRow>(
+      sql`select * from rec_movies where movie_id <> all(${`{${known.join(',')}}`}::int[]) order by movie_id`,
+    );
+    if (rows.rows.length === 0) return 0;
+    const { catalogue, models, deleted, version } = this.current;
+    const extended = appendMovies(catalogue, rows.rows);
+    const content = new ContentBased(extended.meta);
+    const trendingScores = new Float32Array(extended.meta.length);
+    trendingScores.set(models.trending.scores);
+    const parts = {
+      collaborative: models.collaborative,
+      content,
+      trending: new PopularityRecommender('trending', trendingScores),
+    };
+    this.current = {
+      version,
+      catalogue: extended,
+      models: blendModels(parts, defaultParams, extended.meta.length),
+      deleted,
+    };
+    return rows.rows.length;
+  }
+
+  /** Debounced appendNewMovies: an import of thousands of movies rebuilds the content model once, after it. */
+  scheduleAppend(movieId: number): void {
+    if (this.current.catalogue.index.has(movieId)) return;
+    if (this.appendTimer) clearTimeout(this.appendTimer);
+    this.appendTimer = setTimeout(() => {
+      this.appendTimer = null;
+      this.appendNewMovies().catch((err: unknown) => this.logger.error({ err }, 'adding new movies failed'));
+    }, 500);
+    this.appendTimer.unref();
   }
 
   /** movie.deleted: the movie leaves every model at once (no retrain needed). */

@@ -54,7 +54,9 @@ export async function refreshUser(ctx: RecommendationContext, tx: Tx, userId: st
       insert into user_recommendations (user_id, movie_id, score, algorithm, variant, rank, reason, generated_at)
       select ${userId}::uuid, t."movieId", t.score, ${variant.algorithm}, ${variant.variant}, t.rank, t.reason,
         ${generatedAt}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as t("movieId" int, score real, rank int, reason text)`);
+      from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as t("movieId" int, score real, rank int, reason text)
+      on conflict (user_id, movie_id, algorithm) do update set score = excluded.score, variant = excluded.variant,
+        rank = excluded.rank, reason = excluded.reason, generated_at = excluded.generated_at`);
   await recordEvent(tx, RecommendationsGenerated, userId, {
     userId,
     algorithm: variant.algorithm,
