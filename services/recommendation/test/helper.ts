@@ -12,7 +12,8 @@ export interface Harness {
   rec: RunningRecommendation;
   env: Record<string, string>;
   producer: Producer;
-  publish<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>): Promise<void>;
+  /** Publishes one event; `times` > 1 delivers the same envelope again (a redelivery). */
+  publish<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>, times?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,11 +34,12 @@ export async function startHarness(jwksUrl: string, extraEnv: Record<string, str
     rec,
     env,
     producer,
-    async publish(def, key, data) {
+    async publish(def, key, data, times = 1) {
       const event = buildEvent(def, key, data, { correlationId: randomUUID() });
+      const message = { key: event.key, value: JSON.stringify(event) };
       await producer.send({
         topic: physicalTopic(rec.deps.settings, def.topic as TopicName),
-        messages: [{ key: event.key, value: JSON.stringify(event) }],
+        messages: Array.from({ length: times }, () => message),
       });
     },
     async close() {

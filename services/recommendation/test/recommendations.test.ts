@@ -119,6 +119,19 @@ describe('recommendations', () => {
     expect(outbox.rows[0]?.payload.data.items.length).toBeGreaterThan(0);
   });
 
+  it('when the same interaction event is delivered twice, then it is applied once', async () => {
+    const id = randomUUID();
+    await h.publish(InteractionRecorded, id, interaction(id, 3, 'like'), 2);
+    await h.publish(InteractionRecorded, id, interaction(id, 4, 'like'));
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(2),
+    );
+    const generated = await countRows(
+      sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`,
+    );
+    expect(generated).toBe(2);
+  });
+
   it('when the query is bad, then 400 names the field; when the limit is too large, then it is capped', async () => {
     const token = await issuer.sign({ sub: randomUUID(), role: 'user' });
     expect((await get('/v1/me/recommendations?algorithm=magic', token)).status).toBe(400);
