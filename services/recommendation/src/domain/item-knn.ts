@@ -49,6 +49,22 @@ export class ItemKnn implements Recommender {
     return new ItemKnn(ptr, neighbour.slice(0, at), sim.slice(0, at));
   }
 
+  /** The same neighbourhoods cut to the `k` nearest (lists are sorted), so tuning k needs one training. */
+  nearest(k: number): ItemKnn {
+    const ptr = new Int32Array(this.ptr.length);
+    const neighbour: number[] = [];
+    const sim: number[] = [];
+    for (let i = 0; i + 1 < this.ptr.length; i++) {
+      const end = Math.min(this.ptr[i + 1]!, this.ptr[i]! + k);
+      for (let a = this.ptr[i]!; a < end; a++) {
+        neighbour.push(this.neighbour[a]!);
+        sim.push(this.sim[a]!);
+      }
+      ptr[i + 1] = neighbour.length;
+    }
+    return new ItemKnn(ptr, Int32Array.from(neighbour), Float32Array.from(sim));
+  }
+
   score(user: UserInput, out: Float32Array): void {
     out.fill(0);
     for (let h = 0; h < user.items.length; h++) {

@@ -24,7 +24,7 @@ export const defaultParams: ModelParams = {
   denseMinCount: 3,
   denseMaxItems: 2500,
   trendingHalfLifeDays: 180,
-  blend: { collaborative: 1, content: 0.05, trending: 0.05 },
+  blend: { collaborative: 1, content: 0.2, trending: 0.05 },
   coldStart: { content: 1, trending: 0.5 },
 };
 
