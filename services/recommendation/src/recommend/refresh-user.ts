@@ -37,6 +37,9 @@ export async function loadUserState(tx: Tx, userId: string): Promise<UserState> 
  * live.user.<id>. A rollback after the cache write is repaired by the retry, which rewrites the same key.
  */
 export async function refreshUser(ctx: RecommendationContext, tx: Tx, userId: string): Promise<StoredList> {
+  // One refresh per user at a time (fold-in vs. a first read): the later one reads the earlier one's commit, so
+  // an older list never overwrites a newer one in Redis.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${userId}))`);
   const variant = assignVariant(ctx.variants, userId, ctx.config.RECOMMENDATION_EXPERIMENT_SALT);
   const state = await loadUserState(tx, userId);
   const items = computeRecommendations(
