@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { InteractionRecorded, MovieDeleted, MovieUpserted, UserDeleted, UserRegistered } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson, subscribeJson } from '@marquee/platform-bus';
-import { dropDatabase, eventually } from '@marquee/platform-testing';
+import { adminPool, dropDatabase, eventually, rowSecurityProblems } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forAllUsers } from '../src/db/rls';
+import { forAllUsers } from '@marquee/platform-db';
 import { interaction, movie, user } from './events';
 import { type Harness, startHarness } from './helper';
 
@@ -33,7 +33,7 @@ async function get(url: string, token?: string) {
 }
 
 const countRows = async (query: ReturnType<typeof sql>) =>
-  forAllUsers(h.rec.deps.database, async (tx) => Number((await tx.execute<{ n: string }>(query)).rows[0]!.n));
+  forAllUsers(h.rec.deps.database.db, async (tx) => Number((await tx.execute<{ n: string }>(query)).rows[0]!.n));
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
@@ -239,9 +239,18 @@ describe('recommendations', () => {
     expect(await h.rec.deps.redis.exists(`${h.env.KAFKA_TOPIC_PREFIX}rec:list:${id}`)).toBe(0);
   });
 
+  it('when the tables are inspected, then every user-owned table has the one forced policy', async () => {
+    const raw = adminPool(h.env.DATABASE_URL as string);
+    try {
+      expect(await rowSecurityProblems(raw)).toEqual([]);
+    } finally {
+      await raw.end();
+    }
+  });
+
   it('when a stored score would leave 0–1, then the table refuses it', async () => {
     await expect(
-      forAllUsers(h.rec.deps.database, (tx) =>
+      forAllUsers(h.rec.deps.database.db, (tx) =>
         tx.execute(sql`insert into user_recommendations (user_id, movie_id, score, algorithm, variant, rank, reason)
           values (${randomUUID()}, 1, 1.5, 'hybrid', 'control', 1, 'x')`),
       ),

@@ -72,6 +72,7 @@ export function startProjections(
     };
   const onUser = async (event: Envelope, { tx }: { tx: Tx }) => {
     const u = event.data as Static<typeof UserRegistered.schema>;
+    await allUsersIn(tx);
     // Only what ranking needs: no name, email or device token is kept.
     await tx.execute(sql`
       insert into rec_users (user_id, favorite_genres) values (${u.userId}, ${intArray(u.favoriteGenres)})

@@ -1,7 +1,7 @@
 import { type Subscription, serveJson, Subjects } from '@marquee/platform-bus';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
-import { withUser } from '../db/rls';
+import { withUser } from '@marquee/platform-db';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -13,7 +13,7 @@ export function serveGdprExport(ctx: RecommendationContext): Subscription {
     async (req) => {
       if (typeof req?.userId !== 'string' || !UUID_RE.test(req.userId)) throw new Error('userId must be a uuid');
       const userId = req.userId;
-      return withUser(ctx.database, userId, async (tx) => {
+      return withUser(ctx.database.db, userId, async (tx) => {
         const recommendations = await tx.execute(sql`
           select movie_id as "movieId", score, algorithm, variant, rank, reason, generated_at as "generatedAt",
                  clicked, clicked_at as "clickedAt"

@@ -2,7 +2,7 @@ import type { ItemMeta } from '../domain/content-based';
 import { csrFromTriplets, type Csr } from '../domain/feedback-matrix';
 import type { Event } from '../domain/popularity';
 import { sql } from 'drizzle-orm';
-import { forAllUsers } from '../db/rls';
+import { forAllUsers } from '@marquee/platform-db';
 import type { Database } from '@marquee/platform-db';
 
 /** The catalog as the models index it: model index i is movieIds[i]. */
@@ -64,7 +64,7 @@ export function appendMovies(base: Catalogue, rows: readonly MovieRow[]): Catalo
 /** Reads the projections (movies, feedback, trending) into the arrays the models train on. */
 export async function loadTrainingData(database: Database): Promise<TrainingData> {
   const movies = await database.db.execute<MovieRow>(sql`select * from rec_movies order by movie_id`);
-  const feedback = await forAllUsers(database, (tx) =>
+  const feedback = await forAllUsers(database.db, (tx) =>
     tx.execute<{ user_id: string; movie_id: number; weight: number; at: number }>(
       sql`select user_id, movie_id, sum(weight)::real as weight, extract(epoch from max(at))::float8 as at
           from rec_feedback group by user_id, movie_id`,

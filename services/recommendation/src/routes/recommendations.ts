@@ -4,7 +4,7 @@ import { type HttpApp, invalidField, notFound, Type } from '@marquee/platform-ht
 import { recordEvent } from '@marquee/platform-events';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
-import { withUser } from '../db/rls';
+import { withUser } from '@marquee/platform-db';
 import { ALGORITHMS, type AlgorithmName, assignVariant } from '../domain/experiments';
 import { computeRecommendations } from '../recommend/compute';
 import { cacheKey, loadUserState, refreshUser, type StoredList } from '../recommend/refresh-user';
@@ -90,13 +90,10 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
         const cached = await ctx.redis.get(cacheKey(ctx, userId));
         const list: StoredList = cached
           ? (JSON.parse(cached) as StoredList)
-          : await ctx.database.db.transaction(async (tx) => {
-              await tx.execute(sql`select set_config('marquee.user_id', ${userId}, true)`);
-              return refreshUser(ctx, tx, userId);
-            });
+          : await withUser(ctx.database.db, userId, (tx) => refreshUser(ctx, tx, userId));
         return { ...list, items: list.items.slice(offset, offset + limit) };
       }
-      const state = await withUser(ctx.database, userId, (tx) => loadUserState(tx, userId));
+      const state = await withUser(ctx.database.db, userId, (tx) => loadUserState(tx, userId));
       const items = computeRecommendations(
         ctx.store,
         state,
@@ -129,7 +126,7 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
     async (req, reply) => {
       const userId = req.identity!.userId;
       const { movieId } = req.params;
-      const clicked = await withUser(ctx.database, userId, async (tx) => {
+      const clicked = await withUser(ctx.database.db, userId, async (tx) => {
         const rows = await tx.execute<{ algorithm: 'hybrid'; variant: string; clicked_at: Date }>(sql`
           update user_recommendations set clicked = true, clicked_at = coalesce(clicked_at, now())
           where user_id = ${userId} and movie_id = ${movieId}

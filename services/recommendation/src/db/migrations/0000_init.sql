@@ -123,3 +123,11 @@ ALTER TABLE "rec_feedback" FORCE ROW LEVEL SECURITY;
 CREATE POLICY "rec_feedback_owner" ON "rec_feedback"
 	USING (current_setting('marquee.all_users', true) = 'on' OR user_id::text = current_setting('marquee.user_id', true))
 	WITH CHECK (current_setting('marquee.all_users', true) = 'on' OR user_id::text = current_setting('marquee.user_id', true));
+--> statement-breakpoint
+ALTER TABLE "rec_users" ENABLE ROW LEVEL SECURITY;
+--> statement-breakpoint
+ALTER TABLE "rec_users" FORCE ROW LEVEL SECURITY;
+--> statement-breakpoint
+CREATE POLICY "rec_users_owner" ON "rec_users"
+	USING (current_setting('marquee.all_users', true) = 'on' OR user_id::text = current_setting('marquee.user_id', true))
+	WITH CHECK (current_setting('marquee.all_users', true) = 'on' OR user_id::text = current_setting('marquee.user_id', true));
