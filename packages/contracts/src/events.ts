@@ -205,6 +205,8 @@ export const RecommendationsGenerated = defineEvent({
   schema: Type.Object({
     userId: Uuid,
     algorithm: Algorithm,
+    /** Experiment variant the user is assigned to, so analytics can compare click-through by variant. */
+    variant: Type.Optional(Type.String()),
     generatedAt: IsoDateTime,
     items: Type.Array(
       Type.Object({
@@ -220,7 +222,13 @@ export const RecommendationClicked = defineEvent({
   version: 1,
   topic: Topics.recommendation,
   source: 'recommendation',
-  schema: Type.Object({ userId: Uuid, movieId: MovieId, algorithm: Algorithm, clickedAt: IsoDateTime }),
+  schema: Type.Object({
+    userId: Uuid,
+    movieId: MovieId,
+    algorithm: Algorithm,
+    variant: Type.Optional(Type.String()),
+    clickedAt: IsoDateTime,
+  }),
 });
 
 const NotificationFacts = Type.Object({

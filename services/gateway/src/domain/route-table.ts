@@ -27,6 +27,7 @@ export const ROUTE_PREFIXES: ReadonlyArray<readonly [prefix: string, service: Up
   ['/me/interactions', 'interaction'],
   ['/recommendations', 'recommendation'],
   ['/me/recommendations', 'recommendation'],
+  ['/admin/recommendations', 'recommendation'],
   ['/me/notification-preferences', 'notification'],
   ['/notifications', 'notification'],
   ['/admin/notifications', 'notification'],
