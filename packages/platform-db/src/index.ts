@@ -46,4 +46,10 @@ export async function applyMigrations(database: Database, folder: string, logger
 export async function checkDatabase(database: Database): Promise<void> {
   await database.pool.query('select 1');
 }
-export { type BatchedWork, createWriteBatcher, type WriteBatcher, type WriteBatcherOptions, type WriteBatcherStats } from './write-batcher';
+export {
+  type BatchedWork,
+  createWriteBatcher,
+  type WriteBatcher,
+  type WriteBatcherOptions,
+  type WriteBatcherStats,
+} from './write-batcher';

@@ -68,7 +68,7 @@ export function createWriteBatcher(database: Database, opts: WriteBatcherOptions
         for (const p of batch) out.push(await p.work(tx));
         return out;
       });
-      batch.forEach((p, i) => p.resolve(results[i]));
+      for (const [i, p] of batch.entries()) p.resolve(results[i]);
     } catch {
       // Whatever failed (a request, or the commit itself), nobody's writes are in: each request tries alone.
       stats.retriedSingly += 1;

@@ -11,7 +11,7 @@ let observer: pg.Client;
 beforeAll(async () => {
   dbInfo = await createTestDatabase('write-batcher');
   database = openDatabase(dbInfo.url, { max: 6 });
-  await database.pool.query('create table items (id int primary key, label text not null check (label <> \'\'))');
+  await database.pool.query("create table items (id int primary key, label text not null check (label <> ''))");
   // A separate session sees only committed rows.
   observer = new pg.Client({ connectionString: dbInfo.url });
   await observer.connect();
@@ -24,10 +24,11 @@ afterAll(async () => {
 
 const committed = async (id: number) =>
   (await observer.query('select 1 from items where id = $1', [id])).rowCount === 1;
-const insert = (id: number, label: string) => async (tx: Parameters<Parameters<Database['db']['transaction']>[0]>[0]) => {
-  await tx.execute(sql`insert into items (id, label) values (${id}, ${label})`);
-  return id;
-};
+const insert =
+  (id: number, label: string) => async (tx: Parameters<Parameters<Database['db']['transaction']>[0]>[0]) => {
+    await tx.execute(sql`insert into items (id, label) values (${id}, ${label})`);
+    return id;
+  };
 
 describe('write batcher', () => {
   it('When 60 requests arrive together, then they share a few transactions and each answers only after its row is committed', async () => {
@@ -52,7 +53,9 @@ describe('write batcher', () => {
       batcher.run(insert(104, 'd')),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
-    expect((outcomes[1] as PromiseRejectedResult).reason.cause?.code ?? (outcomes[1] as PromiseRejectedResult).reason.code).toBe('23514');
+    expect(
+      (outcomes[1] as PromiseRejectedResult).reason.cause?.code ?? (outcomes[1] as PromiseRejectedResult).reason.code,
+    ).toBe('23514');
     expect(batcher.stats.batches).toBe(1);
     expect(batcher.stats.retriedSingly).toBe(1);
     const rows = await observer.query('select id, label from items where id between 101 and 104 order by id');

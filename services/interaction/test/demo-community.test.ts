@@ -49,7 +49,10 @@ async function sampleDataDir(): Promise<string> {
   const jsonl = gunzipSync(await readFile(path.join(shared, 'tmdb-metadata/movies.jsonl.gz'))).toString('utf8');
   const lines = jsonl.split('\n').filter((l) => l && rated.has((JSON.parse(l) as { movieId: number }).movieId));
   await writeFile(path.join(dir, 'tmdb-metadata/movies.jsonl.gz'), gzipSync(`${lines.join('\n')}\n`));
-  await writeFile(path.join(dir, 'tmdb-metadata/genres.csv'), await readFile(path.join(shared, 'tmdb-metadata/genres.csv')));
+  await writeFile(
+    path.join(dir, 'tmdb-metadata/genres.csv'),
+    await readFile(path.join(shared, 'tmdb-metadata/genres.csv')),
+  );
   return dir;
 }
 
@@ -125,7 +128,12 @@ describe('demo community command', () => {
     expect(code, err).toBe(0);
     const summary = JSON.parse(out);
     const expectedRatings = 300;
-    expect(summary).toMatchObject({ skipped: false, users: DEMO_USERS, usersCreated: DEMO_USERS, ratings: expectedRatings });
+    expect(summary).toMatchObject({
+      skipped: false,
+      users: DEMO_USERS,
+      usersCreated: DEMO_USERS,
+      ratings: expectedRatings,
+    });
     expect(summary.unmappedMovies).toBeGreaterThan(0);
     expect(summary.recorded).toBe(expectedRatings - summary.unmappedMovies);
     expect(summary.rejected).toBe(0);

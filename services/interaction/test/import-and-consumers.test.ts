@@ -73,7 +73,13 @@ describe('bulk import', () => {
 
   it('When the same batch is imported again, then nothing is written or published', async () => {
     const user = newUserId();
-    const items = [31, 32, 33].map((movieId, i) => ({ userId: user, movieId, type: 'rating', rating: i + 1, at: '2010-05-05T10:00:00Z' }));
+    const items = [31, 32, 33].map((movieId, i) => ({
+      userId: user,
+      movieId,
+      type: 'rating',
+      rating: i + 1,
+      at: '2010-05-05T10:00:00Z',
+    }));
     expect((await importBatch(items)).json()).toMatchObject({ recorded: 3, unchanged: 0, rejected: [] });
     expect((await importBatch(items)).json()).toMatchObject({ recorded: 0, unchanged: 3, rejected: [] });
     const outbox = await svc.deps.database.db.execute(sql`select count(*)::int as n from outbox where key = ${user}`);
@@ -107,7 +113,11 @@ describe('consumers and GDPR', () => {
     await eventually(async () => (await countRows(sql`movie_id = 33`)) === 0, { what: 'movie 33 erased' });
     const known = await svc.deps.database.db.execute(sql`select 1 from known_movies where movie_id = 33`);
     expect(known.rows).toEqual([]);
-    const put = await svc.app.inject({ method: 'PUT', url: '/v1/me/interactions/33/like', headers: await svc.as(user) });
+    const put = await svc.app.inject({
+      method: 'PUT',
+      url: '/v1/me/interactions/33/like',
+      headers: await svc.as(user),
+    });
     expect(put.statusCode).toBe(503);
     await new Promise((r) => setTimeout(r, 500));
     expect(eventsOf(user).length).toBe(1);
@@ -120,12 +130,15 @@ describe('consumers and GDPR', () => {
       { userId: user, movieId: 31, type: 'view', at: '2012-01-01T00:00:00Z' },
       { userId: bystander, movieId: 31, type: 'view', at: '2012-01-01T00:00:00Z' },
     ]);
-    await eventually(async () => {
-      const res = await svc.deps.database.db.execute(
-        sql`select count(*)::int as n from outbox where key = ${user} and published_at is not null`,
-      );
-      return (res.rows[0] as { n: number }).n === 1;
-    }, { what: 'outbox row published' });
+    await eventually(
+      async () => {
+        const res = await svc.deps.database.db.execute(
+          sql`select count(*)::int as n from outbox where key = ${user} and published_at is not null`,
+        );
+        return (res.rows[0] as { n: number }).n === 1;
+      },
+      { what: 'outbox row published' },
+    );
     const event = userDeleted(user);
     await svc.publish(event);
     await svc.publish(event);

@@ -122,7 +122,9 @@ describe('recording interactions', () => {
     await put(user, 14, 'dislike');
     const state = await svc.app.inject({ url: '/v1/me/interactions/14', headers: await svc.as(user) });
     expect(state.json()).toMatchObject({ liked: false, disliked: true });
-    const events = await eventually(() => eventsOf(user).length >= 3 && eventsOf(user), { what: 'like/dislike events' });
+    const events = await eventually(() => eventsOf(user).length >= 3 && eventsOf(user), {
+      what: 'like/dislike events',
+    });
     expect(events.map((e) => `${e.type}:${e.data.interactionType}`)).toEqual([
       'interaction.recorded:like',
       'interaction.recorded:dislike',

@@ -91,7 +91,14 @@ describe('library', () => {
     await put(user, 23, 'watchlist');
     await put(newUserId(), 23, 'like');
     const state = (await get(user, '/v1/me/interactions/23')).json();
-    expect(state).toMatchObject({ movieId: 23, liked: false, disliked: false, favorite: false, watchlist: true, rating: 2 });
+    expect(state).toMatchObject({
+      movieId: 23,
+      liked: false,
+      disliked: false,
+      favorite: false,
+      watchlist: true,
+      rating: 2,
+    });
     expect(state.viewedAt).not.toBeNull();
     expect(state.interactions.map((i: { type: string }) => i.type)).toEqual(['rating', 'view', 'watchlist']);
   });

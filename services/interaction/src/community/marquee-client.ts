@@ -19,7 +19,9 @@ async function call(url: string, init: RequestInit & { json?: unknown } = {}): P
     });
   } catch (err) {
     const origin = new URL(url).origin;
-    throw new ServiceCallError(`nothing answers at ${origin} (${(err as Error).message}); start Marquee with ./marquee up`);
+    throw new ServiceCallError(
+      `nothing answers at ${origin} (${(err as Error).message}); start Marquee with ./marquee up`,
+    );
   }
 }
 

@@ -3,7 +3,12 @@ import { demoAccount, parseRatingLine, toWholeStars } from './movielens-ratings'
 
 describe('MovieLens ratings', () => {
   it('When a ratings.csv line is read, then its fields come out; the header and broken lines do not', () => {
-    expect(parseRatingLine('1,31,2.5,1260759144')).toEqual({ userId: 1, movieId: 31, stars: 2.5, timestamp: 1260759144 });
+    expect(parseRatingLine('1,31,2.5,1260759144')).toEqual({
+      userId: 1,
+      movieId: 31,
+      stars: 2.5,
+      timestamp: 1260759144,
+    });
     expect(parseRatingLine('userId,movieId,rating,timestamp')).toBeUndefined();
     expect(parseRatingLine('1,31,7,1260759144')).toBeUndefined();
     expect(parseRatingLine('')).toBeUndefined();

@@ -1,4 +1,4 @@
-import { type Envelope, type MovieDeleted, type MovieUpserted, type Static } from '@marquee/contracts';
+import type { Envelope, MovieDeleted, MovieUpserted, Static } from '@marquee/contracts';
 import type { HandlerContext } from '@marquee/platform-events';
 import { sql } from 'drizzle-orm';
 import { actForAllUsers } from '../db/user-scope';

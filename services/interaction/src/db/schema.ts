@@ -41,7 +41,12 @@ export const userMovieInteractions = pgTable(
     ),
     check('user_movie_interactions_source_check', sql`${t.source} in (${inList(SOURCES)})`),
     // Library shelves (favorites, watchlist, ratings) newest first, with the keyset cursor's tie-breaker.
-    index('user_movie_interactions_user_type_time_idx').on(t.userId, t.interactionType, t.updatedAt.desc(), t.id.desc()),
+    index('user_movie_interactions_user_type_time_idx').on(
+      t.userId,
+      t.interactionType,
+      t.updatedAt.desc(),
+      t.id.desc(),
+    ),
     // History across every type, newest first.
     index('user_movie_interactions_user_time_idx').on(t.userId, t.updatedAt.desc(), t.id.desc()),
     // movie.deleted erases a movie's rows; per-movie aggregates by type.

@@ -3,7 +3,9 @@ import { sql } from 'drizzle-orm';
 
 /** Inside a transaction: what follows acts for this user only (row-level security reads marquee.user_id). */
 export async function actAsUser(tx: Tx, userId: string): Promise<void> {
-  await tx.execute(sql`select set_config('marquee.user_id', ${userId}, true), set_config('marquee.all_users', '', true)`);
+  await tx.execute(
+    sql`select set_config('marquee.user_id', ${userId}, true), set_config('marquee.all_users', '', true)`,
+  );
 }
 
 /** A transaction that sees and writes only userId's rows. */

@@ -58,6 +58,8 @@ describe('library cursor', () => {
   it('When a cursor is forged or garbled, then it is refused', () => {
     expect(decodeCursor('not-a-cursor')).toBeUndefined();
     expect(decodeCursor(Buffer.from(JSON.stringify(["'; drop table x", 1])).toString('base64url'))).toBeUndefined();
-    expect(decodeCursor(Buffer.from(JSON.stringify(['2026-11-30 17:02:01+00', -1])).toString('base64url'))).toBeUndefined();
+    expect(
+      decodeCursor(Buffer.from(JSON.stringify(['2026-11-30 17:02:01+00', -1])).toString('base64url')),
+    ).toBeUndefined();
   });
 });

@@ -23,7 +23,8 @@ export function interactionProblems(
   prefix = '',
 ): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (i.type === 'rating' && i.rating === null) problems.push({ field: `${prefix}rating`, reason: 'is required for type rating' });
+  if (i.type === 'rating' && i.rating === null)
+    problems.push({ field: `${prefix}rating`, reason: 'is required for type rating' });
   if (i.type !== 'rating' && i.rating !== null)
     problems.push({ field: `${prefix}rating`, reason: `is only accepted on type rating, not ${i.type}` });
   if (i.feedbackComment !== null && i.feedbackType === null)

@@ -7,7 +7,8 @@ import { type InteractionInput, interactionProblems } from '../domain/interactio
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const ISO_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+-]\\d{2}:\\d{2})$';
 const oneOf = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
-const orNull = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+const orNull = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Optional(Type.Union([t, Type.Null()]));
 
 /** One imported interaction: who, what, when it originally happened. */
 export const ImportRow = Type.Object(

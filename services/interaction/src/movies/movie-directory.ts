@@ -32,7 +32,11 @@ export function createMovieDirectory(opts: {
         res = await fetch(`${base}/v1/movies/${movieId}`, { signal: AbortSignal.timeout(opts.timeoutMs) });
       } catch (err) {
         opts.logger.warn({ err, movieId }, 'catalog fallback failed');
-        throw new AppError(503, 'CATALOG.UNAVAILABLE', 'Cannot check the movie with the catalog right now; retry shortly');
+        throw new AppError(
+          503,
+          'CATALOG.UNAVAILABLE',
+          'Cannot check the movie with the catalog right now; retry shortly',
+        );
       }
       if (res.status === 404) {
         await res.body?.cancel();
@@ -43,7 +47,11 @@ export function createMovieDirectory(opts: {
       if (!res.ok) {
         await res.body?.cancel();
         opts.logger.warn({ movieId, status: res.status }, 'catalog fallback answered an error');
-        throw new AppError(503, 'CATALOG.UNAVAILABLE', 'Cannot check the movie with the catalog right now; retry shortly');
+        throw new AppError(
+          503,
+          'CATALOG.UNAVAILABLE',
+          'Cannot check the movie with the catalog right now; retry shortly',
+        );
       }
       const movie = (await res.json()) as { id: number; tmdbId: number | null };
       await opts.database.db.execute(sql`

@@ -10,10 +10,9 @@ const Summary = Type.Object({
   recorded: Type.Integer({ description: 'Rows written, each published as interaction.recorded.' }),
   unchanged: Type.Integer({ description: 'Rows already stored as given, or older than what is stored.' }),
   superseded: Type.Integer({ description: 'Rows replaced by a later row of the same batch for the same slot.' }),
-  rejected: Type.Array(
-    Type.Object({ index: Type.Integer(), field: Type.String(), reason: Type.String() }),
-    { description: 'Bad rows, by index in items; the other rows are kept.' },
-  ),
+  rejected: Type.Array(Type.Object({ index: Type.Integer(), field: Type.String(), reason: Type.String() }), {
+    description: 'Bad rows, by index in items; the other rows are kept.',
+  }),
 });
 
 /** Bulk import for admins: interactions with their original times, validated row by row. */

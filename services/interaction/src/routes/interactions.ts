@@ -116,7 +116,9 @@ export function registerInteractionRoutes(app: HttpApp, ctx: InteractionContext)
     },
     async (req) => {
       const userId = req.identity?.userId as string;
-      const rows = await withUser(ctx.database.db, userId, (tx) => interactionsWithMovie(tx, userId, req.params.movieId));
+      const rows = await withUser(ctx.database.db, userId, (tx) =>
+        interactionsWithMovie(tx, userId, req.params.movieId),
+      );
       const of = (type: string) => rows.find((r) => r.type === type);
       const view = of('view');
       return {

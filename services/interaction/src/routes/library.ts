@@ -21,7 +21,10 @@ const Query = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, at most 100.' })),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page.' })),
   types: Type.Optional(
-    Type.String({ maxLength: 100, description: `history only: comma-separated types (${INTERACTION_TYPES.join(', ')}).` }),
+    Type.String({
+      maxLength: 100,
+      description: `history only: comma-separated types (${INTERACTION_TYPES.join(', ')}).`,
+    }),
   ),
 });
 type Query = { limit?: number; cursor?: string; types?: string };
@@ -34,7 +37,10 @@ function typesOf(shelf: Shelf, raw: string | undefined): InteractionType[] | und
   const types = raw.split(',').map((t) => t.trim());
   const bad = types.filter((t) => !(INTERACTION_TYPES as readonly string[]).includes(t));
   if (bad.length > 0)
-    throw invalidField('querystring.types', `unknown type ${bad.join(', ')} (expected ${INTERACTION_TYPES.join(', ')})`);
+    throw invalidField(
+      'querystring.types',
+      `unknown type ${bad.join(', ')} (expected ${INTERACTION_TYPES.join(', ')})`,
+    );
   return types as InteractionType[];
 }
 
