@@ -14,7 +14,7 @@ const freePort = () =>
 
 describe('interaction main.ts', () => {
   it('When started as a process, then it migrates, answers ready and exits 0 on SIGTERM', async () => {
-    const env = { ...serviceTestEnv('interaction-main'), PORT: String(await freePort()) };
+    const env: Record<string, string> = { ...serviceTestEnv('interaction-main'), PORT: String(await freePort()) };
     const proc = runTsx(main, env);
     try {
       const base = `http://127.0.0.1:${env.PORT}`;
