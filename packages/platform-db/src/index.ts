@@ -48,7 +48,9 @@ export async function checkDatabase(database: Database): Promise<void> {
 }
 export {
   type BatchedWork,
+  createInputBatcher,
   createWriteBatcher,
+  type InputBatcher,
   type WriteBatcher,
   type WriteBatcherOptions,
   type WriteBatcherStats,

@@ -2,7 +2,7 @@ import { createTestDatabase } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWriteBatcher, type Database, openDatabase } from '../src/index';
+import { createInputBatcher, createWriteBatcher, type Database, openDatabase } from '../src/index';
 
 let dbInfo: Awaited<ReturnType<typeof createTestDatabase>>;
 let database: Database;
@@ -80,6 +80,41 @@ describe('write batcher', () => {
     const batcher = createWriteBatcher(database);
     const setting = await batcher.run(async (tx) => (await tx.execute(sql`show synchronous_commit`)).rows[0]);
     expect(setting).toEqual({ synchronous_commit: 'on' });
+    await batcher.close();
+  });
+});
+
+describe('input batcher', () => {
+  const insertAll = async (tx: Parameters<Parameters<Database['db']['transaction']>[0]>[0], ids: number[]) => {
+    const rows = ids.map((id) => sql`(${id}, ${id < 0 ? '' : `n${id}`})`);
+    await tx.execute(sql`insert into items (id, label) values ${sql.join(rows, sql`, `)}`);
+    return ids.map((id) => id * 10);
+  };
+
+  it('When inputs arrive together, then one apply call writes them all and each gets its own output after commit', async () => {
+    let calls = 0;
+    const batcher = createInputBatcher<number, number>(
+      database,
+      (tx, ids) => {
+        calls += 1;
+        return insertAll(tx, ids);
+      },
+      { windowMs: 10 },
+    );
+    const outputs = await Promise.all([301, 302, 303].map((id) => batcher.write(id)));
+    expect(outputs).toEqual([3010, 3020, 3030]);
+    expect(calls).toBe(1);
+    expect(await committed(303)).toBe(true);
+    await batcher.close();
+  });
+
+  it('When one input breaks the shared statement, then the others are applied alone and only it fails', async () => {
+    const batcher = createInputBatcher<number, number>(database, insertAll, { windowMs: 10 });
+    const outcomes = await Promise.allSettled([401, -402, 403].map((id) => batcher.write(id)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(batcher.stats.retriedSingly).toBe(1);
+    expect(await committed(401)).toBe(true);
+    expect(await committed(403)).toBe(true);
     await batcher.close();
   });
 });

@@ -161,14 +161,21 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   runs.push(await run('direct, max (one commit per request)', interaction.base, '/v1/me/interactions'));
   runs.push(await run(`direct, ${RATE}/s (one commit per request)`, interaction.base, '/v1/me/interactions', RATE));
 
-  // Drain: every accepted interaction (warm-ups included) is one outbox row; each consumer must apply each once.
-  const produced = (
-    await queryOne<{ n: number }>(
-      interactionDb,
-      "select count(*)::int as n from outbox where type = 'interaction.recorded'",
-    )
-  ).n;
+  // Drain: requests still in flight when a run ended commit after it, so the count is taken once every
+  // accepted interaction (warm-ups included, one outbox row each) is written and published.
   const drainStarted = Date.now();
+  const outboxState = () =>
+    queryOne<{ n: number; pending: number }>(
+      interactionDb,
+      "select count(*) filter (where type = 'interaction.recorded')::int as n, count(*) filter (where published_at is null)::int as pending from outbox",
+    );
+  let produced = -1;
+  for (;;) {
+    const state = await outboxState();
+    if (state.pending === 0 && state.n === produced) break;
+    produced = state.n;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   const applied: Record<string, number> = {};
   for (;;) {
     for (const c of CONSUMERS) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MovieDeleted, MovieUpserted, Topics, UserDeleted } from '@marquee/contracts';
 import type { Subscription } from '@marquee/platform-bus';
-import { createWriteBatcher } from '@marquee/platform-db';
+import { createInputBatcher, createWriteBatcher } from '@marquee/platform-db';
 import { type EventConsumer, type OutboxRelay, startEventConsumer } from '@marquee/platform-events';
 import type { HttpApp } from '@marquee/platform-http';
 import {
@@ -19,6 +19,7 @@ import { eraseInteractionsWhenUserDeleted } from './consumers/erase-user-interac
 import { eraseMovieWhenDeleted, projectMovieWhenUpserted } from './consumers/known-movies-from-catalog';
 import type { InteractionContext } from './context';
 import { serveGdprExport } from './gdpr/export-over-nats';
+import { applyLiveWrites } from './interactions/record-for-user';
 import { createMovieDirectory } from './movies/movie-directory';
 
 export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db/migrations');
@@ -54,13 +55,16 @@ function startConsumer(deps: ServiceDeps): Promise<EventConsumer> {
 /** Start order: deps (db + migrations, topics, redis, nats) → consumer, relay, GDPR responder → HTTP app. */
 export async function startInteraction(config: InteractionConfig): Promise<RunningInteraction> {
   const deps = await openServiceDeps('interaction', config, { migrationsFolder, topics: interactionTopics });
-  const writes = createWriteBatcher(deps.database, {
+  const batching = {
     windowMs: config.WRITE_BATCH_WINDOW_MS,
     maxBatch: config.WRITE_BATCH_WINDOW_MS === 0 ? 1 : config.WRITE_BATCH_MAX,
-  });
+  };
+  const writes = createWriteBatcher(deps.database, batching);
+  const recorder = createInputBatcher(deps.database, applyLiveWrites, batching);
   const ctx: InteractionContext = {
     database: deps.database,
     logger: deps.logger,
+    recorder,
     writes,
     movies: createMovieDirectory({
       database: deps.database,
@@ -78,6 +82,7 @@ export async function startInteraction(config: InteractionConfig): Promise<Runni
     // Writes still queued are committed before the pool closes.
     app.addHook('onClose', async () => {
       gdpr.unsubscribe();
+      await recorder.close();
       await writes.close();
     });
     return {

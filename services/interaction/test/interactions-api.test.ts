@@ -176,10 +176,23 @@ describe('recording interactions', () => {
   });
 
   it('When 40 users write at once, then every write is answered and batched into fewer commits', async () => {
-    const before = svc.ctx.writes.stats.batches;
+    const before = svc.ctx.recorder.stats.batches;
     const users = Array.from({ length: 40 }, newUserId);
     const answers = await Promise.all(users.map((u) => put(u, 11, 'view')));
     expect(answers.map((a) => a.statusCode)).toEqual(users.map(() => 201));
-    expect(svc.ctx.writes.stats.batches - before).toBeLessThan(40);
+    expect(svc.ctx.recorder.stats.batches - before).toBeLessThan(40);
+  });
+
+  it('When one user likes and dislikes a movie at the same moment, then exactly one of them stands', async () => {
+    const user = newUserId();
+    const answers = await Promise.all([
+      put(user, 16, 'like'),
+      put(user, 16, 'dislike'),
+      put(user, 16, 'rating', { rating: 4 }),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201]);
+    const state = (await svc.app.inject({ url: '/v1/me/interactions/16', headers: await svc.as(user) })).json();
+    expect(Number(state.liked) + Number(state.disliked)).toBe(1);
+    expect(state.rating).toBe(4);
   });
 });

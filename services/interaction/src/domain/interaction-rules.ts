@@ -39,8 +39,8 @@ export function excludedType(type: InteractionType): InteractionType | undefined
   return undefined;
 }
 
-/** The key under which two imported rows compete: like and dislike of one movie are one slot. */
-function slotOf(i: InteractionInput): string {
+/** The key under which two writes compete: like and dislike of one movie are one slot. */
+export function slotOf(i: InteractionInput): string {
   const slot = excludedType(i.type) ? 'like|dislike' : i.type;
   return `${i.userId}|${i.movieId}|${slot}`;
 }

@@ -1,13 +1,37 @@
+import type { Tx } from '@marquee/platform-db';
 import { notFound } from '@marquee/platform-http';
 import type { InteractionContext } from '../context';
-import { actAsUser } from '../db/user-scope';
-import type { InteractionInput } from '../domain/interaction-rules';
+import { actAsUser, actForAllUsers } from '../db/user-scope';
+import { type InteractionInput, slotOf } from '../domain/interaction-rules';
 import type { InteractionRow } from '../events/interaction-events';
-import { interactionsWithMovie } from '../library/library-queries';
-import { recordInteractions } from './record-interactions';
+import { storedInteractions } from '../library/library-queries';
+import { type RecordOutcome, recordInteractions } from './record-interactions';
 import { removeInteraction } from './remove-interaction';
 
 const movieNotFound = (movieId: number) => notFound('MOVIE.NOT_FOUND', `Movie ${movieId} does not exist`);
+const sameKey = (row: InteractionRow, i: InteractionInput) =>
+  row.userId === i.userId && row.movieId === i.movieId && row.type === i.type;
+
+/**
+ * Applies the live PUTs that share one commit in one statement. A write alone runs as its user; a batch of
+ * several users' writes acts for every user (each row's user id is the verified token's). Two writes for one
+ * slot cannot share a statement: the batch then fails and the batcher applies each alone.
+ */
+export async function applyLiveWrites(tx: Tx, inputs: InteractionInput[]): Promise<RecordOutcome[]> {
+  if (new Set(inputs.map(slotOf)).size !== inputs.length) throw new Error('a slot repeats within the batch');
+  if (inputs.length === 1) await actAsUser(tx, (inputs[0] as InteractionInput).userId);
+  else await actForAllUsers(tx);
+  const outcomes = await recordInteractions(tx, inputs);
+  const unchanged = inputs.filter((_, i) => outcomes[i]?.status === 'unchanged');
+  if (unchanged.length === 0) return outcomes;
+  // The same PUT again answers with the stored row.
+  const stored = await storedInteractions(tx, unchanged);
+  return outcomes.map((o, i) =>
+    o.status === 'unchanged'
+      ? { status: 'unchanged', row: stored.find((r) => sameKey(r, inputs[i] as InteractionInput)) }
+      : o,
+  );
+}
 
 /**
  * The signed-in user's PUT: one row per (user, movie, type), written in a commit shared with concurrent
@@ -17,26 +41,17 @@ export async function recordForUser(
   ctx: InteractionContext,
   input: InteractionInput,
 ): Promise<{ created: boolean; row: InteractionRow }> {
-  const attempt = () =>
-    ctx.writes.run(async (tx) => {
-      await actAsUser(tx, input.userId);
-      const outcome = (await recordInteractions(tx, [input]))[0];
-      if (outcome?.status !== 'unchanged') return outcome;
-      // The same PUT again: answer with the stored row.
-      const stored = (await interactionsWithMovie(tx, input.userId, input.movieId)).find((r) => r.type === input.type);
-      return stored ? ({ status: 'changed', row: stored } as const) : outcome;
-    });
-  let outcome = await attempt();
-  if (outcome?.status === 'unknown_movie') {
+  let outcome = await ctx.recorder.write(input);
+  if (outcome.status === 'unknown_movie') {
     if (!(await ctx.movies.confirm(input.movieId))) throw movieNotFound(input.movieId);
-    outcome = await attempt();
+    outcome = await ctx.recorder.write(input);
   }
-  if (!outcome || outcome.status === 'unknown_movie' || outcome.status === 'unchanged')
-    throw movieNotFound(input.movieId);
+  if (outcome.status === 'unknown_movie') throw movieNotFound(input.movieId);
+  if (!outcome.row) throw new Error('interaction vanished while it was written');
   return { created: outcome.status === 'created', row: outcome.row };
 }
 
-/** The signed-in user's DELETE; idempotent (nothing there, nothing published). */
+/** The signed-in user's DELETE, as that user; idempotent (nothing there, nothing published). */
 export function removeForUser(
   ctx: InteractionContext,
   userId: string,

@@ -8,8 +8,8 @@ import { ROW_COLUMNS } from './interaction-sql';
 export type RecordOutcome =
   | { status: 'unknown_movie' }
   | { status: 'created' | 'changed'; row: InteractionRow }
-  /** Nothing to change (the same PUT again, or an import older than what is stored). */
-  | { status: 'unchanged' };
+  /** Nothing to change (the same PUT again, or an import older than what is stored); row when looked up. */
+  | { status: 'unchanged'; row?: InteractionRow };
 
 interface UpsertResult {
   idx: number;
