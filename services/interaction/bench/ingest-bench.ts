@@ -98,11 +98,12 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     'kafka (jvm)': pidsNamed(['java']),
   });
   const cpuOf = (pids: Record<string, (number | undefined)[]>) =>
-    Object.fromEntries(
-      Object.entries(pids).map(([k, list]) => [
-        k,
-        (list as (number | undefined)[]).reduce<number>((s, p) => s + cpuMs(p), 0),
-      ]),
+    Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, new Map(list.map((p) => [p, cpuMs(p)] as const))]));
+  /** CPU ms a group used between two readings, over the processes alive at both (others come and go). */
+  const usedMs = (before: Map<number | undefined, number>, after: Map<number | undefined, number>) =>
+    [...before].reduce(
+      (sum, [pid, ms]) => sum + (after.has(pid) ? Math.max(0, (after.get(pid) as number) - ms) : 0),
+      0,
     );
 
   let seq = 0;
@@ -128,12 +129,13 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
         },
       ],
     });
-    const after = cpuOf(pids);
+    const after = cpuOf(pidsOf());
     const accepted = result['2xx'];
     const cpu = Object.fromEntries(
       Object.keys(before).map((k) => [
         k,
-        (((after[k] as number) - (before[k] as number)) * 1000) / Math.max(1, accepted),
+        (usedMs(before[k] as Map<number | undefined, number>, after[k] as Map<number | undefined, number>) * 1000) /
+          Math.max(1, accepted),
       ]),
     );
     return {

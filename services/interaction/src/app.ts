@@ -8,7 +8,7 @@ import { registerLibraryRoutes } from './routes/library';
 /** The interaction HTTP API (used by main.ts and by tests). */
 export async function buildInteractionApp(
   ctx: InteractionContext,
-  opts: { jwksUrl: string; readiness?: Record<string, ReadinessCheck> },
+  opts: { jwksUrl: string; tokenCacheSize?: number; readiness?: Record<string, ReadinessCheck> },
 ): Promise<HttpApp> {
   const app = await createHttpApp({
     service: 'interaction',
@@ -32,7 +32,7 @@ export async function buildInteractionApp(
     }
     return new Error(`${dataVar} ${errs.map((e) => `${e.instancePath} ${e.message}`).join(', ')}`);
   });
-  registerAuth(app, { jwksUrl: opts.jwksUrl });
+  registerAuth(app, { jwksUrl: opts.jwksUrl, cacheMaxEntries: opts.tokenCacheSize ?? 0 });
   registerInteractionRoutes(app, ctx);
   registerLibraryRoutes(app, ctx);
   registerAdminImportRoutes(app, ctx);

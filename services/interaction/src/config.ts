@@ -8,6 +8,12 @@ export const interactionConfigSchema = Type.Object({
     default: 'http://127.0.0.1:3001/.well-known/jwks.json',
     description: "Auth service's JWKS; every route verifies bearer tokens against it.",
   }),
+  AUTH_TOKEN_CACHE_SIZE: Type.Integer({
+    minimum: 0,
+    default: 10_000,
+    description:
+      'Verified access tokens remembered until they expire, so a client repeating its token skips the signature check; 0: verify every request.',
+  }),
   CATALOG_URL: Type.String({
     pattern: '^https?://[^\\s/]+/?$',
     default: 'http://127.0.0.1:3002',

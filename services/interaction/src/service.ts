@@ -78,7 +78,11 @@ export async function startInteraction(config: InteractionConfig): Promise<Runni
     const consumer = await startConsumer(deps);
     const relay = await startRelay(deps);
     const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
-    const app = await buildInteractionApp(ctx, { jwksUrl: config.AUTH_JWKS_URL, readiness: readinessChecks(deps) });
+    const app = await buildInteractionApp(ctx, {
+      jwksUrl: config.AUTH_JWKS_URL,
+      tokenCacheSize: config.AUTH_TOKEN_CACHE_SIZE,
+      readiness: readinessChecks(deps),
+    });
     // Writes still queued are committed before the pool closes.
     app.addHook('onClose', async () => {
       gdpr.unsubscribe();
