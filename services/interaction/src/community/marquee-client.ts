@@ -68,8 +68,11 @@ export async function ensureAccount(
   if (res.status === 201) return { userId: ((await res.json()) as { user: { id: string } }).user.id, created: true };
   if (res.status !== 409) await expectOk(res, `registering ${account.email}`);
   await res.body?.cancel();
-  const found = await call(`${urls.auth}/v1/admin/users?email=${encodeURIComponent(account.email)}`, {
+  // The email goes in a body: URLs are logged.
+  const found = await call(`${urls.auth}/v1/admin/users/search`, {
+    method: 'POST',
     headers: await admin.header(),
+    json: { email: account.email },
   });
   const page = await expectOk<{ items: { id: string }[] }>(found, `looking up ${account.email}`);
   const userId = page.items[0]?.id;
