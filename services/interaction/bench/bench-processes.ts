@@ -69,6 +69,8 @@ export async function startService(
   readyTimeoutMs = 300_000,
 ): Promise<BenchProcess> {
   const port = await freePort();
+  // The gateway answers readiness on its operations port only; the other services ignore OPS_PORT.
+  const opsPort = await freePort();
   if (env.DATABASE_URL && !databases.includes(env.DATABASE_URL)) databases.push(env.DATABASE_URL);
   const child: ChildProcess = spawn(
     process.execPath,
@@ -83,6 +85,7 @@ export async function startService(
         ...infra,
         ...env,
         PORT: String(port),
+        OPS_PORT: String(opsPort),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -103,13 +106,12 @@ export async function startService(
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited: ${err.slice(-2000)}`);
-    if (
-      await fetch(`${base}/health/ready`).then(
+    const ready = (url: string) =>
+      fetch(`${url}/health/ready`).then(
         (r) => r.ok,
         () => false,
-      )
-    )
-      return proc;
+      );
+    if ((await ready(base)) || (await ready(`http://127.0.0.1:${opsPort}`))) return proc;
     if (Date.now() > deadline) throw new Error(`${name} not ready in time: ${err.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }

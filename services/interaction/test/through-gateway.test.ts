@@ -21,10 +21,12 @@ beforeAll(async () => {
   await svc.knowMovies([51]);
   await svc.app.listen({ port: 0, host: '127.0.0.1' });
   const port = await freePort();
+  const opsPort = await freePort();
   gatewayUrl = `http://127.0.0.1:${port}`;
   // The real gateway process routing to this interaction service, with its JWT check and rate limits.
   gateway = runTsx(path.join(repoRoot, 'services/gateway/src/main.ts'), {
     PORT: String(port),
+    OPS_PORT: String(opsPort),
     LOG_LEVEL: 'warn',
     KAFKA_BROKERS: svc.env.KAFKA_BROKERS as string,
     KAFKA_TOPIC_PREFIX: svc.env.KAFKA_TOPIC_PREFIX as string,
@@ -37,7 +39,8 @@ beforeAll(async () => {
     AUTH_JWKS_URL: svc.issuer.jwksUrl,
     RATE_LIMIT_PER_MINUTE: '3',
   });
-  await eventually(async () => (await fetch(`${gatewayUrl}/health/ready`)).ok, {
+  // The gateway answers readiness on its operations port only.
+  await eventually(async () => (await fetch(`http://127.0.0.1:${opsPort}/health/ready`)).ok, {
     what: 'gateway ready',
     timeoutMs: 120_000,
     intervalMs: 250,
