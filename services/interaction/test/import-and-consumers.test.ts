@@ -33,9 +33,7 @@ const importBatch = async (items: unknown[], role: 'user' | 'admin' = 'admin') =
     payload: { items },
   });
 async function countRows(where: ReturnType<typeof sql>): Promise<number> {
-  const res = await svc.deps.database.db.execute(
-    sql`select count(*)::int as n from user_movie_interactions where ${where}`,
-  );
+  const res = await svc.sql(sql`select count(*)::int as n from user_movie_interactions where ${where}`);
   return (res.rows[0] as { n: number }).n;
 }
 const eventsOf = (userId: string) => reader.events.filter((e) => e.key === userId);
@@ -63,7 +61,7 @@ describe('bulk import', () => {
       [5, 'items.5.at'],
       [6, 'items.6'],
     ]);
-    const stored = await svc.deps.database.db.execute(
+    const stored = await svc.sql(
       sql`select to_json(updated_at) #>> '{}' as at, source from user_movie_interactions where user_id = ${b}`,
     );
     expect(stored.rows).toEqual([{ at: '2002-12-31T22:00:00+00:00', source: 'push' }]);
@@ -82,7 +80,7 @@ describe('bulk import', () => {
     }));
     expect((await importBatch(items)).json()).toMatchObject({ recorded: 3, unchanged: 0, rejected: [] });
     expect((await importBatch(items)).json()).toMatchObject({ recorded: 0, unchanged: 3, rejected: [] });
-    const outbox = await svc.deps.database.db.execute(sql`select count(*)::int as n from outbox where key = ${user}`);
+    const outbox = await svc.sql(sql`select count(*)::int as n from outbox where key = ${user}`);
     expect((outbox.rows[0] as { n: number }).n).toBe(3);
   });
 
@@ -111,7 +109,7 @@ describe('consumers and GDPR', () => {
     await eventually(() => eventsOf(user).length === 1, { what: 'favorite event' });
     await svc.publish(movieDeleted(33));
     await eventually(async () => (await countRows(sql`movie_id = 33`)) === 0, { what: 'movie 33 erased' });
-    const known = await svc.deps.database.db.execute(sql`select 1 from known_movies where movie_id = 33`);
+    const known = await svc.sql(sql`select 1 from known_movies where movie_id = 33`);
     expect(known.rows).toEqual([]);
     const put = await svc.app.inject({
       method: 'PUT',
@@ -132,7 +130,7 @@ describe('consumers and GDPR', () => {
     ]);
     await eventually(
       async () => {
-        const res = await svc.deps.database.db.execute(
+        const res = await svc.sql(
           sql`select count(*)::int as n from outbox where key = ${user} and published_at is not null`,
         );
         return (res.rows[0] as { n: number }).n === 1;
@@ -143,7 +141,7 @@ describe('consumers and GDPR', () => {
     await svc.publish(event);
     await svc.publish(event);
     await eventually(async () => (await countRows(sql`user_id = ${user}`)) === 0, { what: 'user erased' });
-    const outbox = await svc.deps.database.db.execute(sql`select count(*)::int as n from outbox where key = ${user}`);
+    const outbox = await svc.sql(sql`select count(*)::int as n from outbox where key = ${user}`);
     expect((outbox.rows[0] as { n: number }).n).toBe(0);
     expect(await countRows(sql`user_id = ${bystander}`)).toBe(1);
     await eventually(() => svc.consumer.stats.duplicates >= 1, { what: 'redelivery seen as duplicate' });

@@ -34,7 +34,7 @@ async function put(userId: string, movieId: number, type: string, payload?: unkn
 type Data = Record<string, unknown>;
 const eventsOf = (userId: string) => reader.events.filter((e) => e.key === userId) as Envelope<Data>[];
 async function outboxCount(userId: string): Promise<number> {
-  const res = await svc.deps.database.db.execute(sql`select count(*)::int as n from outbox where key = ${userId}`);
+  const res = await svc.sql(sql`select count(*)::int as n from outbox where key = ${userId}`);
   return (res.rows[0] as { n: number }).n;
 }
 const fieldsOf = (body: string) => (JSON.parse(body).error.details as { field: string }[]).map((d) => d.field);
@@ -48,9 +48,7 @@ describe('recording interactions', () => {
     const second = await put(user, 11, 'favorite', { source: 'mobile' });
     expect(second.statusCode).toBe(200);
     expect(second.json().id).toBe(first.json().id);
-    const rows = await svc.deps.database.db.execute(
-      sql`select count(*)::int as n from user_movie_interactions where user_id = ${user}`,
-    );
+    const rows = await svc.sql(sql`select count(*)::int as n from user_movie_interactions where user_id = ${user}`);
     expect((rows.rows[0] as { n: number }).n).toBe(1);
     expect(await outboxCount(user)).toBe(1);
     const [event] = await eventually(() => eventsOf(user).length === 1 && eventsOf(user), { what: 'recorded event' });
