@@ -79,7 +79,8 @@ export async function startService(
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
+        // Throwaway bench databases are reached as the superuser, which production refuses (RLS would not apply).
+        NODE_ENV: 'development',
         LOG_LEVEL: 'warn',
         HOST: '127.0.0.1',
         ...infra,
