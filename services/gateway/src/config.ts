@@ -28,7 +28,7 @@ export const gatewayConfigSchema = Type.Object({
   }),
   AUTH_URL: upstreamUrl('auth', 'http://127.0.0.1:3001'),
   CATALOG_URL: upstreamUrl('catalog', 'http://127.0.0.1:3002'),
-  INTERACTION_URL: upstreamUrl('interaction', ''),
+  INTERACTION_URL: upstreamUrl('interaction', 'http://127.0.0.1:3003'),
   RECOMMENDATION_URL: upstreamUrl('recommendation', ''),
   NOTIFICATION_URL: upstreamUrl('notification', 'http://127.0.0.1:3005'),
   ANALYTICS_URL: upstreamUrl('analytics', ''),

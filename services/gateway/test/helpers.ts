@@ -24,6 +24,7 @@ export function gatewayTestConfig(overrides: Record<string, string>): GatewayCon
     AUTH_URL: '',
     CATALOG_URL: '',
     NOTIFICATION_URL: '',
+    INTERACTION_URL: '',
     ACTIVITY_FLUSH_MS: '20',
     REDIS_KEY_PREFIX: `${env.KAFKA_TOPIC_PREFIX}gateway:`,
     ...overrides,
