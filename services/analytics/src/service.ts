@@ -1,0 +1,111 @@
+import { Topics } from '@marquee/contracts';
+import type { Subscription } from '@marquee/platform-bus';
+import { checkDatabase, openDatabase } from '@marquee/platform-db';
+import type { EventConsumer, OutboxRelay } from '@marquee/platform-events';
+import type { HttpApp } from '@marquee/platform-http';
+import {
+  closeAll,
+  closers,
+  openServiceDeps,
+  readinessChecks,
+  type ServiceDeps,
+  startRelay,
+} from '@marquee/platform-service';
+import { buildAnalyticsApp } from './app';
+import type { AnalyticsConfig } from './config';
+import { ingestTopics, startActivityIngest } from './consumers/activity-ingest';
+import { startUsersAndMoviesConsumer } from './consumers/users-and-movies';
+import { type AnalyticsContext, createAnalyticsContext } from './context';
+import { migrationsFolder } from './db/open-analytics-database';
+import { PartitionCache } from './db/partitions';
+import { serveGdprExport } from './gdpr/export-over-nats';
+import { maintainPartitions, scheduleMaintenance } from './jobs/partition-maintenance';
+import { scheduleTrending } from './jobs/trending';
+
+export const analyticsTopics = [...ingestTopics, Topics.authUser, Topics.catalogMovie, Topics.analyticsTrending];
+
+export interface RunningAnalytics {
+  deps: ServiceDeps;
+  ctx: AnalyticsContext;
+  app: HttpApp;
+  relay: OutboxRelay;
+  consumers: EventConsumer[];
+  gdpr: Subscription;
+  /** Stops the schedules (trending, partition maintenance); main calls it first on SIGTERM. */
+  stopJobs(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Start order: deps (db, migrations, topics, redis, nats) → reports db → partitions → relay, consumers, jobs → HTTP app. */
+export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAnalytics> {
+  const deps = await openServiceDeps('analytics', config, { migrationsFolder, topics: analyticsTopics });
+  const replicaUrl = config.ANALYTICS_REPORTS_DATABASE_URL;
+  const reports = replicaUrl ? openDatabase(replicaUrl, { applicationName: 'analytics-reports' }) : deps.database;
+  const closeReports = () => (reports === deps.database ? Promise.resolve() : reports.close());
+  try {
+    const ctx = createAnalyticsContext(config, { database: deps.database, reports, logger: deps.logger });
+    const maintenance = {
+      partitionsAhead: config.ANALYTICS_PARTITIONS_AHEAD,
+      retentionMonths: config.ANALYTICS_RETENTION_MONTHS,
+      archiveDir: config.ANALYTICS_ARCHIVE_DIR,
+    };
+    // Ingest creates a missing month's partition itself, so a failed archive must not keep the service down.
+    await maintainPartitions(deps.database, maintenance, deps.logger).catch((err: unknown) =>
+      deps.logger.error({ err }, 'partition maintenance failed at start; retried at the next interval'),
+    );
+    const relay = await startRelay(deps);
+    const consumers = [
+      await startActivityIngest({
+        kafka: deps.kafka,
+        settings: deps.settings,
+        database: deps.database,
+        logger: deps.logger,
+        ipPolicy: ctx.ipPolicy,
+        partitions: new PartitionCache(deps.database, deps.logger),
+        retentionMonths: config.ANALYTICS_RETENTION_MONTHS,
+      }),
+      await startUsersAndMoviesConsumer(deps),
+    ];
+    const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
+    const jobs = [
+      scheduleTrending(deps.database, deps.logger, { ...ctx.trending, limit: ctx.trending.size }),
+      scheduleMaintenance(
+        deps.database,
+        { ...maintenance, intervalMs: config.ANALYTICS_MAINTENANCE_INTERVAL_MS },
+        deps.logger,
+      ),
+    ];
+    const stopJobs = async () => {
+      await Promise.all(jobs.map((j) => j.stop()));
+    };
+    const readiness = {
+      ...readinessChecks(deps),
+      ...(reports === deps.database ? {} : { reports: () => checkDatabase(reports) }),
+    };
+    const app = await buildAnalyticsApp(ctx, {
+      jwksUrl: config.AUTH_JWKS_URL,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      readiness,
+    });
+    app.addHook('onClose', closeReports);
+    return {
+      deps,
+      ctx,
+      app,
+      relay,
+      consumers,
+      gdpr,
+      stopJobs,
+      async close() {
+        await app.close();
+        gdpr.unsubscribe();
+        await stopJobs();
+        await closeAll(closers(deps, { relay, consumers }));
+      },
+    };
+  } catch (err) {
+    await closeReports();
+    await closeAll(closers(deps));
+    throw err;
+  }
+}
