@@ -42,7 +42,7 @@ export async function startTestAnalytics(
   extra: Record<string, string> = {},
 ): Promise<AnalyticsUnderTest> {
   const issuer = await startTestIssuer();
-  const env = {
+  const env: Record<string, string> = {
     ...serviceTestEnv(label),
     PORT: '0',
     NATS_SUBJECT_PREFIX: `${uniqueName(label)}.`,
