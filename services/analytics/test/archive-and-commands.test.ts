@@ -12,9 +12,10 @@ import { addMonths, monthStart, partitionName } from '../src/domain/months';
 import type { Database } from '@marquee/platform-db';
 
 const logger = createLogger('archive-test', 'warn');
-const env = {
+const archiveDir = path.join(tmpdir(), uniqueName('archive'));
+const env: Record<string, string> = {
   ...serviceTestEnv('analytics-archive'),
-  ANALYTICS_ARCHIVE_DIR: path.join(tmpdir(), uniqueName('archive')),
+  ANALYTICS_ARCHIVE_DIR: archiveDir,
   ANALYTICS_RETENTION_MONTHS: '12',
 };
 const old = addMonths(monthStart(new Date()), -14);
@@ -58,9 +59,9 @@ describe('archive and restore', () => {
     expect(res.err).toBe('');
     expect(res.code).toBe(0);
     const manifest = JSON.parse(
-      await readFile(path.join(env.ANALYTICS_ARCHIVE_DIR, `${oldName}.manifest.json`), 'utf8'),
+      await readFile(path.join(archiveDir, `${oldName}.manifest.json`), 'utf8'),
     );
-    const file = await readFile(path.join(env.ANALYTICS_ARCHIVE_DIR, `${oldName}.ndjson.gz`));
+    const file = await readFile(path.join(archiveDir, `${oldName}.ndjson.gz`));
     expect(manifest).toMatchObject({ partition: oldName, rows: 1200, format: 'ndjson+gzip' });
     expect(manifest.sha256).toBe(createHash('sha256').update(file).digest('hex'));
     expect(gunzipSync(file).toString('utf8').trim().split('\n')).toHaveLength(1200);
@@ -84,7 +85,7 @@ describe('archive and restore', () => {
 
   it('when an archive file was altered, then restore refuses it naming the checksum', async () => {
     await command('archive', ['--partition', oldName]);
-    const file = path.join(env.ANALYTICS_ARCHIVE_DIR, `${oldName}.ndjson.gz`);
+    const file = path.join(archiveDir, `${oldName}.ndjson.gz`);
     const lines = gunzipSync(await readFile(file))
       .toString('utf8')
       .trim()

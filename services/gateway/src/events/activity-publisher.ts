@@ -2,6 +2,7 @@ import { ActivityLogged, buildEvent, type Envelope, type Static } from '@marquee
 import { type KafkaSettings, physicalTopic } from '@marquee/platform-events';
 import { currentCorrelation, type Logger, newCorrelationId } from '@marquee/platform-logging';
 import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { Counter, Gauge } from 'prom-client';
 
 export type ActivityData = Static<typeof ActivityLogged.schema>;
 
@@ -11,6 +12,9 @@ export interface ActivityStats {
   dropped: number;
   failedBatches: number;
 }
+
+/** Why an activity event was lost: the queue was full, it broke the contract, or Kafka refused it too long. */
+export type DropReason = 'queue_full' | 'invalid' | 'send_failed';
 
 const BATCH_MAX = 500;
 const WARN_EVERY_MS = 10_000;
@@ -28,6 +32,14 @@ export class ActivityPublisher {
   private sending: Promise<void> | undefined;
   private lastWarn = 0;
   readonly stats: ActivityStats = { queued: 0, sent: 0, dropped: 0, failedBatches: 0 };
+  /** Served on the gateway's /metrics: losses are visible to alerting, not only in logs. */
+  readonly droppedTotal = new Counter({
+    name: 'gateway_activity_events_dropped_total',
+    help: 'activity.logged events the gateway dropped instead of publishing, by reason',
+    labelNames: ['reason'] as const,
+    registers: [],
+  });
+  readonly queueDepth: Gauge;
   private readonly topic: string;
 
   constructor(
@@ -37,6 +49,16 @@ export class ActivityPublisher {
     private readonly opts: { maxQueued: number; flushMs: number },
   ) {
     this.topic = physicalTopic(settings, ActivityLogged.topic);
+    const queue = () => this.queue.length;
+    this.queueDepth = new Gauge({
+      name: 'gateway_activity_queue_depth',
+      help: 'activity.logged events waiting in memory for Kafka',
+      registers: [],
+      collect() {
+        this.set(queue());
+      },
+    });
+    for (const reason of ['queue_full', 'invalid', 'send_failed'] as const) this.droppedTotal.inc({ reason }, 0);
   }
 
   async start(): Promise<void> {
@@ -53,7 +75,7 @@ export class ActivityPublisher {
   /** Queues one activity.logged event, keyed by user id when signed in, else by session id. */
   log(data: ActivityData): Envelope<ActivityData> | undefined {
     if (this.queue.length >= this.opts.maxQueued) {
-      this.stats.dropped += 1;
+      this.drop('queue_full', 1);
       this.warn('activity queue full; event dropped');
       return undefined;
     }
@@ -64,7 +86,7 @@ export class ActivityPublisher {
       envelope = buildEvent(ActivityLogged, data.userId ?? data.sessionId, data, { correlationId });
     } catch (err) {
       // Never fail the request that caused it: a malformed activity is a gateway bug to log, not a 500.
-      this.stats.dropped += 1;
+      this.drop('invalid', 1);
       this.logger.error({ err }, 'activity event invalid; dropped');
       return undefined;
     }
@@ -92,7 +114,7 @@ export class ActivityPublisher {
       .catch((err: unknown) => {
         this.stats.failedBatches += 1;
         const room = Math.max(0, this.opts.maxQueued - this.queue.length);
-        this.stats.dropped += Math.max(0, batch.length - room);
+        this.drop('send_failed', Math.max(0, batch.length - room));
         this.queue.unshift(...batch.slice(0, room));
         this.warn('activity batch not sent; will retry', err);
       })
@@ -114,6 +136,11 @@ export class ActivityPublisher {
       this.logger.warn({ lost: this.queue.length }, 'activity events not sent before shutdown');
     await this.producer?.disconnect();
     this.producer = undefined;
+  }
+
+  private drop(reason: DropReason, n: number): void {
+    this.stats.dropped += n;
+    this.droppedTotal.inc({ reason }, n);
   }
 
   private warn(message: string, err?: unknown): void {
