@@ -58,9 +58,7 @@ describe('archive and restore', () => {
     const res = await command('archive', []);
     expect(res.err).toBe('');
     expect(res.code).toBe(0);
-    const manifest = JSON.parse(
-      await readFile(path.join(archiveDir, `${oldName}.manifest.json`), 'utf8'),
-    );
+    const manifest = JSON.parse(await readFile(path.join(archiveDir, `${oldName}.manifest.json`), 'utf8'));
     const file = await readFile(path.join(archiveDir, `${oldName}.ndjson.gz`));
     expect(manifest).toMatchObject({ partition: oldName, rows: 1200, format: 'ndjson+gzip' });
     expect(manifest.sha256).toBe(createHash('sha256').update(file).digest('hex'));
