@@ -78,7 +78,8 @@ export const dailyActiveUsers = pgTable(
     date: date('date').notNull(),
     userId: uuid('user_id').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.date, t.userId] }), index('daily_active_users_user_idx').on(t.userId)],
+  // User first: the key serves both the once-per-day insert and erasure by user, with no second index.
+  (t) => [primaryKey({ columns: [t.userId, t.date] })],
 );
 
 /** Users whose user.deleted was applied: late events of theirs arrive anonymised. */

@@ -28,19 +28,22 @@ export function currentWindow(now: Date, days: number, halfLifeHours: number, li
 
 /** Time-decayed score per movie over the window's days of popularity_metrics (domain/trending-score.ts in SQL). */
 export async function computeTrending(db: DbOrTx, w: TrendingWindow, now = new Date()): Promise<TrendingMovie[]> {
+  // Titles are joined to the top `limit` only, after ranking, not to every movie of the window.
   const { rows } = await db.execute<{ movie_id: number; title: string | null; score: number }>(sql`
-    select p.movie_id, m.title,
-           sum((${W.view}::float8 * p.view_count + ${W.like} * p.like_count + ${W.rating} * p.rating_count
-                + ${W.click} * p.click_count)
-               * power(0.5, greatest(0, extract(epoch from (${now.toISOString()}::timestamptz
-                   - (p.date + interval '12 hours') at time zone 'UTC')) / 3600) / ${w.halfLifeHours}::float8)) as score
-      from popularity_metrics p
-      left join movies m on m.movie_id = p.movie_id
-     where p.date > ${w.date}::date - ${w.days}::int and p.date <= ${w.date}::date
-     group by p.movie_id, m.title
-    having sum(p.view_count + p.like_count + p.rating_count + p.click_count) > 0
-     order by score desc, p.movie_id
-     limit ${w.limit}`);
+    select t.movie_id, m.title, t.score
+      from (select p.movie_id,
+                   sum((${W.view}::float8 * p.view_count + ${W.like} * p.like_count + ${W.rating} * p.rating_count
+                        + ${W.click} * p.click_count)
+                       * power(0.5, greatest(0, extract(epoch from (${now.toISOString()}::timestamptz
+                           - (p.date + interval '12 hours') at time zone 'UTC')) / 3600) / ${w.halfLifeHours}::float8)) as score
+              from popularity_metrics p
+             where p.date > ${w.date}::date - ${w.days}::int and p.date <= ${w.date}::date
+             group by p.movie_id
+            having sum(p.view_count + p.like_count + p.rating_count + p.click_count) > 0
+             order by score desc, p.movie_id
+             limit ${w.limit}) t
+      left join movies m on m.movie_id = t.movie_id
+     order by t.score desc, t.movie_id`);
   return rows.map((r, i) => ({ movieId: r.movie_id, title: r.title, score: Number(r.score), rank: i + 1 }));
 }
 

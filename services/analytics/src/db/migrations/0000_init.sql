@@ -11,7 +11,7 @@ CREATE TABLE "archived_partitions" (
 CREATE TABLE "daily_active_users" (
 	"date" date NOT NULL,
 	"user_id" uuid NOT NULL,
-	CONSTRAINT "daily_active_users_date_user_id_pk" PRIMARY KEY("date","user_id")
+	CONSTRAINT "daily_active_users_user_id_date_pk" PRIMARY KEY("user_id","date")
 );
 --> statement-breakpoint
 CREATE TABLE "daily_activity" (
@@ -85,7 +85,6 @@ CREATE TABLE "trending_snapshots" (
 	"movies" jsonb NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX "daily_active_users_user_idx" ON "daily_active_users" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "outbox_unpublished_seq_idx" ON "outbox" USING btree ("seq") WHERE "outbox"."published_at" is null;--> statement-breakpoint
 CREATE INDEX "outbox_published_at_idx" ON "outbox" USING btree ("published_at");--> statement-breakpoint
 CREATE INDEX "popularity_metrics_date_idx" ON "popularity_metrics" USING btree ("date");--> statement-breakpoint
