@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayWeight, trendingScore } from './trending-score';
+import { dayWeight, windowDays } from './trending-score';
 
 const now = new Date('2026-11-30T12:00:00Z');
 
@@ -9,12 +9,14 @@ describe('trending score', () => {
     expect(dayWeight('2026-11-28', now, 48)).toBeCloseTo(0.5, 10);
   });
 
-  it('when two movies had the same activity on different days, then the more recent one scores higher', () => {
-    const day = (date: string) => [{ date, views: 10, likes: 2, ratings: 1, clicks: 1 }];
-    expect(trendingScore(day('2026-11-29'), now, 48)).toBeGreaterThan(trendingScore(day('2026-11-25'), now, 48));
+  it('when days are older, then they weigh less, and a day in the future weighs no more than today', () => {
+    expect(dayWeight('2026-11-29', now, 48)).toBeGreaterThan(dayWeight('2026-11-25', now, 48));
+    expect(dayWeight('2026-12-02', now, 48)).toBe(1);
   });
 
-  it('when activity is weighted, then clicks count three views and likes two', () => {
-    expect(trendingScore([{ date: '2026-11-30', views: 1, likes: 1, ratings: 1, clicks: 1 }], now, 48)).toBe(7);
+  it('when a window crosses a month end, then it lists each day once, newest first, with falling weights', () => {
+    const w = windowDays('2026-12-01', 3, new Date('2026-12-01T12:00:00Z'), 24);
+    expect(w.days).toEqual(['2026-12-01', '2026-11-30', '2026-11-29']);
+    expect(w.weights).toEqual([1, 0.5, 0.25]);
   });
 });

@@ -4,7 +4,7 @@ import { recordEvent } from '@marquee/platform-events';
 import type { Logger } from '@marquee/platform-logging';
 import { sql } from 'drizzle-orm';
 import { isoDate } from '../domain/months';
-import { TRENDING_WEIGHTS as W } from '../domain/trending-score';
+import { TRENDING_WEIGHTS as W, windowDays } from '../domain/trending-score';
 
 export interface TrendingWindow {
   /** Last UTC day of the window, `YYYY-MM-DD`. */
@@ -26,18 +26,20 @@ export function currentWindow(now: Date, days: number, halfLifeHours: number, li
   return { date: isoDate(now), days, halfLifeHours, limit };
 }
 
-/** Time-decayed score per movie over the window's days of popularity_metrics (domain/trending-score.ts in SQL). */
+/** Time-decayed score per movie over the window's days of popularity_metrics (domain/trending-score.ts). */
 export async function computeTrending(db: DbOrTx, w: TrendingWindow, now = new Date()): Promise<TrendingMovie[]> {
-  // Titles are joined to the top `limit` only, after ranking, not to every movie of the window.
+  const { days, weights } = windowDays(w.date, w.days, now, w.halfLifeHours);
+  // The date range lets the planner use the date index; one weight per day is joined in (no per-row date
+  // arithmetic); titles are joined to the top `limit` only.
   const { rows } = await db.execute<{ movie_id: number; title: string | null; score: number }>(sql`
     select t.movie_id, m.title, t.score
       from (select p.movie_id,
                    sum((${W.view}::float8 * p.view_count + ${W.like} * p.like_count + ${W.rating} * p.rating_count
-                        + ${W.click} * p.click_count)
-                       * power(0.5, greatest(0, extract(epoch from (${now.toISOString()}::timestamptz
-                           - (p.date + interval '12 hours') at time zone 'UTC')) / 3600) / ${w.halfLifeHours}::float8)) as score
+                        + ${W.click} * p.click_count) * d.weight) as score
               from popularity_metrics p
-             where p.date > ${w.date}::date - ${w.days}::int and p.date <= ${w.date}::date
+              join unnest(${`{${days.join(',')}}`}::date[], ${`{${weights.join(',')}}`}::float8[]) as d(day, weight)
+                on d.day = p.date
+             where p.date >= ${days[days.length - 1]}::date and p.date <= ${w.date}::date
              group by p.movie_id
             having sum(p.view_count + p.like_count + p.rating_count + p.click_count) > 0
              order by score desc, p.movie_id
