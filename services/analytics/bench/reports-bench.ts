@@ -10,6 +10,13 @@ import { analyticsSchema } from '../src/config';
 import { migrationsFolder } from '../src/db/open-analytics-database';
 import { createPartitions } from '../src/db/partitions';
 import { addMonths, monthStart } from '../src/domain/months';
+import {
+  CTR_COUNTS,
+  CTR_ROWS,
+  LOG_AS_METRIC_ROWS,
+  POPULARITY_COUNTS,
+  POPULARITY_HAVING,
+} from '../src/ingest/metric-rules';
 import { startAnalytics } from '../src/service';
 import type { BenchInfra } from './ingest-bench';
 
@@ -46,24 +53,17 @@ select gen_random_uuid(),
        now() - random() * interval '${DAYS} days'
   from (select i, (${ACTIONS})[(1 + (i * 31) % 16)::int] as a from generate_series($1::bigint, $2::bigint) as i) g`;
 
-// The consumer's rules (domain/metric-deltas.ts) applied to the whole log at once.
+// The consumer's rules (src/ingest/metric-rules.ts) applied to the whole log at once, in day order as
+// the consumer would have written them.
+const ROWS = `(${LOG_AS_METRIC_ROWS}) r`;
 const ROLLUPS = [
   `insert into popularity_metrics (movie_id, date, view_count, like_count, rating_count, rating_sum, recommendation_count, click_count)
-   select movie_id, (occurred_at at time zone 'UTC')::date,
-          count(*) filter (where action_type = 'movie_view'), count(*) filter (where action_type = 'movie_like'),
-          count(*) filter (where action_type = 'rating_submit'),
-          coalesce(sum((metadata->>'rating')::int) filter (where action_type = 'rating_submit'), 0),
-          count(*) filter (where action_type = 'recommendation_impression'),
-          count(*) filter (where action_type = 'recommendation_click')
-     from user_activity_logs where movie_id is not null group by 1, 2
-    order by 2, 1`,
+   select movie_id, day, ${POPULARITY_COUNTS} from ${ROWS} where movie_id is not null
+    group by day, movie_id having ${POPULARITY_HAVING} order by day, movie_id`,
   `insert into recommendation_ctr_daily (date, algorithm, variant, impressions, clicks)
-   select (occurred_at at time zone 'UTC')::date, metadata->>'algorithm', coalesce(metadata->>'variant', ''),
-          count(*) filter (where action_type = 'recommendation_impression'),
-          count(*) filter (where action_type = 'recommendation_click')
-     from user_activity_logs where action_type in ('recommendation_impression', 'recommendation_click') group by 1, 2, 3`,
+   select day, algorithm, variant, ${CTR_COUNTS} from ${ROWS} where ${CTR_ROWS} group by 1, 2, 3 order by 1, 2, 3`,
   `insert into daily_activity (date, events, active_users)
-   select (occurred_at at time zone 'UTC')::date, count(*), count(distinct user_id) from user_activity_logs group by 1`,
+   select day, count(*), count(distinct user_id) from ${ROWS} group by day order by day`,
   `insert into movies (movie_id, title) select m, 'Movie ' || m from generate_series(1, ${MOVIES}) as m`,
   'vacuum analyze',
 ];

@@ -72,20 +72,10 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
     const rows = keptRows(events);
     if (rows.length === 0) return;
     await opts.partitions.ensure(rows.map((r) => r.occurredAt));
-    const client = await database.pool.connect();
-    try {
-      await client.query('begin');
-      await client.query(`select set_config('marquee.all_users', 'on', true)`);
-      const accepted = await writeActivity(client, rows, opts.ipPolicy);
-      await client.query('commit');
-      stats.applied += accepted;
-      stats.duplicates += rows.length - accepted;
-    } catch (err) {
-      await client.query('rollback').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    // One statement, so one transaction: the rows and every metric they move commit together.
+    const accepted = await writeActivity(database.pool, rows, opts.ipPolicy);
+    stats.applied += accepted;
+    stats.duplicates += rows.length - accepted;
   }
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number) {

@@ -1,6 +1,7 @@
 import type { Database } from '@marquee/platform-db';
 import { listPartitions } from '../db/partitions';
 import { monthStart, partitionName } from '../domain/months';
+import { CTR_COUNTS, CTR_ROWS, LOG_AS_METRIC_ROWS, POPULARITY_COUNTS, POPULARITY_HAVING } from '../ingest/metric-rules';
 
 export interface Difference {
   table: 'popularity_metrics' | 'recommendation_ctr_daily' | 'daily_activity';
@@ -18,40 +19,23 @@ export interface RecomputeReport {
 
 type Counts = Record<string, number>;
 
-// The rules of domain/metric-deltas.ts, in SQL over one day of the log.
+const DAY = `(${LOG_AS_METRIC_ROWS} where occurred_at >= $1::date and occurred_at < $1::date + 1) r`;
+
 const POPULARITY_FROM_LOGS = `
-select movie_id::text as key,
-       count(*) filter (where action_type = 'movie_view') as view_count,
-       count(*) filter (where action_type = 'movie_like') as like_count,
-       count(*) filter (where action_type = 'rating_submit' and metadata ? 'rating') as rating_count,
-       coalesce(sum((metadata->>'rating')::int) filter (where action_type = 'rating_submit'), 0) as rating_sum,
-       count(*) filter (where action_type = 'recommendation_impression') as recommendation_count,
-       count(*) filter (where action_type = 'recommendation_click') as click_count
-  from user_activity_logs
- where occurred_at >= $1::date and occurred_at < $1::date + 1 and movie_id is not null
- group by movie_id
-having count(*) filter (where action_type in ('movie_view', 'movie_like', 'recommendation_impression', 'recommendation_click')
-                        or (action_type = 'rating_submit' and metadata ? 'rating')) > 0`;
+select movie_id::text as key, ${POPULARITY_COUNTS}
+  from ${DAY} where movie_id is not null group by movie_id having ${POPULARITY_HAVING}`;
 
 const POPULARITY_STORED = `
 select movie_id::text as key, view_count, like_count, rating_count, rating_sum, recommendation_count, click_count
   from popularity_metrics where date = $1::date`;
 
 const CTR_FROM_LOGS = `
-select metadata->>'algorithm' || '/' || coalesce(metadata->>'variant', '') as key,
-       count(*) filter (where action_type = 'recommendation_impression') as impressions,
-       count(*) filter (where action_type = 'recommendation_click') as clicks
-  from user_activity_logs
- where occurred_at >= $1::date and occurred_at < $1::date + 1
-   and action_type in ('recommendation_impression', 'recommendation_click') and metadata ? 'algorithm'
- group by 1`;
+select algorithm || '/' || variant as key, ${CTR_COUNTS} from ${DAY} where ${CTR_ROWS} group by algorithm, variant`;
 
 const CTR_STORED = `
 select algorithm || '/' || variant as key, impressions, clicks from recommendation_ctr_daily where date = $1::date`;
 
-const EVENTS_FROM_LOGS = `
-select 'events' as key, count(*) as events from user_activity_logs
- where occurred_at >= $1::date and occurred_at < $1::date + 1 having count(*) > 0`;
+const EVENTS_FROM_LOGS = `select 'events' as key, count(*) as events from ${DAY} having count(*) > 0`;
 
 const EVENTS_STORED = `select 'events' as key, events from daily_activity where date = $1::date`;
 
