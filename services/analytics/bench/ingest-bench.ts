@@ -8,6 +8,7 @@ import { openDatabase } from '@marquee/platform-db';
 import { createKafka, ensureTopics, type KafkaSettings } from '@marquee/platform-events';
 import { createLogger } from '@marquee/platform-logging';
 // The bench drives the gateway's real publisher: the dropped-events figure is the gateway's own count.
+import { gatewayConfigSchema } from '../../gateway/src/config';
 import { type ActivityData, ActivityPublisher } from '../../gateway/src/events/activity-publisher';
 import { analyticsSchema } from '../src/config';
 import { createPartitions } from '../src/db/partitions';
@@ -29,6 +30,7 @@ export interface IngestResult {
   dropped: number;
   consumerRate: number;
   ceilingRate: number;
+  nodeCpuShare: number;
 }
 
 const users = Array.from({ length: 20_000 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
@@ -131,7 +133,12 @@ export async function benchIngest(infra: BenchInfra, events: number, rate: numbe
   await first.close();
   const ceilingRate = await plainInsertRate(env.DATABASE_URL, events);
 
-  const publisher = new ActivityPublisher(kafka, settings, logger, { maxQueued: 10_000, flushMs: 200 });
+  // The gateway's own defaults: the drop count is what a default gateway would drop at this rate.
+  const defaults = gatewayConfigSchema.properties;
+  const publisher = new ActivityPublisher(kafka, settings, logger, {
+    maxQueued: defaults.ACTIVITY_QUEUE_MAX.default as number,
+    flushMs: defaults.ACTIVITY_FLUSH_MS.default as number,
+  });
   await publisher.start();
   const producedRate = await produceAtRate(publisher, events, rate);
   const dropped = publisher.stats.dropped;
@@ -145,13 +152,18 @@ export async function benchIngest(infra: BenchInfra, events: number, rate: numbe
   while (written() === 0) await new Promise((r) => setTimeout(r, 5));
   const first0 = written();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const deadline = Date.now() + 600_000;
   while (written() < events - dropped && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   const n = written();
-  const consumerRate = (n - first0) / ((performance.now() - t0) / 1000);
+  const drainSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const consumerRate = (n - first0) / drainSeconds;
+  // Share of one core the service's process used while draining: near 1 means Node, not PostgreSQL, was the limit.
+  const nodeCpuShare = (cpu.user + cpu.system) / 1e6 / drainSeconds;
   await analytics.close();
   const root = openDatabase(infra.adminUrl, { max: 1 });
   await root.pool.query(`drop database if exists "${runId}" with (force)`);
   await root.close();
-  return { events, targetRate: rate, producedRate, dropped, consumerRate, ceilingRate };
+  return { events, targetRate: rate, producedRate, dropped, consumerRate, ceilingRate, nodeCpuShare };
 }

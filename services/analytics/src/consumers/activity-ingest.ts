@@ -43,7 +43,7 @@ export interface IngestOptions {
  */
 export async function startActivityIngest(opts: IngestOptions): Promise<EventConsumer> {
   const { database, logger } = opts;
-  const chunkSize = opts.chunkSize ?? 1000;
+  const chunkSize = opts.chunkSize ?? 2000;
   const maxAttempts = opts.maxAttempts ?? 5;
   const retryBaseMs = opts.retryBaseMs ?? 200;
   const stats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
@@ -138,6 +138,8 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 100,
+    // Bigger fetches make bigger statements: the per-statement cost, not the per-row one, limited the rate.
+    maxBytesPerPartition: 4 * 1024 * 1024,
     retry: { retries: 10 },
   });
   await consumer.connect();
