@@ -14,13 +14,17 @@ export interface AnalyticsContext {
   trending: { days: number; halfLifeHours: number; size: number; intervalMs: number };
 }
 
+/** The IP policy alone, so a missing key stops the start before any connection is opened. */
+export function ipPolicyOf(config: AnalyticsConfig): IpPolicy {
+  return IpPolicy.fromConfig(config.ANALYTICS_IP_POLICY, config.ANALYTICS_IP_KEYS, config.ANALYTICS_IP_ACTIVE_KID);
+}
+
 export function createAnalyticsContext(
   config: AnalyticsConfig,
-  deps: { database: Database; reports: Database; logger: Logger },
+  deps: { database: Database; reports: Database; logger: Logger; ipPolicy: IpPolicy },
 ): AnalyticsContext {
   return {
     ...deps,
-    ipPolicy: IpPolicy.fromConfig(config.ANALYTICS_IP_POLICY, config.ANALYTICS_IP_KEYS, config.ANALYTICS_IP_ACTIVE_KID),
     trending: {
       days: config.ANALYTICS_TRENDING_DAYS,
       halfLifeHours: config.ANALYTICS_TRENDING_HALF_LIFE_HOURS,

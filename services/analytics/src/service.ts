@@ -15,7 +15,7 @@ import { buildAnalyticsApp } from './app';
 import type { AnalyticsConfig } from './config';
 import { ingestTopics, startActivityIngest } from './consumers/activity-ingest';
 import { startUsersAndMoviesConsumer } from './consumers/users-and-movies';
-import { type AnalyticsContext, createAnalyticsContext } from './context';
+import { type AnalyticsContext, createAnalyticsContext, ipPolicyOf } from './context';
 import { migrationsFolder } from './db/open-analytics-database';
 import { PartitionCache } from './db/partitions';
 import { serveGdprExport } from './gdpr/export-over-nats';
@@ -38,12 +38,13 @@ export interface RunningAnalytics {
 
 /** Start order: deps (db, migrations, topics, redis, nats) → reports db → partitions → relay, consumers, jobs → HTTP app. */
 export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAnalytics> {
+  const ipPolicy = ipPolicyOf(config);
   const deps = await openServiceDeps('analytics', config, { migrationsFolder, topics: analyticsTopics });
   const replicaUrl = config.ANALYTICS_REPORTS_DATABASE_URL;
   const reports = replicaUrl ? openDatabase(replicaUrl, { applicationName: 'analytics-reports' }) : deps.database;
   const closeReports = () => (reports === deps.database ? Promise.resolve() : reports.close());
   try {
-    const ctx = createAnalyticsContext(config, { database: deps.database, reports, logger: deps.logger });
+    const ctx = createAnalyticsContext(config, { database: deps.database, reports, logger: deps.logger, ipPolicy });
     const maintenance = {
       partitionsAhead: config.ANALYTICS_PARTITIONS_AHEAD,
       retentionMonths: config.ANALYTICS_RETENTION_MONTHS,
