@@ -3,6 +3,7 @@
 // over 5 million generated log rows. See services/analytics/bench.
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { benchIngest } from '../services/analytics/bench/ingest-bench';
 import { benchReports } from '../services/analytics/bench/reports-bench';
 import { writeResult } from './machine';
@@ -83,7 +84,12 @@ const results = [
 ];
 
 const table = [
-  `ingest: ${ingest.events} activity.logged events (70% movie views over 10k movies, 30% searches, a fifth anonymous), published by the gateway's ActivityPublisher at ${RATE}/s (achieved ${Math.round(ingest.producedRate)}/s), then drained from Kafka by the analytics consumer (3 partitions, 1000 events per transaction, metrics upserts included)`,
+  `load average at the end: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ')} (1, 5, 15 min) on ${os.cpus().length} cores`,
+  '',
+  `ingest: ${ingest.events} activity.logged events (70% movie views over 10k movies, 30% searches, a fifth anonymous), published by the gateway's ActivityPublisher at ${RATE}/s (achieved ${Math.round(ingest.producedRate)}/s), then drained from Kafka by the analytics consumer (3 partitions, up to 2,000 events per statement, metrics upserts included; the consumer's process used ${Math.round(ingest.nodeCpuShare * 100)}% of a core)`,
   `ceiling: the same rows inserted straight into user_activity_logs, 1000 per statement, 3 writers, no metrics`,
   '',
   '| path | events/s |',
