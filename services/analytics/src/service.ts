@@ -42,7 +42,12 @@ export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAn
   const deps = await openServiceDeps('analytics', config, { migrationsFolder, topics: analyticsTopics });
   const replicaUrl = config.ANALYTICS_REPORTS_DATABASE_URL;
   const reports = replicaUrl ? openDatabase(replicaUrl, { applicationName: 'analytics-reports' }) : deps.database;
+  // Partitions are DDL on the owner's table: created, detached and dropped as the owner, never the app role.
+  const owner = config.DATABASE_OWNER_URL
+    ? openDatabase(config.DATABASE_OWNER_URL, { applicationName: 'analytics-owner', max: 2 })
+    : deps.database;
   const closeReports = () => (reports === deps.database ? Promise.resolve() : reports.close());
+  const closeOwner = () => (owner === deps.database ? Promise.resolve() : owner.close());
   try {
     const ctx = createAnalyticsContext(config, { database: deps.database, reports, logger: deps.logger, ipPolicy });
     const maintenance = {
@@ -51,30 +56,28 @@ export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAn
       archiveDir: config.ANALYTICS_ARCHIVE_DIR,
     };
     // Ingest creates a missing month's partition itself, so a failed archive must not keep the service down.
-    await maintainPartitions(deps.database, maintenance, deps.logger).catch((err: unknown) =>
+    await maintainPartitions(owner, maintenance, deps.logger).catch((err: unknown) =>
       deps.logger.error({ err }, 'partition maintenance failed at start; retried at the next interval'),
     );
     const relay = await startRelay(deps);
+    const ingest = await startActivityIngest({
+      kafka: deps.kafka,
+      settings: deps.settings,
+      database: deps.database,
+      logger: deps.logger,
+      ipPolicy: ctx.ipPolicy,
+      partitions: new PartitionCache(owner, deps.logger),
+      retentionMonths: config.ANALYTICS_RETENTION_MONTHS,
+    });
     const consumers = [
-      await startActivityIngest({
-        kafka: deps.kafka,
-        settings: deps.settings,
-        database: deps.database,
-        logger: deps.logger,
-        ipPolicy: ctx.ipPolicy,
-        partitions: new PartitionCache(deps.database, deps.logger),
-        retentionMonths: config.ANALYTICS_RETENTION_MONTHS,
-      }),
+      // The owner connection serves the ingest's partition creation: it closes once the ingest has stopped.
+      { stats: ingest.stats, stop: () => ingest.stop().finally(closeOwner) },
       await startUsersAndMoviesConsumer(deps),
     ];
     const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
     const jobs = [
       scheduleTrending(deps.database, deps.logger, { ...ctx.trending, limit: ctx.trending.size }),
-      scheduleMaintenance(
-        deps.database,
-        { ...maintenance, intervalMs: config.ANALYTICS_MAINTENANCE_INTERVAL_MS },
-        deps.logger,
-      ),
+      scheduleMaintenance(owner, { ...maintenance, intervalMs: config.ANALYTICS_MAINTENANCE_INTERVAL_MS }, deps.logger),
     ];
     const stopJobs = async () => {
       await Promise.all(jobs.map((j) => j.stop()));
@@ -106,6 +109,7 @@ export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAn
     };
   } catch (err) {
     await closeReports();
+    await closeOwner();
     await closeAll(closers(deps));
     throw err;
   }

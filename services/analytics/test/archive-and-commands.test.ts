@@ -3,7 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createLogger } from '@marquee/platform-logging';
-import { dropDatabase, runTsx, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import { adminPool, dropDatabase, runTsx, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import type pg from 'pg';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPartitions } from '../src/db/partitions';
@@ -23,6 +24,8 @@ const oldName = partitionName(old);
 const erased = randomUUID();
 const kept = randomUUID();
 let database: Database;
+// Rows as stored, past row-level security: the commands act as the owner, the test looks as a superuser.
+let root: pg.Pool;
 
 const command = async (script: string, args: string[]) => {
   const p = runTsx(`services/analytics/src/cli/${script}.ts`, env, args);
@@ -31,15 +34,13 @@ const command = async (script: string, args: string[]) => {
 };
 
 const count = async (where = 'true') =>
-  Number(
-    (await database.pool.query<{ n: string }>(`select count(*) as n from user_activity_logs where ${where}`)).rows[0]
-      ?.n,
-  );
+  Number((await root.query<{ n: string }>(`select count(*) as n from user_activity_logs where ${where}`)).rows[0]?.n);
 
 beforeAll(async () => {
-  database = await openAnalyticsDatabase(env.DATABASE_URL as string, logger);
+  database = await openAnalyticsDatabase(env as { DATABASE_URL: string; DATABASE_OWNER_URL: string }, logger);
+  root = adminPool(env.DATABASE_URL as string);
   await createPartitions(database, [old, new Date()], logger);
-  await database.pool.query(
+  await root.query(
     `insert into user_activity_logs (event_id, user_id, session_id, action_type, movie_id, ip_address, metadata, occurred_at)
      select gen_random_uuid(), case when i % 2 = 0 then $1::uuid else $2::uuid end, 's-' || i, 'movie_view', i % 7 + 1,
             '203.0.113.0/24', jsonb_build_object('n', i, 'note', 'line
@@ -49,6 +50,7 @@ break, "quoted"'), $3::timestamptz + (i || ' minutes')::interval
   );
 });
 afterAll(async () => {
+  await root?.end();
   await database?.close();
   await dropDatabase(env.DATABASE_URL as string);
 });
@@ -76,8 +78,9 @@ describe('archive and restore', () => {
     expect(await count()).toBe(1200);
     expect(await count(`user_id = '${kept}'`)).toBe(600);
     expect(await count('user_id is null and session_id is null and ip_address is null')).toBe(600);
-    const [row] = (await database.pool.query(`select metadata from user_activity_logs where metadata->>'n' = '7'`))
-      .rows as { metadata: unknown }[];
+    const [row] = (await root.query(`select metadata from user_activity_logs where metadata->>'n' = '7'`)).rows as {
+      metadata: unknown;
+    }[];
     expect(row?.metadata).toEqual({ n: 7, note: 'line\nbreak, "quoted"' });
   });
 

@@ -30,7 +30,9 @@ const now = (offsetMs = 0) => new Date(Date.now() - 60_000 + offsetMs).toISOStri
 async function createReaderRole(primaryUrl: string): Promise<string> {
   const url = new URL(primaryUrl);
   const db = decodeURIComponent(url.pathname.slice(1));
-  admin = new pg.Client({ connectionString: primaryUrl });
+  const superuser = new URL(testInfra().postgresAdminUrl);
+  superuser.pathname = `/${db}`;
+  admin = new pg.Client({ connectionString: superuser.toString() });
   await admin.connect();
   await admin.query(`create role "${reader}" login nosuperuser nobypassrls`);
   await admin.query(`alter role "${reader}" set default_transaction_read_only = on`);
@@ -43,7 +45,10 @@ async function createReaderRole(primaryUrl: string): Promise<string> {
 
 beforeAll(async () => {
   const env = serviceTestEnv('analytics-reports');
-  const database = await openAnalyticsDatabase(env.DATABASE_URL as string, createLogger('test', 'warn'));
+  const database = await openAnalyticsDatabase(
+    env as { DATABASE_URL: string; DATABASE_OWNER_URL: string },
+    createLogger('test', 'warn'),
+  );
   await database.close();
   const replicaUrl = await createReaderRole(env.DATABASE_URL as string);
   a = await startTestAnalytics('analytics-reports', { ...env, ANALYTICS_REPORTS_DATABASE_URL: replicaUrl });

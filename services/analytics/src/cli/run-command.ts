@@ -17,7 +17,7 @@ export async function runCommand<T>(
   const logger = createLogger(`analytics-${name}`, config.LOG_LEVEL);
   let database: Database;
   try {
-    database = await openAnalyticsDatabase(config.DATABASE_URL, logger);
+    database = await openAnalyticsDatabase(config, logger);
   } catch (err) {
     process.stderr.write(
       `analytics ${name}: cannot open the database (${(err as Error).message}); start PostgreSQL (./marquee up) or set DATABASE_URL\n`,

@@ -1,7 +1,7 @@
 import { type NatsConnection, type Subscription, serveJson, Subjects } from '@marquee/platform-bus';
 import { sql } from 'drizzle-orm';
 import type { AnalyticsContext } from '../context';
-import { withUser } from '../db/user-scope';
+import { withUser } from '@marquee/platform-db';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A NATS reply has a size limit; beyond this many rows the export says it was cut.
@@ -26,7 +26,7 @@ export interface AnalyticsExport {
 
 /** What analytics holds about one user (GDPR Art. 15), newest first, IPs as stored (decrypted under encrypt). */
 export async function exportUserActivity(ctx: AnalyticsContext, userId: string): Promise<AnalyticsExport> {
-  const { rows } = await withUser(ctx.database, userId, (tx) =>
+  const { rows } = await withUser(ctx.database.db, userId, (tx) =>
     tx.execute<Record<string, unknown>>(sql`
       select occurred_at, action_type, movie_id, session_id, ip_address, user_agent, referer, source, metadata
         from user_activity_logs where user_id = ${userId}

@@ -1,6 +1,6 @@
 import type { Database } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
-import { forAllUsers, withUser } from '../db/user-scope';
+import { forAllUsers, withUser } from '@marquee/platform-db';
 
 const PAGE = 500;
 
@@ -28,7 +28,7 @@ export async function* movieMetricPages(
 ): AsyncGenerator<MovieDay[]> {
   let after = '0001-01-01';
   for (;;) {
-    const { rows } = await forAllUsers(reports, (tx) =>
+    const { rows } = await forAllUsers(reports.db, (tx) =>
       tx.execute<Record<string, unknown>>(sql`
         select to_char(date, 'YYYY-MM-DD') as date, view_count, like_count, rating_count, avg_rating,
                recommendation_count, click_count, click_through_rate
@@ -71,7 +71,7 @@ export interface CtrRow {
 /** Impressions, clicks and CTR per algorithm, or per algorithm and experiment variant, over a range. */
 export async function ctrBy(reports: Database, by: 'algorithm' | 'variant', range: DateRange): Promise<CtrRow[]> {
   const variant = by === 'variant' ? sql`variant` : sql`null::text`;
-  const { rows } = await forAllUsers(reports, (tx) =>
+  const { rows } = await forAllUsers(reports.db, (tx) =>
     tx.execute<{ algorithm: string; variant: string | null; impressions: string; clicks: string }>(sql`
       select algorithm, ${variant} as variant, sum(impressions) as impressions, sum(clicks) as clicks
         from recommendation_ctr_daily
@@ -101,7 +101,7 @@ export interface ActivityDay {
 export async function* dailyActivityPages(reports: Database, range: DateRange): AsyncGenerator<ActivityDay[]> {
   let after = '0001-01-01';
   for (;;) {
-    const { rows } = await forAllUsers(reports, (tx) =>
+    const { rows } = await forAllUsers(reports.db, (tx) =>
       tx.execute<{ date: string; events: string; active_users: number }>(sql`
         select to_char(date, 'YYYY-MM-DD') as date, events, active_users from daily_activity
          where date >= ${range.from}::date and date <= ${range.to}::date and date > ${after}::date
@@ -150,7 +150,7 @@ export async function userActivityPage(
      order by occurred_at desc, event_id desc, event_seq desc
      limit ${opts.limit + 1}`;
   const run = (tx: Parameters<Parameters<typeof forAllUsers>[1]>[0]) => tx.execute<Record<string, unknown>>(query);
-  const { rows } = opts.asAdmin ? await forAllUsers(reports, run) : await withUser(reports, userId, run);
+  const { rows } = opts.asAdmin ? await forAllUsers(reports.db, run) : await withUser(reports.db, userId, run);
   const items = rows.slice(0, opts.limit).map((r) => ({
     id: `${r.event_id as string}:${r.event_seq as number}`,
     occurredAt: new Date(r.occurred_at as string).toISOString(),

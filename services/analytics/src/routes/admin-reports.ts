@@ -3,7 +3,7 @@ import { type HttpApp, Type } from '@marquee/platform-http';
 import type { AnalyticsContext } from '../context';
 import { isoDate } from '../domain/months';
 import { computeTrending, currentWindow, publishTrending } from '../jobs/trending';
-import { forAllUsers } from '../db/user-scope';
+import { forAllUsers } from '@marquee/platform-db';
 import { ctrBy, dailyActivityPages, movieMetricPages, movieTitle } from '../reports/report-queries';
 import {
   allPages,
@@ -109,7 +109,7 @@ export function registerAdminReportRoutes(app: HttpApp, ctx: AnalyticsContext): 
       const q = req.query;
       const date = q.date ? checkedRange({ from: q.date, to: q.date }).to : isoDate(new Date());
       const window = { date, days: q.days, halfLifeHours: q.halfLifeHours, limit: q.limit };
-      const movies = await forAllUsers(reports, (tx) => computeTrending(tx, window));
+      const movies = await forAllUsers(reports.db, (tx) => computeTrending(tx, window));
       if (q.format === 'csv')
         return sendCsv(reply, `trending-${date}-${q.days}d.csv`, trendingColumns, onePage(movies));
       return { date, days: q.days, halfLifeHours: q.halfLifeHours, movies };
