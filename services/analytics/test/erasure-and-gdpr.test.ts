@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { requestJson, Subjects } from '@marquee/platform-bus';
-import { eventually } from '@marquee/platform-testing';
+import { adminPool, eventually, rowSecurityProblems } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsExport } from '../src/gdpr/export-over-nats';
 import {
@@ -117,5 +117,18 @@ describe('personal data in analytics', () => {
     );
     expect(rows.filter((r) => r.movie_id === null)).toHaveLength(2);
     expect(rows.filter((r) => r.movie_id === 62)).toHaveLength(1);
+  });
+
+  it('When the schema is read, then the user-owned tables force row-level security and a query without a user sees none', async () => {
+    const root = adminPool(a.env.DATABASE_URL as string);
+    try {
+      expect(await rowSecurityProblems(root)).toEqual([]);
+      const stored = await root.query('select count(*)::int as n from user_activity_logs where user_id is not null');
+      expect(stored.rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await root.end();
+    }
+    const asApp = await a.deps.database.pool.query('select count(*)::int as n from user_activity_logs');
+    expect(asApp.rows[0].n).toBe(0);
   });
 });

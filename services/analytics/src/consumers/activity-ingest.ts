@@ -72,10 +72,20 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
     const rows = keptRows(events);
     if (rows.length === 0) return;
     await opts.partitions.ensure(rows.map((r) => r.occurredAt));
-    // One statement, so one transaction: the rows and every metric they move commit together.
-    const accepted = await writeActivity(database.pool, rows, opts.ipPolicy);
-    stats.applied += accepted;
-    stats.duplicates += rows.length - accepted;
+    const client = await database.pool.connect();
+    try {
+      // The setting must precede every scan (erased_users is user-owned too), so it gets its own statement.
+      await client.query(`begin; select set_config('marquee.all_users', 'on', true)`);
+      const accepted = await writeActivity(client, rows, opts.ipPolicy);
+      await client.query('commit');
+      stats.applied += accepted;
+      stats.duplicates += rows.length - accepted;
+    } catch (err) {
+      await client.query('rollback').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number) {

@@ -1,17 +1,16 @@
-import type { Pool } from 'pg';
+import type { PoolClient } from 'pg';
 import type { ActivityRow } from '../domain/activity-rows';
 import type { IpPolicy } from '../domain/ip-policy';
 import { CTR_COUNTS, CTR_ROWS, POPULARITY_COUNTS, POPULARITY_HAVING } from './metric-rules';
 
 /**
- * One statement (one round trip, its own transaction): insert the rows, then move every daily table by
+ * One statement (one round trip): insert the rows, then move every daily table by
  * exactly the rows that were new. A redelivered event conflicts on its key, inserts nothing and so counts
  * nothing. Upserts go in (day, key) order so concurrent batches lock rows in one order and cannot deadlock.
- * `cfg` sets marquee.all_users before the first row is inserted (row-level security: consumers see all users).
+ * The caller's transaction must act for all users (marquee.all_users): the log and erased_users are user-owned.
  */
 const WRITE = `
-with cfg as materialized (select set_config('marquee.all_users', 'on', true) as all_users),
-ins as (
+with ins as (
   insert into user_activity_logs
     (event_id, event_seq, user_id, session_id, action_type, movie_id, ip_address, user_agent, referer, source, metadata, occurred_at)
   select v.event_id, v.event_seq,
@@ -27,7 +26,6 @@ ins as (
                 $9::text[], $10::text[], $11::jsonb[], $12::timestamptz[])
          as v(event_id, event_seq, user_id, session_id, action_type, movie_id, ip_address, user_agent, referer,
               source, metadata, occurred_at)
-    cross join cfg
     left join erased_users e on e.user_id = v.user_id
     left join movies m on m.movie_id = v.movie_id and m.deleted
   on conflict do nothing
@@ -79,7 +77,7 @@ daily as (
 select count(*)::int as accepted from ins`;
 
 /** Writes rows into the log and the daily metrics; returns how many rows were new. */
-export async function writeActivity(db: Pick<Pool, 'query'>, rows: ActivityRow[], ip: IpPolicy): Promise<number> {
+export async function writeActivity(db: Pick<PoolClient, 'query'>, rows: ActivityRow[], ip: IpPolicy): Promise<number> {
   if (rows.length === 0) return 0;
   const { rows: result } = await db.query<{ accepted: number }>(WRITE, [
     rows.map((r) => r.eventId),

@@ -51,6 +51,14 @@ CREATE POLICY "daily_active_users_owner" ON "daily_active_users"
 	USING (current_setting('marquee.all_users', true) = 'on' OR user_id::text = current_setting('marquee.user_id', true))
 	WITH CHECK (current_setting('marquee.all_users', true) = 'on' OR user_id::text = current_setting('marquee.user_id', true));
 --> statement-breakpoint
+ALTER TABLE "erased_users" ENABLE ROW LEVEL SECURITY;
+--> statement-breakpoint
+ALTER TABLE "erased_users" FORCE ROW LEVEL SECURITY;
+--> statement-breakpoint
+CREATE POLICY "erased_users_owner" ON "erased_users"
+	USING (current_setting('marquee.all_users', true) = 'on' OR user_id::text = current_setting('marquee.user_id', true))
+	WITH CHECK (current_setting('marquee.all_users', true) = 'on' OR user_id::text = current_setting('marquee.user_id', true));
+--> statement-breakpoint
 -- The daily tables are updated in place many times a day: room on each page lets those be HOT updates
 -- (no new index entries), which the ingest path pays for on every batch.
 ALTER TABLE "popularity_metrics" SET (fillfactor = 80);
