@@ -71,7 +71,7 @@ describe('archive and restore', () => {
   });
 
   it('when an archived partition is restored, then its rows return, anonymised for users erased since', async () => {
-    await database.pool.query('insert into erased_users (user_id) values ($1)', [erased]);
+    await root.query('insert into erased_users (user_id) values ($1)', [erased]);
     const res = await command('restore', ['--partition', oldName]);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.out)).toEqual({ partition: oldName, rows: 1200 });
