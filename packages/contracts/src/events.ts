@@ -266,6 +266,12 @@ export const ActionType = Type.Union(
     'rating_submit',
     'favorite_add',
     'watchlist_add',
+    // Added for analytics' metrics (services/analytics/README.md): likes and dislikes from interaction.v1,
+    // one impression per recommended movie from recommendations.generated, and a push notification opened.
+    'movie_like',
+    'movie_dislike',
+    'recommendation_impression',
+    'push_open',
   ].map((t) => Type.Literal(t)),
 );
 

@@ -137,9 +137,9 @@ export const gatewayConfigSchema = Type.Object({
   }),
   ACTIVITY_QUEUE_MAX: Type.Integer({
     minimum: 1,
-    default: 10_000,
+    default: 50_000,
     description:
-      'Activity events held in memory while Kafka is slow or down; beyond that new ones are dropped (best effort).',
+      'Activity events held in memory while Kafka is slow or down (5 s at 10,000/s, ~30 MB); beyond that new ones are dropped (best effort).',
   }),
   ACTIVITY_FLUSH_MS: Type.Integer({
     minimum: 1,
