@@ -1,6 +1,5 @@
 // Analytics service: config → dependencies (db + migrations, topics, Redis, NATS) → partitions → consumers, jobs, HTTP.
 import { loadConfigOrExit } from '@marquee/platform-config';
-import { serve } from '@marquee/platform-service';
 import { analyticsSchema } from './config';
 import { startAnalytics } from './service';
 
@@ -13,7 +12,4 @@ const analytics = await startAnalytics(config).catch((err: unknown) => {
   }
   throw err;
 });
-// Registered before serve's own handler, so the schedules stop before connections close.
-process.once('SIGTERM', () => void analytics.stopJobs());
-process.once('SIGINT', () => void analytics.stopJobs());
-await serve(analytics.deps, analytics.app, config.PORT, { relay: analytics.relay, consumers: analytics.consumers });
+await analytics.listen(config.PORT);

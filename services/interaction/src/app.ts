@@ -21,17 +21,6 @@ export async function buildInteractionApp(
       description: 'Views, likes, dislikes, favorites, watchlist, ratings and feedback; user libraries.',
     },
   });
-  // Name the offending property for additionalProperties errors (the shared handler only names the parent).
-  app.setSchemaErrorFormatter((errs, dataVar) => {
-    for (const e of errs) {
-      const extra = (e.params as { additionalProperty?: string }).additionalProperty;
-      if (extra) {
-        e.instancePath = `${e.instancePath}/${extra}`;
-        e.message = 'is not an accepted property';
-      }
-    }
-    return new Error(`${dataVar} ${errs.map((e) => `${e.instancePath} ${e.message}`).join(', ')}`);
-  });
   registerAuth(app, { jwksUrl: opts.jwksUrl, cacheMaxEntries: opts.tokenCacheSize ?? 0 });
   registerInteractionRoutes(app, ctx);
   registerLibraryRoutes(app, ctx);

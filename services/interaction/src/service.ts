@@ -1,18 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MovieDeleted, MovieUpserted, Topics, UserDeleted } from '@marquee/contracts';
+import { Topics } from '@marquee/contracts';
 import type { Subscription } from '@marquee/platform-bus';
 import { createInputBatcher, createWriteBatcher } from '@marquee/platform-db';
-import { type EventConsumer, type OutboxRelay, startEventConsumer } from '@marquee/platform-events';
-import type { HttpApp } from '@marquee/platform-http';
-import {
-  closeAll,
-  closers,
-  openServiceDeps,
-  readinessChecks,
-  type ServiceDeps,
-  startRelay,
-} from '@marquee/platform-service';
+import { type EventConsumer, startEventConsumer } from '@marquee/platform-events';
+import { readinessChecks, type RunningService, type ServiceDeps, startService } from '@marquee/platform-service';
 import { buildInteractionApp } from './app';
 import type { InteractionConfig } from './config';
 import { eraseInteractionsWhenUserDeleted } from './consumers/erase-user-interactions';
@@ -25,17 +17,9 @@ import { createMovieDirectory } from './movies/movie-directory';
 export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db/migrations');
 export const interactionTopics = [Topics.interaction, Topics.catalogMovie, Topics.authUser];
 
-export interface RunningInteraction {
-  deps: ServiceDeps;
-  ctx: InteractionContext;
-  app: HttpApp;
-  relay: OutboxRelay;
-  consumer: EventConsumer;
-  gdpr: Subscription;
-  close(): Promise<void>;
-}
+export type RunningInteraction = RunningService<InteractionContext>;
 
-/** The one registration list of what this service consumes. */
+/** The one registration list of what this service consumes (catalog.movie.v1 and auth.user.v1). */
 function startConsumer(deps: ServiceDeps): Promise<EventConsumer> {
   return startEventConsumer({
     kafka: deps.kafka,
@@ -43,66 +27,66 @@ function startConsumer(deps: ServiceDeps): Promise<EventConsumer> {
     database: deps.database,
     logger: deps.logger,
     groupId: 'interaction',
-    topics: [Topics.catalogMovie, Topics.authUser],
-    handlers: {
-      [MovieUpserted.type]: projectMovieWhenUpserted,
-      [MovieDeleted.type]: eraseMovieWhenDeleted,
-      [UserDeleted.type]: eraseInteractionsWhenUserDeleted,
-    },
+    handlers: [projectMovieWhenUpserted, eraseMovieWhenDeleted, eraseInteractionsWhenUserDeleted],
   });
 }
 
-/** Start order: deps (db + migrations, topics, redis, nats) → consumer, relay, GDPR responder → HTTP app. */
-export async function startInteraction(config: InteractionConfig): Promise<RunningInteraction> {
-  const deps = await openServiceDeps('interaction', config, { migrationsFolder, topics: interactionTopics });
-  const batching = {
-    windowMs: config.WRITE_BATCH_WINDOW_MS,
-    maxBatch: config.WRITE_BATCH_WINDOW_MS === 0 ? 1 : config.WRITE_BATCH_MAX,
-  };
-  const writes = createWriteBatcher(deps.database, batching);
-  const recorder = createInputBatcher(deps.database, applyLiveWrites, batching);
-  const ctx: InteractionContext = {
-    database: deps.database,
-    logger: deps.logger,
-    recorder,
-    writes,
-    movies: createMovieDirectory({
-      database: deps.database,
-      catalogUrl: config.CATALOG_URL,
-      timeoutMs: config.CATALOG_TIMEOUT_MS,
-      logger: deps.logger,
-    }),
-    bulkMaxItems: config.BULK_MAX_ITEMS,
-  };
-  try {
-    const consumer = await startConsumer(deps);
-    const relay = await startRelay(deps);
-    const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
-    const app = await buildInteractionApp(ctx, {
-      jwksUrl: config.AUTH_JWKS_URL,
-      tokenCacheSize: config.AUTH_TOKEN_CACHE_SIZE,
-      readiness: readinessChecks(deps),
-    });
-    // Writes still queued are committed before the pool closes.
-    app.addHook('onClose', async () => {
-      gdpr.unsubscribe();
-      await recorder.close();
-      await writes.close();
-    });
-    return {
-      deps,
-      ctx,
-      app,
-      relay,
-      consumer,
-      gdpr,
-      async close() {
-        await app.close();
-        await closeAll(closers(deps, { relay, consumers: [consumer] }));
-      },
-    };
-  } catch (err) {
-    await closeAll(closers(deps));
-    throw err;
-  }
+/** Start order: deps (db + migrations, topics, redis, nats) → consumer, GDPR responder → HTTP app → relay. */
+export function startInteraction(config: InteractionConfig): Promise<RunningInteraction> {
+  return startService({
+    name: 'interaction',
+    config,
+    migrationsFolder,
+    topics: interactionTopics,
+    async build(deps) {
+      const batching = {
+        windowMs: config.WRITE_BATCH_WINDOW_MS,
+        maxBatch: config.WRITE_BATCH_WINDOW_MS === 0 ? 1 : config.WRITE_BATCH_MAX,
+      };
+      const writes = createWriteBatcher(deps.database, batching);
+      const recorder = createInputBatcher(deps.database, applyLiveWrites, batching);
+      const ctx: InteractionContext = {
+        database: deps.database,
+        logger: deps.logger,
+        recorder,
+        writes,
+        movies: createMovieDirectory({
+          database: deps.database,
+          catalogUrl: config.CATALOG_URL,
+          timeoutMs: config.CATALOG_TIMEOUT_MS,
+          logger: deps.logger,
+        }),
+        bulkMaxItems: config.BULK_MAX_ITEMS,
+      };
+      // Writes still queued are committed before the relay stops and the pool closes.
+      const batchers = [
+        { name: 'interaction-recorder', close: () => recorder.close() },
+        { name: 'interaction-writes', close: () => writes.close() },
+      ];
+      let consumer: EventConsumer | undefined;
+      let gdpr: Subscription | undefined;
+      try {
+        consumer = await startConsumer(deps);
+        gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
+        const app = await buildInteractionApp(ctx, {
+          jwksUrl: config.AUTH_JWKS_URL,
+          tokenCacheSize: config.AUTH_TOKEN_CACHE_SIZE,
+          readiness: readinessChecks(deps),
+        });
+        const subscription = gdpr;
+        return {
+          ctx,
+          app,
+          consumers: [consumer],
+          closers: [{ name: 'gdpr-export', close: async () => subscription.unsubscribe() }, ...batchers],
+        };
+      } catch (err) {
+        // startService closes the connections; what build started is stopped here.
+        gdpr?.unsubscribe();
+        await consumer?.stop().catch(() => undefined);
+        for (const b of batchers) await b.close().catch(() => undefined);
+        throw err;
+      }
+    },
+  });
 }

@@ -144,7 +144,7 @@ describe('consumers and GDPR', () => {
     const outbox = await svc.sql(sql`select count(*)::int as n from outbox where key = ${user}`);
     expect((outbox.rows[0] as { n: number }).n).toBe(0);
     expect(await countRows(sql`user_id = ${bystander}`)).toBe(1);
-    await eventually(() => svc.consumer.stats.duplicates >= 1, { what: 'redelivery seen as duplicate' });
+    await eventually(() => (svc.consumers[0]?.stats.duplicates ?? 0) >= 1, { what: 'redelivery seen as duplicate' });
   });
 
   it('When GDPR export is requested over NATS, then every interaction of that user comes back and no other', async () => {

@@ -1,17 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Topics } from '@marquee/contracts';
-import type { Subscription } from '@marquee/platform-bus';
-import type { EventConsumer, OutboxRelay } from '@marquee/platform-events';
-import type { HttpApp } from '@marquee/platform-http';
-import {
-  closeAll,
-  closers,
-  openServiceDeps,
-  readinessChecks,
-  type ServiceDeps,
-  startRelay,
-} from '@marquee/platform-service';
+import type { Closer } from '@marquee/platform-http';
+import { closeAll, readinessChecks, type RunningService, startService } from '@marquee/platform-service';
 import { buildRecommendationApp } from './app';
 import type { RecommendationConfig } from './config';
 import { startProjections } from './consumers/projections';
@@ -28,46 +19,38 @@ export const recommendationTopics = [
   Topics.recommendation,
 ];
 
-export interface RunningRecommendation {
-  deps: ServiceDeps;
-  ctx: RecommendationContext;
-  app: HttpApp;
-  relay: OutboxRelay;
-  consumer: EventConsumer;
-  gdpr: Subscription;
-  stopJobs(): Promise<void>;
-  close(): Promise<void>;
-}
+export type RunningRecommendation = RunningService<RecommendationContext>;
 
-/** Start order: deps → first model (worker thread) → relay, consumers, GDPR responder, retrain schedule → HTTP. */
-export async function startRecommendation(config: RecommendationConfig): Promise<RunningRecommendation> {
-  const deps = await openServiceDeps('recommendation', config, { migrationsFolder, topics: recommendationTopics });
-  try {
-    const ctx = createContext(config, deps);
-    await ctx.store.train('start');
-    const relay = await startRelay(deps);
-    const consumer = await startProjections(deps, ctx);
-    const gdpr = serveGdprExport(ctx);
-    const retrain = scheduleRetrain(ctx, config.RECOMMENDATION_RETRAIN_MINUTES);
-    const app = await buildRecommendationApp(ctx, readinessChecks(deps));
-    return {
-      deps,
-      ctx,
-      app,
-      relay,
-      consumer,
-      gdpr,
-      stopJobs: async () => retrain.stop(),
-      async close() {
-        await app.close();
-        gdpr.unsubscribe();
-        retrain.stop();
-        ctx.store.cancel();
-        await closeAll(closers(deps, { relay, consumers: [consumer] }));
-      },
-    };
-  } catch (err) {
-    await closeAll(closers(deps));
-    throw err;
-  }
+/** Start order: deps → first model (worker thread) → retrain schedule, GDPR responder, consumers → HTTP app → relay. */
+export function startRecommendation(config: RecommendationConfig): Promise<RunningRecommendation> {
+  return startService({
+    name: 'recommendation',
+    config,
+    migrationsFolder,
+    topics: recommendationTopics,
+    async build(deps) {
+      const ctx = createContext(config, deps);
+      await ctx.store.train('start');
+      // Closed after the consumers, in this order: no new retrain, no GDPR answers, then any training still running.
+      const own: Closer[] = [];
+      try {
+        const retrain = scheduleRetrain(ctx, config.RECOMMENDATION_RETRAIN_MINUTES);
+        own.push({ name: 'retrain-schedule', close: async () => retrain.stop() });
+        const gdpr = serveGdprExport(ctx);
+        own.push({ name: 'gdpr-export', close: async () => gdpr.unsubscribe() });
+        own.push({ name: 'model-training', close: async () => ctx.store.cancel() });
+        const consumer = await startProjections(deps, ctx);
+        try {
+          const app = await buildRecommendationApp(ctx, readinessChecks(deps));
+          return { ctx, app, consumers: [consumer], closers: own };
+        } catch (err) {
+          await consumer.stop();
+          throw err;
+        }
+      } catch (err) {
+        await closeAll(own, deps.logger);
+        throw err;
+      }
+    },
+  });
 }

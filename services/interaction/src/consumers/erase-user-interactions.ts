@@ -1,5 +1,5 @@
-import type { Envelope, Static, UserDeleted } from '@marquee/contracts';
-import type { HandlerContext } from '@marquee/platform-events';
+import { UserDeleted } from '@marquee/contracts';
+import { on } from '@marquee/platform-events';
 import { sql } from 'drizzle-orm';
 import { actForAllUsers } from '../db/user-scope';
 
@@ -7,10 +7,9 @@ import { actForAllUsers } from '../db/user-scope';
  * user.deleted: erases the user's interactions and the published outbox rows keyed by them (their history),
  * publishing nothing: every consumer of interaction.v1 reads user.deleted itself.
  */
-export async function eraseInteractionsWhenUserDeleted(event: Envelope, { tx, logger }: HandlerContext): Promise<void> {
-  const { userId } = event.data as Static<typeof UserDeleted.schema>;
+export const eraseInteractionsWhenUserDeleted = on(UserDeleted, async ({ userId }, { tx, logger }) => {
   await actForAllUsers(tx);
   const res = await tx.execute(sql`delete from user_movie_interactions where user_id = ${userId}`);
   await tx.execute(sql`delete from outbox where key = ${userId} and published_at is not null`);
   logger.info({ userId, interactions: res.rowCount, event: 'user_interactions_erased' }, 'user erased');
-}
+});

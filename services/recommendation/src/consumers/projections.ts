@@ -1,18 +1,16 @@
 import {
-  type Envelope,
   InteractionRecorded,
   InteractionRemoved,
   MovieDeleted,
   MovieUpserted,
   type Static,
-  Topics,
   TrendingUpdated,
   UserDeleted,
   UserRegistered,
   UserUpdated,
 } from '@marquee/contracts';
 import type { Tx } from '@marquee/platform-db';
-import { type EventConsumer, startEventConsumer } from '@marquee/platform-events';
+import { type EventConsumer, on, startEventConsumer } from '@marquee/platform-events';
 import type { ServiceDeps } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
@@ -22,7 +20,8 @@ import { intArray, textArray } from '../db/sql-arrays';
 import { cacheKey, refreshUser } from '../recommend/refresh-user';
 
 type Movie = Static<typeof MovieUpserted.schema>;
-type Interaction = Static<typeof InteractionRecorded.schema>;
+// The fields both interaction events carry (a recorded one also has previousRating, unused here).
+type Interaction = Static<typeof InteractionRemoved.schema>;
 
 /** Taste signal of one interaction row: the interaction itself, or its feedback when it carries one. */
 function kindOf(i: Interaction): { kind: string; weight: number } {
@@ -53,25 +52,21 @@ export function startProjections(
   deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger'>,
   ctx: RecommendationContext,
 ): Promise<EventConsumer> {
-  const onInteraction =
-    (removed: boolean) =>
-    async (event: Envelope, { tx }: { tx: Tx }) => {
-      const i = event.data as Interaction;
-      await allUsersIn(tx);
-      const { kind, weight } = kindOf(i);
-      if (removed) {
-        await tx.execute(
-          sql`delete from rec_feedback where user_id = ${i.userId} and movie_id = ${i.movieId} and kind = ${kind}`,
-        );
-      } else {
-        await tx.execute(sql`
+  const applyInteraction = async (tx: Tx, i: Interaction, removed: boolean) => {
+    await allUsersIn(tx);
+    const { kind, weight } = kindOf(i);
+    if (removed) {
+      await tx.execute(
+        sql`delete from rec_feedback where user_id = ${i.userId} and movie_id = ${i.movieId} and kind = ${kind}`,
+      );
+    } else {
+      await tx.execute(sql`
         insert into rec_feedback (user_id, movie_id, kind, weight, at) values (${i.userId}, ${i.movieId}, ${kind}, ${weight}, ${i.at})
         on conflict (user_id, movie_id, kind) do update set weight = excluded.weight, at = excluded.at`);
-      }
-      await refreshUser(ctx, tx, i.userId);
-    };
-  const onUser = async (event: Envelope, { tx }: { tx: Tx }) => {
-    const u = event.data as Static<typeof UserRegistered.schema>;
+    }
+    await refreshUser(ctx, tx, i.userId);
+  };
+  const applyUser = async (tx: Tx, u: { userId: string; favoriteGenres: number[] }) => {
     await allUsersIn(tx);
     // Only what ranking needs: no name, email or device token is kept.
     await tx.execute(sql`
@@ -85,26 +80,22 @@ export function startProjections(
     database: deps.database,
     logger: deps.logger,
     groupId: 'recommendation',
-    topics: [Topics.authUser, Topics.catalogMovie, Topics.interaction, Topics.analyticsTrending],
     fromBeginning: true,
-    handlers: {
-      [UserRegistered.type]: onUser,
-      [UserUpdated.type]: onUser,
-      [UserDeleted.type]: async (event, { tx }) => {
-        const { userId } = event.data as Static<typeof UserDeleted.schema>;
+    handlers: [
+      on(UserRegistered, (u, { tx }) => applyUser(tx, u)),
+      on(UserUpdated, (u, { tx }) => applyUser(tx, u)),
+      on(UserDeleted, async ({ userId }, { tx }) => {
         await allUsersIn(tx);
         await tx.execute(sql`delete from user_recommendations where user_id = ${userId}`);
         await tx.execute(sql`delete from rec_feedback where user_id = ${userId}`);
         await tx.execute(sql`delete from rec_users where user_id = ${userId}`);
         await ctx.redis.del(cacheKey(ctx, userId));
-      },
-      [MovieUpserted.type]: async (event, { tx }) => {
-        const m = event.data as Movie;
+      }),
+      on(MovieUpserted, async (m, { tx }) => {
         await upsertMovie(tx, m);
         ctx.store.scheduleAppend(m.movieId);
-      },
-      [MovieDeleted.type]: async (event, { tx }) => {
-        const { movieId } = event.data as Static<typeof MovieDeleted.schema>;
+      }),
+      on(MovieDeleted, async ({ movieId }, { tx }) => {
         await allUsersIn(tx);
         const affected = await tx.execute<{ user_id: string }>(
           sql`delete from user_recommendations where movie_id = ${movieId} returning user_id`,
@@ -113,17 +104,16 @@ export function startProjections(
         ctx.store.dropMovie(movieId);
         const keys = [...new Set(affected.rows.map((r) => cacheKey(ctx, r.user_id)))];
         if (keys.length > 0) await ctx.redis.del(...keys);
-      },
-      [TrendingUpdated.type]: async (event, { tx }) => {
-        const t = event.data as Static<typeof TrendingUpdated.schema>;
+      }),
+      on(TrendingUpdated, async (t, { tx }) => {
         await tx.execute(sql`delete from rec_trending`);
         const top = Math.max(...t.movies.map((m) => m.score), 1e-9);
         for (const m of t.movies)
           await tx.execute(sql`insert into rec_trending (movie_id, score, date) values (${m.movieId}, ${Math.max(0, m.score / top)}, ${t.date})
             on conflict (movie_id) do nothing`);
-      },
-      [InteractionRecorded.type]: onInteraction(false),
-      [InteractionRemoved.type]: onInteraction(true),
-    },
+      }),
+      on(InteractionRecorded, (i, { tx }) => applyInteraction(tx, i, false)),
+      on(InteractionRemoved, (i, { tx }) => applyInteraction(tx, i, true)),
+    ],
   });
 }
