@@ -21,7 +21,11 @@ let b: TestNotification;
 
 beforeAll(async () => {
   a = await startTestNotification('n_sched', env(), before);
-  b = await startTestNotification('n_sched_b', env({ DATABASE_URL: a.env.DATABASE_URL as string, DATABASE_OWNER_URL: a.env.DATABASE_OWNER_URL as string }), before);
+  b = await startTestNotification(
+    'n_sched_b',
+    env({ DATABASE_URL: a.env.DATABASE_URL as string, DATABASE_OWNER_URL: a.env.DATABASE_OWNER_URL as string }),
+    before,
+  );
 });
 afterAll(async () => {
   await b?.stop({ keepDatabase: true });
@@ -105,7 +109,11 @@ describe('weekly digest schedule', () => {
     const missed = await user(2, '10:00', 'UTC');
     const tooOld = await user(1, '10:00', 'UTC');
     await b.stop({ keepDatabase: true });
-    b = await startTestNotification('n_sched_b', env({ DATABASE_URL: a.env.DATABASE_URL as string, DATABASE_OWNER_URL: a.env.DATABASE_OWNER_URL as string }), before);
+    b = await startTestNotification(
+      'n_sched_b',
+      env({ DATABASE_URL: a.env.DATABASE_URL as string, DATABASE_OWNER_URL: a.env.DATABASE_OWNER_URL as string }),
+      before,
+    );
     // Tuesday 2026-09-15 10:00 UTC was missed by 5 hours; Monday's 10:00 by 29, beyond the 24-hour window.
     await claimDueDigests(b.ctx, new Date('2026-09-15T15:00:00Z'));
     expect(await claimsOf(missed)).toEqual(['2026-09-14']);

@@ -44,7 +44,8 @@ async function throughTheGateway(notificationUrl: string, env: Record<string, st
 
 describe('notification main process', () => {
   it('When main.ts starts, then it serves /health/ready and its OpenAPI, its email links work through the gateway with no token, and SIGTERM stops it cleanly', async () => {
-    const env = notificationTestEnv('n_main', { ...sharedPrefixes('n_main'), HOST: '127.0.0.1' });
+    // The port is read from the `notification listening on <port>` info log.
+    const env = notificationTestEnv('n_main', { ...sharedPrefixes('n_main'), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
     const proc = runTsx(path.join(repoRoot, 'services/notification/src/main.ts'), env);
     try {
       const deadline = Date.now() + 90_000;
