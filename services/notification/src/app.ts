@@ -20,17 +20,6 @@ export async function buildNotificationApp(
       description: 'Notification preferences, delivery logs, tracking and unsubscribe links',
     },
   });
-  // Name the offending property for additionalProperties errors (the shared handler only names the parent).
-  app.setSchemaErrorFormatter((errs, dataVar) => {
-    for (const e of errs) {
-      const extra = (e.params as { additionalProperty?: string }).additionalProperty;
-      if (extra) {
-        e.instancePath = `${e.instancePath}/${extra}`;
-        e.message = 'is not an accepted property';
-      }
-    }
-    return new Error(`${dataVar} ${errs.map((e) => `${e.instancePath} ${e.message}`).join(', ')}`);
-  });
   registerAuth(app, { jwksUrl: ctx.config.AUTH_JWKS_URL });
   registerPreferenceRoutes(app, ctx);
   registerNotificationRoutes(app, ctx);
