@@ -205,6 +205,8 @@ export const RecommendationsGenerated = defineEvent({
   schema: Type.Object({
     userId: Uuid,
     algorithm: Algorithm,
+    /** Experiment variant the user is assigned to, so analytics can compare click-through by variant. */
+    variant: Type.Optional(Type.String()),
     generatedAt: IsoDateTime,
     items: Type.Array(
       Type.Object({
@@ -220,7 +222,13 @@ export const RecommendationClicked = defineEvent({
   version: 1,
   topic: Topics.recommendation,
   source: 'recommendation',
-  schema: Type.Object({ userId: Uuid, movieId: MovieId, algorithm: Algorithm, clickedAt: IsoDateTime }),
+  schema: Type.Object({
+    userId: Uuid,
+    movieId: MovieId,
+    algorithm: Algorithm,
+    variant: Type.Optional(Type.String()),
+    clickedAt: IsoDateTime,
+  }),
 });
 
 const NotificationFacts = Type.Object({
@@ -258,6 +266,12 @@ export const ActionType = Type.Union(
     'rating_submit',
     'favorite_add',
     'watchlist_add',
+    // Added for analytics' metrics (services/analytics/README.md): likes and dislikes from interaction.v1,
+    // one impression per recommended movie from recommendations.generated, and a push notification opened.
+    'movie_like',
+    'movie_dislike',
+    'recommendation_impression',
+    'push_open',
   ].map((t) => Type.Literal(t)),
 );
 

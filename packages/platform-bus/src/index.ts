@@ -67,6 +67,8 @@ export const Subjects = {
   gdprExportAll: 'gdpr.export.*',
   /** Auth announces revoked sessions so open streams end with them: SessionsRevoked. */
   sessionsRevoked: 'auth.sessions.revoked',
+  /** Request/reply answered by auth: a user's contact details at the moment of sending (notification only). */
+  authContact: 'auth.contact',
 };
 
 /** Either one session (logout, reuse) or every session of the user but `exceptSessionId` (password change). */

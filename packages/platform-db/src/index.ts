@@ -53,3 +53,12 @@ export function uniqueViolation(err: unknown): string | undefined {
   const pgErr = e?.code === '23505' ? e : e?.cause?.code === '23505' ? e.cause : undefined;
   return pgErr ? (pgErr.constraint ?? 'unique') : undefined;
 }
+export {
+  type BatchedWork,
+  createInputBatcher,
+  createWriteBatcher,
+  type InputBatcher,
+  type WriteBatcher,
+  type WriteBatcherOptions,
+  type WriteBatcherStats,
+} from './write-batcher';

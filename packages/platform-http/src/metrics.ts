@@ -1,8 +1,16 @@
 import type { HttpApp } from './app';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The registry /metrics serves: a service registers its own counters here. */
+    metricsRegistry: Registry;
+  }
+}
+
 export function registerMetrics(app: HttpApp, service: string): Registry {
   const registry = new Registry();
+  app.decorate('metricsRegistry', registry);
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({

@@ -4,6 +4,7 @@ import { readinessChecks, type RunningService, startService } from '@marquee/pla
 import { bootstrapAdmin } from './accounts/bootstrap-admin';
 import { buildAuthApp } from './app';
 import type { AuthConfig } from './config';
+import { serveContactRequests } from './contact/answer-contact-requests';
 import { startKnownGenresConsumer } from './consumers/known-genres-from-movies';
 import { type AuthContext, createAuthContext } from './context';
 import { migrationsFolder } from './db/open-auth-database';
@@ -30,6 +31,7 @@ export function startAuth(config: AuthConfig): Promise<RunningAuth> {
       await bootstrapAdmin(ctx, config);
       const consumer = await startKnownGenresConsumer(deps);
       const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
+      const contact = serveContactRequests(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
       const prune = schedulePruneRefreshTokens(deps.database, deps.logger);
       return {
         ctx,
@@ -37,6 +39,7 @@ export function startAuth(config: AuthConfig): Promise<RunningAuth> {
         consumers: [consumer],
         closers: [
           { name: 'gdpr-export', close: async () => gdpr.unsubscribe() },
+          { name: 'auth-contact', close: async () => contact.unsubscribe() },
           { name: 'prune-refresh-tokens', close: () => prune.stop() },
         ],
       };

@@ -42,6 +42,8 @@ export async function buildGatewayApp(deps: GatewayDeps, ops: OpsListener): Prom
     openapi: { title: 'Marquee gateway' },
   });
   app.addHook('onRequest', ops.guard);
+  app.metricsRegistry.registerMetric(deps.activity.droppedTotal);
+  app.metricsRegistry.registerMetric(deps.activity.queueDepth);
   if (config.CORS_ORIGINS) {
     const origin = corsOrigin(config.CORS_ORIGINS);
     await app.register(cors, {

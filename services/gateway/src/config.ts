@@ -28,9 +28,9 @@ export const gatewayConfigSchema = Type.Object({
   }),
   AUTH_URL: upstreamUrl('auth', 'http://127.0.0.1:3001'),
   CATALOG_URL: upstreamUrl('catalog', 'http://127.0.0.1:3002'),
-  INTERACTION_URL: upstreamUrl('interaction', ''),
+  INTERACTION_URL: upstreamUrl('interaction', 'http://127.0.0.1:3003'),
   RECOMMENDATION_URL: upstreamUrl('recommendation', ''),
-  NOTIFICATION_URL: upstreamUrl('notification', ''),
+  NOTIFICATION_URL: upstreamUrl('notification', 'http://127.0.0.1:3005'),
   ANALYTICS_URL: upstreamUrl('analytics', ''),
   AUTH_JWKS_URL: Type.String({
     pattern: '^https?://',
@@ -137,9 +137,9 @@ export const gatewayConfigSchema = Type.Object({
   }),
   ACTIVITY_QUEUE_MAX: Type.Integer({
     minimum: 1,
-    default: 10_000,
+    default: 50_000,
     description:
-      'Activity events held in memory while Kafka is slow or down; beyond that new ones are dropped (best effort).',
+      'Activity events held in memory while Kafka is slow or down (5 s at 10,000/s, ~30 MB); beyond that new ones are dropped (best effort).',
   }),
   ACTIVITY_FLUSH_MS: Type.Integer({
     minimum: 1,

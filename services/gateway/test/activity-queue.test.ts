@@ -38,3 +38,16 @@ describe('activity queue (best effort)', () => {
     expect(p.stats).toMatchObject({ queued: 0, dropped: 1 });
   });
 });
+
+describe('activity drops on /metrics', () => {
+  it('When events are dropped, then the Prometheus counter counts each by reason', async () => {
+    const p = publisher(2);
+    p.log(view('a'));
+    p.log({ ...view('b'), movieId: -1 });
+    p.log(view('c'));
+    p.log(view('d'));
+    const values = (await p.droppedTotal.get()).values.map((v) => [v.labels.reason, v.value]);
+    expect(Object.fromEntries(values)).toEqual({ queue_full: 1, invalid: 1, send_failed: 0 });
+    expect((await p.queueDepth.get()).values[0]?.value).toBe(2);
+  });
+});

@@ -116,4 +116,11 @@ describe('activity.logged from the gateway to Kafka', () => {
     expect(received.filter((r) => r.event.data.sessionId === 'sess-user-1')).toHaveLength(1);
     expect(gateway.deps.activity.stats.dropped).toBe(0);
   });
+
+  it('When activity has flowed, then /metrics on the operations port shows the dropped-events counter by reason and the queue depth', async () => {
+    const body = await (await fetch(`${gateway.opsUrl}/metrics`)).text();
+    expect(body).toMatch(/gateway_activity_events_dropped_total\{reason="queue_full",service="gateway"\} 0/);
+    expect(body).toMatch(/gateway_activity_events_dropped_total\{reason="send_failed",service="gateway"\} 0/);
+    expect(body).toMatch(/gateway_activity_queue_depth\{service="gateway"\} \d+/);
+  });
 });

@@ -23,6 +23,8 @@ export function gatewayTestConfig(overrides: Record<string, string>): GatewayCon
     NATS_URL: env.NATS_URL,
     AUTH_URL: '',
     CATALOG_URL: '',
+    NOTIFICATION_URL: '',
+    INTERACTION_URL: '',
     ACTIVITY_FLUSH_MS: '20',
     REDIS_KEY_PREFIX: `${env.KAFKA_TOPIC_PREFIX}gateway:`,
     ...overrides,

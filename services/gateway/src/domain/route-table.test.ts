@@ -10,6 +10,10 @@ describe('route table', () => {
     expect(serviceForPath('/admin/movies')).toBe('catalog');
     expect(serviceForPath('/movies/42')).toBe('catalog');
     expect(serviceForPath('/search/suggest')).toBe('catalog');
+    expect(serviceForPath('/me/interactions/42/like')).toBe('interaction');
+    expect(serviceForPath('/me/library/favorites')).toBe('interaction');
+    expect(serviceForPath('/users/0190a0b0-0000-7000-8000-000000000001/library/history')).toBe('interaction');
+    expect(serviceForPath('/admin/interactions/import')).toBe('interaction');
   });
 
   it('When a path only shares characters with a prefix, then it is not routed', () => {

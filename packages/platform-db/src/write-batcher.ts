@@ -1,0 +1,161 @@
+import type { Database, Tx } from './index';
+
+/** One request's writes; it may run twice (in the shared batch, then alone), so it must only write through tx. */
+export type BatchedWork<T> = (tx: Tx) => Promise<T>;
+
+export interface WriteBatcherOptions {
+  /** How long the first request of a batch waits for others to join it. */
+  windowMs?: number;
+  /** A batch that reaches this size commits without waiting for the window. */
+  maxBatch?: number;
+  /** Batches in flight at once (each holds one pooled connection). */
+  maxConcurrent?: number;
+}
+
+export interface WriteBatcherStats {
+  batches: number;
+  requests: number;
+  /** Batches rolled back because one request failed, whose requests then ran one transaction each. */
+  retriedSingly: number;
+}
+
+interface Pending<I> {
+  item: I;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * The queue both batchers share: requests wait up to windowMs (or until maxBatch) for others, at most
+ * maxConcurrent batches commit at once, and requests arriving meanwhile form the next, bigger batch.
+ */
+function batchQueue<I>(commit: (batch: Pending<I>[]) => Promise<void>, opts: WriteBatcherOptions) {
+  const windowMs = opts.windowMs ?? 2;
+  const maxBatch = opts.maxBatch ?? 100;
+  const maxConcurrent = opts.maxConcurrent ?? 4;
+  let queue: Pending<I>[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight = 0;
+  let closed = false;
+  const idle: (() => void)[] = [];
+
+  function flush(): void {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    while (queue.length > 0 && inFlight < maxConcurrent) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      inFlight += 1;
+      void commit(batch).finally(() => {
+        inFlight -= 1;
+        if (queue.length > 0) flush();
+        else if (inFlight === 0) for (const done of idle.splice(0)) done();
+      });
+    }
+  }
+
+  return {
+    push<T>(item: I): Promise<T> {
+      if (closed) return Promise.reject(new Error('write batcher is closed'));
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ item, resolve: resolve as (v: unknown) => void, reject });
+        if (queue.length >= maxBatch) flush();
+        else if (!timer && inFlight < maxConcurrent) timer = setTimeout(flush, windowMs);
+      });
+    },
+    async close(): Promise<void> {
+      closed = true;
+      if (queue.length > 0) flush();
+      if (inFlight > 0 || queue.length > 0) await new Promise<void>((r) => idle.push(r));
+    },
+  };
+}
+
+export interface WriteBatcher {
+  /** Runs work in a transaction shared with concurrent requests; resolves after that transaction commits. */
+  run<T>(work: BatchedWork<T>): Promise<T>;
+  readonly stats: WriteBatcherStats;
+  /** Waits for queued and in-flight batches; later run() calls are refused. */
+  close(): Promise<void>;
+}
+
+/**
+ * Groups concurrent write requests into one transaction, so N requests cost one commit (one WAL flush)
+ * instead of N, with durability untouched: each request is answered only after its transaction commits.
+ * When one request fails, the batch is rolled back and every request of it runs in its own transaction,
+ * so the failure is that request's alone.
+ */
+export function createWriteBatcher(database: Database, opts: WriteBatcherOptions = {}): WriteBatcher {
+  const stats: WriteBatcherStats = { batches: 0, requests: 0, retriedSingly: 0 };
+  const alone = async (p: Pending<BatchedWork<unknown>>) => {
+    try {
+      p.resolve(await database.db.transaction((tx) => p.item(tx)));
+    } catch (err) {
+      p.reject(err);
+    }
+  };
+  const queue = batchQueue<BatchedWork<unknown>>(async (batch) => {
+    stats.batches += 1;
+    stats.requests += batch.length;
+    if (batch.length === 1) return alone(batch[0] as Pending<BatchedWork<unknown>>);
+    try {
+      const results = await database.db.transaction(async (tx) => {
+        const out: unknown[] = [];
+        for (const p of batch) out.push(await p.item(tx));
+        return out;
+      });
+      for (const [i, p] of batch.entries()) p.resolve(results[i]);
+    } catch {
+      // Whatever failed (a request, or the commit itself), nobody's writes are in: each request tries alone.
+      stats.retriedSingly += 1;
+      for (const p of batch) await alone(p);
+    }
+  }, opts);
+  return { stats, run: (work) => queue.push(work), close: () => queue.close() };
+}
+
+export interface InputBatcher<I, O> {
+  /** Queues one input; resolves with its output after the transaction that wrote it commits. */
+  write(input: I): Promise<O>;
+  readonly stats: WriteBatcherStats;
+  close(): Promise<void>;
+}
+
+/**
+ * Like createWriteBatcher, but the batch's inputs go to one apply call (one statement for N requests, not N):
+ * the fewest round trips per commit. apply returns one output per input, in order; when it throws, each input
+ * is applied alone in its own transaction.
+ */
+export function createInputBatcher<I, O>(
+  database: Database,
+  apply: (tx: Tx, inputs: I[]) => Promise<O[]>,
+  opts: WriteBatcherOptions = {},
+): InputBatcher<I, O> {
+  const stats: WriteBatcherStats = { batches: 0, requests: 0, retriedSingly: 0 };
+  const alone = async (p: Pending<I>) => {
+    try {
+      p.resolve((await database.db.transaction((tx) => apply(tx, [p.item])))[0]);
+    } catch (err) {
+      p.reject(err);
+    }
+  };
+  const queue = batchQueue<I>(async (batch) => {
+    stats.batches += 1;
+    stats.requests += batch.length;
+    if (batch.length === 1) return alone(batch[0] as Pending<I>);
+    try {
+      const outputs = await database.db.transaction((tx) =>
+        apply(
+          tx,
+          batch.map((p) => p.item),
+        ),
+      );
+      if (outputs.length !== batch.length) throw new Error('apply must return one output per input');
+      for (const [i, p] of batch.entries()) p.resolve(outputs[i]);
+    } catch {
+      stats.retriedSingly += 1;
+      for (const p of batch) await alone(p);
+    }
+  }, opts);
+  return { stats, write: (input) => queue.push<O>(input), close: () => queue.close() };
+}

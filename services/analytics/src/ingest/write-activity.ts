@@ -1,0 +1,97 @@
+import type { PoolClient } from 'pg';
+import type { ActivityRow } from '../domain/activity-rows';
+import type { IpPolicy } from '../domain/ip-policy';
+import { CTR_COUNTS, CTR_ROWS, POPULARITY_COUNTS, POPULARITY_HAVING } from './metric-rules';
+
+/**
+ * One statement (one round trip): insert the rows, then move every daily table by
+ * exactly the rows that were new. A redelivered event conflicts on its key, inserts nothing and so counts
+ * nothing. Upserts go in (day, key) order so concurrent batches lock rows in one order and cannot deadlock.
+ * The caller's transaction must act for all users (marquee.all_users): the log and erased_users are user-owned.
+ */
+const WRITE = `
+with ins as (
+  insert into user_activity_logs
+    (event_id, event_seq, user_id, session_id, action_type, movie_id, ip_address, user_agent, referer, source, metadata, occurred_at)
+  select v.event_id, v.event_seq,
+         case when e.user_id is null then v.user_id end,
+         case when e.user_id is null then v.session_id end,
+         v.action_type,
+         case when m.movie_id is null then v.movie_id end,
+         case when e.user_id is null then v.ip_address end,
+         case when e.user_id is null then v.user_agent end,
+         case when e.user_id is null then v.referer end,
+         v.source, v.metadata, v.occurred_at
+    from unnest($1::uuid[], $2::int2[], $3::uuid[], $4::text[], $5::text[], $6::int4[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::jsonb[], $12::timestamptz[])
+         as v(event_id, event_seq, user_id, session_id, action_type, movie_id, ip_address, user_agent, referer,
+              source, metadata, occurred_at)
+    left join erased_users e on e.user_id = v.user_id
+    left join movies m on m.movie_id = v.movie_id and m.deleted
+  on conflict do nothing
+  returning action_type, movie_id, (occurred_at at time zone 'UTC')::date as day, user_id,
+            (metadata->>'rating')::int as rating, metadata->>'algorithm' as algorithm,
+            coalesce(metadata->>'variant', '') as variant
+),
+popularity as (
+  insert into popularity_metrics
+    (movie_id, date, view_count, like_count, rating_count, rating_sum, recommendation_count, click_count)
+  select movie_id, day, ${POPULARITY_COUNTS}
+    from ins where movie_id is not null
+   group by day, movie_id having ${POPULARITY_HAVING}
+   order by day, movie_id
+  on conflict (movie_id, date) do update set
+    view_count = popularity_metrics.view_count + excluded.view_count,
+    like_count = popularity_metrics.like_count + excluded.like_count,
+    rating_count = popularity_metrics.rating_count + excluded.rating_count,
+    rating_sum = popularity_metrics.rating_sum + excluded.rating_sum,
+    recommendation_count = popularity_metrics.recommendation_count + excluded.recommendation_count,
+    click_count = popularity_metrics.click_count + excluded.click_count
+),
+ctr as (
+  insert into recommendation_ctr_daily (date, algorithm, variant, impressions, clicks)
+  select day, algorithm, variant, ${CTR_COUNTS}
+    from ins where ${CTR_ROWS}
+   group by day, algorithm, variant
+   order by day, algorithm, variant
+  on conflict (date, algorithm, variant) do update set
+    impressions = recommendation_ctr_daily.impressions + excluded.impressions,
+    clicks = recommendation_ctr_daily.clicks + excluded.clicks
+),
+active as (
+  insert into daily_active_users (user_id, date)
+  select distinct user_id, day from ins where user_id is not null order by 1, 2
+  on conflict do nothing
+  returning date
+),
+daily as (
+  insert into daily_activity (date, events, active_users)
+  select e.day, e.events, coalesce(a.users, 0)
+    from (select day, count(*) as events from ins group by day) e
+    left join (select date, count(*) as users from active group by date) a on a.date = e.day
+   order by e.day
+  on conflict (date) do update set
+    events = daily_activity.events + excluded.events,
+    active_users = daily_activity.active_users + excluded.active_users
+)
+select count(*)::int as accepted from ins`;
+
+/** Writes rows into the log and the daily metrics; returns how many rows were new. */
+export async function writeActivity(db: Pick<PoolClient, 'query'>, rows: ActivityRow[], ip: IpPolicy): Promise<number> {
+  if (rows.length === 0) return 0;
+  const { rows: result } = await db.query<{ accepted: number }>(WRITE, [
+    rows.map((r) => r.eventId),
+    rows.map((r) => r.seq),
+    rows.map((r) => r.userId),
+    rows.map((r) => r.sessionId),
+    rows.map((r) => r.actionType),
+    rows.map((r) => r.movieId),
+    rows.map((r) => ip.protect(r.ipPrefix)),
+    rows.map((r) => r.userAgent),
+    rows.map((r) => r.referer),
+    rows.map((r) => r.source),
+    rows.map((r) => JSON.stringify(r.metadata)),
+    rows.map((r) => r.occurredAt.toISOString()),
+  ]);
+  return result[0]?.accepted ?? 0;
+}

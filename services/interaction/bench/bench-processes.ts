@@ -1,0 +1,141 @@
+// Services as their own processes for the ingest bench, with their CPU time read from /proc.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const infra = {
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+};
+export const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** CPU time (user + system, ms) a process has used so far. */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids whose command name is one of names (PostgreSQL backends, the Kafka JVM): shared with whatever else runs. */
+export function pidsNamed(names: string[]): number[] {
+  return readdirSync('/proc').flatMap((d) => {
+    if (!/^\d+$/.test(d)) return [];
+    try {
+      const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
+      return names.includes(comm) ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export interface BenchProcess {
+  name: string;
+  base: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+const started: BenchProcess[] = [];
+const databases: string[] = [];
+
+/** Starts a service's main.ts and waits for /health/ready; a failure names the service and its last stderr. */
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  readyTimeoutMs = 300_000,
+): Promise<BenchProcess> {
+  const port = await freePort();
+  // The gateway answers readiness on its operations port only; the other services ignore OPS_PORT.
+  const opsPort = await freePort();
+  if (env.DATABASE_URL && !databases.includes(env.DATABASE_URL)) databases.push(env.DATABASE_URL);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, `services/${name}/src/main.ts`)],
+    {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH ?? '',
+        // Throwaway bench databases are reached as the superuser, which production refuses (RLS would not apply).
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        ...infra,
+        ...env,
+        PORT: String(port),
+        OPS_PORT: String(opsPort),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let err = '';
+  child.stderr?.on('data', (b) => {
+    err = (err + b).slice(-4000);
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  const proc = { name, base, pid: child.pid, stop };
+  started.push(proc);
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${err.slice(-2000)}`);
+    const ready = (url: string) =>
+      fetch(`${url}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    if ((await ready(base)) || (await ready(`http://127.0.0.1:${opsPort}`))) return proc;
+    if (Date.now() > deadline) throw new Error(`${name} not ready in time: ${err.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Stops every service started here and drops their throwaway databases. */
+export async function stopAll(): Promise<void> {
+  await Promise.all(started.map((p) => p.stop()));
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  for (const url of databases) {
+    await client.query(`drop database if exists "${new URL(url).pathname.slice(1)}" with (force)`);
+  }
+  await client.end();
+}
+
+/** One query against a bench database. */
+export async function queryOne<T>(url: string, text: string): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows[0] as T;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,288 @@
+// Sustained ingest of interactions (one PUT view per request, each an effective write and one event), straight
+// to the interaction service and through the gateway, with every consumer of interaction.v1 running as its own
+// process; then the write batcher beside one commit per request; then drain and count what each consumer applied.
+import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { startTestIssuer } from '@marquee/platform-auth';
+import autocannon from 'autocannon';
+import { type BenchProcess, cpuMs, databaseUrl, pidsNamed, queryOne, startService } from './bench-processes';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const USERS = 2000;
+
+/**
+ * Every service consuming interaction.v1, one line each: it runs as its own process on its own database, and
+ * what it applied is the interaction events in its processed_events. (catalog also answers the movie fallback.)
+ */
+const CONSUMERS: { service: string; env?: Record<string, string> }[] = [{ service: 'catalog' }];
+
+export interface Metric {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  met: boolean | null;
+}
+
+interface Run {
+  label: string;
+  accepted: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  failures: number;
+  /** CPU µs per accepted interaction, by process. */
+  cpu: Record<string, number>;
+}
+
+export async function runIngestBench(): Promise<{ markdown: string; metrics: Metric[] }> {
+  const tag = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const prefix = `bench-${tag}.`;
+  const issuer = await startTestIssuer();
+  const common = { KAFKA_TOPIC_PREFIX: prefix, AUTH_JWKS_URL: issuer.jwksUrl };
+  const loadBefore = os.loadavg()[0] as number;
+
+  const consumers: BenchProcess[] = [];
+  const consumerDb: Record<string, string> = {};
+  for (const c of CONSUMERS) {
+    consumerDb[c.service] = databaseUrl(`bench_${c.service}_${tag}`);
+    consumers.push(
+      await startService(c.service, {
+        ...common,
+        DATABASE_URL: consumerDb[c.service] as string,
+        CACHE_KEY_PREFIX: `${prefix}catalog:`,
+        ...c.env,
+      }),
+    );
+  }
+  const catalog = consumers.find((c) => c.name === 'catalog') as BenchProcess;
+  const interactionDb = databaseUrl(`bench_interaction_${tag}`);
+  const interactionEnv = { ...common, DATABASE_URL: interactionDb, CATALOG_URL: catalog.base };
+  let interaction = await startService('interaction', interactionEnv);
+  const gateway = await startService('gateway', {
+    ...common,
+    INTERACTION_URL: interaction.base,
+    CATALOG_URL: catalog.base,
+    AUTH_URL: '',
+    REDIS_KEY_PREFIX: `${prefix}gateway:`,
+    // The limiter runs on every request (Redis), with room for the bench's 2,000 users.
+    RATE_LIMIT_PER_MINUTE: '100000',
+  });
+  // Every movie the catalog imported is projected before the clock starts.
+  const movieCount = (
+    await queryOne<{ n: number }>(consumerDb.catalog as string, 'select count(*)::int as n from movies')
+  ).n;
+  for (;;) {
+    const known = (await queryOne<{ n: number }>(interactionDb, 'select count(*)::int as n from known_movies')).n;
+    if (known >= movieCount) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const movieIds = (
+    await queryOne<{ ids: number[] }>(
+      interactionDb,
+      'select array_agg(movie_id order by movie_id) as ids from known_movies',
+    )
+  ).ids;
+  const tokens = await Promise.all(
+    Array.from({ length: USERS }, () => issuer.sign({ sub: randomUUID(), role: 'user' })),
+  );
+
+  const pidsOf = () => ({
+    interaction: [interaction.pid],
+    gateway: [gateway.pid],
+    ...Object.fromEntries(consumers.map((c) => [`${c.name} (consumer)`, [c.pid]])),
+    'load generator': [process.pid],
+    'postgres (all)': pidsNamed(['postgres']),
+    'kafka (jvm)': pidsNamed(['java']),
+  });
+  const cpuOf = (pids: Record<string, (number | undefined)[]>) =>
+    Object.fromEntries(Object.entries(pids).map(([k, list]) => [k, new Map(list.map((p) => [p, cpuMs(p)] as const))]));
+  /** CPU ms a group used between two readings, over the processes alive at both (others come and go). */
+  const usedMs = (before: Map<number | undefined, number>, after: Map<number | undefined, number>) =>
+    [...before].reduce(
+      (sum, [pid, ms]) => sum + (after.has(pid) ? Math.max(0, (after.get(pid) as number) - ms) : 0),
+      0,
+    );
+
+  let seq = 0;
+  async function run(label: string, base: string, path: string, rate?: number, seconds = SECONDS): Promise<Run> {
+    const pids = pidsOf();
+    const before = cpuOf(pids);
+    const result = await autocannon({
+      url: base,
+      connections: rate ? 32 : CONNECTIONS,
+      duration: seconds,
+      ...(rate ? { overallRate: rate } : {}),
+      requests: [
+        {
+          method: 'PUT',
+          setupRequest: (req) => {
+            seq += 1;
+            return {
+              ...req,
+              path: `${path}/${movieIds[seq % movieIds.length]}/view`,
+              headers: { authorization: `Bearer ${tokens[seq % USERS]}` },
+            };
+          },
+        },
+      ],
+    });
+    const after = cpuOf(pidsOf());
+    const accepted = result['2xx'];
+    const cpu = Object.fromEntries(
+      Object.keys(before).map((k) => [
+        k,
+        (usedMs(before[k] as Map<number | undefined, number>, after[k] as Map<number | undefined, number>) * 1000) /
+          Math.max(1, accepted),
+      ]),
+    );
+    return {
+      label,
+      accepted,
+      seconds: seconds,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      failures: result.non2xx + result.errors + result.timeouts,
+      cpu,
+    };
+  }
+
+  const runs: Run[] = [];
+  await run('warm-up', interaction.base, '/v1/me/interactions', undefined, 3);
+  await run('warm-up', gateway.base, '/api/v1/me/interactions', undefined, 3);
+  runs.push(await run('direct, max (batched commits)', interaction.base, '/v1/me/interactions'));
+  runs.push(await run('gateway, max', gateway.base, '/api/v1/me/interactions'));
+  runs.push(await run(`direct, ${RATE}/s`, interaction.base, '/v1/me/interactions', RATE));
+  runs.push(await run(`gateway, ${RATE}/s`, gateway.base, '/api/v1/me/interactions', RATE));
+  // The same service with one commit per request (WRITE_BATCH_WINDOW_MS=0), same database.
+  await interaction.stop();
+  interaction = await startService('interaction', { ...interactionEnv, WRITE_BATCH_WINDOW_MS: '0' });
+  await run('warm-up', interaction.base, '/v1/me/interactions', undefined, 3);
+  runs.push(await run('direct, max (one commit per request)', interaction.base, '/v1/me/interactions'));
+  runs.push(await run(`direct, ${RATE}/s (one commit per request)`, interaction.base, '/v1/me/interactions', RATE));
+
+  // Drain: requests still in flight when a run ended commit after it, so the count is taken once every
+  // accepted interaction (warm-ups included, one outbox row each) is written and published.
+  const drainStarted = Date.now();
+  const outboxState = () =>
+    queryOne<{ n: number; pending: number }>(
+      interactionDb,
+      "select count(*) filter (where type = 'interaction.recorded')::int as n, count(*) filter (where published_at is null)::int as pending from outbox",
+    );
+  let produced = -1;
+  for (;;) {
+    const state = await outboxState();
+    if (state.pending === 0 && state.n === produced) break;
+    produced = state.n;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  const applied: Record<string, number> = {};
+  for (;;) {
+    for (const c of CONSUMERS) {
+      applied[c.service] = (
+        await queryOne<{ n: number }>(
+          consumerDb[c.service] as string,
+          "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
+        )
+      ).n;
+    }
+    if (Object.values(applied).every((n) => n >= produced) || Date.now() - drainStarted > 600_000) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const drainSeconds = (Date.now() - drainStarted) / 1000;
+  const views = (
+    await queryOne<{ n: number }>(
+      consumerDb.catalog as string,
+      'select coalesce(sum(view_count), 0)::int as n from movies',
+    )
+  ).n;
+  const loadAfter = os.loadavg()[0] as number;
+  await issuer.close();
+
+  const byLabel = (l: string) => runs.find((r) => r.label === l) as Run;
+  const perSecond = (r: Run) => r.accepted / r.seconds;
+  const direct = byLabel('direct, max (batched commits)');
+  const through = byLabel('gateway, max');
+  const single = byLabel('direct, max (one commit per request)');
+  const processes = Object.keys(direct.cpu);
+  const cpuCell = (r: Run, k: string) => (Number.isFinite(r.cpu[k]) ? (r.cpu[k] as number).toFixed(0) : '–');
+  const lostOrDoubled = Object.fromEntries(CONSUMERS.map((c) => [c.service, (applied[c.service] ?? 0) - produced]));
+  const metrics: Metric[] = [
+    {
+      name: 'direct accepted/s',
+      value: Math.round(perSecond(direct)),
+      unit: 'interactions/s',
+      target: '>= 3000',
+      met: perSecond(direct) >= 3000,
+    },
+    {
+      name: 'gateway accepted/s',
+      value: Math.round(perSecond(through)),
+      unit: 'interactions/s',
+      target: '>= 2000',
+      met: perSecond(through) >= 2000,
+    },
+    ...[`direct, ${RATE}/s`, `gateway, ${RATE}/s`].map((l) => ({
+      name: `p99 accept latency, ${l}`,
+      value: byLabel(l).p99,
+      unit: 'ms',
+      target: '< 50',
+      met: byLabel(l).p99 < 50,
+    })),
+    {
+      name: 'batched / one commit per request (direct max)',
+      value: Number((perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)),
+      unit: 'ratio',
+      target: '',
+      met: null,
+    },
+    ...CONSUMERS.map((c) => ({
+      name: `${c.service}: applied - accepted after draining`,
+      value: lostOrDoubled[c.service] as number,
+      unit: 'events',
+      target: '0',
+      met: lostOrDoubled[c.service] === 0,
+    })),
+    {
+      name: 'catalog view_count total - accepted',
+      value: views - produced,
+      unit: 'views',
+      target: '0',
+      met: views === produced,
+    },
+  ];
+  const markdown = [
+    `Each request is one \`PUT /v1/me/interactions/:movieId/view\` (a new or refreshed view: always one write and one ` +
+      `interaction.recorded), ${USERS} users (JWTs from a local issuer) over the ${movieCount} imported movies; ${SECONDS} s per run, ` +
+      `max runs with ${CONNECTIONS} connections, fixed-rate runs at ${RATE}/s (autocannon overallRate). Interaction, gateway and ` +
+      `each consumer of interaction.v1 (${CONSUMERS.map((c) => c.service).join(', ')}) run as their own processes (LOG_LEVEL=warn); ` +
+      'PostgreSQL keeps fsync and synchronous_commit on.',
+    '',
+    `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores ` +
+      '(other work on the machine competes; postgres and kafka CPU include everything else they serve meanwhile).',
+    '',
+    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | ${processes.map((p) => `${p} CPU µs/interaction`).join(' | ')} |`,
+    `|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
+    ...runs.map(
+      (r) =>
+        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
+    ),
+    '',
+    `Batched commits / one commit per request, direct max: **${(perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)}×**.`,
+    `Gateway / direct, max: ${((perSecond(through) / Math.max(1, perSecond(direct))) * 100).toFixed(1)} %.`,
+    '',
+    `After draining (${drainSeconds.toFixed(0)} s after the last run): ${produced} interactions accepted (warm-ups included), ` +
+      CONSUMERS.map((c) => `${c.service} applied ${applied[c.service]}`).join(', ') +
+      `; catalog's view_count total ${views}. Lost or doubled: ${CONSUMERS.map((c) => `${c.service} ${lostOrDoubled[c.service]}`).join(', ')}.`,
+    '',
+    '| metric | value | unit | target | met |',
+    '|---|---|---|---|---|',
+    ...metrics.map(
+      (m) =>
+        `| ${m.name} | ${m.value} | ${m.unit} | ${m.target || '–'} | ${m.met === null ? '–' : m.met ? 'yes' : 'no'} |`,
+    ),
+  ].join('\n');
+  return { markdown, metrics };
+}

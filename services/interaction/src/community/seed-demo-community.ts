@@ -1,0 +1,118 @@
+import {
+  AdminSession,
+  catalogIdsByMovielensId,
+  ensureAccount,
+  hasRatings,
+  importBatch,
+  type ServiceUrls,
+} from './marquee-client';
+import { demoAccount, type MovielensRating, readRatings, toWholeStars } from './movielens-ratings';
+
+export interface SeedOptions {
+  urls: ServiceUrls;
+  dataDir: string;
+  adminLogin: string;
+  adminPassword: string;
+  demoPassword: string;
+  emailDomain: string;
+  /** Leave a system alone whose first demo user already has ratings. */
+  ifEmpty: boolean;
+  batchSize: number;
+  progress(message: string): void;
+}
+
+export interface SeedSummary {
+  skipped: boolean;
+  users: number;
+  usersCreated: number;
+  ratings: number;
+  recorded: number;
+  unchanged: number;
+  /** Ratings of MovieLens movies the catalog does not hold (none with the bundled data). */
+  unmappedMovies: number;
+  rejected: number;
+  demoLogin: string;
+  ms: number;
+}
+
+/** Runs work over items with at most `limit` in flight, in order of start. */
+async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return out;
+}
+
+/**
+ * The MovieLens community as Marquee accounts: each of its users registered through auth (found again on a
+ * re-run), their ratings replayed with original times through the interaction service's admin import.
+ * Idempotent: a second run registers nobody and writes nothing.
+ */
+export async function seedDemoCommunity(opts: SeedOptions): Promise<SeedSummary> {
+  const started = Date.now();
+  const admin = new AdminSession(opts.urls, opts.adminLogin, opts.adminPassword);
+  const ratings = await readRatings(opts.dataDir);
+  const userNumbers = [...new Set(ratings.map((r) => r.userId))].sort((a, b) => a - b);
+  const account = (n: number) => ({ ...demoAccount(n, opts.emailDomain), password: opts.demoPassword });
+  const summary: SeedSummary = {
+    skipped: false,
+    users: userNumbers.length,
+    usersCreated: 0,
+    ratings: ratings.length,
+    recorded: 0,
+    unchanged: 0,
+    unmappedMovies: 0,
+    rejected: 0,
+    demoLogin: account(userNumbers[0] ?? 1).email,
+    ms: 0,
+  };
+
+  const first = await ensureAccount(opts.urls, admin, account(userNumbers[0] ?? 1));
+  if (opts.ifEmpty && !first.created && (await hasRatings(opts.urls, admin, first.userId))) {
+    return { ...summary, skipped: true, ratings: 0, ms: Date.now() - started };
+  }
+
+  opts.progress(`registering ${userNumbers.length} MovieLens users through auth`);
+  // argon2id hashing dominates registration: two at a time keeps the machine responsive.
+  const accounts = await inParallel(userNumbers, 2, (n) => ensureAccount(opts.urls, admin, account(n)));
+  const userIds = new Map(userNumbers.map((n, i) => [n, accounts[i]?.userId as string]));
+  summary.usersCreated = accounts.filter((a) => a.created).length + (first.created ? 1 : 0);
+
+  const catalogIds = await catalogIdsByMovielensId(opts.urls);
+  const rows = ratings.flatMap((r: MovielensRating) => {
+    const movieId = catalogIds.get(r.movieId);
+    if (movieId === undefined) {
+      summary.unmappedMovies += 1;
+      return [];
+    }
+    return [
+      {
+        userId: userIds.get(r.userId),
+        movieId,
+        type: 'rating',
+        rating: toWholeStars(r.stars),
+        source: 'web',
+        at: new Date(r.timestamp * 1000).toISOString(),
+      },
+    ];
+  });
+  const batches: (typeof rows)[] = [];
+  for (let i = 0; i < rows.length; i += opts.batchSize) batches.push(rows.slice(i, i + opts.batchSize));
+  opts.progress(`replaying ${rows.length} ratings in ${batches.length} batches through the admin import`);
+  let done = 0;
+  await inParallel(batches, 2, async (batch) => {
+    const result = await importBatch(opts.urls, admin, batch);
+    summary.recorded += result.recorded;
+    summary.unchanged += result.unchanged + result.superseded;
+    summary.rejected += result.rejected.length;
+    done += 1;
+    if (done % 20 === 0) opts.progress(`${done}/${batches.length} batches`);
+  });
+  return { ...summary, ms: Date.now() - started };
+}

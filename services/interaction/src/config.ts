@@ -1,0 +1,51 @@
+import { type Static, Type } from '@marquee/platform-config';
+import { serviceConfig } from '@marquee/platform-service';
+
+export const interactionConfigSchema = Type.Object({
+  ...serviceConfig,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3003, description: 'HTTP port of the interaction API.' }),
+  AUTH_JWKS_URL: Type.String({
+    default: 'http://127.0.0.1:3001/.well-known/jwks.json',
+    description: "Auth service's JWKS; every route verifies bearer tokens against it.",
+  }),
+  AUTH_TOKEN_CACHE_SIZE: Type.Integer({
+    minimum: 0,
+    default: 10_000,
+    description:
+      'Verified access tokens remembered until they expire, so a client repeating its token skips the signature check; 0: verify every request.',
+  }),
+  CATALOG_URL: Type.String({
+    pattern: '^https?://[^\\s/]+/?$',
+    default: 'http://127.0.0.1:3002',
+    description: 'Catalog base URL, asked about a movie not yet projected from catalog.movie.v1 before answering 404.',
+  }),
+  CATALOG_TIMEOUT_MS: Type.Integer({
+    minimum: 50,
+    default: 2000,
+    description: 'Longest wait for the catalog fallback; past it the request answers 503.',
+  }),
+  NATS_SUBJECT_PREFIX: Type.String({
+    default: '',
+    description: 'Prefix of the NATS subjects this service answers (gdpr.export.interaction); tests isolate with it.',
+  }),
+  WRITE_BATCH_WINDOW_MS: Type.Integer({
+    minimum: 0,
+    maximum: 50,
+    default: 2,
+    description: 'How long a write waits for concurrent writes to share its commit (0: commit each write alone).',
+  }),
+  WRITE_BATCH_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 100,
+    description: 'Most writes sharing one commit.',
+  }),
+  BULK_MAX_ITEMS: Type.Integer({
+    minimum: 1,
+    maximum: 5000,
+    default: 1000,
+    description: 'Most interactions in one admin import request.',
+  }),
+});
+
+export type InteractionConfig = Static<typeof interactionConfigSchema>;

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Topics } from '@marquee/contracts';
+import type { Subscription } from '@marquee/platform-bus';
+import { createInputBatcher, createWriteBatcher } from '@marquee/platform-db';
+import { type EventConsumer, startEventConsumer } from '@marquee/platform-events';
+import { readinessChecks, type RunningService, type ServiceDeps, startService } from '@marquee/platform-service';
+import { buildInteractionApp } from './app';
+import type { InteractionConfig } from './config';
+import { eraseInteractionsWhenUserDeleted } from './consumers/erase-user-interactions';
+import { eraseMovieWhenDeleted, projectMovieWhenUpserted } from './consumers/known-movies-from-catalog';
+import type { InteractionContext } from './context';
+import { serveGdprExport } from './gdpr/export-over-nats';
+import { applyLiveWrites } from './interactions/record-for-user';
+import { createMovieDirectory } from './movies/movie-directory';
+
+export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db/migrations');
+export const interactionTopics = [Topics.interaction, Topics.catalogMovie, Topics.authUser];
+
+export type RunningInteraction = RunningService<InteractionContext>;
+
+/** The one registration list of what this service consumes (catalog.movie.v1 and auth.user.v1). */
+function startConsumer(deps: ServiceDeps): Promise<EventConsumer> {
+  return startEventConsumer({
+    kafka: deps.kafka,
+    settings: deps.settings,
+    database: deps.database,
+    logger: deps.logger,
+    groupId: 'interaction',
+    handlers: [projectMovieWhenUpserted, eraseMovieWhenDeleted, eraseInteractionsWhenUserDeleted],
+  });
+}
+
+/** Start order: deps (db + migrations, topics, redis, nats) → consumer, GDPR responder → HTTP app → relay. */
+export function startInteraction(config: InteractionConfig): Promise<RunningInteraction> {
+  return startService({
+    name: 'interaction',
+    config,
+    migrationsFolder,
+    topics: interactionTopics,
+    async build(deps) {
+      const batching = {
+        windowMs: config.WRITE_BATCH_WINDOW_MS,
+        maxBatch: config.WRITE_BATCH_WINDOW_MS === 0 ? 1 : config.WRITE_BATCH_MAX,
+      };
+      const writes = createWriteBatcher(deps.database, batching);
+      const recorder = createInputBatcher(deps.database, applyLiveWrites, batching);
+      const ctx: InteractionContext = {
+        database: deps.database,
+        logger: deps.logger,
+        recorder,
+        writes,
+        movies: createMovieDirectory({
+          database: deps.database,
+          catalogUrl: config.CATALOG_URL,
+          timeoutMs: config.CATALOG_TIMEOUT_MS,
+          logger: deps.logger,
+        }),
+        bulkMaxItems: config.BULK_MAX_ITEMS,
+      };
+      // Writes still queued are committed before the relay stops and the pool closes.
+      const batchers = [
+        { name: 'interaction-recorder', close: () => recorder.close() },
+        { name: 'interaction-writes', close: () => writes.close() },
+      ];
+      let consumer: EventConsumer | undefined;
+      let gdpr: Subscription | undefined;
+      try {
+        consumer = await startConsumer(deps);
+        gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
+        const app = await buildInteractionApp(ctx, {
+          jwksUrl: config.AUTH_JWKS_URL,
+          tokenCacheSize: config.AUTH_TOKEN_CACHE_SIZE,
+          readiness: readinessChecks(deps),
+        });
+        const subscription = gdpr;
+        return {
+          ctx,
+          app,
+          consumers: [consumer],
+          closers: [{ name: 'gdpr-export', close: async () => subscription.unsubscribe() }, ...batchers],
+        };
+      } catch (err) {
+        // startService closes the connections; what build started is stopped here.
+        gdpr?.unsubscribe();
+        await consumer?.stop().catch(() => undefined);
+        for (const b of batchers) await b.close().catch(() => undefined);
+        throw err;
+      }
+    },
+  });
+}

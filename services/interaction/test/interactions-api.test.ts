@@ -1,0 +1,196 @@
+import type { Envelope } from '@marquee/contracts';
+import { eventually } from '@marquee/platform-testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  collectInteractionEvents,
+  newUserId,
+  startTestInteraction,
+  type TestInteraction,
+} from './fixtures/interaction-env';
+
+let svc: TestInteraction;
+let reader: Awaited<ReturnType<typeof collectInteractionEvents>>;
+const MOVIES = [11, 12, 13, 14, 15, 16];
+
+beforeAll(async () => {
+  svc = await startTestInteraction('interaction-api');
+  await svc.knowMovies(MOVIES);
+  reader = await collectInteractionEvents(svc);
+});
+afterAll(async () => {
+  await reader?.stop();
+  await svc?.stop();
+});
+
+async function put(userId: string, movieId: number, type: string, payload?: unknown) {
+  return svc.app.inject({
+    method: 'PUT',
+    url: `/v1/me/interactions/${movieId}/${type}`,
+    headers: await svc.as(userId),
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  });
+}
+type Data = Record<string, unknown>;
+const eventsOf = (userId: string) => reader.events.filter((e) => e.key === userId) as Envelope<Data>[];
+async function outboxCount(userId: string): Promise<number> {
+  const res = await svc.sql(sql`select count(*)::int as n from outbox where key = ${userId}`);
+  return (res.rows[0] as { n: number }).n;
+}
+const fieldsOf = (body: string) => (JSON.parse(body).error.details as { field: string }[]).map((d) => d.field);
+
+describe('recording interactions', () => {
+  it('When the same PUT is sent twice, then one row stays and one interaction.recorded is published', async () => {
+    const user = newUserId();
+    const first = await put(user, 11, 'favorite', { source: 'mobile' });
+    expect(first.statusCode).toBe(201);
+    expect(first.json()).toMatchObject({ movieId: 11, type: 'favorite', source: 'mobile', rating: null });
+    const second = await put(user, 11, 'favorite', { source: 'mobile' });
+    expect(second.statusCode).toBe(200);
+    expect(second.json().id).toBe(first.json().id);
+    const rows = await svc.sql(sql`select count(*)::int as n from user_movie_interactions where user_id = ${user}`);
+    expect((rows.rows[0] as { n: number }).n).toBe(1);
+    expect(await outboxCount(user)).toBe(1);
+    const [event] = await eventually(() => eventsOf(user).length === 1 && eventsOf(user), { what: 'recorded event' });
+    expect(event).toMatchObject({
+      type: 'interaction.recorded',
+      key: user,
+      data: { userId: user, movieId: 11, interactionType: 'favorite', source: 'mobile', previousRating: null },
+    });
+  });
+
+  it('When a rating changes, then the event carries the previous rating; the same rating again publishes nothing', async () => {
+    const user = newUserId();
+    expect((await put(user, 12, 'rating', { rating: 3 })).statusCode).toBe(201);
+    expect((await put(user, 12, 'rating', { rating: 5 })).json()).toMatchObject({ rating: 5 });
+    expect((await put(user, 12, 'rating', { rating: 5 })).statusCode).toBe(200);
+    const events = await eventually(() => eventsOf(user).length >= 2 && eventsOf(user), { what: 'rating events' });
+    expect(events.map((e) => [e.data.rating, e.data.previousRating])).toEqual([
+      [3, null],
+      [5, 3],
+    ]);
+    expect(await outboxCount(user)).toBe(2);
+  });
+
+  it('When a rating is outside 1–5, on another type, or missing on type rating, then 400 names body.rating', async () => {
+    const user = newUserId();
+    for (const [type, payload] of [
+      ['rating', { rating: 0 }],
+      ['rating', { rating: 6 }],
+      ['rating', { rating: 2.5 }],
+      ['like', { rating: 4 }],
+      ['rating', {}],
+    ] as const) {
+      const res = await put(user, 12, type, payload);
+      expect(res.statusCode, `${type} ${JSON.stringify(payload)}`).toBe(400);
+      expect(fieldsOf(res.body)).toContain('body.rating');
+    }
+    expect(await outboxCount(user)).toBe(0);
+  });
+
+  it('When a type, feedback type, source or property is unknown, then 400 names that field', async () => {
+    const user = newUserId();
+    const cases: [string, unknown, string][] = [
+      ['loved', {}, 'params.type'],
+      ['like', { feedbackType: 'meh' }, 'body.feedbackType'],
+      ['like', { source: 'fax' }, 'body.source'],
+      ['like', { mood: 'happy' }, 'body.mood'],
+      ['like', { feedbackComment: 'no type' }, 'body.feedbackComment'],
+    ];
+    for (const [type, payload, field] of cases) {
+      const res = await put(user, 13, type, payload);
+      expect(res.statusCode, field).toBe(400);
+      expect(fieldsOf(res.body)).toContain(field);
+    }
+    const badId = await put(user, 0, 'like');
+    expect(fieldsOf(badId.body)).toContain('params.movieId');
+  });
+
+  it('When feedback comes with a comment, then both are stored and published', async () => {
+    const user = newUserId();
+    const res = await put(user, 13, 'view', { feedbackType: 'already_seen', feedbackComment: 'Saw it in 1999' });
+    expect(res.json()).toMatchObject({ feedbackType: 'already_seen', feedbackComment: 'Saw it in 1999' });
+    const [event] = await eventually(() => eventsOf(user).length === 1 && eventsOf(user), { what: 'feedback event' });
+    expect(event?.data).toMatchObject({ feedbackType: 'already_seen', feedbackComment: 'Saw it in 1999' });
+  });
+
+  it('When a user likes then dislikes a movie, then the like is removed and both facts are published', async () => {
+    const user = newUserId();
+    await put(user, 14, 'like');
+    await put(user, 14, 'dislike');
+    const state = await svc.app.inject({ url: '/v1/me/interactions/14', headers: await svc.as(user) });
+    expect(state.json()).toMatchObject({ liked: false, disliked: true });
+    const events = await eventually(() => eventsOf(user).length >= 3 && eventsOf(user), {
+      what: 'like/dislike events',
+    });
+    expect(events.map((e) => `${e.type}:${e.data.interactionType}`)).toEqual([
+      'interaction.recorded:like',
+      'interaction.recorded:dislike',
+      'interaction.removed:like',
+    ]);
+  });
+
+  it('When a view is repeated, then its row keeps its id, its time moves and it is published again', async () => {
+    const user = newUserId();
+    const first = (await put(user, 15, 'view')).json();
+    const second = await put(user, 15, 'view');
+    expect(second.statusCode).toBe(200);
+    expect(second.json().id).toBe(first.id);
+    expect(Date.parse(second.json().updatedAt)).toBeGreaterThanOrEqual(Date.parse(first.updatedAt));
+    expect(second.json().updatedAt).not.toBe(first.updatedAt);
+    await eventually(() => eventsOf(user).length === 2, { what: 'two view events' });
+  });
+
+  it('When an interaction is deleted twice, then 204 both times and one interaction.removed', async () => {
+    const user = newUserId();
+    await put(user, 16, 'watchlist');
+    const headers = await svc.as(user);
+    for (let i = 0; i < 2; i++) {
+      const res = await svc.app.inject({ method: 'DELETE', url: '/v1/me/interactions/16/watchlist', headers });
+      expect(res.statusCode).toBe(204);
+    }
+    expect((await svc.app.inject({ method: 'DELETE', url: '/v1/me/interactions/16/watchlist' })).statusCode).toBe(401);
+    const events = await eventually(() => eventsOf(user).length >= 2 && eventsOf(user), { what: 'removed event' });
+    expect(events.map((e) => e.type)).toEqual(['interaction.recorded', 'interaction.removed']);
+    expect(await outboxCount(user)).toBe(2);
+  });
+
+  it('When the movie is not projected and the catalog cannot be reached, then 503 and nothing is written', async () => {
+    const user = newUserId();
+    const res = await put(user, 999_999, 'like');
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('CATALOG.UNAVAILABLE');
+    expect(await outboxCount(user)).toBe(0);
+  });
+
+  it('When a request has no token or a forged one, then 401', async () => {
+    expect((await svc.app.inject({ method: 'PUT', url: '/v1/me/interactions/11/like' })).statusCode).toBe(401);
+    const forged = await svc.app.inject({
+      method: 'PUT',
+      url: '/v1/me/interactions/11/like',
+      headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' },
+    });
+    expect(forged.statusCode).toBe(401);
+  });
+
+  it('When 40 users write at once, then every write is answered and batched into fewer commits', async () => {
+    const before = svc.ctx.recorder.stats.batches;
+    const users = Array.from({ length: 40 }, newUserId);
+    const answers = await Promise.all(users.map((u) => put(u, 11, 'view')));
+    expect(answers.map((a) => a.statusCode)).toEqual(users.map(() => 201));
+    expect(svc.ctx.recorder.stats.batches - before).toBeLessThan(40);
+  });
+
+  it('When one user likes and dislikes a movie at the same moment, then exactly one of them stands', async () => {
+    const user = newUserId();
+    const answers = await Promise.all([
+      put(user, 16, 'like'),
+      put(user, 16, 'dislike'),
+      put(user, 16, 'rating', { rating: 4 }),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201]);
+    const state = (await svc.app.inject({ url: '/v1/me/interactions/16', headers: await svc.as(user) })).json();
+    expect(Number(state.liked) + Number(state.disliked)).toBe(1);
+    expect(state.rating).toBe(4);
+  });
+});

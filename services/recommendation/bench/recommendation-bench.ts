@@ -1,0 +1,192 @@
+// `pnpm bench recommendation`: training time (ml-latest-small and generated volume), serving p99 at 1,000 req/s
+// beside a bare Fastify route reading the same Redis key, and freshness from interaction event to updated list.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildEvent, InteractionRecorded, MovieUpserted, Topics } from '@marquee/contracts';
+import { startTestIssuer } from '@marquee/platform-auth';
+import { connectProducer, createKafka, physicalTopic } from '@marquee/platform-events';
+import { createLogger } from '@marquee/platform-logging';
+import autocannon from 'autocannon';
+import { interaction, movie } from '../test/events';
+import { trainAtVolume, trainOnMovieLens } from './training';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const DATA = path.resolve(here, '../../../../shared/datasets/movielens-small');
+
+export interface Measure {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  met: boolean;
+}
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+
+async function load(url: string, token: string, opts: { seconds: number; rate?: number }) {
+  const r = await autocannon({
+    url,
+    connections: 16,
+    duration: opts.seconds,
+    headers: { authorization: `Bearer ${token}` },
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
+  });
+  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+export async function runRecommendationBench(volumeFraction: number): Promise<{ table: string; measures: Measure[] }> {
+  const measures: Measure[] = [];
+  const lines: string[] = [
+    '| training | users | items | interactions | seconds | peak RSS GiB |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  const small = trainOnMovieLens(DATA);
+  const volume = trainAtVolume(volumeFraction);
+  for (const t of [small, volume].filter((t) => t !== null))
+    lines.push(
+      `| ${t.label} | ${t.users} | ${t.items} | ${t.interactions} | ${t.seconds.toFixed(1)} | ${t.peakRssGiB.toFixed(2)} |`,
+    );
+  if (small)
+    measures.push({
+      name: 'training ml-latest-small',
+      value: small.seconds,
+      unit: 's',
+      target: '< 30',
+      met: small.seconds < 30,
+    });
+  measures.push({
+    name: `training generated volume x${volumeFraction}`,
+    value: volume.seconds,
+    unit: 's',
+    target: volumeFraction === 1 ? '< 600' : `< ${(600 * volumeFraction).toFixed(0)} (scaled)`,
+    met: volume.seconds < 600 * volumeFraction,
+  });
+  measures.push({
+    name: `training peak RSS x${volumeFraction}`,
+    value: volume.peakRssGiB,
+    unit: 'GiB',
+    target: '< 8',
+    met: volume.peakRssGiB < 8,
+  });
+
+  const prefix = `rec_bench_${Date.now()}`;
+  const db = new URL(ADMIN_URL);
+  db.pathname = `/${prefix}`;
+  const issuer = await startTestIssuer();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'servers.ts')], {
+    cwd: path.join(here, '..'),
+    env: {
+      ...process.env,
+      DATABASE_URL: db.toString(),
+      REDIS_URL,
+      NATS_URL,
+      KAFKA_BROKERS,
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      CACHE_KEY_PREFIX: `${prefix}:`,
+      NATS_SUBJECT_PREFIX: `${prefix}.`,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const ports = await new Promise<{ service: number; bare: number }>((resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (b) => {
+        out += b;
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
+      });
+      child.once('exit', (code) => reject(new Error(`recommendation servers exited ${code}`)));
+    });
+    const kafka = createKafka(
+      { brokers: KAFKA_BROKERS.split(','), clientId: 'rec-bench', topicPrefix: `${prefix}.` },
+      createLogger('rec-bench', 'error'),
+    );
+    const producer = await connectProducer(kafka);
+    const send = (topic: string, key: string, value: unknown) =>
+      producer.send({
+        topic: physicalTopic({ topicPrefix: `${prefix}.` }, topic),
+        messages: [{ key, value: JSON.stringify(value) }],
+      });
+    for (let id = 1; id <= 300; id++)
+      await send(
+        Topics.catalogMovie,
+        String(id),
+        buildEvent(MovieUpserted, String(id), movie(id, (id % 3) as 0 | 1 | 2), { correlationId: randomUUID() }),
+      );
+    const userId = randomUUID();
+    const token = await issuer.sign({ sub: userId, role: 'user' });
+    const base = `http://127.0.0.1:${ports.service}/v1/me/recommendations`;
+    const read = async () =>
+      (await (await fetch(base, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        generatedAt: string;
+        items: unknown[];
+      };
+    // Freshness: each event to the moment the service serves a list generated after it.
+    const freshness: number[] = [];
+    for (let k = 0; k < 40; k++) {
+      const before = Date.now();
+      await send(
+        Topics.interaction,
+        userId,
+        buildEvent(InteractionRecorded, userId, interaction(userId, 1 + ((k * 7) % 300), 'like'), {
+          correlationId: randomUUID(),
+        }),
+      );
+      for (;;) {
+        const list = await read();
+        if (Date.parse(list.generatedAt) >= before && list.items.length > 0) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      freshness.push(Date.now() - before);
+    }
+    await producer.disconnect();
+    const bareUrl = `http://127.0.0.1:${ports.bare}/bare/${userId}`;
+    const bare = await load(bareUrl, token, { seconds: 8 });
+    const service = await load(base, token, { seconds: 8 });
+    const paced = await load(base, token, { seconds: 10, rate: 1000 });
+    lines.push(
+      '',
+      '| GET /v1/me/recommendations (stored list in Redis, 16 connections) | req/s | p99 ms | errors | ratio to bare |',
+      '|---|---:|---:|---:|---:|',
+      `| bare Fastify route: redis GET of the same key, 8 s | ${bare.rps.toFixed(0)} | ${bare.p99} | ${bare.errors} | 1.00 |`,
+      `| recommendation service (JWT check, schema), 8 s | ${service.rps.toFixed(0)} | ${service.p99} | ${service.errors} | ${(service.rps / bare.rps).toFixed(2)} |`,
+      `| recommendation service at 1,000 req/s, 10 s | ${paced.rps.toFixed(0)} | ${paced.p99} | ${paced.errors} | - |`,
+      '',
+      `Freshness, interaction.recorded produced to Kafka → updated list served over HTTP (40 events): p50 ${pct(freshness, 50)} ms, p95 ${pct(freshness, 95)} ms.`,
+    );
+    measures.push(
+      {
+        name: 'serving p99 at 1000 req/s',
+        value: paced.p99,
+        unit: 'ms',
+        target: '< 10',
+        met: paced.p99 < 10 && paced.errors === 0,
+      },
+      {
+        name: 'serving throughput / bare route',
+        value: Number((service.rps / bare.rps).toFixed(3)),
+        unit: 'ratio',
+        target: '>= 0.6',
+        met: service.rps / bare.rps >= 0.6,
+      },
+      {
+        name: 'freshness p95 (Kafka event to served list)',
+        value: pct(freshness, 95),
+        unit: 'ms',
+        target: '< 2000',
+        met: pct(freshness, 95) < 2000,
+      },
+    );
+    return { table: lines.join('\n'), measures };
+  } finally {
+    child.kill('SIGTERM');
+    await issuer.close();
+  }
+}

@@ -1,0 +1,27 @@
+import { registerAuth } from '@marquee/platform-auth';
+import { createHttpApp, type HttpApp, type ReadinessCheck } from '@marquee/platform-http';
+import type { RecommendationContext } from './context';
+import { registerAdminModelRoutes } from './routes/admin-model';
+import { registerRecommendationRoutes } from './routes/recommendations';
+
+/** The recommendation HTTP API (main.ts and tests). */
+export async function buildRecommendationApp(
+  ctx: RecommendationContext,
+  readiness: Record<string, ReadinessCheck>,
+): Promise<HttpApp> {
+  const app = await createHttpApp({
+    service: 'recommendation',
+    logger: ctx.logger,
+    readiness,
+    bodyLimitBytes: 4096,
+    openapi: {
+      title: 'Marquee recommendation',
+      description:
+        'Personal recommendations (collaborative, content-based, trending, hybrid), similar movies and clicks.',
+    },
+  });
+  registerAuth(app, { jwksUrl: ctx.config.AUTH_JWKS_URL });
+  registerRecommendationRoutes(app, ctx);
+  registerAdminModelRoutes(app, ctx);
+  return app;
+}

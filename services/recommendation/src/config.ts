@@ -1,0 +1,47 @@
+import { type Static, Type } from '@marquee/platform-config';
+import { serviceConfig } from '@marquee/platform-service';
+
+export const recommendationConfigSchema = Type.Object({
+  ...serviceConfig,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3004, description: 'HTTP port.' }),
+  AUTH_JWKS_URL: Type.String({
+    default: 'http://127.0.0.1:3001/.well-known/jwks.json',
+    description: 'Where access-token signing keys are published (auth).',
+  }),
+  NATS_SUBJECT_PREFIX: Type.String({
+    default: '',
+    description:
+      'Prefix of the NATS subjects used (live.user.<id>, gdpr.export.recommendation); tests isolate with it.',
+  }),
+  CACHE_KEY_PREFIX: Type.String({
+    default: 'recommendation:',
+    pattern: '^[\\w.:-]+$',
+    description: 'Prefix of every Redis key written (stored recommendation lists).',
+  }),
+  RECOMMENDATION_CACHE_TTL_SECONDS: Type.Integer({
+    minimum: 10,
+    default: 86_400,
+    description: 'Lifetime of a cached recommendation list (a fold-in or retrain rewrites it sooner).',
+  }),
+  RECOMMENDATION_LIST_SIZE: Type.Integer({
+    minimum: 10,
+    maximum: 200,
+    default: 50,
+    description: 'How many recommendations are stored per user (and the largest limit served).',
+  }),
+  RECOMMENDATION_RETRAIN_MINUTES: Type.Integer({
+    minimum: 0,
+    default: 360,
+    description: 'Minutes between scheduled full retrains (0: only at start and by command).',
+  }),
+  RECOMMENDATION_EXPERIMENTS: Type.String({
+    default: '[{"variant":"control","weight":1,"algorithm":"hybrid"}]',
+    description:
+      'JSON list of variants {variant, weight, algorithm, blend?: {collaborative, content, trending}, diversity?}; users are assigned by a hash of their id.',
+  }),
+  RECOMMENDATION_EXPERIMENT_SALT: Type.String({
+    default: 'marquee-2026',
+    description: 'Changing it reshuffles every user into new buckets (a new experiment).',
+  }),
+});
+export type RecommendationConfig = Static<typeof recommendationConfigSchema>;

@@ -1,0 +1,43 @@
+import type { NatsConnection } from '@marquee/platform-bus';
+import type { Redis } from '@marquee/platform-cache';
+import type { Database } from '@marquee/platform-db';
+import type { Logger } from '@marquee/platform-logging';
+import { sql } from 'drizzle-orm';
+import type { RecommendationConfig } from './config';
+import { parseExperiments, type Variant } from './domain/experiments';
+import { ModelStore } from './model/model-store';
+
+/** What the use cases need, built once per process. */
+export interface RecommendationContext {
+  config: RecommendationConfig;
+  database: Database;
+  logger: Logger;
+  redis: Redis;
+  nats: NatsConnection;
+  store: ModelStore;
+  variants: Variant[];
+  /** Genre id → name from the catalog's snapshots (reasons and the genre filter's validation). */
+  genreNames(): Promise<Map<number, string>>;
+}
+
+export function createContext(
+  config: RecommendationConfig,
+  deps: { database: Database; logger: Logger; redis: Redis; nats: NatsConnection },
+): RecommendationContext {
+  let genres: { at: number; names: Map<number, string> } | null = null;
+  return {
+    config,
+    ...deps,
+    store: new ModelStore(deps.database, deps.logger),
+    variants: parseExperiments(config.RECOMMENDATION_EXPERIMENTS),
+    async genreNames() {
+      // Genres change only with catalog imports: a second-old copy is fresh enough.
+      if (genres && Date.now() - genres.at < 1000) return genres.names;
+      const rows = await deps.database.db.execute<{ genre_id: number; name: string }>(
+        sql`select genre_id, name from rec_genres`,
+      );
+      genres = { at: Date.now(), names: new Map(rows.rows.map((r) => [r.genre_id, r.name])) };
+      return genres.names;
+    },
+  };
+}

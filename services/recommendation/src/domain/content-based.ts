@@ -1,0 +1,153 @@
+import { type Reason, type Recommender, strongestHistoryItem, type UserInput } from './recommender';
+
+/** What the content model knows of a movie. */
+export interface ItemMeta {
+  genres: readonly number[];
+  director: string | null;
+  cast: readonly string[];
+  overview: string | null;
+  language: string | null;
+  year: number | null;
+}
+
+const STOP = new Set(
+  'a an and are as at be by for from has he her his in is it its of on or she that the their them they this to was were will with who when after into while one two their his her him an about'.split(
+    ' ',
+  ),
+);
+/** Relative weight of each feature family in an item's vector. */
+const FAMILY_WEIGHT = { genre: 1, director: 0.6, cast: 0.3, term: 0.3, language: 0.3, decade: 0.4 };
+const FAVORITE_GENRE_WEIGHT = 0.5;
+
+function terms(text: string | null): string[] {
+  if (!text) return [];
+  return [...new Set(text.toLowerCase().match(/[a-z]{3,}/g) ?? [])].filter((t) => !STOP.has(t));
+}
+
+/**
+ * Content-based: each movie is a sparse L2-normalised vector over genres, director, cast, overview terms
+ * (TF-IDF), language and decade; a user is the weighted sum of what they interacted with plus their favourite
+ * genres; the score is the dot product. A new movie is scorable as soon as its metadata is known.
+ */
+export class ContentBased implements Recommender {
+  readonly name = 'content_based';
+  private readonly rowPtr: Int32Array;
+  private readonly rowFeature: Int32Array;
+  private readonly rowValue: Float32Array;
+  /** feature → items holding it, for scoring a profile against every item at once. */
+  private readonly colPtr: Int32Array;
+  private readonly colItem: Int32Array;
+  private readonly colValue: Float32Array;
+  private readonly genreFeature = new Map<number, number>();
+
+  constructor(readonly items: readonly (ItemMeta | null)[]) {
+    const vocab = new Map<string, number>();
+    const id = (key: string) => {
+      if (!vocab.has(key)) vocab.set(key, vocab.size);
+      return vocab.get(key)!;
+    };
+    const docFreq = new Map<string, number>();
+    for (const meta of items) for (const t of terms(meta?.overview ?? null)) docFreq.set(t, (docFreq.get(t) ?? 0) + 1);
+    const n = items.length;
+    const rows: Array<Map<number, number>> = items.map((meta) => {
+      const v = new Map<number, number>();
+      if (!meta) return v;
+      for (const g of meta.genres) {
+        v.set(id(`g:${g}`), FAMILY_WEIGHT.genre);
+        this.genreFeature.set(g, id(`g:${g}`));
+      }
+      if (meta.director) v.set(id(`d:${meta.director}`), FAMILY_WEIGHT.director);
+      for (const c of meta.cast.slice(0, 5)) v.set(id(`c:${c}`), FAMILY_WEIGHT.cast);
+      for (const t of terms(meta.overview)) {
+        const df = docFreq.get(t) ?? 1;
+        if (df < 2 || df > n / 10) continue;
+        // Scaled IDF in [0, 1]: a rare word must not outweigh a shared genre or director.
+        v.set(id(`w:${t}`), (FAMILY_WEIGHT.term * Math.log(n / df)) / Math.log(n));
+      }
+      if (meta.language) v.set(id(`l:${meta.language}`), FAMILY_WEIGHT.language);
+      if (meta.year !== null) v.set(id(`y:${Math.floor(meta.year / 10)}`), FAMILY_WEIGHT.decade);
+      let norm = 0;
+      for (const x of v.values()) norm += x * x;
+      norm = Math.sqrt(norm) || 1;
+      for (const [f, x] of v) v.set(f, x / norm);
+      return v;
+    });
+    const nnz = rows.reduce((s, r) => s + r.size, 0);
+    this.rowPtr = new Int32Array(n + 1);
+    this.rowFeature = new Int32Array(nnz);
+    this.rowValue = new Float32Array(nnz);
+    const colCount = new Int32Array(vocab.size + 1);
+    let at = 0;
+    rows.forEach((r, i) => {
+      for (const [f, x] of [...r].sort((a, b) => a[0] - b[0])) {
+        this.rowFeature[at] = f;
+        this.rowValue[at++] = x;
+        colCount[f + 1]!++;
+      }
+      this.rowPtr[i + 1] = at;
+    });
+    for (let f = 0; f < vocab.size; f++) colCount[f + 1]! += colCount[f]!;
+    this.colPtr = colCount;
+    this.colItem = new Int32Array(nnz);
+    this.colValue = new Float32Array(nnz);
+    const fill = colCount.slice(0, vocab.size);
+    for (let i = 0; i < n; i++)
+      for (let k = this.rowPtr[i]!; k < this.rowPtr[i + 1]!; k++) {
+        const slot = fill[this.rowFeature[k]!]!++;
+        this.colItem[slot] = i;
+        this.colValue[slot] = this.rowValue[k]!;
+      }
+  }
+
+  private profile(user: UserInput): Map<number, number> {
+    const p = new Map<number, number>();
+    const norm = 1 / Math.sqrt(Math.max(1, user.items.length));
+    for (let h = 0; h < user.items.length; h++) {
+      const i = user.items[h]!;
+      const w = user.weights[h]! * norm;
+      for (let k = this.rowPtr[i]!; k < this.rowPtr[i + 1]!; k++)
+        p.set(this.rowFeature[k]!, (p.get(this.rowFeature[k]!) ?? 0) + w * this.rowValue[k]!);
+    }
+    for (const g of user.favoriteGenres) {
+      const f = this.genreFeature.get(g);
+      if (f !== undefined) p.set(f, (p.get(f) ?? 0) + FAVORITE_GENRE_WEIGHT);
+    }
+    return p;
+  }
+
+  score(user: UserInput, out: Float32Array): void {
+    out.fill(0);
+    for (const [f, w] of this.profile(user))
+      for (let k = this.colPtr[f]!; k < this.colPtr[f + 1]!; k++) out[this.colItem[k]!]! += w * this.colValue[k]!;
+  }
+
+  /** Cosine similarity of two movies' content vectors. */
+  similarity(a: number, b: number): number {
+    let s = 0;
+    let kb = this.rowPtr[b]!;
+    const endB = this.rowPtr[b + 1]!;
+    for (let ka = this.rowPtr[a]!; ka < this.rowPtr[a + 1]!; ka++) {
+      while (kb < endB && this.rowFeature[kb]! < this.rowFeature[ka]!) kb++;
+      if (kb < endB && this.rowFeature[kb] === this.rowFeature[ka]) s += this.rowValue[ka]! * this.rowValue[kb]!;
+    }
+    return s;
+  }
+
+  /** Scores every item by its similarity to one movie (similar movies, and content neighbours of a new movie). */
+  scoreSimilar(item: number, out: Float32Array): void {
+    out.fill(0);
+    for (let k = this.rowPtr[item]!; k < this.rowPtr[item + 1]!; k++) {
+      const f = this.rowFeature[k]!;
+      const w = this.rowValue[k]!;
+      for (let c = this.colPtr[f]!; c < this.colPtr[f + 1]!; c++) out[this.colItem[c]!]! += w * this.colValue[c]!;
+    }
+    out[item] = 0;
+  }
+
+  reason(user: UserInput, item: number): Reason {
+    const liked = strongestHistoryItem(user, (h) => this.similarity(h, item));
+    if (liked >= 0) return { kind: 'because_you_liked', item: liked };
+    const genre = user.favoriteGenres.find((g) => this.items[item]?.genres.includes(g));
+    return genre === undefined ? { kind: 'popular' } : { kind: 'favorite_genre', genreId: genre };
+  }
+}

@@ -1,0 +1,106 @@
+import { invertSpdInPlace } from './dense-inverse';
+import type { Csr } from './feedback-matrix';
+import { type Reason, type Recommender, strongestHistoryItem, type UserInput } from './recommender';
+
+/** Columns of a CSR (users per item), for the XXᵀ and Xᵀ·v products below. */
+function transpose(x: Csr): Csr {
+  const indptr = new Int32Array(x.cols + 1);
+  for (let k = 0; k < x.indices.length; k++) indptr[x.indices[k]! + 1]!++;
+  for (let j = 0; j < x.cols; j++) indptr[j + 1]! += indptr[j]!;
+  const fill = indptr.slice(0, x.cols);
+  const indices = new Int32Array(x.indices.length);
+  const values = new Float32Array(x.indices.length);
+  for (let u = 0; u < x.rows; u++)
+    for (let k = x.indptr[u]!; k < x.indptr[u + 1]!; k++) {
+      const at = fill[x.indices[k]!]!++;
+      indices[at] = u;
+      values[at] = x.values[k]!;
+    }
+  return { rows: x.cols, cols: x.rows, indptr, indices, values };
+}
+
+/**
+ * Exact EASE over every item when there are fewer users than items, through Woodbury's identity:
+ * (XᵀX + λI)⁻¹ = (I − Xᵀ(XXᵀ + λI)⁻¹X)/λ, so the inverse is users × users (610² on ml-latest-small, not 9,742²).
+ */
+export class WoodburyEase implements Recommender {
+  readonly name = 'ease';
+  constructor(
+    readonly x: Csr,
+    readonly xt: Csr,
+    readonly k: Float64Array,
+    readonly diagP: Float64Array,
+    readonly lambda: number,
+  ) {}
+
+  /** Forgets an item at once (movie.deleted): scores for it become 0 and it stops contributing. */
+  drop(item: number): void {
+    for (let a = this.xt.indptr[item]!; a < this.xt.indptr[item + 1]!; a++) this.xt.values[a] = 0;
+    for (let a = 0; a < this.x.indices.length; a++) if (this.x.indices[a] === item) this.x.values[a] = 0;
+  }
+
+  static train(x: Csr, lambda: number): WoodburyEase {
+    const m = x.rows;
+    const xt = transpose(x);
+    const k = new Float64Array(m * m);
+    for (let j = 0; j < xt.rows; j++)
+      for (let a = xt.indptr[j]!; a < xt.indptr[j + 1]!; a++) {
+        const row = xt.indices[a]! * m;
+        const va = xt.values[a]!;
+        for (let c = xt.indptr[j]!; c < xt.indptr[j + 1]!; c++) k[row + xt.indices[c]!]! += va * xt.values[c]!;
+      }
+    for (let u = 0; u < m; u++) k[u * m + u]! += lambda;
+    invertSpdInPlace(k, m);
+    const diagP = new Float64Array(x.cols);
+    for (let j = 0; j < xt.rows; j++) {
+      let q = 0;
+      for (let a = xt.indptr[j]!; a < xt.indptr[j + 1]!; a++) {
+        const row = xt.indices[a]! * m;
+        for (let c = xt.indptr[j]!; c < xt.indptr[j + 1]!; c++)
+          q += xt.values[a]! * k[row + xt.indices[c]!]! * xt.values[c]!;
+      }
+      diagP[j] = (1 - q) / lambda;
+    }
+    return new WoodburyEase(x, xt, k, diagP, lambda);
+  }
+
+  /** s_j = x_j − (xP)_j / P_jj, with xP = (x − ((xXᵀ)K)X)/λ. */
+  score(user: UserInput, out: Float32Array): void {
+    const m = this.x.rows;
+    const xxt = new Float64Array(m);
+    for (let h = 0; h < user.items.length; h++) {
+      const j = user.items[h]!;
+      for (let a = this.xt.indptr[j]!; a < this.xt.indptr[j + 1]!; a++)
+        xxt[this.xt.indices[a]!]! += user.weights[h]! * this.xt.values[a]!;
+    }
+    const c = new Float64Array(m);
+    for (let v = 0; v < m; v++) {
+      const xv = xxt[v]!;
+      if (xv === 0) continue;
+      const row = v * m;
+      for (let w = 0; w < m; w++) c[w]! += xv * this.k[row + w]!;
+    }
+    const xp = new Float64Array(this.x.cols);
+    for (let v = 0; v < m; v++) {
+      const cv = c[v]!;
+      for (let a = this.x.indptr[v]!; a < this.x.indptr[v + 1]!; a++) xp[this.x.indices[a]!]! -= cv * this.x.values[a]!;
+    }
+    for (let h = 0; h < user.items.length; h++) xp[user.items[h]!]! += user.weights[h]!;
+    for (let j = 0; j < this.x.cols; j++) out[j] = -xp[j]! / this.lambda / this.diagP[j]!;
+    for (let h = 0; h < user.items.length; h++) out[user.items[h]!]! += user.weights[h]!;
+  }
+
+  reason(user: UserInput, item: number): Reason {
+    const liked = strongestHistoryItem(user, (h) => -this.entryP(h, item) / this.diagP[item]!);
+    return liked < 0 ? { kind: 'popular' } : { kind: 'because_you_liked', item: liked };
+  }
+
+  private entryP(i: number, j: number): number {
+    const m = this.x.rows;
+    let q = 0;
+    for (let a = this.xt.indptr[i]!; a < this.xt.indptr[i + 1]!; a++)
+      for (let c = this.xt.indptr[j]!; c < this.xt.indptr[j + 1]!; c++)
+        q += this.xt.values[a]! * this.k[this.xt.indices[a]! * m + this.xt.indices[c]!]! * this.xt.values[c]!;
+    return ((i === j ? 1 : 0) - q) / this.lambda;
+  }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { denseItemSet, trainDenseEase } from './ease';
+import { WoodburyEase } from './ease-woodbury';
+import { columnCounts, csrFromTriplets } from './feedback-matrix';
+
+// Two taste groups: users 0–3 like items 0–2, users 4–7 like items 3–5; item 6 is liked by one of each.
+const rows: number[] = [];
+const cols: number[] = [];
+for (let u = 0; u < 8; u++) {
+  const base = u < 4 ? 0 : 3;
+  for (const i of [0, 1, 2].filter((k) => k !== u % 3)) {
+    rows.push(u);
+    cols.push(base + i);
+  }
+}
+rows.push(0, 4);
+cols.push(6, 6);
+const x = csrFromTriplets(
+  8,
+  7,
+  rows,
+  cols,
+  rows.map(() => 1),
+);
+const user = { items: Int32Array.from([0, 1]), weights: Float32Array.from([1, 1]), favoriteGenres: [] };
+
+describe('EASE', () => {
+  it('when trained densely and through Woodbury, then both give the same scores', () => {
+    const dense = trainDenseEase(x, Int32Array.from([0, 1, 2, 3, 4, 5, 6]), 2);
+    const woodbury = WoodburyEase.train(x, 2);
+    const a = new Float32Array(7);
+    const b = new Float32Array(7);
+    dense.score(user, a);
+    woodbury.score(user, b);
+    for (let i = 2; i < 7; i++) expect(a[i]).toBeCloseTo(b[i]!, 4);
+  });
+
+  it('when a user liked two items of a group, then the third item of that group ranks first, with that reason', () => {
+    const model = WoodburyEase.train(x, 2);
+    const s = new Float32Array(7);
+    model.score(user, s);
+    const best = [2, 3, 4, 5, 6].sort((p, q) => s[q]! - s[p]!)[0]!;
+    expect(best).toBe(2);
+    expect(model.reason(user, 2)).toMatchObject({ kind: 'because_you_liked' });
+  });
+
+  it('when an item is dropped, then it scores zero at once', () => {
+    const dense = trainDenseEase(x, Int32Array.from([0, 1, 2, 3, 4, 5, 6]), 2);
+    dense.drop(2);
+    const s = new Float32Array(7);
+    dense.score(user, s);
+    expect(s[2]).toBe(0);
+  });
+
+  it('when the dense set is restricted, then only frequent items are kept, most frequent first up to the cap', () => {
+    expect(Array.from(denseItemSet(columnCounts(x), 3, 10))).not.toContain(6);
+    expect(denseItemSet(columnCounts(x), 1, 3)).toHaveLength(3);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { Hybrid } from './hybrid';
+import { PopularityRecommender, popularityScores } from './popularity';
+import type { Reason, Recommender, UserInput } from './recommender';
+
+const fixed = (name: string, values: number[], reason: Reason): Recommender => ({
+  name,
+  score: (_u: UserInput, out: Float32Array) => out.set(values),
+  reason: () => reason,
+});
+
+describe('hybrid', () => {
+  const collaborative = fixed('cf', [0, 10, 0], { kind: 'because_you_liked', item: 0 });
+  const trending = new PopularityRecommender('trending', Float32Array.from([0, 0.2, 1]));
+  const hybrid = new Hybrid(
+    [
+      { model: collaborative, weight: 1 },
+      { model: trending, weight: 0.1 },
+    ],
+    [{ model: trending, weight: 1 }],
+    3,
+  );
+
+  it('when a user has positive history, then the blend follows the weighted, max-scaled parts', () => {
+    const user = { items: Int32Array.from([0]), weights: Float32Array.from([1]), favoriteGenres: [] };
+    const s = new Float32Array(3);
+    hybrid.score(user, s);
+    expect(s[1]).toBeCloseTo(1.02);
+    expect(s[2]).toBeCloseTo(0.1);
+    expect(hybrid.reason(user, 1)).toEqual({ kind: 'because_you_liked', item: 0 });
+  });
+
+  it('when a user has no positive history, then the cold-start parts score and the reason says trending', () => {
+    const user = { items: Int32Array.from([0]), weights: Float32Array.from([-1]), favoriteGenres: [] };
+    const s = new Float32Array(3);
+    hybrid.score(user, s);
+    expect(s[2]).toBe(1);
+    expect(hybrid.reason(user, 2)).toEqual({ kind: 'trending' });
+  });
+
+  it('when interactions age, then trending counts a half-life-old one half', () => {
+    const s = popularityScores(
+      2,
+      [
+        { item: 0, at: 0, weight: 1 },
+        { item: 1, at: 86_400, weight: 1 },
+      ],
+      86_400,
+      1,
+    );
+    expect(s[0]).toBeCloseTo(0.5);
+    expect(s[1]).toBe(1);
+  });
+});

@@ -1,0 +1,193 @@
+import { ContentBased } from '../domain/content-based';
+import { csrFromTriplets, type Csr } from '../domain/feedback-matrix';
+import { ItemKnn } from '../domain/item-knn';
+import { type Event, PopularityRecommender, popularityScores } from '../domain/popularity';
+import { rankItems } from '../domain/rank';
+import type { Recommender, UserInput } from '../domain/recommender';
+import { blendModels, defaultParams, type ModelParams, trainCollaborative } from '../domain/train-models';
+import { K, type Metrics, MetricsAccumulator } from './metrics';
+import type { RatingsData } from './movielens';
+import type { Assignment } from './split';
+
+export interface AlgorithmResult {
+  name: string;
+  params: string;
+  validation: Metrics;
+  test: Metrics;
+  trainSeconds: number;
+}
+
+interface Folds {
+  train: Csr;
+  inputs: UserInput[];
+  validation: Set<number>[];
+  test: Set<number>[];
+  events: Event[];
+  now: number;
+}
+
+/** Every rating in train is a positive with weight 1: the ground truth counts every rating, so the input does too. */
+function folds(data: RatingsData, split: Assignment): Folds {
+  const keep = [...split.keys()].filter((k) => split[k] === 0);
+  const train = csrFromTriplets(
+    data.users,
+    data.items,
+    keep.map((k) => data.user[k]!),
+    keep.map((k) => data.item[k]!),
+    keep.map(() => 1),
+  );
+  const validation = Array.from({ length: data.users }, () => new Set<number>());
+  const test = Array.from({ length: data.users }, () => new Set<number>());
+  split.forEach((s, k) => {
+    if (s === 1) validation[data.user[k]!]!.add(data.item[k]!);
+    if (s === 2) test[data.user[k]!]!.add(data.item[k]!);
+  });
+  const inputs = Array.from({ length: data.users }, (_, u) => ({
+    items: train.indices.subarray(train.indptr[u]!, train.indptr[u + 1]!),
+    weights: train.values.subarray(train.indptr[u]!, train.indptr[u + 1]!),
+    favoriteGenres: [],
+  }));
+  const events = keep.map((k) => ({ item: data.item[k]!, at: data.time[k]!, weight: 1 }));
+  const now = keep.reduce((max, k) => Math.max(max, data.time[k]!), 0);
+  return { train, inputs, validation, test, events, now };
+}
+
+function measure(model: Recommender, f: Folds, target: 'validation' | 'test', itemCount: number): Metrics {
+  const acc = new MetricsAccumulator(itemCount);
+  const scores = new Float32Array(itemCount);
+  f.inputs.forEach((input, u) => {
+    const relevant = f[target][u]!;
+    if (relevant.size === 0) return;
+    model.score(input, scores);
+    const seen = new Set(input.items);
+    const hidden = target === 'test' ? f.validation[u]! : null;
+    const top = rankItems(scores, { limit: K, excluded: (i) => seen.has(i) || (hidden?.has(i) ?? false) });
+    acc.add(
+      top.map((r) => r.item),
+      relevant,
+    );
+  });
+  return acc.result();
+}
+
+interface Candidate {
+  params: string;
+  train: () => Recommender;
+}
+
+/** Trains every candidate, keeps the best validation NDCG@10, reports its test metrics and training time. */
+function tune(name: string, candidates: Candidate[], f: Folds, itemCount: number, log: (s: string) => void) {
+  let best: (AlgorithmResult & { model: Recommender }) | undefined;
+  for (const c of candidates) {
+    const started = performance.now();
+    const model = c.train();
+    const trainSeconds = (performance.now() - started) / 1000;
+    const validation = measure(model, f, 'validation', itemCount);
+    log(`  ${name} ${c.params}: validation NDCG@10 ${validation.ndcg.toFixed(4)} (${trainSeconds.toFixed(1)} s)`);
+    if (!best || validation.ndcg > best.validation.ndcg)
+      best = { name, params: c.params, validation, test: validation, trainSeconds, model };
+  }
+  if (!best) throw new Error(`no candidate for ${name}`);
+  best.test = measure(best.model, f, 'test', itemCount);
+  return best;
+}
+
+export function evaluateAll(data: RatingsData, split: Assignment, log: (s: string) => void): AlgorithmResult[] {
+  const f = folds(data, split);
+  const n = data.items;
+  const results: AlgorithmResult[] = [];
+  const popular = tune(
+    'most_popular',
+    [
+      {
+        params: '-',
+        train: () => new PopularityRecommender('most_popular', popularityScores(n, f.events, f.now, null)),
+      },
+    ],
+    f,
+    n,
+    log,
+  );
+  results.push(popular);
+  const trending = tune(
+    'trending',
+    [30, 180, 720].map((days) => ({
+      params: `half-life ${days} d`,
+      train: () => new PopularityRecommender('trending', popularityScores(n, f.events, f.now, days)),
+    })),
+    f,
+    n,
+    log,
+  );
+  results.push(trending);
+  results.push(
+    tune(
+      'item_knn',
+      [0, 20].flatMap((shrink) => {
+        let widest: ItemKnn | undefined;
+        return [200, 50].map((k) => ({
+          params: `k ${k}, shrink ${shrink}`,
+          // k 50 is cut from the k 200 lists: one training per shrinkage (its time is reported for k 200).
+          train: () => {
+            widest ??= ItemKnn.train(f.train, 200, shrink);
+            return k === 200 ? widest : widest.nearest(k);
+          },
+        }));
+      }),
+      f,
+      n,
+      log,
+    ),
+  );
+  const ease = tune(
+    'ease (reference, every item)',
+    [50, 100, 200, 400, 800].map((lambda) => ({
+      params: `λ ${lambda}`,
+      train: () => trainCollaborative(f.train, { ...defaultParams, easeLambda: lambda, denseMaxItems: n }),
+    })),
+    f,
+    n,
+    log,
+  );
+  results.push(ease);
+  const meta = data.meta;
+  const content = meta
+    ? tune('content_based', [{ params: 'item metadata', train: () => new ContentBased(meta) }], f, n, log)
+    : null;
+  if (content) results.push(content);
+  results.push(tuneHybrid(f, n, ease.params, meta ? (content?.model as ContentBased) : null, trending, log));
+  return results;
+}
+
+/** The service default: its collaborative part (same code path) blended with content and trending, weights tuned. */
+function tuneHybrid(
+  f: Folds,
+  n: number,
+  easeParams: string,
+  content: ContentBased | null,
+  trending: AlgorithmResult & { model: Recommender },
+  log: (s: string) => void,
+): AlgorithmResult {
+  const lambda = Number(easeParams.replace(/[^\d.]/g, ''));
+  const params: ModelParams = { ...defaultParams, easeLambda: lambda };
+  const started = performance.now();
+  const collaborative = trainCollaborative(f.train, params);
+  const collaborativeSeconds = (performance.now() - started) / 1000;
+  const contentModel = content ?? new ContentBased([]);
+  const trendingModel = trending.model as PopularityRecommender;
+  const candidates: Candidate[] = [];
+  for (const c of content ? [0, 0.05, 0.1, 0.2, 0.3] : [0])
+    for (const t of [0, 0.02, 0.05])
+      candidates.push({
+        params: `EASE λ ${lambda} + content ${c} + trending ${t}`,
+        train: () =>
+          blendModels(
+            { collaborative, content: contentModel, trending: trendingModel },
+            { ...params, blend: { collaborative: 1, content: c, trending: t } },
+            n,
+          ).hybrid,
+      });
+  const best = tune('hybrid (service default)', candidates, f, n, log);
+  best.trainSeconds += collaborativeSeconds + trending.trainSeconds;
+  return best;
+}

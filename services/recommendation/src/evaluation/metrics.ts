@@ -1,0 +1,53 @@
+export const K = 10;
+
+export interface Metrics {
+  ndcg: number;
+  recall: number;
+  precision: number;
+  hitRate: number;
+  mrr: number;
+  coverage: number;
+}
+
+/** Accumulates top-K metrics over users (binary relevance, full ranking). */
+export class MetricsAccumulator {
+  private sums = { ndcg: 0, recall: 0, precision: 0, hitRate: 0, mrr: 0 };
+  private users = 0;
+  private readonly recommended = new Set<number>();
+
+  constructor(private readonly itemCount: number) {}
+
+  add(topK: readonly number[], relevant: ReadonlySet<number>): void {
+    if (relevant.size === 0) return;
+    this.users++;
+    let dcg = 0;
+    let hits = 0;
+    let firstHit = 0;
+    topK.forEach((item, rank) => {
+      this.recommended.add(item);
+      if (!relevant.has(item)) return;
+      hits++;
+      dcg += 1 / Math.log2(rank + 2);
+      if (firstHit === 0) firstHit = rank + 1;
+    });
+    let idcg = 0;
+    for (let r = 0; r < Math.min(K, relevant.size); r++) idcg += 1 / Math.log2(r + 2);
+    this.sums.ndcg += dcg / idcg;
+    this.sums.recall += hits / relevant.size;
+    this.sums.precision += hits / K;
+    this.sums.hitRate += hits > 0 ? 1 : 0;
+    this.sums.mrr += firstHit > 0 ? 1 / firstHit : 0;
+  }
+
+  result(): Metrics {
+    const n = Math.max(1, this.users);
+    return {
+      ndcg: this.sums.ndcg / n,
+      recall: this.sums.recall / n,
+      precision: this.sums.precision / n,
+      hitRate: this.sums.hitRate / n,
+      mrr: this.sums.mrr / n,
+      coverage: this.recommended.size / this.itemCount,
+    };
+  }
+}

@@ -1,0 +1,189 @@
+import type { Database } from '@marquee/platform-db';
+import type { Logger } from '@marquee/platform-logging';
+import { sql } from 'drizzle-orm';
+import { ContentBased } from '../domain/content-based';
+import { WoodburyEase } from '../domain/ease-woodbury';
+import type { AlgorithmName, Variant } from '../domain/experiments';
+import { csrFromTriplets } from '../domain/feedback-matrix';
+import { Hybrid } from '../domain/hybrid';
+import { PopularityRecommender, popularityScores } from '../domain/popularity';
+import type { Recommender } from '../domain/recommender';
+import { blendModels, defaultParams, type TrainedModels } from '../domain/train-models';
+import { appendMovies, type Catalogue, emptyCatalogue, loadTrainingData, type MovieRow } from './load-projections';
+import { TrainingCancelled, type TrainingRun, trainInWorker } from './run-training';
+
+export interface ModelStatus {
+  version: number | null;
+  training: { version: number; progress: number } | null;
+}
+
+/** The current model set, swapped whole when a retrain finishes; folds-in read it without waiting. */
+export interface ModelSnapshot {
+  version: number | null;
+  catalogue: Catalogue;
+  models: TrainedModels;
+  deleted: Set<number>;
+}
+
+function emptySnapshot(): ModelSnapshot {
+  const catalogue = emptyCatalogue();
+  const x = csrFromTriplets(0, 0, [], [], []);
+  const content = new ContentBased([]);
+  const trending = new PopularityRecommender('trending', new Float32Array());
+  const collaborative = new WoodburyEase(x, x, new Float64Array(), new Float64Array(), 1);
+  const hybrid = new Hybrid([], [], 0);
+  return { version: null, catalogue, models: { collaborative, content, trending, hybrid }, deleted: new Set() };
+}
+
+export class ModelStore {
+  current: ModelSnapshot = emptySnapshot();
+  private appendTimer: NodeJS.Timeout | null = null;
+  private run: { version: number; progress: number; handle: TrainingRun | null } | null = null;
+
+  constructor(
+    private readonly database: Database,
+    private readonly logger: Logger,
+  ) {}
+
+  status(): ModelStatus {
+    return {
+      version: this.current.version,
+      training: this.run ? { version: this.run.version, progress: this.run.progress } : null,
+    };
+  }
+
+  /** A model per algorithm; a variant may re-weight the hybrid's blend. */
+  recommender(algorithm: AlgorithmName, variant?: Variant): Recommender {
+    const { models, catalogue } = this.current;
+    if (algorithm === 'collaborative') return models.collaborative;
+    if (algorithm === 'content_based') return models.content;
+    if (algorithm === 'trending') return models.trending;
+    if (!variant?.blend) return models.hybrid;
+    return new Hybrid(
+      [
+        { model: models.collaborative, weight: variant.blend.collaborative },
+        { model: models.content, weight: variant.blend.content },
+        { model: models.trending, weight: variant.blend.trending },
+      ],
+      models.hybrid.coldStart,
+      catalogue.movieIds.length,
+    );
+  }
+
+  /** Full retrain from the projections; returns the recorded version (null when one is already running). */
+  async train(trigger: 'start' | 'schedule' | 'command'): Promise<number | null> {
+    if (this.run) return null;
+    const params = defaultParams;
+    const inserted = await this.database.db.execute<{ id: number }>(
+      sql`insert into model_versions (status, trigger, params) values ('running', ${trigger}, ${JSON.stringify(params)}::jsonb) returning id`,
+    );
+    const version = inserted.rows[0]!.id;
+    this.run = { version, progress: 0, handle: null };
+    const started = performance.now();
+    try {
+      const data = await loadTrainingData(this.database);
+      this.run.handle = trainInWorker(data.x, params, (p) => {
+        if (this.run) this.run.progress = p;
+      });
+      const collaborative = await this.run.handle.promise;
+      const content = new ContentBased(data.catalogue.meta);
+      const now = Date.now() / 1000;
+      const decayed = popularityScores(data.catalogue.meta.length, data.events, now, params.trendingHalfLifeDays);
+      // Analytics' daily trending list, when there is one, counts as much as our own decayed popularity.
+      for (const [movieId, score] of data.trending) {
+        const i = data.catalogue.index.get(movieId);
+        if (i !== undefined) decayed[i] = Math.min(1, decayed[i]! * 0.5 + 0.5 * score);
+      }
+      const trending = new PopularityRecommender('trending', decayed);
+      const hybrid = new Hybrid(
+        [
+          { model: collaborative, weight: params.blend.collaborative },
+          { model: content, weight: params.blend.content },
+          { model: trending, weight: params.blend.trending },
+        ],
+        [
+          { model: content, weight: params.coldStart.content },
+          { model: trending, weight: params.coldStart.trending },
+        ],
+        data.catalogue.meta.length,
+      );
+      this.current = {
+        version,
+        catalogue: data.catalogue,
+        models: { collaborative, content, trending, hybrid },
+        deleted: new Set(),
+      };
+      const trainMs = Math.round(performance.now() - started);
+      await this.database.db.execute(sql`
+        update model_versions set status = 'succeeded', finished_at = now(), users = ${data.users},
+          items = ${data.catalogue.meta.length}, interactions = ${data.x.indices.length}, train_ms = ${trainMs}
+        where id = ${version}`);
+      this.logger.info({ version, trainMs, users: data.users, items: data.catalogue.meta.length }, 'model trained');
+      return version;
+    } catch (err) {
+      const status = err instanceof TrainingCancelled ? 'cancelled' : 'failed';
+      await this.database.db.execute(
+        sql`update model_versions set status = ${status}, finished_at = now(), error = ${(err as Error).message} where id = ${version}`,
+      );
+      if (status === 'failed') this.logger.error({ err, version }, 'model training failed');
+      throw err;
+    } finally {
+      this.run = null;
+    }
+  }
+
+  /** Cancels the running training; false when none runs. */
+  cancel(): boolean {
+    if (!this.run?.handle) return false;
+    this.run.handle.cancel();
+    return true;
+  }
+
+  /**
+   * Movies that arrived after the last training join the catalogue at the end (existing indices stay valid for
+   * the collaborative model) and the content model is rebuilt, so a new movie has content neighbours at once.
+   */
+  async appendNewMovies(): Promise<number> {
+    const known = Array.from(this.current.catalogue.movieIds);
+    const rows = await this.database.db.execute<MovieRow>(
+      sql`select * from rec_movies where movie_id <> all(${`{${known.join(',')}}`}::int[]) order by movie_id`,
+    );
+    if (rows.rows.length === 0) return 0;
+    const { catalogue, models, deleted, version } = this.current;
+    const extended = appendMovies(catalogue, rows.rows);
+    const content = new ContentBased(extended.meta);
+    const trendingScores = new Float32Array(extended.meta.length);
+    trendingScores.set(models.trending.scores);
+    const parts = {
+      collaborative: models.collaborative,
+      content,
+      trending: new PopularityRecommender('trending', trendingScores),
+    };
+    this.current = {
+      version,
+      catalogue: extended,
+      models: blendModels(parts, defaultParams, extended.meta.length),
+      deleted,
+    };
+    return rows.rows.length;
+  }
+
+  /** Debounced appendNewMovies: an import of thousands of movies rebuilds the content model once, after it. */
+  scheduleAppend(movieId: number): void {
+    if (this.current.catalogue.index.has(movieId)) return;
+    if (this.appendTimer) clearTimeout(this.appendTimer);
+    this.appendTimer = setTimeout(() => {
+      this.appendTimer = null;
+      this.appendNewMovies().catch((err: unknown) => this.logger.error({ err }, 'adding new movies failed'));
+    }, 500);
+    this.appendTimer.unref();
+  }
+
+  /** movie.deleted: the movie leaves every model at once (no retrain needed). */
+  dropMovie(movieId: number): void {
+    const i = this.current.catalogue.index.get(movieId);
+    if (i === undefined) return;
+    this.current.deleted.add(i);
+    this.current.models.collaborative.drop(i);
+  }
+}

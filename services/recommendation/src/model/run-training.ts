@@ -1,0 +1,50 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DenseEase } from '../domain/ease';
+import type { WoodburyEase } from '../domain/ease-woodbury';
+import type { Csr } from '../domain/feedback-matrix';
+import type { ModelParams } from '../domain/train-models';
+import { fromTransfer, type TransferredModel } from './transfer';
+
+export class TrainingCancelled extends Error {
+  constructor() {
+    super('training cancelled');
+  }
+}
+
+export interface TrainingRun {
+  promise: Promise<DenseEase | WoodburyEase>;
+  /** Stops the worker at once; the promise rejects with TrainingCancelled. */
+  cancel(): void;
+}
+
+const workerUrl = new URL('./train-worker.ts', import.meta.url).href;
+const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+// The service runs from TypeScript sources: the worker registers tsx before importing its entry, since on
+// Node 20 `--import tsx` in a worker's execArgv comes too late for the entry module itself.
+const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}); })`;
+
+/** Trains the collaborative model in a worker thread, reporting progress; the event loop stays free. */
+export function trainInWorker(x: Csr, params: ModelParams, onProgress: (fraction: number) => void): TrainingRun {
+  const worker = new Worker(bootstrap, { eval: true, workerData: { x, params } });
+  let cancelled = false;
+  const promise = new Promise<DenseEase | WoodburyEase>((resolve, reject) => {
+    worker.on('message', (m: { kind: 'progress'; fraction: number } | { kind: 'done'; model: TransferredModel }) => {
+      if (m.kind === 'progress') onProgress(m.fraction);
+      else resolve(fromTransfer(m.model));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (cancelled) reject(new TrainingCancelled());
+      else if (code !== 0) reject(new Error(`training worker exited with code ${code}`));
+    });
+  });
+  return {
+    promise,
+    cancel() {
+      cancelled = true;
+      void worker.terminate();
+    },
+  };
+}

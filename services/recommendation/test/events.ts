@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { InteractionRecorded, MovieUpserted, Static, UserRegistered } from '@marquee/contracts';
+
+/** Event payloads for tests and the benchmark (no test-runner imports, so the benchmark can use them). */
+const GENRES = [
+  { id: 1, tmdbId: 28, name: 'Action', slug: 'action' },
+  { id: 2, tmdbId: 35, name: 'Comedy', slug: 'comedy' },
+  { id: 3, tmdbId: 18, name: 'Drama', slug: 'drama' },
+];
+
+export function movie(movieId: number, genre: 0 | 1 | 2, extra: Partial<Static<typeof MovieUpserted.schema>> = {}) {
+  return {
+    movieId,
+    tmdbId: null,
+    omdbId: null,
+    title: `Movie ${movieId}`,
+    originalTitle: null,
+    overview: `A ${GENRES[genre]!.name.toLowerCase()} story number ${movieId}`,
+    tagline: null,
+    releaseDate: '2001-01-01',
+    runtime: 100,
+    director: `Director ${genre}`,
+    mainCast: [],
+    tmdbRating: null,
+    tmdbVoteCount: null,
+    omdbRating: null,
+    ourRating: null,
+    posterPath: null,
+    backdropPath: null,
+    popularityScore: null,
+    viewCount: 0,
+    likeCount: 0,
+    adult: false,
+    originalLanguage: 'en',
+    genres: [GENRES[genre]!],
+    updatedAt: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+export function user(userId: string, favoriteGenres: number[]): Static<typeof UserRegistered.schema> {
+  return {
+    userId,
+    username: 'u',
+    email: 'u@example.com',
+    firstName: 'U',
+    lastName: 'V',
+    isActive: true,
+    isStaff: false,
+    isPremium: false,
+    preferredLanguage: 'en',
+    timezone: 'UTC',
+    country: null,
+    deviceToken: null,
+    deviceType: null,
+    favoriteGenres,
+    dateJoined: new Date().toISOString(),
+  };
+}
+
+export function interaction(
+  userId: string,
+  movieId: number,
+  interactionType: 'like' | 'rating' | 'dislike' | 'view',
+  rating: number | null = null,
+): Static<typeof InteractionRecorded.schema> {
+  return {
+    interactionId: randomUUID(),
+    userId,
+    movieId,
+    interactionType,
+    rating,
+    feedbackType: null,
+    feedbackComment: null,
+    source: 'web',
+    at: new Date().toISOString(),
+    previousRating: null,
+  };
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { buildEvent, type EventDefinition, type Static, type TopicName } from '@marquee/contracts';
+import { loadConfig } from '@marquee/platform-config';
+import { connectProducer, physicalTopic } from '@marquee/platform-events';
+import { serviceTestEnv } from '@marquee/platform-testing';
+import type { TSchema } from '@sinclair/typebox';
+import type { Producer } from 'kafkajs';
+import { recommendationConfigSchema } from '../src/config';
+import { type RunningRecommendation, startRecommendation } from '../src/service';
+
+export interface Harness {
+  rec: RunningRecommendation;
+  env: Record<string, string>;
+  producer: Producer;
+  /** Publishes one event; `times` > 1 delivers the same envelope again (a redelivery). */
+  publish<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>, times?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A recommendation service in this process against the real PostgreSQL, Kafka, Redis and NATS. */
+export async function startHarness(jwksUrl: string, extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const env = serviceTestEnv('recommendation');
+  const config = loadConfig('recommendation', recommendationConfigSchema, {
+    ...env,
+    CACHE_KEY_PREFIX: `${env.KAFKA_TOPIC_PREFIX}rec:`,
+    NATS_SUBJECT_PREFIX: `${env.KAFKA_TOPIC_PREFIX}`,
+    AUTH_JWKS_URL: jwksUrl,
+    ...extraEnv,
+  });
+  const rec = await startRecommendation(config);
+  await rec.app.ready();
+  const producer = await connectProducer(rec.deps.kafka);
+  return {
+    rec,
+    env,
+    producer,
+    async publish(def, key, data, times = 1) {
+      const event = buildEvent(def, key, data, { correlationId: randomUUID() });
+      const message = { key: event.key, value: JSON.stringify(event) };
+      await producer.send({
+        topic: physicalTopic(rec.deps.settings, def.topic as TopicName),
+        messages: Array.from({ length: times }, () => message),
+      });
+    },
+    async close() {
+      await producer.disconnect();
+      await rec.close();
+    },
+  };
+}

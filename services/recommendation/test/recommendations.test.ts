@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { InteractionRecorded, MovieDeleted, MovieUpserted, UserDeleted, UserRegistered } from '@marquee/contracts';
+import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
+import { requestJson, subscribeJson } from '@marquee/platform-bus';
+import { adminPool, dropDatabase, eventually, rowSecurityProblems } from '@marquee/platform-testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forAllUsers } from '@marquee/platform-db';
+import { interaction, movie, user } from './events';
+import { type Harness, startHarness } from './helper';
+
+/** Retries the assertions until they pass (eventually wants a value, expect throws). */
+const settled = (assertions: () => Promise<unknown>) =>
+  eventually(async () => {
+    await assertions();
+    return true;
+  });
+
+let issuer: TestIssuer;
+let h: Harness;
+let adminToken: string;
+
+// Three taste clusters of ten movies: 1–10 action, 11–20 comedy, 21–30 drama; 31 is adult action.
+const cluster = (genre: 0 | 1 | 2) => Array.from({ length: 10 }, (_, k) => genre * 10 + k + 1);
+
+async function get(url: string, token?: string) {
+  const res = await h.rec.app.inject({
+    method: 'GET',
+    url,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return { status: res.statusCode, body: res.json() };
+}
+
+const countRows = async (query: ReturnType<typeof sql>) =>
+  forAllUsers(h.rec.deps.database.db, async (tx) => Number((await tx.execute<{ n: string }>(query)).rows[0]!.n));
+
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+  h = await startHarness(issuer.jwksUrl);
+  adminToken = await issuer.sign({ sub: randomUUID(), role: 'admin' });
+  for (const g of [0, 1, 2] as const)
+    for (const id of cluster(g)) await h.publish(MovieUpserted, String(id), movie(id, g));
+  await h.publish(MovieUpserted, '31', movie(31, 0, { adult: true }));
+  // Twelve users, each liking most of one cluster: co-occurrence the collaborative model can learn.
+  for (let u = 0; u < 12; u++) {
+    const id = randomUUID();
+    const g = (u % 3) as 0 | 1 | 2;
+    for (const m of cluster(g).slice(0, 8 + (u % 3)))
+      await h.publish(InteractionRecorded, id, interaction(id, m, 'like'));
+    await h.publish(InteractionRecorded, id, interaction(id, 31, 'like'));
+  }
+  await settled(async () =>
+    expect(await countRows(sql`select count(*) as n from rec_feedback`)).toBe(4 * (8 + 9 + 10) + 12),
+  );
+  const res = await h.rec.app.inject({
+    method: 'POST',
+    url: '/v1/admin/recommendations/model/train',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  expect(res.statusCode).toBe(202);
+  await settled(async () => {
+    const status = await get('/v1/admin/recommendations/model', adminToken);
+    expect(status.body.training).toBeNull();
+    expect(status.body.versions[0].status).toBe('succeeded');
+    expect(status.body.versions[0].items).toBe(31);
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await h?.close();
+  await issuer?.close();
+  if (h) await dropDatabase(h.env.DATABASE_URL as string);
+});
+
+describe('recommendations', () => {
+  it('when a new user with favourite genres and no history asks, then they get cold-start picks from those genres', async () => {
+    const id = randomUUID();
+    await h.publish(UserRegistered, id, user(id, [3]));
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_users where user_id = ${id}`)).toBe(1),
+    );
+    const res = await get('/v1/me/recommendations?limit=5', await issuer.sign({ sub: id, role: 'user' }));
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(5);
+    expect(res.body.items.every((i: { movieId: number }) => i.movieId >= 21 && i.movieId <= 30)).toBe(true);
+    expect(res.body.items[0].reason).toMatch(/Drama|Because|Trending|Popular/);
+  });
+
+  it('when an interaction is recorded, then within seconds the stored list follows it, is pushed on NATS and published', async () => {
+    const id = randomUUID();
+    const token = await issuer.sign({ sub: id, role: 'user' });
+    const pushed: unknown[] = [];
+    const sub = subscribeJson(
+      h.rec.deps.nats,
+      `${h.env.KAFKA_TOPIC_PREFIX}live.user.${id}`,
+      (m) => void pushed.push(m),
+    );
+    await h.rec.deps.nats.flush();
+    const started = Date.now();
+    await h.publish(InteractionRecorded, id, interaction(id, 11, 'rating', 5));
+    await settled(async () => {
+      const res = await get('/v1/me/recommendations?limit=5', token);
+      expect(res.body.items[0].reason).toBe('Because you liked Movie 11');
+    });
+    expect(Date.now() - started).toBeLessThan(5000);
+    const res = await get('/v1/me/recommendations?limit=50', token);
+    const ids = res.body.items.map((i: { movieId: number }) => i.movieId);
+    expect(ids).not.toContain(11);
+    expect(ids).not.toContain(31);
+    expect(ids.slice(0, 5).every((m: number) => m >= 12 && m <= 20)).toBe(true);
+    expect(res.body.variant).toBe('control');
+    await settled(async () => expect(pushed.length).toBeGreaterThan(0));
+    sub.unsubscribe();
+    const outbox = await h.rec.deps.database.db.execute<{ payload: { data: { variant: string; items: unknown[] } } }>(
+      sql`select payload from outbox where type = 'recommendations.generated' and key = ${id}`,
+    );
+    expect(outbox.rows[0]?.payload.data.variant).toBe('control');
+    expect(outbox.rows[0]?.payload.data.items.length).toBeGreaterThan(0);
+  });
+
+  it('when the same interaction event is delivered twice, then it is applied once', async () => {
+    const id = randomUUID();
+    await h.publish(InteractionRecorded, id, interaction(id, 3, 'like'), 2);
+    await h.publish(InteractionRecorded, id, interaction(id, 4, 'like'));
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(2),
+    );
+    const generated = await countRows(
+      sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`,
+    );
+    expect(generated).toBe(2);
+  });
+
+  it('when the query is bad, then 400 names the field; when the limit is too large, then it is capped', async () => {
+    const token = await issuer.sign({ sub: randomUUID(), role: 'user' });
+    expect((await get('/v1/me/recommendations?algorithm=magic', token)).status).toBe(400);
+    const genre = await get('/v1/me/recommendations?genres=999', token);
+    expect(genre.status).toBe(400);
+    expect(JSON.stringify(genre.body.error)).toContain('genres');
+    expect((await get('/v1/me/recommendations?limit=1000', token)).body.items.length).toBeLessThanOrEqual(50);
+    expect((await get('/v1/me/recommendations')).status).toBe(401);
+  });
+
+  it('when filters are given, then only those genres come back, excluded ids never, for every algorithm', async () => {
+    const id = randomUUID();
+    const token = await issuer.sign({ sub: id, role: 'user' });
+    await h.publish(InteractionRecorded, id, interaction(id, 1, 'like'));
+    await settled(async () =>
+      expect((await get('/v1/me/recommendations', token)).body.items.length).toBeGreaterThan(0),
+    );
+    for (const algorithm of ['collaborative', 'content_based', 'trending', 'hybrid']) {
+      const res = await get(
+        `/v1/me/recommendations?algorithm=${algorithm}&genres=2&exclude=12,13&diversity=0.5`,
+        token,
+      );
+      expect(res.status).toBe(200);
+      const ids = res.body.items.map((i: { movieId: number }) => i.movieId);
+      expect(ids.every((m: number) => m >= 11 && m <= 20 && m !== 12 && m !== 13)).toBe(true);
+    }
+  });
+
+  it('when a recommended movie is clicked, then clicked is set and recommendation.clicked carries the variant', async () => {
+    const id = randomUUID();
+    const token = await issuer.sign({ sub: id, role: 'user' });
+    const list = await get('/v1/me/recommendations?limit=3', token);
+    const movieId = list.body.items[0].movieId;
+    const click = await h.rec.app.inject({
+      method: 'POST',
+      url: `/v1/me/recommendations/${movieId}/click`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(click.statusCode).toBe(204);
+    const rows = await h.rec.deps.database.db.execute<{ payload: { data: { variant: string; movieId: number } } }>(
+      sql`select payload from outbox where type = 'recommendation.clicked' and key = ${id}`,
+    );
+    expect(rows.rows[0]?.payload.data).toMatchObject({ movieId, variant: 'control' });
+    const missing = await h.rec.app.inject({
+      method: 'POST',
+      url: '/v1/me/recommendations/999999/click',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('when movies are similar in content, then similar movies lists them; an unknown movie is 404', async () => {
+    const res = await get('/v1/recommendations/similar/21');
+    expect(res.status).toBe(200);
+    expect(res.body.items[0].movieId).toBeGreaterThanOrEqual(22);
+    expect(res.body.items[0].movieId).toBeLessThanOrEqual(30);
+    expect((await get('/v1/recommendations/similar/999999')).status).toBe(404);
+  });
+
+  it('when a new movie arrives after training, then it has content neighbours at once', async () => {
+    await h.publish(MovieUpserted, '40', movie(40, 2));
+    await settled(async () => {
+      const res = await get('/v1/recommendations/similar/40');
+      expect(res.status).toBe(200);
+      expect(res.body.items[0].movieId).toBeGreaterThanOrEqual(21);
+      expect(res.body.items[0].movieId).toBeLessThanOrEqual(30);
+    });
+  });
+
+  it('when a movie is deleted, then it leaves every stored list and the models at once', async () => {
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from user_recommendations where movie_id = 25`)).toBeGreaterThan(
+        0,
+      ),
+    );
+    await h.publish(MovieDeleted, '25', { movieId: 25, tmdbId: null, deletedAt: new Date().toISOString() });
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from user_recommendations where movie_id = 25`)).toBe(0),
+    );
+    expect((await get('/v1/recommendations/similar/25')).status).toBe(404);
+  });
+
+  it('when a user is exported and then deleted, then the export has their data and afterwards nothing is left', async () => {
+    const id = randomUUID();
+    const token = await issuer.sign({ sub: id, role: 'user' });
+    await h.publish(InteractionRecorded, id, interaction(id, 2, 'like'));
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(1),
+    );
+    expect((await get('/v1/me/recommendations', token)).body.items.length).toBeGreaterThan(0);
+    const subject = `${h.env.KAFKA_TOPIC_PREFIX}gdpr.export.recommendation`;
+    const exported = await requestJson<{ feedback: unknown[]; recommendations: unknown[] }>(
+      h.rec.deps.nats,
+      subject,
+      { userId: id },
+      5000,
+    );
+    expect(exported.feedback).toHaveLength(1);
+    expect(exported.recommendations.length).toBeGreaterThan(0);
+    await h.publish(UserDeleted, id, { userId: id, deletedAt: new Date().toISOString() });
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(0),
+    );
+    expect(await countRows(sql`select count(*) as n from user_recommendations where user_id = ${id}`)).toBe(0);
+    expect(await h.rec.deps.redis.exists(`${h.env.KAFKA_TOPIC_PREFIX}rec:list:${id}`)).toBe(0);
+  });
+
+  it('when the tables are inspected, then every user-owned table has the one forced policy', async () => {
+    const raw = adminPool(h.env.DATABASE_URL as string);
+    try {
+      expect(await rowSecurityProblems(raw)).toEqual([]);
+    } finally {
+      await raw.end();
+    }
+  });
+
+  it('when a stored score would leave 0–1, then the table refuses it', async () => {
+    await expect(
+      forAllUsers(h.rec.deps.database.db, (tx) =>
+        tx.execute(sql`insert into user_recommendations (user_id, movie_id, score, algorithm, variant, rank, reason)
+          values (${randomUUID()}, 1, 1.5, 'hybrid', 'control', 1, 'x')`),
+      ),
+    ).rejects.toThrow();
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { defaultParams } from '../src/domain/train-models';
+import { csrFromTriplets } from '../src/domain/feedback-matrix';
+import { TrainingCancelled, trainInWorker } from '../src/model/run-training';
+
+/** More users than dense items, so training takes the dense path: an n³ inverse worth cancelling. */
+function data(items: number) {
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let u = 0; u < items + 10; u++)
+    for (let k = 0; k < 12; k++) {
+      rows.push(u);
+      cols.push((u * 7 + k * 13) % items);
+    }
+  return csrFromTriplets(
+    items + 10,
+    items,
+    rows,
+    cols,
+    rows.map(() => 1),
+  );
+}
+
+describe('training in a worker thread', () => {
+  it('when training runs, then it reports progress and returns a model that scores', async () => {
+    const progress: number[] = [];
+    const run = trainInWorker(data(120), { ...defaultParams, denseMinCount: 1 }, (p) => progress.push(p));
+    const model = await run.promise;
+    expect(progress.at(-1)).toBe(1);
+    const out = new Float32Array(120);
+    model.score({ items: Int32Array.from([0, 13]), weights: Float32Array.from([1, 1]), favoriteGenres: [] }, out);
+    expect(out.some((s) => s !== 0)).toBe(true);
+  });
+
+  it('when training is cancelled after its first progress, then it stops with TrainingCancelled', async () => {
+    let run: ReturnType<typeof trainInWorker> | undefined;
+    run = trainInWorker(data(2000), { ...defaultParams, denseMinCount: 1 }, () => run?.cancel());
+    await expect(run.promise).rejects.toBeInstanceOf(TrainingCancelled);
+  });
+});
