@@ -97,7 +97,15 @@ export function serviceTestEnv(label: string): Record<string, string> {
 export function adminPool(url: string): pg.Pool {
   const admin = new URL(testInfra().postgresAdminUrl);
   admin.pathname = new URL(url).pathname;
-  return new pg.Pool({ connectionString: admin.toString(), max: 2 });
+  const pool = new pg.Pool({
+    connectionString: admin.toString(),
+    max: 2,
+    idleTimeoutMillis: 500,
+    allowExitOnIdle: true,
+  });
+  // The database is dropped when its test ends (terminating these connections): not an error of the test.
+  pool.on('error', () => {});
+  return pool;
 }
 
 /** Drops a database a service created for a test (see serviceTestEnv). */
