@@ -11,6 +11,10 @@ import { newAccount, startTestAuth } from '../../services/auth/test/fixtures/aut
 import { runImport } from '../../services/catalog/src/jobs/run-import';
 import { importSettings, startCatalog, writeSampleDataDir } from '../../services/catalog/test/helper';
 import { startGateway, startUpstream } from '../../services/gateway/test/helpers';
+import { startTestAnalytics } from '../../services/analytics/test/helper';
+import { startTestInteraction } from '../../services/interaction/test/fixtures/interaction-env';
+import { startTestNotification } from '../../services/notification/test/fixtures/notification-env';
+import { startHarness } from '../../services/recommendation/test/helper';
 
 export interface HostileTarget {
   app: HttpApp;
@@ -57,6 +61,40 @@ export const targets: Record<string, (issuer: TestIssuer) => Promise<HostileTarg
     return { app: auth.app, bearer: login.json().accessToken, close: () => auth.stop() };
   },
   catalog: (issuer) => asAdmin(issuer, startCatalogWithMovies(issuer.jwksUrl)),
+  interaction: async (issuer) => {
+    // A real catalog behind it, so an id the projection has not seen gets the catalog's answer (404), not 503.
+    const catalog = await startCatalogWithMovies(issuer.jwksUrl);
+    const catalogUrl = await catalog.app.listen({ port: 0, host: '127.0.0.1' });
+    const interaction = await startTestInteraction('hostile', {
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      CATALOG_URL: catalogUrl,
+    });
+    await interaction.knowMovies([1, 2, 3]);
+    return {
+      app: interaction.app,
+      bearer: await issuerAdmin(issuer),
+      close: async () => {
+        await interaction.stop();
+        await catalog.close();
+      },
+    };
+  },
+  recommendation: (issuer) =>
+    asAdmin(
+      issuer,
+      startHarness(issuer.jwksUrl).then((h) => ({ app: h.rec.app, close: () => h.close() })),
+    ),
+  notification: async (issuer) => {
+    const notification = await startTestNotification('hostile', {
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      RECOMMENDATION_URL: 'http://127.0.0.1:9',
+    });
+    return { app: notification.app, bearer: await issuerAdmin(issuer), close: () => notification.stop() };
+  },
+  analytics: async (issuer) => {
+    const analytics = await startTestAnalytics('hostile', { AUTH_JWKS_URL: issuer.jwksUrl });
+    return { app: analytics.app, bearer: await issuerAdmin(issuer), close: () => analytics.stop() };
+  },
   // The gateway's own operations (export, stream) in front of a stand-in upstream; the real services are driven above.
   gateway: async (issuer) => {
     const upstream = await startUpstream('auth');

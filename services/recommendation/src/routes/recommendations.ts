@@ -119,7 +119,7 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
       schema: {
         tags: ['recommendations'],
         summary: 'Record that you opened a recommended movie (publishes recommendation.clicked)',
-        params: Type.Object({ movieId: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ movieId: Type.Integer({ minimum: 1, maximum: 2147483647 }) }),
         response: { 204: Type.Null(), 401: ErrorResponse, 404: ErrorResponse },
       },
     },
@@ -153,7 +153,7 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
       schema: {
         tags: ['recommendations'],
         summary: 'Movies similar to one movie (content neighbours, available as soon as the movie is known)',
-        params: Type.Object({ movieId: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ movieId: Type.Integer({ minimum: 1, maximum: 2147483647 }) }),
         querystring: Type.Object(
           { limit: Type.Optional(Type.Integer({ minimum: 1, default: 10, description: 'Capped at 50.' })) },
           { additionalProperties: false },
