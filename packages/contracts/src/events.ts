@@ -169,7 +169,8 @@ const InteractionFacts = Type.Object({
   interactionType: InteractionType,
   rating: Nullable(Type.Integer({ minimum: 1, maximum: 5 })),
   feedbackType: Nullable(FeedbackType),
-  feedbackComment: Nullable(Type.String()),
+  // The comment itself is free text a person wrote (personal data): it stays in the interaction service.
+  hasFeedbackComment: Type.Boolean(),
   source: InteractionSource,
   at: IsoDateTime,
 });

@@ -18,7 +18,7 @@ const interaction = {
   rating: 4,
   previousRating: null,
   feedbackType: null,
-  feedbackComment: null,
+  hasFeedbackComment: false,
   source: 'web' as const,
   at: '2026-11-25T10:00:00.000Z',
 };

@@ -26,7 +26,7 @@ const event = (movieId: number) =>
       rating: null,
       previousRating: null,
       feedbackType: null,
-      feedbackComment: null,
+      hasFeedbackComment: false,
       source: 'web',
       at: new Date().toISOString(),
     },

@@ -34,7 +34,7 @@ const event = (seq: number) =>
     rating: null,
     previousRating: null,
     feedbackType: null,
-    feedbackComment: null,
+    hasFeedbackComment: false,
     source: 'web',
     at: new Date().toISOString(),
   });

@@ -16,7 +16,7 @@ function interaction(userId: string, seq: number) {
     rating: null,
     previousRating: null,
     feedbackType: null,
-    feedbackComment: null,
+    hasFeedbackComment: false,
     source: 'web',
     at: new Date().toISOString(),
   });

@@ -155,7 +155,7 @@ export function interaction(o: {
     interactionType: o.type,
     rating: o.rating ?? null,
     feedbackType: null,
-    feedbackComment: null,
+    hasFeedbackComment: false,
     source: 'web',
     at: o.at,
     previousRating: null,

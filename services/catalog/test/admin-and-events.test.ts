@@ -236,7 +236,7 @@ describe('interaction counters', () => {
       interactionType,
       rating,
       feedbackType: null,
-      feedbackComment: null,
+      hasFeedbackComment: false,
       source: 'web',
       at: new Date().toISOString(),
     }) as Static<typeof InteractionRemoved.schema>;

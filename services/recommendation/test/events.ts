@@ -71,7 +71,7 @@ export function interaction(
     interactionType,
     rating,
     feedbackType: null,
-    feedbackComment: null,
+    hasFeedbackComment: false,
     source: 'web',
     at: new Date().toISOString(),
     previousRating: null,

@@ -7,7 +7,7 @@ describe('counter deltas', () => {
     userId: '00000000-0000-4000-8000-000000000000',
     movieId: 1,
     feedbackType: null,
-    feedbackComment: null,
+    hasFeedbackComment: false,
     source: 'web' as const,
     at: '2026-01-01T00:00:00Z',
   };

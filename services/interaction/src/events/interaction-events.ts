@@ -25,7 +25,7 @@ function facts(row: InteractionRow): Static<typeof InteractionRemoved.schema> {
     interactionType: row.type,
     rating: row.rating,
     feedbackType: row.feedbackType,
-    feedbackComment: row.feedbackComment,
+    hasFeedbackComment: row.feedbackComment !== null,
     source: row.source,
     at: new Date(row.updatedAt).toISOString(),
   };
