@@ -175,4 +175,34 @@ describe('profile', () => {
     expect(rows).toEqual([{ event_type: 'movie.upserted', n: 3 }]);
     expect(auth.consumers[0]?.stats.applied).toBe(3);
   });
+
+  it('When many movies share genres and one renames a genre, then every event applies and the new name wins', async () => {
+    // Several keys spread over partitions that are consumed concurrently, all touching genres 18, 28 and 35.
+    const burst = Array.from({ length: 40 }, (_, i) =>
+      movie(100 + i, [
+        { id: i % 2 ? 35 : 18, name: i % 2 ? 'Comedy' : 'Drama' },
+        { id: 28, name: 'Action' },
+      ]),
+    );
+    const events = burst.map((m) => buildEvent(MovieUpserted, String(m.movieId), m, { correlationId: 'catalog-test' }));
+    await producer.send({ topic, messages: events.map((e) => ({ key: e.key, value: JSON.stringify(e) })) });
+    await eventually(() => (auth.consumers[0]?.stats.applied ?? 0) >= 3 + events.length, {
+      what: 'the burst applied',
+      timeoutMs: 30_000,
+    });
+    const rename = buildEvent(MovieUpserted, '200', movie(200, [{ id: 35, name: 'Comedy & Satire' }]), {
+      correlationId: 'catalog-test',
+    });
+    await producer.send({ topic, messages: [{ key: rename.key, value: JSON.stringify(rename) }] });
+    await eventually(() => (auth.consumers[0]?.stats.applied ?? 0) >= 4 + events.length, {
+      what: 'the rename applied',
+    });
+    const { rows } = await auth.raw.query('select genre_id, name, slug from known_genres order by genre_id');
+    expect(rows.map((r: { genre_id: number; name: string }) => [r.genre_id, r.name])).toEqual([
+      [18, 'Drama'],
+      [28, 'Action'],
+      [35, 'Comedy & Satire'],
+    ]);
+    expect(auth.consumers[0]?.stats).toMatchObject({ deadLettered: 0, retries: 0 });
+  });
 });

@@ -18,13 +18,17 @@ export function startKnownGenresConsumer(
     handlers: [
       on(MovieUpserted, async (movie, { tx }) => {
         if (movie.genres.length === 0) return;
+        // Concurrent partitions upsert the same few genres: taking row locks only where something changed,
+        // in id order, keeps two batches from locking the same rows in opposite orders (a deadlock).
+        const genres = [...movie.genres].sort((a, b) => a.id - b.id);
         await tx
           .insert(knownGenres)
-          .values(movie.genres.map((g) => ({ genreId: g.id, name: g.name, slug: g.slug })))
-          .onConflictDoUpdate({
-            target: knownGenres.genreId,
-            set: { name: sql`excluded.name`, slug: sql`excluded.slug`, updatedAt: sql`now()` },
-          });
+          .values(genres.map((g) => ({ genreId: g.id, name: g.name, slug: g.slug })))
+          .onConflictDoNothing({ target: knownGenres.genreId });
+        await tx.execute(sql`
+          update known_genres k set name = v.name, slug = v.slug, updated_at = now()
+          from jsonb_to_recordset(${JSON.stringify(genres)}::jsonb) as v(id int, name text, slug text)
+          where k.genre_id = v.id and (k.name, k.slug) is distinct from (v.name, v.slug)`);
       }),
     ],
   });
