@@ -1,17 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { expandIPv6 } from '@marquee/platform-http';
 
 const CONTEXT = Buffer.from('user_activity_logs.ip_address');
-
-function ipv6Groups(ip: string): number[] | undefined {
-  const [head = '', tail] = ip.split('::');
-  const parse = (s: string) => (s === '' ? [] : s.split(':').map((h) => Number.parseInt(h, 16)));
-  const left = parse(head);
-  const right = tail === undefined ? [] : parse(tail);
-  const missing = 8 - left.length - right.length;
-  if (missing < 0 || (tail === undefined && missing !== 0)) return undefined;
-  return [...left, ...new Array<number>(missing).fill(0), ...right];
-}
 
 /**
  * An address or prefix reduced to its network: IPv4 /24, IPv6 /48; anything else → null. Applied even
@@ -22,7 +13,7 @@ export function networkPrefix(value: string | null): string | null {
   const bare = value.split('/')[0] as string;
   if (isIPv4(bare)) return `${bare.split('.').slice(0, 3).join('.')}.0/24`;
   if (!isIPv6(bare) || bare.includes('.')) return null;
-  const groups = ipv6Groups(bare);
+  const groups = expandIPv6(bare);
   if (!groups) return null;
   return `${groups
     .slice(0, 3)
