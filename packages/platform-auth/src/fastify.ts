@@ -1,4 +1,4 @@
-import { AppError, forbidden, unauthorized } from '@marquee/platform-http';
+import { AppError, forbidden, markBearerGuard, unauthorized } from '@marquee/platform-http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity } from './claims';
 import {
@@ -59,19 +59,19 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): AccessTok
   return verify;
 }
 
-/** preHandler: the request must carry a valid access token. */
-export async function requireUser(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** preHandler: the request must carry a valid access token (the route's OpenAPI security says so). */
+export const requireUser = markBearerGuard(async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
   if (!req.identity) {
     reply.header('www-authenticate', 'Bearer');
     throw unauthorized('AUTH.REQUIRED', 'This route needs a bearer access token');
   }
-}
+}, 'user');
 
 /** preHandler: the request must carry a valid access token of an admin. */
-export async function requireAdmin(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+export const requireAdmin = markBearerGuard(async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
   await requireUser(req, reply);
   if (req.identity?.role !== 'admin') throw forbidden('AUTH.FORBIDDEN', 'This route is for admins only');
-}
+}, 'admin');
 
 /** For routes scoped to one user (`/users/:id/...`): the owner or an admin, else 403. */
 export function assertSelfOrAdmin(identity: Identity | null, userId: string): void {

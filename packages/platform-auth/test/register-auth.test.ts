@@ -105,6 +105,15 @@ describe('registerAuth', () => {
     expect((await get('/admin', await issuer.sign({ sub: userId, role: 'admin' }))).statusCode).toBe(200);
   });
 
+  it('When the OpenAPI document is read, then the guard each route runs is its security, with the 401/403 it answers', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.paths['/whoami'].get).toMatchObject({ operationId: 'getWhoami', security: [] });
+    expect(doc.paths['/mine'].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(Object.keys(doc.paths['/mine'].get.responses)).toEqual(['401']);
+    expect(doc.paths['/admin'].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(Object.keys(doc.paths['/admin'].get.responses).sort()).toEqual(['401', '403']);
+  });
+
   it('When the issuer rotates to a new key, then the verifier refetches the JWKS and accepts it', async () => {
     const rotating = await startTestIssuer();
     const rotatingApp = await buildApp(rotating.jwksUrl, { jwksCooldownMs: 0 });

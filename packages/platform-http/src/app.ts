@@ -8,6 +8,7 @@ import { AppError, errorBody, type FieldProblem } from './errors';
 import { rejectUnstorableValues } from './request-values';
 import { type ReadinessCheck, registerHealthRoutes } from './health';
 import { registerMetrics } from './metrics';
+import { BEARER_AUTH, documentedRouteSchema, OPENAPI_VERSION, withOperationIds } from './openapi';
 
 export type HttpApp = FastifyInstance<
   import('node:http').Server,
@@ -136,15 +137,16 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
 
   await app.register(swagger, {
     openapi: {
+      openapi: OPENAPI_VERSION,
       info: {
         title: opts.openapi?.title ?? `Marquee ${opts.service}`,
         version: opts.openapi?.version ?? '1.0.0',
         description: opts.openapi?.description ?? '',
       },
-      components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      },
+      components: { securitySchemes: { bearerAuth: BEARER_AUTH } },
     },
+    transform: ({ schema, url, route }) => ({ schema: documentedRouteSchema(schema, route), url }),
+    transformObject: (doc) => ('openapiObject' in doc ? withOperationIds(doc.openapiObject) : doc.swaggerObject),
   });
   if (opts.serveOpenapi ?? true) {
     app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());

@@ -171,7 +171,8 @@ describe('HTTP bootstrap', () => {
     expect(metrics.body).toContain('http_request_duration_seconds_bucket');
     expect(metrics.body).toContain('route="/things"');
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/things');
+    expect(doc.paths['/items/{id}'].get).toMatchObject({ operationId: 'getItemsById', security: [] });
   });
 });

@@ -28,7 +28,7 @@ describe('mergeOpenApi', () => {
       [],
     );
     expect(Object.keys(merged.paths ?? {})).toEqual(['/api/v1/me', '/api/v1/movies/{id}', '/api/v1/stream']);
-    expect(merged.paths?.['/api/v1/me']).toEqual({ get: { summary: 'me' } });
+    expect(merged.paths?.['/api/v1/me']?.get).toMatchObject({ summary: 'me', operationId: 'getMe' });
     expect(merged.tags?.map((t) => t.name)).toEqual(['live', 'movies']);
   });
 
@@ -62,5 +62,27 @@ describe('mergeOpenApi', () => {
     expect(description).toContain('recommendation');
     expect(description).toContain('This product uses the TMDB API but is not endorsed or certified by TMDB');
     expect(description).toContain('MovieLens');
+  });
+
+  it('When merged, then the document names its server, licence and the 429 the rate limit answers on every operation', () => {
+    const merged = mergeOpenApi(
+      own,
+      [
+        {
+          service: 'catalog',
+          doc: { paths: { '/v1/movies': { get: { responses: { 200: { description: 'ok' } } }, parameters: [] } } },
+        },
+      ],
+      [],
+    );
+    expect(merged.openapi).toBe('3.0.3');
+    expect(mergeOpenApi({ paths: {} }, [], []).openapi).toBe('3.1.0');
+    expect(merged.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    expect(merged.info?.license).toEqual({ name: 'MIT', identifier: 'MIT' });
+    const movies = merged.paths?.['/api/v1/movies'] as Record<string, { responses: Record<string, unknown> }>;
+    expect(Object.keys(movies.get?.responses ?? {})).toEqual(['200', '429']);
+    expect(movies.parameters).toEqual([]);
+    expect(JSON.stringify(movies.get?.responses['429'])).toContain('#/components/schemas/Error');
+    expect(merged.components?.schemas).toHaveProperty('Error');
   });
 });

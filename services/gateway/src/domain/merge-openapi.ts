@@ -1,3 +1,4 @@
+import { BEARER_AUTH, ErrorResponse, OPENAPI_VERSION, withOperationIds } from '@marquee/platform-http';
 import { publicPathOf, type UpstreamService } from './route-table';
 
 type Json = Record<string, unknown>;
@@ -5,6 +6,7 @@ type Json = Record<string, unknown>;
 export interface OpenApiDoc {
   openapi?: string;
   info?: Json;
+  servers?: { url: string; description?: string }[];
   tags?: { name: string; description?: string }[];
   paths?: Record<string, Json>;
   components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, unknown> } & Json;
@@ -22,6 +24,28 @@ export const DATA_NOTICES = [
   'Movie metadata and images: TMDB (https://www.themoviedb.org). ' +
     'This product uses the TMDB API but is not endorsed or certified by TMDB.',
 ];
+
+/** The licence the API document states; the data's own terms are in DATA_NOTICES. */
+export const API_LICENSE = { name: 'MIT', identifier: 'MIT' };
+
+const TOO_MANY_REQUESTS = {
+  description: 'Over the rate limit of this user or address (RATE_LIMIT.EXCEEDED); Retry-After says when to retry',
+  headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } } },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+};
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/** Every operation behind the gateway's rate limit can answer 429: said once here rather than by each service. */
+function withRateLimitResponse(item: Json): Json {
+  return Object.fromEntries(
+    Object.entries(item).map(([method, op]) => {
+      if (!METHODS.has(method)) return [method, op];
+      const responses = ((op as Json).responses ?? {}) as Json;
+      return [method, { ...(op as Json), responses: { ...responses, 429: responses['429'] ?? TOO_MANY_REQUESTS } }];
+    }),
+  );
+}
 
 function rewriteRefs(value: unknown, prefix: string): unknown {
   if (Array.isArray(value)) return value.map((v) => rewriteRefs(v, prefix));
@@ -71,18 +95,26 @@ export function mergeOpenApi(own: OpenApiDoc, services: ServiceDoc[], unavailabl
     ...DATA_NOTICES.map((n) => `- ${n}`),
   ].join('\n\n');
 
-  return {
-    openapi: own.openapi ?? '3.0.3',
-    info: { title: 'Marquee API', version: String(own.info?.version ?? '1.0.0'), description },
+  return withOperationIds({
+    openapi: own.openapi ?? OPENAPI_VERSION,
+    info: {
+      title: 'Marquee API',
+      version: String(own.info?.version ?? '1.0.0'),
+      description,
+      license: API_LICENSE,
+    },
+    // Relative to where this document is served: the gateway itself, whatever name clients reach it by.
+    servers: [{ url: '/', description: 'The gateway serving this document' }],
     tags: [...tags.values()],
-    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
+    paths: Object.fromEntries(
+      Object.entries(paths)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([path, item]) => [path, withRateLimitResponse(item)]),
+    ),
     components: {
       ...(own.components ?? {}),
-      schemas,
-      securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-        ...(own.components?.securitySchemes ?? {}),
-      },
+      schemas: { ...schemas, Error: ErrorResponse },
+      securitySchemes: { bearerAuth: BEARER_AUTH, ...(own.components?.securitySchemes ?? {}) },
     },
-  };
+  });
 }
