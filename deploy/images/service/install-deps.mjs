@@ -8,7 +8,8 @@
 //   node install-deps.mjs install <svc>    `pnpm install --offline --frozen-lockfile --prod` of
 //                                          @marquee/<svc> and the workspace packages it depends on in
 //                                          production (--filter-prod: not platform-testing); native addons
-//                                          (argon2) compiled from source against this image's Node
+//                                          (argon2) compiled from source against this image's Node;
+//                                          then @types/* removed (types are never loaded at run time)
 //
 // Why compile: argon2's prebuilt linux-x64 binary crashes (SIGSEGV on load) on some hosts, this
 // build machine among them, and a binary built in the image matches the image's glibc and Node.
@@ -154,6 +155,17 @@ function pnpm(args, env = {}) {
   );
 }
 
+/**
+ * Type declarations feed the type checker only (tsx strips types without reading them), yet an optional
+ * peer keeps one in a production install (drizzle-orm's @types/pg, and its @types/node): drop them all.
+ */
+function pruneTypeDeclarations() {
+  const store = path.join(APP, 'node_modules/.pnpm');
+  const types = readdirSync(store).filter((dir) => dir.startsWith('@types+'));
+  for (const dir of types) rmSync(path.join(store, dir), { recursive: true, force: true });
+  process.stderr.write(`install-deps: removed ${types.length} type-declaration packages\n`);
+}
+
 const [command, service] = process.argv.slice(2);
 if (command === 'fetch') {
   await installPnpm();
@@ -172,6 +184,7 @@ if (command === 'fetch') {
     npm_config_build_from_source: 'true', // node-gyp-build: compile instead of loading a prebuild
     npm_config_nodedir: nodedir,
   });
+  pruneTypeDeclarations();
 } else {
   fail('usage: install-deps.mjs fetch | install <service>');
 }
