@@ -25,7 +25,7 @@ export const DATA_NOTICES = [
     'This product uses the TMDB API but is not endorsed or certified by TMDB.',
 ];
 
-/** The licence the API document states; the data's own terms are in DATA_NOTICES. */
+/** The licence the API document states: the code's (LICENSE at the root); the data's own terms are in DATA_NOTICES. */
 export const API_LICENSE = { name: 'MIT', identifier: 'MIT' };
 
 const TOO_MANY_REQUESTS = {
