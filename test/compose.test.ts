@@ -28,6 +28,7 @@ interface ComposeService {
   build?: { context: string; dockerfile: string; args?: Record<string, string> };
   environment?: Record<string, string | number | boolean>;
   ports?: string[];
+  working_dir?: string;
 }
 const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
@@ -57,15 +58,17 @@ async function serviceSchema(service: string) {
 }
 
 describe('docker-compose.yml matches the code', () => {
-  it('When a service has src/main.ts, then docker-compose.yml builds it from the shared Dockerfile', () => {
+  it('When a service has src/main.ts, then docker-compose.yml runs it from the one image the shared Dockerfile builds', () => {
     const withMain = readdirSync(path.join(root, 'services')).filter((s) =>
       existsSync(path.join(root, 'services', s, 'src/main.ts')),
     );
     expect(built.map(([name]) => name).sort()).toEqual(withMain.sort());
     for (const [name, s] of built) {
       expect(s.build?.dockerfile, name).toBe('deploy/images/service/Dockerfile');
-      expect(s.build?.args?.SERVICE, name).toBe(name);
+      expect(s.build?.args?.SERVICE, name).toBe('all');
+      expect(s.working_dir, name).toBe(`/app/services/${name}`);
     }
+    expect(new Set(built.map(([, s]) => s.image)).size).toBe(1);
   });
 
   it.each(built.map(([name]) => name))(

@@ -6,7 +6,7 @@
 //                                          image has none; tsx made a runtime dependency of every
 //                                          service; `pnpm fetch --prod` into the store
 //   node install-deps.mjs install <svc>    `pnpm install --offline --frozen-lockfile --prod` of
-//                                          @marquee/<svc> and the workspace packages it depends on in
+//                                          @marquee/<svc> (or of every service: `all`) and the workspace packages it depends on in
 //                                          production (--filter-prod: not platform-testing); native addons
 //                                          (argon2) compiled from source against this image's Node;
 //                                          then @types/* removed (types are never loaded at run time)
@@ -176,15 +176,21 @@ if (command === 'fetch') {
   // which it would skip for packages `fetch` already put in node_modules/.pnpm.
   rmSync(path.join(APP, 'node_modules'), { recursive: true, force: true });
 } else if (command === 'install') {
-  if (!service || !/^[a-z][a-z0-9-]*$/.test(service)) fail('usage: install-deps.mjs install <service>');
-  if (!existsSync(path.join(APP, 'services', service, 'package.json')))
-    fail(`services/${service}/package.json is missing`);
+  if (!service || !/^[a-z][a-z0-9-]*$/.test(service)) fail('usage: install-deps.mjs install <service|all>');
+  // `all`: one image that runs any service (compose builds it once and picks the service by working_dir).
+  const services =
+    service === 'all'
+      ? readdirSync(path.join(APP, 'services')).filter((s) => existsSync(path.join(APP, 'services', s, 'package.json')))
+      : [service];
+  for (const s of services)
+    if (!existsSync(path.join(APP, 'services', s, 'package.json'))) fail(`services/${s}/package.json is missing`);
   const nodedir = readFileSync(path.join(APP, '.nodedir'), 'utf8').trim();
-  pnpm(['install', '--offline', '--frozen-lockfile', '--prod', '--filter-prod', `@marquee/${service}...`], {
+  const filters = services.flatMap((s) => ['--filter-prod', `@marquee/${s}...`]);
+  pnpm(['install', '--offline', '--frozen-lockfile', '--prod', ...filters], {
     npm_config_build_from_source: 'true', // node-gyp-build: compile instead of loading a prebuild
     npm_config_nodedir: nodedir,
   });
   pruneTypeDeclarations();
 } else {
-  fail('usage: install-deps.mjs fetch | install <service>');
+  fail('usage: install-deps.mjs fetch | install <service|all>');
 }
