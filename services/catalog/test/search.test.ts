@@ -96,6 +96,22 @@ describe('search ranking rules', () => {
     },
   );
 
+  // From the tuning seeds' doubled-letter misses (bench/search-relevance: never the reported seed).
+  it.each([
+    ['The WWar Room', 'The War Room', 'War Room'],
+    ['Desscent', 'Descent', 'The Descent'],
+    ['Thhe Monster', 'The Monster', 'Monster'],
+    ['Coop', 'Cop', 'Scoop'],
+    ['Ammy', 'Amy', 'Tammy'],
+  ])(
+    'When "%s" doubles a letter of "%s", then that title is first, before "%s" (as near by key or by plain edits)',
+    async (q, title, rival) => {
+      const found = await titles(q);
+      expect(found[0]).toBe(title);
+      expect(found.indexOf(rival)).toBeGreaterThan(0);
+    },
+  );
+
   it.each([
     ['Jnuior', 'Junior'],
     ['Zipepr', 'Zipper'],

@@ -1,7 +1,13 @@
 import type { DbOrTx } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import { escapeHighlight } from '../domain/highlight';
-import { alternativesFor, scoreCandidates, titleWordsQuery, withoutMisspeltArticle } from '../domain/title-match';
+import {
+  alternativesFor,
+  scoreCandidates,
+  titleWordsQuery,
+  withoutMisspeltArticle,
+  writtenDistance,
+} from '../domain/title-match';
 import { adultFilter, type Ranking, rankedFullText, webQuery } from './full-text-ranking';
 import { MOVIE_COLUMNS, type MovieView, toMovieView } from './movie-queries';
 import { intArray, textArray } from './sql-arrays';
@@ -132,9 +138,10 @@ export async function searchMovies(
       popularity: r.popularity ?? -1,
       fullText: r.rank !== null,
       score: scores[i] as number,
+      written: writtenDistance(q, r.title),
     }))
     .filter((r) => r.score > 0)
-    .sort((a, b) => b.score - a.score || b.popularity - a.popularity || a.id - b.id)
+    .sort((a, b) => b.score - a.score || a.written - b.written || b.popularity - a.popularity || a.id - b.id)
     .slice(0, opts.limit);
   if (ranked.length === 0) return [];
   const tsq = webQuery(q);

@@ -3,10 +3,12 @@ import {
   alternativesFor,
   editDistance,
   editsAllowed,
+  keyDistance,
   matchTitle,
   scoreCandidates,
   titleWordsQuery,
   withoutMisspeltArticle,
+  writtenDistance,
 } from './title-match';
 
 const candidate = (title: string, titleKey: string, extra: { textRank?: number; titleHit?: boolean } = {}) => ({
@@ -34,6 +36,22 @@ describe('edit distance', () => {
   it('When the distance exceeds the bound, then it stops at bound + 1', () => {
     expect(editDistance('abcdefgh', 'zyxwvuts', 2)).toBe(3);
     expect(editDistance('a', 'abcdef', 2)).toBe(3);
+  });
+
+  it('When an edit only lengthens or shortens a run of one letter, then it costs half', () => {
+    expect(keyDistance('coop', 'cop')).toBe(0.5);
+    expect(keyDistance('coop', 'scoop')).toBe(1);
+    expect(keyDistance('primee', 'prime')).toBeLessThan(keyDistance('primee', 'primer'));
+    expect(keyDistance('cruush', 'rush')).toBe(1.5); // one run edit (uu), one real (c)
+    expect(keyDistance('abcdefgh', 'zyxwvuts', 2)).toBe(3);
+  });
+
+  it('When a title is written as typed but for case and spacing, then its written distance is 0', () => {
+    expect(writtenDistance('the  war ROOM', 'The War Room')).toBe(0);
+    expect(writtenDistance('The WWar Room', 'The War Room')).toBeLessThan(writtenDistance('The WWar Room', 'War Room'));
+    expect(writtenDistance('Les Miserrables', 'Les Miserables')).toBeLessThan(
+      writtenDistance('Les Miserrables', 'Les Misérables'),
+    );
   });
 
   it('When a word is typed, then the edits tolerated grow with its length', () => {
@@ -106,6 +124,11 @@ describe('scoring', () => {
       candidate('Primer', 'primer'),
     ]);
     expect(prime).toBeGreaterThan(primer as number);
+  });
+
+  it('When a doubled letter is one edit from a shorter and a longer title, then the shorter one it doubles scores higher', () => {
+    const [cop, scoop] = scoreCandidates('coop', 'Coop', [candidate('Cop', 'cop'), candidate('Scoop', 'scoop')]);
+    expect(cop).toBeGreaterThan(scoop as number);
   });
 
   it('When nothing of the title matches and full-text search did not match, then the score is 0', () => {

@@ -85,8 +85,23 @@ export function matchTitle(queryKey: string, titleKey: string): TitleMatch {
     exact: queryKey === titleKey && queryKey !== '',
     allWords: all,
     coverage: typed.length ? sum / typed.length : 0,
-    closeness: 1 - Math.min(bound, editDistance(queryKey, titleKey, bound)) / longer,
+    closeness: 1 - Math.min(bound, keyDistance(queryKey, titleKey, bound)) / longer,
   };
+}
+
+/** Runs of one letter as one letter: "primee" and "prime" meet, "primer" stays apart. */
+const squeeze = (key: string) => key.replace(/(.)\1+/gu, '$1');
+
+/**
+ * Edit distance where an edit that only lengthens or shortens a run of one letter costs half: a doubled or
+ * dropped repeated key is the commonest slip, so "coop" is nearer "cop" than "scoop", and "primee" nearer "prime"
+ * than "primer". Returns `max + 1` once above max.
+ */
+export function keyDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
+  const d = editDistance(a, b, max);
+  if (d === 0 || d > max) return d;
+  const runs = editDistance(squeeze(a), squeeze(b), d);
+  return runs < d ? (d + runs) / 2 : d;
 }
 
 /** A candidate as the search read it: its title key and whether (and how strongly) full-text search matched it. */
@@ -110,13 +125,19 @@ export function withoutMisspeltArticle(queryKey: string): string | undefined {
   return rest.join(' ');
 }
 
+const lowerText = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+
+/**
+ * Edits between the text typed and the title as written (case and spacing aside), up to 10: what orders titles of
+ * equal score before popularity does, since keys drop articles, punctuation and accents ("The WWar Room": The War
+ * Room before War Room; "Desscent": Descent before The Descent).
+ */
+export const writtenDistance = (typed: string, title: string): number =>
+  editDistance(lowerText(typed), lowerText(title), 10);
+
 /** Scores from here up are titles holding every typed word as typed (or as full-text search stems it). */
 const AS_TYPED = 0.78;
 
-/** Runs of one letter as one letter: "primee" and "prime" meet, "primer" stays apart. */
-const squeeze = (key: string) => key.replace(/(.)\1+/gu, '$1');
-
-const lowerText = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
 
 function scoreKey(queryKey: string, typed: string, c: Candidate): number {
   const m = matchTitle(queryKey, c.titleKey);
@@ -124,8 +145,7 @@ function scoreKey(queryKey: string, typed: string, c: Candidate): number {
   if (m.exact) return lowerText(typed) === lowerText(c.title) ? 1 : 0.99;
   if (m.allWords) {
     const base = m.coverage === 1 || c.titleHit ? AS_TYPED : 0.6;
-    // A doubled key is the commonest slip: between equally close titles, the one it doubles comes first ("primee").
-    return base + 0.16 * m.closeness - 0.001 * Math.min(5, editDistance(squeeze(queryKey), squeeze(c.titleKey), 5));
+    return base + 0.16 * m.closeness;
   }
   const text = c.textRank === null ? 0 : 0.3 + 0.25 * (c.textRank / (c.textRank + 1));
   const partial = m.coverage > 0 ? 0.25 + 0.3 * m.closeness * m.coverage : 0;
