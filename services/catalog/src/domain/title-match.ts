@@ -138,7 +138,6 @@ export const writtenDistance = (typed: string, title: string): number =>
 /** Scores from here up are titles holding every typed word as typed (or as full-text search stems it). */
 const AS_TYPED = 0.78;
 
-
 function scoreKey(queryKey: string, typed: string, c: Candidate): number {
   const m = matchTitle(queryKey, c.titleKey);
   // Among titles of one key, the one typed exactly ("Them" before "Them!" for "them").
