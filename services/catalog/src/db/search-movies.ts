@@ -108,9 +108,9 @@ export async function searchMovies(
   opts: { limit: number; includeAdult: boolean; ranking?: Ranking; exhaustiveUpTo?: number },
 ): Promise<SearchHit[]> {
   const adult = adultFilter(opts.includeAdult);
-  const query = await readQueryWords(db, q);
+  // Independent round trips (the title lexicon, the planner's match estimate), so in parallel on the pool.
+  const [query, fullText] = await Promise.all([readQueryWords(db, q), rankedFullText(db, q, opts)]);
   const { every, any, keys } = titleQueries(query);
-  const fullText = await rankedFullText(db, q, opts);
   const closest = sql`abs(length(m.title_key) - length(${query.key})), coalesce(m.popularity_score, -1) desc, m.id`;
   const { rows } = await db.execute(sql`
     with fts as (${fullText}),
