@@ -46,7 +46,8 @@ export function registerSearchRoutes(app: HttpApp, ctx: CatalogContext): void {
         summary:
           'Search titles, overviews, taglines, directors and cast; misspelt titles too; highlights in <mark> (the text around them HTML-escaped)',
         description:
-          'One ranking, ties by popularity (score 0–1): a title equal to the query (case, punctuation and a leading ' +
+          'One ranking (score 0–1); equal scores by how close the title as written is to the query, then by ' +
+          'popularity: a title equal to the query (case, punctuation and a leading ' +
           'article ignored) first (1, or 0.99 when only its key is); then titles holding every word of the query as ' +
           'typed, closest titles first (0.86–0.94); then titles holding every word, some misspelt (one edit in words ' +
           'of 3–4 letters, two from 5) or the last unfinished (0.68–0.76, or 0.24–0.28 when some title holds the words ' +
