@@ -1,15 +1,132 @@
-// `pnpm bench <name>` runs bench/<name>.ts; with no name it lists the benchmarks.
+// `pnpm bench <name> [--help]` runs bench/<name>.ts; with no name it lists the benchmarks.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Type } from '@marquee/platform-config';
+import { type CliPositional, CommandFailed, runCli, UsageError } from '@marquee/platform-service';
+
+interface Bench {
+  summary: string;
+  /** The environment it reads (sizes to shrink for a quick iteration; the committed run uses the defaults). */
+  env?: Parameters<typeof Type.Object>[0];
+  positionals?: CliPositional[];
+}
+
+const count = (fallback: number, description: string) =>
+  Type.Integer({ minimum: 1, default: fallback, description: `${description} (default ${fallback}).` });
+const infra = {
+  DATABASE_ADMIN_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    default: 'postgres://postgres@127.0.0.1:5432/postgres',
+    description: 'A PostgreSQL superuser: the bench creates and drops its own databases.',
+  }),
+  KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092', description: 'Kafka bootstrap brokers.' }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379', description: 'Redis URL.' }),
+  NATS_URL: Type.String({ pattern: '^nats://', default: 'nats://127.0.0.1:4222', description: 'NATS URL.' }),
+};
+const dataDir = {
+  MARQUEE_DATA_DIR: Type.String({ default: '', description: 'The bundled data (default ../shared/datasets).' }),
+};
+
+const BENCHES: Record<string, Bench> = {
+  analytics: {
+    summary:
+      "Analytics consumer ingest into the partitioned log beside a plain batched insert, then every report's p99 over generated log rows.",
+    env: {
+      ...infra,
+      BENCH_EVENTS: count(150_000, 'events ingested'),
+      BENCH_RATE: count(10_000, "the gateway publisher's target rate, events/s"),
+      BENCH_ROWS: count(5_000_000, 'log rows the reports run over'),
+      BENCH_REQUESTS: count(200, 'requests per report'),
+    },
+  },
+  catalog: {
+    summary: 'Search, suggest and list p50/p99 at 10k and 50k movies; cached movie detail beside a bare Fastify route.',
+    env: { ...infra, ...dataDir },
+  },
+  events: {
+    summary: 'Outbox → relay → Kafka → consumer beside kafkajs producing straight to Kafka: throughput and latency.',
+    env: {
+      ...infra,
+      BENCH_EVENTS: count(20_000, 'events per throughput run'),
+      BENCH_RATE: count(2000, 'events/s of the latency run'),
+      BENCH_RATE_SECONDS: count(10, 'seconds of the latency run'),
+    },
+  },
+  gateway: {
+    summary: 'An authenticated GET through the gateway beside the same route called directly.',
+    env: {
+      ...infra,
+      BENCH_SECONDS: count(10, 'seconds per measurement'),
+      BENCH_CONNECTIONS: count(32, 'concurrent connections'),
+      BENCH_RATE: count(1000, 'requests/s of the latency run'),
+    },
+  },
+  interactions: {
+    summary:
+      'Sustained interaction ingest, direct and through the gateway, with every consumer of interaction.v1 running.',
+    env: {
+      ...infra,
+      BENCH_SECONDS: count(15, 'seconds per measurement'),
+      BENCH_CONNECTIONS: count(64, 'concurrent connections'),
+      BENCH_RATE: count(1000, 'requests/s of the latency run'),
+    },
+  },
+  notification: {
+    summary: 'A weekly digest run into a local SMTP server beside raw nodemailer to the same server, with peak memory.',
+    env: {
+      ...infra,
+      BENCH_USERS: count(100_000, 'users of the digest run'),
+      BENCH_RAW_MESSAGES: count(20_000, 'messages of the raw nodemailer ceiling'),
+    },
+  },
+  recommendation: {
+    summary: 'Training time (ml-latest-small, generated volume), serving beside a bare Redis route, freshness.',
+    env: { ...infra, ...dataDir },
+    positionals: [{ name: 'fraction', description: 'the generated volume as a fraction of one year (default 1)' }],
+  },
+  'search-relevance': {
+    summary: 'hit@1, hit@5 and MRR of search on generated misspelt titles beside plain trigram similarity; p50/p99.',
+    env: {
+      ...infra,
+      ...dataDir,
+      SEARCH_RELEVANCE_SEED: Type.Optional(
+        Type.Integer({ description: 'another set of misspellings (default: the report seed).' }),
+      ),
+    },
+  },
+  suite: {
+    summary: "The whole suite's wall time in container mode beside local mode (`./marquee test` twice, warm images).",
+  },
+};
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !['run.ts', 'machine.ts'].includes(f))
   .map((f) => f.replace(/\.ts$/, ''));
 const name = process.argv[2];
-if (!name || !available.includes(name)) {
-  process.stderr.write(`usage: pnpm bench <name>\navailable: ${available.join(', ')}\n`);
-  process.exit(name ? 2 : 0);
+if (!name || name === '--help' || !available.includes(name)) {
+  const list = `usage: pnpm bench <name> [--help]\navailable: ${available.join(', ')}\n`;
+  process.stderr.write(name && name !== '--help' ? `bench: unknown benchmark '${name}'\n${list}` : list);
+  process.exit(name && name !== '--help' ? 64 : 0);
 }
-await import(pathToFileURL(path.join(here, `${name}.ts`)).href);
+const bench = BENCHES[name];
+if (!bench) throw new Error(`bench/run.ts has no description of bench/${name}.ts; add it to BENCHES`);
+
+await runCli(
+  {
+    name: `bench ${name}`,
+    summary: bench.summary,
+    positionals: bench.positionals,
+    notes: ['Results go to bench/results/ (Markdown + JSON). Run under `flock /work/bench.lock` on a shared machine.'],
+    config: Type.Object(bench.env ?? {}),
+    async run({ positionals }) {
+      const fraction = positionals[0];
+      if (fraction !== undefined && !(Number(fraction) > 0 && Number.isFinite(Number(fraction))))
+        throw new UsageError(`<fraction> must be a positive number, got "${fraction}"`);
+      await import(pathToFileURL(path.join(here, `${name}.ts`)).href);
+      if (process.exitCode) throw new CommandFailed('the benchmark failed; see above', Number(process.exitCode));
+    },
+  },
+  process.argv.slice(3),
+);

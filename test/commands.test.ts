@@ -1,7 +1,8 @@
 /**
- * Every command a user runs (services/<name>/src/cli/*.ts that call runCli) answers --help with its usage
- * and does nothing else (it runs with no environment at all, where any real work would fail), and exits 64
- * naming an unknown flag. A new command is covered by being in a service's cli folder.
+ * Every command a user runs answers --help with its usage and does nothing else (it runs with no environment
+ * at all, where any real work would fail), and exits 64 naming an unknown flag. Commands are found, not
+ * listed: services/<name>/src/cli/*.ts that call runCli, every package script that runs a file there, and
+ * every `pnpm bench <name>`.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -10,18 +11,34 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const services = readdirSync(path.join(root, 'services'));
 
-const commands = readdirSync(path.join(root, 'services')).flatMap((service) => {
+const commands = services.flatMap((service) => {
   const dir = path.join(root, 'services', service, 'src/cli');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && readFileSync(path.join(dir, f), 'utf8').includes('await runCli('))
-    .map((f) => ({ service, name: f.replace(/\.ts$/, ''), file: path.join(dir, f) }));
+    .map((f) => ({ label: `${service} ${f.replace(/\.ts$/, '')}`, args: [path.join(dir, f)] }));
 });
 
-function run(file: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+/** `pnpm --filter @marquee/<service> <script>` entries that run a command file. */
+const scripts = services.flatMap((service) => {
+  const manifest = path.join(root, 'services', service, 'package.json');
+  if (!existsSync(manifest)) return [];
+  const { scripts: all = {} } = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: Record<string, string> };
+  return Object.entries(all).flatMap(([script, line]) => {
+    const file = /\bsrc\/cli\/([\w-]+)\.ts\b/.exec(line)?.[1];
+    return file ? [{ script: `${service} ${script}`, command: `${service} ${file}` }] : [];
+  });
+});
+
+const benches = readdirSync(path.join(root, 'bench'))
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'machine.ts'].includes(f))
+  .map((f) => ({ label: `bench ${f.replace(/\.ts$/, '')}`, args: ['bench/run.ts', f.replace(/\.ts$/, '')] }));
+
+function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,25 +52,62 @@ function run(file: string, args: string[]): Promise<{ code: number | null; out: 
 }
 
 describe('commands', () => {
-  it('When the services are read, then their commands are found', () => {
-    expect(commands.map((c) => `${c.service} ${c.name}`)).toEqual(
-      expect.arrayContaining(['auth create-admin', 'auth reencrypt', 'catalog import', 'catalog sync']),
+  it('When the services and benchmarks are read, then their commands are found, and every package script that runs one uses runCli', () => {
+    const labels = commands.map((c) => c.label);
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'auth create-admin',
+        'auth reencrypt',
+        'auth rotate-signing-key',
+        'auth migrate',
+        'catalog import',
+        'catalog sync',
+        'catalog replay-movies',
+        'catalog migrate',
+        'interaction demo-community',
+        'recommendation evaluate',
+        'analytics archive',
+        'analytics restore',
+        'analytics recompute',
+        'analytics trending',
+        'analytics migrate',
+      ]),
     );
+    for (const s of scripts) expect(labels, `script ${s.script}`).toContain(s.command);
+    expect(benches.map((b) => b.label)).toEqual(expect.arrayContaining(['bench events', 'bench suite']));
   });
 
-  it.each(commands.map((c) => [`${c.service} ${c.name}`, c.file]))(
+  it.each([...commands, ...benches].map((c) => [c.label, c.args] as const))(
     'When %s is given --help, then it prints its usage and exits 0 doing nothing else; given an unknown flag, it exits 64 naming it',
     { timeout: 120_000 },
-    async (label, file) => {
-      const help = await run(file, ['--help']);
+    async (label, args) => {
+      const help = await run([...args, '--help']);
       expect(help.code, help.err).toBe(0);
       expect(help.out.startsWith(`usage: ${label}`)).toBe(true);
       expect(help.out).toContain('--help');
       expect(help.err).toBe('');
-      const wrong = await run(file, ['--no-such-flag']);
+      const wrong = await run([...args, '--no-such-flag']);
       expect(wrong.code).toBe(64);
       expect(wrong.err).toContain("'--no-such-flag'");
       expect(wrong.out).toBe('');
     },
   );
+
+  it('When a command is given an argument it does not take, then it exits 64 naming it', async () => {
+    const extra = await run([path.join(root, 'services/catalog/src/cli/import.ts'), 'stray']);
+    expect(extra.code).toBe(64);
+    expect(extra.err).toContain("unexpected argument 'stray'");
+    const missing = await run([path.join(root, 'services/recommendation/src/cli/evaluate.ts')]);
+    expect(missing.code).toBe(64);
+    expect(missing.err).toContain('<ratings> is required');
+  });
+
+  it('When pnpm bench is given no name or an unknown one, then it lists the benchmarks (exit 0) or names it (exit 64)', async () => {
+    const list = await run(['bench/run.ts']);
+    expect(list.code).toBe(0);
+    expect(list.err).toContain('available: ');
+    const unknown = await run(['bench/run.ts', 'no-such-bench']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.err).toContain("unknown benchmark 'no-such-bench'");
+  });
 });

@@ -23,12 +23,20 @@ export interface CliCommand<S extends TObject, O extends Record<string, CliOptio
   /** One line: what it does. */
   summary: string;
   options?: O;
+  /** Arguments without a flag, in order (`evaluate <ratings>`); without this, any is a usage error (64). */
+  positionals?: CliPositional[];
   /** Lines after the options in --help (environment-only inputs, exit codes). */
   notes?: string[];
   /** The env it reads, checked before anything runs: each bad variable is named and it exits 78. */
   config: S;
   /** Its result, when not undefined, is printed as one JSON line on stdout. */
-  run(input: { args: CliArgs<O>; config: Static<S>; logger: Logger }): Promise<unknown>;
+  run(input: { args: CliArgs<O>; positionals: string[]; config: Static<S>; logger: Logger }): Promise<unknown>;
+}
+
+export interface CliPositional {
+  name: string;
+  description: string;
+  required?: boolean;
 }
 
 /** A wrong flag value: the command prints it with its usage and exits 64 (EX_USAGE). */
@@ -48,11 +56,13 @@ function usageLine<O extends Record<string, CliOption>>(cmd: CliCommand<TObject,
   const flags = Object.entries(cmd.options ?? {}).map(
     ([name, o]) => `[--${name}${o.type === 'string' ? ` <${o.value ?? 'value'}>` : ''}]${o.multiple ? '...' : ''}`,
   );
-  return `usage: ${[cmd.name, ...flags].join(' ')}`;
+  const positionals = (cmd.positionals ?? []).map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`));
+  return `usage: ${[cmd.name, ...positionals, ...flags].join(' ')}`;
 }
 
 function helpText<O extends Record<string, CliOption>>(cmd: CliCommand<TObject, O>): string {
   const rows = [
+    ...(cmd.positionals ?? []).map((p) => [`<${p.name}>`, p.description]),
     ...Object.entries(cmd.options ?? {}).map(([name, o]) => [
       `--${name}${o.type === 'string' ? ` <${o.value ?? 'value'}>` : ''}`,
       o.description,
@@ -71,9 +81,7 @@ function helpText<O extends Record<string, CliOption>>(cmd: CliCommand<TObject, 
     'options:',
     ...rows.map(([flag, text]) => `  ${(flag as string).padEnd(width)}  ${text}`),
     ...(cmd.notes?.length ? ['', ...cmd.notes] : []),
-    '',
-    'environment:',
-    ...env,
+    ...(env.length ? ['', 'environment:', ...env] : []),
     '',
   ].join('\n');
 }
@@ -92,15 +100,30 @@ export async function runCli<S extends TObject, O extends Record<string, CliOpti
   argv = process.argv.slice(2),
 ): Promise<never> {
   let values: Record<string, unknown>;
+  let positionals: string[];
+  // `pnpm <script> -- --flag` hands the separator on; it marks nothing here.
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  function usage(message: string): never {
+    exit(64, process.stderr, `${cmd.name}: ${message}\n${usageLine(cmd)} (--help for more)\n`);
+  }
   try {
     const options = Object.fromEntries(
       Object.entries(cmd.options ?? {}).map(([name, o]) => [name, { type: o.type, multiple: o.multiple ?? false }]),
     );
-    values = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true }).values;
+    ({ values, positionals } = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    }));
   } catch (err) {
-    exit(64, process.stderr, `${cmd.name}: ${(err as Error).message}\n${usageLine(cmd)} (--help for more)\n`);
+    usage((err as Error).message);
   }
   if (values.help) exit(0, process.stdout, helpText(cmd));
+  const expected = cmd.positionals ?? [];
+  if (positionals.length > expected.length) usage(`unexpected argument '${positionals[expected.length]}'`);
+  const missing = expected.slice(positionals.length).find((p) => p.required);
+  if (missing) usage(`<${missing.name}> is required`);
   let config: Static<S>;
   try {
     config = loadConfig(cmd.name, cmd.config);
@@ -112,8 +135,8 @@ export async function runCli<S extends TObject, O extends Record<string, CliOpti
   // Logs go to stderr: stdout carries only the command's result.
   const logger = createLogger(cmd.name.replaceAll(' ', '-'), level, process.stderr);
   try {
-    const { help: _help, ...args } = values;
-    const result = await cmd.run({ args: args as CliArgs<O>, config, logger });
+    const { help: _help, ...flags } = values;
+    const result = await cmd.run({ args: flags as CliArgs<O>, positionals, config, logger });
     if (result !== undefined) process.stdout.write(`${JSON.stringify(result)}\n`);
   } catch (err) {
     if (err instanceof UsageError) exit(64, process.stderr, `${cmd.name}: ${err.message}\n${usageLine(cmd)}\n`);
@@ -122,6 +145,33 @@ export async function runCli<S extends TObject, O extends Record<string, CliOpti
     exit(err instanceof CommandFailed ? err.exitCode : 1, process.stderr, `${cmd.name}: ${(err as Error).message}\n`);
   }
   process.exit(0);
+}
+
+/**
+ * Progress of a long job on stderr: a bar on a terminal, a line per 10 % otherwise (CI logs, pipes).
+ * stdout stays for the result.
+ */
+export function progressReporter(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): (done: number, total: number) => void {
+  let lastDecile = -1;
+  return (done, total) => {
+    const ratio = total === 0 ? 1 : Math.min(done / total, 1);
+    if (stream.isTTY) {
+      const width = 30;
+      const filled = Math.round(ratio * width);
+      stream.write(
+        `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done >= total ? '\n' : ''}`,
+      );
+      return;
+    }
+    const decile = Math.floor(ratio * 10);
+    if (decile !== lastDecile || done >= total) {
+      lastDecile = decile;
+      stream.write(`${label}: ${done}/${total} (${Math.round(ratio * 100)}%)\n`);
+    }
+  };
 }
 
 /** A flag given as a whole number within [min, max], or the default. */

@@ -1,4 +1,14 @@
-export { type CliArgs, type CliCommand, type CliOption, CommandFailed, intFlag, runCli, UsageError } from './cli';
+export {
+  type CliArgs,
+  type CliCommand,
+  type CliOption,
+  type CliPositional,
+  CommandFailed,
+  intFlag,
+  progressReporter,
+  runCli,
+  UsageError,
+} from './cli';
 export { type ServiceConfig, serviceConfig } from './config';
 export {
   closeAll,

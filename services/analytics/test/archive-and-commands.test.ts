@@ -104,7 +104,9 @@ describe('archive and restore', () => {
     expect(JSON.parse(ok.out)).toEqual({ date: today, rowsChecked: 0, differences: [] });
     const missing = await command('recompute', []);
     expect(missing.code).toBe(64);
-    expect(missing.err).toBe('usage: recompute --date YYYY-MM-DD\n');
+    expect(missing.err).toBe(
+      'analytics recompute: --date is required\nusage: analytics recompute [--date <YYYY-MM-DD>]\n',
+    );
     const archived = await command('recompute', ['--date', old.toISOString().slice(0, 10)]);
     expect(archived.code).toBe(1);
     expect(archived.err).toContain(`partition ${oldName} is not attached`);

@@ -79,6 +79,8 @@ describe('encryption at rest', () => {
     expect(first.code, first.err).toBe(0);
     const summary = JSON.parse(first.out.trim().split('\n').pop() as string);
     expect(summary).toMatchObject({ usersChanged: before.length, signingKeysChanged: 1 });
+    expect(first.err).toContain(`reencrypt users: 0/${before.length} (0%)\n`);
+    expect(first.err).toContain(`reencrypt users: ${before.length}/${before.length} (100%)\n`);
 
     const after = await rawUsers();
     const cipher = FieldCipher.fromConfig(env.AUTH_ENCRYPTION_KEYS, 'k2');

@@ -139,8 +139,14 @@ describe('TMDb and OMDb sync', () => {
   it('When TMDb first answers 429 with Retry-After, then sync waits, retries, refreshes known movies, adds popular ones and ignores unknown changes', async () => {
     const started = Date.now();
     const tmdb = createTmdbClient({ baseUrl: base, apiKey: 'v3key' });
-    const summary = await syncCatalog({ database, logger, tmdb }, { popularPages: 1, changesSince: '2026-11-20' });
+    const progress: [string, number, number][] = [];
+    const summary = await syncCatalog(
+      { database, logger, tmdb, progress: (...p) => progress.push(p) },
+      { popularPages: 1, changesSince: '2026-11-20' },
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(progress[0]).toEqual(['tmdb', 0, 2]);
+    expect(progress.at(-1)).toEqual(['tmdb', 2, 2]);
     expect(summary).toMatchObject({ genres: 3, inserted: 1, updated: 1, unchanged: 0, failed: 0 });
     expect(seen.filter((s) => s.url.startsWith('/3/movie/popular'))).toHaveLength(2);
     expect(seen.every((s) => s.url.includes('api_key=v3key') && !s.auth)).toBe(true);
@@ -209,20 +215,10 @@ describe('TMDb and OMDb sync', () => {
     expect(String((bad as Error).message)).toContain('Invalid API key');
   });
 
-  it('When no key is configured, then the sync command calls neither API', async () => {
-    expect(() => createTmdbClient({ baseUrl: base, apiKey: '' })).toThrow(/TMDB_API_KEY/);
-    expect(() => createOmdbClient({ baseUrl: base, apiKey: '' })).toThrow(/OMDB_API_KEY/);
+  const syncCommand = async (args: string[], env: Record<string, string> = {}) => {
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(repoRoot, 'services/catalog/src/cli/sync.ts'),
-        '--popular-pages',
-        '2',
-        '--omdb',
-        '5',
-      ],
+      ['--import', 'tsx', path.join(repoRoot, 'services/catalog/src/cli/sync.ts'), ...args],
       {
         cwd: path.join(repoRoot, 'services/catalog'),
         env: {
@@ -231,14 +227,31 @@ describe('TMDb and OMDb sync', () => {
           TMDB_BASE_URL: base,
           OMDB_BASE_URL: base,
           LOG_LEVEL: 'warn',
+          ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     let err = '';
     child.stderr.on('data', (b) => (err += b));
-    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    const code = await new Promise((r) => child.once('exit', r));
+    return { code, err };
+  };
+
+  it('When no key is configured, then the sync command calls neither API', async () => {
+    expect(() => createTmdbClient({ baseUrl: base, apiKey: '' })).toThrow(/TMDB_API_KEY/);
+    expect(() => createOmdbClient({ baseUrl: base, apiKey: '' })).toThrow(/OMDB_API_KEY/);
+    const { code, err } = await syncCommand(['--popular-pages', '2', '--omdb', '5']);
+    expect(code).toBe(0);
     expect(err).toContain('nothing to sync');
     expect(seen).toHaveLength(0);
+  });
+
+  it('When the sync command runs with a key, then it shows its progress on stderr like import does', async () => {
+    const { code, err } = await syncCommand(['--omdb', '2'], { OMDB_API_KEY: 'omdbkey' });
+    expect(code, err).toBe(0);
+    expect(err).toContain('sync OMDb ratings: 0/2 (0%)\n');
+    expect(err).toContain('sync OMDb ratings: 2/2 (100%)\n');
+    expect(err).toContain('sync finished');
   });
 });

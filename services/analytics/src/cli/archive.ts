@@ -1,14 +1,22 @@
-// Archives partitions older than ANALYTICS_RETENTION_MONTHS, or one named partition. Usage: archive [--partition user_activity_logs_p2025_01]
+import { runCli } from '@marquee/platform-service';
+import { analyticsCliSchema } from '../config';
 import { archiveOldPartitions, archivePartition } from '../jobs/archive-partitions';
-import { flag, runCommand } from './run-command';
+import { partitionOption, withAnalyticsDatabase } from './analytics-database';
 
-const partition = flag('partition');
-await runCommand('archive', async (database, config, logger) =>
-  partition
-    ? [await archivePartition(database, config.ANALYTICS_ARCHIVE_DIR, partition, logger)]
-    : archiveOldPartitions(
-        database,
-        { dir: config.ANALYTICS_ARCHIVE_DIR, retentionMonths: config.ANALYTICS_RETENTION_MONTHS },
-        logger,
-      ),
-);
+await runCli({
+  name: 'analytics archive',
+  summary:
+    'Archives activity-log partitions older than ANALYTICS_RETENTION_MONTHS (or the one named) to ANALYTICS_ARCHIVE_DIR and drops them.',
+  options: { partition: partitionOption },
+  config: analyticsCliSchema,
+  run: ({ args, config, logger }) =>
+    withAnalyticsDatabase(config, logger, async (database) =>
+      args.partition
+        ? [await archivePartition(database, config.ANALYTICS_ARCHIVE_DIR, args.partition, logger)]
+        : archiveOldPartitions(
+            database,
+            { dir: config.ANALYTICS_ARCHIVE_DIR, retentionMonths: config.ANALYTICS_RETENTION_MONTHS },
+            logger,
+          ),
+    ),
+});

@@ -1,4 +1,10 @@
-// Creates the database when missing and applies migrations, without starting the service.
-import { runCommand } from './run-command';
+import { runCli } from '@marquee/platform-service';
+import { analyticsCliSchema } from '../config';
+import { withAnalyticsDatabase } from './analytics-database';
 
-await runCommand('migrate', async () => ({ migrated: true }));
+await runCli({
+  name: 'analytics migrate',
+  summary: 'Creates the database when missing and applies migrations, without starting the service.',
+  config: analyticsCliSchema,
+  run: ({ config, logger }) => withAnalyticsDatabase(config, logger, async () => ({ migrated: true })),
+});

@@ -1,9 +1,19 @@
-// Restores one archived partition from ANALYTICS_ARCHIVE_DIR. Usage: restore --partition user_activity_logs_p2025_01
+import { runCli, UsageError } from '@marquee/platform-service';
+import { analyticsCliSchema } from '../config';
 import { restorePartition } from '../jobs/archive-partitions';
-import { flag, runCommand, usage } from './run-command';
+import { partitionOption, withAnalyticsDatabase } from './analytics-database';
 
-const partition = flag('partition') ?? usage('usage: restore --partition user_activity_logs_pYYYY_MM');
-await runCommand('restore', async (database, config, logger) => ({
-  partition,
-  rows: await restorePartition(database, config.ANALYTICS_ARCHIVE_DIR, partition, logger),
-}));
+await runCli({
+  name: 'analytics restore',
+  summary: 'Restores one archived partition from ANALYTICS_ARCHIVE_DIR (its checksum is checked first).',
+  options: { partition: { ...partitionOption, description: 'the archived partition to restore (required)' } },
+  config: analyticsCliSchema,
+  async run({ args, config, logger }) {
+    const partition = args.partition;
+    if (!partition) throw new UsageError('--partition is required');
+    return withAnalyticsDatabase(config, logger, async (database) => ({
+      partition,
+      rows: await restorePartition(database, config.ANALYTICS_ARCHIVE_DIR, partition, logger),
+    }));
+  },
+});

@@ -1,15 +1,23 @@
-// Computes trending now and queues trending.updated in the outbox (the running service's relay publishes it).
+import { runCli } from '@marquee/platform-service';
+import { analyticsCliSchema } from '../config';
 import { currentWindow, publishTrending } from '../jobs/trending';
-import { runCommand } from './run-command';
+import { withAnalyticsDatabase } from './analytics-database';
 
-await runCommand('trending', (database, config) =>
-  publishTrending(
-    database,
-    currentWindow(
-      new Date(),
-      config.ANALYTICS_TRENDING_DAYS,
-      config.ANALYTICS_TRENDING_HALF_LIFE_HOURS,
-      config.ANALYTICS_TRENDING_SIZE,
+await runCli({
+  name: 'analytics trending',
+  summary:
+    'Computes trending now and queues trending.updated in the outbox (the running service publishes it to Kafka).',
+  config: analyticsCliSchema,
+  run: ({ config, logger }) =>
+    withAnalyticsDatabase(config, logger, (database) =>
+      publishTrending(
+        database,
+        currentWindow(
+          new Date(),
+          config.ANALYTICS_TRENDING_DAYS,
+          config.ANALYTICS_TRENDING_HALF_LIFE_HOURS,
+          config.ANALYTICS_TRENDING_SIZE,
+        ),
+      ),
     ),
-  ),
-);
+});

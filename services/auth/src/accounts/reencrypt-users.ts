@@ -21,10 +21,21 @@ const COLUMNS = [
 export async function reencryptAll(
   ctx: AuthContext,
   batchSize = 500,
+  /** Called after each batch with the users scanned so far and those stale at the start. */
+  progress: (done: number, total: number) => void = () => {},
 ): Promise<{ scanned: number; usersChanged: number; signingKeysChanged: number }> {
   const { database, cipher } = ctx;
   // starts_with, not LIKE: `_` is a legal key id character and a LIKE wildcard.
   const activePrefix = `v1:${cipher.activeKid}:`;
+  const stale = sql`(${sql.join(
+    COLUMNS.map(({ column }) => sql`not starts_with(${users[column]}, ${activePrefix})`),
+    sql` or `,
+  )})`;
+  const [counted] = await forAllUsers(database.db, (tx) =>
+    tx.select({ n: sql<number>`count(*)::int` }).from(users).where(stale),
+  );
+  const total = counted?.n ?? 0;
+  progress(0, total);
   let cursor = '00000000-0000-0000-0000-000000000000';
   let scanned = 0;
   let usersChanged = 0;
@@ -34,15 +45,7 @@ export async function reencryptAll(
       tx
         .select()
         .from(users)
-        .where(
-          and(
-            gt(users.id, cursor),
-            sql`(${sql.join(
-              COLUMNS.map(({ column }) => sql`not starts_with(${users[column]}, ${activePrefix})`),
-              sql` or `,
-            )})`,
-          ),
-        )
+        .where(and(gt(users.id, cursor), stale))
         .orderBy(asc(users.id))
         .limit(batchSize),
     );
@@ -71,6 +74,7 @@ export async function reencryptAll(
       }
     });
     cursor = (rows[rows.length - 1] as (typeof rows)[number]).id;
+    progress(scanned, Math.max(total, scanned));
   }
   const signingKeysChanged = await reencryptSigningKeys(database, cipher);
   return { scanned, usersChanged, signingKeysChanged };

@@ -1,4 +1,4 @@
-import { intFlag, runCli } from '@marquee/platform-service';
+import { intFlag, progressReporter, runCli } from '@marquee/platform-service';
 import { reencryptAll } from '../accounts/reencrypt-users';
 import { authCliSchema } from '../config';
 import { withAuthContext } from './cli-config';
@@ -10,6 +10,6 @@ await runCli({
   config: authCliSchema,
   async run({ args, config, logger }) {
     const batchSize = intFlag('batch-size', args['batch-size'], { min: 1, max: 100_000 }) ?? 500;
-    return withAuthContext(config, logger, (ctx) => reencryptAll(ctx, batchSize));
+    return withAuthContext(config, logger, (ctx) => reencryptAll(ctx, batchSize, progressReporter('reencrypt users')));
   },
 });

@@ -1,8 +1,7 @@
 import { commonConfig, databaseConfig, Type } from '@marquee/platform-config';
-import { runCli } from '@marquee/platform-service';
+import { progressReporter, runCli } from '@marquee/platform-service';
 import { importConfig } from '../config';
 import { openCatalogDatabase } from '../db/open-catalog-database';
-import { progressReporter } from '../jobs/progress';
 import { runImport } from '../jobs/run-import';
 
 await runCli({

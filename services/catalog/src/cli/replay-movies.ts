@@ -1,7 +1,6 @@
 import { commonConfig, databaseConfig, Type } from '@marquee/platform-config';
 import { openDatabase } from '@marquee/platform-db';
-import { runCli } from '@marquee/platform-service';
-import { progressReporter } from '../jobs/progress';
+import { progressReporter, runCli } from '@marquee/platform-service';
 import { replayMovies } from '../jobs/replay-movies';
 
 await runCli({

@@ -1,6 +1,6 @@
 import { commonConfig, databaseConfig, Type } from '@marquee/platform-config';
 import { openDatabase } from '@marquee/platform-db';
-import { CommandFailed, intFlag, runCli, UsageError } from '@marquee/platform-service';
+import { CommandFailed, intFlag, progressReporter, runCli, UsageError } from '@marquee/platform-service';
 import { catalogConfigSchema } from '../config';
 import { syncCatalog } from '../jobs/sync';
 import { createOmdbClient } from '../sync/omdb-client';
@@ -39,11 +39,13 @@ await runCli({
       return;
     }
     const database = openDatabase(config.DATABASE_URL, { applicationName: 'catalog-sync' });
+    const reporters = { tmdb: progressReporter('sync TMDb movies'), omdb: progressReporter('sync OMDb ratings') };
     try {
       const summary = await syncCatalog(
         {
           database,
           logger,
+          progress: (phase, done, total) => reporters[phase](done, total),
           ...(config.TMDB_API_KEY
             ? { tmdb: createTmdbClient({ baseUrl: config.TMDB_BASE_URL, apiKey: config.TMDB_API_KEY }) }
             : {}),

@@ -85,10 +85,18 @@ async function syncGenres(tx: Tx, tmdb: TmdbClient): Promise<number> {
  * counted, not fatal. Clients are only passed in when their key is configured.
  */
 export async function syncCatalog(
-  deps: { database: Database; logger: Logger; tmdb?: TmdbClient; omdb?: OmdbClient },
+  deps: {
+    database: Database;
+    logger: Logger;
+    tmdb?: TmdbClient;
+    omdb?: OmdbClient;
+    /** Called after each movie of a phase ('tmdb' movies, then 'omdb' ratings) with done and total. */
+    progress?: (phase: 'tmdb' | 'omdb', done: number, total: number) => void;
+  },
   req: SyncRequest,
 ): Promise<SyncSummary & { touched: number[] }> {
   const { database, logger, tmdb, omdb } = deps;
+  const progress = deps.progress ?? (() => {});
   const summary: SyncSummary = { genres: 0, inserted: 0, updated: 0, unchanged: 0, omdbUpdated: 0, failed: 0 };
   const touched: number[] = [];
   if (tmdb) {
@@ -119,6 +127,8 @@ export async function syncCatalog(
         if (page >= res.total_pages) break;
       }
     }
+    let done = 0;
+    progress('tmdb', 0, ids.size);
     for (const tmdbId of ids) {
       try {
         const input = fromTmdb(await tmdb.movie(tmdbId), genreIdByTmdbId);
@@ -141,6 +151,7 @@ export async function syncCatalog(
         summary.failed += 1;
         logger.warn({ err, tmdbId }, 'TMDb sync of a movie failed; continuing');
       }
+      progress('tmdb', ++done, ids.size);
     }
   }
   if (omdb && (req.omdbLimit ?? 0) > 0) {
@@ -149,7 +160,8 @@ export async function syncCatalog(
         order by (id = any(${`{${touched.join(',')}}`}::int[])) desc, (omdb_rating is null) desc, coalesce(popularity_score, -1) desc, id
         limit ${req.omdbLimit}`)
     ).rows as { id: number; omdbId: string }[];
-    for (const c of candidates) {
+    progress('omdb', 0, candidates.length);
+    for (const [i, c] of candidates.entries()) {
       try {
         const rating = await omdb.rating(c.omdbId);
         const changed = await database.db.transaction(async (tx) => {
@@ -163,6 +175,7 @@ export async function syncCatalog(
         summary.failed += 1;
         logger.warn({ err, movieId: c.id }, 'OMDb rating sync failed; continuing');
       }
+      progress('omdb', i + 1, candidates.length);
     }
   }
   return { ...summary, touched };
