@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import { registerAuth } from '@marquee/platform-auth';
 import { createHttpApp, type HttpApp } from '@marquee/platform-http';
 import { type GatewayDeps, gatewayReadiness } from './deps';
+import { registerEdgeProtection } from './edge-protection';
 import { trustProxySetting } from './domain/trust-proxy';
 import { rateLimitHook } from './limits/rate-limit-hook';
 import { localWindowLimiter } from './limits/local-window';
@@ -41,6 +42,7 @@ export async function buildGatewayApp(deps: GatewayDeps, ops: OpsListener): Prom
     serveOpenapi: false,
     openapi: { title: 'Marquee gateway' },
   });
+  await registerEdgeProtection(app, config);
   app.addHook('onRequest', ops.guard);
   app.metricsRegistry.registerMetric(deps.activity.droppedTotal);
   app.metricsRegistry.registerMetric(deps.activity.queueDepth);

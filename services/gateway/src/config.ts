@@ -37,6 +37,30 @@ export const gatewayConfigSchema = Type.Object({
     default: 'http://127.0.0.1:3001/.well-known/jwks.json',
     description: "Auth's JWKS, against which the gateway verifies access tokens.",
   }),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description:
+      'Mean event-loop delay above which requests are shed with 503 SERVICE.OVERLOADED and Retry-After (0: no limit).',
+  }),
+  PRESSURE_MAX_EVENT_LOOP_UTILIZATION: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0,
+    description: 'Event-loop utilisation (0–1) above which requests are shed the same way (0: no limit).',
+  }),
+  PRESSURE_RETRY_AFTER_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 10,
+    description: 'Retry-After of a shed request.',
+  }),
+  PRESSURE_SAMPLE_INTERVAL_MS: Type.Integer({
+    minimum: 10,
+    maximum: 60000,
+    default: 1000,
+    description: 'How often the event-loop pressure is measured.',
+  }),
   AUTH_TOKEN_CACHE_SIZE: Type.Integer({
     minimum: 0,
     default: 10_000,
