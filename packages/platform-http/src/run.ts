@@ -16,14 +16,19 @@ export interface RunOptions {
   shutdownTimeoutMs: number;
 }
 
-/** Listens, then on SIGTERM/SIGINT stops accepting requests, drains, closes dependencies and exits. */
+/**
+ * Listens, then on SIGTERM/SIGINT stops accepting requests, drains, closes dependencies and exits. An
+ * uncaught exception or unhandled rejection is logged (fatal) and closes the same way, exiting 1: the
+ * process may be in a state nobody planned for, so it stops rather than serve from it.
+ */
 export async function runUntilSignalled(opts: RunOptions): Promise<void> {
   const { app, logger } = opts;
   let stopping = false;
-  const stop = async (signal: string) => {
+  let crashed = false;
+  const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ reason }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: opts.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
       process.exit(1);
@@ -45,9 +50,16 @@ export async function runUntilSignalled(opts: RunOptions): Promise<void> {
       }
     }
     logger.info('stopped');
-    process.exit(failed ? 1 : 0);
+    process.exit(failed || crashed ? 1 : 0);
+  };
+  const crash = (kind: string) => (err: unknown) => {
+    crashed = true;
+    logger.fatal({ err, event: kind }, `${kind}; closing and exiting`);
+    void stop(kind);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
   await app.listen({ port: opts.port, host: opts.host });
 }

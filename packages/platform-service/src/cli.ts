@@ -134,6 +134,13 @@ export async function runCli<S extends TObject, O extends Record<string, CliOpti
   const level = (config as { LOG_LEVEL?: string }).LOG_LEVEL;
   // Logs go to stderr: stdout carries only the command's result.
   const logger = createLogger(cmd.name.replaceAll(' ', '-'), level, process.stderr);
+  // Work the command left running (a timer, a promise nobody awaited) fails it too, in one line.
+  const crash = (kind: string) => (err: unknown) => {
+    logger.debug({ err }, `${cmd.name}: ${kind}`);
+    exit(1, process.stderr, `${cmd.name}: ${kind}: ${(err as Error)?.message ?? String(err)}\n`);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
   try {
     const { help: _help, ...flags } = values;
     const result = await cmd.run({ args: flags as CliArgs<O>, positionals, config, logger });

@@ -46,6 +46,34 @@ describe('service start-up and shutdown', () => {
     }
   });
 
+  it.each([
+    ['exception', 'uncaught exception', 'boom from a timer'],
+    ['rejection', 'unhandled rejection', 'boom from a promise'],
+  ])(
+    'When a running service meets an uncaught %s, then it logs it, closes everything and exits 1',
+    async (crash, kind, message) => {
+      const env = serviceTestEnv(`lifecycle-${crash}`);
+      const p = run({ ...env, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'production', MINIMAL_CRASH: crash });
+      try {
+        expect(await p.exited, p.err()).toBe(1);
+        const lines = p
+          .out()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { level: string; msg: string; err?: { message: string } });
+        const fatal = lines.find((l) => l.level === 'fatal');
+        expect(fatal?.msg).toBe(`${kind}; closing and exiting`);
+        expect(fatal?.err?.message).toBe(message);
+        const after = lines.slice(lines.indexOf(fatal as (typeof lines)[number])).map((l) => l.msg);
+        expect(after).toContain('fixture worker closed');
+        expect(after.at(-1)).toBe('stopped');
+      } finally {
+        p.child.kill('SIGKILL');
+        await dropDatabase(env.DATABASE_URL as string);
+      }
+    },
+  );
+
   it('When production would serve as a superuser, then the service refuses to start, saying row-level security would not apply', async () => {
     const env = serviceTestEnv('lifecycle-super');
     const superuser = new URL(testInfra().postgresAdminUrl);
