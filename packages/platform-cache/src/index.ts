@@ -1,6 +1,18 @@
 import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 
 export { Redis };
+
+/** An in-process cache in front of Redis: at most `max` entries (least recently used go first), each for `ttlMs`. */
+export type LocalCache<V extends object> = LRUCache<string, V>;
+
+/**
+ * A bounded in-process cache. Keys may come from user input (any filter combination of a list), so
+ * both the entry count and each entry's age are bounded; expired entries are dropped when read.
+ */
+export function localCache<V extends object>(opts: { max: number; ttlMs: number }): LocalCache<V> {
+  return new LRUCache<string, V>({ max: opts.max, ttl: opts.ttlMs, ttlAutopurge: false });
+}
 
 export function connectRedis(url: string, name: string): Redis {
   const redis = new Redis(url, {

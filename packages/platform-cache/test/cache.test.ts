@@ -1,6 +1,6 @@
 import { testInfra, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cached, checkRedis, connectRedis, invalidate, type Redis } from '../src/index';
+import { cached, checkRedis, connectRedis, invalidate, localCache, type Redis } from '../src/index';
 
 let redis: Redis;
 let ns: string;
@@ -30,5 +30,28 @@ describe('read-through cache', () => {
     await cached(redis, `${ns}:list:b`, 60, async () => 2);
     expect(await invalidate(redis, [`${ns}:movie:1`], [`${ns}:list:*`])).toBe(3);
     expect((await cached(redis, `${ns}:list:a`, 60, async () => 5)).value).toBe(5);
+  });
+});
+
+describe('in-process cache', () => {
+  it('When more keys are stored than its bound (any filter combination makes a new list key), then it keeps only the most recently used', () => {
+    const local = localCache<{ n: number }>({ max: 100, ttlMs: 60_000 });
+    for (let n = 0; n < 10_000; n++) {
+      local.set(`list:genre=${n}`, { n });
+      if (n % 10 === 0) local.get('list:genre=0');
+    }
+    expect(local.size).toBe(100);
+    expect(local.get('list:genre=0')).toEqual({ n: 0 });
+    expect(local.get('list:genre=1')).toBeUndefined();
+    expect(local.get('list:genre=9999')).toEqual({ n: 9999 });
+  });
+
+  it('When an entry is older than its TTL, then it is gone', async () => {
+    const local = localCache<{ n: number }>({ max: 10, ttlMs: 50 });
+    local.set('movie:1', { n: 1 });
+    expect(local.get('movie:1')).toEqual({ n: 1 });
+    await new Promise((r) => setTimeout(r, 80));
+    expect(local.get('movie:1')).toBeUndefined();
+    expect(local.size).toBe(0);
   });
 });

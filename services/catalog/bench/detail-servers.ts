@@ -22,6 +22,7 @@ async function catalogApp(localTtlMs: number) {
     logger: deps.logger,
     ttlSeconds: 600,
     localTtlMs,
+    localMaxEntries: config.CACHE_LOCAL_MAX_ENTRIES,
     prefix: config.CACHE_KEY_PREFIX,
   });
   const app = await buildCatalogApp(

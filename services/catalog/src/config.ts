@@ -56,6 +56,11 @@ export const catalogConfigSchema = Type.Object({
     default: 2000,
     description: 'In-process cache TTL in front of Redis (0 turns it off); cleared by NATS invalidations.',
   }),
+  CACHE_LOCAL_MAX_ENTRIES: Type.Integer({
+    minimum: 1,
+    default: 5000,
+    description: 'Most entries the in-process cache holds; the least recently used go first.',
+  }),
   TMDB_API_KEY: Type.String({
     default: '',
     description:

@@ -27,6 +27,7 @@ export function startCatalog(config: CatalogConfig): Promise<RunningCatalog> {
         logger: deps.logger,
         ttlSeconds: config.CACHE_TTL_SECONDS,
         localTtlMs: config.CACHE_LOCAL_TTL_MS,
+        localMaxEntries: config.CACHE_LOCAL_MAX_ENTRIES,
         prefix: config.CACHE_KEY_PREFIX,
       });
       const ctx: CatalogContext = { database: deps.database, cache, logger: deps.logger };

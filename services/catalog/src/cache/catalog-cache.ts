@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type NatsConnection, publishJson, Subjects, type Subscription, subscribeJson } from '@marquee/platform-bus';
-import { cached, invalidate, type Redis } from '@marquee/platform-cache';
+import { cached, invalidate, localCache, type Redis } from '@marquee/platform-cache';
 import type { Logger } from '@marquee/platform-logging';
 
 /** Keys and patterns relative to the cache's prefix (CACHE_KEY_PREFIX). */
@@ -45,6 +45,8 @@ export function createCatalogCache(opts: {
   logger: Logger;
   ttlSeconds: number;
   localTtlMs: number;
+  /** Most entries the in-process cache holds (list keys come from any filter combination). */
+  localMaxEntries: number;
   /** Prepended to every key, so deployments (and test runs) sharing a Redis stay apart. */
   prefix: string;
   coalesceMs?: number;
@@ -52,7 +54,8 @@ export function createCatalogCache(opts: {
   const { redis, nats, logger, prefix } = opts;
   const full = (list: string[]) => list.map((k) => `${prefix}${k}`);
   const origin = randomUUID();
-  const local = new Map<string, { value: unknown; expires: number }>();
+  // A wrapper, since the cache holds objects and a cached value may be a string of JSON.
+  const local = localCache<{ value: unknown }>({ max: opts.localMaxEntries, ttlMs: Math.max(opts.localTtlMs, 1) });
   const pendingKeys = new Set<string>();
   const pendingPatterns = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -62,7 +65,7 @@ export function createCatalogCache(opts: {
     for (const k of keys) local.delete(k);
     if (patterns.length === 0) return;
     const res = patterns.map(globToRegExp);
-    for (const k of local.keys()) if (res.some((r) => r.test(k))) local.delete(k);
+    for (const k of [...local.keys()]) if (res.some((r) => r.test(k))) local.delete(k);
   }
 
   const sub: Subscription = subscribeJson<InvalidationMessage>(nats, INVALIDATE_SUBJECT, async (msg) => {
@@ -98,23 +101,21 @@ export function createCatalogCache(opts: {
       const key = `${prefix}${relativeKey}`;
       if (opts.localTtlMs > 0) {
         const hit = local.get(key);
-        if (hit && hit.expires > Date.now()) return hit.value as T;
+        if (hit) return hit.value as T;
       }
       const { value } = await cached(redis, key, opts.ttlSeconds, load);
-      if (opts.localTtlMs > 0 && value !== null && value !== undefined) {
-        local.set(key, { value, expires: Date.now() + opts.localTtlMs });
-      }
+      if (opts.localTtlMs > 0 && value !== null && value !== undefined) local.set(key, { value });
       return value;
     },
     async getSerialized(relativeKey: string, load: () => Promise<unknown>): Promise<string | null> {
       const key = `${prefix}${relativeKey}`;
       const remember = (text: string) => {
-        if (opts.localTtlMs > 0) local.set(key, { value: text, expires: Date.now() + opts.localTtlMs });
+        if (opts.localTtlMs > 0) local.set(key, { value: text });
         return text;
       };
       if (opts.localTtlMs > 0) {
         const hit = local.get(key);
-        if (hit && hit.expires > Date.now()) return hit.value as string;
+        if (hit) return hit.value as string;
       }
       let redisUp = true;
       try {
