@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -106,5 +106,44 @@ describe('download when no data directory exists', () => {
     // A second start finds the earlier download and does not fetch again.
     const again = await runImport(database, settings(`${base}/missing.zip`, dir), logger);
     expect(again).toMatchObject({ inserted: 0, unchanged: 9742 });
+  });
+});
+
+describe('data files edited by hand', () => {
+  async function dataDir(movies: (text: string) => string): Promise<string> {
+    const dir = path.join(tmpdir(), uniqueName('hand-edited'));
+    await mkdir(path.join(dir, 'movielens-small'), { recursive: true });
+    const ml = path.join(sharedDatasets, 'movielens-small');
+    await writeFile(
+      path.join(dir, 'movielens-small/movies.csv'),
+      movies(await readFile(path.join(ml, 'movies.csv'), 'utf8')),
+    );
+    await copyFile(path.join(ml, 'links.csv'), path.join(dir, 'movielens-small/links.csv'));
+    return dir;
+  }
+
+  it('When movies.csv was saved with a byte-order mark and CRLF line ends, then it imports as the same movies', async () => {
+    const dir = await dataDir((text) => `\uFEFF${text.replaceAll('\n', '\r\n')}`);
+    const summary = await runImport(database, { ...settings('', dir), MARQUEE_DATA_DIR: dir }, logger);
+    expect(summary).toMatchObject({ dataDir: dir, movies: 9742 });
+    expect(summary.inserted + summary.updated + summary.unchanged).toBe(9742);
+    const { rows } = await database.db.execute(
+      sql`select title, release_year as year from movies where movielens_id in (1, 193609) order by movielens_id`,
+    );
+    expect(rows).toEqual([
+      { title: 'Toy Story', year: 1995 },
+      { title: 'Andrew Dice Clay: Dice Rules', year: 1991 },
+    ]);
+  });
+
+  it('When movies.csv has a quote never closed, then the import fails naming the file and writes nothing', async () => {
+    // The last row: a parser that does not check would take the quote to the end of the file as one title.
+    const dir = await dataDir((text) => text.replace('193609,Andrew Dice Clay', '193609,"Andrew Dice Clay'));
+    const before = await movieCount();
+    const err = await runImport(database, { ...settings('', dir), MARQUEE_DATA_DIR: dir }, logger).catch(
+      (e: unknown) => e,
+    );
+    expect(String((err as Error).message)).toMatch(/movielens-small\/movies\.csv: Quote Not Closed/);
+    expect(await movieCount()).toBe(before);
   });
 });

@@ -1,36 +1,19 @@
-/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines. Returns rows of the header's keys. */
-export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
+import { parse } from 'csv-parse/sync';
+
+/**
+ * RFC 4180 CSV (csv-parse) into rows keyed by the header: quoted fields may hold commas, doubled quotes
+ * and newlines; a byte-order mark is dropped; an unclosed quote or a row with the wrong number of fields
+ * is an error naming `source` and the line, never a silently merged row.
+ */
+export function parseCsv(text: string, source = 'CSV'): Record<string, string>[] {
+  try {
+    return parse(text, {
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n'],
+    }) as Record<string, string>[];
+  } catch (err) {
+    throw new Error(`${source}: ${(err as Error).message}`);
   }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [header, ...body] = rows;
-  if (!header) return [];
-  return body
-    .filter((r) => r.length > 1 || r[0] !== '')
-    .map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
 }

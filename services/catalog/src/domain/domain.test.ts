@@ -63,6 +63,22 @@ describe('csv', () => {
       { a: '2', b: '' },
     ]);
   });
+
+  it('When the file starts with a byte-order mark, then the first column keeps its name', () => {
+    expect(parseCsv('\uFEFFmovieId,title\n1,Toy Story (1995)\n')).toEqual([
+      { movieId: '1', title: 'Toy Story (1995)' },
+    ]);
+  });
+
+  it('When a quote is never closed, then parsing fails naming the file and the line instead of swallowing the rest', () => {
+    expect(() => parseCsv('movieId,title\n1,"Toy Story\n2,Jumanji\n', 'movies.csv')).toThrow(
+      /^movies\.csv: Quote Not Closed: the parsing is finished with an opening quote at line 3$/,
+    );
+  });
+
+  it('When a row has more fields than the header, then parsing fails naming the line', () => {
+    expect(() => parseCsv('movieId,title\n1,Toy Story,extra\n', 'movies.csv')).toThrow(/^movies\.csv: .*line 2/);
+  });
 });
 
 describe('Retry-After', () => {

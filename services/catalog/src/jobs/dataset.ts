@@ -52,12 +52,12 @@ export interface Dataset {
 export async function readDataset(dir: string): Promise<Dataset> {
   const ml = path.join(dir, 'movielens-small');
   const links = new Map(
-    parseCsv(await readFile(path.join(ml, 'links.csv'), 'utf8')).map((r) => [
+    parseCsv(await readFile(path.join(ml, 'links.csv'), 'utf8'), path.join(ml, 'links.csv')).map((r) => [
       Number(r.movieId),
       { imdbId: r.imdbId ? `tt${r.imdbId.padStart(7, '0')}` : null, tmdbId: r.tmdbId ? Number(r.tmdbId) : null },
     ]),
   );
-  const movies = parseCsv(await readFile(path.join(ml, 'movies.csv'), 'utf8')).map((r) => {
+  const movies = parseCsv(await readFile(path.join(ml, 'movies.csv'), 'utf8'), path.join(ml, 'movies.csv')).map((r) => {
     const movieId = Number(r.movieId);
     const link = links.get(movieId);
     return {
@@ -80,10 +80,12 @@ export async function readDataset(dir: string): Promise<Dataset> {
     }
   }
   if (existsSync(path.join(meta, 'genres.csv'))) {
-    tmdbGenres = parseCsv(await readFile(path.join(meta, 'genres.csv'), 'utf8')).map((r) => ({
-      tmdbId: Number(r.id),
-      name: r.name ?? '',
-    }));
+    tmdbGenres = parseCsv(await readFile(path.join(meta, 'genres.csv'), 'utf8'), path.join(meta, 'genres.csv')).map(
+      (r) => ({
+        tmdbId: Number(r.id),
+        name: r.name ?? '',
+      }),
+    );
   }
   return { movies, tmdb, tmdbGenres };
 }
