@@ -104,16 +104,19 @@ export function subscribeJson<T>(
   opts: { queue?: string } = {},
 ): Subscription {
   const sub = nc.subscribe(subject, opts.queue ? { queue: opts.queue } : {});
+  const logger = states.get(nc)?.logger;
   void (async () => {
     for await (const msg of sub) {
       try {
         await onMessage(codec.decode(msg.data) as T, msg);
-      } catch {
-        // A bad ephemeral signal is dropped; the system of record is Kafka.
+      } catch (err) {
+        // A bad ephemeral signal is dropped (the system of record is Kafka), but never silently.
+        logger?.warn({ err, subject: msg.subject }, 'NATS signal handler failed; signal dropped');
       }
     }
-  })().catch(() => {
+  })().catch((err: unknown) => {
     // A subscription the server refuses (NATS permissions) ends here instead of crashing the process.
+    logger?.warn({ err, subject }, 'NATS subscription ended');
   });
   return sub;
 }
@@ -126,17 +129,21 @@ export function serveJson<Req, Res>(
   opts: { queue?: string } = {},
 ): Subscription {
   const sub = nc.subscribe(subject, opts.queue ? { queue: opts.queue } : {});
+  const logger = states.get(nc)?.logger;
   void (async () => {
     for await (const msg of sub) {
       let reply: unknown;
       try {
         reply = { ok: true, data: await handler(codec.decode(msg.data) as Req) };
       } catch (err) {
+        logger?.warn({ err, subject: msg.subject }, 'NATS request handler failed; answered with its error');
         reply = { ok: false, error: (err as Error).message };
       }
       msg.respond(codec.encode(reply));
     }
-  })();
+  })().catch((err: unknown) => {
+    logger?.warn({ err, subject }, 'NATS service subscription ended');
+  });
   return sub;
 }
 

@@ -19,6 +19,40 @@ beforeAll(async () => {
 afterAll(() => nc.close());
 
 describe('NATS bus', () => {
+  it('When a signal or request handler fails, then the failure is logged with its subject, not swallowed', async () => {
+    const logged: { obj: { err?: Error; subject?: string }; msg: string }[] = [];
+    const collect = (obj: object, msg: string) => void logged.push({ obj: obj as (typeof logged)[number]['obj'], msg });
+    const own = await connectBus(testInfra().natsUrl, 'bus-test-logged', { info: collect, warn: collect });
+    try {
+      const signal = `${uniqueName('live')}.user.2`;
+      subscribeJson(own, signal, () => {
+        throw new Error('handler broke');
+      });
+      const asked = `${uniqueName('gdpr')}.export.logged`;
+      serveJson(own, asked, async () => {
+        throw new Error('export broke');
+      });
+      await own.flush();
+      publishJson(own, signal, { kind: 'recommendations.updated' });
+      await expect(requestJson(own, asked, {}, 1000)).rejects.toThrow('export broke');
+      await eventually(() => logged.length >= 2, { what: 'both failures logged' });
+      expect(logged).toEqual(
+        expect.arrayContaining([
+          {
+            obj: { err: expect.objectContaining({ message: 'handler broke' }), subject: signal },
+            msg: 'NATS signal handler failed; signal dropped',
+          },
+          {
+            obj: { err: expect.objectContaining({ message: 'export broke' }), subject: asked },
+            msg: 'NATS request handler failed; answered with its error',
+          },
+        ]),
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
   it('When a signal is published, then subscribers receive its JSON', async () => {
     const subject = `${uniqueName('live')}.user.1`;
     const got: unknown[] = [];
