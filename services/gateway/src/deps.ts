@@ -43,7 +43,7 @@ export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Pr
     enableAutoPipelining: true,
   });
   redis.on('error', () => {});
-  const nats = await connectBus(config.NATS_URL, 'gateway');
+  const nats = await connectBus(config.NATS_URL, 'gateway', logger);
   return { config, logger, redis, nats, kafka, kafkaAdmin, activity, pools: new UpstreamPools(config) };
 }
 
