@@ -126,7 +126,7 @@ describe('docker-compose.yml matches the code', () => {
     expect(image('nats')).toBe(overridable('NATS_IMAGE', 'nats:2.10'));
     expect(image('kafka')).toBe(overridable('KAFKA_IMAGE', 'apache/kafka:3.9.0'));
     for (const [name, s] of built) {
-      expect(s.build?.args?.NODE_IMAGE, name).toBe(overridable('NODE_IMAGE', 'node:20-bookworm-slim'));
+      expect(s.build?.args?.NODE_IMAGE, name).toBe(overridable('NODE_IMAGE', 'node:24-bookworm-slim'));
     }
   });
 });

@@ -1,5 +1,5 @@
 // Installs a service's production dependencies inside the image build, with nothing but Node:
-// works on node:20-bookworm-slim and on marquee/node:local (which has no npm or corepack).
+// works on node:24-bookworm-slim and on marquee/node:local (which has no npm or corepack).
 //
 //   node install-deps.mjs fetch            pnpm (version of package.json "packageManager") from the
 //                                          registry, checked against its sha512; Node's headers when the
