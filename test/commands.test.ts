@@ -102,6 +102,37 @@ describe('commands', () => {
     expect(missing.err).toContain('<ratings> is required');
   });
 
+  it('When ./marquee is asked for --help (alone or after a command), then it prints its usage and starts nothing; an unknown command or argument exits 64 naming it', async () => {
+    const marquee = (args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string; created: boolean }>((resolve) => {
+        // A MARQUEE_HOME that must stay absent: --help creates nothing.
+        const home = path.join(root, '.marquee', `help-${process.pid}`);
+        const child = spawn('bash', ['marquee', ...args], {
+          cwd: root,
+          env: { PATH: process.env.PATH ?? '', MARQUEE_HOME: home },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (b) => (out += b));
+        child.stderr.on('data', (b) => (err += b));
+        child.once('exit', (code) => resolve({ code, out, err, created: existsSync(home) }));
+      });
+    for (const args of [['--help'], ['up', '--help'], ['down', '-h']]) {
+      const help = await marquee(args);
+      expect(help.code, args.join(' ')).toBe(0);
+      expect(help.out.startsWith('usage: ./marquee up | test')).toBe(true);
+      expect(help.err).toBe('');
+      expect(help.created, `${args.join(' ')} created its MARQUEE_HOME`).toBe(false);
+    }
+    const unknown = await marquee(['upp']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.err).toContain("unknown command 'upp'");
+    const stray = await marquee(['status', '--all']);
+    expect(stray.code).toBe(64);
+    expect(stray.err).toContain("status takes no argument, got '--all'");
+  });
+
   it('When pnpm bench is given no name or an unknown one, then it lists the benchmarks (exit 0) or names it (exit 64)', async () => {
     const list = await run(['bench/run.ts']);
     expect(list.code).toBe(0);
