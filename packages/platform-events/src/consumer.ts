@@ -13,6 +13,11 @@ export interface HandlerContext<D = unknown> {
   topic: string;
   /** The whole envelope: id, key, occurredAt, correlation. */
   event: Envelope<D>;
+  /**
+   * Runs `effect` once the transaction has committed (cache writes, NATS pushes): never for a rolled-back
+   * attempt, whose retry registers it again. A failing effect is logged; the event stays applied.
+   */
+  afterCommit(effect: () => Promise<void> | void): void;
 }
 
 /** A handler bound to one event definition (type and version); build it with on(). */
@@ -95,7 +100,12 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
   let stopping = false;
 
   /** Records the events' ids in one statement, then runs handlers for the new ones in order (fast and slow path). */
-  async function applyEventsInTx(tx: Tx, events: Envelope[], topic: string): Promise<Outcome[]> {
+  async function applyEventsInTx(
+    tx: Tx,
+    events: Envelope[],
+    topic: string,
+    effects: Array<() => Promise<void> | void>,
+  ): Promise<Outcome[]> {
     const handled = events.filter((e) => handlerOf(e));
     const fresh = new Set<string>();
     if (handled.length > 0) {
@@ -115,12 +125,26 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
         // The same id twice in one chunk: only its first copy is applied.
         fresh.delete(e.id);
         await withCorrelation({ correlationId: e.correlationId, causationId: e.id }, () =>
-          handler.handle(e.data, { tx, logger, topic, event: e }),
+          handler.handle(e.data, { tx, logger, topic, event: e, afterCommit: (effect) => effects.push(effect) }),
         );
         out.push('applied');
       }
     }
     return out;
+  }
+
+  /** One transaction over the events, then their after-commit effects in order. */
+  async function applyEvents(events: Envelope[], topic: string): Promise<Outcome[]> {
+    const effects: Array<() => Promise<void> | void> = [];
+    const outcomes = await database.db.transaction((tx) => applyEventsInTx(tx, events, topic, effects));
+    for (const effect of effects) {
+      try {
+        await effect();
+      } catch (err) {
+        logger.error({ err, topic, groupId }, 'after-commit effect failed');
+      }
+    }
+    return outcomes;
   }
 
   function count(outcome: Outcome): void {
@@ -165,7 +189,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     }
     for (let attempt = 1; ; attempt += 1) {
       try {
-        (await database.db.transaction((tx) => applyEventsInTx(tx, [envelope], topic))).forEach(count);
+        (await applyEvents([envelope], topic)).forEach(count);
         return;
       } catch (err) {
         if (attempt >= maxAttempts || stopping) {
@@ -203,7 +227,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
         let fastOk = false;
         try {
           const parsed = chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope);
-          const outcomes = await database.db.transaction((tx) => applyEventsInTx(tx, parsed, topic));
+          const outcomes = await applyEvents(parsed, topic);
           outcomes.forEach(count);
           fastOk = true;
         } catch {

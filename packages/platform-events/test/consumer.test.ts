@@ -153,6 +153,31 @@ describe('idempotent consumer', () => {
     await eventually(() => c.stats.deadLettered >= 1, { what: 'the malformed message in the DLQ' });
     expect(c.stats.retries).toBe(0);
   });
+
+  it('When a handler registers an after-commit effect, then it runs once the writes are visible, never for a rolled-back attempt', async () => {
+    const seen: Array<{ attempt: number; committed: number | null }> = [];
+    let attempts = 0;
+    await consume({
+      groupId: 'after-commit',
+      retryBaseMs: 10,
+      handlers: [
+        on(InteractionRecorded, async ({ movieId }, { tx, afterCommit }) => {
+          if (movieId !== 21) return; // the earlier tests' events share this topic
+          const attempt = ++attempts;
+          await tx.execute(sql`insert into likes values (${movieId}, 1) on conflict (movie_id) do nothing`);
+          afterCommit(async () => {
+            // Another connection: it sees the row only if the handler's transaction has committed.
+            const r = await env.database.pool.query('select n from likes where movie_id = $1', [movieId]);
+            seen.push({ attempt, committed: r.rows[0]?.n ?? null });
+          });
+          if (attempt === 1) throw new Error('first attempt fails after registering its effect');
+        }),
+      ],
+    });
+    await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(21)) }] });
+    await eventually(() => seen.length > 0, { what: 'the effect after the retry commits' });
+    expect(seen).toEqual([{ attempt: 2, committed: 1 }]);
+  });
 });
 
 describe('typed handlers', () => {

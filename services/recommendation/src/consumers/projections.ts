@@ -17,7 +17,7 @@ import type { RecommendationContext } from '../context';
 import { allUsersIn } from '../db/rls';
 import { type FeedbackKind, feedbackWeight } from '../domain/feedback-matrix';
 import { intArray, textArray } from '../db/sql-arrays';
-import { cacheKey, refreshUser } from '../recommend/refresh-user';
+import { type AfterCommit, cacheKey, refreshUser } from '../recommend/refresh-user';
 
 type Movie = Static<typeof MovieUpserted.schema>;
 // The fields both interaction events carry (a recorded one also has previousRating, unused here).
@@ -52,7 +52,7 @@ export function startProjections(
   deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger'>,
   ctx: RecommendationContext,
 ): Promise<EventConsumer> {
-  const applyInteraction = async (tx: Tx, i: Interaction, removed: boolean) => {
+  const applyInteraction = async (tx: Tx, i: Interaction, removed: boolean, afterCommit: AfterCommit) => {
     await allUsersIn(tx);
     const { kind, weight } = kindOf(i);
     if (removed) {
@@ -64,15 +64,15 @@ export function startProjections(
         insert into rec_feedback (user_id, movie_id, kind, weight, at) values (${i.userId}, ${i.movieId}, ${kind}, ${weight}, ${i.at})
         on conflict (user_id, movie_id, kind) do update set weight = excluded.weight, at = excluded.at`);
     }
-    await refreshUser(ctx, tx, i.userId);
+    await refreshUser(ctx, tx, i.userId, afterCommit);
   };
-  const applyUser = async (tx: Tx, u: { userId: string; favoriteGenres: number[] }) => {
+  const applyUser = async (tx: Tx, u: { userId: string; favoriteGenres: number[] }, afterCommit: AfterCommit) => {
     await allUsersIn(tx);
     // Only what ranking needs: no name, email or device token is kept.
     await tx.execute(sql`
       insert into rec_users (user_id, favorite_genres) values (${u.userId}, ${intArray(u.favoriteGenres)})
       on conflict (user_id) do update set favorite_genres = excluded.favorite_genres, updated_at = now()`);
-    await ctx.redis.del(cacheKey(ctx, u.userId));
+    afterCommit(() => ctx.redis.del(cacheKey(ctx, u.userId)).then(() => {}));
   };
   return startEventConsumer({
     kafka: deps.kafka,
@@ -82,20 +82,20 @@ export function startProjections(
     groupId: 'recommendation',
     fromBeginning: true,
     handlers: [
-      on(UserRegistered, (u, { tx }) => applyUser(tx, u)),
-      on(UserUpdated, (u, { tx }) => applyUser(tx, u)),
-      on(UserDeleted, async ({ userId }, { tx }) => {
+      on(UserRegistered, (u, { tx, afterCommit }) => applyUser(tx, u, afterCommit)),
+      on(UserUpdated, (u, { tx, afterCommit }) => applyUser(tx, u, afterCommit)),
+      on(UserDeleted, async ({ userId }, { tx, afterCommit }) => {
         await allUsersIn(tx);
         await tx.execute(sql`delete from user_recommendations where user_id = ${userId}`);
         await tx.execute(sql`delete from rec_feedback where user_id = ${userId}`);
         await tx.execute(sql`delete from rec_users where user_id = ${userId}`);
-        await ctx.redis.del(cacheKey(ctx, userId));
+        afterCommit(() => ctx.redis.del(cacheKey(ctx, userId)).then(() => {}));
       }),
       on(MovieUpserted, async (m, { tx }) => {
         await upsertMovie(tx, m);
         ctx.store.scheduleAppend(m.movieId);
       }),
-      on(MovieDeleted, async ({ movieId }, { tx }) => {
+      on(MovieDeleted, async ({ movieId }, { tx, afterCommit }) => {
         await allUsersIn(tx);
         const affected = await tx.execute<{ user_id: string }>(
           sql`delete from user_recommendations where movie_id = ${movieId} returning user_id`,
@@ -103,7 +103,7 @@ export function startProjections(
         await tx.execute(sql`delete from rec_movies where movie_id = ${movieId}`);
         ctx.store.dropMovie(movieId);
         const keys = [...new Set(affected.rows.map((r) => cacheKey(ctx, r.user_id)))];
-        if (keys.length > 0) await ctx.redis.del(...keys);
+        if (keys.length > 0) afterCommit(() => ctx.redis.del(...keys).then(() => {}));
       }),
       on(TrendingUpdated, async (t, { tx }) => {
         await tx.execute(sql`delete from rec_trending`);
@@ -112,8 +112,8 @@ export function startProjections(
           await tx.execute(sql`insert into rec_trending (movie_id, score, date) values (${m.movieId}, ${Math.max(0, m.score / top)}, ${t.date})
             on conflict (movie_id) do nothing`);
       }),
-      on(InteractionRecorded, (i, { tx }) => applyInteraction(tx, i, false)),
-      on(InteractionRemoved, (i, { tx }) => applyInteraction(tx, i, true)),
+      on(InteractionRecorded, (i, { tx, afterCommit }) => applyInteraction(tx, i, false, afterCommit)),
+      on(InteractionRemoved, (i, { tx, afterCommit }) => applyInteraction(tx, i, true, afterCommit)),
     ],
   });
 }

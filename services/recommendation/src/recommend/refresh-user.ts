@@ -26,17 +26,26 @@ export async function loadUserState(tx: Tx, userId: string): Promise<UserState> 
     sql`select favorite_genres from rec_users where user_id = ${userId}`,
   );
   return {
+    userId,
     feedback: feedback.rows.map((r) => ({ movieId: r.movie_id, weight: Math.max(-1, Math.min(1, r.weight)) })),
     favoriteGenres: profile.rows[0]?.favorite_genres ?? [],
   };
 }
 
+/** Registers work to run once the caller's transaction has committed. */
+export type AfterCommit = (effect: () => Promise<void> | void) => void;
+
 /**
- * Recomputes one user's stored list for their variant (fold-in against the current model): replaces their rows,
- * records recommendations.generated in the same transaction, then caches the list in Redis and pushes
- * live.user.<id>. A rollback after the cache write is repaired by the retry, which rewrites the same key.
+ * Recomputes one user's stored list for their variant (fold-in against the current model): replaces their rows and
+ * records recommendations.generated in the same transaction; once that commits, caches the list in Redis and
+ * pushes live.user.<id> — so neither Redis nor a client ever sees a list the database then rolls back.
  */
-export async function refreshUser(ctx: RecommendationContext, tx: Tx, userId: string): Promise<StoredList> {
+export async function refreshUser(
+  ctx: RecommendationContext,
+  tx: Tx,
+  userId: string,
+  afterCommit: AfterCommit,
+): Promise<StoredList> {
   // One refresh per user at a time (fold-in vs. a first read): the later one reads the earlier one's commit, so
   // an older list never overwrites a newer one in Redis.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${userId}))`);
@@ -68,13 +77,15 @@ export async function refreshUser(ctx: RecommendationContext, tx: Tx, userId: st
     items: items.map((i) => ({ movieId: i.movieId, score: i.score, rank: i.rank })),
   });
   const list: StoredList = { userId, algorithm: variant.algorithm, variant: variant.variant, generatedAt, items };
-  await ctx.redis.set(cacheKey(ctx, userId), JSON.stringify(list), 'EX', ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS);
-  publishJson(ctx.nats, `${ctx.config.NATS_SUBJECT_PREFIX}${Subjects.liveUser(userId)}`, {
-    type: 'recommendations.updated',
-    algorithm: variant.algorithm,
-    variant: variant.variant,
-    generatedAt,
-    count: items.length,
+  afterCommit(async () => {
+    await ctx.redis.set(cacheKey(ctx, userId), JSON.stringify(list), 'EX', ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS);
+    publishJson(ctx.nats, `${ctx.config.NATS_SUBJECT_PREFIX}${Subjects.liveUser(userId)}`, {
+      type: 'recommendations.updated',
+      algorithm: variant.algorithm,
+      variant: variant.variant,
+      generatedAt,
+      count: items.length,
+    });
   });
   return list;
 }

@@ -9,6 +9,14 @@ import { ALGORITHMS, type AlgorithmName, assignVariant } from '../domain/experim
 import { computeRecommendations } from '../recommend/compute';
 import { cacheKey, loadUserState, refreshUser, type StoredList } from '../recommend/refresh-user';
 
+/** Builds and stores a user's list on first use; Redis gets it only after the rows are committed. */
+async function refreshCommitted(ctx: RecommendationContext, userId: string): Promise<StoredList> {
+  const effects: Array<() => Promise<void> | void> = [];
+  const list = await withUser(ctx.database.db, userId, (tx) => refreshUser(ctx, tx, userId, (e) => effects.push(e)));
+  for (const effect of effects) await effect();
+  return list;
+}
+
 export const ErrorResponse = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 });
@@ -88,9 +96,7 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
       if (plain && offset + limit <= max) {
         // The stored list, from Redis; built (and stored) on first use.
         const cached = await ctx.redis.get(cacheKey(ctx, userId));
-        const list: StoredList = cached
-          ? (JSON.parse(cached) as StoredList)
-          : await withUser(ctx.database.db, userId, (tx) => refreshUser(ctx, tx, userId));
+        const list: StoredList = cached ? (JSON.parse(cached) as StoredList) : await refreshCommitted(ctx, userId);
         return { ...list, items: list.items.slice(offset, offset + limit) };
       }
       const state = await withUser(ctx.database.db, userId, (tx) => loadUserState(tx, userId));
