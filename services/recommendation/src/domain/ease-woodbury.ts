@@ -19,9 +19,22 @@ function transpose(x: Csr): Csr {
   return { rows: x.cols, cols: x.rows, indptr, indices, values };
 }
 
+/** Each user's row divided by (entries in it)^power, so heavy raters do not dominate the co-occurrences. */
+function scaleRowsByDegree(x: Csr, power: number): Csr {
+  if (power === 0) return x;
+  const values = new Float32Array(x.values.length);
+  for (let u = 0; u < x.rows; u++) {
+    const scale = (x.indptr[u + 1]! - x.indptr[u]!) ** -power;
+    for (let k = x.indptr[u]!; k < x.indptr[u + 1]!; k++) values[k] = x.values[k]! * scale;
+  }
+  return { ...x, indptr: x.indptr.slice(), indices: x.indices.slice(), values };
+}
+
 /**
  * Exact EASE over every item when there are fewer users than items, through Woodbury's identity:
  * (XᵀX + λI)⁻¹ = (I − Xᵀ(XXᵀ + λI)⁻¹X)/λ, so the inverse is users × users (610² on ml-latest-small, not 9,742²).
+ * X's rows may be degree-scaled (`userDegreePower`); a user's own input is used as given, since scaling one
+ * user's vector does not change the order of their scores.
  */
 export class WoodburyEase implements Recommender {
   readonly name = 'ease';
@@ -39,7 +52,8 @@ export class WoodburyEase implements Recommender {
     for (let a = 0; a < this.x.indices.length; a++) if (this.x.indices[a] === item) this.x.values[a] = 0;
   }
 
-  static train(x: Csr, lambda: number): WoodburyEase {
+  static train(input: Csr, lambda: number, userDegreePower = 0): WoodburyEase {
+    const x = scaleRowsByDegree(input, userDegreePower);
     const m = x.rows;
     const xt = transpose(x);
     const k = new Float64Array(m * m);

@@ -4,12 +4,15 @@ export interface UserInput {
   weights: Float32Array;
   /** Genre ids the user chose in their profile. */
   favoriteGenres: readonly number[];
+  /** The user's row in the training matrix, when they were in it (user-based parts leave it out). */
+  row?: number;
 }
 
 /** Why an item was recommended, rendered into a sentence by the caller (which knows the titles). */
 export type Reason =
   | { kind: 'because_you_liked'; item: number }
   | { kind: 'favorite_genre'; genreId: number }
+  | { kind: 'similar_users' }
   | { kind: 'trending' }
   | { kind: 'popular' };
 

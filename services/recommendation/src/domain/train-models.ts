@@ -6,30 +6,37 @@ import { columnCounts, type Csr } from './feedback-matrix';
 import { Hybrid } from './hybrid';
 import { type Event, PopularityRecommender, popularityScores } from './popularity';
 import type { Recommender } from './recommender';
+import { UserEase } from './user-ease';
 
 /** The parameters of every model; the defaults are what the evaluation chose on ml-latest-small. */
 export interface ModelParams {
   easeLambda: number;
+  /** Training rows are divided by (their entries)^this before the Gram: heavy raters weigh less (Woodbury EASE). */
+  userDegreePower: number;
   /** Dense EASE keeps items with at least this many interactions… */
   denseMinCount: number;
   /** …and at most this many of them (n³ work, n² memory). */
   denseMaxItems: number;
   trendingHalfLifeDays: number;
-  blend: { collaborative: number; content: number; trending: number };
+  /** `users` is the user-based twin of EASE (only when EASE is the Woodbury form: users ≤ items, ≤ 2,500). */
+  blend: { collaborative: number; users: number; content: number; trending: number };
   coldStart: { content: number; trending: number };
 }
 
 export const defaultParams: ModelParams = {
-  easeLambda: 200,
+  easeLambda: 50,
+  userDegreePower: 0.15,
   denseMinCount: 3,
   denseMaxItems: 2500,
   trendingHalfLifeDays: 180,
-  blend: { collaborative: 1, content: 0.2, trending: 0.05 },
+  blend: { collaborative: 1, users: 1, content: 0.2, trending: 0 },
   coldStart: { content: 1, trending: 0.5 },
 };
 
 export interface TrainedModels {
   collaborative: DenseEase | WoodburyEase;
+  /** The user-based twin of the Woodbury EASE (null for the dense form, whose users are too many). */
+  users: UserEase | null;
   content: ContentBased;
   trending: PopularityRecommender;
   hybrid: Hybrid;
@@ -40,19 +47,23 @@ export interface TrainedModels {
  * over the items with enough interactions.
  */
 export function trainCollaborative(x: Csr, params: ModelParams, progress?: Progress): DenseEase | WoodburyEase {
-  if (x.rows <= x.cols && x.rows <= params.denseMaxItems) return WoodburyEase.train(x, params.easeLambda);
+  if (x.rows <= x.cols && x.rows <= params.denseMaxItems)
+    return WoodburyEase.train(x, params.easeLambda, params.userDegreePower);
   const items = denseItemSet(columnCounts(x), params.denseMinCount, params.denseMaxItems);
   return trainDenseEase(x, items, params.easeLambda, progress);
 }
 
+/** The hybrid over trained parts; the user-based part comes from the collaborative model when it has one. */
 export function blendModels(
-  parts: Omit<TrainedModels, 'hybrid'>,
-  params: ModelParams,
+  parts: Omit<TrainedModels, 'hybrid' | 'users'>,
+  params: Pick<ModelParams, 'blend' | 'coldStart'>,
   itemCount: number,
 ): TrainedModels {
+  const users = parts.collaborative instanceof WoodburyEase ? new UserEase(parts.collaborative) : null;
   const hybrid = new Hybrid(
     [
       { model: parts.collaborative, weight: params.blend.collaborative },
+      ...(users ? [{ model: users, weight: params.blend.users }] : []),
       { model: parts.content, weight: params.blend.content },
       { model: parts.trending, weight: params.blend.trending },
     ],
@@ -62,7 +73,7 @@ export function blendModels(
     ],
     itemCount,
   );
-  return { ...parts, hybrid };
+  return { ...parts, users, hybrid };
 }
 
 export function trainModels(

@@ -18,6 +18,8 @@ export interface TrainingData {
   catalogue: Catalogue;
   x: Csr;
   users: number;
+  /** Row of each user in x. */
+  userRows: Map<string, number>;
   events: Event[];
   trending: Map<number, number>;
 }
@@ -95,6 +97,7 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
     catalogue,
     x: csrFromTriplets(userIndex.size, meta.length, rows, cols, values),
     users: userIndex.size,
+    userRows: userIndex,
     events,
     trending: new Map(trendingRows.rows.map((r) => [r.movie_id, r.score])),
   };

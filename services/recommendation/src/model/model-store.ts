@@ -23,6 +23,8 @@ export interface ModelSnapshot {
   catalogue: Catalogue;
   models: TrainedModels;
   deleted: Set<number>;
+  /** Each trained user's row in the training matrix (the user-based part leaves that row out). */
+  userRows: Map<string, number>;
 }
 
 function emptySnapshot(): ModelSnapshot {
@@ -32,7 +34,13 @@ function emptySnapshot(): ModelSnapshot {
   const trending = new PopularityRecommender('trending', new Float32Array());
   const collaborative = new WoodburyEase(x, x, new Float64Array(), new Float64Array(), 1);
   const hybrid = new Hybrid([], [], 0);
-  return { version: null, catalogue, models: { collaborative, content, trending, hybrid }, deleted: new Set() };
+  return {
+    version: null,
+    catalogue,
+    models: { collaborative, users: null, content, trending, hybrid },
+    deleted: new Set(),
+    userRows: new Map(),
+  };
 }
 
 export class ModelStore {
@@ -59,15 +67,8 @@ export class ModelStore {
     if (algorithm === 'content_based') return models.content;
     if (algorithm === 'trending') return models.trending;
     if (!variant?.blend) return models.hybrid;
-    return new Hybrid(
-      [
-        { model: models.collaborative, weight: variant.blend.collaborative },
-        { model: models.content, weight: variant.blend.content },
-        { model: models.trending, weight: variant.blend.trending },
-      ],
-      models.hybrid.coldStart,
-      catalogue.movieIds.length,
-    );
+    const blend = { ...variant.blend, users: variant.blend.users ?? 0 };
+    return blendModels(models, { blend, coldStart: defaultParams.coldStart }, catalogue.movieIds.length).hybrid;
   }
 
   /** Full retrain from the projections; returns the recorded version (null when one is already running). */
@@ -95,23 +96,12 @@ export class ModelStore {
         if (i !== undefined) decayed[i] = Math.min(1, decayed[i]! * 0.5 + 0.5 * score);
       }
       const trending = new PopularityRecommender('trending', decayed);
-      const hybrid = new Hybrid(
-        [
-          { model: collaborative, weight: params.blend.collaborative },
-          { model: content, weight: params.blend.content },
-          { model: trending, weight: params.blend.trending },
-        ],
-        [
-          { model: content, weight: params.coldStart.content },
-          { model: trending, weight: params.coldStart.trending },
-        ],
-        data.catalogue.meta.length,
-      );
       this.current = {
         version,
         catalogue: data.catalogue,
-        models: { collaborative, content, trending, hybrid },
+        models: blendModels({ collaborative, content, trending }, params, data.catalogue.meta.length),
         deleted: new Set(),
+        userRows: data.userRows,
       };
       const trainMs = Math.round(performance.now() - started);
       await this.database.db.execute(sql`
@@ -149,7 +139,7 @@ export class ModelStore {
       sql`select * from rec_movies where movie_id <> all(${`{${known.join(',')}}`}::int[]) order by movie_id`,
     );
     if (rows.rows.length === 0) return 0;
-    const { catalogue, models, deleted, version } = this.current;
+    const { catalogue, models, deleted, version, userRows } = this.current;
     const extended = appendMovies(catalogue, rows.rows);
     const content = new ContentBased(extended.meta);
     const trendingScores = new Float32Array(extended.meta.length);
@@ -164,6 +154,7 @@ export class ModelStore {
       catalogue: extended,
       models: blendModels(parts, defaultParams, extended.meta.length),
       deleted,
+      userRows,
     };
     return rows.rows.length;
   }

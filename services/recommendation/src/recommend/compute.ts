@@ -4,6 +4,7 @@ import type { Reason, UserInput } from '../domain/recommender';
 import type { ModelSnapshot, ModelStore } from '../model/model-store';
 
 export interface UserState {
+  userId: string;
   feedback: Array<{ movieId: number; weight: number }>;
   favoriteGenres: number[];
 }
@@ -32,6 +33,8 @@ function describe(reason: Reason, snapshot: ModelSnapshot, genreNames: Map<numbe
       return `Because you liked ${snapshot.catalogue.titles[reason.item] ?? 'a movie you rated'}`;
     case 'favorite_genre':
       return `From your favourite genre ${genreNames.get(reason.genreId) ?? `#${reason.genreId}`}`;
+    case 'similar_users':
+      return 'Liked by people with your taste';
     case 'trending':
       return 'Trending now';
     case 'popular':
@@ -70,6 +73,8 @@ export function computeRecommendations(
     weights: Float32Array.from(weights),
     favoriteGenres: user.favoriteGenres,
   };
+  const row = snapshot.userRows.get(user.userId);
+  if (row !== undefined) input.row = row;
   const model = store.recommender(options.algorithm, options.variant);
   const scores = new Float32Array(catalogue.movieIds.length);
   model.score(input, scores);
