@@ -101,7 +101,6 @@ describe('register and login', () => {
       const res = await post('/v1/auth/login', { login, password: 'Wrong-Password-99' });
       return { ms: performance.now() - started, status: res.statusCode, body: res.json() };
     };
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const wrong: Awaited<ReturnType<typeof attempt>>[] = [];
     const missing: Awaited<ReturnType<typeof attempt>>[] = [];
     // Interleaved, two per account (under the limit of 3), so machine noise hits both sides alike.
@@ -112,12 +111,14 @@ describe('register and login', () => {
     expect(new Set([...wrong, ...missing].map((r) => r.status))).toEqual(new Set([401]));
     expect(new Set([...wrong, ...missing].map((r) => JSON.stringify(r.body))).size).toBe(1);
     expect(wrong[0]?.body.error.code).toBe('AUTH.INVALID_CREDENTIALS');
-    // Both run one argon2id verify; skipping it for unknown accounts would be ~100x faster. A loose behaviour check.
-    const [w, m] = [median(wrong.map((r) => r.ms)), median(missing.map((r) => r.ms))];
+    // Both run one argon2id verify; skipping it for unknown accounts would be ~100x faster. A loose behaviour
+    // check on the fastest of each side: a busy machine only adds time, so the minimum is each side's own cost
+    // (medians of six under load differed 3.4x with both sides verifying).
+    const [w, m] = [Math.min(...wrong.map((r) => r.ms)), Math.min(...missing.map((r) => r.ms))];
     expect(
       Math.max(w, m) / Math.min(w, m),
-      `median wrong ${w.toFixed(1)} ms vs missing ${m.toFixed(1)} ms`,
-    ).toBeLessThan(3);
+      `fastest wrong ${w.toFixed(1)} ms vs missing ${m.toFixed(1)} ms`,
+    ).toBeLessThan(5);
   });
 
   it('When an account fails too often, then 429 with Retry-After, even for the right password', async () => {
