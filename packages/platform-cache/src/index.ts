@@ -1,3 +1,4 @@
+import { counterOn, Registry } from '@marquee/platform-metrics';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 
@@ -12,6 +13,25 @@ export type LocalCache<V extends object> = LRUCache<string, V>;
  */
 export function localCache<V extends object>(opts: { max: number; ttlMs: number }): LocalCache<V> {
   return new LRUCache<string, V>({ max: opts.max, ttl: opts.ttlMs, ttlAutopurge: false });
+}
+
+/** How a cache read went: found, not found (loaded), or the cache failed (loaded anyway). */
+export type CacheResult = 'hit' | 'miss' | 'error';
+
+/** Counts one named cache's reads on a service's registry: hit ratio = hit / all, per cache. */
+export interface CacheMetrics {
+  record(result: CacheResult): void;
+}
+
+/** `cache_requests_total{cache, result}` on `registry` (a throwaway one when the caller has none). */
+export function cacheMetrics(registry: Registry | undefined, cache: string): CacheMetrics {
+  const requests = counterOn(registry ?? new Registry(), {
+    name: 'cache_requests_total',
+    help: 'Cache reads by cache and result (hit, miss, error); hit ratio = hit / all',
+    labelNames: ['cache', 'result'],
+  });
+  for (const result of ['hit', 'miss', 'error'] as const) requests.inc({ cache, result }, 0);
+  return { record: (result) => requests.inc({ cache, result }) };
 }
 
 export function connectRedis(url: string, name: string): Redis {
@@ -40,13 +60,19 @@ export async function cached<T>(
   key: string,
   ttlSeconds: number,
   load: () => Promise<T>,
+  metrics?: CacheMetrics,
 ): Promise<{ value: T; hit: boolean }> {
   try {
     const hit = await redis.get(key);
-    if (hit !== null) return { value: JSON.parse(hit) as T, hit: true };
+    if (hit !== null) {
+      metrics?.record('hit');
+      return { value: JSON.parse(hit) as T, hit: true };
+    }
   } catch {
+    metrics?.record('error');
     return { value: await load(), hit: false };
   }
+  metrics?.record('miss');
   const value = await load();
   if (value !== undefined && value !== null) {
     await redis.set(key, JSON.stringify(value), 'EX', ttlSeconds).catch(() => {});

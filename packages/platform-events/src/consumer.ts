@@ -4,7 +4,9 @@ import { type Logger, withCorrelation } from '@marquee/platform-logging';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Registry } from '@marquee/platform-metrics';
 import { connectProducer, dlqTopic, type KafkaSettings, physicalTopic } from './kafka';
+import { consumerMetrics } from './metrics';
 
 export interface HandlerContext<D = unknown> {
   /** The transaction that also records the event as processed: write through it. */
@@ -61,6 +63,8 @@ export interface ConsumerOptions {
   /** Events applied in one transaction on the fast path. */
   chunkSize?: number;
   partitionsConsumedConcurrently?: number;
+  /** The service's registry (ServiceDeps.metrics): events consumed, retries and lag per partition, by group. */
+  metrics?: Registry;
 }
 
 export interface EventConsumer {
@@ -81,6 +85,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
   const retryBaseMs = opts.retryBaseMs ?? 200;
   const chunkSize = opts.chunkSize ?? 50;
   const stats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  const metrics = consumerMetrics(opts.metrics, groupId);
   const handlers = new Map<string, EventHandler>();
   for (const h of opts.handlers) {
     const key = handlerKey(h.def.type, h.def.version);
@@ -147,14 +152,16 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     return outcomes;
   }
 
-  function count(outcome: Outcome): void {
+  function count(topic: string, outcome: Outcome): void {
     if (outcome === 'applied') stats.applied += 1;
     else if (outcome === 'duplicate') stats.duplicates += 1;
     else stats.skipped += 1;
+    metrics.consumed(topic, outcome);
   }
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number) {
     stats.deadLettered += 1;
+    metrics.consumed(topic, 'dead_lettered');
     logger.error({ topic, partition, offset: message.offset, reason, attempts, groupId }, 'event sent to DLQ');
     await dlqProducer.send({
       topic: dlqTopic(topic),
@@ -189,7 +196,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     }
     for (let attempt = 1; ; attempt += 1) {
       try {
-        (await applyEvents([envelope], topic)).forEach(count);
+        for (const o of await applyEvents([envelope], topic)) count(topic, o);
         return;
       } catch (err) {
         if (attempt >= maxAttempts || stopping) {
@@ -198,6 +205,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
           return;
         }
         stats.retries += 1;
+        metrics.retried(topic);
         const delay = retryBaseMs * 2 ** (attempt - 1);
         logger.warn(
           { err, eventId: envelope.id, type: envelope.type, attempt, delayMs: delay, groupId },
@@ -209,6 +217,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     }
   }
 
+  metrics.watchAssignments(consumer);
   await consumer.connect();
   for (const t of topics) {
     await consumer.subscribe({ topic: physicalTopic(opts.settings, t), fromBeginning: opts.fromBeginning ?? true });
@@ -220,6 +229,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { topic, partition } = batch;
+      metrics.lag(topic, partition, batch.highWatermark, batch.firstOffset() ?? batch.highWatermark);
       for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += chunkSize) {
         const chunk = batch.messages.slice(i, i + chunkSize);
         // Fast path: the whole chunk in one transaction. Any failure rolls it back and the
@@ -228,7 +238,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
         try {
           const parsed = chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope);
           const outcomes = await applyEvents(parsed, topic);
-          outcomes.forEach(count);
+          for (const o of outcomes) count(topic, o);
           fastOk = true;
         } catch {
           fastOk = false;
@@ -245,6 +255,8 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
           resolveOffset(last.offset);
           await commitOffsetsIfNecessary();
         }
+        const next = BigInt((chunk[chunk.length - 1] as KafkaMessage).offset) + 1n;
+        metrics.lag(topic, partition, batch.highWatermark, String(next));
         await heartbeat();
       }
     },
@@ -256,6 +268,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
       stopping = true;
       await consumer.disconnect();
       await dlqProducer.disconnect();
+      metrics.forget();
     },
   };
 }

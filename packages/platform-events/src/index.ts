@@ -1,5 +1,6 @@
 export * from './consumer';
 export * from './kafka';
+export * from './metrics';
 export * from './outbox';
 export * from './relay';
 export { outbox, processedEvents } from './schema';

@@ -1,8 +1,10 @@
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import type { Registry } from '@marquee/platform-metrics';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { connectProducer, type KafkaSettings, physicalTopic } from './kafka';
+import { relayMetrics } from './metrics';
 
 export interface RelayOptions {
   database: Database;
@@ -14,6 +16,8 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** Published rows older than this are deleted. */
   retentionMs?: number;
+  /** The service's registry (ServiceDeps.metrics): events published by topic, failures, backlog and its age. */
+  metrics?: Registry;
 }
 
 export interface OutboxRelay {
@@ -32,6 +36,12 @@ interface OutboxRow {
   payload: unknown;
 }
 
+function countBy(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
+
 // One relay per database publishes at a time, so rows of one key leave in seq order.
 const RELAY_LOCK = 'marquee.outbox.relay';
 
@@ -47,6 +57,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
   let wake: (() => void) | undefined;
   let lastPrune = 0;
   let failures = 0;
+  const metrics = relayMetrics(opts.metrics, database);
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -104,6 +115,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         ids,
       ]);
       await client.query('commit');
+      for (const [topic, n] of countBy(rows.map((r) => r.topic))) metrics.published(topic, n);
       return rows.length;
     } catch (err) {
       await client.query('rollback').catch((e: Error) => {
@@ -145,6 +157,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         await prune();
       } catch (err) {
         failures += 1;
+        metrics.failed();
         const backoff = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
         logger.error({ err, backoffMs: backoff }, 'outbox relay could not publish; will retry');
         await sleep(backoff);
@@ -180,6 +193,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       await loop;
       held?.release();
       await producer.disconnect();
+      metrics.forget();
     },
   };
 }

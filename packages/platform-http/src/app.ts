@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Logger, withCorrelation } from '@marquee/platform-logging';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { rejectControlCharacters } from './control-characters';
 import { AppError, errorBody, type FieldProblem } from './errors';
 import { rejectUnstorableValues } from './request-values';
 import { type ReadinessCheck, registerHealthRoutes } from './health';
 import { registerMetrics } from './metrics';
 import { BEARER_AUTH, documentedRouteSchema, OPENAPI_VERSION, withOperationIds } from './openapi';
+import type { Registry } from '@marquee/platform-metrics';
 
 export type HttpApp = FastifyInstance<
   import('node:http').Server,
@@ -29,6 +30,12 @@ export interface HttpAppOptions {
   trustProxy?: string | number | false | ((address: string, hop: number) => boolean);
   /** Serve this app's own document at /openapi.json (the gateway serves an aggregated one instead). */
   serveOpenapi?: boolean;
+  /** The service's metrics registry (ServiceDeps.metrics), served at /metrics; a fresh one when absent. */
+  metrics?: Registry;
+  /** Tell callers the matched route template (ROUTE_TEMPLATE_HEADER) for a proxy's metrics; the public edge says no. */
+  announceRouteTemplate?: boolean;
+  /** The metrics route of a request its handler did not label (labelRoute); undefined keeps the matched route. */
+  routeLabel?: (req: FastifyRequest) => string | undefined;
 }
 
 const ID_PATTERN = /^[\w.:-]{1,128}$/;
@@ -154,6 +161,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
 
   rejectUnstorableValues(app);
   registerHealthRoutes(app, opts.readiness ?? {});
-  registerMetrics(app, opts.service);
+  registerMetrics(app, opts.service, {
+    registry: opts.metrics,
+    announce: opts.announceRouteTemplate ?? true,
+    routeLabel: opts.routeLabel,
+  });
   return app;
 }

@@ -13,3 +13,4 @@ export {
   operationIdOf,
   withOperationIds,
 } from './openapi';
+export { labelRoute, ROUTE_TEMPLATE_HEADER } from './metrics';

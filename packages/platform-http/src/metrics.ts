@@ -1,33 +1,56 @@
+import { createMetricsRegistry, histogramOn, type Registry } from '@marquee/platform-metrics';
+import type { FastifyRequest } from 'fastify';
 import type { HttpApp } from './app';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The registry /metrics serves: a service registers its own counters here. */
+    /** The registry /metrics serves: the service's own (ServiceDeps.metrics) when it passed one. */
     metricsRegistry: Registry;
   }
 }
 
-export function registerMetrics(app: HttpApp, service: string): Registry {
-  const registry = new Registry();
-  app.decorate('metricsRegistry', registry);
-  registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
-  const duration = new Histogram({
+/**
+ * The route template of the matched route, sent to the caller in this header so a proxy in front (the
+ * gateway) can label its own request metrics with the upstream's template instead of its wildcard.
+ */
+export const ROUTE_TEMPLATE_HEADER = 'x-marquee-route';
+
+const routeLabels = new WeakMap<FastifyRequest, string>();
+
+/** Labels this request's metrics with `template` instead of the Fastify route that matched it (a proxy's wildcard). */
+export function labelRoute(req: FastifyRequest, template: string): void {
+  routeLabels.set(req, template);
+}
+
+const unmeasured = (route: string) => route.startsWith('/health') || route === '/metrics';
+
+export function registerMetrics(
+  app: HttpApp,
+  service: string,
+  opts: { registry?: Registry; announce: boolean; routeLabel?: (req: FastifyRequest) => string | undefined },
+): Registry {
+  const metrics = opts.registry ?? createMetricsRegistry(service);
+  app.decorate('metricsRegistry', metrics);
+  const duration = histogramOn(metrics, {
     name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route and status',
+    help: 'HTTP request duration by method, route template and status',
     labelNames: ['method', 'route', 'status'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
   });
+  if (opts.announce) {
+    app.addHook('onRequest', async (req, reply) => {
+      const route = req.routeOptions.url;
+      if (route && !unmeasured(route)) reply.header(ROUTE_TEMPLATE_HEADER, route);
+    });
+  }
   app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    if (route.startsWith('/health') || route === '/metrics') return;
+    const route = routeLabels.get(req) ?? opts.routeLabel?.(req) ?? req.routeOptions.url ?? 'unmatched';
+    if (unmeasured(route)) return;
     duration.observe({ method: req.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
   });
   app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
+    reply.header('content-type', metrics.contentType);
+    return metrics.metrics();
   });
-  return registry;
+  return metrics;
 }

@@ -11,6 +11,7 @@ import {
 } from '@marquee/platform-events';
 import type { Closer, ReadinessCheck } from '@marquee/platform-http';
 import { createLogger, type Logger } from '@marquee/platform-logging';
+import { createMetricsRegistry, type Registry } from '@marquee/platform-metrics';
 import type { Admin, Kafka } from 'kafkajs';
 import type { ServiceConfig } from './config';
 
@@ -25,6 +26,8 @@ export interface ServiceDeps {
   settings: KafkaSettings;
   redis: Redis;
   nats: NatsConnection;
+  /** The service's one metrics registry: /metrics serves it; consumers, relay, caches and the service's own code add to it. */
+  metrics: Registry;
 }
 
 export interface OpenOptions {
@@ -85,7 +88,8 @@ export async function openServiceDeps(name: string, config: ServiceConfig, opts:
       await kafkaAdmin.disconnect();
       throw err;
     });
-    return { name, config, logger, database, kafka, kafkaAdmin, settings, redis, nats };
+    const metrics = createMetricsRegistry(name);
+    return { name, config, logger, database, kafka, kafkaAdmin, settings, redis, nats, metrics };
   } catch (err) {
     await database.close();
     throw err;
@@ -102,7 +106,13 @@ export function readinessChecks(deps: ServiceDeps): Record<string, ReadinessChec
 }
 
 export function startRelay(deps: ServiceDeps): Promise<OutboxRelay> {
-  return startOutboxRelay({ database: deps.database, kafka: deps.kafka, settings: deps.settings, logger: deps.logger });
+  return startOutboxRelay({
+    database: deps.database,
+    kafka: deps.kafka,
+    settings: deps.settings,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
 }
 
 export interface Workers {

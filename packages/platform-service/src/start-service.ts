@@ -57,6 +57,11 @@ export async function startService<C extends ServiceConfig, X>(spec: ServiceSpec
     await closeAll(closers(deps), deps.logger);
     throw err;
   }
+  if (parts.app.metricsRegistry !== deps.metrics) {
+    await parts.app.close();
+    await closeAll(closers(deps, { consumers: parts.consumers, own: parts.closers }), deps.logger);
+    throw new Error(`${spec.name}: build must pass deps.metrics to createHttpApp so that /metrics serves its registry`);
+  }
   const { app } = parts;
   const consumers = parts.consumers ?? [];
   const own = parts.closers ?? [];

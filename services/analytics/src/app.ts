@@ -13,6 +13,7 @@ export async function buildAnalyticsApp(
   const app = await createHttpApp({
     service: 'analytics',
     logger: ctx.logger,
+    metrics: ctx.metrics,
     readiness: opts.readiness ?? {},
     bodyLimitBytes: opts.bodyLimitBytes,
     openapi: {

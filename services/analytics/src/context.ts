@@ -1,5 +1,6 @@
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import type { Registry } from '@marquee/platform-metrics';
 import { IpPolicy } from './domain/ip-policy';
 import type { AnalyticsConfig } from './config';
 
@@ -10,6 +11,8 @@ export interface AnalyticsContext {
   /** Where report queries go: the read replica when ANALYTICS_REPORTS_DATABASE_URL is set, else the primary. */
   reports: Database;
   logger: Logger;
+  /** The service's one registry, served at /metrics. */
+  metrics: Registry;
   ipPolicy: IpPolicy;
   trending: { days: number; halfLifeHours: number; size: number; intervalMs: number };
 }
@@ -21,7 +24,7 @@ export function ipPolicyOf(config: AnalyticsConfig): IpPolicy {
 
 export function createAnalyticsContext(
   config: AnalyticsConfig,
-  deps: { database: Database; reports: Database; logger: Logger; ipPolicy: IpPolicy },
+  deps: { database: Database; reports: Database; logger: Logger; metrics: Registry; ipPolicy: IpPolicy },
 ): AnalyticsContext {
   return {
     ...deps,

@@ -45,7 +45,13 @@ export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAn
       const own: Closer[] = [];
       const consumers: EventConsumer[] = [];
       try {
-        const ctx = createAnalyticsContext(config, { database: deps.database, reports, logger: deps.logger, ipPolicy });
+        const ctx = createAnalyticsContext(config, {
+          database: deps.database,
+          reports,
+          logger: deps.logger,
+          metrics: deps.metrics,
+          ipPolicy,
+        });
         const maintenance = {
           partitionsAhead: config.ANALYTICS_PARTITIONS_AHEAD,
           retentionMonths: config.ANALYTICS_RETENTION_MONTHS,
@@ -62,6 +68,7 @@ export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAn
             settings: deps.settings,
             database: deps.database,
             logger: deps.logger,
+            metrics: deps.metrics,
             ipPolicy: ctx.ipPolicy,
             partitions: new PartitionCache(owner, deps.logger),
             retentionMonths: config.ANALYTICS_RETENTION_MONTHS,

@@ -29,6 +29,7 @@ export async function buildAuthApp(
   const app = await createHttpApp({
     service: 'auth',
     logger: ctx.logger,
+    metrics: ctx.metrics,
     readiness,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     trustProxy: proxies.trust,

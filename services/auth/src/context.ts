@@ -1,6 +1,7 @@
 import type { SessionsRevoked } from '@marquee/platform-bus';
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import { createMetricsRegistry, type Registry } from '@marquee/platform-metrics';
 import { createPasswordHasher, type PasswordHasher } from './accounts/password-hashing';
 import type { AuthCoreConfig } from './config';
 import { FieldCipher } from './domain/field-encryption';
@@ -11,6 +12,8 @@ import type { SessionLifetimes } from './sessions/refresh-tokens';
 export interface AuthContext {
   database: Database;
   logger: Logger;
+  /** The service's one registry (/metrics); a CLI's is its own and never served. */
+  metrics: Registry;
   cipher: FieldCipher;
   emailHashKey: Buffer;
   passwords: PasswordHasher;
@@ -22,7 +25,7 @@ export interface AuthContext {
 
 export async function createAuthContext(
   config: AuthCoreConfig,
-  deps: { database: Database; logger: Logger },
+  deps: { database: Database; logger: Logger; metrics?: Registry },
 ): Promise<AuthContext> {
   const cipher = FieldCipher.fromConfig(config.AUTH_ENCRYPTION_KEYS, config.AUTH_ENCRYPTION_ACTIVE_KID);
   const emailHashKey = Buffer.from(config.AUTH_EMAIL_HASH_KEY, 'base64');
@@ -30,6 +33,7 @@ export async function createAuthContext(
   return {
     database: deps.database,
     logger: deps.logger,
+    metrics: deps.metrics ?? createMetricsRegistry('auth'),
     cipher,
     emailHashKey,
     passwords: await createPasswordHasher({

@@ -13,6 +13,7 @@ import { chooseRanking, EXHAUSTIVE_UP_TO, type Ranking, rankFullText } from '../
 import { searchMovies } from '../src/db/search-movies';
 import type { Measure } from '../../../bench/machine';
 import { explainUnreachable, migrationsFolder, noCache } from './bench-env';
+import { createMetricsRegistry } from '@marquee/platform-metrics';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -173,7 +174,10 @@ export async function runCatalogBench(): Promise<{ table: string; measures: Meas
       `Import of ${imported.movies} movies: ${imported.ms} ms (${imported.eventsRecorded} outbox events).`,
       '',
     );
-    const app = await buildCatalogApp({ database, cache: noCache, logger }, { jwksUrl: 'http://127.0.0.1:9/unused' });
+    const app = await buildCatalogApp(
+      { database, cache: noCache, logger, metrics: createMetricsRegistry('catalog') },
+      { jwksUrl: 'http://127.0.0.1:9/unused' },
+    );
     await app.ready();
     lines.push('| movies | route | requests | p50 ms | p99 ms |', '|---:|---|---:|---:|---:|');
     const searchUrls = SEARCHES.map((q) => `/v1/search?q=${encodeURIComponent(q)}`);

@@ -9,6 +9,7 @@ import { generateRelevanceSet, type RelevanceQuery, TYPO_KINDS, type TitledMovie
 import { readDataset, resolveDataDir } from '../src/jobs/dataset';
 import { importCatalog } from '../src/jobs/import-catalog';
 import { explainUnreachable, migrationsFolder, noCache } from './bench-env';
+import { createMetricsRegistry } from '@marquee/platform-metrics';
 
 const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** The seed whose results are reported; tuning used VALIDATION_SEED, so the reported set was never tuned on. */
@@ -75,7 +76,10 @@ export async function runSearchRelevanceBench(seed: number): Promise<RelevanceRe
     const dataDir = resolveDataDir(process.env.MARQUEE_DATA_DIR ?? '') as string;
     const imported = await importCatalog(database, await readDataset(dataDir), { batchSize: 1000 });
     const queries = generateRelevanceSet(await bundledTitles(), { seed, perKind: PER_KIND });
-    const app = await buildCatalogApp({ database, cache: noCache, logger }, { jwksUrl: 'http://127.0.0.1:9/unused' });
+    const app = await buildCatalogApp(
+      { database, cache: noCache, logger, metrics: createMetricsRegistry('catalog') },
+      { jwksUrl: 'http://127.0.0.1:9/unused' },
+    );
     await app.ready();
     const served: string[][] = [];
     const times: number[] = [];

@@ -20,6 +20,7 @@ export async function buildCatalogApp(ctx: CatalogContext, opts: AppOptions): Pr
   const app = await createHttpApp({
     service: 'catalog',
     logger: ctx.logger,
+    metrics: ctx.metrics,
     readiness: opts.readiness ?? {},
     bodyLimitBytes: 256 * 1024,
     openapi: { title: 'Marquee catalog', description: `Movies, genres and search. ${TMDB_NOTICE} ${MOVIELENS_NOTICE}` },

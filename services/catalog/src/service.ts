@@ -29,8 +29,9 @@ export function startCatalog(config: CatalogConfig): Promise<RunningCatalog> {
         localTtlMs: config.CACHE_LOCAL_TTL_MS,
         localMaxEntries: config.CACHE_LOCAL_MAX_ENTRIES,
         prefix: config.CACHE_KEY_PREFIX,
+        metrics: deps.metrics,
       });
-      const ctx: CatalogContext = { database: deps.database, cache, logger: deps.logger };
+      const ctx: CatalogContext = { database: deps.database, cache, logger: deps.logger, metrics: deps.metrics };
       const own = [{ name: 'catalog-cache', close: () => cache.close() }];
       try {
         if (config.CATALOG_IMPORT_ON_EMPTY) {

@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import { registerAuth } from '@marquee/platform-auth';
 import { createHttpApp, type HttpApp } from '@marquee/platform-http';
 import { type GatewayDeps, gatewayReadiness } from './deps';
+import { prefixRouteOf } from './domain/route-table';
 import { registerEdgeProtection } from './edge-protection';
 import { trustProxySetting } from './domain/trust-proxy';
 import { rateLimitHook } from './limits/rate-limit-hook';
@@ -10,7 +11,7 @@ import { slidingWindowLimiter } from './limits/sliding-window';
 import type { OpsListener } from './ops-listener';
 import { exportRoutes } from './routes/export';
 import { openApiRoutes } from './routes/openapi-docs';
-import { proxyRoutes } from './routes/proxy';
+import { PROXIED, proxyRoutes } from './routes/proxy';
 import { streamRoutes } from './routes/stream';
 
 const EXPOSED_HEADERS = [
@@ -41,11 +42,13 @@ export async function buildGatewayApp(deps: GatewayDeps, ops: OpsListener): Prom
     trustProxy: trustProxySetting(config.TRUST_PROXY),
     serveOpenapi: false,
     openapi: { title: 'Marquee gateway' },
+    metrics: deps.metrics,
+    announceRouteTemplate: false,
+    // Proxied calls are labelled with the upstream's template (routes/proxy.ts), refused ones with their prefix.
+    routeLabel: (req) => (req.routeOptions.url === PROXIED ? prefixRouteOf(req.url.split('?', 1)[0] ?? '') : undefined),
   });
   await registerEdgeProtection(app, config);
   app.addHook('onRequest', ops.guard);
-  app.metricsRegistry.registerMetric(deps.activity.droppedTotal);
-  app.metricsRegistry.registerMetric(deps.activity.queueDepth);
   if (config.CORS_ORIGINS) {
     const origin = corsOrigin(config.CORS_ORIGINS);
     await app.register(cors, {

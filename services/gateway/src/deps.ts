@@ -4,6 +4,7 @@ import { checkRedis, Redis } from '@marquee/platform-cache';
 import { createKafka, ensureTopics, type KafkaSettings } from '@marquee/platform-events';
 import type { Closer, ReadinessCheck } from '@marquee/platform-http';
 import type { Logger } from '@marquee/platform-logging';
+import { createMetricsRegistry, type Registry } from '@marquee/platform-metrics';
 import type { Admin, Kafka } from 'kafkajs';
 import type { GatewayConfig } from './config';
 import { ActivityPublisher } from './events/activity-publisher';
@@ -19,6 +20,8 @@ export interface GatewayDeps {
   kafkaAdmin: Admin;
   activity: ActivityPublisher;
   pools: UpstreamPools;
+  /** The gateway's one registry, served on the operations port's /metrics. */
+  metrics: Registry;
 }
 
 export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Promise<GatewayDeps> {
@@ -36,6 +39,9 @@ export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Pr
     flushMs: config.ACTIVITY_FLUSH_MS,
   });
   await activity.start();
+  const metrics = createMetricsRegistry('gateway');
+  metrics.registerMetric(activity.droppedTotal);
+  metrics.registerMetric(activity.queueDepth);
   // Every request runs one rate-limit script: auto-pipelining sends those of one tick in one write.
   const redis = new Redis(config.REDIS_URL, {
     connectionName: 'gateway',
@@ -44,7 +50,7 @@ export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Pr
   });
   redis.on('error', () => {});
   const nats = await connectBus(config.NATS_URL, 'gateway', logger);
-  return { config, logger, redis, nats, kafka, kafkaAdmin, activity, pools: new UpstreamPools(config) };
+  return { config, logger, redis, nats, kafka, kafkaAdmin, activity, pools: new UpstreamPools(config), metrics };
 }
 
 export function gatewayReadiness(deps: GatewayDeps): Record<string, ReadinessCheck> {

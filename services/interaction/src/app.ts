@@ -13,6 +13,7 @@ export async function buildInteractionApp(
   const app = await createHttpApp({
     service: 'interaction',
     logger: ctx.logger,
+    metrics: ctx.metrics,
     readiness: opts.readiness ?? {},
     // An import batch of BULK_MAX_ITEMS rows of ~300 bytes.
     bodyLimitBytes: Math.max(64 * 1024, ctx.bulkMaxItems * 600),

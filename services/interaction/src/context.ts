@@ -1,5 +1,6 @@
 import type { Database, InputBatcher, WriteBatcher } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import type { Registry } from '@marquee/platform-metrics';
 import type { InteractionInput } from './domain/interaction-rules';
 import type { RecordOutcome } from './interactions/record-interactions';
 import type { MovieDirectory } from './movies/movie-directory';
@@ -8,6 +9,8 @@ import type { MovieDirectory } from './movies/movie-directory';
 export interface InteractionContext {
   database: Database;
   logger: Logger;
+  /** The service's one registry, served at /metrics. */
+  metrics: Registry;
   /** Live PUTs: concurrent ones share one statement and one commit. */
   recorder: InputBatcher<InteractionInput, RecordOutcome>;
   /** Live DELETEs share commits through it. */

@@ -26,6 +26,7 @@ function startConsumer(deps: ServiceDeps): Promise<EventConsumer> {
     settings: deps.settings,
     database: deps.database,
     logger: deps.logger,
+    metrics: deps.metrics,
     groupId: 'interaction',
     handlers: [projectMovieWhenUpserted, eraseMovieWhenDeleted, eraseInteractionsWhenUserDeleted],
   });
@@ -48,6 +49,7 @@ export function startInteraction(config: InteractionConfig): Promise<RunningInte
       const ctx: InteractionContext = {
         database: deps.database,
         logger: deps.logger,
+        metrics: deps.metrics,
         recorder,
         writes,
         movies: createMovieDirectory({

@@ -13,6 +13,7 @@ export async function buildNotificationApp(
   const app = await createHttpApp({
     service: 'notification',
     logger: ctx.logger,
+    metrics: ctx.metrics,
     readiness,
     bodyLimitBytes: ctx.config.BODY_LIMIT_BYTES,
     openapi: {

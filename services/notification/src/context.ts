@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { NatsConnection } from '@marquee/platform-bus';
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import type { Registry } from '@marquee/platform-metrics';
 import { apnsSender } from './channels/apns';
 import { fcmSender, parseServiceAccount } from './channels/fcm';
 import { type Mailer, mailboxMailer, smtpMailer } from './channels/mailer';
@@ -23,6 +24,8 @@ export interface NotificationContext {
   config: NotificationConfig;
   database: Database;
   logger: Logger;
+  /** The service's one registry, served at /metrics. */
+  metrics: Registry;
   nats: NatsConnection;
   linkKey: Buffer;
   vapid: VapidKeys;
@@ -37,7 +40,7 @@ export interface NotificationContext {
 
 export async function createNotificationContext(
   config: NotificationConfig,
-  deps: { database: Database; logger: Logger; nats: NatsConnection },
+  deps: { database: Database; logger: Logger; nats: NatsConnection; metrics: Registry },
 ): Promise<NotificationContext> {
   const vapid = await loadVapidKeys(deps.database);
   const mailboxDir = config.MAILBOX_DIR || path.join(os.tmpdir(), 'marquee-mailbox');

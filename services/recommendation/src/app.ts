@@ -12,6 +12,7 @@ export async function buildRecommendationApp(
   const app = await createHttpApp({
     service: 'recommendation',
     logger: ctx.logger,
+    metrics: ctx.metrics,
     readiness,
     bodyLimitBytes: 4096,
     openapi: {

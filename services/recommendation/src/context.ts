@@ -2,6 +2,7 @@ import type { NatsConnection } from '@marquee/platform-bus';
 import type { Redis } from '@marquee/platform-cache';
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import type { Registry } from '@marquee/platform-metrics';
 import { sql } from 'drizzle-orm';
 import type { RecommendationConfig } from './config';
 import { parseExperiments, type Variant } from './domain/experiments';
@@ -12,6 +13,8 @@ export interface RecommendationContext {
   config: RecommendationConfig;
   database: Database;
   logger: Logger;
+  /** The service's one registry, served at /metrics. */
+  metrics: Registry;
   redis: Redis;
   nats: NatsConnection;
   store: ModelStore;
@@ -22,7 +25,7 @@ export interface RecommendationContext {
 
 export function createContext(
   config: RecommendationConfig,
-  deps: { database: Database; logger: Logger; redis: Redis; nats: NatsConnection },
+  deps: { database: Database; logger: Logger; redis: Redis; nats: NatsConnection; metrics: Registry },
 ): RecommendationContext {
   let genres: { at: number; names: Map<number, string> } | null = null;
   return {

@@ -2,12 +2,14 @@ import { type Envelope, parseEvent, Topics } from '@marquee/contracts';
 import type { Database } from '@marquee/platform-db';
 import {
   connectProducer,
+  consumerMetrics,
   dlqTopic,
   type EventConsumer,
   type KafkaSettings,
   physicalTopic,
 } from '@marquee/platform-events';
 import type { Logger } from '@marquee/platform-logging';
+import type { Registry } from '@marquee/platform-metrics';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { PartitionCache } from '../db/partitions';
 import { type ActivityRow, activityRowsOf } from '../domain/activity-rows';
@@ -24,6 +26,8 @@ export interface IngestOptions {
   settings: Pick<KafkaSettings, 'topicPrefix'>;
   database: Database;
   logger: Logger;
+  /** The service's registry: events consumed by outcome, retries and lag, as every consumer group records them. */
+  metrics?: Registry;
   ipPolicy: IpPolicy;
   partitions: PartitionCache;
   retentionMonths: number;
@@ -47,11 +51,12 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
   const maxAttempts = opts.maxAttempts ?? 5;
   const retryBaseMs = opts.retryBaseMs ?? 200;
   const stats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  const metrics = consumerMetrics(opts.metrics, 'analytics');
   const dlq = await connectProducer(opts.kafka);
   let stopping = false;
 
   /** Rows inside the kept window; rows of archived months or from the far future are dropped. */
-  function keptRows(events: Envelope[]): ActivityRow[] {
+  function keptRows(topic: string, events: Envelope[]): ActivityRow[] {
     const now = Date.now();
     const oldest = retentionCutoff(new Date(now), opts.retentionMonths).getTime();
     const rows: ActivityRow[] = [];
@@ -62,14 +67,17 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
       );
       if (kept.length < all.length)
         logger.warn({ eventId: e.id, type: e.type }, 'activity outside the kept months; not logged');
-      if (all.length === 0) stats.skipped += 1;
+      if (all.length === 0) {
+        stats.skipped += 1;
+        metrics.consumed(topic, 'skipped');
+      }
       rows.push(...kept);
     }
     return rows;
   }
 
-  async function write(events: Envelope[]): Promise<void> {
-    const rows = keptRows(events);
+  async function write(topic: string, events: Envelope[]): Promise<void> {
+    const rows = keptRows(topic, events);
     if (rows.length === 0) return;
     await opts.partitions.ensure(rows.map((r) => r.occurredAt));
     const client = await database.pool.connect();
@@ -80,6 +88,9 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
       await client.query('commit');
       stats.applied += accepted;
       stats.duplicates += rows.length - accepted;
+      // Counted in log rows, as stats are: one event can make several rows.
+      metrics.consumed(topic, 'applied', accepted);
+      metrics.consumed(topic, 'duplicate', rows.length - accepted);
     } catch (err) {
       await client.query('rollback').catch(() => {});
       throw err;
@@ -90,6 +101,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number) {
     stats.deadLettered += 1;
+    metrics.consumed(topic, 'dead_lettered');
     logger.error({ topic, partition, offset: message.offset, reason, attempts }, 'event sent to DLQ');
     await dlq.send({
       topic: dlqTopic(topic),
@@ -127,7 +139,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
     }
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await write([event]);
+        await write(topic, [event]);
         return;
       } catch (err) {
         if (stopping) throw err;
@@ -136,6 +148,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
           return;
         }
         stats.retries += 1;
+        metrics.retried(topic);
         logger.warn({ err, eventId: event.id, type: event.type, attempt }, 'activity write failed; retrying');
         await new Promise((r) => setTimeout(r, retryBaseMs * 2 ** (attempt - 1)));
         await heartbeat();
@@ -152,6 +165,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
     maxBytesPerPartition: 4 * 1024 * 1024,
     retry: { retries: 10 },
   });
+  metrics.watchAssignments(consumer);
   await consumer.connect();
   for (const t of ingestTopics) {
     await consumer.subscribe({ topic: physicalTopic(opts.settings, t), fromBeginning: opts.fromBeginning ?? true });
@@ -162,11 +176,15 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { topic, partition } = batch;
+      metrics.lag(topic, partition, batch.highWatermark, batch.firstOffset() ?? batch.highWatermark);
       for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += chunkSize) {
         const chunk = batch.messages.slice(i, i + chunkSize);
         let fastOk = false;
         try {
-          await write(chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope));
+          await write(
+            topic,
+            chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope),
+          );
           fastOk = true;
         } catch (err) {
           logger.warn({ err, topic, partition, events: chunk.length }, 'activity chunk failed; writing one by one');
@@ -179,6 +197,8 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
             resolveOffset(m.offset);
           }
         }
+        const next = BigInt((chunk[chunk.length - 1] as KafkaMessage).offset) + 1n;
+        metrics.lag(topic, partition, batch.highWatermark, String(next));
         await commitOffsetsIfNecessary();
         await heartbeat();
       }
@@ -190,6 +210,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
       stopping = true;
       await consumer.disconnect();
       await dlq.disconnect();
+      metrics.forget();
     },
   };
 }

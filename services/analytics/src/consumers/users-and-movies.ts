@@ -42,7 +42,7 @@ const forgetMovie = on(MovieDeleted, async ({ movieId }, { tx }) => {
 
 /** Users and movies, exactly once per event (processed_events), in their own group beside the ingest. */
 export function startUsersAndMoviesConsumer(
-  deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger'>,
+  deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger' | 'metrics'>,
   fromBeginning = true,
 ): Promise<EventConsumer> {
   // Topics follow the handlers' events: auth.user and catalog.movie.
@@ -51,6 +51,7 @@ export function startUsersAndMoviesConsumer(
     settings: deps.settings,
     database: deps.database,
     logger: deps.logger,
+    metrics: deps.metrics,
     groupId: 'analytics-entities',
     fromBeginning,
     handlers: [anonymiseUser, rememberTitle, forgetMovie],

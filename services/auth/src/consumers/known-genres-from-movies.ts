@@ -9,7 +9,7 @@ import { knownGenres } from '../db/schema';
  * calling the catalog. Genres are never forgotten on movie.deleted: a genre outlives its movies.
  */
 export function startKnownGenresConsumer(
-  deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger'>,
+  deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger' | 'metrics'>,
 ): Promise<EventConsumer> {
   return startEventConsumer({
     ...deps,

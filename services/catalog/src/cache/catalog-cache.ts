@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type NatsConnection, publishJson, Subjects, type Subscription, subscribeJson } from '@marquee/platform-bus';
-import { cached, invalidate, localCache, type Redis } from '@marquee/platform-cache';
+import { cached, cacheMetrics, invalidate, localCache, type Redis } from '@marquee/platform-cache';
 import type { Logger } from '@marquee/platform-logging';
+import type { Registry } from '@marquee/platform-metrics';
 
 /** Keys and patterns relative to the cache's prefix (CACHE_KEY_PREFIX). */
 export const CacheKeys = {
@@ -50,10 +51,13 @@ export function createCatalogCache(opts: {
   /** Prepended to every key, so deployments (and test runs) sharing a Redis stay apart. */
   prefix: string;
   coalesceMs?: number;
+  /** The service's registry: cache_requests_total{cache="catalog"} (a hit in either layer is a hit). */
+  metrics?: Registry;
 }): CatalogCache {
   const { redis, nats, logger, prefix } = opts;
   const full = (list: string[]) => list.map((k) => `${prefix}${k}`);
   const origin = randomUUID();
+  const reads = cacheMetrics(opts.metrics, 'catalog');
   // A wrapper, since the cache holds objects and a cached value may be a string of JSON.
   const local = localCache<{ value: unknown }>({ max: opts.localMaxEntries, ttlMs: Math.max(opts.localTtlMs, 1) });
   const pendingKeys = new Set<string>();
@@ -101,9 +105,12 @@ export function createCatalogCache(opts: {
       const key = `${prefix}${relativeKey}`;
       if (opts.localTtlMs > 0) {
         const hit = local.get(key);
-        if (hit) return hit.value as T;
+        if (hit) {
+          reads.record('hit');
+          return hit.value as T;
+        }
       }
-      const { value } = await cached(redis, key, opts.ttlSeconds, load);
+      const { value } = await cached(redis, key, opts.ttlSeconds, load, reads);
       if (opts.localTtlMs > 0 && value !== null && value !== undefined) local.set(key, { value });
       return value;
     },
@@ -115,14 +122,22 @@ export function createCatalogCache(opts: {
       };
       if (opts.localTtlMs > 0) {
         const hit = local.get(key);
-        if (hit) return hit.value as string;
+        if (hit) {
+          reads.record('hit');
+          return hit.value as string;
+        }
       }
       let redisUp = true;
       try {
         const hit = await redis.get(key);
-        if (hit !== null) return remember(hit);
+        if (hit !== null) {
+          reads.record('hit');
+          return remember(hit);
+        }
+        reads.record('miss');
       } catch {
         redisUp = false;
+        reads.record('error');
       }
       const value = await load();
       if (value === null || value === undefined) return null;

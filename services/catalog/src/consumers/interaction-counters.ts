@@ -26,7 +26,7 @@ async function applyDelta(tx: Tx, movieId: number, d: CounterDelta): Promise<boo
  * flood catalog.movie.v1; consumers that need counts read interaction.v1 themselves.
  */
 export function startInteractionCounters(opts: {
-  deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger'>;
+  deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger' | 'metrics'>;
   cache: CatalogCache;
   fromBeginning?: boolean;
 }): Promise<EventConsumer> {
@@ -40,6 +40,7 @@ export function startInteractionCounters(opts: {
     settings: deps.settings,
     database: deps.database,
     logger: deps.logger,
+    metrics: deps.metrics,
     // Prefixed like the topics: deployments (and test runs) sharing a broker must not share a group, or
     // the group's assignment hands one member's partitions to another that does not read that topic.
     groupId: 'catalog',

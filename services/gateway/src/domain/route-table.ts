@@ -47,6 +47,27 @@ export function serviceForPath(path: string): UpstreamService | undefined {
   return undefined;
 }
 
+/**
+ * The metrics route of a public path the upstream did not name (refused at the gateway, or unmatched there):
+ * its route-table prefix (`/api/v1/movies/*`), so the label set stays as small as the table.
+ */
+export function prefixRouteOf(publicPath: string): string {
+  const below = publicPath.startsWith('/api/v1/') ? publicPath.slice('/api/v1'.length) : '';
+  for (const [prefix] of byLength) {
+    if (below === prefix) return `/api/v1${prefix}`;
+    if (below.startsWith(`${prefix}/`)) return `/api/v1${prefix}/*`;
+  }
+  return '/api/v1/*';
+}
+
+const UPSTREAM_TEMPLATE = /^\/v1(\/[\w.:{}*-]*)*$/;
+
+/** An upstream's route template (`/v1/movies/:id`) as the public one (`/api/v1/movies/:id`); undefined when malformed. */
+export function publicRouteOf(upstreamTemplate: string): string | undefined {
+  if (upstreamTemplate.length > 200 || !UPSTREAM_TEMPLATE.test(upstreamTemplate)) return undefined;
+  return `/api${upstreamTemplate}`;
+}
+
 /** `/api/v1/movies?q=1` → `/v1/movies?q=1`: the upstream serves the same resource under /v1. */
 export function upstreamPath(publicUrl: string): string {
   return publicUrl.replace(/^\/api\/v1(?=\/|\?|$)/, '/v1');

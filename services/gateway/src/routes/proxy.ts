@@ -1,9 +1,9 @@
 import { currentCorrelation } from '@marquee/platform-logging';
-import { AppError, type HttpApp, notFound } from '@marquee/platform-http';
+import { AppError, type HttpApp, labelRoute, notFound, ROUTE_TEMPLATE_HEADER } from '@marquee/platform-http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { serviceForPath, upstreamPath } from '../domain/route-table';
+import { publicRouteOf, serviceForPath, upstreamPath } from '../domain/route-table';
 import type { ActivityPublisher } from '../events/activity-publisher';
 import { logPageActivity } from '../events/log-page-activity';
 import type { UpstreamPools } from '../upstreams/upstream-pools';
@@ -40,7 +40,12 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'x-request-id',
   'x-correlation-id',
+  // The upstream's route template labels the gateway's metrics; callers do not need it.
+  ROUTE_TEMPLATE_HEADER,
 ]);
+
+/** The proxy's one route: its metrics are labelled per upstream route instead. */
+export const PROXIED = '/api/v1/*';
 
 const BUFFER_LIMIT_BYTES = 64 * 1024;
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
@@ -121,6 +126,9 @@ export async function proxyRoutes(app: HttpApp, opts: ProxyOptions): Promise<voi
       throw upstreamFailure(service, err);
     }
     reply.code(res.statusCode);
+    const template = res.headers[ROUTE_TEMPLATE_HEADER];
+    const route = typeof template === 'string' ? publicRouteOf(template) : undefined;
+    if (route) labelRoute(req, route);
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
     }
@@ -133,7 +141,7 @@ export async function proxyRoutes(app: HttpApp, opts: ProxyOptions): Promise<voi
 
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    url: '/api/v1/*',
+    url: PROXIED,
     schema: { hide: true },
     exposeHeadRoute: false,
     handler,

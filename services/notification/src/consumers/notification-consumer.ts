@@ -22,6 +22,7 @@ export function startNotificationConsumer(deps: ServiceDeps, ctx: NotificationCo
     settings: deps.settings,
     database: deps.database,
     logger: deps.logger,
+    metrics: deps.metrics,
     groupId: ctx.config.CONSUMER_GROUP,
     topics: consumedTopics,
     handlers: [

@@ -49,7 +49,7 @@ async function upsertMovie(tx: Tx, m: Movie): Promise<void> {
  * the user in at once (stored, cached, published, pushed); deletions erase everywhere in the same transaction.
  */
 export function startProjections(
-  deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger'>,
+  deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger' | 'metrics'>,
   ctx: RecommendationContext,
 ): Promise<EventConsumer> {
   const applyInteraction = async (tx: Tx, i: Interaction, removed: boolean, afterCommit: AfterCommit) => {
@@ -79,6 +79,7 @@ export function startProjections(
     settings: deps.settings,
     database: deps.database,
     logger: deps.logger,
+    metrics: deps.metrics,
     groupId: 'recommendation',
     fromBeginning: true,
     handlers: [

@@ -1,5 +1,6 @@
 import { RecommendationClicked } from '@marquee/contracts';
 import { requireUser } from '@marquee/platform-auth';
+import { cacheMetrics } from '@marquee/platform-cache';
 import { type HttpApp, invalidField, notFound, Type } from '@marquee/platform-http';
 import { recordEvent } from '@marquee/platform-events';
 import { sql } from 'drizzle-orm';
@@ -67,6 +68,7 @@ const ids = (s: string | undefined) => (s ? s.split(',').map(Number) : []);
 
 export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationContext): void {
   const max = ctx.config.RECOMMENDATION_LIST_SIZE;
+  const stored = cacheMetrics(ctx.metrics, 'recommendations');
 
   app.get(
     '/v1/me/recommendations',
@@ -96,6 +98,7 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
       if (plain && offset + limit <= max) {
         // The stored list, from Redis; built (and stored) on first use.
         const cached = await ctx.redis.get(cacheKey(ctx, userId));
+        stored.record(cached ? 'hit' : 'miss');
         const list: StoredList = cached ? (JSON.parse(cached) as StoredList) : await refreshCommitted(ctx, userId);
         return { ...list, items: list.items.slice(offset, offset + limit) };
       }
