@@ -1,6 +1,7 @@
 import { testInfra, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cached, checkRedis, connectRedis, invalidate, localCache, type Redis } from '../src/index';
+import { createMetricsRegistry, parseExposition } from '@marquee/platform-metrics';
+import { cached, cacheMetrics, checkRedis, connectRedis, invalidate, localCache, type Redis } from '../src/index';
 
 let redis: Redis;
 let ns: string;
@@ -30,6 +31,24 @@ describe('read-through cache', () => {
     await cached(redis, `${ns}:list:b`, 60, async () => 2);
     expect(await invalidate(redis, [`${ns}:movie:1`], [`${ns}:list:*`])).toBe(3);
     expect((await cached(redis, `${ns}:list:a`, 60, async () => 5)).value).toBe(5);
+  });
+
+  it('When reads hit, miss and find Redis down, then cache_requests_total counts each by cache and result', async () => {
+    const registry = createMetricsRegistry('cache-test');
+    const reads = cacheMetrics(registry, 'movies');
+    await cached(redis, `${ns}:m:1`, 60, async () => 1, reads);
+    await cached(redis, `${ns}:m:1`, 60, async () => 1, reads);
+    await cached(redis, `${ns}:m:1`, 60, async () => 1, reads);
+    const down = connectRedis('redis://127.0.0.1:1', 'cache-down');
+    try {
+      expect((await cached(down, `${ns}:m:1`, 60, async () => 7, reads)).value).toBe(7);
+    } finally {
+      down.disconnect();
+    }
+    const counts = parseExposition(await registry.metrics())
+      .filter((s) => s.name === 'cache_requests_total' && s.labels.cache === 'movies')
+      .map((s) => [s.labels.result, s.value]);
+    expect(Object.fromEntries(counts)).toEqual({ hit: 2, miss: 1, error: 1 });
   });
 });
 

@@ -4,6 +4,7 @@ import type { Consumer } from 'kafkajs';
 
 /** What a consumer did with an event: applied it, had it already, has no handler for it, or gave up on it. */
 export type ConsumedOutcome = 'applied' | 'duplicate' | 'skipped' | 'dead_lettered';
+const OUTCOMES: ConsumedOutcome[] = ['applied', 'duplicate', 'skipped', 'dead_lettered'];
 
 /** The series every consumer group records, on its service's registry. */
 export interface ConsumerMetrics {
@@ -53,6 +54,9 @@ export function consumerMetrics(registry: Registry | undefined, group: string): 
         const now = new Set<string>();
         for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
           for (const p of partitions) now.add(`${topic}\n${p}`);
+          // Series exist from the start at 0, so rate() and alerts see the first event too.
+          for (const outcome of OUTCOMES) consumed.inc({ group, topic, outcome }, 0);
+          retries.inc({ group, topic }, 0);
         }
         for (const key of held) if (!now.has(key)) drop(key);
         for (const key of now) {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { dropDatabase, repoRoot, runTsx, serviceTestEnv, testInfra } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
+import { parseExposition } from '@marquee/platform-metrics';
 
 const main = path.join(repoRoot, 'packages/platform-service/test/fixtures/minimal-main.ts');
 
@@ -38,6 +39,16 @@ describe('service start-up and shutdown', () => {
         redis: 'ok',
         nats: 'ok',
       });
+      expect((await fetch(`http://127.0.0.1:${port}/openapi.json`)).status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const names = new Set(parseExposition(metrics).map((m) => m.name));
+      for (const name of [
+        'http_request_duration_seconds_count',
+        'outbox_backlog',
+        'outbox_oldest_unpublished_age_seconds',
+      ])
+        expect(names, name).toContain(name);
+      expect(parseExposition(metrics).every((m) => m.labels.service === 'minimal')).toBe(true);
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
     } finally {
@@ -73,6 +84,18 @@ describe('service start-up and shutdown', () => {
       }
     },
   );
+
+  it('When a service builds its app without its registry, then it refuses to start, so /metrics never misses the consumers and relay', async () => {
+    const env = serviceTestEnv('lifecycle-registry');
+    const p = run({ ...env, PORT: '0', MINIMAL_OWN_REGISTRY: '1' });
+    try {
+      expect(await p.exited).not.toBe(0);
+      expect(p.err() + p.out()).toContain('build must pass deps.metrics to createHttpApp');
+    } finally {
+      p.child.kill('SIGKILL');
+      await dropDatabase(env.DATABASE_URL as string);
+    }
+  });
 
   it('When production would serve as a superuser, then the service refuses to start, saying row-level security would not apply', async () => {
     const env = serviceTestEnv('lifecycle-super');

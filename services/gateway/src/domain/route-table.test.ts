@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { publicPathOf, serviceForPath, upstreamPath } from './route-table';
+import { prefixRouteOf, publicPathOf, publicRouteOf, serviceForPath, upstreamPath } from './route-table';
 
 describe('route table', () => {
   it('When a path matches several prefixes, then the longest whole-segment prefix wins', () => {
@@ -32,5 +32,18 @@ describe('route table', () => {
     expect(publicPathOf('auth', '/v1/me')).toBe('/api/v1/me');
     expect(publicPathOf('catalog', '/v1/me')).toBeUndefined();
     expect(publicPathOf('catalog', '/internal/reindex')).toBeUndefined();
+  });
+
+  it('When labelling metrics, then an upstream template becomes public and anything else falls back to its route-table prefix', () => {
+    expect(publicRouteOf('/v1/movies/:id')).toBe('/api/v1/movies/:id');
+    expect(publicRouteOf('/v1/me/library/:kind')).toBe('/api/v1/me/library/:kind');
+    expect(publicRouteOf('/internal/x')).toBeUndefined();
+    expect(publicRouteOf('/v1/movies/:id(^\\d+)')).toBeUndefined();
+    expect(publicRouteOf(`/v1/${'a'.repeat(300)}`)).toBeUndefined();
+    expect(prefixRouteOf('/api/v1/movies/12/x')).toBe('/api/v1/movies/*');
+    expect(prefixRouteOf('/api/v1/genres')).toBe('/api/v1/genres');
+    expect(prefixRouteOf('/api/v1/me/library/favorite')).toBe('/api/v1/me/library/*');
+    expect(prefixRouteOf('/api/v1/unknown/1')).toBe('/api/v1/*');
+    expect(prefixRouteOf('/elsewhere')).toBe('/api/v1/*');
   });
 });
