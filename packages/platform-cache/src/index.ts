@@ -1,4 +1,4 @@
-import { counterOn, Registry } from '@marquee/platform-metrics';
+import { counterOn, type Registry } from '@marquee/platform-metrics';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 
@@ -23,9 +23,10 @@ export interface CacheMetrics {
   record(result: CacheResult): void;
 }
 
-/** `cache_requests_total{cache, result}` on `registry` (a throwaway one when the caller has none). */
+/** `cache_requests_total{cache, result}` on `registry`; nothing is recorded without one. */
 export function cacheMetrics(registry: Registry | undefined, cache: string): CacheMetrics {
-  const requests = counterOn(registry ?? new Registry(), {
+  if (!registry) return { record: () => {} };
+  const requests = counterOn(registry, {
     name: 'cache_requests_total',
     help: 'Cache reads by cache and result (hit, miss, error); hit ratio = hit / all',
     labelNames: ['cache', 'result'],

@@ -1,5 +1,5 @@
 import type { Database } from '@marquee/platform-db';
-import { counterOn, Gauge, gaugeOn, Registry } from '@marquee/platform-metrics';
+import { counterOn, Gauge, gaugeOn, type Registry } from '@marquee/platform-metrics';
 import type { Consumer } from 'kafkajs';
 
 /** What a consumer did with an event: applied it, had it already, has no handler for it, or gave up on it. */
@@ -18,9 +18,18 @@ export interface ConsumerMetrics {
   forget(): void;
 }
 
-/** A consumer's metrics on `registry` (a throwaway one when the caller has none: tests and benches). */
+const noConsumerMetrics: ConsumerMetrics = {
+  consumed: () => {},
+  retried: () => {},
+  lag: () => {},
+  watchAssignments: () => {},
+  forget: () => {},
+};
+
+/** A consumer's metrics on `registry`; none are recorded without one (tests and benches). */
 export function consumerMetrics(registry: Registry | undefined, group: string): ConsumerMetrics {
-  const on = registry ?? new Registry();
+  if (!registry) return noConsumerMetrics;
+  const on = registry;
   const consumed = counterOn(on, {
     name: 'events_consumed_total',
     help: 'Events a consumer group handled, by topic and outcome (applied, duplicate, skipped, dead_lettered)',
@@ -88,7 +97,8 @@ const BACKLOG_QUERY_TIMEOUT_MS = 2000;
  * read keeps the last values rather than holding the scrape.
  */
 export function relayMetrics(registry: Registry | undefined, database: Database): RelayMetrics {
-  const on = registry ?? new Registry();
+  if (!registry) return { published: () => {}, failed: () => {}, forget: () => {} };
+  const on = registry;
   const published = counterOn(on, {
     name: 'outbox_events_published_total',
     help: 'Outbox rows the relay published to Kafka, by logical topic (rate() is the publish rate)',
