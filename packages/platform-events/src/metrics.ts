@@ -118,6 +118,7 @@ export function relayMetrics(registry: Registry | undefined, database: Database)
     );
     last = { backlog: Number(rows[0]?.backlog ?? 0), age: Math.max(0, rows[0]?.age ?? 0) };
   };
+  // A scrape collects both gauges at once: they share one read.
   const refresh = async () => {
     reading ??= read()
       .catch(() => {})
