@@ -47,7 +47,7 @@ const data = (i: number) => ({
   rating: null,
   previousRating: null,
   feedbackType: null,
-  feedbackComment: null,
+  hasFeedbackComment: false,
   source: 'web' as const,
   at: new Date().toISOString(),
 });

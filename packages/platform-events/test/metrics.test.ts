@@ -24,7 +24,7 @@ const view = (movieId: number) =>
     rating: null,
     previousRating: null,
     feedbackType: null,
-    feedbackComment: null,
+    hasFeedbackComment: false,
     source: 'web',
     at: new Date().toISOString(),
   });

@@ -76,7 +76,7 @@ beforeAll(async () => {
               rating: null,
               previousRating: null,
               feedbackType: null,
-              feedbackComment: null,
+              hasFeedbackComment: false,
               source: 'web',
               at: new Date().toISOString(),
             },
