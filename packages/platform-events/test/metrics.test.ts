@@ -116,9 +116,12 @@ describe('metrics of the outbox relay and the consumers, on the service registry
     const lagged = (await samples('kafka_consumer_lag')).filter((s) => s.labels.group === 'counter');
     expect(lagged.map((s) => s.labels.partition).sort()).toEqual(['0', '1']);
     release();
-    await eventually(async () => (await value('events_consumed_total', { group: 'counter', outcome: 'applied' })) === 8, {
-      what: 'eight events applied',
-    });
+    await eventually(
+      async () => (await value('events_consumed_total', { group: 'counter', outcome: 'applied' })) === 8,
+      {
+        what: 'eight events applied',
+      },
+    );
     await eventually(async () => (await value('events_consumed_total', { outcome: 'dead_lettered' })) === 1, {
       what: 'the failing event in the DLQ',
     });
