@@ -72,6 +72,15 @@ const BENCHES: Record<string, Bench> = {
       BENCH_RATE: count(1000, 'requests/s of the latency run'),
     },
   },
+  metrics: {
+    summary:
+      'Outbox → relay → Kafka → consumer with no metrics registry beside the service registry scraped every second.',
+    env: {
+      ...infra,
+      BENCH_EVENTS: count(10_000, 'events per round'),
+      BENCH_ROUNDS: count(3, 'rounds of each variant, alternated'),
+    },
+  },
   notification: {
     summary: 'A weekly digest run into a local SMTP server beside raw nodemailer to the same server, with peak memory.',
     env: {
