@@ -4,6 +4,7 @@ import { checkRedis, Redis } from '@marquee/platform-cache';
 import { createKafka, ensureTopics, type KafkaSettings } from '@marquee/platform-events';
 import type { Closer, ReadinessCheck } from '@marquee/platform-http';
 import type { Logger } from '@marquee/platform-logging';
+import { shutdownTracing } from '@marquee/platform-tracing';
 import type { Admin, Kafka } from 'kafkajs';
 import type { GatewayConfig } from './config';
 import { ActivityPublisher } from './events/activity-publisher';
@@ -63,5 +64,7 @@ export function gatewayClosers(deps: GatewayDeps): Closer[] {
     { name: 'kafka-admin', close: () => deps.kafkaAdmin.disconnect() },
     { name: 'nats', close: () => deps.nats.drain() },
     { name: 'redis', close: () => deps.redis.quit() },
+    // Last: the spans of everything above are exported before the process exits.
+    { name: 'tracing', close: shutdownTracing },
   ];
 }
