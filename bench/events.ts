@@ -3,6 +3,7 @@
 // `pnpm bench events --tracing`: the outbox path untraced beside the same path with every transaction
 // inside a span (as a traced request's would be), in one process running the OpenTelemetry SDK.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { buildEvent, InteractionRecorded } from '@marquee/contracts';
 import { applyMigrations, ensureDatabase, openDatabase } from '@marquee/platform-db';
@@ -299,6 +300,13 @@ if (viaTraced) {
     { name: 'traced throughput', value: rate(onTp), unit: 'events/s', target: null, met: null },
     { name: `untraced p99 at ${RATE}/s`, value: offLat.p99, unit: 'ms', target: null, met: null },
     { name: `traced p99 at ${RATE}/s`, value: onLat.p99, unit: 'ms', target: null, met: null },
+    {
+      name: 'machine load average (1 min) at the end',
+      value: os.loadavg()[0] as number,
+      unit: 'load',
+      target: null,
+      met: null,
+    },
   ]);
   process.stdout.write(`written to ${json}\n`);
   await viaTraced.stop();
@@ -354,6 +362,7 @@ async function finish(): Promise<never> {
     topics: (await kAdmin.listTopics()).filter((t) => t.startsWith(settings.topicPrefix as string)),
   });
   await kAdmin.disconnect();
-  await shutdownTracing();
+  // Zipkin may still be digesting the run's spans; the figures are written already.
+  await shutdownTracing().catch((err: Error) => process.stderr.write(`tracing shutdown: ${err.message}\n`));
   process.exit(0);
 }

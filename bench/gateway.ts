@@ -1,5 +1,6 @@
 // `pnpm bench gateway`: the gateway's overhead over calling a service directly (see services/gateway/bench).
 // `pnpm bench gateway --tracing`: the same route through the gateway with tracing off beside tracing on.
+import os from 'node:os';
 import { runGatewayBench, runGatewayTracingBench, stopBenchProcesses } from '../services/gateway/bench/gateway-bench';
 import { writeJsonResult, writeResult } from './machine';
 import { withZipkin } from './zipkin';
@@ -16,6 +17,13 @@ try {
         unit: '%',
         target: '>= 90',
         met: ratio >= 0.9,
+      },
+      {
+        name: 'machine load average (1 min) at the end',
+        value: os.loadavg()[0] as number,
+        unit: 'load',
+        target: null,
+        met: null,
       },
     ]);
     process.stdout.write(`written to ${json}\n`);
