@@ -1,5 +1,9 @@
 // Outbox → relay → Kafka → idempotent consumer, beside kafkajs producing straight to Kafka (the
 // ceiling), in one run on the same broker, database and consumer code.
+// `pnpm bench events --tracing`: the outbox path untraced beside the same path with every transaction
+// inside a span (as a traced request's would be), in one process running the OpenTelemetry SDK.
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { buildEvent, InteractionRecorded } from '@marquee/contracts';
 import { applyMigrations, ensureDatabase, openDatabase } from '@marquee/platform-db';
@@ -15,8 +19,38 @@ import {
   startOutboxRelay,
 } from '@marquee/platform-events';
 import { createLogger } from '@marquee/platform-logging';
+import { shutdownTracing, tracingStarted, withSpan } from '@marquee/platform-tracing';
 import { sql } from 'drizzle-orm';
-import { machineDescription, percentile, writeResult } from './machine';
+import { machineDescription, percentile, writeJsonResult, writeResult } from './machine';
+import { withZipkin } from './zipkin';
+
+const TRACING = process.argv.includes('--tracing');
+if (TRACING && !tracingStarted()) {
+  // The SDK must load before pg and kafkajs: run this bench again as a process started like a traced service.
+  const status = await withZipkin(async (url) => {
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        path.resolve(import.meta.dirname, '../packages/platform-tracing/src/register.mjs'),
+        ...process.argv.slice(1),
+      ],
+      {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          OTEL_TRACES_EXPORTER: 'zipkin',
+          OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${url}/api/v2/spans`,
+          OTEL_SERVICE_NAME: 'bench-events',
+        },
+      },
+    );
+    return child.status ?? 1;
+  });
+  process.exit(status);
+}
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 20_000);
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
@@ -158,6 +192,23 @@ const writeOutbox = async (from: number, n: number) => {
   });
 };
 
+// Traced: the same transactions, each inside a span as a traced request handler's would be, so the row
+// stores a traceparent, the relay publishes it with a span and the consumer handles it in a child span.
+const viaTraced = TRACING ? await consumerFor('traced') : undefined;
+const tracedDef = { ...InteractionRecorded, topic: 'traced.v1' };
+const writeTraced = (from: number, n: number) =>
+  withSpan('bench request', async () => {
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into bench_state values (${from}) on conflict do nothing`);
+      await recordEvents(
+        tx,
+        Array.from({ length: n }, (_, j) =>
+          pendingEvent(tracedDef, users[(from + j) % users.length] as string, data(from + j)),
+        ),
+      );
+    });
+  });
+
 async function throughput(
   label: string,
   sink: Sink,
@@ -205,6 +256,63 @@ async function latencyAtRate(
   return { ...stats(sink.latencies), writeSeconds };
 }
 
+if (viaTraced) {
+  // Warm up both paths, then alternate them: untraced, traced, traced, untraced.
+  for (const [sink, write] of [
+    [viaOutbox.sink, writeOutbox],
+    [viaTraced.sink, writeTraced],
+  ] as const) {
+    sink.reset(500);
+    await write(0, 500);
+    await sink.done;
+  }
+  const offTp = [await throughput('untraced', viaOutbox.sink, writeOutbox, 50)];
+  const onTp = [await throughput('traced', viaTraced.sink, writeTraced, 50)];
+  onTp.push(await throughput('traced', viaTraced.sink, writeTraced, 50));
+  offTp.push(await throughput('untraced', viaOutbox.sink, writeOutbox, 50));
+  const offLat = await latencyAtRate(viaOutbox.sink, writeOutbox, 1);
+  const onLat = await latencyAtRate(viaTraced.sink, writeTraced, 1);
+  const rate = (runs: { eventsPerSecond: number }[]) => runs.reduce((a, r) => a + r.eventsPerSecond, 0) / runs.length;
+  const ratio = rate(onTp) / rate(offTp);
+  const lines = [
+    `outbox → relay → Kafka → consumer, untraced beside traced (each write transaction inside a span; the SDK exports to Zipkin, every span sampled), one process`,
+    `events: ${TOTAL} per throughput run (4 writers, 50 events per transaction), 2 runs per path alternating; ${RATE}/s for ${RATE_SECONDS}s for latency (1 event per transaction)`,
+    '',
+    '| path | throughput runs (events/s) | mean (events/s) | p50 at rate (ms) | p99 at rate (ms) | max (ms) |',
+    '|---|---|---|---|---|---|',
+    `| untraced | ${offTp.map((r) => r.eventsPerSecond.toFixed(0)).join(', ')} | ${rate(offTp).toFixed(0)} | ${offLat.p50} | ${offLat.p99} | ${offLat.max} |`,
+    `| traced | ${onTp.map((r) => r.eventsPerSecond.toFixed(0)).join(', ')} | ${rate(onTp).toFixed(0)} | ${onLat.p50} | ${onLat.p99} | ${onLat.max} |`,
+    '',
+    `traced / untraced throughput: ${(ratio * 100).toFixed(1)}% (target ≥ 90%, at most 10% cost): ${ratio >= 0.9 ? 'met' : 'NOT met'}`,
+    `writes at rate took ${offLat.writeSeconds.toFixed(1)} s (untraced) and ${onLat.writeSeconds.toFixed(1)} s (traced) for ${RATE_SECONDS} s of load`,
+  ];
+  process.stdout.write(`${machineDescription()}\n${lines.join('\n')}\n`);
+  process.stdout.write(`written to ${writeResult('events-tracing', lines.join('\n'))}\n`);
+  const json = writeJsonResult('events-tracing', [
+    {
+      name: 'outbox pipeline throughput, traced / untraced',
+      value: ratio * 100,
+      unit: '%',
+      target: '>= 90',
+      met: ratio >= 0.9,
+    },
+    { name: 'untraced throughput', value: rate(offTp), unit: 'events/s', target: null, met: null },
+    { name: 'traced throughput', value: rate(onTp), unit: 'events/s', target: null, met: null },
+    { name: `untraced p99 at ${RATE}/s`, value: offLat.p99, unit: 'ms', target: null, met: null },
+    { name: `traced p99 at ${RATE}/s`, value: onLat.p99, unit: 'ms', target: null, met: null },
+    {
+      name: 'machine load average (1 min) at the end',
+      value: os.loadavg()[0] as number,
+      unit: 'load',
+      target: null,
+      met: null,
+    },
+  ]);
+  process.stdout.write(`written to ${json}\n`);
+  await viaTraced.stop();
+  await finish();
+}
+
 // Warm up both paths so topic metadata, connections and JIT are in place.
 direct.sink.reset(500);
 await sendDirect(0, 500);
@@ -237,19 +345,24 @@ const lines = [
 process.stdout.write(`${machineDescription()}\n${lines.join('\n')}\n`);
 const file = writeResult('events', lines.join('\n'));
 process.stdout.write(`written to ${file}\n`);
+await finish();
 
-await relay.stop();
-await producer.disconnect();
-await direct.stop();
-await viaOutbox.stop();
-await database.close();
-const admin = openDatabase(adminUrl);
-await admin.pool.query(`drop database if exists "${runId}" with (force)`);
-await admin.close();
-const kAdmin = kafka.admin();
-await kAdmin.connect();
-await kAdmin.deleteTopics({
-  topics: (await kAdmin.listTopics()).filter((t) => t.startsWith(settings.topicPrefix as string)),
-});
-await kAdmin.disconnect();
-process.exit(0);
+async function finish(): Promise<never> {
+  await relay.stop();
+  await producer.disconnect();
+  await direct.stop();
+  await viaOutbox.stop();
+  await database.close();
+  const admin = openDatabase(adminUrl);
+  await admin.pool.query(`drop database if exists "${runId}" with (force)`);
+  await admin.close();
+  const kAdmin = kafka.admin();
+  await kAdmin.connect();
+  await kAdmin.deleteTopics({
+    topics: (await kAdmin.listTopics()).filter((t) => t.startsWith(settings.topicPrefix as string)),
+  });
+  await kAdmin.disconnect();
+  // Zipkin may still be digesting the run's spans; the figures are written already.
+  await shutdownTracing().catch((err: Error) => process.stderr.write(`tracing shutdown: ${err.message}\n`));
+  process.exit(0);
+}

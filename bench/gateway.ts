@@ -1,11 +1,37 @@
 // `pnpm bench gateway`: the gateway's overhead over calling a service directly (see services/gateway/bench).
-import { runGatewayBench, stopBenchProcesses } from '../services/gateway/bench/gateway-bench';
-import { writeResult } from './machine';
+// `pnpm bench gateway --tracing`: the same route through the gateway with tracing off beside tracing on.
+import os from 'node:os';
+import { runGatewayBench, runGatewayTracingBench, stopBenchProcesses } from '../services/gateway/bench/gateway-bench';
+import { writeJsonResult, writeResult } from './machine';
+import { withZipkin } from './zipkin';
 
 try {
-  const { table } = await runGatewayBench();
-  process.stdout.write(`${table}\n`);
-  process.stdout.write(`written to ${writeResult('gateway', table)}\n`);
+  if (process.argv.includes('--tracing')) {
+    const { table, ratio } = await withZipkin((url) => runGatewayTracingBench(url));
+    process.stdout.write(`${table}\n`);
+    process.stdout.write(`written to ${writeResult('gateway-tracing', table)}\n`);
+    const json = writeJsonResult('gateway-tracing', [
+      {
+        name: 'gateway throughput, tracing on / off',
+        value: ratio * 100,
+        unit: '%',
+        target: '>= 90',
+        met: ratio >= 0.9,
+      },
+      {
+        name: 'machine load average (1 min) at the end',
+        value: os.loadavg()[0] as number,
+        unit: 'load',
+        target: null,
+        met: null,
+      },
+    ]);
+    process.stdout.write(`written to ${json}\n`);
+  } else {
+    const { table } = await runGatewayBench();
+    process.stdout.write(`${table}\n`);
+    process.stdout.write(`written to ${writeResult('gateway', table)}\n`);
+  }
 } finally {
   await stopBenchProcesses();
 }

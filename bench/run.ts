@@ -111,7 +111,7 @@ const BENCHES: Record<string, Bench> = {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && !['run.ts', 'machine.ts'].includes(f))
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'machine.ts', 'zipkin.ts'].includes(f))
   .map((f) => f.replace(/\.ts$/, ''));
 const name = process.argv[2];
 if (!name || name === '--help' || !available.includes(name)) {

@@ -133,7 +133,7 @@ describe('commands', () => {
     expect(stray.err).toContain("status takes no argument, got '--all'");
     const strayUp = await marquee(['up', '--with-metrics', '--all']);
     expect(strayUp.code).toBe(64);
-    expect(strayUp.err).toContain("up takes only --with-metrics, got '--with-metrics --all'");
+    expect(strayUp.err).toContain("up takes only --with-metrics and --with-tracing, got '--all'");
   });
 
   it('When pnpm bench is given no name or an unknown one, then it lists the benchmarks (exit 0) or names it (exit 64)', async () => {

@@ -27,7 +27,7 @@ const PNPM_DIR = '/opt/pnpm';
 const PNPM = path.join(PNPM_DIR, 'package/bin/pnpm.cjs');
 const HEADERS_DIR = '/opt/node-headers';
 const registry = (process.env.NPM_REGISTRY || 'https://registry.npmjs.org/').replace(/\/?$/, '/');
-// Dev dependencies the service needs at run time: the CMD is `node --import tsx src/main.ts`.
+// Dev dependencies the service needs at run time: the CMD is `node --import tsx --import @marquee/platform-tracing/register src/main.ts`.
 const RUNTIME_TOOLS = ['tsx'];
 
 function fail(message) {

@@ -1,6 +1,7 @@
 import { type Envelope, type EventDefinition, type InvalidEventError, parseEvent } from '@marquee/contracts';
 import type { Database, Tx } from '@marquee/platform-db';
 import { type Logger, withCorrelation } from '@marquee/platform-logging';
+import { withConsumerSpan } from '@marquee/platform-tracing';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -41,6 +42,13 @@ export function on<S extends TSchema>(
 }
 
 const handlerKey = (type: string, version: number) => `${type}@${version}`;
+
+/** The W3C traceparent a message carries (the relay sets it for rows written inside a trace). */
+function traceparentOf(message: KafkaMessage): string | undefined {
+  const value = message.headers?.traceparent;
+  const one = Array.isArray(value) ? value[0] : value;
+  return one === undefined ? undefined : one.toString();
+}
 
 export interface ConsumerOptions {
   kafka: Kafka;
@@ -104,10 +112,14 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
   });
   let stopping = false;
 
-  /** Records the events' ids in one statement, then runs handlers for the new ones in order (fast and slow path). */
+  /**
+   * Records the events' ids in one statement, then runs handlers for the new ones in order (fast and slow
+   * path), each in a consumer span that continues the trace its message carried (traceparents[i]).
+   */
   async function applyEventsInTx(
     tx: Tx,
     events: Envelope[],
+    traceparents: (string | undefined)[],
     topic: string,
     effects: Array<() => Promise<void> | void>,
   ): Promise<Outcome[]> {
@@ -122,15 +134,25 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
       for (const r of inserted.rows) fresh.add(r.event_id);
     }
     const out: Outcome[] = [];
-    for (const e of events) {
+    for (const [i, e] of events.entries()) {
       const handler = handlerOf(e);
       if (!handler) out.push('skipped');
       else if (!fresh.has(e.id)) out.push('duplicate');
       else {
         // The same id twice in one chunk: only its first copy is applied.
         fresh.delete(e.id);
-        await withCorrelation({ correlationId: e.correlationId, causationId: e.id }, () =>
-          handler.handle(e.data, { tx, logger, topic, event: e, afterCommit: (effect) => effects.push(effect) }),
+        await withConsumerSpan(
+          traceparents[i],
+          `${groupId} process ${e.type}`,
+          {
+            'messaging.destination.name': topic,
+            'messaging.consumer.group.name': groupId,
+            'messaging.message.id': e.id,
+          },
+          () =>
+            withCorrelation({ correlationId: e.correlationId, causationId: e.id }, () =>
+              handler.handle(e.data, { tx, logger, topic, event: e, afterCommit: (effect) => effects.push(effect) }),
+            ),
         );
         out.push('applied');
       }
@@ -139,9 +161,13 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
   }
 
   /** One transaction over the events, then their after-commit effects in order. */
-  async function applyEvents(events: Envelope[], topic: string): Promise<Outcome[]> {
+  async function applyEvents(
+    events: Envelope[],
+    traceparents: (string | undefined)[],
+    topic: string,
+  ): Promise<Outcome[]> {
     const effects: Array<() => Promise<void> | void> = [];
-    const outcomes = await database.db.transaction((tx) => applyEventsInTx(tx, events, topic, effects));
+    const outcomes = await database.db.transaction((tx) => applyEventsInTx(tx, events, traceparents, topic, effects));
     for (const effect of effects) {
       try {
         await effect();
@@ -196,7 +222,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     }
     for (let attempt = 1; ; attempt += 1) {
       try {
-        for (const o of await applyEvents([envelope], topic)) count(topic, o);
+        for (const o of await applyEvents([envelope], [traceparentOf(message)], topic)) count(topic, o);
         return;
       } catch (err) {
         if (attempt >= maxAttempts || stopping) {
@@ -237,7 +263,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
         let fastOk = false;
         try {
           const parsed = chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope);
-          const outcomes = await applyEvents(parsed, topic);
+          const outcomes = await applyEvents(parsed, chunk.map(traceparentOf), topic);
           for (const o of outcomes) count(topic, o);
           fastOk = true;
         } catch {

@@ -1,6 +1,7 @@
 import { buildEvent, type Envelope, type EventDefinition, type Static } from '@marquee/contracts';
 import type { DbOrTx } from '@marquee/platform-db';
 import { currentCorrelation, newCorrelationId } from '@marquee/platform-logging';
+import { currentTraceparent } from '@marquee/platform-tracing';
 import type { TSchema } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 
@@ -21,7 +22,8 @@ export function pendingEvent<S extends TSchema>(
 /**
  * Writes events into the outbox inside the caller's transaction; the relay polls for them.
  * (No NOTIFY: its commit-time global lock halved single-event transaction throughput here.)
- * Correlation and causation ids come from the current request or event being handled.
+ * Correlation and causation ids come from the current request or event being handled, and so does the
+ * trace context (traceparent) when tracing is on, so the relay can continue that trace later.
  */
 export async function recordEvents(tx: DbOrTx, events: PendingEvent[]): Promise<Envelope[]> {
   if (events.length === 0) return [];
@@ -30,10 +32,14 @@ export async function recordEvents(tx: DbOrTx, events: PendingEvent[]): Promise<
   const envelopes = events.map((e) =>
     buildEvent(e.def, e.key, e.data, { correlationId, ...(ctx?.causationId ? { causationId: ctx.causationId } : {}) }),
   );
+  const traceparent = currentTraceparent() ?? null;
   const rows = envelopes.map(
-    (env, i) => sql`(${env.id}::uuid, ${events[i]?.def.topic}, ${env.key}, ${env.type}, ${JSON.stringify(env)}::jsonb)`,
+    (env, i) =>
+      sql`(${env.id}::uuid, ${events[i]?.def.topic}, ${env.key}, ${env.type}, ${JSON.stringify(env)}::jsonb, ${traceparent})`,
   );
-  await tx.execute(sql`insert into outbox (id, topic, key, type, payload) values ${sql.join(rows, sql`, `)}`);
+  await tx.execute(
+    sql`insert into outbox (id, topic, key, type, payload, traceparent) values ${sql.join(rows, sql`, `)}`,
+  );
   return envelopes;
 }
 

@@ -1,6 +1,7 @@
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
 import type { Registry } from '@marquee/platform-metrics';
+import { type PublishSpan, startPublishSpan } from '@marquee/platform-tracing';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { connectProducer, type KafkaSettings, physicalTopic } from './kafka';
@@ -34,6 +35,7 @@ interface OutboxRow {
   key: string;
   type: string;
   payload: unknown;
+  traceparent: string | null;
 }
 
 function countBy(values: string[]): Map<string, number> {
@@ -78,6 +80,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
     held ??= await database.pool.connect();
     const client = held;
     let ids: string[] = [];
+    const spans: PublishSpan[] = [];
     let broken: Error | undefined;
     try {
       await client.query('begin');
@@ -87,7 +90,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         return 0;
       }
       const { rows } = await client.query<OutboxRow>(
-        'select id, seq, topic, key, type, payload from outbox where published_at is null order by seq limit $1',
+        'select id, seq, topic, key, type, payload, traceparent from outbox where published_at is null order by seq limit $1',
         [batchSize],
       );
       if (rows.length === 0) {
@@ -99,18 +102,26 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       for (const r of rows) {
         const topic = physicalTopic(opts.settings, r.topic);
         const payload = r.payload as { correlationId?: string };
+        const headers: Record<string, string> = {
+          'event-id': r.id,
+          'event-type': r.type,
+          'correlation-id': payload.correlationId ?? '',
+        };
+        // A row written inside a traced request continues that trace; the poll itself starts none.
+        if (r.traceparent) {
+          const span = startPublishSpan(r.traceparent, topic, { 'messaging.message.id': r.id, 'event.type': r.type });
+          spans.push(span);
+          if (span.traceparent) headers.traceparent = span.traceparent;
+        }
         const list = byTopic.get(topic) ?? [];
-        list.push({
-          key: r.key,
-          value: JSON.stringify(r.payload),
-          headers: { 'event-id': r.id, 'event-type': r.type, 'correlation-id': payload.correlationId ?? '' },
-        });
+        list.push({ key: r.key, value: JSON.stringify(r.payload), headers });
         byTopic.set(topic, list);
       }
       await producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
+      for (const span of spans.splice(0)) span.end();
       await client.query('update outbox set published_at = now(), attempts = attempts + 1 where id = any($1::uuid[])', [
         ids,
       ]);
@@ -118,6 +129,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       for (const [topic, n] of countBy(rows.map((r) => r.topic))) metrics.published(topic, n);
       return rows.length;
     } catch (err) {
+      for (const span of spans.splice(0)) span.end(err);
       await client.query('rollback').catch((e: Error) => {
         broken = e;
       });

@@ -18,6 +18,8 @@ export const outbox = pgTable(
     publishedAt: timestamp('published_at', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** W3C traceparent of the request or event that wrote the row; the relay sends it as a Kafka header. */
+    traceparent: text('traceparent'),
   },
   (t) => [
     index('outbox_unpublished_seq_idx').on(t.seq).where(sql`${t.publishedAt} is null`),

@@ -12,6 +12,7 @@ import {
 import type { Closer, ReadinessCheck } from '@marquee/platform-http';
 import { createLogger, type Logger } from '@marquee/platform-logging';
 import { createMetricsRegistry, type Registry } from '@marquee/platform-metrics';
+import { shutdownTracing, tracingStarted } from '@marquee/platform-tracing';
 import type { Admin, Kafka } from 'kafkajs';
 import type { ServiceConfig } from './config';
 
@@ -68,9 +69,24 @@ export async function openServiceDatabase(
   return database;
 }
 
+/**
+ * OpenTelemetry must load before the modules it instruments, so it cannot be started from here: the start
+ * scripts pass `--import @marquee/platform-tracing/register`. Asking for traces without it is said once.
+ */
+export function warnIfTracingNotLoaded(logger: Logger): void {
+  const exporter = process.env.OTEL_TRACES_EXPORTER?.trim();
+  if (exporter && exporter !== 'none' && !tracingStarted()) {
+    logger.warn(
+      { event: 'tracing_not_loaded', exporter },
+      'OTEL_TRACES_EXPORTER is set but this process was started without --import @marquee/platform-tracing/register; no traces',
+    );
+  }
+}
+
 /** Opens a service's dependencies in start order: database (prepared as owner), Kafka topics, Redis, NATS. */
 export async function openServiceDeps(name: string, config: ServiceConfig, opts: OpenOptions): Promise<ServiceDeps> {
   const logger = opts.logger ?? createLogger(name, config.LOG_LEVEL);
+  warnIfTracingNotLoaded(logger);
   const database = await openServiceDatabase(name, config, { migrationsFolder: opts.migrationsFolder, logger });
   try {
     const settings: KafkaSettings = {
@@ -134,6 +150,8 @@ export function closers(deps: ServiceDeps, workers: Workers = {}): Closer[] {
     { name: 'nats', close: async () => (deps.nats.isClosed() ? undefined : deps.nats.drain()) },
     { name: 'redis', close: () => deps.redis.quit() },
     { name: 'postgres', close: () => deps.database.close() },
+    // Last: the spans of everything above are exported before the process exits.
+    { name: 'tracing', close: shutdownTracing },
   ];
 }
 

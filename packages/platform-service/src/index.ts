@@ -20,5 +20,6 @@ export {
   type ServiceDeps,
   startRelay,
   type Workers,
+  warnIfTracingNotLoaded,
 } from './deps';
 export { type RunningService, type ServiceParts, type ServiceSpec, startService } from './start-service';

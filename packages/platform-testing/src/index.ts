@@ -16,5 +16,5 @@ export {
 export { natsUsersConfig, startNatsServer, type TestNatsServer } from './nats-server';
 export { type OwnNats, startOwnNats } from './own-nats';
 export { freePort } from './ports';
-export { runTsx, type TsxProcess } from './process';
+export { runTsx, tracingRegister, type TsxProcess } from './process';
 export { waitUntilReady } from './readiness';

@@ -1,5 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { repoRoot } from './infra';
+
+/**
+ * The start scripts' tracing preload (`--import @marquee/platform-tracing/register`) as a path, since tests
+ * run from the repository root: it starts OpenTelemetry only when the env has OTEL_TRACES_EXPORTER.
+ */
+export const tracingRegister = path.join(repoRoot, 'packages/platform-tracing/src/register.mjs');
 
 export interface TsxProcess {
   child: ChildProcess;
@@ -11,10 +18,11 @@ export interface TsxProcess {
 
 /**
  * Runs a TypeScript entry point (a service's main.ts or a CLI) as its own process, with only PATH
- * and the given env, and collects what it prints: how tests start services the way users do.
+ * and the given env, and collects what it prints: how tests start services the way users do (with the
+ * tracing preload, which does nothing unless the env asks for traces).
  */
 export function runTsx(script: string, env: Record<string, string>, args: string[] = []): TsxProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', tracingRegister, script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

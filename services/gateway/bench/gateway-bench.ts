@@ -37,6 +37,8 @@ function cpuMs(pid: number | undefined): number {
 }
 
 const children: ChildProcess[] = [];
+// The start scripts' preload: it loads OpenTelemetry only when the env has OTEL_TRACES_EXPORTER.
+const tracingRegister = path.join(repoRoot, 'packages/platform-tracing/src/register.mjs');
 async function startProcess(
   name: string,
   main: string,
@@ -44,11 +46,13 @@ async function startProcess(
   port: number,
   readyPort = port,
 ): Promise<{ base: string; pid: number | undefined }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, main)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', tracingRegister, path.join(repoRoot, main)], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
+      // Not production: the bench's services connect to their throwaway databases as the superuser, which
+      // production refuses (row-level security would not apply); nothing else here reads NODE_ENV.
+      NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -108,15 +112,18 @@ function row(label: string, { r, authCpu, gatewayCpu }: Measured, viaGateway: bo
   return `| ${label} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${failures} | ${authCpu.toFixed(0)} | ${gw} |`;
 }
 
-export async function runGatewayBench(): Promise<{ table: string; ratio: number; addedP99: number }> {
+/** Auth (on its own database) and a gateway in front of it, as their own processes, with extra env for both. */
+async function startPair(
+  label: string,
+  extra: (service: string) => Record<string, string> = () => ({}),
+): Promise<{ auth: string; gateway: string; authPid?: number; gatewayPid?: number }> {
   const key = () => randomBytes(32).toString('base64');
   const authPort = await freePort();
   const gatewayPort = await freePort();
   const gatewayOpsPort = await freePort();
   const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/bench_gateway_auth_${Date.now().toString(36)}`;
-  benchDatabase = dbUrl.toString();
-  const loadBefore = os.loadavg()[0] as number;
+  dbUrl.pathname = `/bench_gateway_${label}_${Date.now().toString(36)}`;
+  benchDatabases.push(dbUrl.toString());
   const { base: auth, pid: authPid } = await startProcess(
     'auth',
     'services/auth/src/main.ts',
@@ -126,6 +133,7 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
       AUTH_ENCRYPTION_KEYS: `k1:${key()}`,
       AUTH_ENCRYPTION_ACTIVE_KID: 'k1',
       AUTH_EMAIL_HASH_KEY: key(),
+      ...extra('auth'),
     },
     authPort,
   );
@@ -136,13 +144,18 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
       KAFKA_TOPIC_PREFIX: 'bench.',
       AUTH_URL: auth,
       AUTH_JWKS_URL: `${auth}/.well-known/jwks.json`,
-      REDIS_KEY_PREFIX: `bench-${Date.now()}:`,
+      REDIS_KEY_PREFIX: `bench-${label}-${Date.now()}:`,
       RATE_LIMIT_PER_MINUTE: '1000000000',
       OPS_PORT: String(gatewayOpsPort),
+      ...extra('gateway'),
     },
     gatewayPort,
     gatewayOpsPort,
   );
+  return { auth, gateway, authPid, gatewayPid };
+}
+
+async function registerBenchUser(auth: string): Promise<string> {
   const tag = randomBytes(4).toString('hex');
   const registered = await fetch(`${auth}/v1/auth/register`, {
     method: 'POST',
@@ -154,7 +167,13 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
     }),
   });
   if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
-  const { accessToken } = (await registered.json()) as { accessToken: string };
+  return ((await registered.json()) as { accessToken: string }).accessToken;
+}
+
+export async function runGatewayBench(): Promise<{ table: string; ratio: number; addedP99: number }> {
+  const loadBefore = os.loadavg()[0] as number;
+  const { auth, gateway, authPid, gatewayPid } = await startPair('auth');
+  const accessToken = await registerBenchUser(auth);
 
   const direct = `${auth}/v1/me`;
   const through = `${gateway}/api/v1/me`;
@@ -207,7 +226,65 @@ export async function runGatewayBench(): Promise<{ table: string; ratio: number;
   return { table, ratio, addedP99 };
 }
 
-let benchDatabase: string | undefined;
+/**
+ * `pnpm bench gateway --tracing`: the same authenticated GET through an untraced auth + gateway pair and a
+ * traced pair (OTEL_TRACES_EXPORTER=zipkin into a Zipkin on zipkinUrl, every request sampled), side by side
+ * in one run, alternating which goes first. The traced pair's throughput over the untraced one's is the cost.
+ */
+export async function runGatewayTracingBench(zipkinUrl: string): Promise<{ table: string; ratio: number }> {
+  const loadBefore = os.loadavg()[0] as number;
+  const off = await startPair('off');
+  const on = await startPair('on', (service) => ({
+    OTEL_TRACES_EXPORTER: 'zipkin',
+    OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${zipkinUrl}/api/v2/spans`,
+    OTEL_SERVICE_NAME: `bench-${service}`,
+  }));
+  const offToken = await registerBenchUser(off.auth);
+  const onToken = await registerBenchUser(on.auth);
+  const offUrl = `${off.gateway}/api/v1/me`;
+  const onUrl = `${on.gateway}/api/v1/me`;
+  for (const [url, token] of [
+    [offUrl, offToken],
+    [onUrl, onToken],
+  ] as const) {
+    await autocannon({ url, connections: 8, duration: 2, headers: { authorization: `Bearer ${token}` } });
+  }
+  const runs: { off: Measured; on: Measured }[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const offPids = { auth: off.authPid, gateway: off.gatewayPid };
+    const onPids = { auth: on.authPid, gateway: on.gatewayPid };
+    if (i % 2 === 0) {
+      const o = await measure(offPids, () => load(offUrl, offToken));
+      runs.push({ off: o, on: await measure(onPids, () => load(onUrl, onToken)) });
+    } else {
+      const t = await measure(onPids, () => load(onUrl, onToken));
+      runs.push({ off: await measure(offPids, () => load(offUrl, offToken)), on: t });
+    }
+  }
+  const loadAfter = os.loadavg()[0] as number;
+  const sum = (k: 'off' | 'on') => runs.reduce((a, r) => a + r[k].r.requests.average, 0);
+  const ratio = sum('on') / sum('off');
+  const table = [
+    `Authenticated GET /api/v1/me through the gateway to auth, tracing off beside tracing on (Zipkin exporter, ` +
+      `every request sampled: gateway server + client spans, auth server span, its queries), ${SECONDS} s per run at max ` +
+      `throughput with ${CONNECTIONS} connections, ${PAIRS} alternating pairs. Each pair of services runs as its own processes.`,
+    '',
+    `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores.`,
+    '',
+    '| run | req/s | p50 ms | p99 ms | non-2xx + errors | auth CPU µs/req | gateway CPU µs/req |',
+    '|---|---|---|---|---|---|---|',
+    ...runs.flatMap((r, i) => [
+      row(`tracing off (pair ${i + 1})`, r.off, true),
+      row(`tracing on (pair ${i + 1})`, r.on, true),
+    ]),
+    '',
+    `Throughput with tracing / without, summed over the pairs: **${(ratio * 100).toFixed(1)} %** ` +
+      `(target ≥ 90 %, at most 10 % cost): ${ratio >= 0.9 ? 'met' : 'NOT met'}.`,
+  ].join('\n');
+  return { table, ratio };
+}
+
+const benchDatabases: string[] = [];
 
 /** Stops auth and the gateway, then drops auth's throwaway database. */
 export async function stopBenchProcesses(): Promise<void> {
@@ -221,10 +298,10 @@ export async function stopBenchProcesses(): Promise<void> {
         }),
     ),
   );
-  if (benchDatabase) {
+  for (const db of benchDatabases.splice(0)) {
     const client = new pg.Client({ connectionString: adminUrl.toString() });
     await client.connect();
-    await client.query(`drop database if exists "${new URL(benchDatabase).pathname.slice(1)}" with (force)`);
+    await client.query(`drop database if exists "${new URL(db).pathname.slice(1)}" with (force)`);
     await client.end();
   }
 }

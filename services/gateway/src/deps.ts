@@ -5,6 +5,7 @@ import { createKafka, ensureTopics, type KafkaSettings } from '@marquee/platform
 import type { Closer, ReadinessCheck } from '@marquee/platform-http';
 import type { Logger } from '@marquee/platform-logging';
 import { createMetricsRegistry, type Registry } from '@marquee/platform-metrics';
+import { shutdownTracing } from '@marquee/platform-tracing';
 import type { Admin, Kafka } from 'kafkajs';
 import type { GatewayConfig } from './config';
 import { ActivityPublisher } from './events/activity-publisher';
@@ -69,5 +70,7 @@ export function gatewayClosers(deps: GatewayDeps): Closer[] {
     { name: 'kafka-admin', close: () => deps.kafkaAdmin.disconnect() },
     { name: 'nats', close: () => deps.nats.drain() },
     { name: 'redis', close: () => deps.redis.quit() },
+    // Last: the spans of everything above are exported before the process exits.
+    { name: 'tracing', close: shutdownTracing },
   ];
 }

@@ -2,6 +2,7 @@
 import { loadConfigOrExit } from '@marquee/platform-config';
 import { runUntilSignalled } from '@marquee/platform-http';
 import { createLogger } from '@marquee/platform-logging';
+import { warnIfTracingNotLoaded } from '@marquee/platform-service';
 import { buildGatewayApp } from './app';
 import { gatewayConfigSchema } from './config';
 import { gatewayClosers, openGatewayDeps } from './deps';
@@ -9,6 +10,7 @@ import { OpsListener } from './ops-listener';
 
 const config = loadConfigOrExit('gateway', gatewayConfigSchema);
 const logger = createLogger('gateway', config.LOG_LEVEL);
+warnIfTracingNotLoaded(logger);
 const deps = await openGatewayDeps(config, logger);
 const ops = new OpsListener();
 const app = await buildGatewayApp(deps, ops);

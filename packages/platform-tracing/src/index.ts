@@ -1,0 +1,127 @@
+import {
+  context,
+  type Context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+
+/**
+ * Trace context across the outbox and Kafka. Everything here goes through @opentelemetry/api, which does
+ * nothing when no SDK is registered: a process started without OTEL_TRACES_EXPORTER (register.mjs) pays a
+ * function call and gets undefined back.
+ */
+
+const tracer = () => trace.getTracer('@marquee/platform-events');
+const SDK = Symbol.for('marquee.tracing.sdk');
+
+/** True when this process started the OpenTelemetry SDK (register.mjs with OTEL_TRACES_EXPORTER set). */
+export function tracingStarted(): boolean {
+  return (globalThis as Record<symbol, unknown>)[SDK] !== undefined;
+}
+
+/** The W3C traceparent of the active span, to store beside work done later (an outbox row); else undefined. */
+export function currentTraceparent(): string | undefined {
+  if (!trace.getActiveSpan()) return undefined;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+/** The context a stored or received traceparent names, with no ambient context mixed in. */
+function remoteContext(traceparent: string): Context {
+  return propagation.extract(ROOT_CONTEXT, { traceparent });
+}
+
+export interface PublishSpan {
+  /** The traceparent to send with the message: this span's, so the consumer's span is its child. */
+  readonly traceparent: string | undefined;
+  end(err?: unknown): void;
+}
+
+/**
+ * A producer span for one message whose trace context was stored with it (an outbox row), a child of that
+ * context and never of the caller's (the relay's poll loop has none and starts none).
+ */
+export function startPublishSpan(traceparent: string, topic: string, attributes: Record<string, string>): PublishSpan {
+  const parent = remoteContext(traceparent);
+  const span = tracer().startSpan(
+    `publish ${topic}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, ...attributes },
+    },
+    parent,
+  );
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(parent, span), carrier);
+  return {
+    // Without an SDK the span is a no-op one; keep the stored context going rather than dropping it.
+    traceparent: carrier.traceparent ?? traceparent,
+    end(err?: unknown) {
+      if (err !== undefined) failed(span, err);
+      span.end();
+    },
+  };
+}
+
+function failed(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+}
+
+/**
+ * Runs a consumer's handler for one event in a consumer span, a child of the traceparent the message
+ * carried, so the handler's queries and the events it records join the producer's trace. A message
+ * without one runs as it is: background traffic does not open a trace per event.
+ */
+export async function withConsumerSpan<T>(
+  traceparent: string | undefined,
+  name: string,
+  attributes: Record<string, string>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (!traceparent) return fn();
+  const parent = remoteContext(traceparent);
+  if (!trace.getSpanContext(parent)) return fn();
+  return tracer().startActiveSpan(
+    name,
+    { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', ...attributes } },
+    parent,
+    async (span) => {
+      try {
+        return await fn();
+      } catch (err) {
+        failed(span, err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** Exports the spans still buffered and stops the SDK; a no-op when tracing is off. Call last at shutdown. */
+export async function shutdownTracing(): Promise<void> {
+  const sdk = (globalThis as Record<symbol, { shutdown(): Promise<void> } | undefined>)[SDK];
+  if (!sdk) return;
+  (globalThis as Record<symbol, unknown>)[SDK] = undefined;
+  await sdk.shutdown();
+}
+
+/** Runs fn inside a new active span (a root, or a child of the active one): for work that stands for a request. */
+export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(name, async (span) => {
+    try {
+      return await fn();
+    } catch (err) {
+      failed(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}

@@ -1,0 +1,85 @@
+// The OpenTelemetry Node SDK and its instrumentations, started only when register.mjs found
+// OTEL_TRACES_EXPORTER set. The SDK reads the standard OTEL_* variables itself (exporter, endpoints,
+// sampler); this file picks the instrumentations and keeps background work out of the traces.
+import { register } from 'node:module';
+import path from 'node:path';
+import { createAddHookMessageChannel } from 'import-in-the-middle';
+
+// ESM imports of CommonJS packages (pg, ioredis, pino from our TypeScript modules) are only seen through
+// import-in-the-middle's loader hook; it hooks only the modules the instrumentations ask for.
+const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+
+const { NodeSDK } = await import('@opentelemetry/sdk-node');
+const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
+const { PgInstrumentation } = await import('@opentelemetry/instrumentation-pg');
+const { IORedisInstrumentation } = await import('@opentelemetry/instrumentation-ioredis');
+const { PinoInstrumentation } = await import('@opentelemetry/instrumentation-pino');
+const { FastifyOtelInstrumentation } = await import('@fastify/otel');
+
+const UNTRACED_PATHS = /^\/(health\/|metrics$|metrics\?)/;
+// Spans leave the process (Zipkin, a collector): query parameters that carry a credential are replaced by
+// REDACTED (notification's signed links use `t`), Redis commands are recorded without their keys and
+// arguments (rate-limit keys hold client addresses), and SQL is recorded as text without its values.
+const SECRET_QUERY_PARAMS = [
+  't',
+  'token',
+  'access_token',
+  'refresh_token',
+  'code',
+  'key',
+  'sig',
+  'signature',
+  'Signature',
+  'AWSAccessKeyId',
+  'X-Goog-Signature',
+];
+
+/** The service's name: OTEL_SERVICE_NAME, else MARQUEE_SERVICE (images), else services/<name>/src/main.ts. */
+function serviceName() {
+  if (process.env.OTEL_SERVICE_NAME) return process.env.OTEL_SERVICE_NAME;
+  if (process.env.MARQUEE_SERVICE) return process.env.MARQUEE_SERVICE;
+  const main = process.argv[1] ?? '';
+  const m = /services[\\/]([^\\/]+)[\\/]/.exec(main);
+  return m?.[1] ?? path.basename(main, path.extname(main));
+}
+
+const sdk = new NodeSDK({
+  serviceName: serviceName(),
+  instrumentations: [
+    new HttpInstrumentation({
+      // Probes and scrapes would each be a trace of their own.
+      ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
+      requireParentforOutgoingSpans: true,
+      redactedQueryParams: SECRET_QUERY_PARAMS,
+      redactedQueryParamsServer: SECRET_QUERY_PARAMS,
+    }),
+    new UndiciInstrumentation({
+      requireParentforSpans: true,
+      // The gateway forwards its callers' queries upstream: keep the path, never the query.
+      startSpanHook: (request) => {
+        if (!request.path.includes('?')) return {};
+        const url = new URL(request.path, request.origin);
+        return { 'url.full': `${url.origin}${url.pathname}?REDACTED`, 'url.query': 'REDACTED' };
+      },
+    }),
+    new FastifyOtelInstrumentation({
+      registerOnInitialization: true,
+      ignorePaths: (opts) => UNTRACED_PATHS.test(opts.url),
+    }),
+    // Without a parent span (the outbox relay's polls, pool housekeeping) a query is not traced.
+    new PgInstrumentation({ requireParentSpan: true }),
+    new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
+    // trace_id and span_id on every log line written inside a span; logs stay on stdout only.
+    new PinoInstrumentation({ disableLogSending: true }),
+    // kafkajs is traced by platform-events itself: the instrumentation's producer span would replace
+    // the traceparent the relay carries from the outbox row, and its batch consumer starts a root
+    // trace per poll with the events only linked.
+  ],
+});
+sdk.start();
+await waitForAllMessagesAcknowledged();
+
+// platform-tracing's shutdownTracing() flushes through this before the process exits.
+globalThis[Symbol.for('marquee.tracing.sdk')] = sdk;
