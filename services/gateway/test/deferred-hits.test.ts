@@ -11,7 +11,7 @@ describe('rate-limit hits deferred while a caller is well inside its budget', ()
   const prefix = `${randomUUID()}:`;
 
   beforeAll(() => {
-    redis = new Redis(serviceTestEnv('gateway').REDIS_URL, { enableAutoPipelining: true });
+    redis = new Redis(serviceTestEnv('gateway').REDIS_URL as string, { enableAutoPipelining: true });
   });
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}*`);
