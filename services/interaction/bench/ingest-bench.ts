@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { startTestIssuer } from '@marquee/platform-auth';
 import autocannon from 'autocannon';
-import { type BenchProcess, cpuMs, databaseUrl, pidsNamed, queryOne, startService } from './bench-processes';
+import { type BenchProcess, cpuMs, pidsNamed, queryOne, serviceDatabase, startService } from './bench-processes';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -14,9 +14,26 @@ const USERS = 2000;
 
 /**
  * Every service consuming interaction.v1, one line each: it runs as its own process on its own database, and
- * what it applied is the interaction events in its processed_events. (catalog also answers the movie fallback.)
+ * `applied` counts the interaction events it has applied (catalog and recommendation record each event id in
+ * processed_events; analytics keys each log row by its event id). Catalog also answers the movie fallback.
  */
-const CONSUMERS: { service: string; env?: Record<string, string> }[] = [{ service: 'catalog' }];
+const CONSUMERS: { service: string; env: (prefix: string) => Record<string, string>; applied: string }[] = [
+  {
+    service: 'catalog',
+    env: (prefix) => ({ CACHE_KEY_PREFIX: `${prefix}catalog:` }),
+    applied: "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
+  },
+  {
+    service: 'recommendation',
+    env: (prefix) => ({ CACHE_KEY_PREFIX: `${prefix}recommendation:`, NATS_SUBJECT_PREFIX: prefix }),
+    applied: "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
+  },
+  {
+    service: 'analytics',
+    env: (prefix) => ({ NATS_SUBJECT_PREFIX: prefix }),
+    applied: "select count(*)::int as n from user_activity_logs where action_type = 'movie_view'",
+  },
+];
 
 export interface Metric {
   name: string;
@@ -47,19 +64,14 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const consumers: BenchProcess[] = [];
   const consumerDb: Record<string, string> = {};
   for (const c of CONSUMERS) {
-    consumerDb[c.service] = databaseUrl(`bench_${c.service}_${tag}`);
-    consumers.push(
-      await startService(c.service, {
-        ...common,
-        DATABASE_URL: consumerDb[c.service] as string,
-        CACHE_KEY_PREFIX: `${prefix}catalog:`,
-        ...c.env,
-      }),
-    );
+    const db = await serviceDatabase(c.service);
+    consumerDb[c.service] = db.adminUrl;
+    consumers.push(await startService(c.service, { ...common, ...db.env, ...c.env(prefix) }));
   }
   const catalog = consumers.find((c) => c.name === 'catalog') as BenchProcess;
-  const interactionDb = databaseUrl(`bench_interaction_${tag}`);
-  const interactionEnv = { ...common, DATABASE_URL: interactionDb, CATALOG_URL: catalog.base };
+  const interactionDatabase = await serviceDatabase('interaction');
+  const interactionDb = interactionDatabase.adminUrl;
+  const interactionEnv = { ...common, ...interactionDatabase.env, CATALOG_URL: catalog.base };
   let interaction = await startService('interaction', interactionEnv);
   const gateway = await startService('gateway', {
     ...common,
@@ -67,7 +79,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     CATALOG_URL: catalog.base,
     AUTH_URL: '',
     REDIS_KEY_PREFIX: `${prefix}gateway:`,
-    // The limiter runs on every request (Redis), with room for the bench's 2,000 users.
+    // The limiter runs on every request, with room for the bench's 2,000 users.
     RATE_LIMIT_PER_MINUTE: '100000',
   });
   // Every movie the catalog imported is projected before the clock starts.
@@ -181,12 +193,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const applied: Record<string, number> = {};
   for (;;) {
     for (const c of CONSUMERS) {
-      applied[c.service] = (
-        await queryOne<{ n: number }>(
-          consumerDb[c.service] as string,
-          "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
-        )
-      ).n;
+      applied[c.service] = (await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n;
     }
     if (Object.values(applied).every((n) => n >= produced) || Date.now() - drainStarted > 600_000) break;
     await new Promise((r) => setTimeout(r, 1000));
@@ -245,6 +252,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       target: '0',
       met: lostOrDoubled[c.service] === 0,
     })),
+    { name: 'load average (1 min) before', value: Number(loadBefore.toFixed(1)), unit: 'load', target: '', met: null },
+    { name: 'load average (1 min) after', value: Number(loadAfter.toFixed(1)), unit: 'load', target: '', met: null },
     {
       name: 'catalog view_count total - accepted',
       value: views - produced,
@@ -257,7 +266,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     `Each request is one \`PUT /v1/me/interactions/:movieId/view\` (a new or refreshed view: always one write and one ` +
       `interaction.recorded), ${USERS} users (JWTs from a local issuer) over the ${movieCount} imported movies; ${SECONDS} s per run, ` +
       `max runs with ${CONNECTIONS} connections, fixed-rate runs at ${RATE}/s (autocannon overallRate). Interaction, gateway and ` +
-      `each consumer of interaction.v1 (${CONSUMERS.map((c) => c.service).join(', ')}) run as their own processes (LOG_LEVEL=warn); ` +
+      `each consumer of interaction.v1 (${CONSUMERS.map((c) => c.service).join(', ')}) run as their own processes as deployed ` +
+      '(NODE_ENV=production, LOG_LEVEL=warn, each service on its own database as its application role, an owner role migrating); ' +
       'PostgreSQL keeps fsync and synchronous_commit on.',
     '',
     `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores ` +
