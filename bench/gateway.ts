@@ -28,9 +28,9 @@ try {
     ]);
     process.stdout.write(`written to ${json}\n`);
   } else {
-    const { table } = await runGatewayBench();
+    const { table, measures } = await runGatewayBench();
     process.stdout.write(`${table}\n`);
-    process.stdout.write(`written to ${writeResult('gateway', table)}\n`);
+    process.stdout.write(`written to ${writeResult('gateway', table)} and ${writeJsonResult('gateway', measures)}\n`);
   }
 } finally {
   await stopBenchProcesses();

@@ -39,7 +39,10 @@ export class KeySourceUnavailableError extends Error {
   readonly code = 'AUTH.KEYS_UNAVAILABLE';
 }
 
-export type AccessTokenVerifier = (token: string) => Promise<VerifiedAccessToken>;
+export type AccessTokenVerifier = ((token: string) => Promise<VerifiedAccessToken>) & {
+  /** With a cache: the token's verified claims when it was verified before and has not expired, at once. */
+  remembered?: (token: string) => VerifiedAccessToken | undefined;
+};
 
 function reasonOf(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'token has expired';
@@ -109,18 +112,22 @@ export function createAccessTokenVerifier(opts: VerifierOptions): AccessTokenVer
 /** An LRU of verified tokens; an entry is dropped once its token expires. */
 function rememberVerified(verifyToken: AccessTokenVerifier, maxEntries: number): AccessTokenVerifier {
   const verified = new Map<string, VerifiedAccessToken>();
-  return async (token) => {
+  const remembered = (token: string) => {
     const hit = verified.get(token);
-    if (hit) {
-      verified.delete(token);
-      if (hit.expiresAt.getTime() > Date.now()) {
-        verified.set(token, hit);
-        return hit;
-      }
-    }
+    if (!hit) return undefined;
+    verified.delete(token);
+    if (hit.expiresAt.getTime() <= Date.now()) return undefined;
+    verified.set(token, hit);
+    return hit;
+  };
+  const verify: AccessTokenVerifier = async (token) => {
+    const hit = remembered(token);
+    if (hit) return hit;
     const result = await verifyToken(token);
     if (verified.size >= maxEntries) verified.delete(verified.keys().next().value as string);
     verified.set(token, result);
     return result;
   };
+  verify.remembered = remembered;
+  return verify;
 }

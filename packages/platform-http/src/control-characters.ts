@@ -16,7 +16,8 @@ function collect(value: unknown, path: string, out: FieldProblem[]): void {
     if (hasControl(value)) out.push({ field: path, reason: 'must not contain control characters' });
   } else if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) collect(v, `${path}.${i}`, out);
-  } else if (value && typeof value === 'object') {
+  } else if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    // Raw bytes (a body kept as a Buffer, as the gateway forwards it) are not fields: whoever parses them checks them.
     for (const [k, v] of Object.entries(value)) collect(v, `${path}.${k}`, out);
   }
 }

@@ -18,6 +18,8 @@ function problemOf(value: unknown): string | undefined {
 /** The first value anywhere in a request part that cannot go on, with its path. */
 function findProblem(value: unknown, path: string): { field: string; reason: string } | undefined {
   if (value !== null && typeof value === 'object') {
+    // Raw bytes (a body kept as a Buffer) are not fields; walking them cost one entry per byte.
+    if (ArrayBuffer.isView(value)) return undefined;
     for (const [key, v] of Object.entries(value)) {
       const found = findProblem(v, `${path}.${key}`);
       if (found) return found;

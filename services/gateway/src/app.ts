@@ -5,6 +5,7 @@ import { type GatewayDeps, gatewayReadiness } from './deps';
 import { prefixRouteOf } from './domain/route-table';
 import { registerEdgeProtection } from './edge-protection';
 import { trustProxySetting } from './domain/trust-proxy';
+import { deferredHits } from './limits/deferred-hits';
 import { rateLimitHook } from './limits/rate-limit-hook';
 import { localWindowLimiter } from './limits/local-window';
 import { slidingWindowLimiter } from './limits/sliding-window';
@@ -60,10 +61,15 @@ export async function buildGatewayApp(deps: GatewayDeps, ops: OpsListener): Prom
     });
   }
   registerAuth(app, { jwksUrl: config.AUTH_JWKS_URL, cacheMaxEntries: config.AUTH_TOKEN_CACHE_SIZE });
+  const limiter = deferredHits(slidingWindowLimiter(deps.redis, config.REDIS_KEY_PREFIX), {
+    onFlushError: (err) => deps.logger.warn({ err }, 'deferred rate-limit counts not sent to Redis'),
+  });
+  // Requests let through before the HTTP server stopped are counted while Redis is still open.
+  app.addHook('onClose', () => limiter.flush());
   app.addHook(
     'onRequest',
     rateLimitHook(
-      slidingWindowLimiter(deps.redis, config.REDIS_KEY_PREFIX),
+      limiter,
       {
         perUserPerMinute: config.RATE_LIMIT_PER_MINUTE,
         perIpPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,

@@ -15,11 +15,14 @@ export class OpsListener {
   private server: Server | undefined;
 
   /** onRequest hook for the app: refuses the operations routes on any other listener. */
-  guard = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const path = req.url.split('?')[0] as string;
+  guard = (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    // Callback style: it runs on every request, and an async hook costs a promise each time.
+    const path = req.url.split('?', 1)[0] as string;
     if (OPS_ROUTES.has(path) && !this.sockets.has(req.raw.socket)) {
-      return reply.code(404).send(errorBody('ROUTE.NOT_FOUND', `No route ${req.method} ${path}`));
+      reply.code(404).send(errorBody('ROUTE.NOT_FOUND', `No route ${req.method} ${path}`));
+      return;
     }
+    done();
   };
 
   async listen(app: HttpApp, port: number, host: string): Promise<number> {

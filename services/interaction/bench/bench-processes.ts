@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRunRoles, dropRun, type RunRoles, roleUrl } from '@marquee/platform-testing/run-roles';
 import pg from 'pg';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -18,6 +19,30 @@ export function databaseUrl(name: string): string {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+let run: { id: string; roles: RunRoles } | undefined;
+
+/**
+ * A service's database as deployed: an owner role runs its migrations, the application role (no superuser,
+ * no BYPASSRLS) serves it, so row-level security applies and NODE_ENV=production accepts it. Returns the env
+ * pair and the admin URL of the same database (for the bench's own counting).
+ */
+export async function serviceDatabase(
+  service: string,
+): Promise<{ env: { DATABASE_URL: string; DATABASE_OWNER_URL: string }; adminUrl: string }> {
+  run ??= await (async () => {
+    const id = `rbench${Date.now().toString(36)}`;
+    return { id, roles: await createRunRoles(adminUrl, id) };
+  })();
+  const name = `t_${run.id}_${service}`;
+  return {
+    env: {
+      DATABASE_URL: roleUrl(adminUrl, run.roles.app, name),
+      DATABASE_OWNER_URL: roleUrl(adminUrl, run.roles.owner, name),
+    },
+    adminUrl: databaseUrl(name),
+  };
 }
 
 export async function freePort(): Promise<number> {
@@ -60,7 +85,8 @@ export interface BenchProcess {
 }
 
 const started: BenchProcess[] = [];
-const databases: string[] = [];
+/** BENCH_PROFILE=<dir>: each service writes a V8 CPU profile to <dir>/<service> when it stops (node --cpu-prof). */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 
 /** Starts a service's main.ts and waits for /health/ready; a failure names the service and its last stderr. */
 export async function startService(
@@ -71,16 +97,15 @@ export async function startService(
   const port = await freePort();
   // The gateway answers readiness on its operations port only; the other services ignore OPS_PORT.
   const opsPort = await freePort();
-  if (env.DATABASE_URL && !databases.includes(env.DATABASE_URL)) databases.push(env.DATABASE_URL);
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR, name)}`] : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, `services/${name}/src/main.ts`)],
+    [...profile, '--import', 'tsx', path.join(repoRoot, `services/${name}/src/main.ts`)],
     {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH ?? '',
-        // Throwaway bench databases are reached as the superuser, which production refuses (RLS would not apply).
-        NODE_ENV: 'development',
+        NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
         HOST: '127.0.0.1',
         ...infra,
@@ -118,15 +143,10 @@ export async function startService(
   }
 }
 
-/** Stops every service started here and drops their throwaway databases. */
+/** Stops every service started here, then drops their throwaway databases and the bench's roles. */
 export async function stopAll(): Promise<void> {
   await Promise.all(started.map((p) => p.stop()));
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  for (const url of databases) {
-    await client.query(`drop database if exists "${new URL(url).pathname.slice(1)}" with (force)`);
-  }
-  await client.end();
+  if (run) await dropRun(adminUrl, run.id);
 }
 
 /** One query against a bench database. */

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { startTestIssuer } from '@marquee/platform-auth';
 import autocannon from 'autocannon';
-import { type BenchProcess, cpuMs, databaseUrl, pidsNamed, queryOne, startService } from './bench-processes';
+import { type BenchProcess, cpuMs, pidsNamed, queryOne, serviceDatabase, startService } from './bench-processes';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -14,9 +14,26 @@ const USERS = 2000;
 
 /**
  * Every service consuming interaction.v1, one line each: it runs as its own process on its own database, and
- * what it applied is the interaction events in its processed_events. (catalog also answers the movie fallback.)
+ * `applied` counts the interaction events it has applied (catalog and recommendation record each event id in
+ * processed_events; analytics keys each log row by its event id). Catalog also answers the movie fallback.
  */
-const CONSUMERS: { service: string; env?: Record<string, string> }[] = [{ service: 'catalog' }];
+const CONSUMERS: { service: string; env: (prefix: string) => Record<string, string>; applied: string }[] = [
+  {
+    service: 'catalog',
+    env: (prefix) => ({ CACHE_KEY_PREFIX: `${prefix}catalog:` }),
+    applied: "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
+  },
+  {
+    service: 'recommendation',
+    env: (prefix) => ({ CACHE_KEY_PREFIX: `${prefix}recommendation:`, NATS_SUBJECT_PREFIX: prefix }),
+    applied: "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
+  },
+  {
+    service: 'analytics',
+    env: (prefix) => ({ NATS_SUBJECT_PREFIX: prefix }),
+    applied: "select count(*)::int as n from user_activity_logs where action_type = 'movie_view'",
+  },
+];
 
 export interface Metric {
   name: string;
@@ -33,8 +50,9 @@ interface Run {
   p50: number;
   p99: number;
   failures: number;
-  /** CPU µs per accepted interaction, by process. */
+  /** CPU µs per accepted interaction, by process: all it used during the run, and that less its idle rate. */
   cpu: Record<string, number>;
+  net: Record<string, number>;
 }
 
 export async function runIngestBench(): Promise<{ markdown: string; metrics: Metric[] }> {
@@ -47,19 +65,14 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const consumers: BenchProcess[] = [];
   const consumerDb: Record<string, string> = {};
   for (const c of CONSUMERS) {
-    consumerDb[c.service] = databaseUrl(`bench_${c.service}_${tag}`);
-    consumers.push(
-      await startService(c.service, {
-        ...common,
-        DATABASE_URL: consumerDb[c.service] as string,
-        CACHE_KEY_PREFIX: `${prefix}catalog:`,
-        ...c.env,
-      }),
-    );
+    const db = await serviceDatabase(c.service);
+    consumerDb[c.service] = db.adminUrl;
+    consumers.push(await startService(c.service, { ...common, ...db.env, ...c.env(prefix) }));
   }
   const catalog = consumers.find((c) => c.name === 'catalog') as BenchProcess;
-  const interactionDb = databaseUrl(`bench_interaction_${tag}`);
-  const interactionEnv = { ...common, DATABASE_URL: interactionDb, CATALOG_URL: catalog.base };
+  const interactionDatabase = await serviceDatabase('interaction');
+  const interactionDb = interactionDatabase.adminUrl;
+  const interactionEnv = { ...common, ...interactionDatabase.env, CATALOG_URL: catalog.base };
   let interaction = await startService('interaction', interactionEnv);
   const gateway = await startService('gateway', {
     ...common,
@@ -67,7 +80,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     CATALOG_URL: catalog.base,
     AUTH_URL: '',
     REDIS_KEY_PREFIX: `${prefix}gateway:`,
-    // The limiter runs on every request (Redis), with room for the bench's 2,000 users.
+    // The limiter runs on every request, with room for the bench's 2,000 users.
     RATE_LIMIT_PER_MINUTE: '100000',
   });
   // Every movie the catalog imported is projected before the clock starts.
@@ -106,10 +119,39 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       0,
     );
 
+  /** CPU ms per second each group uses with no requests (timers, polling consumers and relays), measured idle. */
+  let idle: Record<string, number> = {};
+  async function measureIdle(idleSeconds = 5): Promise<void> {
+    // Idle means the warm-ups' events are published and applied by every consumer, else their backlog counts as idle.
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const { n, pending } = await queryOne<{ n: number; pending: number }>(
+        interactionDb,
+        "select count(*) filter (where type = 'interaction.recorded')::int as n, count(*) filter (where published_at is null)::int as pending from outbox",
+      );
+      let behind = pending > 0;
+      for (const c of CONSUMERS) {
+        if ((await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n < n) behind = true;
+      }
+      if (!behind || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const before = cpuOf(pidsOf());
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+    const after = cpuOf(pidsOf());
+    idle = Object.fromEntries(
+      Object.keys(before).map((k) => [
+        k,
+        usedMs(before[k] as Map<number | undefined, number>, after[k] as Map<number | undefined, number>) / idleSeconds,
+      ]),
+    );
+  }
+
   let seq = 0;
   async function run(label: string, base: string, path: string, rate?: number, seconds = SECONDS): Promise<Run> {
     const pids = pidsOf();
     const before = cpuOf(pids);
+    const started = performance.now();
     const result = await autocannon({
       url: base,
       connections: rate ? 32 : CONNECTIONS,
@@ -130,13 +172,18 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       ],
     });
     const after = cpuOf(pidsOf());
+    const wall = (performance.now() - started) / 1000;
     const accepted = result['2xx'];
-    const cpu = Object.fromEntries(
+    const used = Object.fromEntries(
       Object.keys(before).map((k) => [
         k,
-        (usedMs(before[k] as Map<number | undefined, number>, after[k] as Map<number | undefined, number>) * 1000) /
-          Math.max(1, accepted),
+        usedMs(before[k] as Map<number | undefined, number>, after[k] as Map<number | undefined, number>),
       ]),
+    );
+    const perAccepted = (ms: number) => (ms * 1000) / Math.max(1, accepted);
+    const cpu = Object.fromEntries(Object.entries(used).map(([k, ms]) => [k, perAccepted(ms)]));
+    const net = Object.fromEntries(
+      Object.entries(used).map(([k, ms]) => [k, perAccepted(Math.max(0, ms - (idle[k] ?? 0) * wall))]),
     );
     return {
       label,
@@ -146,12 +193,24 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       p99: result.latency.p99,
       failures: result.non2xx + result.errors + result.timeouts,
       cpu,
+      net,
     };
   }
 
   const runs: Run[] = [];
   await run('warm-up', interaction.base, '/v1/me/interactions', undefined, 3);
   await run('warm-up', gateway.base, '/api/v1/me/interactions', undefined, 3);
+  await measureIdle();
+  const idleBatched = idle;
+  // Consumers lag behind the runs under load, so their CPU is taken over everything from here to the end of the drain.
+  const recordedSoFar = async () =>
+    (
+      await queryOne<{ n: number }>(
+        interactionDb,
+        "select count(*)::int as n from outbox where type = 'interaction.recorded'",
+      )
+    ).n;
+  const measuredFrom = { cpu: cpuOf(pidsOf()), at: performance.now(), events: await recordedSoFar() };
   runs.push(await run('direct, max (batched commits)', interaction.base, '/v1/me/interactions'));
   runs.push(await run('gateway, max', gateway.base, '/api/v1/me/interactions'));
   runs.push(await run(`direct, ${RATE}/s`, interaction.base, '/v1/me/interactions', RATE));
@@ -160,6 +219,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   await interaction.stop();
   interaction = await startService('interaction', { ...interactionEnv, WRITE_BATCH_WINDOW_MS: '0' });
   await run('warm-up', interaction.base, '/v1/me/interactions', undefined, 3);
+  await measureIdle();
   runs.push(await run('direct, max (one commit per request)', interaction.base, '/v1/me/interactions'));
   runs.push(await run(`direct, ${RATE}/s (one commit per request)`, interaction.base, '/v1/me/interactions', RATE));
 
@@ -181,17 +241,26 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const applied: Record<string, number> = {};
   for (;;) {
     for (const c of CONSUMERS) {
-      applied[c.service] = (
-        await queryOne<{ n: number }>(
-          consumerDb[c.service] as string,
-          "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
-        )
-      ).n;
+      applied[c.service] = (await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n;
     }
     if (Object.values(applied).every((n) => n >= produced) || Date.now() - drainStarted > 600_000) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
   const drainSeconds = (Date.now() - drainStarted) / 1000;
+  const measuredTo = cpuOf(pidsOf());
+  const measuredSeconds = (performance.now() - measuredFrom.at) / 1000;
+  const measuredEvents = Math.max(1, produced - measuredFrom.events);
+  const consumerCpu = Object.fromEntries(
+    CONSUMERS.map((c) => {
+      const k = `${c.service} (consumer)`;
+      const ms = usedMs(
+        measuredFrom.cpu[k] as Map<number | undefined, number>,
+        measuredTo[k] as Map<number | undefined, number>,
+      );
+      const net = Math.max(0, ms - (idleBatched[k] ?? 0) * measuredSeconds);
+      return [c.service, { raw: (ms * 1000) / measuredEvents, net: (net * 1000) / measuredEvents }];
+    }),
+  );
   const views = (
     await queryOne<{ n: number }>(
       consumerDb.catalog as string,
@@ -207,7 +276,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const through = byLabel('gateway, max');
   const single = byLabel('direct, max (one commit per request)');
   const processes = Object.keys(direct.cpu);
-  const cpuCell = (r: Run, k: string) => (Number.isFinite(r.cpu[k]) ? (r.cpu[k] as number).toFixed(0) : '–');
+  const cpuCell = (r: Run, k: string) =>
+    Number.isFinite(r.cpu[k]) ? `${(r.net[k] as number).toFixed(0)} (${(r.cpu[k] as number).toFixed(0)})` : '–';
   const lostOrDoubled = Object.fromEntries(CONSUMERS.map((c) => [c.service, (applied[c.service] ?? 0) - produced]));
   const metrics: Metric[] = [
     {
@@ -245,6 +315,36 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       target: '0',
       met: lostOrDoubled[c.service] === 0,
     })),
+    ...processes.map((p) => ({
+      name: `${p} CPU per interaction, direct max (idle subtracted)`,
+      value: Math.round(direct.net[p] ?? 0),
+      unit: 'µs',
+      target: '',
+      met: null,
+    })),
+    ...processes.map((p) => ({
+      name: `${p} CPU per interaction, gateway max (idle subtracted)`,
+      value: Math.round(through.net[p] ?? 0),
+      unit: 'µs',
+      target: '',
+      met: null,
+    })),
+    ...CONSUMERS.map((c) => ({
+      name: `${c.service} CPU per applied event, all runs and drain (idle subtracted)`,
+      value: Math.round(consumerCpu[c.service]?.net ?? 0),
+      unit: 'µs',
+      target: '',
+      met: null,
+    })),
+    ...CONSUMERS.map((c) => ({
+      name: `${c.service} CPU per applied event, all runs and drain (raw)`,
+      value: Math.round(consumerCpu[c.service]?.raw ?? 0),
+      unit: 'µs',
+      target: '',
+      met: null,
+    })),
+    { name: 'load average (1 min) before', value: Number(loadBefore.toFixed(1)), unit: 'load', target: '', met: null },
+    { name: 'load average (1 min) after', value: Number(loadAfter.toFixed(1)), unit: 'load', target: '', met: null },
     {
       name: 'catalog view_count total - accepted',
       value: views - produced,
@@ -257,13 +357,18 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     `Each request is one \`PUT /v1/me/interactions/:movieId/view\` (a new or refreshed view: always one write and one ` +
       `interaction.recorded), ${USERS} users (JWTs from a local issuer) over the ${movieCount} imported movies; ${SECONDS} s per run, ` +
       `max runs with ${CONNECTIONS} connections, fixed-rate runs at ${RATE}/s (autocannon overallRate). Interaction, gateway and ` +
-      `each consumer of interaction.v1 (${CONSUMERS.map((c) => c.service).join(', ')}) run as their own processes (LOG_LEVEL=warn); ` +
+      `each consumer of interaction.v1 (${CONSUMERS.map((c) => c.service).join(', ')}) run as their own processes as deployed ` +
+      '(NODE_ENV=production, LOG_LEVEL=warn, each service on its own database as its application role, an owner role migrating); ' +
       'PostgreSQL keeps fsync and synchronous_commit on.',
     '',
     `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores ` +
       '(other work on the machine competes; postgres and kafka CPU include everything else they serve meanwhile).',
     '',
-    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | ${processes.map((p) => `${p} CPU µs/interaction`).join(' | ')} |`,
+    `Idle CPU (ms/s, no requests, measured after the warm-ups): ${processes.map((p) => `${p} ${(idleBatched[p] ?? 0).toFixed(1)}`).join(', ')}. ` +
+      'CPU cells: µs per accepted interaction less that idle rate over the run (in brackets: all CPU used during the run / accepted). ' +
+      'postgres and kafka serve the whole machine, so theirs is the roughest.',
+    '',
+    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
     `|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
     ...runs.map(
       (r) =>
@@ -276,6 +381,13 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     `After draining (${drainSeconds.toFixed(0)} s after the last run): ${produced} interactions accepted (warm-ups included), ` +
       CONSUMERS.map((c) => `${c.service} applied ${applied[c.service]}`).join(', ') +
       `; catalog's view_count total ${views}. Lost or doubled: ${CONSUMERS.map((c) => `${c.service} ${lostOrDoubled[c.service]}`).join(', ')}.`,
+    '',
+    `Each consumer over all measured runs and the drain (${measuredEvents} events, ${measuredSeconds.toFixed(0)} s): ` +
+      CONSUMERS.map(
+        (c) =>
+          `${c.service} ${(consumerCpu[c.service]?.net ?? 0).toFixed(0)} µs/event (raw ${(consumerCpu[c.service]?.raw ?? 0).toFixed(0)})`,
+      ).join(', ') +
+      '.',
     '',
     '| metric | value | unit | target | met |',
     '|---|---|---|---|---|',

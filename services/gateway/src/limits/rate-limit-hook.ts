@@ -1,7 +1,8 @@
 import { AppError } from '@marquee/platform-http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DeferredHits } from './deferred-hits';
 import type { LocalWindowLimiter } from './local-window';
-import type { LimitDecision, SlidingWindowLimiter } from './sliding-window';
+import type { LimitDecision } from './sliding-window';
 
 export interface RateLimits {
   perUserPerMinute: number;
@@ -37,37 +38,62 @@ function tooMany(reply: FastifyReply, d: LimitDecision, what: string): AppError 
 /**
  * onRequest hook (after registerAuth): one budget per signed-in user, else per client IP, shared by
  * every replica through Redis; login and register have their own, smaller per-IP budgets, title suggestions their own larger one.
+ * A caller well inside its budget is answered without waiting for Redis (deferred-hits.ts).
  * If Redis fails, login and register fall back to a per-replica limit (`fallback`) and everything
  * else is let through: losing general rate limiting briefly beats losing the API.
  */
-export function rateLimitHook(limiter: SlidingWindowLimiter, limits: RateLimits, fallback: LocalWindowLimiter) {
-  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!req.url.startsWith('/api/')) return;
-    const guarded = req.method === 'POST' ? GUARDED[req.url.split('?')[0] as string] : undefined;
-    const guardKey = `${req.url.split('?')[0]}:${req.ip}`;
-    try {
-      if (guarded) {
-        const d = await limiter.hit(guardKey, guarded.limit(limits));
+export function rateLimitHook(limiter: DeferredHits, limits: RateLimits, fallback: LocalWindowLimiter) {
+  type Guard = { key: string; route: (typeof GUARDED)[string] };
+  const unavailable = (req: FastifyRequest, reply: FastifyReply, err: unknown, guard?: Guard) => {
+    if (err instanceof AppError) return err;
+    req.log.warn({ err }, 'rate limiter unavailable; local limits only');
+    if (guard) {
+      const d = fallback.hit(guard.key, guard.route.limit(limits));
+      if (!d.allowed) return tooMany(reply, d, guard.route.what);
+    }
+    return undefined;
+  };
+  const judge = (reply: FastifyReply, d: LimitDecision): AppError | undefined => {
+    setHeaders(reply, d);
+    return d.allowed ? undefined : tooMany(reply, d, 'requests');
+  };
+  const general = (req: FastifyRequest, path: string) => {
+    const caller = req.identity ? `user:${req.identity.userId}` : `ip:${req.ip}`;
+    // Suggestions come with each keystroke: their own budget, so typing a title neither hits 429 nor spends the general one.
+    return req.method === 'GET' && path === SUGGEST_PATH
+      ? limiter.hit(`suggest:${caller}`, limits.suggestPerMinute)
+      : limiter.hit(caller, req.identity ? limits.perUserPerMinute : limits.perIpPerMinute);
+  };
+
+  // Callback style: a caller answered from memory costs no promise and no extra tick.
+  return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    if (!req.url.startsWith('/api/')) {
+      done();
+      return;
+    }
+    const path = req.url.split('?', 1)[0] as string;
+    const guarded = req.method === 'POST' ? GUARDED[path] : undefined;
+    if (guarded) {
+      const guard = { key: `${path}:${req.ip}`, route: guarded };
+      void (async () => {
+        const d = await limiter.hit(guard.key, guarded.limit(limits));
         if (!d.allowed) {
           setHeaders(reply, d);
-          throw tooMany(reply, d, guarded.what);
+          return tooMany(reply, d, guarded.what);
         }
-      }
-      const caller = req.identity ? `user:${req.identity.userId}` : `ip:${req.ip}`;
-      // Suggestions come with each keystroke: their own budget, so typing a title neither hits 429 nor spends the general one.
-      const d =
-        req.method === 'GET' && req.url.split('?')[0] === SUGGEST_PATH
-          ? await limiter.hit(`suggest:${caller}`, limits.suggestPerMinute)
-          : await limiter.hit(caller, req.identity ? limits.perUserPerMinute : limits.perIpPerMinute);
-      setHeaders(reply, d);
-      if (!d.allowed) throw tooMany(reply, d, 'requests');
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      req.log.warn({ err }, 'rate limiter unavailable; local limits only');
-      if (guarded) {
-        const d = fallback.hit(guardKey, guarded.limit(limits));
-        if (!d.allowed) throw tooMany(reply, d, guarded.what);
-      }
+        return judge(reply, await general(req, path));
+      })().then(
+        (err) => done(err),
+        (err: unknown) => done(unavailable(req, reply, err, guard)),
+      );
+      return;
     }
+    const d = general(req, path);
+    if (d instanceof Promise) {
+      d.then(
+        (x) => done(judge(reply, x)),
+        (err: unknown) => done(unavailable(req, reply, err)),
+      );
+    } else done(judge(reply, d));
   };
 }

@@ -6,6 +6,7 @@ import type { Redis } from '@marquee/platform-cache';
  * The estimate p × (share of the previous window still inside the last minute) + c is compared with
  * the limit; rejected requests are not counted, so a client that backs off recovers on time.
  * Time comes from Redis (TIME), not from each replica's clock.
+ * With ARGV[3] = n it records n requests the caller already let through (deferred-hits.ts) without judging them.
  * Returns { allowed (1|0), remaining, reset ms (until the current window ends), retry-after ms }.
  */
 const SCRIPT = `
@@ -22,6 +23,13 @@ if w == idx - 1 then p = c; c = 0 elseif w ~= idx then p = 0; c = 0 end
 local into = now - idx * window
 local weighted = p * (window - into) / window + c
 local reset = window - into
+local admitted = tonumber(ARGV[3])
+if admitted then
+  c = c + admitted
+  redis.call('HSET', KEYS[1], 'w', idx, 'c', c, 'p', p)
+  redis.call('PEXPIRE', KEYS[1], window * 2)
+  return {1, math.max(0, math.floor(limit - weighted - admitted)), reset, 0}
+end
 if weighted + 1 > limit then
   local retry
   if c + 1 > limit then
@@ -48,7 +56,12 @@ export interface LimitDecision {
 }
 
 type WithCommand = Redis & {
-  marqueeSlidingWindow(key: string, windowMs: number, limit: number): Promise<[number, number, number, number]>;
+  marqueeSlidingWindow(
+    key: string,
+    windowMs: number,
+    limit: number,
+    admitted?: number,
+  ): Promise<[number, number, number, number]>;
 };
 
 export function slidingWindowLimiter(redis: Redis, keyPrefix: string) {
@@ -65,6 +78,16 @@ export function slidingWindowLimiter(redis: Redis, keyPrefix: string) {
         limit,
       );
       return { allowed: allowed === 1, limit, remaining, resetMs, retryAfterMs };
+    },
+    /** Adds `admitted` requests of `subject` that were already let through; answers the budget left after them. */
+    async record(subject: string, limit: number, admitted: number, windowMs = 60_000): Promise<LimitDecision> {
+      const [, remaining, resetMs] = await r.marqueeSlidingWindow(
+        `${keyPrefix}rl:{${subject}}`,
+        windowMs,
+        limit,
+        admitted,
+      );
+      return { allowed: true, limit, remaining, resetMs, retryAfterMs: 0 };
     },
   };
 }

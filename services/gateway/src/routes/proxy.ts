@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import { publicRouteOf, serviceForPath, upstreamPath } from '../domain/route-table';
 import type { ActivityPublisher } from '../events/activity-publisher';
 import { logPageActivity } from '../events/log-page-activity';
+import { forward, type UpstreamAnswer } from '../upstreams/forward';
 import type { UpstreamPools } from '../upstreams/upstream-pools';
 
 export interface ProxyOptions {
@@ -113,29 +114,33 @@ export async function proxyRoutes(app: HttpApp, opts: ProxyOptions): Promise<voi
     if (!upstream) {
       throw new AppError(503, 'GATEWAY.UPSTREAM_UNAVAILABLE', `The ${service} service is not available`, { service });
     }
-    let res: Dispatcher.ResponseData;
+    let res: UpstreamAnswer;
     try {
-      res = await upstream.pool.request({
-        path: upstreamPath(req.url),
-        method: req.method as 'GET',
-        headers: forwardHeaders(req),
-        body: Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : null,
-      });
+      res = await forward(
+        upstream.pool,
+        {
+          path: upstreamPath(req.url),
+          method: req.method as Dispatcher.HttpMethod,
+          headers: forwardHeaders(req),
+          body: Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : null,
+        },
+        BUFFER_LIMIT_BYTES,
+      );
     } catch (err) {
       // Logged once, by the error handler, with the upstream's error code in details.reason.
       throw upstreamFailure(service, err);
     }
-    reply.code(res.statusCode);
-    const template = res.headers[ROUTE_TEMPLATE_HEADER];
+    reply.code(res.status);
+    const headers = res.headers;
+    const template = headers[ROUTE_TEMPLATE_HEADER];
     const route = typeof template === 'string' ? publicRouteOf(template) : undefined;
     if (route) labelRoute(req, route);
-    for (const [name, value] of Object.entries(res.headers)) {
+    for (const name in headers) {
+      const value = headers[name];
       if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
     }
-    logPageActivity(req, reply, res.statusCode, opts.activity, opts.sessionCookie);
-    // Small answers are read whole and written with their headers in one go; large or unsized ones stream.
-    const size = Number(res.headers['content-length']);
-    if (size <= BUFFER_LIMIT_BYTES) return reply.send(Buffer.from(await res.body.arrayBuffer()));
+    logPageActivity(req, reply, res.status, opts.activity, opts.sessionCookie);
+    // Small answers arrive whole and are written with their headers in one go; large or unsized ones stream.
     return reply.send(res.body);
   };
 
