@@ -1,6 +1,6 @@
 // The notification benchmark (run by `pnpm bench notification`): a weekly digest run for many users into a
 // local SMTP server, beside raw nodemailer sending the same messages to the same server, in one run.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectBus, serveJson, Subjects } from '@marquee/platform-bus';
@@ -153,6 +153,8 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
     LOG_LEVEL: 'warn',
     PORT: '0',
     SMTP_URL: sink.url,
+    NOTIFICATION_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    NOTIFICATION_ENCRYPTION_ACTIVE_KID: 'k1',
     SMTP_POOL_SIZE: String(POOL),
     RECOMMENDATION_URL: recs.url,
     DIGEST_INTERVAL_MS: '100',

@@ -18,6 +18,7 @@ import {
 } from './clients/recommendation-client';
 import type { NotificationConfig } from './config';
 import { loadLinkKey, loadVapidKeys, type VapidKeys } from './db/service-keys';
+import { SecretCipher } from './domain/secret-cipher';
 
 /** What the use cases need, built once per process. */
 export interface NotificationContext {
@@ -42,7 +43,11 @@ export async function createNotificationContext(
   config: NotificationConfig,
   deps: { database: Database; logger: Logger; nats: NatsConnection; metrics: Registry },
 ): Promise<NotificationContext> {
-  const vapid = await loadVapidKeys(deps.database);
+  const cipher = SecretCipher.fromConfig(
+    config.NOTIFICATION_ENCRYPTION_KEYS,
+    config.NOTIFICATION_ENCRYPTION_ACTIVE_KID,
+  );
+  const vapid = await loadVapidKeys(deps.database, cipher);
   const mailboxDir = config.MAILBOX_DIR || path.join(os.tmpdir(), 'marquee-mailbox');
   const mailer = config.SMTP_URL
     ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, config.SMTP_POOL_SIZE)
@@ -82,7 +87,7 @@ export async function createNotificationContext(
   return {
     config,
     ...deps,
-    linkKey: await loadLinkKey(deps.database, config.LINK_SIGNING_KEY),
+    linkKey: await loadLinkKey(deps.database, cipher, config.LINK_SIGNING_KEY),
     vapid,
     mailer,
     mailboxDir,
