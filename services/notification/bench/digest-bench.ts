@@ -133,14 +133,19 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
   const recs = await startRecommendations();
   const prefix = `bench${randomUUID().slice(0, 8)}.`;
   const nats = await connectBus(infra.NATS_URL, 'bench-auth');
-  // Stands in for auth's auth.contact responder (same subject and reply shape).
-  const contact = serveJson<{ userId: string }, unknown>(nats, `${prefix}${Subjects.authContact}`, async (req) => ({
+  // Stands in for auth's auth.contact responder (same subject and reply shapes, one user or a list).
+  const contactOf = (userId: string) => ({
     found: true,
-    email: `user.${req.userId.slice(0, 8)}@example.com`,
+    email: `user.${userId.slice(0, 8)}@example.com`,
     firstName: 'Ada',
     preferredLanguage: 'en',
     timezone: 'UTC',
-  }));
+  });
+  const contact = serveJson<{ userId?: string; userIds?: string[] }, unknown>(
+    nats,
+    `${prefix}${Subjects.authContact}`,
+    async (req) => (req.userIds ? { contacts: req.userIds.map(contactOf) } : contactOf(req.userId ?? '')),
+  );
   const raw = rawSender(sink.url);
 
   const db = new URL(ADMIN_URL);
@@ -176,7 +181,7 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
   );
   let peak = 0;
   const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 100);
   let rawSeconds = 0;
   let rawCount = 0;

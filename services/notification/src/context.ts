@@ -9,7 +9,7 @@ import { fcmSender, parseServiceAccount } from './channels/fcm';
 import { type Mailer, mailboxMailer, smtpMailer } from './channels/mailer';
 import { pushChannels, type SendPush } from './channels/push-channels';
 import { webPushSender } from './channels/web-push';
-import { contactClient, type FetchContact } from './clients/contact-client';
+import { contactClient, type FetchContacts } from './clients/contact-client';
 import {
   type FetchRecommendations,
   type FetchTitles,
@@ -33,7 +33,7 @@ export interface NotificationContext {
   mailer: Mailer;
   mailboxDir: string;
   sendPush: SendPush;
-  fetchContact: FetchContact;
+  fetchContacts: FetchContacts;
   fetchRecommendations: FetchRecommendations;
   fetchTitles: FetchTitles;
   close(): void;
@@ -92,7 +92,7 @@ export async function createNotificationContext(
     mailer,
     mailboxDir,
     sendPush,
-    fetchContact: contactClient(deps.nats, config.NATS_SUBJECT_PREFIX, config.CONTACT_TIMEOUT_MS),
+    fetchContacts: contactClient(deps.nats, config.NATS_SUBJECT_PREFIX, config.CONTACT_TIMEOUT_MS),
     fetchRecommendations: recommendationClient(config.RECOMMENDATION_URL, config.RECOMMENDATION_TIMEOUT_MS),
     fetchTitles: movieTitles(config.CATALOG_URL, config.RECOMMENDATION_TIMEOUT_MS),
     close() {
