@@ -12,7 +12,7 @@ const table = [
   `Raw and digest phases alternate (${r.phases} each, a tenth of the users per digest phase); each rate sums its own phases.`,
   ...(r.users === 100_000 ? [] : [`BENCH_USERS=${r.users} was set for this run (the default is 100,000).`]),
   `Load average (5 min) at the end: ${os.loadavg()[1]?.toFixed(1)} on ${os.cpus().length} cores.`,
-  'Each digest: claim row + pending log, auth.contact over NATS, recommendations over HTTP, render (HTML + text), SMTP, log delivered + 2 outbox events.',
+  'Each digest: claim row + pending log, auth.contact over NATS (the recipients of a delivery round in requests of up to 100), recommendations over HTTP, render (HTML + text), SMTP, log delivered + 2 outbox events.',
   '',
   '| measure | value | target |',
   '| --- | --- | --- |',

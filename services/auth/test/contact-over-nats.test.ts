@@ -64,4 +64,25 @@ describe('auth.contact over NATS', () => {
     expect(await ask(acct.userId)).toEqual({ found: false });
     await expect(ask('not-a-uuid')).rejects.toThrow('userId must be a uuid');
   });
+
+  it('When notification asks for several users at once, then the answers come in the order asked; a bad list is refused', async () => {
+    const [a, b] = [await registerAccount(app, { firstName: 'Ada' }), await registerAccount(app)];
+    const unknown = '0190a0b0-0000-7000-8000-0000000000ef';
+    const askMany = (userIds: unknown) =>
+      requestJson<{ contacts: ContactReply[] }>(
+        auth.deps.nats,
+        `${auth.config.NATS_SUBJECT_PREFIX}${Subjects.authContact}`,
+        { userIds },
+        5_000,
+      );
+    const { contacts } = await askMany([b.userId, unknown, a.userId]);
+    expect(contacts).toEqual([
+      { found: true, email: b.email, preferredLanguage: 'en', timezone: 'UTC' },
+      { found: false },
+      { found: true, email: a.email, firstName: 'Ada', preferredLanguage: 'en', timezone: 'UTC' },
+    ]);
+    await expect(askMany([])).rejects.toThrow('userIds must be 1 to 200 uuids');
+    await expect(askMany([a.userId, 'not-a-uuid'])).rejects.toThrow('userIds must be 1 to 200 uuids');
+    await expect(askMany(Array.from({ length: 201 }, () => a.userId))).rejects.toThrow('1 to 200');
+  });
 });

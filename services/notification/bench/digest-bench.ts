@@ -1,6 +1,6 @@
 // The notification benchmark (run by `pnpm bench notification`): a weekly digest run for many users into a
 // local SMTP server, beside raw nodemailer sending the same messages to the same server, in one run.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectBus, serveJson, Subjects } from '@marquee/platform-bus';
@@ -133,14 +133,19 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
   const recs = await startRecommendations();
   const prefix = `bench${randomUUID().slice(0, 8)}.`;
   const nats = await connectBus(infra.NATS_URL, 'bench-auth');
-  // Stands in for auth's auth.contact responder (same subject and reply shape).
-  const contact = serveJson<{ userId: string }, unknown>(nats, `${prefix}${Subjects.authContact}`, async (req) => ({
+  // Stands in for auth's auth.contact responder (same subject and reply shapes, one user or a list).
+  const contactOf = (userId: string) => ({
     found: true,
-    email: `user.${req.userId.slice(0, 8)}@example.com`,
+    email: `user.${userId.slice(0, 8)}@example.com`,
     firstName: 'Ada',
     preferredLanguage: 'en',
     timezone: 'UTC',
-  }));
+  });
+  const contact = serveJson<{ userId?: string; userIds?: string[] }, unknown>(
+    nats,
+    `${prefix}${Subjects.authContact}`,
+    async (req) => (req.userIds ? { contacts: req.userIds.map(contactOf) } : contactOf(req.userId ?? '')),
+  );
   const raw = rawSender(sink.url);
 
   const db = new URL(ADMIN_URL);
@@ -153,6 +158,8 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
     LOG_LEVEL: 'warn',
     PORT: '0',
     SMTP_URL: sink.url,
+    NOTIFICATION_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    NOTIFICATION_ENCRYPTION_ACTIVE_KID: 'k1',
     SMTP_POOL_SIZE: String(POOL),
     RECOMMENDATION_URL: recs.url,
     DIGEST_INTERVAL_MS: '100',
@@ -174,7 +181,7 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
   );
   let peak = 0;
   const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 100);
   let rawSeconds = 0;
   let rawCount = 0;

@@ -70,6 +70,15 @@ export const notificationConfigSchema = Type.Object({
     default: 'http://127.0.0.1:8080/api/v1/movies/{movieId}',
     description: 'Where a tracked movie link finally leads; {movieId} is replaced.',
   }),
+  NOTIFICATION_ENCRYPTION_KEYS: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$',
+    description:
+      'AES-256-GCM keys sealing the secrets kept in the database (VAPID private key, made link-signing key), `kid:base64(32 bytes)` comma-separated. Keep a retired key listed until one start under the new active key has re-sealed them.',
+  }),
+  NOTIFICATION_ENCRYPTION_ACTIVE_KID: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,32}$',
+    description: 'Which key of NOTIFICATION_ENCRYPTION_KEYS seals new values.',
+  }),
   LINK_SIGNING_KEY: Type.String({
     default: '',
     pattern: '^([A-Za-z0-9+/=]{43,})?$',

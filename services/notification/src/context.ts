@@ -9,7 +9,7 @@ import { fcmSender, parseServiceAccount } from './channels/fcm';
 import { type Mailer, mailboxMailer, smtpMailer } from './channels/mailer';
 import { pushChannels, type SendPush } from './channels/push-channels';
 import { webPushSender } from './channels/web-push';
-import { contactClient, type FetchContact } from './clients/contact-client';
+import { contactClient, type FetchContacts } from './clients/contact-client';
 import {
   type FetchRecommendations,
   type FetchTitles,
@@ -18,6 +18,7 @@ import {
 } from './clients/recommendation-client';
 import type { NotificationConfig } from './config';
 import { loadLinkKey, loadVapidKeys, type VapidKeys } from './db/service-keys';
+import { SecretCipher } from './domain/secret-cipher';
 
 /** What the use cases need, built once per process. */
 export interface NotificationContext {
@@ -32,7 +33,7 @@ export interface NotificationContext {
   mailer: Mailer;
   mailboxDir: string;
   sendPush: SendPush;
-  fetchContact: FetchContact;
+  fetchContacts: FetchContacts;
   fetchRecommendations: FetchRecommendations;
   fetchTitles: FetchTitles;
   close(): void;
@@ -42,7 +43,11 @@ export async function createNotificationContext(
   config: NotificationConfig,
   deps: { database: Database; logger: Logger; nats: NatsConnection; metrics: Registry },
 ): Promise<NotificationContext> {
-  const vapid = await loadVapidKeys(deps.database);
+  const cipher = SecretCipher.fromConfig(
+    config.NOTIFICATION_ENCRYPTION_KEYS,
+    config.NOTIFICATION_ENCRYPTION_ACTIVE_KID,
+  );
+  const vapid = await loadVapidKeys(deps.database, cipher);
   const mailboxDir = config.MAILBOX_DIR || path.join(os.tmpdir(), 'marquee-mailbox');
   const mailer = config.SMTP_URL
     ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, config.SMTP_POOL_SIZE)
@@ -82,12 +87,12 @@ export async function createNotificationContext(
   return {
     config,
     ...deps,
-    linkKey: await loadLinkKey(deps.database, config.LINK_SIGNING_KEY),
+    linkKey: await loadLinkKey(deps.database, cipher, config.LINK_SIGNING_KEY),
     vapid,
     mailer,
     mailboxDir,
     sendPush,
-    fetchContact: contactClient(deps.nats, config.NATS_SUBJECT_PREFIX, config.CONTACT_TIMEOUT_MS),
+    fetchContacts: contactClient(deps.nats, config.NATS_SUBJECT_PREFIX, config.CONTACT_TIMEOUT_MS),
     fetchRecommendations: recommendationClient(config.RECOMMENDATION_URL, config.RECOMMENDATION_TIMEOUT_MS),
     fetchTitles: movieTitles(config.CATALOG_URL, config.RECOMMENDATION_TIMEOUT_MS),
     close() {

@@ -20,6 +20,8 @@ import { writeActivity } from '../ingest/write-activity';
 export const ingestTopics = [Topics.activity, Topics.interaction, Topics.recommendation, Topics.notification];
 
 const FUTURE_SLACK_MS = 24 * 3_600_000;
+/** Fetched batches a partition may have waiting to be written (memory: about maxBytesPerPartition each). */
+const BATCHES_AHEAD = 2;
 
 export interface IngestOptions {
   kafka: Kafka;
@@ -165,49 +167,90 @@ export async function startActivityIngest(opts: IngestOptions): Promise<EventCon
     maxBytesPerPartition: 4 * 1024 * 1024,
     retry: { retries: 10 },
   });
+  const topics = ingestTopics.map((t) => physicalTopic(opts.settings, t));
   metrics.watchAssignments(consumer);
   await consumer.connect();
-  for (const t of ingestTopics) {
-    await consumer.subscribe({ topic: physicalTopic(opts.settings, t), fromBeginning: opts.fromBeginning ?? true });
-  }
-  await consumer.run({
-    eachBatchAutoResolve: false,
-    autoCommitInterval: 1000,
-    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-      const { topic, partition } = batch;
-      metrics.lag(topic, partition, batch.highWatermark, batch.firstOffset() ?? batch.highWatermark);
-      for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += chunkSize) {
-        const chunk = batch.messages.slice(i, i + chunkSize);
-        let fastOk = false;
-        try {
-          await write(
-            topic,
-            chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope),
-          );
-          fastOk = true;
-        } catch (err) {
-          logger.warn({ err, topic, partition, events: chunk.length }, 'activity chunk failed; writing one by one');
-        }
-        if (fastOk) resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
-        else {
-          for (const m of chunk) {
-            if (stopping) return;
-            await writeOneWithRetries(topic, partition, m, heartbeat);
-            resolveOffset(m.offset);
-          }
-        }
-        const next = BigInt((chunk[chunk.length - 1] as KafkaMessage).offset) + 1n;
-        metrics.lag(topic, partition, batch.highWatermark, String(next));
-        await commitOffsetsIfNecessary();
-        await heartbeat();
+  for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+
+  /** Writes one chunk; when it fails, one event at a time (retries, then the DLQ). Throws only when stopping. */
+  async function writeChunk(topic: string, partition: number, chunk: KafkaMessage[], heartbeat: () => Promise<void>) {
+    try {
+      await write(
+        topic,
+        chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope),
+      );
+    } catch (err) {
+      if (stopping) throw err;
+      logger.warn({ err, topic, partition, events: chunk.length }, 'activity chunk failed; writing one by one');
+      for (const m of chunk) {
+        if (stopping) throw new Error('activity ingest stopping');
+        await writeOneWithRetries(topic, partition, m, heartbeat);
       }
+    }
+  }
+
+  // kafkajs fetches again only when eachBatch has returned, so eachBatch queues its batch and returns: the next
+  // fetch and decode overlap the writes. A partition's batches are written one after another (its events share
+  // users, whose rows concurrent writes would wait on), up to BATCHES_AHEAD queued. Offsets are committed by
+  // hand, in order, once their batch is written; a redelivered event inserts and counts nothing.
+  const partitions = new Map<string, { generation: number; tail: Promise<void>; queued: Promise<void>[] }>();
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const { topic, partition, messages } = batch;
+      metrics.lag(topic, partition, batch.highWatermark, batch.firstOffset() ?? batch.highWatermark);
+      if (stopping || messages.length === 0 || !isRunning() || isStale()) return;
+      const key = `${topic}/${partition}`;
+      const state = partitions.get(key) ?? { generation: 0, tail: Promise.resolve(), queued: [] };
+      partitions.set(key, state);
+      const generation = state.generation;
+      const last = (messages[messages.length - 1] as KafkaMessage).offset;
+      const previous = state.tail;
+      const written = (async () => {
+        await previous;
+        // An earlier batch failed and sent the partition back to it: this one is fetched again too.
+        if (state.generation !== generation) return;
+        try {
+          for (let i = 0; i < messages.length; i += chunkSize) {
+            await writeChunk(topic, partition, messages.slice(i, i + chunkSize), heartbeat);
+          }
+        } catch (err) {
+          if (stopping) return;
+          state.generation += 1;
+          const offset = (messages[0] as KafkaMessage).offset;
+          logger.error({ err, topic, partition, offset }, 'activity batch not written; reading it again');
+          try {
+            consumer.seek({ topic, partition, offset });
+          } catch (seekErr) {
+            logger.warn({ err: seekErr, topic, partition }, 'could not seek back; the next assignment resumes there');
+          }
+          return;
+        }
+        const next = (BigInt(last) + 1n).toString();
+        metrics.lag(topic, partition, batch.highWatermark, next);
+        await consumer
+          .commitOffsets([{ topic, partition, offset: next }])
+          .catch((err: unknown) =>
+            logger.warn({ err, topic, partition }, 'offset commit failed; events may be read again'),
+          );
+      })();
+      state.tail = written;
+      state.queued.push(written);
+      void written.finally(() => state.queued.splice(state.queued.indexOf(written), 1));
+      resolveOffset(last);
+      while (state.queued.length > BATCHES_AHEAD) await state.queued[0];
     },
   });
   return {
     stats,
     async stop() {
+      if (stopping) return;
       stopping = true;
+      // Stop fetching, let the writes under way finish and commit, then leave the group.
+      consumer.pause(topics.map((topic) => ({ topic })));
+      await Promise.all([...partitions.values()].map((p) => p.tail));
       await consumer.disconnect();
       await dlq.disconnect();
       metrics.forget();

@@ -66,8 +66,11 @@ export class PartitionCache {
   ) {}
 
   async ensure(instants: Iterable<Date>): Promise<void> {
+    // A batch spans a month or two: name each month once, not each row.
+    const months = new Map<number, Date>();
+    for (const at of instants) months.set(at.getUTCFullYear() * 12 + at.getUTCMonth(), at);
     const missing = new Map<string, Date>();
-    for (const at of instants) {
+    for (const at of months.values()) {
       const month = monthStart(at);
       const name = partitionName(month);
       if (!this.known.has(name)) missing.set(name, month);

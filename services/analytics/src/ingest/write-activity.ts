@@ -22,10 +22,9 @@ with ins as (
          case when e.user_id is null then v.user_agent end,
          case when e.user_id is null then v.referer end,
          v.source, v.metadata, v.occurred_at
-    from unnest($1::uuid[], $2::int2[], $3::uuid[], $4::text[], $5::text[], $6::int4[], $7::text[], $8::text[],
-                $9::text[], $10::text[], $11::jsonb[], $12::timestamptz[])
-         as v(event_id, event_seq, user_id, session_id, action_type, movie_id, ip_address, user_agent, referer,
-              source, metadata, occurred_at)
+    from json_to_recordset($1::json)
+         as v(event_id uuid, event_seq int2, user_id uuid, session_id text, action_type text, movie_id int4,
+              ip_address text, user_agent text, referer text, source text, metadata jsonb, occurred_at timestamptz)
     left join erased_users e on e.user_id = v.user_id
     left join movies m on m.movie_id = v.movie_id and m.deleted
   on conflict do nothing
@@ -76,22 +75,35 @@ daily as (
 )
 select count(*)::int as accepted from ins`;
 
-/** Writes rows into the log and the daily metrics; returns how many rows were new. */
+const UNSTORABLE = /[\0\ud800-\udfff]/;
+const NUL_OR_LONE_SURROGATE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Text PostgreSQL can hold: NUL dropped, a lone surrogate (which its JSON parser refuses) replaced by U+FFFD. */
+export function storableText(s: string | null): string | null {
+  if (s === null || !UNSTORABLE.test(s)) return s;
+  return s.replace(NUL_OR_LONE_SURROGATE, (c) => (c === '\0' ? '' : '\ufffd'));
+}
+
+/**
+ * Writes rows into the log and the daily metrics; returns how many rows were new. The rows travel as one JSON
+ * parameter: one native stringify instead of a dozen arrays escaped element by element (the consumer's CPU).
+ */
 export async function writeActivity(db: Pick<PoolClient, 'query'>, rows: ActivityRow[], ip: IpPolicy): Promise<number> {
   if (rows.length === 0) return 0;
-  const { rows: result } = await db.query<{ accepted: number }>(WRITE, [
-    rows.map((r) => r.eventId),
-    rows.map((r) => r.seq),
-    rows.map((r) => r.userId),
-    rows.map((r) => r.sessionId),
-    rows.map((r) => r.actionType),
-    rows.map((r) => r.movieId),
-    rows.map((r) => ip.protect(r.ipPrefix)),
-    rows.map((r) => r.userAgent),
-    rows.map((r) => r.referer),
-    rows.map((r) => r.source),
-    rows.map((r) => JSON.stringify(r.metadata)),
-    rows.map((r) => r.occurredAt.toISOString()),
-  ]);
+  const records = rows.map((r) => ({
+    event_id: r.eventId,
+    event_seq: r.seq,
+    user_id: r.userId,
+    session_id: storableText(r.sessionId),
+    action_type: r.actionType,
+    movie_id: r.movieId,
+    ip_address: ip.protect(r.ipPrefix),
+    user_agent: storableText(r.userAgent),
+    referer: storableText(r.referer),
+    source: r.source,
+    metadata: r.metadata,
+    occurred_at: r.occurredAt,
+  }));
+  const { rows: result } = await db.query<{ accepted: number }>(WRITE, [JSON.stringify(records)]);
   return result[0]?.accepted ?? 0;
 }

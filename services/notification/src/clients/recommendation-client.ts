@@ -1,3 +1,4 @@
+import { getJson } from './get-json';
 import type { MovieLine } from '../domain/render-message';
 
 interface RecommendationItem {
@@ -14,9 +15,9 @@ interface RecommendationItem {
 export function recommendationClient(baseUrl: string, timeoutMs: number) {
   return async (userId: string, limit: number): Promise<MovieLine[]> => {
     const url = `${baseUrl}/v1/users/${encodeURIComponent(userId)}/recommendations?limit=${limit}`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-    if (!res.ok) throw new Error(`recommendation service answered ${res.status} for the digest`);
-    const body = (await res.json()) as { items?: RecommendationItem[] };
+    const res = await getJson(url, timeoutMs);
+    if (res.body === undefined) throw new Error(`recommendation service answered ${res.status} for the digest`);
+    const body = res.body as { items?: RecommendationItem[] };
     return (body.items ?? [])
       .filter((i) => Number.isInteger(i.movieId))
       .slice(0, limit)
@@ -41,11 +42,9 @@ export function movieTitles(catalogUrl: string, timeoutMs: number, maxRemembered
       movieIds.map(async (movieId) => {
         const hit = known.get(movieId);
         if (hit) return { movieId, title: hit };
-        const res = await fetch(`${catalogUrl}/v1/movies/${movieId}`, { signal: AbortSignal.timeout(timeoutMs) }).catch(
-          () => undefined,
-        );
-        const title = res?.ok ? ((await res.json()) as { title?: string }).title : undefined;
-        if (!title) return { movieId, title: `Movie #${movieId}` };
+        const res = await getJson(`${catalogUrl}/v1/movies/${movieId}`, timeoutMs).catch(() => undefined);
+        const title = (res?.body as { title?: unknown } | undefined)?.title;
+        if (typeof title !== 'string' || !title) return { movieId, title: `Movie #${movieId}` };
         if (known.size >= maxRemembered) known.delete(known.keys().next().value as number);
         known.set(movieId, title);
         return { movieId, title };

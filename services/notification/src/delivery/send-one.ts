@@ -1,4 +1,5 @@
 import { PermanentSendError } from '../channels/send-errors';
+import type { Contact } from '../clients/contact-client';
 import type { NotificationContext } from '../context';
 import type { LogPayload, NotificationKind } from '../db/logs-table';
 import { maskDeviceToken, maskEmail } from '../domain/masking';
@@ -24,11 +25,14 @@ async function moviesFor(ctx: NotificationContext, log: LeasedLog): Promise<Movi
   return ctx.fetchTitles(log.payload.movieIds ?? []);
 }
 
-/** One attempt at one notification: contact from auth, content, provider. Never throws. */
-export async function sendOne(ctx: NotificationContext, log: LeasedLog): Promise<Outcome> {
+/**
+ * One attempt at one notification: the contact auth gave for this round (or why it could not), content,
+ * provider. Never throws.
+ */
+export async function sendOne(ctx: NotificationContext, log: LeasedLog, contact: Contact | Error): Promise<Outcome> {
   let recipient: string | undefined;
   try {
-    const contact = await ctx.fetchContact(log.userId);
+    if (contact instanceof Error) throw contact;
     if (!contact.found) throw new PermanentSendError('recipient unknown to auth (deleted or deactivated)');
     const movies = await moviesFor(ctx, log);
     if (movies.length === 0) throw new PermanentSendError('no recommendations to send');
