@@ -69,6 +69,8 @@ export const Subjects = {
   sessionsRevoked: 'auth.sessions.revoked',
   /** Request/reply answered by auth: a user's contact details at the moment of sending (notification only). */
   authContact: 'auth.contact',
+  /** Request/reply answered by recommendation: users' current lists for their digests (notification only). */
+  recommendationForUsers: 'recommendation.for-users',
 };
 
 /** Either one session (logout, reuse) or every session of the user but `exceptSessionId` (password change). */

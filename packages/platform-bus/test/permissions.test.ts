@@ -98,6 +98,25 @@ describe('NATS users and their permissions', () => {
     expect(await refused(gateway, () => requestJson(gateway, 'auth.contact', { userId: 'u1' }, 500))).toBe(true);
   });
 
+  it('when only notification may ask recommendation.for-users, then it gets an answer; the gateway and analytics are refused, and no one but recommendation may answer', async () => {
+    const recommendation = await as('recommendation');
+    serveJson(recommendation, Subjects.recommendationForUsers, async () => ({ results: [] }));
+    await recommendation.flush();
+    const notification = await as('notification');
+    expect(await requestJson(notification, Subjects.recommendationForUsers, { userIds: ['u1'] }, 2000)).toEqual({
+      results: [],
+    });
+    for (const other of ['gateway', 'analytics']) {
+      const nc = await as(other);
+      expect(
+        await refused(nc, () => requestJson(nc, Subjects.recommendationForUsers, { userIds: ['u1'] }, 500)),
+        other,
+      ).toBe(true);
+    }
+    expect(await subscriptionRefused(await as('catalog'), Subjects.recommendationForUsers)).toBe(true);
+    expect(await subscriptionRefused(await as('notification'), Subjects.recommendationForUsers)).toBe(true);
+  });
+
   it('when services push live.user.*, then recommendation and notification may and catalog may not', async () => {
     const gateway = await as('gateway');
     const got: unknown[] = [];

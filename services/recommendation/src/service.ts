@@ -9,6 +9,7 @@ import { startProjections } from './consumers/projections';
 import { createContext, type RecommendationContext } from './context';
 import { serveGdprExport } from './gdpr/export-over-nats';
 import { scheduleRetrain } from './jobs/retrain-schedule';
+import { serveRecommendationsForUsers } from './recommend/answer-for-users';
 
 export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db/migrations');
 export const recommendationTopics = [
@@ -21,7 +22,7 @@ export const recommendationTopics = [
 
 export type RunningRecommendation = RunningService<RecommendationContext>;
 
-/** Start order: deps → first model (worker thread) → retrain schedule, GDPR responder, consumers → HTTP app → relay. */
+/** Start order: deps → first model (worker thread) → retrain schedule, GDPR and for-users responders, consumers → HTTP app → relay. */
 export function startRecommendation(config: RecommendationConfig): Promise<RunningRecommendation> {
   return startService({
     name: 'recommendation',
@@ -31,13 +32,15 @@ export function startRecommendation(config: RecommendationConfig): Promise<Runni
     async build(deps) {
       const ctx = createContext(config, deps);
       await ctx.store.train('start');
-      // Closed after the consumers, in this order: no new retrain, no GDPR answers, then any training still running.
+      // Closed after the consumers, in this order: no new retrain, no GDPR or for-users answers, then any training still running.
       const own: Closer[] = [];
       try {
         const retrain = scheduleRetrain(ctx, config.RECOMMENDATION_RETRAIN_MINUTES);
         own.push({ name: 'retrain-schedule', close: async () => retrain.stop() });
         const gdpr = serveGdprExport(ctx);
         own.push({ name: 'gdpr-export', close: async () => gdpr.unsubscribe() });
+        const forUsers = serveRecommendationsForUsers(ctx);
+        own.push({ name: 'recommendations-for-users', close: async () => forUsers.unsubscribe() });
         own.push({ name: 'model-training', close: async () => ctx.store.cancel() });
         const consumer = await startProjections(deps, ctx);
         try {

@@ -257,3 +257,78 @@ describe('recommendations', () => {
     ).rejects.toThrow();
   });
 });
+
+describe('recommendation.for-users (digest content over NATS)', () => {
+  type Reply = { results: { userId: string; items: { movieId: number; title: string; reason: string }[] }[] };
+  const ask = (req: unknown, timeoutMs = 10_000) =>
+    requestJson<Reply>(h.rec.deps.nats, `${h.env.KAFKA_TOPIC_PREFIX}recommendation.for-users`, req, timeoutMs);
+  const served = async (id: string, limit: number) =>
+    (await get(`/v1/me/recommendations?limit=${limit}`, await issuer.sign({ sub: id, role: 'user' }))).body.items.map(
+      (i: { movieId: number; title: string; reason: string }) => ({
+        movieId: i.movieId,
+        title: i.title,
+        reason: i.reason,
+      }),
+    );
+
+  it('when users with history, with only favourite genres and with no data at all are asked, then each gets the list the route serves them, in the order asked', async () => {
+    const liker = randomUUID();
+    const newcomer = randomUUID();
+    const stranger = randomUUID();
+    await h.publish(InteractionRecorded, liker, interaction(liker, 12, 'rating', 5));
+    await h.publish(UserRegistered, newcomer, user(newcomer, [3]));
+    await settled(async () => {
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${liker}`)).toBe(1);
+      expect(await countRows(sql`select count(*) as n from rec_users where user_id = ${newcomer}`)).toBe(1);
+    });
+    const reply = await ask({ userIds: [liker, newcomer, stranger], limit: 5 });
+    expect(reply.results.map((r) => r.userId)).toEqual([liker, newcomer, stranger]);
+    const [forLiker, forNewcomer, forStranger] = reply.results.map((r) => r.items);
+    expect(forLiker).toHaveLength(5);
+    expect(forLiker![0]!.reason).toBe('Because you liked Movie 12');
+    expect(forLiker!.map((i) => i.movieId)).not.toContain(12);
+    expect(forLiker!.map((i) => i.movieId)).not.toContain(31);
+    expect(forNewcomer!.every((i) => i.movieId >= 21 && i.movieId <= 30)).toBe(true);
+    // A user the service knows nothing about gets cold-start picks (popular movies), never an error.
+    expect(forStranger!.length).toBeGreaterThan(0);
+    expect(forLiker).toEqual(await served(liker, 5));
+    expect(forNewcomer).toEqual(await served(newcomer, 5));
+    expect(forStranger).toEqual(await served(stranger, 5));
+    expect(forLiker![0]!.title).toBe(`Movie ${forLiker![0]!.movieId}`);
+  });
+
+  it('when the limit is above the stored list size, then it is capped like the route; without one, the route default applies', async () => {
+    const id = randomUUID();
+    await h.publish(InteractionRecorded, id, interaction(id, 22, 'like'));
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(1),
+    );
+    const all = (await ask({ userIds: [id], limit: 100_000 })).results[0]!.items;
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.length).toBeLessThanOrEqual(50);
+    expect(all).toEqual(await served(id, 100_000));
+    expect((await ask({ userIds: [id] })).results[0]!.items).toEqual(all.slice(0, 20));
+  });
+
+  it('when the request is bad, then the answer is an error naming the field and nothing is stored', async () => {
+    const id = randomUUID();
+    const tooMany = Array.from({ length: 201 }, () => randomUUID());
+    const cases: Array<[unknown, RegExp]> = [
+      ['nope', /request must be an object/],
+      [{}, /userIds must be 1 to 200 uuids/],
+      [{ userIds: [] }, /userIds must be 1 to 200 uuids/],
+      [{ userIds: tooMany }, /userIds must be 1 to 200 uuids/],
+      [{ userIds: [id, "x' or 1=1 --"] }, /userIds must be 1 to 200 uuids/],
+      [{ userIds: id }, /userIds must be 1 to 200 uuids/],
+      [{ userIds: [id], limit: 0 }, /limit must be an integer of at least 1/],
+      [{ userIds: [id], limit: 2.5 }, /limit must be an integer of at least 1/],
+      [{ userIds: [id], limit: '5' }, /limit must be an integer of at least 1/],
+      [{ userIds: [id], admin: true }, /admin is not a known field/],
+    ];
+    for (const [req, message] of cases) await expect(ask(req), JSON.stringify(req)).rejects.toThrow(message);
+    expect(await countRows(sql`select count(*) as n from user_recommendations where user_id = ${id}`)).toBe(0);
+    // 200 is the most one request may name.
+    const most = Array.from({ length: 200 }, () => randomUUID());
+    expect((await ask({ userIds: most, limit: 1 }, 45_000)).results).toHaveLength(200);
+  }, 60_000);
+});

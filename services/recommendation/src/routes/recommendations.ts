@@ -1,6 +1,5 @@
 import { RecommendationClicked } from '@marquee/contracts';
 import { requireUser } from '@marquee/platform-auth';
-import { cacheMetrics } from '@marquee/platform-cache';
 import { type HttpApp, invalidField, notFound, Type } from '@marquee/platform-http';
 import { recordEvent } from '@marquee/platform-events';
 import { sql } from 'drizzle-orm';
@@ -8,15 +7,8 @@ import type { RecommendationContext } from '../context';
 import { withUser } from '@marquee/platform-db';
 import { ALGORITHMS, type AlgorithmName, assignVariant } from '../domain/experiments';
 import { computeRecommendations } from '../recommend/compute';
-import { cacheKey, loadUserState, refreshUser, type StoredList } from '../recommend/refresh-user';
-
-/** Builds and stores a user's list on first use; Redis gets it only after the rows are committed. */
-async function refreshCommitted(ctx: RecommendationContext, userId: string): Promise<StoredList> {
-  const effects: Array<() => Promise<void> | void> = [];
-  const list = await withUser(ctx.database.db, userId, (tx) => refreshUser(ctx, tx, userId, (e) => effects.push(e)));
-  for (const effect of effects) await effect();
-  return list;
-}
+import { currentLists } from '../recommend/current-lists';
+import { loadUserState } from '../recommend/refresh-user';
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
@@ -68,7 +60,7 @@ const ids = (s: string | undefined) => (s ? s.split(',').map(Number) : []);
 
 export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationContext): void {
   const max = ctx.config.RECOMMENDATION_LIST_SIZE;
-  const stored = cacheMetrics(ctx.metrics, 'recommendations');
+  const storedLists = currentLists(ctx);
 
   app.get(
     '/v1/me/recommendations',
@@ -97,10 +89,8 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
       const plain = algorithm === variant.algorithm && genres.length === 0 && !q.exclude && q.diversity === undefined;
       if (plain && offset + limit <= max) {
         // The stored list, from Redis; built (and stored) on first use.
-        const cached = await ctx.redis.get(cacheKey(ctx, userId));
-        stored.record(cached ? 'hit' : 'miss');
-        const list: StoredList = cached ? (JSON.parse(cached) as StoredList) : await refreshCommitted(ctx, userId);
-        return { ...list, items: list.items.slice(offset, offset + limit) };
+        const [list] = await storedLists([userId]);
+        return { ...list!, items: list!.items.slice(offset, offset + limit) };
       }
       const state = await withUser(ctx.database.db, userId, (tx) => loadUserState(tx, userId));
       const items = computeRecommendations(
