@@ -87,7 +87,6 @@ export const targets: Record<string, (issuer: TestIssuer) => Promise<HostileTarg
   notification: async (issuer) => {
     const notification = await startTestNotification('hostile', {
       AUTH_JWKS_URL: issuer.jwksUrl,
-      RECOMMENDATION_URL: 'http://127.0.0.1:9',
     });
     return { app: notification.app, bearer: await issuerAdmin(issuer), close: () => notification.stop() };
   },

@@ -1,7 +1,6 @@
 // The notification benchmark (run by `pnpm bench notification`): a weekly digest run for many users into a
 // local SMTP server, beside raw nodemailer sending the same messages to the same server, in one run.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectBus, serveJson, Subjects } from '@marquee/platform-bus';
 import { loadConfig } from '@marquee/platform-config';
@@ -47,19 +46,6 @@ async function startSink() {
   };
 }
 
-/** Stands in for the recommendation service: ten titled picks per user, the documented shape. */
-async function startRecommendations() {
-  const body = JSON.stringify({
-    items: TITLES.map((title, i) => ({ movieId: i + 1, title, reason: 'because you liked Heat' })),
-  });
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 async function checkInfra(): Promise<void> {
   const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
   try {
@@ -86,7 +72,7 @@ function rawSender(smtpUrl: string) {
     openPixel: `http://x.test/o?t=${'b'.repeat(120)}`,
     unsubscribe: `http://x.test/u?t=${'c'.repeat(120)}`,
   };
-  const movies = TITLES.map((title, i) => ({ movieId: i + 1, title, reason: 'because you liked Heat' }));
+  const movies = TITLES.map((title, i) => ({ movieId: i + 1, title, reason: 'Because you liked Heat' }));
   const mail = renderEmail('weekly_digest', 'Ada', movies, links);
   return {
     /** Sends count messages with 50 in flight; returns the seconds it took. */
@@ -130,9 +116,8 @@ export interface DigestBenchResult {
 export async function runDigestBench(): Promise<DigestBenchResult> {
   await checkInfra();
   const sink = await startSink();
-  const recs = await startRecommendations();
   const prefix = `bench${randomUUID().slice(0, 8)}.`;
-  const nats = await connectBus(infra.NATS_URL, 'bench-auth');
+  const nats = await connectBus(infra.NATS_URL, 'bench-auth-and-recommendation');
   // Stands in for auth's auth.contact responder (same subject and reply shapes, one user or a list).
   const contactOf = (userId: string) => ({
     found: true,
@@ -145,6 +130,13 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
     nats,
     `${prefix}${Subjects.authContact}`,
     async (req) => (req.userIds ? { contacts: req.userIds.map(contactOf) } : contactOf(req.userId ?? '')),
+  );
+  // Stands in for the recommendation service over NATS: ten titled picks per user, recommendation.for-users' shape.
+  const items = TITLES.map((title, i) => ({ movieId: i + 1, title, reason: 'Because you liked Heat' }));
+  const recs = serveJson<{ userIds: string[] }, unknown>(
+    nats,
+    `${prefix}${Subjects.recommendationForUsers}`,
+    async (req) => ({ results: req.userIds.map((userId) => ({ userId, items })) }),
   );
   const raw = rawSender(sink.url);
 
@@ -161,7 +153,6 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
     NOTIFICATION_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     NOTIFICATION_ENCRYPTION_ACTIVE_KID: 'k1',
     SMTP_POOL_SIZE: String(POOL),
-    RECOMMENDATION_URL: recs.url,
     DIGEST_INTERVAL_MS: '100',
     DIGEST_BATCH_SIZE: '2000',
     DELIVERY_BATCH_SIZE: '500',
@@ -215,8 +206,9 @@ export async function runDigestBench(): Promise<DigestBenchResult> {
   await admin.query(`drop database if exists "${db.pathname.slice(1)}" with (force)`);
   await admin.end();
   contact.unsubscribe();
+  recs.unsubscribe();
   await nats.drain();
-  await Promise.all([sink.close(), recs.close()]);
+  await sink.close();
   const mib = (b: number) => Math.round(b / 2 ** 20);
   return {
     users: USERS,

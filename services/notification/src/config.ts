@@ -50,18 +50,18 @@ export const notificationConfigSchema = Type.Object({
   NATS_SUBJECT_PREFIX: Type.String({
     default: '',
     description:
-      'Prefix of NATS subjects (auth.contact asked, gdpr.export.notification answered); tests isolate with it.',
+      'Prefix of NATS subjects (auth.contact and recommendation.for-users asked, gdpr.export.notification answered); tests isolate with it.',
   }),
   CONTACT_TIMEOUT_MS: int(3000, 100, 'How long to wait for auth.contact before the send is retried.'),
-  RECOMMENDATION_URL: Type.String({
-    default: 'http://127.0.0.1:3004',
-    description: 'Recommendation service base URL; digests read GET /v1/users/{userId}/recommendations from it.',
-  }),
   CATALOG_URL: Type.String({
     default: 'http://127.0.0.1:3002',
     description: 'Catalog service base URL; alerts read movie titles from GET /v1/movies/{id}.',
   }),
-  RECOMMENDATION_TIMEOUT_MS: int(5000, 100, 'Timeout of one recommendation request.'),
+  RECOMMENDATION_TIMEOUT_MS: int(
+    5000,
+    100,
+    'How long to wait for recommendation.for-users (digests; the sends are retried) or a catalog title request.',
+  ),
   PUBLIC_BASE_URL: Type.String({
     default: 'http://127.0.0.1:8080/api/v1',
     description: 'Public API base that tracking and unsubscribe links point to (the gateway).',

@@ -10,12 +10,8 @@ import { type Mailer, mailboxMailer, smtpMailer } from './channels/mailer';
 import { pushChannels, type SendPush } from './channels/push-channels';
 import { webPushSender } from './channels/web-push';
 import { contactClient, type FetchContacts } from './clients/contact-client';
-import {
-  type FetchRecommendations,
-  type FetchTitles,
-  movieTitles,
-  recommendationClient,
-} from './clients/recommendation-client';
+import { type FetchTitles, movieTitles } from './clients/catalog-titles';
+import { type FetchRecommendations, recommendationClient } from './clients/recommendation-client';
 import type { NotificationConfig } from './config';
 import { loadLinkKey, loadVapidKeys, type VapidKeys } from './db/service-keys';
 import { SecretCipher } from './domain/secret-cipher';
@@ -93,7 +89,7 @@ export async function createNotificationContext(
     mailboxDir,
     sendPush,
     fetchContacts: contactClient(deps.nats, config.NATS_SUBJECT_PREFIX, config.CONTACT_TIMEOUT_MS),
-    fetchRecommendations: recommendationClient(config.RECOMMENDATION_URL, config.RECOMMENDATION_TIMEOUT_MS),
+    fetchRecommendations: recommendationClient(deps.nats, config.NATS_SUBJECT_PREFIX, config.RECOMMENDATION_TIMEOUT_MS),
     fetchTitles: movieTitles(config.CATALOG_URL, config.RECOMMENDATION_TIMEOUT_MS),
     close() {
       mailer.close();

@@ -13,10 +13,10 @@ import {
   adminQueries,
 } from './fixtures/notification-env';
 import { startApnsService, startFcmService, startWebPushService } from './fixtures/push-servers';
-import { type RecommendationStub, startRecommendationStub } from './fixtures/recommendation-stub';
+import { type CatalogStub, startCatalogStub } from './fixtures/catalog-stub';
 
 let auth: AuthProcess;
-let catalog: RecommendationStub;
+let catalog: CatalogStub;
 let webPush: Awaited<ReturnType<typeof startWebPushService>>;
 let fcm: Awaited<ReturnType<typeof startFcmService>>;
 let apns: Awaited<ReturnType<typeof startApnsService>>;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const shared = sharedPrefixes('n_alerts');
   [auth, catalog, webPush, fcm, apns] = await Promise.all([
     startAuthProcess(shared),
-    startRecommendationStub(),
+    startCatalogStub(),
     startWebPushService(),
     startFcmService(),
     startApnsService(),

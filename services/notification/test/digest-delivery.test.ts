@@ -1,7 +1,10 @@
 import { Topics } from '@marquee/contracts';
 import { requestJson, Subjects } from '@marquee/platform-bus';
 import type { HttpApp } from '@marquee/platform-http';
-import { eventually } from '@marquee/platform-testing';
+import { MovieUpserted } from '@marquee/contracts';
+import { forAllUsers } from '@marquee/platform-db';
+import { dropDatabase, eventually } from '@marquee/platform-testing';
+import { sql } from 'drizzle-orm';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthProcess, startAuthProcess } from './fixtures/auth-process';
@@ -12,35 +15,39 @@ import {
   type TestNotification,
   adminQueries,
 } from './fixtures/notification-env';
-import { type RecommendationStub, startRecommendationStub } from './fixtures/recommendation-stub';
+import { movie } from '../../recommendation/test/events';
+import { type Harness as RecommendationHarness, startHarness } from '../../recommendation/test/helper';
 import { type SmtpSink, startSmtpSink } from './fixtures/smtp-sink';
 
-// Digest content here comes from a loopback server speaking the recommendation service's documented shape.
+// Digest content comes from the real recommendation service (in this process) over recommendation.for-users;
+// auth, recommendation and notification share this file's Kafka topic and NATS subject prefixes.
 let auth: AuthProcess;
 let smtp: SmtpSink;
-let recs: RecommendationStub;
+let recs: RecommendationHarness;
 let n: TestNotification;
 let app: HttpApp;
 let events: Awaited<ReturnType<typeof collectEvents>>;
 
 beforeAll(async () => {
   const shared = sharedPrefixes('n_digest');
-  [auth, smtp, recs] = await Promise.all([startAuthProcess(shared), startSmtpSink(), startRecommendationStub()]);
+  [auth, smtp] = await Promise.all([startAuthProcess(shared), startSmtpSink()]);
+  recs = await startHarness(auth.jwksUrl, shared);
   n = await startTestNotification('n_digest', {
     ...shared,
     AUTH_JWKS_URL: auth.jwksUrl,
     SMTP_URL: smtp.url,
-    RECOMMENDATION_URL: recs.url,
     DELIVERY_MAX_ATTEMPTS: '3',
   });
   app = n.app;
   await app.ready();
   events = await collectEvents(n, Topics.notification);
-});
+}, 120_000);
 afterAll(async () => {
   await events?.stop();
   await n?.stop();
-  await Promise.all([auth?.stop(), smtp?.close(), recs?.close()]);
+  await recs?.close();
+  if (recs) await dropDatabase(recs.env.DATABASE_URL as string);
+  await Promise.all([auth?.stop(), smtp?.close()]);
 });
 
 const q = (text: string, values: unknown[] = []) => adminQueries(n.env.DATABASE_URL as string).q(text, values);
@@ -48,9 +55,35 @@ const logOf = async (userId: string) =>
   (await q('select * from notification_logs where user_id = $1', [userId])).rows[0];
 const eventsOf = (userId: string) => events.events.filter((e) => e.key === userId).map((e) => e.type);
 
+let genreSeq = 0;
+
+/**
+ * Movies with these titles in a genre of their own reach the catalog topic; the user registers with that genre
+ * as their favourite (no titles: no favourite genre), so the real recommendation service's cold-start list for
+ * them is exactly those movies. Returns the genre's name and the movie ids in title order.
+ */
+async function moviesInNewGenre(titles: string[]) {
+  genreSeq += 1;
+  const genre = { id: 100 + genreSeq, tmdbId: 9100 + genreSeq, name: `Genre ${genreSeq}`, slug: `genre-${genreSeq}` };
+  const movieIds = titles.map((_, i) => 1000 * genreSeq + i);
+  for (const [i, title] of titles.entries())
+    await recs.publish(MovieUpserted, String(movieIds[i]), movie(movieIds[i] as number, 0, { title, genres: [genre] }));
+  await eventually(() => movieIds.every((id) => recs.rec.ctx.store.current.catalogue.index.has(id)), {
+    what: 'the movies in the recommendation model',
+    timeoutMs: 30_000,
+  });
+  return { genre, movieIds };
+}
+
 /** A registered user whose preferences are a week old and whose digest time (UTC) was a minute ago. */
 async function userWithDigestDue(titles = ['Heat', 'Ronin']) {
-  const u = await auth.register({ firstName: 'Ada' });
+  const { genre } = await moviesInNewGenre(titles);
+  const favoriteGenres = titles.length > 0 ? [genre.id] : [];
+  // Auth accepts the genre once it has read the movie events too.
+  const u = await eventually(() => auth.register({ firstName: 'Ada', favoriteGenres }).catch(() => undefined), {
+    what: 'registration with the new genre',
+    timeoutMs: 30_000,
+  });
   await eventually(
     async () => (await q('select 1 from notification_preferences where user_id = $1', [u.userId])).rowCount === 1,
     {
@@ -58,12 +91,20 @@ async function userWithDigestDue(titles = ['Heat', 'Ronin']) {
       timeoutMs: 30_000,
     },
   );
-  recs.set(
-    u.userId,
-    titles.map((title, i) => ({ movieId: 100 + i, title, reason: `because you liked Movie ${i}` })),
+  await eventually(
+    async () =>
+      (
+        await forAllUsers(recs.rec.deps.database.db, (tx) =>
+          tx.execute(sql`select 1 from rec_users where user_id = ${u.userId}`),
+        )
+      ).rows.length === 1,
+    { what: 'the user in the recommendation service', timeoutMs: 30_000 },
   );
+  // The digest's read builds the user's first list, whose recommendations.generated would also bring a new-picks
+  // alert mail here: these users get the digest alone.
   await q(
     `update notification_preferences set created_at = now() - interval '8 days', timezone = 'UTC',
+       recommendation_alerts = false,
        digest_day = extract(isodow from (now() - interval '1 minute') at time zone 'UTC'),
        digest_time = to_char((now() - interval '1 minute') at time zone 'UTC', 'HH24:MI')::time
      where user_id = $1`,
@@ -90,9 +131,12 @@ describe('weekly digest delivery', () => {
     const mail = await mailTo(u.email);
     expect(mail.subject).toBe('Your week at the movies');
     expect(mail.text).toContain('Hi Ada,');
+    const genre = `Genre ${genreSeq}`;
     expect(mail.text).toContain(
-      '- Heat (because you liked Movie 0): http://gateway.test/api/v1/notifications/track/click?t=',
+      `- Heat (From your favourite genre ${genre}): http://gateway.test/api/v1/notifications/track/click?t=`,
     );
+    expect(mail.text).toContain(`- Ronin (From your favourite genre ${genre}): http://gateway.test`);
+    expect(mail.html).toContain('Heat');
     expect(mail.html).toContain('Ronin');
     expect(header(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(header(mail, 'list-unsubscribe')).toMatch(
@@ -129,7 +173,7 @@ describe('weekly digest delivery', () => {
     expect((await logOf(u.userId)).status).toBe('opened');
     const go = await app.inject({ url: local(click) });
     expect(go.statusCode).toBe(302);
-    expect(go.headers.location).toBe('http://gateway.test/movies/100');
+    expect(go.headers.location).toBe(`http://gateway.test/movies/${1000 * genreSeq}`);
     expect(await app.inject({ url: local(click) }).then((r) => r.statusCode)).toBe(302);
     expect(await app.inject({ url: local(pixel) }).then((r) => r.statusCode)).toBe(200);
     const log = await logOf(u.userId);
@@ -145,7 +189,7 @@ describe('weekly digest delivery', () => {
       'notification.clicked',
     ]);
     const clicked = events.events.find((e) => e.key === u.userId && e.type === 'notification.clicked');
-    expect(clicked?.data).toMatchObject({ channel: 'email', kind: 'weekly_digest', movieId: 100 });
+    expect(clicked?.data).toMatchObject({ channel: 'email', kind: 'weekly_digest', movieId: 1000 * genreSeq });
   });
 
   it('When a tracking or unsubscribe token is tampered, then 400 and nothing moves', async () => {
@@ -236,7 +280,7 @@ describe('weekly digest delivery', () => {
     expect(eventsOf(doomed.userId)).toEqual(['notification.failed']);
   });
 
-  it('When the recommendation service has nothing for the user, then no empty digest is sent and the log says why', async () => {
+  it('When the recommendation service has nothing for the user (no history, no favourite genre, nothing popular), then no empty digest is sent and the log says why', async () => {
     const u = await userWithDigestDue([]);
     const log = await eventually(
       async () => {

@@ -1,54 +1,47 @@
-import { getJson } from './get-json';
+import { type NatsConnection, requestJson, Subjects } from '@marquee/platform-bus';
 import type { MovieLine } from '../domain/render-message';
 
-interface RecommendationItem {
-  movieId?: unknown;
-  title?: unknown;
-  reason?: unknown;
-  movie?: { title?: unknown };
+/** recommendation.for-users' answer (see services/recommendation/src/recommend/answer-for-users.ts). */
+interface ForUsersReply {
+  results?: Array<{ userId?: unknown; items?: Array<{ movieId?: unknown; title?: unknown; reason?: unknown }> }>;
 }
 
+/** Users named in one recommendation.for-users request (recommendation accepts up to 200). */
+const PER_REQUEST = 100;
+
 /**
- * A user's current recommendations from the recommendation service:
- * GET {base}/v1/users/{userId}/recommendations?limit=N → { items: [{ movieId, title?, reason?, movie?: { title } }] }.
+ * Users' current recommendations (the list GET /v1/me/recommendations serves them, cold-start picks included)
+ * from the recommendation service over NATS, a delivery round's digest recipients in requests of up to 100
+ * (`{ userIds, limit }` → `{ results: [{ userId, items }] }`), sent side by side.
  */
-export function recommendationClient(baseUrl: string, timeoutMs: number) {
-  return async (userId: string, limit: number): Promise<MovieLine[]> => {
-    const url = `${baseUrl}/v1/users/${encodeURIComponent(userId)}/recommendations?limit=${limit}`;
-    const res = await getJson(url, timeoutMs);
-    if (res.body === undefined) throw new Error(`recommendation service answered ${res.status} for the digest`);
-    const body = res.body as { items?: RecommendationItem[] };
-    return (body.items ?? [])
-      .filter((i) => Number.isInteger(i.movieId))
-      .slice(0, limit)
-      .map((i) => {
-        const title =
-          typeof i.title === 'string' ? i.title : typeof i.movie?.title === 'string' ? i.movie.title : undefined;
-        return {
-          movieId: i.movieId as number,
-          title: title ?? `Movie #${i.movieId}`,
-          ...(typeof i.reason === 'string' ? { reason: i.reason } : {}),
-        };
-      });
+export function recommendationClient(nats: NatsConnection, subjectPrefix: string, timeoutMs: number) {
+  const subject = `${subjectPrefix}${Subjects.recommendationForUsers}`;
+  return async (userIds: string[], limit: number): Promise<Map<string, MovieLine[]>> => {
+    const unique = [...new Set(userIds)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += PER_REQUEST) chunks.push(unique.slice(i, i + PER_REQUEST));
+    const answers = await Promise.all(
+      chunks.map((ids) => requestJson<ForUsersReply>(nats, subject, { userIds: ids, limit }, timeoutMs)),
+    );
+    const lists = new Map<string, MovieLine[]>();
+    for (const answer of answers)
+      for (const r of answer?.results ?? []) {
+        if (typeof r.userId !== 'string') continue;
+        lists.set(
+          r.userId,
+          (r.items ?? [])
+            .filter((i) => Number.isInteger(i.movieId))
+            .slice(0, limit)
+            .map((i) => ({
+              movieId: i.movieId as number,
+              title: typeof i.title === 'string' && i.title ? i.title : `Movie #${i.movieId}`,
+              ...(typeof i.reason === 'string' ? { reason: i.reason } : {}),
+            })),
+        );
+      }
+    for (const id of unique)
+      if (!lists.has(id)) throw new Error('recommendation.for-users left a user out of its answer');
+    return lists;
   };
 }
 export type FetchRecommendations = ReturnType<typeof recommendationClient>;
-
-/** Movie titles from the catalog's public API, remembered (bounded) since alerts name the same movies often. */
-export function movieTitles(catalogUrl: string, timeoutMs: number, maxRemembered = 5000) {
-  const known = new Map<number, string>();
-  return async (movieIds: number[]): Promise<MovieLine[]> =>
-    Promise.all(
-      movieIds.map(async (movieId) => {
-        const hit = known.get(movieId);
-        if (hit) return { movieId, title: hit };
-        const res = await getJson(`${catalogUrl}/v1/movies/${movieId}`, timeoutMs).catch(() => undefined);
-        const title = (res?.body as { title?: unknown } | undefined)?.title;
-        if (typeof title !== 'string' || !title) return { movieId, title: `Movie #${movieId}` };
-        if (known.size >= maxRemembered) known.delete(known.keys().next().value as number);
-        known.set(movieId, title);
-        return { movieId, title };
-      }),
-    );
-}
-export type FetchTitles = ReturnType<typeof movieTitles>;

@@ -5,6 +5,8 @@ import { sql } from 'drizzle-orm';
 import type { NotificationContext } from '../context';
 import { forAllUsers } from '../db/user-scope';
 import { retryDelayMs } from '../domain/alert-picks';
+import type { Contact } from '../clients/contact-client';
+import type { MovieLine } from '../domain/render-message';
 import { type LeasedLog, type Outcome, sendOne } from './send-one';
 
 /** How long a leased row is hidden from other replicas while it is being sent. */
@@ -152,10 +154,29 @@ export function deliveryWorker(ctx: NotificationContext) {
       if (leased.length === 0) return 0;
       // The round's recipients in a few requests to auth; a failed lookup fails (and retries) those sends.
       const contacts = await ctx.fetchContacts(leased.map((l) => l.userId)).catch((err: Error) => err);
+      const contactOf = (log: LeasedLog): Contact | Error =>
+        contacts instanceof Error ? contacts : (contacts.get(log.userId) ?? new Error('auth.contact left it out'));
+      // Digest content in a few requests to recommendation, only for recipients auth still knows (an erased
+      // user is never asked about, so no list is built for them again).
+      const digestUsers = leased
+        .filter((l) => l.kind === 'weekly_digest')
+        .filter((l) => {
+          const c = contactOf(l);
+          return !(c instanceof Error) && c.found;
+        })
+        .map((l) => l.userId);
+      const digests =
+        digestUsers.length === 0
+          ? new Map<string, MovieLine[]>()
+          : await ctx.fetchRecommendations(digestUsers, ctx.config.DIGEST_ITEMS).catch((err: Error) => err);
       const outcomes = await mapLimit(leased, ctx.config.DELIVERY_CONCURRENCY, async (log) => {
-        const contact =
-          contacts instanceof Error ? contacts : (contacts.get(log.userId) ?? new Error('auth.contact left it out'));
-        return finished(ctx, log, await sendOne(ctx, log, contact));
+        const movies =
+          log.kind !== 'weekly_digest'
+            ? undefined
+            : digests instanceof Error
+              ? digests
+              : (digests.get(log.userId) ?? new Error('recommendation.for-users was not asked about this user'));
+        return finished(ctx, log, await sendOne(ctx, log, contactOf(log), movies));
       });
       await recording;
       recording = record(outcomes);

@@ -20,21 +20,32 @@ export type Outcome =
   | { ok: true; externalId: string; recipient: string; subject: string; content: string }
   | { ok: false; permanent: boolean; error: string; recipient?: string };
 
-async function moviesFor(ctx: NotificationContext, log: LeasedLog): Promise<MovieLine[]> {
-  if (log.kind === 'weekly_digest') return ctx.fetchRecommendations(log.userId, ctx.config.DIGEST_ITEMS);
-  return ctx.fetchTitles(log.payload.movieIds ?? []);
+async function moviesFor(
+  ctx: NotificationContext,
+  log: LeasedLog,
+  digest: MovieLine[] | Error | undefined,
+): Promise<MovieLine[]> {
+  if (log.kind !== 'weekly_digest') return ctx.fetchTitles(log.payload.movieIds ?? []);
+  if (digest instanceof Error) throw digest;
+  if (!digest) throw new Error('digest content was not fetched');
+  return digest;
 }
 
 /**
- * One attempt at one notification: the contact auth gave for this round (or why it could not), content,
- * provider. Never throws.
+ * One attempt at one notification: the contact auth gave for this round (or why it could not), content (a
+ * digest's list as recommendation gave it for this round), provider. Never throws.
  */
-export async function sendOne(ctx: NotificationContext, log: LeasedLog, contact: Contact | Error): Promise<Outcome> {
+export async function sendOne(
+  ctx: NotificationContext,
+  log: LeasedLog,
+  contact: Contact | Error,
+  digest?: MovieLine[] | Error,
+): Promise<Outcome> {
   let recipient: string | undefined;
   try {
     if (contact instanceof Error) throw contact;
     if (!contact.found) throw new PermanentSendError('recipient unknown to auth (deleted or deactivated)');
-    const movies = await moviesFor(ctx, log);
+    const movies = await moviesFor(ctx, log, digest);
     if (movies.length === 0) throw new PermanentSendError('no recommendations to send');
     if (log.notificationType === 'email') {
       recipient = maskEmail(contact.email);
