@@ -13,7 +13,8 @@ export const POPULAR_SCAN = 5000;
 export const TITLE_WINDOW = 1000;
 export type Ranking = 'auto' | 'exhaustive' | 'windows';
 
-export const adultFilter = (includeAdult: boolean) => (includeAdult ? sql`true` : sql`not m.adult`);
+export const adultFilter = (includeAdult: boolean, alias: 'm' | 'w' = 'm') =>
+  includeAdult ? sql`true` : alias === 'm' ? sql`not m.adult` : sql`not w.adult`;
 // Written inline into each statement (not in a CTE) so the planner sees it and uses the GIN indexes.
 export const webQuery = (q: string) => sql`websearch_to_tsquery('english', ${q})`;
 
@@ -58,15 +59,19 @@ export async function rankedFullText(
   // over-estimates a phrase; the title window has no index in its order, so it is a top-N sort over the title GIN hits.
   // The title hits are checked against search_vector row by row (offset 0 keeps them apart): ANDed as bitmaps, the
   // planner read the whole search_vector posting list of a common word, about twice the time ("love" at 50k movies).
-  return sql`select m.id, ${rank} as rank from (
-      (select m.id from (select m.id, m.search_vector, m.adult from movies m
-          order by coalesce(m.popularity_score, -1) desc, m.id limit ${POPULAR_SCAN}) m
-        where m.search_vector @@ ${tsq} and ${adult} limit ${POPULAR_WINDOW})
+  // Each window ranks the rows it already holds: joined back to movies by id, ~1,100 index lookups for a common word
+  // cost about a third of the statement. A movie in both windows comes twice with the same rank; union drops one.
+  const windowRank = sql`ts_rank_cd(w.search_vector, ${tsq}, 32) as rank, w.popularity_score`;
+  return sql`select c.id, c.rank from (
+      (select w.id, ${windowRank} from (select m.id, m.search_vector, m.popularity_score, m.adult from movies m
+          order by coalesce(m.popularity_score, -1) desc, m.id limit ${POPULAR_SCAN}) w
+        where w.search_vector @@ ${tsq} and ${adultFilter(opts.includeAdult, 'w')} limit ${POPULAR_WINDOW})
       union
-      (select m.id from (select m.id, m.search_vector, m.popularity_score, m.adult from movies m
-          where m.title_vector @@ ${tsq} offset 0) m
-        where m.search_vector @@ ${tsq} and ${adult} order by m.popularity_score desc nulls last, m.id limit ${TITLE_WINDOW})) c
-    join movies m on m.id = c.id ${order}`;
+      (select w.id, ${windowRank} from (select m.id, m.search_vector, m.popularity_score, m.adult from movies m
+          where m.title_vector @@ ${tsq} offset 0) w
+        where w.search_vector @@ ${tsq} and ${adultFilter(opts.includeAdult, 'w')}
+        order by w.popularity_score desc nulls last, w.id limit ${TITLE_WINDOW})) c
+    order by c.rank desc, coalesce(c.popularity_score, -1) desc, c.id limit ${opts.limit}`;
 }
 
 /** The ids of the best full-text matches, best first (what the search fuses with title matches). */
