@@ -66,6 +66,8 @@ export const movies = pgTable(
   (t) => [
     // Keyset pagination: one (sort value, id) index per sort; NULLs sort as the lowest value.
     index('movies_popularity_idx').on(sql`coalesce(${t.popularityScore}, -1)`, t.id),
+    // Most popular first, ties by id ascending (search's popular window, suggestions): read in order, no re-sort of ties.
+    index('movies_popular_first_idx').on(sql`coalesce(${t.popularityScore}, -1) desc`, t.id),
     index('movies_tmdb_rating_idx').on(sql`coalesce(${t.tmdbRating}, -1)`, t.id),
     index('movies_our_rating_idx').on(sql`coalesce(${t.ourRating}, -1)`, t.id),
     index('movies_release_date_idx').on(sql`coalesce(${t.releaseDate}, '0001-01-01'::date)`, t.id),

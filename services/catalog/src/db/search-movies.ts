@@ -155,15 +155,14 @@ export async function searchMovies(
     q,
     candidates.map((r) => ({ ...r, textRank: r.rank === null ? null : Number(r.rank) })),
   );
+  // writtenDistance (an edit distance over whole titles) only for candidates that can be listed at all.
   const ranked = candidates
-    .map((r, i) => ({
-      id: r.id,
-      popularity: r.popularity ?? -1,
-      fullText: r.rank !== null,
-      score: scores[i] as number,
-      written: writtenDistance(q, r.title),
-    }))
-    .filter((r) => r.score > 0)
+    .flatMap((r, i) => {
+      const score = scores[i] as number;
+      if (!(score > 0)) return [];
+      const popularity = r.popularity ?? -1;
+      return [{ id: r.id, popularity, fullText: r.rank !== null, score, written: writtenDistance(q, r.title) }];
+    })
     .sort((a, b) => b.score - a.score || a.written - b.written || b.popularity - a.popularity || a.id - b.id)
     .slice(0, opts.limit);
   if (ranked.length === 0) return [];

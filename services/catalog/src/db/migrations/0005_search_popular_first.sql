@@ -1,0 +1,1 @@
+CREATE INDEX "movies_popular_first_idx" ON "movies" USING btree (coalesce("popularity_score", -1) desc,"id");
