@@ -104,7 +104,7 @@ async function readFullTextCandidates(db: DbOrTx, q: string, fullText: SQL): Pro
 }
 
 /** The title paths' candidates (every word, any word when those are few, the exact key), ranked full-text when they match. */
-export async function readTitleCandidates(
+async function readTitleCandidates(
   db: DbOrTx,
   q: string,
   query: QueryWords,
