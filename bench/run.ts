@@ -3,14 +3,23 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Type } from '@marquee/platform-config';
-import { type CliPositional, CommandFailed, runCli, UsageError } from '@marquee/platform-service';
+import { type CliOption, type CliPositional, CommandFailed, runCli, UsageError } from '@marquee/platform-service';
 
 interface Bench {
   summary: string;
   /** The environment it reads (sizes to shrink for a quick iteration; the committed run uses the defaults). */
   env?: Parameters<typeof Type.Object>[0];
   positionals?: CliPositional[];
+  options?: Record<string, CliOption>;
 }
+
+/** The benches that can compare tracing on with off (the bench reads process.argv itself). */
+const tracingOption: Record<string, CliOption> = {
+  tracing: {
+    type: 'boolean',
+    description: 'instead: the same load with tracing off beside tracing on (a local Zipkin is started)',
+  },
+};
 
 const count = (fallback: number, description: string) =>
   Type.Integer({ minimum: 1, default: fallback, description: `${description} (default ${fallback}).` });
@@ -46,6 +55,7 @@ const BENCHES: Record<string, Bench> = {
   },
   events: {
     summary: 'Outbox → relay → Kafka → consumer beside kafkajs producing straight to Kafka: throughput and latency.',
+    options: tracingOption,
     env: {
       ...infra,
       BENCH_EVENTS: count(20_000, 'events per throughput run'),
@@ -55,6 +65,7 @@ const BENCHES: Record<string, Bench> = {
   },
   gateway: {
     summary: 'An authenticated GET through the gateway beside the same route called directly.',
+    options: tracingOption,
     env: {
       ...infra,
       BENCH_SECONDS: count(10, 'seconds per measurement'),
@@ -127,6 +138,7 @@ await runCli(
     name: `bench ${name}`,
     summary: bench.summary,
     positionals: bench.positionals,
+    options: bench.options,
     notes: ['Results go to bench/results/ (Markdown + JSON). Run under `flock /work/bench.lock` on a shared machine.'],
     config: Type.Object(bench.env ?? {}),
     async run({ positionals }) {
