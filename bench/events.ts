@@ -6,12 +6,9 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEvent, InteractionRecorded } from '@marquee/contracts';
-import { applyMigrations, ensureDatabase, openDatabase } from '@marquee/platform-db';
 import {
   connectProducer,
-  createKafka,
   ensureTopics,
-  type KafkaSettings,
   on,
   pendingEvent,
   recordEvents,
@@ -21,6 +18,7 @@ import {
 import { createLogger } from '@marquee/platform-logging';
 import { shutdownTracing, tracingStarted, withSpan } from '@marquee/platform-tracing';
 import { sql } from 'drizzle-orm';
+import { interactionData, openPipelineBench } from './lib/event-pipeline';
 import { machineDescription, percentile, writeJsonResult, writeResult } from './machine';
 import { withZipkin } from './zipkin';
 
@@ -57,32 +55,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 2000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const logger = createLogger('bench-events', 'error');
 const runId = `bench${Date.now().toString(36)}`;
-const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = new URL(adminUrl);
-dbUrl.pathname = `/${runId}`;
-await ensureDatabase(dbUrl.toString());
-const database = openDatabase(dbUrl.toString(), { max: 12 });
-await applyMigrations(database, path.resolve(import.meta.dirname, '../packages/platform-events/migrations'));
-const settings: KafkaSettings = {
-  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-  clientId: 'bench',
-  topicPrefix: `${runId}.`,
-};
-const kafka = createKafka(settings, logger);
-
-const users = Array.from({ length: 200 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
-const data = (i: number) => ({
-  interactionId: String(i),
-  userId: users[i % users.length] as string,
-  movieId: 1 + (i % 5000),
-  interactionType: 'view' as const,
-  rating: null,
-  previousRating: null,
-  feedbackType: null,
-  hasFeedbackComment: false,
-  source: 'web' as const,
-  at: new Date().toISOString(),
-});
+const { database, settings, kafka, cleanUp } = await openPipelineBench(runId, logger);
 
 interface Sink {
   count: number;
@@ -167,7 +140,7 @@ const producer = await connectProducer(kafka);
 const directTopic = `${settings.topicPrefix}direct.v1`;
 const sendDirect = async (from: number, n: number) => {
   const messages = Array.from({ length: n }, (_, j) => {
-    const env = buildEvent(InteractionRecorded, users[(from + j) % users.length] as string, data(from + j), {
+    const env = buildEvent(InteractionRecorded, interactionData(from + j).userId, interactionData(from + j), {
       correlationId: runId,
     });
     return { key: env.key, value: JSON.stringify(env) };
@@ -186,7 +159,7 @@ const writeOutbox = async (from: number, n: number) => {
     await recordEvents(
       tx,
       Array.from({ length: n }, (_, j) =>
-        pendingEvent(outboxDef, users[(from + j) % users.length] as string, data(from + j)),
+        pendingEvent(outboxDef, interactionData(from + j).userId, interactionData(from + j)),
       ),
     );
   });
@@ -203,7 +176,7 @@ const writeTraced = (from: number, n: number) =>
       await recordEvents(
         tx,
         Array.from({ length: n }, (_, j) =>
-          pendingEvent(tracedDef, users[(from + j) % users.length] as string, data(from + j)),
+          pendingEvent(tracedDef, interactionData(from + j).userId, interactionData(from + j)),
         ),
       );
     });
@@ -352,16 +325,7 @@ async function finish(): Promise<never> {
   await producer.disconnect();
   await direct.stop();
   await viaOutbox.stop();
-  await database.close();
-  const admin = openDatabase(adminUrl);
-  await admin.pool.query(`drop database if exists "${runId}" with (force)`);
-  await admin.close();
-  const kAdmin = kafka.admin();
-  await kAdmin.connect();
-  await kAdmin.deleteTopics({
-    topics: (await kAdmin.listTopics()).filter((t) => t.startsWith(settings.topicPrefix as string)),
-  });
-  await kAdmin.disconnect();
+  await cleanUp();
   // Zipkin may still be digesting the run's spans; the figures are written already.
   await shutdownTracing().catch((err: Error) => process.stderr.write(`tracing shutdown: ${err.message}\n`));
   process.exit(0);

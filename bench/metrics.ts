@@ -1,13 +1,6 @@
-// What recording metrics costs the event pipeline: outbox → relay → Kafka → consumer with no registry
-// (metrics off) beside the same with the service registry scraped every second (metrics on), in
-// alternating rounds of one run on the same broker and database.
-import path from 'node:path';
 import { InteractionRecorded } from '@marquee/contracts';
-import { applyMigrations, ensureDatabase, openDatabase } from '@marquee/platform-db';
 import {
-  createKafka,
   ensureTopics,
-  type KafkaSettings,
   on,
   pendingEvent,
   recordEvents,
@@ -17,6 +10,7 @@ import {
 import { createLogger } from '@marquee/platform-logging';
 import { createMetricsRegistry, type Registry } from '@marquee/platform-metrics';
 import { sql } from 'drizzle-orm';
+import { interactionData, openPipelineBench } from './lib/event-pipeline';
 import { machineDescription, writeJsonResult, writeResult } from './machine';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -25,32 +19,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCRAPE_MS = 1000;
 const logger = createLogger('bench-metrics', 'error');
 const runId = `benchm${Date.now().toString(36)}`;
-const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbUrl = new URL(adminUrl);
-dbUrl.pathname = `/${runId}`;
-await ensureDatabase(dbUrl.toString());
-const database = openDatabase(dbUrl.toString(), { max: 12 });
-await applyMigrations(database, path.resolve(import.meta.dirname, '../packages/platform-events/migrations'));
-const settings: KafkaSettings = {
-  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-  clientId: 'bench',
-  topicPrefix: `${runId}.`,
-};
-const kafka = createKafka(settings, logger);
+const { database, settings, kafka, cleanUp } = await openPipelineBench(runId, logger);
 await database.pool.query('create table seen (user_id text primary key, n int not null)');
-const users = Array.from({ length: 200 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
-const data = (i: number) => ({
-  interactionId: String(i),
-  userId: users[i % users.length] as string,
-  movieId: 1 + (i % 5000),
-  interactionType: 'view' as const,
-  rating: null,
-  previousRating: null,
-  feedbackType: null,
-  hasFeedbackComment: false,
-  source: 'web' as const,
-  at: new Date().toISOString(),
-});
 
 /** One round: a fresh relay and consumer group (with or without the registry), TOTAL events written by 4 writers. */
 async function round(n: number, registry: Registry | undefined): Promise<number> {
@@ -84,7 +54,7 @@ async function round(n: number, registry: Registry | undefined): Promise<number>
   const relay = await startOutboxRelay({ database, kafka, settings, logger, metrics: registry });
   const scraper = registry ? setInterval(() => void registry.metrics(), SCRAPE_MS) : undefined;
   // Joining the group takes seconds on a loaded machine: the clock starts once a first event came back.
-  await recordEvents(database.db, [pendingEvent(def, users[0] as string, data(0))]);
+  await recordEvents(database.db, [pendingEvent(def, interactionData(0).userId, interactionData(0))]);
   while (count === 0) await new Promise((r) => setTimeout(r, 20));
   count = 0;
   const start = Date.now();
@@ -98,7 +68,7 @@ async function round(n: number, registry: Registry | undefined): Promise<number>
           recordEvents(
             tx,
             Array.from({ length: Math.min(50, TOTAL - from) }, (_, j) =>
-              pendingEvent(def, users[(from + j) % users.length] as string, data(from + j)),
+              pendingEvent(def, interactionData(from + j).userId, interactionData(from + j)),
             ),
           ),
         );
@@ -158,14 +128,5 @@ writeJsonResult('metrics', [
   },
 ]);
 
-await database.close();
-const admin = openDatabase(adminUrl);
-await admin.pool.query(`drop database if exists "${runId}" with (force)`);
-await admin.close();
-const kAdmin = kafka.admin();
-await kAdmin.connect();
-await kAdmin.deleteTopics({
-  topics: (await kAdmin.listTopics()).filter((t) => t.startsWith(settings.topicPrefix as string)),
-});
-await kAdmin.disconnect();
+await cleanUp();
 process.exit(0);
