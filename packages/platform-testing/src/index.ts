@@ -15,6 +15,7 @@ export {
 } from './isolation';
 export { natsUsersConfig, startNatsServer, type TestNatsServer } from './nats-server';
 export { type OwnNats, startOwnNats } from './own-nats';
+export { movieSnapshot } from './movies';
 export { freePort } from './ports';
 export { runTsx, tracingRegister, type TsxProcess } from './process';
 export { waitUntilReady } from './readiness';

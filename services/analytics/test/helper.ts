@@ -18,7 +18,7 @@ import {
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { loadConfig } from '@marquee/platform-config';
 import { connectProducer } from '@marquee/platform-events';
-import { dropDatabase, eventually, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import { dropDatabase, eventually, movieSnapshot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import type { Producer } from 'kafkajs';
 import { type AnalyticsConfig, analyticsSchema } from '../src/config';
 import { type RunningAnalytics, startAnalytics } from '../src/service';
@@ -203,32 +203,7 @@ export const userDeleted = (userId: string) =>
   event(UserDeleted, userId, { userId, deletedAt: new Date().toISOString() });
 
 export function movieUpserted(movieId: number, title: string) {
-  return event(MovieUpserted, String(movieId), {
-    movieId,
-    tmdbId: null,
-    omdbId: null,
-    title,
-    originalTitle: null,
-    overview: null,
-    tagline: null,
-    releaseDate: null,
-    runtime: null,
-    director: null,
-    mainCast: [],
-    tmdbRating: null,
-    tmdbVoteCount: null,
-    omdbRating: null,
-    ourRating: null,
-    posterPath: null,
-    backdropPath: null,
-    popularityScore: null,
-    viewCount: 0,
-    likeCount: 0,
-    adult: false,
-    originalLanguage: null,
-    genres: [],
-    updatedAt: new Date().toISOString(),
-  });
+  return event(MovieUpserted, String(movieId), movieSnapshot(movieId, { title }));
 }
 
 export const movieDeleted = (movieId: number) =>

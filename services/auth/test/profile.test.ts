@@ -1,7 +1,7 @@
 import { buildEvent, MovieUpserted, type Static, type MovieSnapshot } from '@marquee/contracts';
 import { connectProducer } from '@marquee/platform-events';
 import type { HttpApp } from '@marquee/platform-http';
-import { eventually } from '@marquee/platform-testing';
+import { eventually, movieSnapshot } from '@marquee/platform-testing';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
@@ -15,32 +15,10 @@ let topic: string;
 let sent: ReturnType<typeof buildEvent>[];
 
 function movie(movieId: number, genres: { id: number; name: string }[]): Static<typeof MovieSnapshot> {
-  return {
-    movieId,
-    tmdbId: null,
-    omdbId: null,
-    title: `Movie ${movieId}`,
-    originalTitle: null,
-    overview: null,
-    tagline: null,
-    releaseDate: null,
-    runtime: null,
-    director: null,
-    mainCast: [],
-    tmdbRating: null,
-    tmdbVoteCount: null,
-    omdbRating: null,
-    ourRating: null,
-    posterPath: null,
-    backdropPath: null,
-    popularityScore: null,
-    viewCount: 0,
-    likeCount: 0,
-    adult: false,
+  return movieSnapshot(movieId, {
     originalLanguage: 'en',
     genres: genres.map((g) => ({ ...g, tmdbId: null, slug: g.name.toLowerCase() })),
-    updatedAt: new Date().toISOString(),
-  };
+  });
 }
 
 const patchMe = (token: string, payload: object) =>

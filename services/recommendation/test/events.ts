@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InteractionRecorded, MovieUpserted, Static, UserRegistered } from '@marquee/contracts';
+import { movieSnapshot } from '@marquee/platform-testing/movies';
 
 /** Event payloads for tests and the benchmark (no test-runner imports, so the benchmark can use them). */
 const GENRES = [
@@ -9,33 +10,15 @@ const GENRES = [
 ];
 
 export function movie(movieId: number, genre: 0 | 1 | 2, extra: Partial<Static<typeof MovieUpserted.schema>> = {}) {
-  return {
-    movieId,
-    tmdbId: null,
-    omdbId: null,
-    title: `Movie ${movieId}`,
-    originalTitle: null,
+  return movieSnapshot(movieId, {
     overview: `A ${GENRES[genre]!.name.toLowerCase()} story number ${movieId}`,
-    tagline: null,
     releaseDate: '2001-01-01',
     runtime: 100,
     director: `Director ${genre}`,
-    mainCast: [],
-    tmdbRating: null,
-    tmdbVoteCount: null,
-    omdbRating: null,
-    ourRating: null,
-    posterPath: null,
-    backdropPath: null,
-    popularityScore: null,
-    viewCount: 0,
-    likeCount: 0,
-    adult: false,
     originalLanguage: 'en',
     genres: [GENRES[genre]!],
-    updatedAt: new Date().toISOString(),
     ...extra,
-  };
+  });
 }
 
 export function user(userId: string, favoriteGenres: number[]): Static<typeof UserRegistered.schema> {
