@@ -47,6 +47,11 @@ export function createLogger(
         '*.password',
         '*.token',
         '*.refreshToken',
+        // PostgreSQL puts row values in an error's detail ("Failing row contains (…)", "Key (…)=(…)"): user ids,
+        // addresses, emails. The code, message and constraint name say what failed without them.
+        'err.detail',
+        'error.detail',
+        '*.err.detail',
       ],
       censor: '[redacted]',
     },

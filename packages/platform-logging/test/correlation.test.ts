@@ -26,4 +26,23 @@ describe('correlation context', () => {
     expect(line).toMatchObject({ service: 'test', correlationId: 'abc', reqId: 'r9', msg: 'hello', level: 'info' });
     expect(line.password).toBe('[redacted]');
   });
+
+  it('When a database error is logged, then its detail (row values) is redacted and its code kept', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write: (chunk, _enc, cb) => {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const logger = createLogger('test', 'info', sink);
+    const err = Object.assign(new Error('duplicate key value violates unique constraint "users_email_key"'), {
+      code: '23505',
+      detail: 'Key (email)=(someone@example.com) already exists.',
+    });
+    logger.error({ err }, 'write failed');
+    logger.warn({ job: { err } }, 'nested');
+    expect(lines.join('')).not.toContain('someone@example.com');
+    expect(JSON.parse(lines[0] ?? '{}').err).toMatchObject({ code: '23505', detail: '[redacted]' });
+  });
 });
