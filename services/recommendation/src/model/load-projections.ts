@@ -1,6 +1,7 @@
 import type { ItemMeta } from '../domain/content-based';
 import { csrFromTriplets, type Csr } from '../domain/feedback-matrix';
 import type { Event } from '../domain/popularity';
+import { type Sequences, sequencesFrom, type TimedInteraction } from '../domain/sequence-neighbours';
 import { sql } from 'drizzle-orm';
 import { forAllUsers } from '@marquee/platform-db';
 import type { Database } from '@marquee/platform-db';
@@ -20,6 +21,8 @@ export interface TrainingData {
   users: number;
   /** Row of each user in x. */
   userRows: Map<string, number>;
+  /** Each user's movies in the order they interacted with them (the sequence neighbours learn from these). */
+  sequences: Sequences;
   events: Event[];
   trending: Map<number, number>;
 }
@@ -82,6 +85,7 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
   const cols: number[] = [];
   const values: number[] = [];
   const events: Event[] = [];
+  const timed: TimedInteraction[] = [];
   for (const f of feedback.rows) {
     const item = index.get(f.movie_id);
     if (item === undefined) continue;
@@ -92,12 +96,14 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
     cols.push(item);
     values.push(weight);
     events.push({ item, at: f.at, weight });
+    timed.push({ user: u, item, at: f.at });
   }
   return {
     catalogue,
     x: csrFromTriplets(userIndex.size, meta.length, rows, cols, values),
     users: userIndex.size,
     userRows: userIndex,
+    sequences: sequencesFrom(userIndex.size, timed),
     events,
     trending: new Map(trendingRows.rows.map((r) => [r.movie_id, r.score])),
   };
