@@ -72,7 +72,7 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
   const feedback = await forAllUsers(database.db, (tx) =>
     tx.execute<{ user_id: string; movie_id: number; weight: number; at: number }>(
       sql`select user_id, movie_id, sum(weight)::real as weight, extract(epoch from max(at))::float8 as at
-          from rec_feedback group by user_id, movie_id`,
+          from rec_feedback group by user_id, movie_id order by user_id, at, movie_id`,
     ),
   );
   const trendingRows = await database.db.execute<{ movie_id: number; score: number }>(
@@ -103,6 +103,7 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
     x: csrFromTriplets(userIndex.size, meta.length, rows, cols, values),
     users: userIndex.size,
     userRows: userIndex,
+    // Rows arrive by user and time, so this sort only confirms the order (TimSort: one linear pass).
     sequences: sequencesFrom(userIndex.size, timed),
     events,
     trending: new Map(trendingRows.rows.map((r) => [r.movie_id, r.score])),
