@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { ItemMeta } from '../src/domain/content-based';
 import { csrFromTriplets } from '../src/domain/feedback-matrix';
 import type { Event } from '../src/domain/popularity';
+import { sequencesFrom } from '../src/domain/sequence-neighbours';
 import { defaultParams, trainModels } from '../src/domain/train-models';
 import { readMovieLens } from '../src/evaluation/movielens';
 import { seededRandom } from '../src/evaluation/split';
@@ -47,7 +48,11 @@ export function trainOnMovieLens(path: string): TrainingResult | null {
       Array.from(data.rating, (r) => (r - 2.5) / 2.5),
     );
     const events: Event[] = Array.from(data.item, (item, k) => ({ item, at: data.time[k]!, weight: 1 }));
-    trainModels(x, events, data.meta ?? [], Math.max(...data.time), defaultParams);
+    const sequences = sequencesFrom(
+      data.users,
+      Array.from(data.item, (item, k) => ({ user: data.user[k]!, item, at: data.time[k]! })),
+    );
+    trainModels(x, sequences, events, data.meta ?? [], Math.max(...data.time), defaultParams);
     return x.indices.length;
   });
 }
@@ -87,7 +92,9 @@ export function trainAtVolume(fraction: number): TrainingResult {
       language: 'en',
       year: 1950 + (i % 70),
     }));
-    trainModels(x, events, meta, 1.7e9 + n, defaultParams);
+    // Each user's interactions were generated in time order: the sequences are the rows as generated.
+    const sequences = { items: c, starts: Int32Array.from({ length: users + 1 }, (_, u) => u * perUser) };
+    trainModels(x, sequences, events, meta, 1.7e9 + n, defaultParams);
     return x.indices.length;
   });
 }

@@ -37,7 +37,7 @@ export const recommendationConfigSchema = Type.Object({
   RECOMMENDATION_EXPERIMENTS: Type.String({
     default: '[{"variant":"control","weight":1,"algorithm":"hybrid"}]',
     description:
-      'JSON list of variants {variant, weight, algorithm, blend?: {collaborative, content, trending}, diversity?}; users are assigned by a hash of their id.',
+      'JSON list of variants {variant, weight, algorithm, blend?: {collaborative, users?, sequence?, content, trending}, diversity?}; users are assigned by a hash of their id.',
   }),
   RECOMMENDATION_EXPERIMENT_SALT: Type.String({
     default: 'marquee-2026',

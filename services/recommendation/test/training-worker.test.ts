@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultParams } from '../src/domain/train-models';
-import { csrFromTriplets } from '../src/domain/feedback-matrix';
+import { type Csr, csrFromTriplets } from '../src/domain/feedback-matrix';
+import type { Sequences } from '../src/domain/sequence-neighbours';
 import { TrainingCancelled, trainInWorker } from '../src/model/run-training';
 
 /** More users than dense items, so training takes the dense path: an n³ inverse worth cancelling. */
@@ -21,20 +22,30 @@ function data(items: number) {
   );
 }
 
+/** Each user's items in row order stand for their time order. */
+function inFileOrder(x: Csr): Sequences {
+  return { items: x.indices, starts: x.indptr };
+}
+
 describe('training in a worker thread', () => {
   it('when training runs, then it reports progress and returns a model that scores', async () => {
     const progress: number[] = [];
-    const run = trainInWorker(data(120), { ...defaultParams, denseMinCount: 1 }, (p) => progress.push(p));
-    const model = await run.promise;
+    const x = data(120);
+    const run = trainInWorker(x, inFileOrder(x), { ...defaultParams, denseMinCount: 1 }, (p) => progress.push(p));
+    const { collaborative, sequence } = await run.promise;
     expect(progress.at(-1)).toBe(1);
-    const out = new Float32Array(120);
-    model.score({ items: Int32Array.from([0, 13]), weights: Float32Array.from([1, 1]), favoriteGenres: [] }, out);
-    expect(out.some((s) => s !== 0)).toBe(true);
+    const user = { items: Int32Array.from([0, 13]), weights: Float32Array.from([1, 1]), favoriteGenres: [] };
+    for (const model of [collaborative, sequence]) {
+      const out = new Float32Array(120);
+      model.score(user, out);
+      expect(out.some((s) => s !== 0)).toBe(true);
+    }
   });
 
   it('when training is cancelled after its first progress, then it stops with TrainingCancelled', async () => {
     let run: ReturnType<typeof trainInWorker> | undefined;
-    run = trainInWorker(data(2000), { ...defaultParams, denseMinCount: 1 }, () => run?.cancel());
+    const x = data(2000);
+    run = trainInWorker(x, inFileOrder(x), { ...defaultParams, denseMinCount: 1 }, () => run?.cancel());
     await expect(run.promise).rejects.toBeInstanceOf(TrainingCancelled);
   });
 });

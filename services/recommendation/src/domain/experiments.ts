@@ -7,7 +7,7 @@ export interface Variant {
   variant: string;
   weight: number;
   algorithm: AlgorithmName;
-  blend?: { collaborative: number; users?: number; content: number; trending: number };
+  blend?: { collaborative: number; users?: number; sequence?: number; content: number; trending: number };
   diversity?: number;
 }
 

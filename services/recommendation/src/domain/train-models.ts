@@ -6,6 +6,7 @@ import { columnCounts, type Csr } from './feedback-matrix';
 import { Hybrid } from './hybrid';
 import { type Event, PopularityRecommender, popularityScores } from './popularity';
 import type { Recommender } from './recommender';
+import { defaultSequenceParams, type SequenceParams, SequenceNeighbours, type Sequences } from './sequence-neighbours';
 import { UserEase } from './user-ease';
 
 /** The parameters of every model; the defaults are what the evaluation chose on ml-latest-small. */
@@ -18,8 +19,13 @@ export interface ModelParams {
   /** …and at most this many of them (n³ work, n² memory). */
   denseMaxItems: number;
   trendingHalfLifeDays: number;
-  /** `users` is the user-based twin of EASE (only when EASE is the Woodbury form: users ≤ items, ≤ 2,500). */
-  blend: { collaborative: number; users: number; content: number; trending: number };
+  /** Sequence neighbours: what people watched close together in time (`sequence-neighbours.ts`). */
+  sequence: SequenceParams;
+  /**
+   * `users` is the user-based twin of EASE (only when EASE is the Woodbury form: users ≤ items, ≤ 2,500);
+   * `sequence` the sequence neighbours.
+   */
+  blend: { collaborative: number; users: number; sequence: number; content: number; trending: number };
   coldStart: { content: number; trending: number };
 }
 
@@ -29,7 +35,8 @@ export const defaultParams: ModelParams = {
   denseMinCount: 3,
   denseMaxItems: 2500,
   trendingHalfLifeDays: 180,
-  blend: { collaborative: 1, users: 1, content: 0.2, trending: 0 },
+  sequence: defaultSequenceParams,
+  blend: { collaborative: 1, users: 1, sequence: 0.5, content: 0.2, trending: 0 },
   coldStart: { content: 1, trending: 0.5 },
 };
 
@@ -37,6 +44,7 @@ export interface TrainedModels {
   collaborative: DenseEase | WoodburyEase;
   /** The user-based twin of the Woodbury EASE (null for the dense form, whose users are too many). */
   users: UserEase | null;
+  sequence: SequenceNeighbours;
   content: ContentBased;
   trending: PopularityRecommender;
   hybrid: Hybrid;
@@ -64,6 +72,7 @@ export function blendModels(
     [
       { model: parts.collaborative, weight: params.blend.collaborative },
       ...(users ? [{ model: users, weight: params.blend.users }] : []),
+      { model: parts.sequence, weight: params.blend.sequence },
       { model: parts.content, weight: params.blend.content },
       { model: parts.trending, weight: params.blend.trending },
     ],
@@ -78,6 +87,7 @@ export function blendModels(
 
 export function trainModels(
   x: Csr,
+  sequences: Sequences,
   events: Iterable<Event>,
   meta: readonly (ItemMeta | null)[],
   now: number,
@@ -85,12 +95,13 @@ export function trainModels(
   progress?: Progress,
 ): TrainedModels {
   const collaborative = trainCollaborative(x, params, progress);
+  const sequence = SequenceNeighbours.train(x.cols, sequences, params.sequence);
   const content = new ContentBased(meta);
   const trending = new PopularityRecommender(
     'trending',
     popularityScores(x.cols, events, now, params.trendingHalfLifeDays),
   );
-  return blendModels({ collaborative, content, trending }, params, x.cols);
+  return blendModels({ collaborative, sequence, content, trending }, params, x.cols);
 }
 
 export type { Recommender };

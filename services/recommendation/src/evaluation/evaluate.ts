@@ -6,6 +6,7 @@ import { ItemKnn } from '../domain/item-knn';
 import { type Event, PopularityRecommender, popularityScores } from '../domain/popularity';
 import { rankItems } from '../domain/rank';
 import type { Recommender, UserInput } from '../domain/recommender';
+import { SequenceNeighbours, type Sequences, sequencesFrom } from '../domain/sequence-neighbours';
 import { blendModels, defaultParams, trainCollaborative } from '../domain/train-models';
 import { clearlyBetter, K, type Metrics, MetricsAccumulator } from './metrics';
 import type { RatingsData } from './movielens';
@@ -25,6 +26,8 @@ interface Folds {
   validation: Set<number>[];
   test: Set<number>[];
   events: Event[];
+  /** Each user's training items in time order (file order breaks ties). */
+  sequences: Sequences;
   now: number;
 }
 
@@ -52,7 +55,11 @@ function folds(data: RatingsData, split: Assignment): Folds {
   }));
   const events = keep.map((k) => ({ item: data.item[k]!, at: data.time[k]!, weight: 1 }));
   const now = keep.reduce((max, k) => Math.max(max, data.time[k]!), 0);
-  return { train, inputs, validation, test, events, now };
+  const sequences = sequencesFrom(
+    data.users,
+    keep.map((k) => ({ user: data.user[k]!, item: data.item[k]!, at: data.time[k]! })),
+  );
+  return { train, inputs, validation, test, events, sequences, now };
 }
 
 function measure(model: Recommender, f: Folds, target: 'validation' | 'test', itemCount: number): Metrics {
@@ -97,6 +104,8 @@ function tune(name: string, candidates: Candidate[], f: Folds, itemCount: number
 
 /** The same λ grid for the EASE reference and the hybrid's collaborative part. */
 const LAMBDAS = [20, 50, 100, 200, 400, 800];
+/** The hybrid's coarser λ grid (its EASE part shares the weight with the others). */
+const HYBRID_LAMBDAS = [50, 100, 200, 400];
 
 export function evaluateAll(data: RatingsData, split: Assignment, log: (s: string) => void): AlgorithmResult[] {
   const f = folds(data, split);
@@ -162,20 +171,40 @@ export function evaluateAll(data: RatingsData, split: Assignment, log: (s: strin
     ? tune('content_based', [{ params: 'item metadata', train: () => new ContentBased(meta) }], f, n, log)
     : null;
   if (content) results.push(content);
-  results.push(tuneHybrid(f, n, ease, meta ? (content?.model as ContentBased) : null, trending, log));
+  const sequence = tune(
+    'sequence_neighbours',
+    [{ params: 'window 5, 200 kept', train: () => SequenceNeighbours.train(n, f.sequences) }],
+    f,
+    n,
+    log,
+  );
+  results.push(sequence);
+  results.push(
+    tuneHybrid(
+      f,
+      n,
+      ease,
+      sequence.model as SequenceNeighbours,
+      meta ? (content?.model as ContentBased) : null,
+      trending,
+      log,
+    ),
+  );
   return results;
 }
 
 /**
- * The service default, tuned on validation in two stages: its collaborative parts (EASE's λ and row degree
- * scaling, the weight of EASE's user-based twin), then content and trending weights on top of the best. The
- * winner replaces plain EASE (the reference's λ, no extra parts) only when its validation gain is clearly more
- * than noise (`clearlyBetter`); otherwise the default is plain EASE, so it is never traded for a lucky split.
+ * The service default, tuned on validation in two stages on coarse grids (few candidates, so little room for a
+ * lucky pick): its collaborative parts (EASE's λ and row degree scaling, the weights of EASE's user-based twin
+ * and of the sequence neighbours), then content and trending weights on top of the best. The winner replaces
+ * plain EASE (the reference's λ, no extra parts) only when its validation gain is clearly more than noise
+ * (`clearlyBetter`); otherwise the default is plain EASE, so it is never traded for a lucky split.
  */
 function tuneHybrid(
   f: Folds,
   n: number,
   ease: AlgorithmResult,
+  sequence: SequenceNeighbours,
   content: ContentBased | null,
   trending: AlgorithmResult & { model: Recommender },
   log: (s: string) => void,
@@ -192,31 +221,41 @@ function tuneHybrid(
       );
     return trained.get(key)!;
   };
-  const blended = (power: number, lambda: number, users: number, c: number, t: number) => ({
-    params: `EASE λ ${lambda}, rows / degree^${power} + user-based ${users} + content ${c} + trending ${t}`,
+  type Settings = { power: number; lambda: number; users: number; sequence: number };
+  const blended = (s: Settings, c: number, t: number) => ({
+    params: `EASE λ ${s.lambda}, rows / degree^${s.power} + user-based ${s.users} + sequence ${s.sequence} + content ${c} + trending ${t}`,
     train: () =>
       blendModels(
-        { collaborative: collaborativeFor(power, lambda), content: contentModel, trending: trendingModel },
-        { ...defaultParams, blend: { collaborative: 1, users, content: c, trending: t } },
+        {
+          collaborative: collaborativeFor(s.power, s.lambda),
+          sequence,
+          content: contentModel,
+          trending: trendingModel,
+        },
+        {
+          ...defaultParams,
+          blend: { collaborative: 1, users: s.users, sequence: s.sequence, content: c, trending: t },
+        },
         n,
       ).hybrid,
-    settings: { power, lambda, users },
+    settings: s,
   });
   const first: ReturnType<typeof blended>[] = [];
-  for (const power of [0, 0.15, 0.25])
-    for (const lambda of LAMBDAS)
-      for (const users of [0, 0.25, 0.5, 1]) first.push(blended(power, lambda, users, 0, 0));
+  for (const power of [0, 0.15])
+    for (const lambda of HYBRID_LAMBDAS)
+      for (const users of [0, 1])
+        for (const seq of [0, 0.5, 1]) first.push(blended({ power, lambda, users, sequence: seq }, 0, 0));
   const collaborative = tune('hybrid, collaborative stage', first, f, n, log);
   const chosen = first.find((c) => c.params === collaborative.params)!.settings;
   const second = [];
-  for (const c of content ? [0, 0.05, 0.1, 0.2] : [0])
-    for (const t of [0, 0.02, 0.05]) second.push(blended(chosen.power, chosen.lambda, chosen.users, c, t));
+  for (const c of content ? [0, 0.1, 0.2] : [0]) for (const t of [0, 0.05]) second.push(blended(chosen, c, t));
   const tuned = tune('hybrid, blend stage', second, f, n, log);
   const clear = clearlyBetter(tuned.validation, ease.validation);
   log(`  hybrid: tuned blend ${clear ? 'clearly beats' : 'is within noise of'} plain EASE on validation`);
   const lambda = Number(ease.params.replace(/[^\d.]/g, ''));
-  const best = clear ? tuned : tune('hybrid (service default)', [blended(0, lambda, 0, 0, 0)], f, n, log);
-  const settings = clear ? chosen : { power: 0, lambda };
+  const plain = { power: 0, lambda, users: 0, sequence: 0 };
+  const best = clear ? tuned : tune('hybrid (service default)', [blended(plain, 0, 0)], f, n, log);
+  const settings = clear ? chosen : plain;
   const started = performance.now();
   trainCollaborative(f.train, {
     ...defaultParams,
@@ -224,6 +263,7 @@ function tuneHybrid(
     userDegreePower: settings.power,
     denseMaxItems: n,
   });
+  if (settings.sequence > 0) SequenceNeighbours.train(n, f.sequences);
   best.trainSeconds = (performance.now() - started) / 1000 + trending.trainSeconds;
   return { ...best, name: 'hybrid (service default)' };
 }

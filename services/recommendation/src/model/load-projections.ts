@@ -1,6 +1,7 @@
 import type { ItemMeta } from '../domain/content-based';
 import { csrFromTriplets, type Csr } from '../domain/feedback-matrix';
 import type { Event } from '../domain/popularity';
+import { type Sequences, sequencesFrom, type TimedInteraction } from '../domain/sequence-neighbours';
 import { sql } from 'drizzle-orm';
 import { forAllUsers } from '@marquee/platform-db';
 import type { Database } from '@marquee/platform-db';
@@ -20,6 +21,8 @@ export interface TrainingData {
   users: number;
   /** Row of each user in x. */
   userRows: Map<string, number>;
+  /** Each user's movies in the order they interacted with them (the sequence neighbours learn from these). */
+  sequences: Sequences;
   events: Event[];
   trending: Map<number, number>;
 }
@@ -69,7 +72,7 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
   const feedback = await forAllUsers(database.db, (tx) =>
     tx.execute<{ user_id: string; movie_id: number; weight: number; at: number }>(
       sql`select user_id, movie_id, sum(weight)::real as weight, extract(epoch from max(at))::float8 as at
-          from rec_feedback group by user_id, movie_id`,
+          from rec_feedback group by user_id, movie_id order by user_id, at, movie_id`,
     ),
   );
   const trendingRows = await database.db.execute<{ movie_id: number; score: number }>(
@@ -82,6 +85,7 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
   const cols: number[] = [];
   const values: number[] = [];
   const events: Event[] = [];
+  const timed: TimedInteraction[] = [];
   for (const f of feedback.rows) {
     const item = index.get(f.movie_id);
     if (item === undefined) continue;
@@ -92,12 +96,15 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
     cols.push(item);
     values.push(weight);
     events.push({ item, at: f.at, weight });
+    timed.push({ user: u, item, at: f.at });
   }
   return {
     catalogue,
     x: csrFromTriplets(userIndex.size, meta.length, rows, cols, values),
     users: userIndex.size,
     userRows: userIndex,
+    // Rows arrive by user and time, so this sort only confirms the order (TimSort: one linear pass).
+    sequences: sequencesFrom(userIndex.size, timed),
     events,
     trending: new Map(trendingRows.rows.map((r) => [r.movie_id, r.score])),
   };

@@ -8,6 +8,7 @@ import { csrFromTriplets } from '../domain/feedback-matrix';
 import { Hybrid } from '../domain/hybrid';
 import { PopularityRecommender, popularityScores } from '../domain/popularity';
 import type { Recommender } from '../domain/recommender';
+import { SequenceNeighbours } from '../domain/sequence-neighbours';
 import { blendModels, defaultParams, type TrainedModels } from '../domain/train-models';
 import { appendMovies, type Catalogue, emptyCatalogue, loadTrainingData, type MovieRow } from './load-projections';
 import { TrainingCancelled, type TrainingRun, trainInWorker } from './run-training';
@@ -34,10 +35,11 @@ function emptySnapshot(): ModelSnapshot {
   const trending = new PopularityRecommender('trending', new Float32Array());
   const collaborative = new WoodburyEase(x, x, new Float64Array(), new Float64Array(), 1);
   const hybrid = new Hybrid([], [], 0);
+  const sequence = new SequenceNeighbours(0, new Int32Array(1), new Int32Array(), new Float32Array());
   return {
     version: null,
     catalogue,
-    models: { collaborative, users: null, content, trending, hybrid },
+    models: { collaborative, users: null, sequence, content, trending, hybrid },
     deleted: new Set(),
     userRows: new Map(),
   };
@@ -67,7 +69,7 @@ export class ModelStore {
     if (algorithm === 'content_based') return models.content;
     if (algorithm === 'trending') return models.trending;
     if (!variant?.blend) return models.hybrid;
-    const blend = { ...variant.blend, users: variant.blend.users ?? 0 };
+    const blend = { ...variant.blend, users: variant.blend.users ?? 0, sequence: variant.blend.sequence ?? 0 };
     return blendModels(models, { blend, coldStart: defaultParams.coldStart }, catalogue.movieIds.length).hybrid;
   }
 
@@ -83,10 +85,10 @@ export class ModelStore {
     const started = performance.now();
     try {
       const data = await loadTrainingData(this.database);
-      this.run.handle = trainInWorker(data.x, params, (p) => {
+      this.run.handle = trainInWorker(data.x, data.sequences, params, (p) => {
         if (this.run) this.run.progress = p;
       });
-      const collaborative = await this.run.handle.promise;
+      const { collaborative, sequence } = await this.run.handle.promise;
       const content = new ContentBased(data.catalogue.meta);
       const now = Date.now() / 1000;
       const decayed = popularityScores(data.catalogue.meta.length, data.events, now, params.trendingHalfLifeDays);
@@ -99,7 +101,7 @@ export class ModelStore {
       this.current = {
         version,
         catalogue: data.catalogue,
-        models: blendModels({ collaborative, content, trending }, params, data.catalogue.meta.length),
+        models: blendModels({ collaborative, sequence, content, trending }, params, data.catalogue.meta.length),
         deleted: new Set(),
         userRows: data.userRows,
       };
@@ -146,6 +148,7 @@ export class ModelStore {
     trendingScores.set(models.trending.scores);
     const parts = {
       collaborative: models.collaborative,
+      sequence: models.sequence,
       content,
       trending: new PopularityRecommender('trending', trendingScores),
     };

@@ -4,8 +4,9 @@ import { Worker } from 'node:worker_threads';
 import type { DenseEase } from '../domain/ease';
 import type { WoodburyEase } from '../domain/ease-woodbury';
 import type { Csr } from '../domain/feedback-matrix';
+import type { SequenceNeighbours, Sequences } from '../domain/sequence-neighbours';
 import type { ModelParams } from '../domain/train-models';
-import { fromTransfer, type TransferredModel } from './transfer';
+import { fromTransfer, sequenceFromTransfer, type TransferredModel, type TransferredSequence } from './transfer';
 
 export class TrainingCancelled extends Error {
   constructor() {
@@ -13,8 +14,13 @@ export class TrainingCancelled extends Error {
   }
 }
 
+export interface TrainedInWorker {
+  collaborative: DenseEase | WoodburyEase;
+  sequence: SequenceNeighbours;
+}
+
 export interface TrainingRun {
-  promise: Promise<DenseEase | WoodburyEase>;
+  promise: Promise<TrainedInWorker>;
   /** Stops the worker at once; the promise rejects with TrainingCancelled. */
   cancel(): void;
 }
@@ -25,14 +31,26 @@ const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api
 // Node 20 `--import tsx` in a worker's execArgv comes too late for the entry module itself.
 const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}); })`;
 
-/** Trains the collaborative model in a worker thread, reporting progress; the event loop stays free. */
-export function trainInWorker(x: Csr, params: ModelParams, onProgress: (fraction: number) => void): TrainingRun {
-  const worker = new Worker(bootstrap, { eval: true, workerData: { x, params } });
+type WorkerMessage =
+  | { kind: 'progress'; fraction: number }
+  | { kind: 'done'; model: TransferredModel; sequence: TransferredSequence };
+
+/**
+ * Trains the collaborative model and the sequence neighbours in a worker thread, reporting progress; the event
+ * loop stays free.
+ */
+export function trainInWorker(
+  x: Csr,
+  sequences: Sequences,
+  params: ModelParams,
+  onProgress: (fraction: number) => void,
+): TrainingRun {
+  const worker = new Worker(bootstrap, { eval: true, workerData: { x, sequences, params } });
   let cancelled = false;
-  const promise = new Promise<DenseEase | WoodburyEase>((resolve, reject) => {
-    worker.on('message', (m: { kind: 'progress'; fraction: number } | { kind: 'done'; model: TransferredModel }) => {
+  const promise = new Promise<TrainedInWorker>((resolve, reject) => {
+    worker.on('message', (m: WorkerMessage) => {
       if (m.kind === 'progress') onProgress(m.fraction);
-      else resolve(fromTransfer(m.model));
+      else resolve({ collaborative: fromTransfer(m.model), sequence: sequenceFromTransfer(m.sequence) });
     });
     worker.on('error', reject);
     worker.on('exit', (code) => {

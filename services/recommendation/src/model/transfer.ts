@@ -1,6 +1,7 @@
 import { DenseEase } from '../domain/ease';
 import { WoodburyEase } from '../domain/ease-woodbury';
 import type { Csr } from '../domain/feedback-matrix';
+import { SequenceNeighbours } from '../domain/sequence-neighbours';
 
 export type TransferredModel =
   | { kind: 'dense'; items: Int32Array; b: Float32Array; itemCount: number }
@@ -21,6 +22,16 @@ export function toTransfer(model: DenseEase | WoodburyEase): { model: Transferre
     model: { kind: 'woodbury', x: model.x, xt: model.xt, k: model.k, diagP: model.diagP, lambda: model.lambda },
     buffers: [...csrBuffers(model.x), ...csrBuffers(model.xt), model.k.buffer, model.diagP.buffer] as ArrayBuffer[],
   };
+}
+
+export type TransferredSequence = Pick<SequenceNeighbours, 'itemCount' | 'indptr' | 'indices' | 'values'>;
+
+export function sequenceTransfer(model: SequenceNeighbours): TransferredSequence {
+  return { itemCount: model.itemCount, indptr: model.indptr, indices: model.indices, values: model.values };
+}
+
+export function sequenceFromTransfer(m: TransferredSequence): SequenceNeighbours {
+  return new SequenceNeighbours(m.itemCount, m.indptr, m.indices, m.values);
 }
 
 export function fromTransfer(m: TransferredModel): DenseEase | WoodburyEase {
