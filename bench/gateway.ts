@@ -1,12 +1,23 @@
 // `pnpm bench gateway`: the gateway's overhead over calling a service directly (see services/gateway/bench).
 // `pnpm bench gateway --tracing`: the same route through the gateway with tracing off beside tracing on.
+// `pnpm bench gateway --tracing-breakdown`: what each OpenTelemetry instrumentation costs, one left out at a time.
 import os from 'node:os';
-import { runGatewayBench, runGatewayTracingBench, stopBenchProcesses } from '../services/gateway/bench/gateway-bench';
+import {
+  runGatewayBench,
+  runGatewayTracingBench,
+  runGatewayTracingBreakdown,
+  stopBenchProcesses,
+} from '../services/gateway/bench/gateway-bench';
 import { writeJsonResult, writeResult } from './machine';
 import { withZipkin } from './zipkin';
 
 try {
-  if (process.argv.includes('--tracing')) {
+  if (process.argv.includes('--tracing-breakdown')) {
+    const { table, measures } = await withZipkin((url) => runGatewayTracingBreakdown(url));
+    process.stdout.write(`${table}\n`);
+    const name = `gateway-tracing-breakdown-${process.env.OTEL_TRACES_SAMPLER_ARG === '1' ? 'all' : 'tenth'}`;
+    process.stdout.write(`written to ${writeResult(name, table)} and ${writeJsonResult(name, measures)}\n`);
+  } else if (process.argv.includes('--tracing')) {
     const { table, ratios } = await withZipkin((url) => runGatewayTracingBench(url));
     process.stdout.write(`${table}\n`);
     process.stdout.write(`written to ${writeResult('gateway-tracing', table)}\n`);

@@ -65,12 +65,20 @@ const BENCHES: Record<string, Bench> = {
   },
   gateway: {
     summary: 'An authenticated GET through the gateway beside the same route called directly.',
-    options: tracingOption,
+    options: {
+      ...tracingOption,
+      'tracing-breakdown': {
+        type: 'boolean',
+        description:
+          'instead: the CPU per request with each tracing instrumentation left out in turn (a local Zipkin is started)',
+      },
+    },
     env: {
       ...infra,
       BENCH_SECONDS: count(10, 'seconds per measurement'),
       BENCH_CONNECTIONS: count(32, 'concurrent connections'),
       BENCH_RATE: count(1000, 'requests/s of the latency run'),
+      BENCH_BREAKDOWN_RATE: count(400, 'requests/s of each --tracing-breakdown variant'),
     },
   },
   interactions: {

@@ -45,9 +45,17 @@ function serviceName() {
   return m?.[1] ?? path.basename(main, path.extname(main));
 }
 
-const sdk = new NodeSDK({
-  serviceName: serviceName(),
-  instrumentations: [
+/** MARQUEE_TRACING_OFF=fastify,pg,…: instrumentations left out (to measure what each costs, or to shed one). */
+const OFF = new Set(
+  (process.env.MARQUEE_TRACING_OFF ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+// An instrumentation patches its module when it is constructed, so one left out is never constructed.
+const INSTRUMENTATIONS = {
+  http: () =>
     new HttpInstrumentation({
       // Probes and scrapes would each be a trace of their own.
       ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
@@ -55,6 +63,7 @@ const sdk = new NodeSDK({
       redactedQueryParams: SECRET_QUERY_PARAMS,
       redactedQueryParamsServer: SECRET_QUERY_PARAMS,
     }),
+  undici: () =>
     new UndiciInstrumentation({
       requireParentforSpans: true,
       // The gateway forwards its callers' queries upstream: keep the path, never the query.
@@ -64,19 +73,31 @@ const sdk = new NodeSDK({
         return { 'url.full': `${url.origin}${url.pathname}?REDACTED`, 'url.query': 'REDACTED' };
       },
     }),
+  fastify: () =>
     new FastifyOtelInstrumentation({
       registerOnInitialization: true,
       ignorePaths: (opts) => UNTRACED_PATHS.test(opts.url),
     }),
-    // Without a parent span (the outbox relay's polls, pool housekeeping) a query is not traced.
-    new PgInstrumentation({ requireParentSpan: true }),
-    new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
-    // trace_id and span_id on every log line written inside a span; logs stay on stdout only.
-    new PinoInstrumentation({ disableLogSending: true }),
-    // kafkajs is traced by platform-events itself: the instrumentation's producer span would replace
-    // the traceparent the relay carries from the outbox row, and its batch consumer starts a root
-    // trace per poll with the events only linked.
-  ],
+  // Without a parent span (the outbox relay's polls, pool housekeeping) a query is not traced.
+  pg: () => new PgInstrumentation({ requireParentSpan: true }),
+  ioredis: () => new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
+  // trace_id and span_id on every log line written inside a span; logs stay on stdout only.
+  pino: () => new PinoInstrumentation({ disableLogSending: true }),
+  // kafkajs is traced by platform-events itself: the instrumentation's producer span would replace
+  // the traceparent the relay carries from the outbox row, and its batch consumer starts a root
+  // trace per poll with the events only linked.
+};
+for (const name of OFF) {
+  if (!(name in INSTRUMENTATIONS)) {
+    throw new Error(`MARQUEE_TRACING_OFF names ${name}; known: ${Object.keys(INSTRUMENTATIONS).join(', ')}`);
+  }
+}
+
+const sdk = new NodeSDK({
+  serviceName: serviceName(),
+  instrumentations: Object.entries(INSTRUMENTATIONS)
+    .filter(([name]) => !OFF.has(name))
+    .map(([, make]) => make()),
 });
 sdk.start();
 await waitForAllMessagesAcknowledged();

@@ -417,6 +417,97 @@ export async function runGatewayTracingBench(
   return { table, ratios };
 }
 
+/** What `--tracing-breakdown` leaves out, one variant each (MARQUEE_TRACING_OFF in platform-tracing's sdk.mjs). */
+const INSTRUMENTATIONS = ['http', 'undici', 'fastify', 'pg', 'ioredis', 'pino'] as const;
+const BREAKDOWN_RATE = Number(process.env.BENCH_BREAKDOWN_RATE ?? 400);
+
+/** Stops the processes started since `from` (index into children), so idle variants do not burn CPU beside the measured one. */
+async function stopSince(from: number): Promise<void> {
+  await Promise.all(
+    children.splice(from).map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/**
+ * `pnpm bench gateway --tracing-breakdown`: what each instrumentation costs. One auth + gateway pair at a
+ * time (tracing off; the SDK with every instrumentation; the SDK with one left out, for each; the SDK
+ * with none), each at a fixed BENCH_BREAKDOWN_RATE req/s so every variant does the same work, and the
+ * CPU both processes spend per request (idle subtracted) is the measure. OTEL_TRACES_SAMPLER_ARG sets the
+ * sampled share (default 0.1; 1 samples every request).
+ */
+export async function runGatewayTracingBreakdown(zipkinUrl: string): Promise<{ table: string; measures: Measure[] }> {
+  const loadBefore = os.loadavg()[0] as number;
+  const ratio = process.env.OTEL_TRACES_SAMPLER_ARG ?? '0.1';
+  const traced = (off: string[]) => (service: string) => ({
+    OTEL_TRACES_EXPORTER: 'zipkin',
+    OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${zipkinUrl}/api/v2/spans`,
+    OTEL_SERVICE_NAME: `bench-${service}`,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: ratio,
+    MARQUEE_TRACING_OFF: off.join(','),
+  });
+  const variants: { label: string; env?: (service: string) => Record<string, string> }[] = [
+    { label: 'tracing off' },
+    { label: 'tracing on, every instrumentation', env: traced([]) },
+    ...INSTRUMENTATIONS.map((name) => ({ label: `tracing on, without ${name}`, env: traced([name]) })),
+    { label: 'tracing on, no instrumentation (SDK only)', env: traced([...INSTRUMENTATIONS]) },
+  ];
+  const rows: { label: string; m: Measured[] }[] = [];
+  for (const [i, v] of variants.entries()) {
+    const from = children.length;
+    const pair = await startPair(`bd${i}`, v.env);
+    const token = await registerBenchUser(pair.auth);
+    const url = `${pair.gateway}/api/v1/me`;
+    await autocannon({ url, connections: 8, duration: 2, headers: { authorization: `Bearer ${token}` } });
+    const pids = { auth: pair.authPid, gateway: pair.gatewayPid };
+    await measureIdle(pids);
+    const m: Measured[] = [];
+    for (let r = 0; r < 2; r++) m.push(await measure(pids, () => load(url, token, BREAKDOWN_RATE)));
+    rows.push({ label: v.label, m });
+    await stopSince(from);
+  }
+  const loadAfter = os.loadavg()[0] as number;
+  const mean = (ms: Measured[], f: (m: Measured) => number) => ms.reduce((a, m) => a + f(m), 0) / ms.length;
+  const both = (ms: Measured[]) => mean(ms, (m) => m.authNet + m.gatewayNet);
+  const base = both((rows[0] as (typeof rows)[number]).m);
+  const all = both((rows[1] as (typeof rows)[number]).m);
+  const measures: Measure[] = rows.map((r) => ({
+    name: `auth + gateway CPU per request, ${r.label}`,
+    value: round(both(r.m), 0),
+    unit: 'µs',
+    target: null,
+    met: null,
+  }));
+  measures.push(
+    { name: 'load average (1 min) before', value: round(loadBefore, 1), unit: 'load', target: null, met: null },
+    { name: 'load average (1 min) after', value: round(loadAfter, 1), unit: 'load', target: null, met: null },
+  );
+  const table = [
+    `Authenticated GET /api/v1/me through the gateway to auth at a fixed ${BREAKDOWN_RATE} req/s, ${SECONDS} s × 2 per variant, ` +
+      `one auth + gateway pair at a time; sampler parentbased_traceidratio ${ratio}. CPU per request with the idle rate subtracted.`,
+    '',
+    `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores.`,
+    '',
+    '| variant | auth µs/req | gateway µs/req | both µs/req | cost over off | share of the whole cost |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const b = both(r.m);
+      return (
+        `| ${r.label} | ${mean(r.m, (m) => m.authNet).toFixed(0)} | ${mean(r.m, (m) => m.gatewayNet).toFixed(0)} | ${b.toFixed(0)} ` +
+        `| ${(b - base).toFixed(0)} | ${r.label === 'tracing off' ? '–' : `${(((all - b) / Math.max(1, all - base)) * 100).toFixed(0)} % saved`} |`
+      );
+    }),
+  ].join('\n');
+  return { table, measures };
+}
+
 const benchRunIds: string[] = [];
 
 /** Stops auth and the gateway, then drops auth's throwaway database and the bench's roles. */
