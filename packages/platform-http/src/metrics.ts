@@ -22,6 +22,14 @@ export function labelRoute(req: FastifyRequest, template: string): void {
   routeLabels.set(req, template);
 }
 
+/** The route a request's metrics (and its trace span) are labelled with. */
+export function routeOf(
+  req: FastifyRequest,
+  routeLabel?: (req: FastifyRequest) => string | undefined,
+): string | undefined {
+  return routeLabels.get(req) ?? routeLabel?.(req) ?? req.routeOptions.url;
+}
+
 const unmeasured = (route: string) => route.startsWith('/health') || route === '/metrics';
 
 export function registerMetrics(
@@ -44,7 +52,7 @@ export function registerMetrics(
     });
   }
   app.addHook('onResponse', async (req, reply) => {
-    const route = routeLabels.get(req) ?? opts.routeLabel?.(req) ?? req.routeOptions.url ?? 'unmatched';
+    const route = routeOf(req, opts.routeLabel) ?? 'unmatched';
     if (unmeasured(route)) return;
     duration.observe({ method: req.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
   });

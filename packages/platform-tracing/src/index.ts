@@ -23,6 +23,15 @@ export function tracingStarted(): boolean {
   return (globalThis as Record<symbol, unknown>)[SDK] !== undefined;
 }
 
+/** True when tracing runs and MARQUEE_TRACING_OFF does not name `name` (one instrumentation left out, to measure it). */
+export function tracingOn(name: string): boolean {
+  if (!tracingStarted()) return false;
+  return !(process.env.MARQUEE_TRACING_OFF ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes(name);
+}
+
 /** The W3C traceparent of the active span, to store beside work done later (an outbox row); else undefined. */
 export function currentTraceparent(): string | undefined {
   if (!trace.getActiveSpan()) return undefined;
@@ -124,4 +133,54 @@ export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
       span.end();
     }
   });
+}
+
+const serverTracer = () => trace.getTracer('@marquee/platform-http');
+
+export interface ServerSpan {
+  /** Runs fn (the rest of the request's hooks and its handler) with this span as the active one. */
+  run(fn: () => void): void;
+  /** Ends the span with the response's status; `route` (the template) names it when known only now. */
+  end(status: number, route?: string): void;
+  /** Records a failure the request ended in (a 5xx). */
+  fail(err: unknown): void;
+}
+
+/**
+ * The SERVER span of one HTTP request, a child of the caller's `traceparent` (else a root the sampler
+ * decides on). What it records is set only when the sampler kept it: a dropped request costs the
+ * context extraction, one non-recording span and its context, nothing else.
+ */
+export function startServerSpan(
+  method: string,
+  path: string,
+  route: string | undefined,
+  headers: Record<string, string | string[] | undefined>,
+): ServerSpan {
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const span = serverTracer().startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER }, parent);
+  const active = trace.setSpan(parent, span);
+  const recording = span.isRecording();
+  if (recording) {
+    span.setAttribute('http.request.method', method);
+    span.setAttribute('url.path', path);
+    if (route) span.setAttribute('http.route', route);
+  }
+  return {
+    run: (fn) => context.with(active, fn),
+    end(status, lateRoute) {
+      if (recording) {
+        span.setAttribute('http.response.status_code', status);
+        if (lateRoute && lateRoute !== route) {
+          span.setAttribute('http.route', lateRoute);
+          span.updateName(`${method} ${lateRoute}`);
+        }
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+    fail(err) {
+      if (recording) failed(span, err);
+    },
+  };
 }

@@ -418,7 +418,7 @@ export async function runGatewayTracingBench(
 }
 
 /** What `--tracing-breakdown` leaves out, one variant each (MARQUEE_TRACING_OFF in platform-tracing's sdk.mjs). */
-const INSTRUMENTATIONS = ['http', 'undici', 'fastify', 'pg', 'ioredis', 'pino'] as const;
+const INSTRUMENTATIONS = ['server', 'http', 'undici', 'pg', 'ioredis', 'pino'] as const;
 const BREAKDOWN_RATE = Number(process.env.BENCH_BREAKDOWN_RATE ?? 400);
 
 /** Stops the processes started since `from` (index into children), so idle variants do not burn CPU beside the measured one. */
