@@ -1,5 +1,6 @@
 import {
   context,
+  createContextKey,
   type Context,
   propagation,
   ROOT_CONTEXT,
@@ -136,6 +137,8 @@ export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
 }
 
 const serverTracer = () => trace.getTracer('@marquee/platform-http');
+/** The same key as client-spans.mjs's DROPPED (createContextKey is Symbol.for(description)). */
+const DROPPED = createContextKey('marquee.tracing.dropped');
 
 export interface ServerSpan {
   /** Runs fn (the rest of the request's hooks and its handler) with this span as the active one. */
@@ -148,8 +151,11 @@ export interface ServerSpan {
 
 /**
  * The SERVER span of one HTTP request, a child of the caller's `traceparent` (else a root the sampler
- * decides on). What it records is set only when the sampler kept it: a dropped request costs the
- * context extraction, one non-recording span and its context, nothing else.
+ * decides on). What it records is set only when the sampler kept it. A request the sampler dropped runs
+ * with no active span at all, only its span context under DROPPED: the pg, ioredis and pino
+ * instrumentations then skip its queries and log lines (they only trace inside a span), its outbox rows
+ * carry no traceparent (their consumers open no span), and client-spans.mjs still sends the dropped
+ * decision on to the services it calls, so they drop it too.
  */
 export function startServerSpan(
   method: string,
@@ -159,8 +165,10 @@ export function startServerSpan(
 ): ServerSpan {
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   const span = serverTracer().startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER }, parent);
-  const active = trace.setSpan(parent, span);
   const recording = span.isRecording();
+  const active = recording
+    ? trace.setSpan(parent, span)
+    : trace.deleteSpan(parent).setValue(DROPPED, span.spanContext());
   if (recording) {
     span.setAttribute('http.request.method', method);
     span.setAttribute('url.path', path);

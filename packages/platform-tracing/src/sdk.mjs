@@ -12,7 +12,7 @@ register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
 const { NodeSDK } = await import('@opentelemetry/sdk-node');
 const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
-const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
+const { traceUndici } = await import('./client-spans.mjs');
 const { PgInstrumentation } = await import('@opentelemetry/instrumentation-pg');
 const { IORedisInstrumentation } = await import('@opentelemetry/instrumentation-ioredis');
 const { PinoInstrumentation } = await import('@opentelemetry/instrumentation-pino');
@@ -62,16 +62,6 @@ const INSTRUMENTATIONS = {
       requireParentforOutgoingSpans: true,
       redactedQueryParams: SECRET_QUERY_PARAMS,
     }),
-  undici: () =>
-    new UndiciInstrumentation({
-      requireParentforSpans: true,
-      // The gateway forwards its callers' queries upstream: keep the path, never the query.
-      startSpanHook: (request) => {
-        if (!request.path.includes('?')) return {};
-        const url = new URL(request.path, request.origin);
-        return { 'url.full': `${url.origin}${url.pathname}?REDACTED`, 'url.query': 'REDACTED' };
-      },
-    }),
   // Without a parent span (the outbox relay's polls, pool housekeeping) a query is not traced.
   pg: () => new PgInstrumentation({ requireParentSpan: true }),
   ioredis: () => new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
@@ -81,8 +71,8 @@ const INSTRUMENTATIONS = {
   // the traceparent the relay carries from the outbox row, and its batch consumer starts a root
   // trace per poll with the events only linked.
 };
-// `server`: platform-http's server spans (its registerServerSpans reads the same variable).
-const KNOWN = [...Object.keys(INSTRUMENTATIONS), 'server'];
+// `server`: platform-http's server spans (its registerServerSpans reads the same variable); `undici`: ours.
+const KNOWN = [...Object.keys(INSTRUMENTATIONS), 'server', 'undici'];
 for (const name of OFF) {
   if (!KNOWN.includes(name)) throw new Error(`MARQUEE_TRACING_OFF names ${name}; known: ${KNOWN.join(', ')}`);
 }
@@ -94,6 +84,8 @@ const sdk = new NodeSDK({
     .map(([, make]) => make()),
 });
 sdk.start();
+// undici and fetch calls: client-spans.mjs, on undici's diagnostics channels.
+if (!OFF.has('undici')) traceUndici();
 await waitForAllMessagesAcknowledged();
 
 // platform-tracing's shutdownTracing() flushes through this before the process exits.
