@@ -10,8 +10,8 @@ const spans = new WeakMap<FastifyRequest, ServerSpan>();
 /**
  * One SERVER span per request from Fastify's own hooks, when the process runs with tracing
  * (platform-tracing's preload started the SDK); nothing at all otherwise. It stands in for the http
- * instrumentation's server spans and @fastify/otel's span per hook, which cost a traced service more
- * than a third of its throughput even for the requests the sampler dropped (bench/results/gateway-tracing-*).
+ * instrumentation's server spans and @fastify/otel's span per hook, which did their work for every
+ * request, even those the sampler dropped (bench/results/gateway-tracing-breakdown-*).
  */
 export function registerServerSpans(app: HttpApp, routeOf: (req: FastifyRequest) => string | undefined): void {
   if (!tracingOn('server')) return;
