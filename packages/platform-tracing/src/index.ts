@@ -8,6 +8,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
 } from '@opentelemetry/api';
 
 /**
@@ -17,6 +18,11 @@ import {
  */
 
 const tracer = () => trace.getTracer('@marquee/platform-events');
+/**
+ * Where a request the sampler dropped keeps its span context instead of an active span (see
+ * startServerSpan); the same key as client-spans.mjs's DROPPED (createContextKey is Symbol.for(description)).
+ */
+const DROPPED = createContextKey('marquee.tracing.dropped');
 const SDK = Symbol.for('marquee.tracing.sdk');
 
 /** True when this process started the OpenTelemetry SDK (register.mjs with OTEL_TRACES_EXPORTER set). */
@@ -58,6 +64,8 @@ export interface PublishSpan {
  */
 export function startPublishSpan(traceparent: string, topic: string, attributes: Record<string, string>): PublishSpan {
   const parent = remoteContext(traceparent);
+  // A row written in a trace the sampler dropped: no span, and the message says "dropped" onward as it is.
+  if (!sampled(parent)) return { traceparent, end() {} };
   const span = tracer().startSpan(
     `publish ${topic}`,
     {
@@ -78,6 +86,12 @@ export function startPublishSpan(traceparent: string, topic: string, attributes:
   };
 }
 
+/** True when the context names a valid trace that the sampler kept. */
+function sampled(ctx: Context): boolean {
+  const sc = trace.getSpanContext(ctx);
+  return sc !== undefined && trace.isSpanContextValid(sc) && (sc.traceFlags & TraceFlags.SAMPLED) !== 0;
+}
+
 function failed(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
@@ -96,7 +110,8 @@ export async function withConsumerSpan<T>(
 ): Promise<T> {
   if (!traceparent) return fn();
   const parent = remoteContext(traceparent);
-  if (!trace.getSpanContext(parent)) return fn();
+  // Nor for a trace the sampler dropped: the handler's queries then cost no span either.
+  if (!sampled(parent)) return fn();
   return tracer().startActiveSpan(
     name,
     { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', ...attributes } },
@@ -122,9 +137,17 @@ export async function shutdownTracing(): Promise<void> {
   await sdk.shutdown();
 }
 
-/** Runs fn inside a new active span (a root, or a child of the active one): for work that stands for a request. */
+/**
+ * Runs fn inside a new active span (a root, or a child of the active one): for work that stands for a
+ * request. When the sampler drops it, fn runs with no active span, as a dropped HTTP request does.
+ */
 export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(name, async (span) => {
+  const span = tracer().startSpan(name);
+  if (!span.isRecording()) {
+    const ctx = context.active();
+    return context.with(trace.deleteSpan(ctx).setValue(DROPPED, span.spanContext()), fn);
+  }
+  return context.with(trace.setSpan(context.active(), span), async () => {
     try {
       return await fn();
     } catch (err) {
@@ -137,8 +160,6 @@ export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
 }
 
 const serverTracer = () => trace.getTracer('@marquee/platform-http');
-/** The same key as client-spans.mjs's DROPPED (createContextKey is Symbol.for(description)). */
-const DROPPED = createContextKey('marquee.tracing.dropped');
 
 export interface ServerSpan {
   /** Runs fn (the rest of the request's hooks and its handler) with this span as the active one. */
