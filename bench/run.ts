@@ -61,6 +61,7 @@ const BENCHES: Record<string, Bench> = {
       BENCH_EVENTS: count(20_000, 'events per throughput run'),
       BENCH_RATE: count(2000, 'events/s of the latency run'),
       BENCH_RATE_SECONDS: count(10, 'seconds of the latency run'),
+      BENCH_ROUNDS: count(3, 'throughput runs per path of --tracing, in rotating order'),
     },
   },
   gateway: {
