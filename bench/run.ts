@@ -79,6 +79,7 @@ const BENCHES: Record<string, Bench> = {
       BENCH_SECONDS: count(10, 'seconds per measurement'),
       BENCH_CONNECTIONS: count(32, 'concurrent connections'),
       BENCH_RATE: count(1000, 'requests/s of the latency run'),
+      BENCH_PAIRS: count(5, 'direct/gateway pairs at the fixed rate (odd)'),
       BENCH_BREAKDOWN_RATE: count(400, 'requests/s of each --tracing-breakdown variant'),
       BENCH_ROUNDS: count(5, 'rounds of the --tracing comparison'),
     },

@@ -17,8 +17,8 @@ const repoRoot = path.resolve(here, '../../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
-/** Fixed-rate direct/gateway pairs; odd, so one is the median. */
-const PAIRS = 3;
+/** Fixed-rate direct/gateway pairs; odd, so one is the median (3 left the median at the mercy of one noisy pair). */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 5);
 const infra = {
   KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
