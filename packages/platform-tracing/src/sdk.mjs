@@ -79,6 +79,12 @@ for (const name of OFF) {
 
 const sdk = new NodeSDK({
   serviceName: serviceName(),
+  // Unset, OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER mean "otlp" to the SDK: a meter provider every
+  // instrumentation then records into on every request and query, sampled or not (pg's pool counters on each
+  // checkout, http's durations), exported each minute to a collector nobody runs. Metrics are the services'
+  // Prometheus registries (docs/metrics.md) and logs go to stdout, so neither is set up unless asked for.
+  ...(process.env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
+  ...(process.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
   instrumentations: Object.entries(INSTRUMENTATIONS)
     .filter(([name]) => !OFF.has(name))
     .map(([, make]) => make()),
