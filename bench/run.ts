@@ -61,16 +61,27 @@ const BENCHES: Record<string, Bench> = {
       BENCH_EVENTS: count(20_000, 'events per throughput run'),
       BENCH_RATE: count(2000, 'events/s of the latency run'),
       BENCH_RATE_SECONDS: count(10, 'seconds of the latency run'),
+      BENCH_ROUNDS: count(3, 'throughput runs per path of --tracing, in rotating order'),
     },
   },
   gateway: {
     summary: 'An authenticated GET through the gateway beside the same route called directly.',
-    options: tracingOption,
+    options: {
+      ...tracingOption,
+      'tracing-breakdown': {
+        type: 'boolean',
+        description:
+          'instead: the CPU per request with each tracing instrumentation left out in turn (a local Zipkin is started)',
+      },
+    },
     env: {
       ...infra,
       BENCH_SECONDS: count(10, 'seconds per measurement'),
       BENCH_CONNECTIONS: count(32, 'concurrent connections'),
       BENCH_RATE: count(1000, 'requests/s of the latency run'),
+      BENCH_PAIRS: count(5, 'direct/gateway pairs at the fixed rate (odd)'),
+      BENCH_BREAKDOWN_RATE: count(400, 'requests/s of each --tracing-breakdown variant'),
+      BENCH_ROUNDS: count(5, 'rounds of the --tracing comparison'),
     },
   },
   interactions: {

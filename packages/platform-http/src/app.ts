@@ -7,9 +7,10 @@ import { rejectControlCharacters } from './control-characters';
 import { AppError, errorBody, type FieldProblem } from './errors';
 import { rejectUnstorableValues } from './request-values';
 import { type ReadinessCheck, registerHealthRoutes } from './health';
-import { registerMetrics } from './metrics';
+import { registerMetrics, routeOf } from './metrics';
 import { BEARER_AUTH, documentedRouteSchema, OPENAPI_VERSION, withOperationIds } from './openapi';
 import type { Registry } from '@marquee/platform-metrics';
+import { recordServerError, registerServerSpans } from './tracing';
 
 export type HttpApp = FastifyInstance<
   import('node:http').Server,
@@ -123,6 +124,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, strictNumbers: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First, so the span covers every other hook (and no span at all unless the process runs with tracing).
+  registerServerSpans(app, (req) => routeOf(req, opts.routeLabel));
   app.addHook('onRequest', (req, reply, done) => {
     const correlationId = pickId(req.headers['x-correlation-id']) ?? req.id;
     reply.header('x-request-id', req.id);
@@ -134,8 +137,15 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, body } = toErrorReply(err);
-    if (status >= 500) req.log.error({ err: loggableError(err) }, 'request failed');
-    else req.log.info({ code: body.error.code, status }, 'request rejected');
+    if (status >= 500) {
+      const loggable = loggableError(err);
+      req.log.error({ err: loggable }, 'request failed');
+      // A span leaves the process: a database error goes there by its code only, as in the logs.
+      recordServerError(
+        req,
+        loggable === err ? err : new Error(`DatabaseError ${(loggable as { code?: string }).code}`),
+      );
+    } else req.log.info({ code: body.error.code, status }, 'request rejected');
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>

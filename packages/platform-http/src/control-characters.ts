@@ -22,13 +22,22 @@ function collect(value: unknown, path: string, out: FieldProblem[]): void {
   }
 }
 
-/** preValidation hook: a 400 naming every body, query or path field that carries a control character. */
-export async function rejectControlCharacters(req: { body?: unknown; query?: unknown; params?: unknown }) {
+/**
+ * preValidation hook: a 400 naming every body, query or path field that carries a control character.
+ * Callback style: it runs on every request, and an async hook costs a promise and a tick each time.
+ */
+export function rejectControlCharacters(
+  req: { body?: unknown; query?: unknown; params?: unknown },
+  _reply: unknown,
+  done: (err?: Error) => void,
+): void {
   const problems: FieldProblem[] = [];
   collect(req.body, 'body', problems);
   collect(req.query, 'querystring', problems);
   collect(req.params, 'params', problems);
   if (problems.length > 0) {
-    throw new AppError(400, 'VALIDATION.FAILED', problems.map((p) => `${p.field} ${p.reason}`).join('; '), problems);
+    done(new AppError(400, 'VALIDATION.FAILED', problems.map((p) => `${p.field} ${p.reason}`).join('; '), problems));
+    return;
   }
+  done();
 }

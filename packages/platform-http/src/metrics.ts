@@ -22,6 +22,14 @@ export function labelRoute(req: FastifyRequest, template: string): void {
   routeLabels.set(req, template);
 }
 
+/** The route a request's metrics (and its trace span) are labelled with. */
+export function routeOf(
+  req: FastifyRequest,
+  routeLabel?: (req: FastifyRequest) => string | undefined,
+): string | undefined {
+  return routeLabels.get(req) ?? routeLabel?.(req) ?? req.routeOptions.url;
+}
+
 const unmeasured = (route: string) => route.startsWith('/health') || route === '/metrics';
 
 export function registerMetrics(
@@ -37,16 +45,20 @@ export function registerMetrics(
     labelNames: ['method', 'route', 'status'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   });
+  // Callback style: these run on every request, and an async hook costs a promise and a tick each time.
   if (opts.announce) {
-    app.addHook('onRequest', async (req, reply) => {
+    app.addHook('onRequest', (req, reply, done) => {
       const route = req.routeOptions.url;
       if (route && !unmeasured(route)) reply.header(ROUTE_TEMPLATE_HEADER, route);
+      done();
     });
   }
-  app.addHook('onResponse', async (req, reply) => {
-    const route = routeLabels.get(req) ?? opts.routeLabel?.(req) ?? req.routeOptions.url ?? 'unmatched';
-    if (unmeasured(route)) return;
-    duration.observe({ method: req.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = routeOf(req, opts.routeLabel) ?? 'unmatched';
+    if (!unmeasured(route)) {
+      duration.observe({ method: req.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
+    }
+    done();
   });
   app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_req, reply) => {
     reply.header('content-type', metrics.contentType);

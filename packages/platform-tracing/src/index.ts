@@ -1,5 +1,6 @@
 import {
   context,
+  createContextKey,
   type Context,
   propagation,
   ROOT_CONTEXT,
@@ -7,6 +8,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
 } from '@opentelemetry/api';
 
 /**
@@ -16,11 +18,25 @@ import {
  */
 
 const tracer = () => trace.getTracer('@marquee/platform-events');
+/**
+ * Where a request the sampler dropped keeps its span context instead of an active span (see
+ * startServerSpan); the same key as client-spans.mjs's DROPPED (createContextKey is Symbol.for(description)).
+ */
+const DROPPED = createContextKey('marquee.tracing.dropped');
 const SDK = Symbol.for('marquee.tracing.sdk');
 
 /** True when this process started the OpenTelemetry SDK (register.mjs with OTEL_TRACES_EXPORTER set). */
 export function tracingStarted(): boolean {
   return (globalThis as Record<symbol, unknown>)[SDK] !== undefined;
+}
+
+/** True when tracing runs and MARQUEE_TRACING_OFF does not name `name` (one instrumentation left out, to measure it). */
+export function tracingOn(name: string): boolean {
+  if (!tracingStarted()) return false;
+  return !(process.env.MARQUEE_TRACING_OFF ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes(name);
 }
 
 /** The W3C traceparent of the active span, to store beside work done later (an outbox row); else undefined. */
@@ -48,6 +64,8 @@ export interface PublishSpan {
  */
 export function startPublishSpan(traceparent: string, topic: string, attributes: Record<string, string>): PublishSpan {
   const parent = remoteContext(traceparent);
+  // A row written in a trace the sampler dropped: no span, and the message says "dropped" onward as it is.
+  if (!sampled(parent)) return { traceparent, end() {} };
   const span = tracer().startSpan(
     `publish ${topic}`,
     {
@@ -68,6 +86,12 @@ export function startPublishSpan(traceparent: string, topic: string, attributes:
   };
 }
 
+/** True when the context names a valid trace that the sampler kept. */
+function sampled(ctx: Context): boolean {
+  const sc = trace.getSpanContext(ctx);
+  return sc !== undefined && trace.isSpanContextValid(sc) && (sc.traceFlags & TraceFlags.SAMPLED) !== 0;
+}
+
 function failed(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
@@ -86,7 +110,8 @@ export async function withConsumerSpan<T>(
 ): Promise<T> {
   if (!traceparent) return fn();
   const parent = remoteContext(traceparent);
-  if (!trace.getSpanContext(parent)) return fn();
+  // Nor for a trace the sampler dropped: the handler's queries then cost no span either.
+  if (!sampled(parent)) return fn();
   return tracer().startActiveSpan(
     name,
     { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', ...attributes } },
@@ -112,9 +137,17 @@ export async function shutdownTracing(): Promise<void> {
   await sdk.shutdown();
 }
 
-/** Runs fn inside a new active span (a root, or a child of the active one): for work that stands for a request. */
+/**
+ * Runs fn inside a new active span (a root, or a child of the active one): for work that stands for a
+ * request. When the sampler drops it, fn runs with no active span, as a dropped HTTP request does.
+ */
 export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(name, async (span) => {
+  const span = tracer().startSpan(name);
+  if (!span.isRecording()) {
+    const ctx = context.active();
+    return context.with(trace.deleteSpan(ctx).setValue(DROPPED, span.spanContext()), fn);
+  }
+  return context.with(trace.setSpan(context.active(), span), async () => {
     try {
       return await fn();
     } catch (err) {
@@ -124,4 +157,59 @@ export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
       span.end();
     }
   });
+}
+
+const serverTracer = () => trace.getTracer('@marquee/platform-http');
+
+export interface ServerSpan {
+  /** Runs fn (the rest of the request's hooks and its handler) with this span as the active one. */
+  run(fn: () => void): void;
+  /** Ends the span with the response's status; `route` (the template) names it when known only now. */
+  end(status: number, route?: string): void;
+  /** Records a failure the request ended in (a 5xx). */
+  fail(err: unknown): void;
+}
+
+/**
+ * The SERVER span of one HTTP request, a child of the caller's `traceparent` (else a root the sampler
+ * decides on). What it records is set only when the sampler kept it. A request the sampler dropped runs
+ * with no active span at all, only its span context under DROPPED: the pg, ioredis and pino
+ * instrumentations then skip its queries and log lines (they only trace inside a span), its outbox rows
+ * carry no traceparent (their consumers open no span), and client-spans.mjs still sends the dropped
+ * decision on to the services it calls, so they drop it too.
+ */
+export function startServerSpan(
+  method: string,
+  path: string,
+  route: string | undefined,
+  headers: Record<string, string | string[] | undefined>,
+): ServerSpan {
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const span = serverTracer().startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER }, parent);
+  const recording = span.isRecording();
+  const active = recording
+    ? trace.setSpan(parent, span)
+    : trace.deleteSpan(parent).setValue(DROPPED, span.spanContext());
+  if (recording) {
+    span.setAttribute('http.request.method', method);
+    span.setAttribute('url.path', path);
+    if (route) span.setAttribute('http.route', route);
+  }
+  return {
+    run: (fn) => context.with(active, fn),
+    end(status, lateRoute) {
+      if (recording) {
+        span.setAttribute('http.response.status_code', status);
+        if (lateRoute && lateRoute !== route) {
+          span.setAttribute('http.route', lateRoute);
+          span.updateName(`${method} ${lateRoute}`);
+        }
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+    fail(err) {
+      if (recording) failed(span, err);
+    },
+  };
 }

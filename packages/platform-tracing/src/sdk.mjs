@@ -12,13 +12,11 @@ register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
 const { NodeSDK } = await import('@opentelemetry/sdk-node');
 const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
-const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
+const { traceUndici } = await import('./client-spans.mjs');
 const { PgInstrumentation } = await import('@opentelemetry/instrumentation-pg');
 const { IORedisInstrumentation } = await import('@opentelemetry/instrumentation-ioredis');
 const { PinoInstrumentation } = await import('@opentelemetry/instrumentation-pino');
-const { FastifyOtelInstrumentation } = await import('@fastify/otel');
 
-const UNTRACED_PATHS = /^\/(health\/|metrics$|metrics\?)/;
 // Spans leave the process (Zipkin, a collector): query parameters that carry a credential are replaced by
 // REDACTED (notification's signed links use `t`), Redis commands are recorded without their keys and
 // arguments (rate-limit keys hold client addresses), and SQL is recorded as text without its values.
@@ -45,40 +43,55 @@ function serviceName() {
   return m?.[1] ?? path.basename(main, path.extname(main));
 }
 
-const sdk = new NodeSDK({
-  serviceName: serviceName(),
-  instrumentations: [
+/** MARQUEE_TRACING_OFF=pg,ioredis,…: instrumentations left out (to measure what each costs, or to shed one). */
+const OFF = new Set(
+  (process.env.MARQUEE_TRACING_OFF ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+// An instrumentation patches its module when it is constructed, so one left out is never constructed.
+const INSTRUMENTATIONS = {
+  // Outgoing node:http requests only (notification's JSON client). Server spans come from platform-http's
+  // Fastify hooks (src/index.ts startServerSpan): this instrumentation's server side and @fastify/otel
+  // (a span per hook) did their work for every request, sampled or not (bench/results/gateway-tracing-breakdown-*).
+  http: () =>
     new HttpInstrumentation({
-      // Probes and scrapes would each be a trace of their own.
-      ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
+      disableIncomingRequestInstrumentation: true,
       requireParentforOutgoingSpans: true,
       redactedQueryParams: SECRET_QUERY_PARAMS,
-      redactedQueryParamsServer: SECRET_QUERY_PARAMS,
     }),
-    new UndiciInstrumentation({
-      requireParentforSpans: true,
-      // The gateway forwards its callers' queries upstream: keep the path, never the query.
-      startSpanHook: (request) => {
-        if (!request.path.includes('?')) return {};
-        const url = new URL(request.path, request.origin);
-        return { 'url.full': `${url.origin}${url.pathname}?REDACTED`, 'url.query': 'REDACTED' };
-      },
-    }),
-    new FastifyOtelInstrumentation({
-      registerOnInitialization: true,
-      ignorePaths: (opts) => UNTRACED_PATHS.test(opts.url),
-    }),
-    // Without a parent span (the outbox relay's polls, pool housekeeping) a query is not traced.
-    new PgInstrumentation({ requireParentSpan: true }),
-    new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
-    // trace_id and span_id on every log line written inside a span; logs stay on stdout only.
-    new PinoInstrumentation({ disableLogSending: true }),
-    // kafkajs is traced by platform-events itself: the instrumentation's producer span would replace
-    // the traceparent the relay carries from the outbox row, and its batch consumer starts a root
-    // trace per poll with the events only linked.
-  ],
+  // Without a parent span (the outbox relay's polls, pool housekeeping) a query is not traced.
+  pg: () => new PgInstrumentation({ requireParentSpan: true }),
+  ioredis: () => new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
+  // trace_id and span_id on every log line written inside a span; logs stay on stdout only.
+  pino: () => new PinoInstrumentation({ disableLogSending: true }),
+  // kafkajs is traced by platform-events itself: the instrumentation's producer span would replace
+  // the traceparent the relay carries from the outbox row, and its batch consumer starts a root
+  // trace per poll with the events only linked.
+};
+// `server`: platform-http's server spans (its registerServerSpans reads the same variable); `undici`: ours.
+const KNOWN = [...Object.keys(INSTRUMENTATIONS), 'server', 'undici'];
+for (const name of OFF) {
+  if (!KNOWN.includes(name)) throw new Error(`MARQUEE_TRACING_OFF names ${name}; known: ${KNOWN.join(', ')}`);
+}
+
+const sdk = new NodeSDK({
+  serviceName: serviceName(),
+  // Unset, OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER mean "otlp" to the SDK: a meter provider every
+  // instrumentation then records into on every request and query, sampled or not (pg's pool counters on each
+  // checkout, http's durations), exported each minute to a collector nobody runs. Metrics are the services'
+  // Prometheus registries (docs/metrics.md) and logs go to stdout, so neither is set up unless asked for.
+  ...(process.env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
+  ...(process.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
+  instrumentations: Object.entries(INSTRUMENTATIONS)
+    .filter(([name]) => !OFF.has(name))
+    .map(([, make]) => make()),
 });
 sdk.start();
+// undici and fetch calls: client-spans.mjs, on undici's diagnostics channels.
+if (!OFF.has('undici')) traceUndici();
 await waitForAllMessagesAcknowledged();
 
 // platform-tracing's shutdownTracing() flushes through this before the process exits.

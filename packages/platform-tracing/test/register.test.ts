@@ -7,9 +7,13 @@ const register = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 
 /** What a process started like a service (`--import register`) reports about the SDK and the modules it loaded. */
 function probe(env: Record<string, string>): { sdk: string; otelModules: number } {
+  // The SDK's modules load as ESM (not in require.cache); @opentelemetry/api, once loaded by anything,
+  // registers its global under Symbol.for('opentelemetry.js.api.<major>').
   const script = `
     const sdk = typeof globalThis[Symbol.for('marquee.tracing.sdk')];
-    const otelModules = Object.keys(require.cache).filter((k) => k.includes('@opentelemetry')).length;
+    const otelModules =
+      Object.keys(require.cache).filter((k) => k.includes('@opentelemetry')).length +
+      Object.getOwnPropertySymbols(globalThis).filter((s) => String(s.description).startsWith('opentelemetry.js.api')).length;
     console.log(JSON.stringify({ sdk, otelModules }));`;
   const r = spawnSync(process.execPath, ['--import', register, '-e', script], {
     env: { PATH: process.env.PATH ?? '', ...env },

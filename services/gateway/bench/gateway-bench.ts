@@ -17,8 +17,8 @@ const repoRoot = path.resolve(here, '../../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
-/** Fixed-rate direct/gateway pairs; odd, so one is the median. */
-const PAIRS = 3;
+/** Fixed-rate direct/gateway pairs; odd, so one is the median (3 left the median at the mercy of one noisy pair). */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 5);
 const infra = {
   KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -332,6 +332,9 @@ export async function runGatewayBench(): Promise<{ table: string; measures: Meas
   return { table, measures };
 }
 
+/** Rounds of the --tracing comparison: max-throughput runs on 2 shared cores vary by tens of percent from one to the next. */
+const TRACING_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
 /** The traced variants beside the untraced pair: every request sampled, and the 10 % a production setup would keep. */
 const TRACED = [
   { key: 'all', label: 'tracing on, every request sampled', sampler: 'always_on', arg: undefined },
@@ -344,9 +347,10 @@ const TRACED = [
  * sampled), side by side in one run, rotating which goes first. A traced pair's throughput over the untraced
  * one's is the cost.
  */
-export async function runGatewayTracingBench(
-  zipkinUrl: string,
-): Promise<{ table: string; ratios: { key: string; label: string; ratio: number }[] }> {
+export async function runGatewayTracingBench(zipkinUrl: string): Promise<{
+  table: string;
+  ratios: { key: string; label: string; ratio: number; roundRatio: number; cpuRatio: number }[];
+}> {
   const loadBefore = os.loadavg()[0] as number;
   const variants = [
     { key: 'off', label: 'tracing off', pair: await startPair('off') },
@@ -386,7 +390,7 @@ export async function runGatewayTracingBench(
       runs: [] as Measured[],
     });
   }
-  for (let i = 0; i < PAIRS; i++) {
+  for (let i = 0; i < TRACING_ROUNDS; i++) {
     // Rotate the order so no variant always runs first (or last) in a round.
     for (let j = 0; j < ready.length; j++) {
       const v = ready[(i + j) % ready.length] as Ready;
@@ -395,12 +399,22 @@ export async function runGatewayTracingBench(
   }
   const loadAfter = os.loadavg()[0] as number;
   const total = (v: Ready) => v.runs.reduce((a, r) => a + r.r.requests.average, 0);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  const cpu = (m: Measured) => m.authNet + m.gatewayNet;
   const off = ready[0] as Ready;
-  const ratios = ready.slice(1).map((v) => ({ key: v.key, label: v.label, ratio: total(v) / total(off) }));
+  const ratios = ready.slice(1).map((v) => ({
+    key: v.key,
+    label: v.label,
+    ratio: total(v) / total(off),
+    // Each round's pair (the same minute of the machine's other load), then the median over the rounds.
+    roundRatio: median(v.runs.map((r, i) => r.r.requests.average / (off.runs[i] as Measured).r.requests.average)),
+    cpuRatio: median(v.runs.map(cpu)) / median(off.runs.map(cpu)),
+  }));
   const table = [
     `Authenticated GET /api/v1/me through the gateway to auth, tracing off beside tracing on (Zipkin exporter; ` +
       `a sampled request has gateway server + client spans, auth server span and its queries), ${SECONDS} s per run at max ` +
-      `throughput with ${CONNECTIONS} connections, ${PAIRS} rounds in rotating order. Each variant's services run as their own processes.`,
+      `throughput with ${CONNECTIONS} connections, ${TRACING_ROUNDS} rounds in rotating order. Each variant's auth and gateway ` +
+      'run as their own processes, all started before the first round and kept for every round; one autocannon in the bench process loads them in turn.',
     '',
     `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores.`,
     '',
@@ -411,10 +425,102 @@ export async function runGatewayTracingBench(
     ...ratios.map(
       (r) =>
         `Throughput ${r.label} / tracing off, summed over the rounds: **${(r.ratio * 100).toFixed(1)} %** ` +
-        `(target ≥ 90 %, at most 10 % cost): ${r.ratio >= 0.9 ? 'met' : 'NOT met'}.`,
+        `(target ≥ 90 %, at most 10 % cost): ${r.ratio >= 0.9 ? 'met' : 'NOT met'}; median of the rounds' ratios ` +
+        `${(r.roundRatio * 100).toFixed(1)} %; auth + gateway CPU per request (medians) ${(r.cpuRatio * 100).toFixed(1)} % of tracing off's.`,
     ),
   ].join('\n');
   return { table, ratios };
+}
+
+/** What `--tracing-breakdown` leaves out, one variant each (MARQUEE_TRACING_OFF in platform-tracing's sdk.mjs). */
+const INSTRUMENTATIONS = ['server', 'http', 'undici', 'pg', 'ioredis', 'pino'] as const;
+const BREAKDOWN_RATE = Number(process.env.BENCH_BREAKDOWN_RATE ?? 400);
+
+/** Stops the processes started since `from` (index into children), so idle variants do not burn CPU beside the measured one. */
+async function stopSince(from: number): Promise<void> {
+  await Promise.all(
+    children.splice(from).map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/**
+ * `pnpm bench gateway --tracing-breakdown`: what each instrumentation costs. One auth + gateway pair at a
+ * time (tracing off; the SDK with every instrumentation; the SDK with one left out, for each; the SDK
+ * with none), each at a fixed BENCH_BREAKDOWN_RATE req/s so every variant does the same work, and the
+ * CPU both processes spend per request (idle subtracted) is the measure. OTEL_TRACES_SAMPLER_ARG sets the
+ * sampled share (default 0.1; 1 samples every request).
+ */
+export async function runGatewayTracingBreakdown(zipkinUrl: string): Promise<{ table: string; measures: Measure[] }> {
+  const loadBefore = os.loadavg()[0] as number;
+  const ratio = process.env.OTEL_TRACES_SAMPLER_ARG ?? '0.1';
+  const traced = (off: string[]) => (service: string) => ({
+    OTEL_TRACES_EXPORTER: 'zipkin',
+    OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${zipkinUrl}/api/v2/spans`,
+    OTEL_SERVICE_NAME: `bench-${service}`,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: ratio,
+    MARQUEE_TRACING_OFF: off.join(','),
+  });
+  const variants: { label: string; env?: (service: string) => Record<string, string> }[] = [
+    { label: 'tracing off' },
+    { label: 'tracing on, every instrumentation', env: traced([]) },
+    ...INSTRUMENTATIONS.map((name) => ({ label: `tracing on, without ${name}`, env: traced([name]) })),
+    { label: 'tracing on, no instrumentation (SDK only)', env: traced([...INSTRUMENTATIONS]) },
+  ];
+  const rows: { label: string; m: Measured[] }[] = [];
+  for (const [i, v] of variants.entries()) {
+    const from = children.length;
+    const pair = await startPair(`bd${i}`, v.env);
+    const token = await registerBenchUser(pair.auth);
+    const url = `${pair.gateway}/api/v1/me`;
+    await autocannon({ url, connections: 8, duration: 2, headers: { authorization: `Bearer ${token}` } });
+    const pids = { auth: pair.authPid, gateway: pair.gatewayPid };
+    await measureIdle(pids);
+    const m: Measured[] = [];
+    for (let r = 0; r < 2; r++) m.push(await measure(pids, () => load(url, token, BREAKDOWN_RATE)));
+    rows.push({ label: v.label, m });
+    await stopSince(from);
+  }
+  const loadAfter = os.loadavg()[0] as number;
+  const mean = (ms: Measured[], f: (m: Measured) => number) => ms.reduce((a, m) => a + f(m), 0) / ms.length;
+  const both = (ms: Measured[]) => mean(ms, (m) => m.authNet + m.gatewayNet);
+  const base = both((rows[0] as (typeof rows)[number]).m);
+  const all = both((rows[1] as (typeof rows)[number]).m);
+  const measures: Measure[] = rows.map((r) => ({
+    name: `auth + gateway CPU per request, ${r.label}`,
+    value: round(both(r.m), 0),
+    unit: 'µs',
+    target: null,
+    met: null,
+  }));
+  measures.push(
+    { name: 'load average (1 min) before', value: round(loadBefore, 1), unit: 'load', target: null, met: null },
+    { name: 'load average (1 min) after', value: round(loadAfter, 1), unit: 'load', target: null, met: null },
+  );
+  const table = [
+    `Authenticated GET /api/v1/me through the gateway to auth at a fixed ${BREAKDOWN_RATE} req/s, ${SECONDS} s × 2 per variant, ` +
+      `one auth + gateway pair at a time; sampler parentbased_traceidratio ${ratio}. CPU per request with the idle rate subtracted.`,
+    '',
+    `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores.`,
+    '',
+    '| variant | auth µs/req | gateway µs/req | both µs/req | cost over off | share of the whole cost |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const b = both(r.m);
+      return (
+        `| ${r.label} | ${mean(r.m, (m) => m.authNet).toFixed(0)} | ${mean(r.m, (m) => m.gatewayNet).toFixed(0)} | ${b.toFixed(0)} ` +
+        `| ${(b - base).toFixed(0)} | ${r.label === 'tracing off' ? '–' : `${(((all - b) / Math.max(1, all - base)) * 100).toFixed(0)} % saved`} |`
+      );
+    }),
+  ].join('\n');
+  return { table, measures };
 }
 
 const benchRunIds: string[] = [];

@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const register = path.resolve(here, '../src/register.mjs');
+
+/** A traced process (exporting nowhere: only what it sends on is looked at) handling one request. */
+function handle(sampler: string, caller?: string): { activeSpan: boolean; received: string } {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--import', register, path.join(here, 'fixtures/propagation.ts')],
+    {
+      cwd: path.resolve(here, '..'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        OTEL_TRACES_EXPORTER: 'zipkin',
+        OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9/api/v2/spans',
+        OTEL_TRACES_SAMPLER: sampler,
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        CALLER_TRACEPARENT: caller ?? '',
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+}
+
+const TRACE = '0af7651916cd43dd8448eb211c80319c';
+const CALLER = `00-${TRACE}-b7ad6b7169203331`;
+
+describe('trace context of a request', () => {
+  it('When the sampler keeps a request, then it runs in a span and its calls carry a sampled traceparent of the same trace from a client span', () => {
+    const { activeSpan, received } = handle('parentbased_always_on', `${CALLER}-01`);
+    expect(activeSpan).toBe(true);
+    expect(received).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
+    expect(received).not.toContain('b7ad6b7169203331');
+  });
+
+  it('When the sampler drops a request, then it runs with no active span (queries and logs are not traced) and its calls still say "not sampled" to the next service', () => {
+    const dropped = handle('parentbased_always_on', `${CALLER}-00`);
+    expect(dropped.activeSpan).toBe(false);
+    expect(dropped.received).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-00$`));
+
+    const root = handle('always_off');
+    expect(root.activeSpan).toBe(false);
+    expect(root.received).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  });
+});
