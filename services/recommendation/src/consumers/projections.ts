@@ -10,7 +10,7 @@ import {
   UserUpdated,
 } from '@marquee/contracts';
 import type { Tx } from '@marquee/platform-db';
-import { type EventConsumer, on, startEventConsumer } from '@marquee/platform-events';
+import { type EventConsumer, type HandlerContext, on, startEventConsumer } from '@marquee/platform-events';
 import type { ServiceDeps } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
@@ -46,13 +46,19 @@ async function upsertMovie(tx: Tx, m: Movie): Promise<void> {
 
 /**
  * One consumer for the four topics this service projects. Interactions update the feedback projection and fold
- * the user in at once (stored, cached, published, pushed); deletions erase everywhere in the same transaction.
+ * the user in before the chunk commits (stored, cached, published, pushed), once per user per chunk; deletions
+ * erase everywhere in the same transaction.
  */
 export function startProjections(
   deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger' | 'metrics'>,
   ctx: RecommendationContext,
 ): Promise<EventConsumer> {
-  const applyInteraction = async (tx: Tx, i: Interaction, removed: boolean, afterCommit: AfterCommit) => {
+  const applyInteraction = async (
+    tx: Tx,
+    i: Interaction,
+    removed: boolean,
+    { afterCommit, beforeCommit }: { afterCommit: AfterCommit; beforeCommit: HandlerContext['beforeCommit'] },
+  ) => {
     await allUsersIn(tx);
     const { kind, weight } = kindOf(i);
     if (removed) {
@@ -64,7 +70,10 @@ export function startProjections(
         insert into rec_feedback (user_id, movie_id, kind, weight, at) values (${i.userId}, ${i.movieId}, ${kind}, ${weight}, ${i.at})
         on conflict (user_id, movie_id, kind) do update set weight = excluded.weight, at = excluded.at`);
     }
-    await refreshUser(ctx, tx, i.userId, afterCommit);
+    // One fold-in per user per consumed chunk, after all of the chunk's events are written: a user with 100
+    // events in a chunk (a bulk import) is refreshed once, with all of them, in the same transaction.
+    // (A chunk holds one topic partition's events, so a user.deleted never shares it with interactions.)
+    beforeCommit(`refresh:${i.userId}`, () => refreshUser(ctx, tx, i.userId, afterCommit).then(() => {}));
   };
   const applyUser = async (tx: Tx, u: { userId: string; favoriteGenres: number[] }, afterCommit: AfterCommit) => {
     await allUsersIn(tx);
@@ -113,8 +122,8 @@ export function startProjections(
           await tx.execute(sql`insert into rec_trending (movie_id, score, date) values (${m.movieId}, ${Math.max(0, m.score / top)}, ${t.date})
             on conflict (movie_id) do nothing`);
       }),
-      on(InteractionRecorded, (i, { tx, afterCommit }) => applyInteraction(tx, i, false, afterCommit)),
-      on(InteractionRemoved, (i, { tx, afterCommit }) => applyInteraction(tx, i, true, afterCommit)),
+      on(InteractionRecorded, (i, c) => applyInteraction(c.tx, i, false, c)),
+      on(InteractionRemoved, (i, c) => applyInteraction(c.tx, i, true, c)),
     ],
   });
 }
