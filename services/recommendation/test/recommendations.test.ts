@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { InteractionRecorded, MovieDeleted, MovieUpserted, UserDeleted, UserRegistered } from '@marquee/contracts';
+import {
+  buildEvent,
+  InteractionRecorded,
+  MovieDeleted,
+  MovieUpserted,
+  Topics,
+  UserDeleted,
+  UserRegistered,
+} from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson, subscribeJson } from '@marquee/platform-bus';
 import { adminPool, dropDatabase, eventually, rowSecurityProblems } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forAllUsers } from '@marquee/platform-db';
+import { physicalTopic } from '@marquee/platform-events';
 import { interaction, movie, user } from './events';
 import { type Harness, startHarness } from './helper';
 
@@ -122,6 +131,10 @@ describe('recommendations', () => {
   it('when the same interaction event is delivered twice, then it is applied once', async () => {
     const id = randomUUID();
     await h.publish(InteractionRecorded, id, interaction(id, 3, 'like'), 2);
+    // Applied before the next one is sent, so that one is a chunk of its own and folds the user in again.
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(1),
+    );
     await h.publish(InteractionRecorded, id, interaction(id, 4, 'like'));
     await settled(async () =>
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(2),
@@ -130,6 +143,33 @@ describe('recommendations', () => {
       sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`,
     );
     expect(generated).toBe(2);
+  });
+
+  it('when several interactions of a user arrive together, then they are all applied and the user is folded in once', async () => {
+    const id = randomUUID();
+    const token = await issuer.sign({ sub: id, role: 'user' });
+    const liked = [12, 13, 14, 15, 16];
+    // One send to one key: one partition, one fetch, one consumed chunk.
+    await h.producer.send({
+      topic: physicalTopic(h.rec.deps.settings, Topics.interaction),
+      messages: liked.map((m) => {
+        const event = buildEvent(InteractionRecorded, id, interaction(id, m, 'like'), { correlationId: randomUUID() });
+        return { key: id, value: JSON.stringify(event) };
+      }),
+    });
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(liked.length),
+    );
+    const generated = await countRows(
+      sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`,
+    );
+    expect(generated).toBe(1);
+    const ids = (await get('/v1/me/recommendations?limit=50', token)).body.items.map(
+      (i: { movieId: number }) => i.movieId,
+    );
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.filter((m: number) => liked.includes(m))).toEqual([]);
+    expect(ids.slice(0, 3).every((m: number) => m >= 11 && m <= 20)).toBe(true);
   });
 
   it('when the query is bad, then 400 names the field; when the limit is too large, then it is capped', async () => {
