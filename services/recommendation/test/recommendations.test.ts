@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   buildEvent,
   InteractionRecorded,
+  InteractionRemoved,
   MovieDeleted,
   MovieUpserted,
   Topics,
@@ -145,18 +146,32 @@ describe('recommendations', () => {
     expect(generated).toBe(2);
   });
 
-  it('when several interactions of a user arrive together, then they are all applied and the user is folded in once', async () => {
+  it('when several interactions of a user arrive together, then they are all applied in order and the user is folded in once', async () => {
     const id = randomUUID();
     const token = await issuer.sign({ sub: id, role: 'user' });
-    const liked = [12, 13, 14, 15, 16];
+    const liked = [12, 13, 14, 15];
+    const events = [
+      ...[...liked, 16].map((m) =>
+        buildEvent(InteractionRecorded, id, interaction(id, m, 'like'), { correlationId: id }),
+      ),
+      // Removed after it was recorded, in the same chunk: the removal is the last word.
+      buildEvent(InteractionRemoved, id, interaction(id, 16, 'like'), { correlationId: id }),
+    ];
     // One send to one key: one partition, one fetch, one consumed chunk.
     await h.producer.send({
       topic: physicalTopic(h.rec.deps.settings, Topics.interaction),
-      messages: liked.map((m) => {
-        const event = buildEvent(InteractionRecorded, id, interaction(id, m, 'like'), { correlationId: randomUUID() });
-        return { key: id, value: JSON.stringify(event) };
-      }),
+      messages: events.map((event) => ({ key: id, value: JSON.stringify(event) })),
     });
+    await settled(async () =>
+      expect(
+        await countRows(
+          sql`select count(*) as n from processed_events where event_id in (${sql.join(
+            events.map((e) => sql`${e.id}::uuid`),
+            sql`, `,
+          )})`,
+        ),
+      ).toBe(events.length),
+    );
     await settled(async () =>
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(liked.length),
     );
