@@ -195,6 +195,11 @@ describe('recommendations', () => {
     expect(JSON.stringify(genre.body.error)).toContain('genres');
     expect((await get('/v1/me/recommendations?limit=1000', token)).body.items.length).toBeLessThanOrEqual(50);
     expect((await get('/v1/me/recommendations')).status).toBe(401);
+    // The token was verified and remembered above; a token that differs from it by one byte is checked anew.
+    const flipped = token.at(-10) === 'A' ? 'B' : 'A';
+    expect((await get('/v1/me/recommendations', `${token.slice(0, -10)}${flipped}${token.slice(-9)}`)).status).toBe(
+      401,
+    );
   });
 
   it('when filters are given, then only those genres come back, excluded ids never, for every algorithm', async () => {
