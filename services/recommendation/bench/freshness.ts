@@ -166,16 +166,24 @@ export async function runFreshness(dataDir: string, samples: number): Promise<Fr
     const times: number[] = [];
     const accepts: number[] = [];
     let failures = 0;
-    for (let k = 0; k < samples; k++) {
+    let emptyLists = 0;
+    let readErrors = 0;
+    for (let k = 0; times.length + failures < samples && k < samples * 2; k++) {
       const userId = users[(k * 37) % users.length] as string;
       const auth = { authorization: `Bearer ${await issuer.sign({ sub: userId, role: 'user' })}` };
       const read = async () => {
         const res = await fetch(`${api}/me/recommendations`, { headers: auth });
-        if (!res.ok) throw new Error(`GET recommendations: ${res.status} ${await res.text()}`);
-        return (await res.json()) as ListBody;
+        if (res.ok) return (await res.json()) as ListBody;
+        // Not fatal (a sample that never sees its change counts as a failure): said, and read again.
+        readErrors += 1;
+        process.stderr.write(`freshness: GET recommendations answered ${res.status} ${await res.text()}\n`);
+        return null;
       };
-      const top = (await read()).items[0]?.movieId;
-      if (top === undefined) throw new Error(`demo user ${userId} has an empty list`);
+      const top = (await read())?.items[0]?.movieId;
+      if (top === undefined) {
+        emptyLists += 1;
+        continue;
+      }
       await sleep(200);
       const started = performance.now();
       const put = await fetch(`${api}/me/interactions/${top}/rating`, {
@@ -183,11 +191,16 @@ export async function runFreshness(dataDir: string, samples: number): Promise<Fr
         headers: { ...auth, 'content-type': 'application/json' },
         body: JSON.stringify({ rating: 5 }),
       });
-      if (put.status !== 201 && put.status !== 200) throw new Error(`PUT rating: ${put.status} ${await put.text()}`);
+      if (put.status !== 201 && put.status !== 200) {
+        process.stderr.write(`freshness: PUT rating answered ${put.status} ${await put.text()}\n`);
+        failures += 1;
+        continue;
+      }
       accepts.push(performance.now() - started);
       let seen = false;
       while (performance.now() - started < 30_000) {
-        if (!(await read()).items.some((i) => i.movieId === top)) {
+        const list = await read();
+        if (list && !list.items.some((i) => i.movieId === top)) {
           seen = true;
           break;
         }
@@ -198,7 +211,9 @@ export async function runFreshness(dataDir: string, samples: number): Promise<Fr
     }
     const sorted = [...accepts].sort((a, b) => a - b);
     lines.push(
-      `Accept latency of the PUTs through the gateway: median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms.`,
+      `Accept latency of the PUTs through the gateway: median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms` +
+        `${emptyLists > 0 ? `; ${emptyLists} demo users with an empty list were passed over` : ''}` +
+        `; ${readErrors} GET answered other than 200.`,
     );
     return { lines, samples: times, failures };
   } finally {
