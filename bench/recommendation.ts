@@ -1,15 +1,36 @@
 // `pnpm bench recommendation [volume fraction]`: training, serving and freshness (see services/recommendation/bench).
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { runRecommendationBench } from '../services/recommendation/bench/recommendation-bench';
 import { writeResult } from './machine';
 
 const fraction = Number(process.argv[3] ?? 1);
-const { table, measures } = await runRecommendationBench(fraction);
+// BENCH_PARTS=freshness (or serving, training, comma-separated) runs only those parts, for a quick iteration.
+const parts = new Set(
+  (process.env.BENCH_PARTS || 'training,serving,freshness').split(',') as ('training' | 'serving' | 'freshness')[],
+);
+const loadBefore = os.loadavg()[0] as number;
+const { table, measures } = await runRecommendationBench(fraction, parts);
+// The JSON twin carries the machine's load too (the Markdown has it in its header): 2 shared cores.
+for (const [when, load] of [
+  ['at start', loadBefore],
+  ['at end', os.loadavg()[0] as number],
+] as const)
+  measures.push({
+    name: `load average (1 min) ${when}`,
+    value: Number(load.toFixed(1)),
+    unit: 'load',
+    target: null,
+    met: null,
+  });
 const summary = measures.map(
-  (m) => `- ${m.name}: ${m.value} ${m.unit} (target ${m.target}: ${m.met ? 'met' : 'NOT met'})`,
+  (m) =>
+    `- ${m.name}: ${m.value} ${m.unit}${m.met === null ? '' : ` (target ${m.target}: ${m.met ? 'met' : 'NOT met'})`}`,
 );
 const body = `${table}\n\nTargets:\n${summary.join('\n')}`;
 process.stdout.write(`${body}\n`);
-const file = writeResult('recommendation', body);
+// A run of some parts only gets its own file (recommendation-training-<date>.md), never overwriting a whole run.
+const all = ['training', 'serving', 'freshness'].every((p) => parts.has(p as 'training'));
+const file = writeResult(all ? 'recommendation' : `recommendation-${[...parts].join('-')}`, body);
 writeFileSync(file.replace(/\.md$/, '.json'), `${JSON.stringify(measures, null, 2)}\n`);
 process.stdout.write(`written to ${file}\n`);

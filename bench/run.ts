@@ -112,8 +112,17 @@ const BENCHES: Record<string, Bench> = {
     },
   },
   recommendation: {
-    summary: 'Training time (ml-latest-small, generated volume), serving beside a bare Redis route, freshness.',
-    env: { ...infra, ...dataDir },
+    summary:
+      'Training time (ml-latest-small, generated volume), serving beside a bare Redis route, freshness end to end through the gateway with the demo community loaded.',
+    env: {
+      ...infra,
+      ...dataDir,
+      BENCH_PARTS: Type.String({
+        default: 'training,serving,freshness',
+        pattern: '^(training|serving|freshness)(,(training|serving|freshness))*$',
+        description: 'The parts to run, comma-separated (default all three).',
+      }),
+    },
     positionals: [{ name: 'fraction', description: 'the generated volume as a fraction of one year (default 1)' }],
   },
   'search-relevance': {

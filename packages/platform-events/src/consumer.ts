@@ -21,6 +21,13 @@ export interface HandlerContext<D = unknown> {
    * attempt, whose retry registers it again. A failing effect is logged; the event stays applied.
    */
   afterCommit(effect: () => Promise<void> | void): void;
+  /**
+   * Runs `work` once per transaction for each `key`, after every handler of the chunk and before the commit, in
+   * the same transaction: per-key work several events share (one refresh per user for all their events in a
+   * chunk) is done once, and a failure rolls the whole chunk back like a failing handler. The first
+   * registration of a key wins; later ones in the same transaction are ignored.
+   */
+  beforeCommit(key: string, work: () => Promise<void>): void;
 }
 
 /** A handler bound to one event definition (type and version); build it with on(). */
@@ -123,6 +130,10 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     topic: string,
     effects: Array<() => Promise<void> | void>,
   ): Promise<Outcome[]> {
+    const pending = new Map<string, () => Promise<void>>();
+    const beforeCommit = (key: string, work: () => Promise<void>) => {
+      if (!pending.has(key)) pending.set(key, work);
+    };
     const handled = events.filter((e) => handlerOf(e));
     const fresh = new Set<string>();
     if (handled.length > 0) {
@@ -151,12 +162,20 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
           },
           () =>
             withCorrelation({ correlationId: e.correlationId, causationId: e.id }, () =>
-              handler.handle(e.data, { tx, logger, topic, event: e, afterCommit: (effect) => effects.push(effect) }),
+              handler.handle(e.data, {
+                tx,
+                logger,
+                topic,
+                event: e,
+                afterCommit: (effect) => effects.push(effect),
+                beforeCommit,
+              }),
             ),
         );
         out.push('applied');
       }
     }
+    for (const work of pending.values()) await work();
     return out;
   }
 

@@ -180,6 +180,37 @@ describe('idempotent consumer', () => {
   });
 });
 
+describe('work before commit', () => {
+  it('When several events of a chunk register work under one key, then it runs once, after all of them, in their transaction', async () => {
+    const runs: Array<{ key: string; seen: number }> = [];
+    // Its own table: the other consumers of this topic write likes for the same events.
+    await env.database.pool.query('create table chunk_rows (movie_id int primary key)');
+    await consume({
+      groupId: 'before-commit',
+      handlers: [
+        on(InteractionRecorded, async ({ movieId }, { tx, beforeCommit }) => {
+          if (movieId < 31 || movieId > 35) return; // the earlier tests' events share this topic
+          await tx.execute(sql`insert into chunk_rows values (${movieId})`);
+          beforeCommit('likes 31-35', async () => {
+            // The same transaction: every row the chunk wrote is visible, none is committed yet.
+            const inTx = await tx.execute<{ n: number }>(sql`select count(*)::int as n from chunk_rows`);
+            const outside = await env.database.pool.query('select count(*)::int as n from chunk_rows');
+            runs.push({ key: 'likes 31-35', seen: (inTx.rows[0]?.n ?? 0) - outside.rows[0].n });
+          });
+        }),
+      ],
+    });
+    // One send, one partition (same key): the five events arrive in one batch and are applied as one chunk.
+    await producer.send({
+      topic: topic(),
+      messages: [31, 32, 33, 34, 35].map((m) => ({ key: userId, value: JSON.stringify(event(m)) })),
+    });
+    await eventually(() => runs.length > 0, { what: 'the work registered before commit' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runs).toEqual([{ key: 'likes 31-35', seen: 5 }]);
+  });
+});
+
 describe('typed handlers', () => {
   it('When two handlers are bound to one event definition, then the consumer refuses to start naming it', async () => {
     await expect(

@@ -21,7 +21,7 @@ export async function buildRecommendationApp(
         'Personal recommendations (collaborative, content-based, trending, hybrid), similar movies and clicks.',
     },
   });
-  registerAuth(app, { jwksUrl: ctx.config.AUTH_JWKS_URL });
+  registerAuth(app, { jwksUrl: ctx.config.AUTH_JWKS_URL, cacheMaxEntries: ctx.config.AUTH_TOKEN_CACHE_SIZE });
   registerRecommendationRoutes(app, ctx);
   registerAdminModelRoutes(app, ctx);
   return app;

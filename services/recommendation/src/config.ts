@@ -8,6 +8,12 @@ export const recommendationConfigSchema = Type.Object({
     default: 'http://127.0.0.1:3001/.well-known/jwks.json',
     description: 'Where access-token signing keys are published (auth).',
   }),
+  AUTH_TOKEN_CACHE_SIZE: Type.Integer({
+    minimum: 0,
+    default: 10_000,
+    description:
+      'Verified access tokens remembered until they expire, so a client reading its list again skips the signature check (as the gateway does); 0: verify every request.',
+  }),
   NATS_SUBJECT_PREFIX: Type.String({
     default: '',
     description:

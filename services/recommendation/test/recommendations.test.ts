@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { InteractionRecorded, MovieDeleted, MovieUpserted, UserDeleted, UserRegistered } from '@marquee/contracts';
+import {
+  buildEvent,
+  InteractionRecorded,
+  InteractionRemoved,
+  MovieDeleted,
+  MovieUpserted,
+  Topics,
+  UserDeleted,
+  UserRegistered,
+} from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson, subscribeJson } from '@marquee/platform-bus';
 import { adminPool, dropDatabase, eventually, rowSecurityProblems } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forAllUsers } from '@marquee/platform-db';
+import { physicalTopic } from '@marquee/platform-events';
 import { interaction, movie, user } from './events';
 import { type Harness, startHarness } from './helper';
 
@@ -122,6 +132,10 @@ describe('recommendations', () => {
   it('when the same interaction event is delivered twice, then it is applied once', async () => {
     const id = randomUUID();
     await h.publish(InteractionRecorded, id, interaction(id, 3, 'like'), 2);
+    // Applied before the next one is sent, so that one is a chunk of its own and folds the user in again.
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(1),
+    );
     await h.publish(InteractionRecorded, id, interaction(id, 4, 'like'));
     await settled(async () =>
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(2),
@@ -132,6 +146,47 @@ describe('recommendations', () => {
     expect(generated).toBe(2);
   });
 
+  it('when several interactions of a user arrive together, then they are all applied in order and the user is folded in once', async () => {
+    const id = randomUUID();
+    const token = await issuer.sign({ sub: id, role: 'user' });
+    const liked = [12, 13, 14, 15];
+    const events = [
+      ...[...liked, 16].map((m) =>
+        buildEvent(InteractionRecorded, id, interaction(id, m, 'like'), { correlationId: id }),
+      ),
+      // Removed after it was recorded, in the same chunk: the removal is the last word.
+      buildEvent(InteractionRemoved, id, interaction(id, 16, 'like'), { correlationId: id }),
+    ];
+    // One send to one key: one partition, one fetch, one consumed chunk.
+    await h.producer.send({
+      topic: physicalTopic(h.rec.deps.settings, Topics.interaction),
+      messages: events.map((event) => ({ key: id, value: JSON.stringify(event) })),
+    });
+    await settled(async () =>
+      expect(
+        await countRows(
+          sql`select count(*) as n from processed_events where event_id in (${sql.join(
+            events.map((e) => sql`${e.id}::uuid`),
+            sql`, `,
+          )})`,
+        ),
+      ).toBe(events.length),
+    );
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(liked.length),
+    );
+    const generated = await countRows(
+      sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`,
+    );
+    expect(generated).toBe(1);
+    const ids = (await get('/v1/me/recommendations?limit=50', token)).body.items.map(
+      (i: { movieId: number }) => i.movieId,
+    );
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.filter((m: number) => liked.includes(m))).toEqual([]);
+    expect(ids.slice(0, 3).every((m: number) => m >= 11 && m <= 20)).toBe(true);
+  });
+
   it('when the query is bad, then 400 names the field; when the limit is too large, then it is capped', async () => {
     const token = await issuer.sign({ sub: randomUUID(), role: 'user' });
     expect((await get('/v1/me/recommendations?algorithm=magic', token)).status).toBe(400);
@@ -140,6 +195,11 @@ describe('recommendations', () => {
     expect(JSON.stringify(genre.body.error)).toContain('genres');
     expect((await get('/v1/me/recommendations?limit=1000', token)).body.items.length).toBeLessThanOrEqual(50);
     expect((await get('/v1/me/recommendations')).status).toBe(401);
+    // The token was verified and remembered above; a token that differs from it by one byte is checked anew.
+    const flipped = token.at(-10) === 'A' ? 'B' : 'A';
+    expect((await get('/v1/me/recommendations', `${token.slice(0, -10)}${flipped}${token.slice(-9)}`)).status).toBe(
+      401,
+    );
   });
 
   it('when filters are given, then only those genres come back, excluded ids never, for every algorithm', async () => {

@@ -10,14 +10,14 @@ import {
   UserUpdated,
 } from '@marquee/contracts';
 import type { Tx } from '@marquee/platform-db';
-import { type EventConsumer, on, startEventConsumer } from '@marquee/platform-events';
+import { type EventConsumer, type HandlerContext, on, startEventConsumer } from '@marquee/platform-events';
 import type { ServiceDeps } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { allUsersIn } from '../db/rls';
 import { type FeedbackKind, feedbackWeight } from '../domain/feedback-matrix';
 import { intArray, textArray } from '../db/sql-arrays';
-import { type AfterCommit, cacheKey, refreshUser } from '../recommend/refresh-user';
+import { type AfterCommit, cacheKey, refreshUsers } from '../recommend/refresh-user';
 
 type Movie = Static<typeof MovieUpserted.schema>;
 // The fields both interaction events carry (a recorded one also has previousRating, unused here).
@@ -44,27 +44,74 @@ async function upsertMovie(tx: Tx, m: Movie): Promise<void> {
       on conflict (genre_id) do update set name = excluded.name`);
 }
 
+interface FeedbackWrite {
+  removed: boolean;
+  u: string;
+  m: number;
+  k: string;
+  w: number;
+  at: string;
+}
+interface Chunk {
+  feedback: Map<string, FeedbackWrite>;
+  users: Set<string>;
+}
+
+/**
+ * A chunk's interactions in two statements (removals, then upserts: they touch different rows, as only the last
+ * write of a row is kept), then one fold-in per user with all of their new feedback (refreshUsers).
+ */
+async function applyChunk(ctx: RecommendationContext, tx: Tx, chunk: Chunk, afterCommit: AfterCommit): Promise<void> {
+  await allUsersIn(tx);
+  const writes = [...chunk.feedback.values()];
+  const removals = writes.filter((w) => w.removed).map(({ u, m, k }) => ({ u, m, k }));
+  const upserts = writes.filter((w) => !w.removed).map(({ removed: _, ...w }) => w);
+  if (removals.length > 0)
+    await tx.execute(sql`
+      delete from rec_feedback f using jsonb_to_recordset(${JSON.stringify(removals)}::jsonb) as t(u uuid, m int, k text)
+      where f.user_id = t.u and f.movie_id = t.m and f.kind = t.k`);
+  if (upserts.length > 0)
+    await tx.execute(sql`
+      insert into rec_feedback (user_id, movie_id, kind, weight, at)
+      select t.u, t.m, t.k, t.w, t.at
+      from jsonb_to_recordset(${JSON.stringify(upserts)}::jsonb) as t(u uuid, m int, k text, w real, at timestamptz)
+      on conflict (user_id, movie_id, kind) do update set weight = excluded.weight, at = excluded.at`);
+  await refreshUsers(ctx, tx, [...chunk.users], afterCommit);
+}
+
 /**
  * One consumer for the four topics this service projects. Interactions update the feedback projection and fold
- * the user in at once (stored, cached, published, pushed); deletions erase everywhere in the same transaction.
+ * each user in before the chunk commits (stored, cached, published, pushed), once per user per chunk with all of
+ * their events (a chunk holds one topic partition's events, so a user.deleted never shares one with
+ * interactions); deletions erase everywhere in the same transaction.
  */
 export function startProjections(
   deps: Pick<ServiceDeps, 'kafka' | 'settings' | 'database' | 'logger' | 'metrics'>,
   ctx: RecommendationContext,
 ): Promise<EventConsumer> {
-  const applyInteraction = async (tx: Tx, i: Interaction, removed: boolean, afterCommit: AfterCommit) => {
-    await allUsersIn(tx);
-    const { kind, weight } = kindOf(i);
-    if (removed) {
-      await tx.execute(
-        sql`delete from rec_feedback where user_id = ${i.userId} and movie_id = ${i.movieId} and kind = ${kind}`,
-      );
-    } else {
-      await tx.execute(sql`
-        insert into rec_feedback (user_id, movie_id, kind, weight, at) values (${i.userId}, ${i.movieId}, ${kind}, ${weight}, ${i.at})
-        on conflict (user_id, movie_id, kind) do update set weight = excluded.weight, at = excluded.at`);
+  // The interactions of the transaction (one consumed chunk, or one event on the slow path): feedback writes,
+  // the last per row winning, and the users to fold in, all written once before the chunk commits.
+  const chunks = new WeakMap<Tx, Chunk>();
+  const applyInteraction = (
+    tx: Tx,
+    i: Interaction,
+    removed: boolean,
+    { afterCommit, beforeCommit }: { afterCommit: AfterCommit; beforeCommit: HandlerContext['beforeCommit'] },
+  ) => {
+    let chunk = chunks.get(tx);
+    if (!chunk) {
+      const created: Chunk = { feedback: new Map(), users: new Set() };
+      chunks.set(tx, created);
+      beforeCommit('interactions', () => applyChunk(ctx, tx, created, afterCommit));
+      chunk = created;
     }
-    await refreshUser(ctx, tx, i.userId, afterCommit);
+    const { kind, weight } = kindOf(i);
+    const key = `${i.userId} ${i.movieId} ${kind}`;
+    // Re-inserted so the map keeps the order of the last writes.
+    chunk.feedback.delete(key);
+    chunk.feedback.set(key, { removed, u: i.userId, m: i.movieId, k: kind, w: weight, at: i.at });
+    chunk.users.add(i.userId);
+    return Promise.resolve();
   };
   const applyUser = async (tx: Tx, u: { userId: string; favoriteGenres: number[] }, afterCommit: AfterCommit) => {
     await allUsersIn(tx);
@@ -113,8 +160,8 @@ export function startProjections(
           await tx.execute(sql`insert into rec_trending (movie_id, score, date) values (${m.movieId}, ${Math.max(0, m.score / top)}, ${t.date})
             on conflict (movie_id) do nothing`);
       }),
-      on(InteractionRecorded, (i, { tx, afterCommit }) => applyInteraction(tx, i, false, afterCommit)),
-      on(InteractionRemoved, (i, { tx, afterCommit }) => applyInteraction(tx, i, true, afterCommit)),
+      on(InteractionRecorded, (i, c) => applyInteraction(c.tx, i, false, c)),
+      on(InteractionRemoved, (i, c) => applyInteraction(c.tx, i, true, c)),
     ],
   });
 }

@@ -1,15 +1,15 @@
 import { RecommendationsGenerated } from '@marquee/contracts';
 import { publishJson, Subjects } from '@marquee/platform-bus';
 import type { Tx } from '@marquee/platform-db';
-import { recordEvent } from '@marquee/platform-events';
+import { pendingEvent, recordEvents } from '@marquee/platform-events';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
-import { assignVariant } from '../domain/experiments';
+import { type AlgorithmName, assignVariant } from '../domain/experiments';
 import { computeRecommendations, type Recommendation, type UserState } from './compute';
 
 export interface StoredList {
   userId: string;
-  algorithm: string;
+  algorithm: AlgorithmName;
   variant: string;
   generatedAt: string;
   items: Recommendation[];
@@ -19,17 +19,29 @@ export const cacheKey = (ctx: RecommendationContext, userId: string) => `${ctx.c
 
 /** The user's feedback and favourite genres, read inside the caller's (user-scoped or all-users) transaction. */
 export async function loadUserState(tx: Tx, userId: string): Promise<UserState> {
-  const feedback = await tx.execute<{ movie_id: number; weight: number }>(
-    sql`select movie_id, sum(weight)::real as weight from rec_feedback where user_id = ${userId} group by movie_id`,
+  return (await loadUserStates(tx, [userId]))[0]!;
+}
+
+/** Several users' states in two queries (one for feedback, one for profiles), in the order asked. */
+export async function loadUserStates(tx: Tx, userIds: string[]): Promise<UserState[]> {
+  const ids = sql`${`{${userIds.join(',')}}`}::uuid[]`;
+  const feedback = await tx.execute<{ user_id: string; movie_id: number; weight: number }>(
+    sql`select user_id, movie_id, sum(weight)::real as weight from rec_feedback where user_id = any(${ids})
+        group by user_id, movie_id`,
   );
-  const profile = await tx.execute<{ favorite_genres: number[] }>(
-    sql`select favorite_genres from rec_users where user_id = ${userId}`,
+  const profiles = await tx.execute<{ user_id: string; favorite_genres: number[] }>(
+    sql`select user_id, favorite_genres from rec_users where user_id = any(${ids})`,
   );
-  return {
-    userId,
-    feedback: feedback.rows.map((r) => ({ movieId: r.movie_id, weight: Math.max(-1, Math.min(1, r.weight)) })),
-    favoriteGenres: profile.rows[0]?.favorite_genres ?? [],
-  };
+  const states = new Map<string, UserState>(
+    userIds.map((userId) => [userId, { userId, feedback: [], favoriteGenres: [] }]),
+  );
+  for (const r of feedback.rows)
+    states.get(r.user_id)?.feedback.push({ movieId: r.movie_id, weight: Math.max(-1, Math.min(1, r.weight)) });
+  for (const r of profiles.rows) {
+    const state = states.get(r.user_id);
+    if (state) state.favoriteGenres = r.favorite_genres;
+  }
+  return userIds.map((id) => states.get(id)!);
 }
 
 /** Registers work to run once the caller's transaction has committed. */
@@ -46,46 +58,85 @@ export async function refreshUser(
   userId: string,
   afterCommit: AfterCommit,
 ): Promise<StoredList> {
+  return (await refreshUsers(ctx, tx, [userId], afterCommit))[0]!;
+}
+
+/**
+ * refreshUser for several users at once (the consumer's chunk): the same writes, each statement once for all of
+ * them (locks, state, delete, insert, outbox), the fold-in itself once per user.
+ */
+export async function refreshUsers(
+  ctx: RecommendationContext,
+  tx: Tx,
+  userIds: string[],
+  afterCommit: AfterCommit,
+): Promise<StoredList[]> {
+  if (userIds.length === 0) return [];
   // One refresh per user at a time (fold-in vs. a first read): the later one reads the earlier one's commit, so
-  // an older list never overwrites a newer one in Redis.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${userId}))`);
-  const variant = assignVariant(ctx.variants, userId, ctx.config.RECOMMENDATION_EXPERIMENT_SALT);
-  const state = await loadUserState(tx, userId);
-  const items = computeRecommendations(
-    ctx.store,
-    state,
-    { algorithm: variant.algorithm, variant, limit: ctx.config.RECOMMENDATION_LIST_SIZE },
-    await ctx.genreNames(),
-  );
+  // an older list never overwrites a newer one in Redis. Taken in one order, so two batches never deadlock.
+  const sorted = [...new Set(userIds)].sort();
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(u)) from unnest(${`{${sorted.join(',')}}`}::text[]) as u`);
+  const states = await loadUserStates(tx, sorted);
+  const genreNames = await ctx.genreNames();
   const generatedAt = new Date().toISOString();
-  await tx.execute(
-    sql`delete from user_recommendations where user_id = ${userId} and algorithm = ${variant.algorithm}`,
+  const lists = states.map((state): StoredList => {
+    const variant = assignVariant(ctx.variants, state.userId, ctx.config.RECOMMENDATION_EXPERIMENT_SALT);
+    const items = computeRecommendations(
+      ctx.store,
+      state,
+      { algorithm: variant.algorithm, variant, limit: ctx.config.RECOMMENDATION_LIST_SIZE },
+      genreNames,
+    );
+    return { userId: state.userId, algorithm: variant.algorithm, variant: variant.variant, generatedAt, items };
+  });
+  await tx.execute(sql`
+    delete from user_recommendations r
+    using jsonb_to_recordset(${JSON.stringify(lists.map((l) => ({ u: l.userId, a: l.algorithm })))}::jsonb) as t(u uuid, a text)
+    where r.user_id = t.u and r.algorithm = t.a`);
+  const rows = lists.flatMap((l) =>
+    l.items.map((i) => ({
+      u: l.userId,
+      a: l.algorithm,
+      v: l.variant,
+      m: i.movieId,
+      s: i.score,
+      k: i.rank,
+      r: i.reason,
+    })),
   );
-  if (items.length > 0)
+  if (rows.length > 0)
     await tx.execute(sql`
       insert into user_recommendations (user_id, movie_id, score, algorithm, variant, rank, reason, generated_at)
-      select ${userId}::uuid, t."movieId", t.score, ${variant.algorithm}, ${variant.variant}, t.rank, t.reason,
-        ${generatedAt}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as t("movieId" int, score real, rank int, reason text)
+      select t.u, t.m, t.s, t.a, t.v, t.k, t.r, ${generatedAt}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(u uuid, m int, s real, a text, v text, k int, r text)
       on conflict (user_id, movie_id, algorithm) do update set score = excluded.score, variant = excluded.variant,
         rank = excluded.rank, reason = excluded.reason, generated_at = excluded.generated_at`);
-  await recordEvent(tx, RecommendationsGenerated, userId, {
-    userId,
-    algorithm: variant.algorithm,
-    variant: variant.variant,
-    generatedAt,
-    items: items.map((i) => ({ movieId: i.movieId, score: i.score, rank: i.rank })),
-  });
-  const list: StoredList = { userId, algorithm: variant.algorithm, variant: variant.variant, generatedAt, items };
+  await recordEvents(
+    tx,
+    lists.map((l) =>
+      pendingEvent(RecommendationsGenerated, l.userId, {
+        userId: l.userId,
+        algorithm: l.algorithm,
+        variant: l.variant,
+        generatedAt,
+        items: l.items.map((i) => ({ movieId: i.movieId, score: i.score, rank: i.rank })),
+      }),
+    ),
+  );
   afterCommit(async () => {
-    await ctx.redis.set(cacheKey(ctx, userId), JSON.stringify(list), 'EX', ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS);
-    publishJson(ctx.nats, `${ctx.config.NATS_SUBJECT_PREFIX}${Subjects.liveUser(userId)}`, {
-      type: 'recommendations.updated',
-      algorithm: variant.algorithm,
-      variant: variant.variant,
-      generatedAt,
-      count: items.length,
-    });
+    const write = ctx.redis.multi();
+    for (const l of lists)
+      write.set(cacheKey(ctx, l.userId), JSON.stringify(l), 'EX', ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS);
+    await write.exec();
+    for (const l of lists)
+      publishJson(ctx.nats, `${ctx.config.NATS_SUBJECT_PREFIX}${Subjects.liveUser(l.userId)}`, {
+        type: 'recommendations.updated',
+        algorithm: l.algorithm,
+        variant: l.variant,
+        generatedAt,
+        count: l.items.length,
+      });
   });
-  return list;
+  const byUser = new Map(lists.map((l) => [l.userId, l]));
+  return userIds.map((id) => byUser.get(id)!);
 }
