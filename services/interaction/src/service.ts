@@ -43,6 +43,7 @@ export function startInteraction(config: InteractionConfig): Promise<RunningInte
       const batching = {
         windowMs: config.WRITE_BATCH_WINDOW_MS,
         maxBatch: config.WRITE_BATCH_WINDOW_MS === 0 ? 1 : config.WRITE_BATCH_MAX,
+        maxConcurrent: config.WRITE_BATCH_CONCURRENCY,
       };
       const writes = createWriteBatcher(deps.database, batching);
       const recorder = createInputBatcher(deps.database, applyLiveWrites, batching);
