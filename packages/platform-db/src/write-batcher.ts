@@ -10,6 +10,16 @@ export interface WriteBatcherOptions {
   maxBatch?: number;
   /** Batches in flight at once (each holds one pooled connection). */
   maxConcurrent?: number;
+  /** Told of each batch once it is answered (for metrics): where its requests' time went. */
+  onBatch?: (batch: BatchTiming) => void;
+}
+
+export interface BatchTiming {
+  size: number;
+  /** Mean time its requests waited in the queue (window, or every commit slot busy), ms. */
+  queuedMs: number;
+  /** From the batch leaving the queue until its requests are answered (begin to commit, retries included), ms. */
+  commitMs: number;
 }
 
 export interface WriteBatcherStats {
@@ -23,6 +33,8 @@ export interface WriteBatcherStats {
 
 interface Pending<I> {
   item: I;
+  /** performance.now() when queued. */
+  at: number;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -65,8 +77,14 @@ function batchQueue<I>(
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       inFlight += 1;
+      const started = performance.now();
       void commit(batch).finally(() => {
         inFlight -= 1;
+        opts.onBatch?.({
+          size: batch.length,
+          queuedMs: batch.reduce((sum, p) => sum + (started - p.at), 0) / batch.length,
+          commitMs: performance.now() - started,
+        });
         if (queue.length > 0) flush();
         else if (inFlight === 0) for (const done of idle.splice(0)) done();
       });
@@ -84,7 +102,7 @@ function batchQueue<I>(
     push<T>(item: I): Promise<T> {
       if (closed) return Promise.reject(new Error('write batcher is closed'));
       return new Promise<T>((resolve, reject) => {
-        queue.push({ item, resolve: resolve as (v: unknown) => void, reject });
+        queue.push({ item, at: performance.now(), resolve: resolve as (v: unknown) => void, reject });
         if (queue.length >= maxBatch) flush();
         else if (!timer && inFlight < maxConcurrent)
           timer = window > 0 ? setTimeout(windowEnded, window) : setImmediate(windowEnded);
