@@ -55,6 +55,7 @@ export function uniqueViolation(err: unknown): string | undefined {
 }
 export {
   type BatchedWork,
+  type BatchTiming,
   createInputBatcher,
   createWriteBatcher,
   type InputBatcher,

@@ -76,6 +76,40 @@ describe('write batcher', () => {
     await expect(batcher.run(insert(202, 'late'))).rejects.toThrow('closed');
   });
 
+  it('When requests come one at a time, then the window shrinks to none; when they come together again, it is back', async () => {
+    const batcher = createWriteBatcher(database, { windowMs: 4 });
+    for (let i = 0; i < 6; i += 1) {
+      await batcher.run(insert(501 + i, 'alone'));
+      await new Promise((r) => setTimeout(r, 5)); // a request only: the batch before it has finished
+    }
+    expect(batcher.stats.windowMs).toBe(0);
+    expect(batcher.stats.batches).toBe(6);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => batcher.run(insert(511 + i, 'together'))));
+    expect(batcher.stats.windowMs).toBe(4);
+    expect(batcher.stats.batches).toBe(7);
+    for (const id of [501, 506, 511, 515]) expect(await committed(id)).toBe(true);
+    await batcher.close();
+  });
+
+  it('When more requests arrive than one batch holds, then up to maxConcurrent batches commit at once', async () => {
+    let open = 0;
+    let most = 0;
+    const batcher = createWriteBatcher(database, { windowMs: 1, maxBatch: 2, maxConcurrent: 3 });
+    const slow = (id: number) => async (tx: Parameters<Parameters<Database['db']['transaction']>[0]>[0]) => {
+      open += 1;
+      most = Math.max(most, open);
+      await tx.execute(sql`select pg_sleep(0.05)`);
+      await insert(id, 'slow')(tx);
+      open -= 1;
+      return id;
+    };
+    await Promise.all(Array.from({ length: 12 }, (_, i) => batcher.run(slow(601 + i))));
+    // Requests of one batch run one after another in its transaction: three batches were open at once.
+    expect(most).toBe(3);
+    expect(batcher.stats.batches).toBe(6);
+    await batcher.close();
+  });
+
   // The test image runs with synchronous_commit off for speed; what matters is that batching never lowers it.
   it("When batching, then transactions keep the server's synchronous_commit (the batcher never turns it off)", async () => {
     const server = (await database.pool.query('show synchronous_commit')).rows[0];

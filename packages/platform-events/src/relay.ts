@@ -34,7 +34,9 @@ interface OutboxRow {
   topic: string;
   key: string;
   type: string;
-  payload: unknown;
+  /** The envelope as PostgreSQL prints the jsonb, sent as is (no parse and re-stringify per row). */
+  payload: string;
+  correlation_id: string | null;
   traceparent: string | null;
 }
 
@@ -90,7 +92,8 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         return 0;
       }
       const { rows } = await client.query<OutboxRow>(
-        'select id, seq, topic, key, type, payload, traceparent from outbox where published_at is null order by seq limit $1',
+        `select id, seq, topic, key, type, payload::text as payload, payload->>'correlationId' as correlation_id, traceparent
+         from outbox where published_at is null order by seq limit $1`,
         [batchSize],
       );
       if (rows.length === 0) {
@@ -101,11 +104,10 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       const byTopic = new Map<string, Message[]>();
       for (const r of rows) {
         const topic = physicalTopic(opts.settings, r.topic);
-        const payload = r.payload as { correlationId?: string };
         const headers: Record<string, string> = {
           'event-id': r.id,
           'event-type': r.type,
-          'correlation-id': payload.correlationId ?? '',
+          'correlation-id': r.correlation_id ?? '',
         };
         // A row written inside a traced request continues that trace; the poll itself starts none.
         if (r.traceparent) {
@@ -114,7 +116,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
           if (span.traceparent) headers.traceparent = span.traceparent;
         }
         const list = byTopic.get(topic) ?? [];
-        list.push({ key: r.key, value: JSON.stringify(r.payload), headers });
+        list.push({ key: r.key, value: r.payload, headers });
         byTopic.set(topic, list);
       }
       await producer.sendBatch({

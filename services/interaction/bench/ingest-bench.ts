@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { startTestIssuer } from '@marquee/platform-auth';
+import { parseExposition } from '@marquee/platform-metrics';
 import autocannon from 'autocannon';
 import { type BenchProcess, cpuMs, pidsNamed, queryOne, serviceDatabase, startService } from './bench-processes';
 
@@ -35,6 +36,37 @@ const CONSUMERS: { service: string; env: (prefix: string) => Record<string, stri
   },
 ];
 
+/** The recorder batcher's histogram sums and counts (write_batch_*), to difference around a run. */
+async function batchTotals(base: string): Promise<Record<string, number>> {
+  const text = await fetch(`${base}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const totals: Record<string, number> = {};
+  for (const s of parseExposition(text)) {
+    if (s.labels.batcher === 'interaction-recorder' && /^write_batch_\w+_(sum|count)$/.test(s.name))
+      totals[s.name] = s.value;
+  }
+  return totals;
+}
+
+interface BatchMeans {
+  size: number;
+  queuedMs: number;
+  commitMs: number;
+}
+
+function batchMeans(before: Record<string, number>, after: Record<string, number>): BatchMeans | undefined {
+  const d = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  const n = d('write_batch_size_count');
+  if (n <= 0) return undefined;
+  return {
+    size: d('write_batch_size_sum') / n,
+    queuedMs: (d('write_batch_queued_seconds_sum') * 1000) / n,
+    commitMs: (d('write_batch_commit_seconds_sum') * 1000) / n,
+  };
+}
+
 export interface Metric {
   name: string;
   value: number;
@@ -53,6 +85,8 @@ interface Run {
   /** CPU µs per accepted interaction, by process: all it used during the run, and that less its idle rate. */
   cpu: Record<string, number>;
   net: Record<string, number>;
+  /** The interaction service's write batches during the run (means per batch). */
+  batches: BatchMeans | undefined;
 }
 
 export async function runIngestBench(): Promise<{ markdown: string; metrics: Metric[] }> {
@@ -150,6 +184,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   let seq = 0;
   async function run(label: string, base: string, path: string, rate?: number, seconds = SECONDS): Promise<Run> {
     const pids = pidsOf();
+    const batchesBefore = await batchTotals(interaction.base);
     const before = cpuOf(pids);
     const started = performance.now();
     const result = await autocannon({
@@ -173,6 +208,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     });
     const after = cpuOf(pidsOf());
     const wall = (performance.now() - started) / 1000;
+    const batches = batchMeans(batchesBefore, await batchTotals(interaction.base));
     const accepted = result['2xx'];
     const used = Object.fromEntries(
       Object.keys(before).map((k) => [
@@ -194,6 +230,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       failures: result.non2xx + result.errors + result.timeouts,
       cpu,
       net,
+      batches,
     };
   }
 
@@ -278,6 +315,10 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const processes = Object.keys(direct.cpu);
   const cpuCell = (r: Run, k: string) =>
     Number.isFinite(r.cpu[k]) ? `${(r.net[k] as number).toFixed(0)} (${(r.cpu[k] as number).toFixed(0)})` : '–';
+  const batchCell = (r: Run) =>
+    r.batches
+      ? `${r.batches.size.toFixed(1)} / ${r.batches.queuedMs.toFixed(1)} / ${r.batches.commitMs.toFixed(1)}`
+      : '–';
   const lostOrDoubled = Object.fromEntries(CONSUMERS.map((c) => [c.service, (applied[c.service] ?? 0) - produced]));
   const metrics: Metric[] = [
     {
@@ -308,6 +349,15 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       target: '',
       met: null,
     },
+    ...[direct, byLabel(`direct, ${RATE}/s`)].flatMap((r) =>
+      r.batches
+        ? [
+            { name: `mean batch size, ${r.label}`, value: Number(r.batches.size.toFixed(1)), unit: 'requests' },
+            { name: `mean queued per batch, ${r.label}`, value: Number(r.batches.queuedMs.toFixed(1)), unit: 'ms' },
+            { name: `mean commit per batch, ${r.label}`, value: Number(r.batches.commitMs.toFixed(1)), unit: 'ms' },
+          ].map((m) => ({ ...m, target: '', met: null }))
+        : [],
+    ),
     ...CONSUMERS.map((c) => ({
       name: `${c.service}: applied - accepted after draining`,
       value: lostOrDoubled[c.service] as number,
@@ -366,13 +416,15 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     '',
     `Idle CPU (ms/s, no requests, measured after the warm-ups): ${processes.map((p) => `${p} ${(idleBatched[p] ?? 0).toFixed(1)}`).join(', ')}. ` +
       'CPU cells: µs per accepted interaction less that idle rate over the run (in brackets: all CPU used during the run / accepted). ' +
+      "Batch cells: the interaction service's PUT batches during the run (its write_batch_* series): requests per batch, how long " +
+      'they queued before their batch began (window, or every commit slot busy) and its begin-to-commit time, as means per batch. ' +
       'postgres and kafka serve the whole machine, so theirs is the roughest.',
     '',
-    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
-    `|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
+    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | batch: mean size / queued ms / commit ms | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
+    `|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
     ...runs.map(
       (r) =>
-        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
+        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${batchCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
     ),
     '',
     `Batched commits / one commit per request, direct max: **${(perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)}×**.`,

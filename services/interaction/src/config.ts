@@ -40,6 +40,13 @@ export const interactionConfigSchema = Type.Object({
     default: 100,
     description: 'Most writes sharing one commit.',
   }),
+  WRITE_BATCH_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 32,
+    default: 4,
+    description:
+      'Batches committing at once, each on its own pooled connection; writes arriving meanwhile form the next batch.',
+  }),
   BULK_MAX_ITEMS: Type.Integer({
     minimum: 1,
     maximum: 5000,

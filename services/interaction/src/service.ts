@@ -4,6 +4,7 @@ import { Topics } from '@marquee/contracts';
 import type { Subscription } from '@marquee/platform-bus';
 import { createInputBatcher, createWriteBatcher } from '@marquee/platform-db';
 import { type EventConsumer, startEventConsumer } from '@marquee/platform-events';
+import { histogramOn, type Registry } from '@marquee/platform-metrics';
 import { readinessChecks, type RunningService, type ServiceDeps, startService } from '@marquee/platform-service';
 import { buildInteractionApp } from './app';
 import type { InteractionConfig } from './config';
@@ -32,6 +33,33 @@ function startConsumer(deps: ServiceDeps): Promise<EventConsumer> {
   });
 }
 
+/** write_batch_* series: how many requests each batch held, how long they queued, how long its commit took. */
+function batchMetrics(registry: Registry, batcher: string) {
+  const size = histogramOn(registry, {
+    name: 'write_batch_size',
+    help: 'Requests per write batch (one transaction, one commit)',
+    labelNames: ['batcher'],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  });
+  const queued = histogramOn(registry, {
+    name: 'write_batch_queued_seconds',
+    help: "Mean time a batch's requests waited before it began (window, or every commit slot busy)",
+    labelNames: ['batcher'],
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+  });
+  const commit = histogramOn(registry, {
+    name: 'write_batch_commit_seconds',
+    help: 'From begin to commit of a write batch (its statements, round trips and WAL flush)',
+    labelNames: ['batcher'],
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+  });
+  return (b: { size: number; queuedMs: number; commitMs: number }) => {
+    size.observe({ batcher }, b.size);
+    queued.observe({ batcher }, b.queuedMs / 1000);
+    commit.observe({ batcher }, b.commitMs / 1000);
+  };
+}
+
 /** Start order: deps (db + migrations, topics, redis, nats) → consumer, GDPR responder → HTTP app → relay. */
 export function startInteraction(config: InteractionConfig): Promise<RunningInteraction> {
   return startService({
@@ -43,9 +71,16 @@ export function startInteraction(config: InteractionConfig): Promise<RunningInte
       const batching = {
         windowMs: config.WRITE_BATCH_WINDOW_MS,
         maxBatch: config.WRITE_BATCH_WINDOW_MS === 0 ? 1 : config.WRITE_BATCH_MAX,
+        maxConcurrent: config.WRITE_BATCH_CONCURRENCY,
       };
-      const writes = createWriteBatcher(deps.database, batching);
-      const recorder = createInputBatcher(deps.database, applyLiveWrites, batching);
+      const writes = createWriteBatcher(deps.database, {
+        ...batching,
+        onBatch: batchMetrics(deps.metrics, 'interaction-writes'),
+      });
+      const recorder = createInputBatcher(deps.database, applyLiveWrites, {
+        ...batching,
+        onBatch: batchMetrics(deps.metrics, 'interaction-recorder'),
+      });
       const ctx: InteractionContext = {
         database: deps.database,
         logger: deps.logger,

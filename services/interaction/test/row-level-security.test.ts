@@ -64,4 +64,62 @@ describe('row-level security on user_movie_interactions (as the application role
       ),
     ).rejects.toMatchObject({ cause: { code: '42501' } });
   });
+
+  // A batch of several users' PUTs (record_interactions, migration 0003): each user's rows run under that user alone.
+  const batchOf = (groups: { owner: string; rows: { user: string; movie: number }[] }[]) =>
+    JSON.stringify(
+      groups.map((g) => ({
+        owner: g.owner,
+        rows: g.rows.map((r, idx) => ({
+          idx,
+          user_id: r.user,
+          movie_id: r.movie,
+          interaction_type: 'watchlist',
+          source: 'web',
+        })),
+      })),
+    );
+  const record = (batch: string) =>
+    svc.deps.database.db.transaction(async (tx) => {
+      const res = await tx.execute(
+        sql`select kind, "row"->>'userId' as "userId" from record_interactions(${batch}::jsonb)`,
+      );
+      const after = await tx.execute(sql`select current_setting('marquee.user_id', true) as setting`);
+      return { rows: res.rows, setting: (after.rows[0] as { setting: string }).setting };
+    });
+
+  it("When a batch holds several users' rows, then each group is written as its owner and the scope is cleared after", async () => {
+    const { rows, setting } = await record(
+      batchOf([
+        { owner: alice, rows: [{ user: alice, movie: 41 }] },
+        { owner: bob, rows: [{ user: bob, movie: 42 }] },
+      ]),
+    );
+    expect(rows).toEqual([
+      { kind: 'created', userId: alice },
+      { kind: 'created', userId: bob },
+    ]);
+    expect(setting).toBe('');
+  });
+
+  it('When a batch group holds a row of a user other than its owner, then PostgreSQL refuses it and nothing of the batch is written', async () => {
+    await expect(
+      record(
+        batchOf([
+          { owner: alice, rows: [{ user: alice, movie: 42 }] },
+          { owner: bob, rows: [{ user: alice, movie: 41 }] },
+        ]),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '42501' } });
+    const rows = await forAllUsers(
+      svc.deps.database.db,
+      async (tx) =>
+        (
+          await tx.execute(
+            sql`select user_id from user_movie_interactions where interaction_type = 'watchlist' and movie_id = 42`,
+          )
+        ).rows,
+    );
+    expect(usersIn(rows)).toEqual([bob]);
+  });
 });

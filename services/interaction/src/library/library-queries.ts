@@ -46,16 +46,3 @@ export async function interactionsWithMovie(tx: DbOrTx, userId: string, movieId:
     where u.user_id = ${userId} and u.movie_id = ${movieId} order by u.interaction_type`);
   return res.rows as unknown as InteractionRow[];
 }
-
-/** The stored rows for (user, movie, type) keys, in one query (the caller's transaction sets the scope). */
-export async function storedInteractions(
-  tx: DbOrTx,
-  keys: { userId: string; movieId: number; type: InteractionType }[],
-): Promise<InteractionRow[]> {
-  const json = JSON.stringify(keys.map((k) => ({ user_id: k.userId, movie_id: k.movieId, interaction_type: k.type })));
-  const res = await tx.execute(sql`
-    select ${ROW_COLUMNS} from user_movie_interactions u
-    join jsonb_to_recordset(${json}::jsonb) as x(user_id uuid, movie_id int, interaction_type text)
-      on u.user_id = x.user_id and u.movie_id = x.movie_id and u.interaction_type = x.interaction_type`);
-  return res.rows as unknown as InteractionRow[];
-}
