@@ -8,7 +8,14 @@ import {
   withoutMisspeltArticle,
   writtenDistance,
 } from '../domain/title-match';
-import { adultFilter, type Ranking, rankedFullText, webQuery } from './full-text-ranking';
+import {
+  adultFilter,
+  bestMatches,
+  type RankedMatch,
+  type Ranking,
+  rankedFullText,
+  webQuery,
+} from './full-text-ranking';
 import { MOVIE_COLUMNS, type MovieView, toMovieView } from './movie-queries';
 import { intArray, textArray } from './sql-arrays';
 
@@ -94,13 +101,18 @@ interface CandidateRow {
   titleHit: boolean;
 }
 
-/** The full-text path's candidates: the ranked matches with what scoring reads of them. */
-async function readFullTextCandidates(db: DbOrTx, q: string, fullText: SQL): Promise<CandidateRow[]> {
-  const { rows } = await db.execute(sql`
-    select m.id, m.title, m.title_key as "titleKey", m.popularity_score as popularity, f.rank,
-      m.title_vector @@ ${webQuery(q)} as "titleHit"
-    from (${fullText}) f join movies m on m.id = f.id`);
-  return rows as unknown as CandidateRow[];
+/** The full-text path's candidates: the ranked matches with what scoring reads of them, each part on its own connection. */
+async function readFullTextCandidates(db: DbOrTx, q: string, parts: SQL[], limit: number): Promise<CandidateRow[]> {
+  const rows = await Promise.all(
+    parts.map(async (part) => {
+      const { rows } = await db.execute(sql`
+        select m.id, m.title, m.title_key as "titleKey", m.popularity_score as popularity, f.rank,
+          m.title_vector @@ ${webQuery(q)} as "titleHit"
+        from (${part}) f join movies m on m.id = f.id`);
+      return rows as unknown as (CandidateRow & RankedMatch)[];
+    }),
+  );
+  return bestMatches(rows, limit);
 }
 
 /** The title paths' candidates (every word, any word when those are few, the exact key), ranked full-text when they match. */
@@ -146,7 +158,7 @@ export async function searchMovies(
   // round trips, the two ran one after the other: a common word took their sum (~9 + ~5 ms at 50k movies).
   const [{ query, titleRows }, fullTextRows] = await Promise.all([
     readQueryWords(db, q).then(async (query) => ({ query, titleRows: await readTitleCandidates(db, q, query, opts) })),
-    rankedFullText(db, q, opts).then((fullText) => readFullTextCandidates(db, q, fullText)),
+    rankedFullText(db, q, opts).then((parts) => readFullTextCandidates(db, q, parts, opts.limit)),
   ]);
   const seen = new Set(titleRows.map((r) => r.id));
   const candidates = [...titleRows, ...fullTextRows.filter((r) => !seen.has(r.id))];
