@@ -166,6 +166,9 @@ describe('search', () => {
     expect(exhaustive[0]?.matches).toBeGreaterThan(POPULAR_WINDOW);
     const windows = await rankFullText(db, 'love', { limit: 20, includeAdult: false, ranking: 'windows' });
     expect(windows).toEqual(exhaustive.map((r) => r.id));
+    // Every match ranked in parts split by id (each on its own connection), merged: the same 20 as one statement.
+    const parts = await rankFullText(db, 'love', { limit: 20, includeAdult: false, ranking: 'exhaustive' });
+    expect(parts).toEqual(exhaustive.map((r) => r.id));
     // The estimate that picks the ranking is the planner's: within a quarter of the real count here.
     const estimate = await estimateMatches(db, 'love', false);
     expect(Math.abs(estimate - (exhaustive[0]?.matches ?? 0))).toBeLessThan((exhaustive[0]?.matches ?? 0) / 4);

@@ -8,7 +8,15 @@ import {
   withoutMisspeltArticle,
   writtenDistance,
 } from '../domain/title-match';
-import { adultFilter, type Ranking, rankedFullText, webQuery } from './full-text-ranking';
+import {
+  adultFilter,
+  bestMatches,
+  type RankedMatch,
+  type Ranking,
+  rankedFullText,
+  webQuery,
+} from './full-text-ranking';
+import { executeNamed } from './named-statement';
 import { MOVIE_COLUMNS, type MovieView, toMovieView } from './movie-queries';
 import { intArray, textArray } from './sql-arrays';
 
@@ -34,7 +42,9 @@ export interface QueryWords {
 
 /** The query's key and, per word, the title words sharing a deletion variant with it (checked by editsAllowed after). */
 export async function readQueryWords(db: DbOrTx, q: string): Promise<QueryWords> {
-  const { rows } = await db.execute(sql`
+  const rows = await executeNamed(
+    db,
+    sql`
     with k as (select catalog_title_key(${q}) as key),
     w as (select u.w, min(u.ord) as ord from k, unnest(string_to_array(k.key, ' ')) with ordinality u(w, ord)
       where u.w <> '' group by u.w)
@@ -44,7 +54,8 @@ export async function readQueryWords(db: DbOrTx, q: string): Promise<QueryWords>
     left join lateral (select array_agg(distinct t.word) as lexicon,
         array_agg(distinct t.word) filter (where ts_lexize('english_stem', t.word) = '{}') as stops
       from unnest(catalog_word_variants(w.w)) v(variant) join title_words t on t.variant = v.variant) l on true
-    order by w.ord`);
+    order by w.ord`,
+  );
   const typed = rows as {
     key: string | null;
     word: string | null;
@@ -94,13 +105,20 @@ interface CandidateRow {
   titleHit: boolean;
 }
 
-/** The full-text path's candidates: the ranked matches with what scoring reads of them. */
-async function readFullTextCandidates(db: DbOrTx, q: string, fullText: SQL): Promise<CandidateRow[]> {
-  const { rows } = await db.execute(sql`
-    select m.id, m.title, m.title_key as "titleKey", m.popularity_score as popularity, f.rank,
-      m.title_vector @@ ${webQuery(q)} as "titleHit"
-    from (${fullText}) f join movies m on m.id = f.id`);
-  return rows as unknown as CandidateRow[];
+/** The full-text path's candidates: the ranked matches with what scoring reads of them, each part on its own connection. */
+async function readFullTextCandidates(db: DbOrTx, q: string, parts: SQL[], limit: number): Promise<CandidateRow[]> {
+  const rows = await Promise.all(
+    parts.map(async (part) => {
+      const { rows } = await db.execute(
+        sql`
+        select m.id, m.title, m.title_key as "titleKey", m.popularity_score as popularity, f.rank,
+          m.title_vector @@ ${webQuery(q)} as "titleHit"
+        from (${part}) f join movies m on m.id = f.id`,
+      );
+      return rows as unknown as (CandidateRow & RankedMatch)[];
+    }),
+  );
+  return bestMatches(rows, limit);
 }
 
 /** The title paths' candidates (every word, any word when those are few, the exact key), ranked full-text when they match. */
@@ -113,7 +131,8 @@ async function readTitleCandidates(
   const adult = adultFilter(opts.includeAdult);
   const { every, any, keys } = titleQueries(query);
   const closest = sql`abs(length(m.title_key) - length(${query.key})), coalesce(m.popularity_score, -1) desc, m.id`;
-  const { rows } = await db.execute(sql`
+  const { rows } = await db.execute(
+    sql`
     with every_word as (select m.id from movies m
       where m.title_key_vector @@ to_tsquery('simple', ${every}) and ${adult} order by ${closest} limit ${TITLE_CANDIDATES}),
     any_word as (select m.id from movies m
@@ -125,7 +144,8 @@ async function readTitleCandidates(
     select m.id, m.title, m.title_key as "titleKey", m.popularity_score as popularity,
       case when m.search_vector @@ ${webQuery(q)} then ts_rank_cd(m.search_vector, ${webQuery(q)}, 32) end as rank,
       m.title_vector @@ ${webQuery(q)} as "titleHit"
-    from c join movies m on m.id = c.id`);
+    from c join movies m on m.id = c.id`,
+  );
   return rows as unknown as CandidateRow[];
 }
 
@@ -146,7 +166,7 @@ export async function searchMovies(
   // round trips, the two ran one after the other: a common word took their sum (~9 + ~5 ms at 50k movies).
   const [{ query, titleRows }, fullTextRows] = await Promise.all([
     readQueryWords(db, q).then(async (query) => ({ query, titleRows: await readTitleCandidates(db, q, query, opts) })),
-    rankedFullText(db, q, opts).then((fullText) => readFullTextCandidates(db, q, fullText)),
+    rankedFullText(db, q, opts).then((parts) => readFullTextCandidates(db, q, parts, opts.limit)),
   ]);
   const seen = new Set(titleRows.map((r) => r.id));
   const candidates = [...titleRows, ...fullTextRows.filter((r) => !seen.has(r.id))];
@@ -166,12 +186,17 @@ export async function searchMovies(
     .sort((a, b) => b.score - a.score || a.written - b.written || b.popularity - a.popularity || a.id - b.id)
     .slice(0, opts.limit);
   if (ranked.length === 0) return [];
-  const tsq = webQuery(q);
-  const { rows: movies } = await db.execute(sql`
+  // Named, so planned once per connection: the query is parsed once in a materialized CTE, since a generic plan
+  // would parse it again for every row and every headline.
+  const movies = await executeNamed(
+    db,
+    sql`
+    with t as materialized (select ${webQuery(q)} as tsq)
     select ${MOVIE_COLUMNS},
-      case when m.search_vector @@ ${tsq} then ts_headline('english', m.title, ${tsq}, ${HEADLINE_TITLE}) else m.title end as "hlTitle",
-      case when m.overview is null then null else ts_headline('english', m.overview, ${tsq}, ${HEADLINE_OVERVIEW}) end as "hlOverview"
-    from movies m where m.id = any(${intArray(ranked.map((r) => r.id))})`);
+      case when m.search_vector @@ t.tsq then ts_headline('english', m.title, t.tsq, ${HEADLINE_TITLE}) else m.title end as "hlTitle",
+      case when m.overview is null then null else ts_headline('english', m.overview, t.tsq, ${HEADLINE_OVERVIEW}) end as "hlOverview"
+    from t, movies m where m.id = any(${intArray(ranked.map((r) => r.id))})`,
+  );
   const byId = new Map((movies as Record<string, unknown>[]).map((r) => [r.id as number, r]));
   return ranked.flatMap((r) => {
     const row = byId.get(r.id);
