@@ -15,11 +15,14 @@ declare module 'fastify' {
  */
 export const ROUTE_TEMPLATE_HEADER = 'x-marquee-route';
 
-const routeLabels = new WeakMap<FastifyRequest, string>();
+// A property of the request, not a WeakMap entry: a WeakMap set per request cost the gateway about 1 % of its
+// CPU per proxied request (an ephemeron entry the GC has to trace), for a value that lives exactly as long as the request.
+const ROUTE_LABEL = Symbol('marquee.routeLabel');
+type Labelled = FastifyRequest & { [ROUTE_LABEL]?: string };
 
 /** Labels this request's metrics with `template` instead of the Fastify route that matched it (a proxy's wildcard). */
 export function labelRoute(req: FastifyRequest, template: string): void {
-  routeLabels.set(req, template);
+  (req as Labelled)[ROUTE_LABEL] = template;
 }
 
 /** The route a request's metrics (and its trace span) are labelled with. */
@@ -27,7 +30,7 @@ export function routeOf(
   req: FastifyRequest,
   routeLabel?: (req: FastifyRequest) => string | undefined,
 ): string | undefined {
-  return routeLabels.get(req) ?? routeLabel?.(req) ?? req.routeOptions.url;
+  return (req as Labelled)[ROUTE_LABEL] ?? routeLabel?.(req) ?? req.routeOptions.url;
 }
 
 const unmeasured = (route: string) => route.startsWith('/health') || route === '/metrics';

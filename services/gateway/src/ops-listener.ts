@@ -17,7 +17,13 @@ export class OpsListener {
   /** onRequest hook for the app: refuses the operations routes on any other listener. */
   guard = (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     // Callback style: it runs on every request, and an async hook costs a promise each time.
-    const path = req.url.split('?', 1)[0] as string;
+    // Most requests are /api/...: only a URL that could be an operations route is split and looked up.
+    const url = req.url;
+    if (!url.startsWith('/metrics') && !url.startsWith('/health/ready')) {
+      done();
+      return;
+    }
+    const path = url.split('?', 1)[0] as string;
     if (OPS_ROUTES.has(path) && !this.sockets.has(req.raw.socket)) {
       reply.code(404).send(errorBody('ROUTE.NOT_FOUND', `No route ${req.method} ${path}`));
       return;

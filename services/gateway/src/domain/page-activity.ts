@@ -15,6 +15,8 @@ const MAX_QUERY_CHARS = 200;
  */
 export function pageActivityOf(method: string, url: string, status: number): PageActivity | undefined {
   if (method !== 'GET' || status < 200 || status >= 300) return undefined;
+  // Every proxied answer passes here: most are neither a search nor a movie page, and are let go before any split or regex.
+  if (!url.startsWith('/api/v1/search') && !url.startsWith('/api/v1/movies/')) return undefined;
   const [path = '', query = ''] = url.split('?', 2);
   if (path === '/api/v1/search') {
     const q = new URLSearchParams(query).get('q')?.trim();
