@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { runRecommendationBench } from '../services/recommendation/bench/recommendation-bench';
-import { writeResult } from './machine';
+import { machineDescription, writeResult } from './machine';
 
 const fraction = Number(process.argv[3] ?? 1);
 // BENCH_PARTS=freshness (or serving, training, comma-separated) runs only those parts, for a quick iteration.
@@ -32,5 +32,15 @@ process.stdout.write(`${body}\n`);
 // A run of some parts only gets its own file (recommendation-training-<date>.md), never overwriting a whole run.
 const all = ['training', 'serving', 'freshness'].every((p) => parts.has(p as 'training'));
 const file = writeResult(all ? 'recommendation' : `recommendation-${[...parts].join('-')}`, body);
-writeFileSync(file.replace(/\.md$/, '.json'), `${JSON.stringify(measures, null, 2)}\n`);
+// Each measure carries the machine and the date too, as the other JSON twins do.
+const machine = machineDescription();
+const date = new Date().toISOString();
+writeFileSync(
+  file.replace(/\.md$/, '.json'),
+  `${JSON.stringify(
+    measures.map((m) => ({ ...m, machine, date })),
+    null,
+    2,
+  )}\n`,
+);
 process.stdout.write(`written to ${file}\n`);

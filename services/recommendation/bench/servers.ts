@@ -9,11 +9,15 @@ const config = loadConfig('recommendation', recommendationConfigSchema, { ...pro
 const rec = await startRecommendation(config);
 await rec.app.listen({ port: 0, host: '127.0.0.1' });
 const bare = Fastify({ logger: false });
-bare.get<{ Params: { userId: string } }>('/bare/:userId', async (req, reply) =>
-  reply
+// It sends the same bytes as the service's default page: the stored value up to its first newline (the page as
+// sent; the whole list follows it, see src/recommend/stored-value.ts), so both answers are the same size.
+bare.get<{ Params: { userId: string } }>('/bare/:userId', async (req, reply) => {
+  const stored = (await rec.deps.redis.get(`${config.CACHE_KEY_PREFIX}list:${req.params.userId}`)) ?? '';
+  const cut = stored.indexOf('\n');
+  return reply
     .header('content-type', 'application/json; charset=utf-8')
-    .send(await rec.deps.redis.get(`${config.CACHE_KEY_PREFIX}list:${req.params.userId}`)),
-);
+    .send(cut === -1 ? stored : stored.slice(0, cut));
+});
 await bare.listen({ port: 0, host: '127.0.0.1' });
 const port = (s: { server: { address(): unknown } }) => (s.server.address() as { port: number }).port;
 process.stdout.write(`${JSON.stringify({ service: port(rec.app), bare: port(bare) })}\n`);

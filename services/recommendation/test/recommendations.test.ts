@@ -299,6 +299,34 @@ describe('recommendations', () => {
     expect(await h.rec.deps.redis.exists(`${h.env.KAFKA_TOPIC_PREFIX}rec:list:${id}`)).toBe(0);
   });
 
+  it('when the default page is asked, then the stored page is sent as JSON and equals the parsed list cut to 20', async () => {
+    const id = randomUUID();
+    const token = await issuer.sign({ sub: id, role: 'user' });
+    await h.publish(InteractionRecorded, id, interaction(id, 3, 'like'));
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(1),
+    );
+    const first = await h.rec.app.inject({
+      method: 'GET',
+      url: '/v1/me/recommendations',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    const stored = await h.rec.deps.redis.get(`${h.env.KAFKA_TOPIC_PREFIX}rec:list:${id}`);
+    // The stored value: the page exactly as sent, a newline, the whole list (userId included, which is never sent).
+    expect(stored?.split('\n')[0]).toBe(first.body);
+    expect(JSON.parse(stored!.split('\n')[1]!).userId).toBe(id);
+    const page = first.json();
+    expect(Object.keys(page)).toEqual(['algorithm', 'variant', 'generatedAt', 'items']);
+    const longer = (await get('/v1/me/recommendations?limit=21', token)).body;
+    expect(page).toEqual({ ...longer, items: longer.items.slice(0, 20) });
+    expect((await get('/v1/me/recommendations?limit=20&offset=0', token)).body).toEqual(page);
+    expect((await get('/v1/me/recommendations?offset=1&limit=3', token)).body.items).toEqual(page.items.slice(1, 4));
+    expect((await get('/v1/me/recommendations?offset=-1', token)).status).toBe(400);
+    expect((await get('/v1/me/recommendations?limit=0', token)).status).toBe(400);
+  });
+
   it('when the tables are inspected, then every user-owned table has the one forced policy', async () => {
     const raw = adminPool(h.env.DATABASE_URL as string);
     try {

@@ -2,6 +2,7 @@ import { cacheMetrics } from '@marquee/platform-cache';
 import { withUser } from '@marquee/platform-db';
 import type { RecommendationContext } from '../context';
 import { cacheKey, refreshUser, type StoredList } from './refresh-user';
+import { decodeStoredList, defaultPage, storedDefaultPage } from './stored-value';
 
 /** Lists built at once for users missing from Redis (each is one transaction). */
 const REFRESH_CONCURRENCY = 4;
@@ -23,7 +24,7 @@ export function currentLists(ctx: RecommendationContext) {
   const stored = cacheMetrics(ctx.metrics, 'recommendations');
   return async (userIds: string[]): Promise<StoredList[]> => {
     const cached = await ctx.redis.mget(userIds.map((id) => cacheKey(ctx, id)));
-    const lists = cached.map((c) => (c ? (JSON.parse(c) as StoredList) : undefined));
+    const lists = cached.map((c) => (c ? decodeStoredList(c) : undefined));
     for (const l of lists) stored.record(l ? 'hit' : 'miss');
     const missing = lists.flatMap((l, i) => (l ? [] : [i]));
     let next = 0;
@@ -38,3 +39,17 @@ export function currentLists(ctx: RecommendationContext) {
   };
 }
 export type CurrentLists = ReturnType<typeof currentLists>;
+
+/**
+ * One user's default page (`GET /v1/me/recommendations` with no query), as sent: the prefix of the stored value,
+ * neither parsed nor serialised again; built and stored on first use as currentLists does.
+ */
+export function currentDefaultPage(ctx: RecommendationContext) {
+  const stored = cacheMetrics(ctx.metrics, 'recommendations');
+  const size = ctx.config.RECOMMENDATION_LIST_SIZE;
+  return async (userId: string): Promise<string> => {
+    const cached = await ctx.redis.get(cacheKey(ctx, userId));
+    stored.record(cached ? 'hit' : 'miss');
+    return cached ? storedDefaultPage(cached, size) : defaultPage(await refreshCommitted(ctx, userId), size);
+  };
+}

@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { type AlgorithmName, assignVariant } from '../domain/experiments';
 import { computeRecommendations, type Recommendation, type UserState } from './compute';
+import { encodeStoredList } from './stored-value';
 
 export interface StoredList {
   userId: string;
@@ -126,7 +127,12 @@ export async function refreshUsers(
   afterCommit(async () => {
     const write = ctx.redis.multi();
     for (const l of lists)
-      write.set(cacheKey(ctx, l.userId), JSON.stringify(l), 'EX', ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS);
+      write.set(
+        cacheKey(ctx, l.userId),
+        encodeStoredList(l, ctx.config.RECOMMENDATION_LIST_SIZE),
+        'EX',
+        ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS,
+      );
     await write.exec();
     for (const l of lists)
       publishJson(ctx.nats, `${ctx.config.NATS_SUBJECT_PREFIX}${Subjects.liveUser(l.userId)}`, {

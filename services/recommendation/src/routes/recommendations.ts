@@ -7,7 +7,8 @@ import type { RecommendationContext } from '../context';
 import { withUser } from '@marquee/platform-db';
 import { ALGORITHMS, type AlgorithmName, assignVariant } from '../domain/experiments';
 import { computeRecommendations } from '../recommend/compute';
-import { currentLists } from '../recommend/current-lists';
+import { currentDefaultPage, currentLists } from '../recommend/current-lists';
+import { DEFAULT_PAGE_SIZE } from '../recommend/stored-value';
 import { loadUserState } from '../recommend/refresh-user';
 
 export const ErrorResponse = Type.Object({
@@ -28,7 +29,7 @@ const ListQuery = Type.Object(
     limit: Type.Optional(
       Type.Integer({
         minimum: 1,
-        default: 20,
+        default: DEFAULT_PAGE_SIZE,
         description: 'Page size; values above the stored list size are capped.',
       }),
     ),
@@ -61,6 +62,8 @@ const ids = (s: string | undefined) => (s ? s.split(',').map(Number) : []);
 export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationContext): void {
   const max = ctx.config.RECOMMENDATION_LIST_SIZE;
   const storedLists = currentLists(ctx);
+  const storedPage = currentDefaultPage(ctx);
+  const defaultLimit = Math.min(DEFAULT_PAGE_SIZE, max);
 
   app.get(
     '/v1/me/recommendations',
@@ -73,12 +76,24 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
         response: { 200: ListResponse, 400: ErrorResponse, 401: ErrorResponse },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const userId = req.identity!.userId;
       const q = req.query;
+      if (
+        q.algorithm === undefined &&
+        !q.genres &&
+        !q.exclude &&
+        q.diversity === undefined &&
+        (q.offset ?? 0) === 0 &&
+        Math.min(q.limit ?? DEFAULT_PAGE_SIZE, max) === defaultLimit
+      ) {
+        // The default page (the user's own variant, nothing filtered) is stored in Redis as sent
+        // (stored-value.ts): no parse, no serialisation; built and stored on first use.
+        return reply.type('application/json; charset=utf-8').send((await storedPage(userId)) as never);
+      }
       const variant = assignVariant(ctx.variants, userId, ctx.config.RECOMMENDATION_EXPERIMENT_SALT);
       const algorithm: AlgorithmName = q.algorithm ?? variant.algorithm;
-      const limit = Math.min(q.limit ?? 20, max);
+      const limit = Math.min(q.limit ?? DEFAULT_PAGE_SIZE, max);
       const offset = q.offset ?? 0;
       const genres = ids(q.genres);
       if (genres.length > 0) {
