@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quarterOf } from '../src/domain/quarters';
 import { archiveOldPartitions, ensurePartitions } from '../src/logs/log-partitions';
-import { asOwner } from '../src/logs/maintenance';
+import { asOwner, runMaintenance } from '../src/logs/maintenance';
 import {
   sharedPrefixes,
   startTestNotification,
@@ -50,6 +50,15 @@ describe('notification_logs partitions', () => {
         ensurePartitions(o, new Date('2031-05-20T00:00:00Z'), 1),
       ),
     ).toEqual(['notification_logs_2031_q2', 'notification_logs_2031_q3']);
+  });
+
+  it('When the periodic maintenance runs in a service serving as the application role, then it makes the quarters ahead as the owner', async () => {
+    expect(n.config.DATABASE_OWNER_URL).not.toBe('');
+    expect(n.config.DATABASE_URL).not.toBe(n.config.DATABASE_OWNER_URL);
+    await runMaintenance(n.ctx, new Date('2033-08-10T00:00:00Z'));
+    expect(await partitions()).toEqual(
+      expect.arrayContaining(['notification_logs_2033_q3', 'notification_logs_2033_q4', 'notification_logs_2034_q1']),
+    );
   });
 
   it('When a quarter is older than the retention, then it is archived (gzip JSON lines, manifest with sha256) and dropped; newer ones stay', async () => {

@@ -23,10 +23,15 @@ export async function asOwner<T>(ownerUrl: string, app: Database, work: (owner: 
 export async function runMaintenance(ctx: NotificationContext, now: Date): Promise<void> {
   const { config, database, logger } = ctx;
   const nowIso = now.toISOString();
-  const made = await ensurePartitions(database, now, config.LOG_PARTITIONS_AHEAD);
-  if (made.length > 0)
-    logger.info({ partitions: made, event: 'log_partitions_created' }, 'notification log partitions created');
-  await archiveOldPartitions(database, now, config.LOG_RETENTION_DAYS, archiveDirOf(config.LOG_ARCHIVE_DIR), logger);
+  // The periodic round does the same DDL as the start: as the tables' owner, which the application role is not
+  // (run as the application role it failed with "permission denied for schema public" every round, and a process
+  // running past its quarters ahead would have had nowhere to log).
+  await asOwner(config.DATABASE_OWNER_URL, database, async (owner) => {
+    const made = await ensurePartitions(owner, now, config.LOG_PARTITIONS_AHEAD);
+    if (made.length > 0)
+      logger.info({ partitions: made, event: 'log_partitions_created' }, 'notification log partitions created');
+    await archiveOldPartitions(owner, now, config.LOG_RETENTION_DAYS, archiveDirOf(config.LOG_ARCHIVE_DIR), logger);
+  });
   await forAllUsers(database.db, async (tx) => {
     // Claims only matter for the current week and the catch-up window; counters for today; alerted picks for a quarter.
     await tx.execute(
