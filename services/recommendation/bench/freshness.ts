@@ -15,7 +15,7 @@ import {
   stopAll,
 } from '../../interaction/bench/bench-processes';
 import { catalogIdsByMovielensId } from '../../interaction/src/community/marquee-client';
-import { readRatings, toWholeStars } from '../../interaction/src/community/movielens-ratings';
+import { ratingImportRow, readRatings } from '../../interaction/src/community/movielens-ratings';
 
 export interface FreshnessResult {
   lines: string[];
@@ -93,18 +93,7 @@ export async function runFreshness(dataDir: string, samples: number): Promise<Fr
     const catalogIds = await catalogIdsByMovielensId({ auth: '', catalog: catalog.base, interaction: '' });
     const rows = ratings.flatMap((r) => {
       const movieId = catalogIds.get(r.movieId);
-      return movieId === undefined
-        ? []
-        : [
-            {
-              userId: userIds.get(r.userId),
-              movieId,
-              type: 'rating',
-              rating: toWholeStars(r.stars),
-              source: 'web',
-              at: new Date(r.timestamp * 1000).toISOString(),
-            },
-          ];
+      return movieId === undefined ? [] : [ratingImportRow(r, userIds.get(r.userId), movieId)];
     });
     const applied = () =>
       count(recDb.adminUrl, "select count(*)::int as n from processed_events where event_type like 'interaction.%'");

@@ -29,6 +29,18 @@ export function toWholeStars(stars: number): number {
   return Math.min(5, Math.max(1, Math.ceil(stars)));
 }
 
+/** One MovieLens rating as a row of the admin bulk import: whole stars, its original time, source web. */
+export function ratingImportRow(r: MovielensRating, userId: string | undefined, movieId: number) {
+  return {
+    userId,
+    movieId,
+    type: 'rating',
+    rating: toWholeStars(r.stars),
+    source: 'web',
+    at: new Date(r.timestamp * 1000).toISOString(),
+  };
+}
+
 export async function readRatings(dataDir: string): Promise<MovielensRating[]> {
   const text = await readFile(path.join(dataDir, 'movielens-small', 'ratings.csv'), 'utf8');
   return text.split('\n').flatMap((line) => parseRatingLine(line.trim()) ?? []);

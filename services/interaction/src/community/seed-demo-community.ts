@@ -6,7 +6,7 @@ import {
   importBatch,
   type ServiceUrls,
 } from './marquee-client';
-import { demoAccount, type MovielensRating, readRatings, toWholeStars } from './movielens-ratings';
+import { demoAccount, type MovielensRating, ratingImportRow, readRatings } from './movielens-ratings';
 
 export interface SeedOptions {
   urls: ServiceUrls;
@@ -91,16 +91,7 @@ export async function seedDemoCommunity(opts: SeedOptions): Promise<SeedSummary>
       summary.unmappedMovies += 1;
       return [];
     }
-    return [
-      {
-        userId: userIds.get(r.userId),
-        movieId,
-        type: 'rating',
-        rating: toWholeStars(r.stars),
-        source: 'web',
-        at: new Date(r.timestamp * 1000).toISOString(),
-      },
-    ];
+    return [ratingImportRow(r, userIds.get(r.userId), movieId)];
   });
   const batches: (typeof rows)[] = [];
   for (let i = 0; i < rows.length; i += opts.batchSize) batches.push(rows.slice(i, i + opts.batchSize));
