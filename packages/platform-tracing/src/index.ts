@@ -92,6 +92,18 @@ function sampled(ctx: Context): boolean {
   return sc !== undefined && trace.isSpanContextValid(sc) && (sc.traceFlags & TraceFlags.SAMPLED) !== 0;
 }
 
+/** Runs fn (already in the span's context), records its failure on the span, and ends the span either way. */
+async function runInSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    failed(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
 function failed(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
@@ -116,16 +128,7 @@ export async function withConsumerSpan<T>(
     name,
     { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', ...attributes } },
     parent,
-    async (span) => {
-      try {
-        return await fn();
-      } catch (err) {
-        failed(span, err);
-        throw err;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => runInSpan(span, fn),
   );
 }
 
@@ -147,16 +150,7 @@ export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const ctx = context.active();
     return context.with(trace.deleteSpan(ctx).setValue(DROPPED, span.spanContext()), fn);
   }
-  return context.with(trace.setSpan(context.active(), span), async () => {
-    try {
-      return await fn();
-    } catch (err) {
-      failed(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return context.with(trace.setSpan(context.active(), span), () => runInSpan(span, fn));
 }
 
 const serverTracer = () => trace.getTracer('@marquee/platform-http');
