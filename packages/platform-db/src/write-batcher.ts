@@ -131,36 +131,21 @@ export interface WriteBatcher {
  * so the failure is that request's alone.
  */
 export function createWriteBatcher(database: Database, opts: WriteBatcherOptions = {}): WriteBatcher {
-  const stats: WriteBatcherStats = { batches: 0, requests: 0, retriedSingly: 0, windowMs: opts.windowMs ?? 2 };
-  const alone = async (p: Pending<BatchedWork<unknown>>) => {
-    try {
-      p.resolve(await database.db.transaction((tx) => p.item(tx)));
-    } catch (err) {
-      p.reject(err);
-    }
-  };
-  const queue = batchQueue<BatchedWork<unknown>>(
-    async (batch) => {
-      stats.batches += 1;
-      stats.requests += batch.length;
-      if (batch.length === 1) return alone(batch[0] as Pending<BatchedWork<unknown>>);
-      try {
-        const results = await database.db.transaction(async (tx) => {
-          const out: unknown[] = [];
-          for (const p of batch) out.push(await p.item(tx));
-          return out;
-        });
-        for (const [i, p] of batch.entries()) p.resolve(results[i]);
-      } catch {
-        // Whatever failed (a request, or the commit itself), nobody's writes are in: each request tries alone.
-        stats.retriedSingly += 1;
-        for (const p of batch) await alone(p);
-      }
+  // The input batcher with each request's work as its input, run one after another in the shared transaction.
+  const batcher = createInputBatcher<BatchedWork<unknown>, unknown>(
+    database,
+    async (tx, works) => {
+      const out: unknown[] = [];
+      for (const work of works) out.push(await work(tx));
+      return out;
     },
     opts,
-    stats,
   );
-  return { stats, run: (work) => queue.push(work), close: () => queue.close() };
+  return {
+    stats: batcher.stats,
+    run: <T>(work: BatchedWork<T>) => batcher.write(work) as Promise<T>,
+    close: () => batcher.close(),
+  };
 }
 
 export interface InputBatcher<I, O> {
@@ -203,6 +188,7 @@ export function createInputBatcher<I, O>(
         if (outputs.length !== batch.length) throw new Error('apply must return one output per input');
         for (const [i, p] of batch.entries()) p.resolve(outputs[i]);
       } catch {
+        // Whatever failed (an input, or the commit itself), nobody's writes are in: each input tries alone.
         stats.retriedSingly += 1;
         for (const p of batch) await alone(p);
       }
