@@ -130,24 +130,18 @@ export function relayMetrics(registry: Registry | undefined, database: Database)
   // The newest relay on a registry reports (tests restart relays on one registry).
   const names = ['outbox_backlog', 'outbox_oldest_unpublished_age_seconds'] as const;
   for (const name of names) on.removeSingleMetric(name);
-  const backlog = new Gauge({
-    name: names[0],
-    help: 'Outbox rows not yet published',
-    registers: [on],
-    async collect() {
-      await refresh();
-      this.set(last.backlog);
-    },
-  });
-  const age = new Gauge({
-    name: names[1],
-    help: 'Age of the oldest unpublished outbox row (0 when none)',
-    registers: [on],
-    async collect() {
-      await refresh();
-      this.set(last.age);
-    },
-  });
+  const readGauge = (name: string, help: string, value: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [on],
+      async collect() {
+        await refresh();
+        this.set(value());
+      },
+    });
+  const backlog = readGauge(names[0], 'Outbox rows not yet published', () => last.backlog);
+  const age = readGauge(names[1], 'Age of the oldest unpublished outbox row (0 when none)', () => last.age);
   return {
     published: (topic, n) => published.inc({ topic }, n),
     failed: () => failures.inc(),
