@@ -156,56 +156,39 @@ const sendDirect = async (from: number, n: number) => {
 const viaOutbox = await consumerFor('outbox');
 await database.pool.query('create table if not exists bench_state (id bigint primary key)');
 const relay = await startOutboxRelay({ database, kafka, settings: { topicPrefix: settings.topicPrefix }, logger });
-const outboxDef = { ...InteractionRecorded, topic: 'outbox.v1' };
-const writeOutbox = async (from: number, n: number) => {
-  await database.db.transaction(async (tx) => {
-    await tx.execute(sql`insert into bench_state values (${from}) on conflict do nothing`);
-    await recordEvents(
-      tx,
-      Array.from({ length: n }, (_, j) =>
-        pendingEvent(outboxDef, interactionData(from + j).userId, interactionData(from + j)),
-      ),
-    );
-  });
-};
-
-// Traced: the same transactions, each inside a span as a traced request handler's would be, so the row
-// stores a traceparent, the relay publishes it with a span and the consumer handles it in a child span.
-const viaTraced = TRACING ? await consumerFor('traced') : undefined;
-const tracedDef = { ...InteractionRecorded, topic: 'traced.v1' };
-const writeTraced = (from: number, n: number) =>
-  withSpan('bench request', async () => {
-    await database.db.transaction(async (tx) => {
+/** One write transaction of a path: a state row and n events on the path's topic, through the outbox. */
+const writeOn = (topic: string) => {
+  const def = { ...InteractionRecorded, topic };
+  return (from: number, n: number): Promise<void> =>
+    database.db.transaction(async (tx) => {
       await tx.execute(sql`insert into bench_state values (${from}) on conflict do nothing`);
       await recordEvents(
         tx,
         Array.from({ length: n }, (_, j) =>
-          pendingEvent(tracedDef, interactionData(from + j).userId, interactionData(from + j)),
+          pendingEvent(def, interactionData(from + j).userId, interactionData(from + j)),
         ),
       );
     });
-  });
+};
+const writeOutbox = writeOn('outbox.v1');
+
+// Traced: the same transactions, each inside a span as a traced request handler's would be, so the row
+// stores a traceparent, the relay publishes it with a span and the consumer handles it in a child span.
+const viaTraced = TRACING ? await consumerFor('traced') : undefined;
+const writeTracedTx = writeOn('traced.v1');
+const writeTraced = (from: number, n: number) => withSpan('bench request', () => writeTracedTx(from, n));
 
 // Traced at 10 %: each transaction as a request handler's under a caller (the gateway) that sampled one
 // request in ten, so a tenth store a sampled traceparent and the rest a dropped one (platform-tracing).
 const viaTenth = TRACING ? await consumerFor('tenth') : undefined;
-const tenthDef = { ...InteractionRecorded, topic: 'tenth.v1' };
+const writeTenthTx = writeOn('tenth.v1');
 const writeTenth = (from: number, n: number) => {
   const flags = Math.random() < 0.1 ? '01' : '00';
   const caller = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-${flags}`;
   const span = startServerSpan('POST', '/bench', '/bench', { traceparent: caller });
   return new Promise<void>((resolve, reject) => {
     span.run(() => {
-      database.db
-        .transaction(async (tx) => {
-          await tx.execute(sql`insert into bench_state values (${from}) on conflict do nothing`);
-          await recordEvents(
-            tx,
-            Array.from({ length: n }, (_, j) =>
-              pendingEvent(tenthDef, interactionData(from + j).userId, interactionData(from + j)),
-            ),
-          );
-        })
+      writeTenthTx(from, n)
         .then(resolve, reject)
         .finally(() => span.end(200));
     });
