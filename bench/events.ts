@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { shutdownTracing, startServerSpan, tracingStarted, withSpan } from '@marquee/platform-tracing';
 import { sql } from 'drizzle-orm';
 import { interactionData, openPipelineBench } from './lib/event-pipeline';
-import { machineDescription, percentile, writeJsonResult, writeResult } from './machine';
+import { loadMeasure, machineDescription, percentile, writeJsonResult, writeResult } from './machine';
 import { withZipkin } from './zipkin';
 
 const TRACING = process.argv.includes('--tracing');
@@ -318,14 +318,8 @@ if (viaTraced && viaTenth) {
       target: null,
       met: null,
     })),
-    { name: 'machine load average (1 min) before', value: loadBefore, unit: 'load', target: null, met: null },
-    {
-      name: 'machine load average (1 min) at the end',
-      value: os.loadavg()[0] as number,
-      unit: 'load',
-      target: null,
-      met: null,
-    },
+    loadMeasure('before', loadBefore),
+    loadMeasure('at the end'),
   ]);
   process.stdout.write(`written to ${json}\n`);
   await viaTenth.stop();

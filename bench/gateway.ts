@@ -1,14 +1,13 @@
 // `pnpm bench gateway`: the gateway's overhead over calling a service directly (see services/gateway/bench).
 // `pnpm bench gateway --tracing`: the same route through the gateway with tracing off beside tracing on.
 // `pnpm bench gateway --tracing-breakdown`: what each OpenTelemetry instrumentation costs, one left out at a time.
-import os from 'node:os';
 import {
   runGatewayBench,
   runGatewayTracingBench,
   runGatewayTracingBreakdown,
   stopBenchProcesses,
 } from '../services/gateway/bench/gateway-bench';
-import { writeJsonResult, writeResult } from './machine';
+import { loadMeasure, writeJsonResult, writeResult } from './machine';
 import { withZipkin } from './zipkin';
 
 try {
@@ -43,13 +42,7 @@ try {
         target: null,
         met: null,
       })),
-      {
-        name: 'machine load average (1 min) at the end',
-        value: os.loadavg()[0] as number,
-        unit: 'load',
-        target: null,
-        met: null,
-      },
+      loadMeasure('at the end'),
     ]);
     process.stdout.write(`written to ${json}\n`);
   } else {

@@ -38,6 +38,11 @@ export interface Measure {
   met: boolean | null;
 }
 
+/** The machine's 1-minute load average (now, unless given) as a JSON measure: the 2 cores are shared. */
+export function loadMeasure(when: string, value: number = os.loadavg()[0] as number): Measure {
+  return { name: `machine load average (1 min) ${when}`, value, unit: 'load', target: null, met: null };
+}
+
 /** Writes bench/results/<name>-<date>.json (the measures behind the Markdown, for tools), and returns its path. */
 export function writeJsonResult(name: string, measures: Measure[]): string {
   const date = new Date().toISOString().slice(0, 10);

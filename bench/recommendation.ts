@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { runRecommendationBench } from '../services/recommendation/bench/recommendation-bench';
-import { machineDescription, writeResult } from './machine';
+import { loadMeasure, machineDescription, writeResult } from './machine';
 
 const fraction = Number(process.argv[3] ?? 1);
 // BENCH_PARTS=freshness (or serving, training, comma-separated) runs only those parts, for a quick iteration.
@@ -12,17 +12,10 @@ const parts = new Set(
 const loadBefore = os.loadavg()[0] as number;
 const { table, measures } = await runRecommendationBench(fraction, parts);
 // The JSON twin carries the machine's load too (the Markdown has it in its header): 2 shared cores.
-for (const [when, load] of [
-  ['at start', loadBefore],
-  ['at end', os.loadavg()[0] as number],
-] as const)
-  measures.push({
-    name: `load average (1 min) ${when}`,
-    value: Number(load.toFixed(1)),
-    unit: 'load',
-    target: null,
-    met: null,
-  });
+measures.push(
+  loadMeasure('at start', Number(loadBefore.toFixed(1))),
+  loadMeasure('at end', Number((os.loadavg()[0] as number).toFixed(1))),
+);
 const summary = measures.map(
   (m) =>
     `- ${m.name}: ${m.value} ${m.unit}${m.met === null ? '' : ` (target ${m.target}: ${m.met ? 'met' : 'NOT met'})`}`,
