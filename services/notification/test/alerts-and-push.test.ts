@@ -1,6 +1,7 @@
+import type { AddressInfo } from 'node:net';
 import { RecommendationsGenerated, TrendingUpdated } from '@marquee/contracts';
 import type { HttpApp } from '@marquee/platform-http';
-import { eventually } from '@marquee/platform-testing';
+import { dropDatabase, eventually } from '@marquee/platform-testing';
 import { decodeJwt, importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthProcess, startAuthProcess } from './fixtures/auth-process';
@@ -13,10 +14,15 @@ import {
   adminQueries,
 } from './fixtures/notification-env';
 import { startApnsService, startFcmService, startWebPushService } from './fixtures/push-servers';
-import { type CatalogStub, startCatalogStub } from './fixtures/catalog-stub';
+import { runImport } from '../../catalog/src/jobs/run-import';
+import { type CatalogUnderTest, importSettings, startCatalog, writeSampleDataDir } from '../../catalog/test/helper';
 
 let auth: AuthProcess;
-let catalog: CatalogStub;
+let catalog: CatalogUnderTest;
+/** Three movies of the real catalog's import (alerts name the strong picks by their catalog titles). */
+let a: { id: number; title: string };
+let b: { id: number; title: string };
+let c: { id: number; title: string };
 let webPush: Awaited<ReturnType<typeof startWebPushService>>;
 let fcm: Awaited<ReturnType<typeof startFcmService>>;
 let apns: Awaited<ReturnType<typeof startApnsService>>;
@@ -26,19 +32,26 @@ let publisher: Awaited<ReturnType<typeof eventPublisher>>;
 
 beforeAll(async () => {
   const shared = sharedPrefixes('n_alerts');
-  [auth, catalog, webPush, fcm, apns] = await Promise.all([
+  [auth, webPush, fcm, apns] = await Promise.all([
     startAuthProcess(shared),
-    startCatalogStub(),
     startWebPushService(),
     startFcmService(),
     startApnsService(),
   ]);
-  catalog.movies.set(11, 'Paprika');
-  catalog.movies.set(12, 'Perfect Blue');
+  catalog = await startCatalog({ jwksUrl: auth.jwksUrl });
+  await catalog.app.listen({ port: 0, host: '127.0.0.1' });
+  await runImport(
+    catalog.deps.database,
+    importSettings(catalog.config, await writeSampleDataDir(3)),
+    catalog.deps.logger,
+  );
+  [a, b, c] = (
+    await catalog.deps.database.pool.query<{ id: number; title: string }>('select id, title from movies order by id')
+  ).rows as [typeof a, typeof b, typeof c];
   n = await startTestNotification('n_alerts', {
     ...shared,
     AUTH_JWKS_URL: auth.jwksUrl,
-    CATALOG_URL: catalog.url,
+    CATALOG_URL: `http://127.0.0.1:${(catalog.app.server.address() as AddressInfo).port}`,
     ALERT_DAILY_CAP: '2',
     WEB_PUSH_ALLOWED_HOSTS: '127.0.0.1,.push.services.mozilla.com',
     FCM_SERVICE_ACCOUNT_JSON: fcm.account,
@@ -53,6 +66,7 @@ afterAll(async () => {
   await publisher?.stop();
   await n?.stop();
   await Promise.all([auth?.stop(), catalog?.close(), webPush?.close(), fcm?.close(), apns?.close()]);
+  if (catalog) await dropDatabase(catalog.env.DATABASE_URL as string);
 });
 
 const q = (text: string, values: unknown[] = []) => adminQueries(n.env.DATABASE_URL as string).q(text, values);
@@ -100,9 +114,9 @@ describe('alerts and push', () => {
     const sub = webPush.subscribe();
     const u = await userWithDevice('web', sub.json);
     await picks(u.userId, [
-      [11, 0.97],
-      [12, 0.91],
-      [13, 0.4],
+      [a.id, 0.97],
+      [b.id, 0.91],
+      [c.id, 0.4],
     ]);
     const [email, push] = await settled(u.userId, 2);
     expect(email).toMatchObject({ notification_type: 'email', kind: 'recommendation_alert', status: 'delivered' });
@@ -114,7 +128,7 @@ describe('alerts and push', () => {
     const got = webPush.received.find((r) => sub.endpoint.endsWith(r.path)) as (typeof webPush.received)[number];
     expect(push.external_id).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/messages\//);
     expect(got.headers['content-encoding']).toBe('aes128gcm');
-    expect(sub.decrypt(got.body)).toMatchObject({ title: 'New picks for you', body: 'Paprika, Perfect Blue' });
+    expect(sub.decrypt(got.body)).toMatchObject({ title: 'New picks for you', body: `${a.title}, ${b.title}` });
     const vapid = (await app.inject({ url: '/v1/notifications/vapid-public-key' })).json().publicKey as string;
     const [, jwt, k] = /^vapid t=([^,]+), k=(.+)$/.exec(String(got.headers.authorization)) as string[];
     expect(k).toBe(vapid);
@@ -137,7 +151,7 @@ describe('alerts and push', () => {
     expect(list.json().mode).toBe('mailbox');
     expect(entry).toMatchObject({ id: email.id, subject: 'New picks for you' });
     const shown = await app.inject({ url: `/v1/admin/notifications/mailbox/${email.id}`, headers: bearer(admin) });
-    expect(shown.json().text).toContain('- Paprika: http://gateway.test/api/v1/notifications/track/click?t=');
+    expect(shown.json().text).toContain(`- ${a.title}: http://gateway.test/api/v1/notifications/track/click?t=`);
     expect(
       (await app.inject({ url: '/v1/admin/notifications/mailbox', headers: bearer(u.accessToken) })).statusCode,
     ).toBe(403);
@@ -152,9 +166,9 @@ describe('alerts and push', () => {
 
   it('When the same or weak picks come again, alerts are turned off or the event is days old, then nothing more is sent', async () => {
     const u = await userWithDevice(null);
-    await picks(u.userId, [[11, 0.95]]);
+    await picks(u.userId, [[a.id, 0.95]]);
     await settled(u.userId, 1);
-    await picks(u.userId, [[11, 0.99]]);
+    await picks(u.userId, [[a.id, 0.99]]);
     await picks(u.userId, [[21, 0.5]]);
     const off = await userWithDevice(null);
     const res = await app.inject({
@@ -164,11 +178,11 @@ describe('alerts and push', () => {
       payload: { recommendationAlerts: false },
     });
     expect(res.statusCode).toBe(200);
-    await picks(off.userId, [[11, 0.99]]);
+    await picks(off.userId, [[a.id, 0.99]]);
     const stale = await userWithDevice(null);
-    await picks(stale.userId, [[11, 0.99]], new Date(Date.now() - 3 * 86_400_000));
+    await picks(stale.userId, [[a.id, 0.99]], new Date(Date.now() - 3 * 86_400_000));
     // A later event for the first user proves the earlier ones were consumed.
-    await picks(u.userId, [[12, 0.93]]);
+    await picks(u.userId, [[b.id, 0.93]]);
     await settled(u.userId, 2);
     expect(await logsOf(off.userId)).toEqual([]);
     expect(await logsOf(stale.userId)).toEqual([]);
@@ -197,15 +211,15 @@ describe('alerts and push', () => {
     const trending = {
       date: new Date().toISOString().slice(0, 10),
       movies: [
-        { movieId: 12, score: 9, rank: 1 },
-        { movieId: 11, score: 8, rank: 2 },
+        { movieId: b.id, score: 9, rank: 1 },
+        { movieId: a.id, score: 8, rank: 2 },
       ],
     };
     await publisher.publish(TrendingUpdated, trending.date, trending);
     await publisher.publish(TrendingUpdated, trending.date, trending);
     const [log] = await settled(yes.userId, 1);
     expect(log).toMatchObject({ kind: 'trending_alert', status: 'delivered', subject: 'Trending now' });
-    expect(log.content).toBe('12\tPerfect Blue\n11\tPaprika');
+    expect(log.content).toBe(`${b.id}\t${b.title}\n${a.id}\t${a.title}`);
     await new Promise((r) => setTimeout(r, 1000));
     expect(await logsOf(yes.userId)).toHaveLength(1);
     expect(await logsOf(no.userId)).toEqual([]);
@@ -214,8 +228,8 @@ describe('alerts and push', () => {
   it('When the user has an android or ios device, then the push goes through FCM HTTP v1 (OAuth) or APNs over HTTP/2 with their message ids', async () => {
     const android = await userWithDevice('android', 'fcm-registration-token-abcd');
     const ios = await userWithDevice('ios', 'ab'.repeat(32));
-    await picks(android.userId, [[11, 0.9]]);
-    await picks(ios.userId, [[12, 0.9]]);
+    await picks(android.userId, [[a.id, 0.9]]);
+    await picks(ios.userId, [[b.id, 0.9]]);
     const aPush = (await settled(android.userId, 2)).find((l) => l.notification_type === 'push');
     const iPush = (await settled(ios.userId, 2)).find((l) => l.notification_type === 'push');
     expect(aPush).toMatchObject({ status: 'delivered', recipient: 'android:***abcd' });
@@ -223,7 +237,7 @@ describe('alerts and push', () => {
     const sent = fcm.received.find((r) => r.path.endsWith('messages:send'));
     expect(JSON.parse(String(sent?.body)).message).toMatchObject({
       token: 'fcm-registration-token-abcd',
-      notification: { title: 'New picks for you', body: 'Paprika' },
+      notification: { title: 'New picks for you', body: a.title },
     });
     expect(iPush).toMatchObject({ status: 'delivered', recipient: `ios:***abab` });
     expect(iPush.external_id).toMatch(/^[0-9A-F-]{36}$/);
@@ -231,7 +245,7 @@ describe('alerts and push', () => {
     expect(apnsReq?.headers['apns-topic']).toBe('app.marquee.ios');
     expect(decodeJwt(String(apnsReq?.headers.authorization).replace('bearer ', '')).iss).toBe('TEAM123456');
     expect(JSON.parse(String(apnsReq?.body))).toMatchObject({
-      aps: { alert: { title: 'New picks for you', body: 'Perfect Blue' } },
+      aps: { alert: { title: 'New picks for you', body: b.title } },
     });
   });
 
@@ -241,8 +255,8 @@ describe('alerts and push', () => {
       'web',
       JSON.stringify({ endpoint: 'http://169.254.169.254/latest/meta-data', keys: { p256dh: 'BExample', auth: 'x' } }),
     );
-    await picks(dead.userId, [[11, 0.9]]);
-    await picks(foreign.userId, [[11, 0.9]]);
+    await picks(dead.userId, [[a.id, 0.9]]);
+    await picks(foreign.userId, [[a.id, 0.9]]);
     const deadPush = (await settled(dead.userId, 2)).find((l) => l.notification_type === 'push');
     expect(deadPush).toMatchObject({ status: 'failed', attempts: 1 });
     expect(deadPush.error_message).toContain('Unregistered');
