@@ -4,7 +4,7 @@ import type { Logger } from '@marquee/platform-logging';
 import { createMetricsRegistry, type Registry } from '@marquee/platform-metrics';
 import { createPasswordHasher, type PasswordHasher } from './accounts/password-hashing';
 import type { AuthCoreConfig } from './config';
-import { FieldCipher } from './domain/field-encryption';
+import { FieldCipher } from '@marquee/platform-crypto';
 import { SigningKeyStore } from './keys/signing-keys';
 import type { SessionLifetimes } from './sessions/refresh-tokens';
 
@@ -27,7 +27,10 @@ export async function createAuthContext(
   config: AuthCoreConfig,
   deps: { database: Database; logger: Logger; metrics?: Registry },
 ): Promise<AuthContext> {
-  const cipher = FieldCipher.fromConfig(config.AUTH_ENCRYPTION_KEYS, config.AUTH_ENCRYPTION_ACTIVE_KID);
+  const cipher = FieldCipher.fromConfig(config.AUTH_ENCRYPTION_KEYS, config.AUTH_ENCRYPTION_ACTIVE_KID, {
+    keys: 'AUTH_ENCRYPTION_KEYS',
+    activeKid: 'AUTH_ENCRYPTION_ACTIVE_KID',
+  });
   const emailHashKey = Buffer.from(config.AUTH_EMAIL_HASH_KEY, 'base64');
   if (emailHashKey.length < 32) throw new Error('AUTH_EMAIL_HASH_KEY must decode to at least 32 bytes');
   return {

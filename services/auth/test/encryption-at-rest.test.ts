@@ -3,7 +3,7 @@ import type { HttpApp } from '@marquee/platform-http';
 import { repoRoot, runTsx } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reencryptAll } from '../src/accounts/reencrypt-users';
-import { FieldCipher } from '../src/domain/field-encryption';
+import { FieldCipher } from '@marquee/platform-crypto';
 import { bearer, key32, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
 
 let auth: TestAuth;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/accounts/create-admin';
 import { reencryptAll } from '../src/accounts/reencrypt-users';
 import { users } from '../src/db/schema';
-import { FieldCipher } from '../src/domain/field-encryption';
+import { FieldCipher } from '@marquee/platform-crypto';
 import { issueRefreshToken } from '../src/sessions/refresh-tokens';
 import { authSchema } from '../src/config';
 import { authTestEnv, bearer, newAccount, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { NatsConnection } from '@marquee/platform-bus';
+import { FieldCipher } from '@marquee/platform-crypto';
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
 import type { Registry } from '@marquee/platform-metrics';
@@ -14,7 +15,6 @@ import { type FetchTitles, movieTitles } from './clients/catalog-titles';
 import { type FetchRecommendations, recommendationClient } from './clients/recommendation-client';
 import type { NotificationConfig } from './config';
 import { loadLinkKey, loadVapidKeys, type VapidKeys } from './db/service-keys';
-import { SecretCipher } from './domain/secret-cipher';
 
 /** What the use cases need, built once per process. */
 export interface NotificationContext {
@@ -39,9 +39,13 @@ export async function createNotificationContext(
   config: NotificationConfig,
   deps: { database: Database; logger: Logger; nats: NatsConnection; metrics: Registry },
 ): Promise<NotificationContext> {
-  const cipher = SecretCipher.fromConfig(
+  const cipher = FieldCipher.fromConfig(
     config.NOTIFICATION_ENCRYPTION_KEYS,
     config.NOTIFICATION_ENCRYPTION_ACTIVE_KID,
+    {
+      keys: 'NOTIFICATION_ENCRYPTION_KEYS',
+      activeKid: 'NOTIFICATION_ENCRYPTION_ACTIVE_KID',
+    },
   );
   const vapid = await loadVapidKeys(deps.database, cipher);
   const mailboxDir = config.MAILBOX_DIR || path.join(os.tmpdir(), 'marquee-mailbox');

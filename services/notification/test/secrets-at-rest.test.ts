@@ -90,7 +90,9 @@ describe('secrets at rest', () => {
 
     await n?.stop({ keepDatabase: true });
     n = undefined;
-    await expect(start(`k3:${key()}`, 'k3')).rejects.toThrow(/sealed under key "k2"/);
+    await expect(start(`k3:${key()}`, 'k3')).rejects.toThrow(
+      /encrypted under key "k2", which NOTIFICATION_ENCRYPTION_KEYS does not list/,
+    );
     expect((await stored()).vapid.privateKey).toMatch(/^v1:k2:/);
   });
 });

@@ -1,8 +1,8 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { FieldCipher, parseKeyring } from '@marquee/platform-crypto';
 import { expandIPv6 } from '@marquee/platform-http';
 
-const CONTEXT = Buffer.from('user_activity_logs.ip_address');
+const CONTEXT = 'user_activity_logs.ip_address';
 
 /**
  * An address or prefix reduced to its network: IPv4 /24, IPv6 /48; anything else → null. Applied even
@@ -25,55 +25,39 @@ export type IpPolicyName = 'truncate' | 'encrypt';
 
 /**
  * How ip_address is stored (ANALYTICS_IP_POLICY): `truncate` keeps the network prefix; `encrypt` keeps the
- * prefix AES-256-GCM encrypted as `v1:<kid>:<iv>:<tag>:<ciphertext>`, readable only with the key (GDPR export).
+ * prefix AES-256-GCM encrypted in the platform's envelope (`v1:<kid>:<iv>:<tag>:<ciphertext>`, platform-crypto),
+ * readable only with the key (GDPR export).
  */
 export class IpPolicy {
   private constructor(
     readonly name: IpPolicyName,
-    private readonly keys: Map<string, Buffer>,
-    private readonly activeKid: string,
+    private readonly cipher: FieldCipher | null,
   ) {}
 
   static fromConfig(name: IpPolicyName, keyring: string, activeKid: string): IpPolicy {
-    const keys = new Map<string, Buffer>();
-    for (const entry of keyring.split(',').filter(Boolean)) {
-      const [kid, b64] = entry.split(':') as [string, string];
-      const key = Buffer.from(b64, 'base64');
-      if (key.length !== 32) throw new Error(`ANALYTICS_IP_KEYS: key "${kid}" must be 32 bytes`);
-      keys.set(kid, key);
+    const names = { keys: 'ANALYTICS_IP_KEYS', activeKid: 'ANALYTICS_IP_ACTIVE_KID' };
+    if (name === 'truncate') {
+      // Keys are optional here; a listed one must still be well formed.
+      parseKeyring(keyring, names.keys);
+      return new IpPolicy(name, null);
     }
-    if (name === 'encrypt' && !keys.has(activeKid)) {
+    if (keyring.trim() === '') {
       throw new Error('ANALYTICS_IP_POLICY=encrypt needs ANALYTICS_IP_KEYS with ANALYTICS_IP_ACTIVE_KID among them');
     }
-    return new IpPolicy(name, keys, activeKid);
+    return new IpPolicy(name, FieldCipher.fromConfig(keyring, activeKid, names));
   }
 
   /** The value stored in ip_address: never the address itself. */
   protect(ip: string | null): string | null {
     const prefix = networkPrefix(ip);
-    if (prefix === null || this.name === 'truncate') return prefix;
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKid) as Buffer, iv);
-    cipher.setAAD(CONTEXT);
-    const ct = Buffer.concat([cipher.update(prefix, 'utf8'), cipher.final()]);
-    return [
-      'v1',
-      this.activeKid,
-      iv.toString('base64'),
-      cipher.getAuthTag().toString('base64'),
-      ct.toString('base64'),
-    ].join(':');
+    if (prefix === null || this.cipher === null) return prefix;
+    return this.cipher.encrypt(prefix, CONTEXT);
   }
 
   /** What a stored value says, for the user's own export; an encrypted value under an unknown key stays hidden. */
   reveal(stored: string | null): string | null {
     if (stored === null || !stored.startsWith('v1:')) return stored;
-    const [, kid, iv, tag, ct] = stored.split(':') as [string, string, string, string, string];
-    const key = this.keys.get(kid);
-    if (!key) return null;
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
-    decipher.setAAD(CONTEXT);
-    decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
+    if (this.cipher === null || !this.cipher.canDecrypt(stored)) return null;
+    return this.cipher.decrypt(stored, CONTEXT);
   }
 }

@@ -3,7 +3,7 @@ import type { DbOrTx } from '@marquee/platform-db';
 import { eq, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { users } from '../db/schema';
-import type { FieldCipher } from '../domain/field-encryption';
+import type { FieldCipher } from '@marquee/platform-crypto';
 import { openUserFields, type SealedUserFields, type UserDataKey } from '../domain/sealed-fields';
 import { piiContext } from './user-record';
 

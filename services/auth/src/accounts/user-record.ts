@@ -1,4 +1,4 @@
-import type { FieldCipher } from '../domain/field-encryption';
+import type { FieldCipher } from '@marquee/platform-crypto';
 import type { users } from '../db/schema';
 
 export type UserRow = typeof users.$inferSelect;

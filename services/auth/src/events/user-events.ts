@@ -3,7 +3,7 @@ import type { DbOrTx } from '@marquee/platform-db';
 import { recordEvent } from '@marquee/platform-events';
 import { userDataKey } from '../accounts/user-data-key';
 import type { UserProfile } from '../accounts/user-record';
-import type { FieldCipher } from '../domain/field-encryption';
+import type { FieldCipher } from '@marquee/platform-crypto';
 import { sealUserFields } from '../domain/sealed-fields';
 
 /** Personal fields travel sealed under the user's own key, so erasing the key erases every copy. */

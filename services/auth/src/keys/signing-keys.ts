@@ -15,7 +15,7 @@ import {
   SignJWT,
 } from 'jose';
 import { signingKeys } from '../db/schema';
-import type { FieldCipher } from '../domain/field-encryption';
+import type { FieldCipher } from '@marquee/platform-crypto';
 
 const ALG = 'EdDSA';
 const CACHE_MS = 30_000;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { FieldCipher } from '@marquee/platform-crypto';
 import type { Database } from '@marquee/platform-db';
 import { and, eq, sql } from 'drizzle-orm';
 import webpush from 'web-push';
-import type { SecretCipher } from '../domain/secret-cipher';
 import { serviceKeys } from './schema';
 
 /**
@@ -12,7 +12,7 @@ import { serviceKeys } from './schema';
  */
 async function keyOf<T>(
   database: Database,
-  cipher: SecretCipher,
+  cipher: FieldCipher,
   name: string,
   make: () => T,
   secret: { get(value: T): string; with(value: T, secret: string): T },
@@ -21,17 +21,17 @@ async function keyOf<T>(
   const made = make();
   await database.db
     .insert(serviceKeys)
-    .values({ name, value: secret.with(made, cipher.seal(secret.get(made), context)) })
+    .values({ name, value: secret.with(made, cipher.encrypt(secret.get(made), context)) })
     .onConflictDoNothing();
   const [row] = await database.db.select().from(serviceKeys).where(eq(serviceKeys.name, name));
   const stored = (row as { value: T }).value;
   const held = secret.get(stored);
-  const plain = cipher.isSealed(held) ? cipher.open(held, context) : held;
-  if (!cipher.isSealed(held) || cipher.isStale(held)) {
+  const plain = cipher.isEncrypted(held) ? cipher.decrypt(held, context) : held;
+  if (!cipher.isEncrypted(held) || cipher.isStale(held)) {
     // Only if no other replica rewrote it meanwhile; either way the secret is the same.
     await database.db
       .update(serviceKeys)
-      .set({ value: secret.with(stored, cipher.seal(plain, context)) })
+      .set({ value: secret.with(stored, cipher.encrypt(plain, context)) })
       .where(and(eq(serviceKeys.name, name), sql`${serviceKeys.value} = ${JSON.stringify(stored)}::jsonb`));
   }
   return secret.with(stored, plain);
@@ -42,7 +42,7 @@ export interface VapidKeys {
   privateKey: string;
 }
 
-export function loadVapidKeys(database: Database, cipher: SecretCipher): Promise<VapidKeys> {
+export function loadVapidKeys(database: Database, cipher: FieldCipher): Promise<VapidKeys> {
   return keyOf(database, cipher, 'vapid', () => webpush.generateVAPIDKeys(), {
     get: (v) => v.privateKey,
     with: (v, privateKey) => ({ publicKey: v.publicKey, privateKey }),
@@ -50,7 +50,7 @@ export function loadVapidKeys(database: Database, cipher: SecretCipher): Promise
 }
 
 /** The link-signing key: the configured one, else one made and stored (sealed) on first start. */
-export async function loadLinkKey(database: Database, cipher: SecretCipher, configured: string): Promise<Buffer> {
+export async function loadLinkKey(database: Database, cipher: FieldCipher, configured: string): Promise<Buffer> {
   if (configured) return Buffer.from(configured, 'base64');
   const b64 = await keyOf(database, cipher, 'link-signing', () => randomBytes(32).toString('base64'), {
     get: (v) => v,
