@@ -76,4 +76,19 @@ describe('FieldCipher', () => {
     expect(() => parseKeyring('nocolon', 'X_KEYS')).toThrow(/X_KEYS/);
     expect(parseKeyring('').size).toBe(0);
   });
+
+  it('When a value is encrypted deterministically, then the same text and context give the same value, and it decrypts', () => {
+    const cipher = FieldCipher.fromConfig(`k1:${key()}`, 'k1');
+    const a = cipher.encryptDeterministic('Saw it in 1999', 'comment:u1:13');
+    expect(cipher.encryptDeterministic('Saw it in 1999', 'comment:u1:13')).toBe(a);
+    expect(a).toMatch(/^v1:k1:/);
+    expect(a).not.toContain('1999');
+    expect(cipher.decrypt(a, 'comment:u1:13')).toBe('Saw it in 1999');
+    expect(cipher.encryptDeterministic('Saw it in 1999', 'comment:u2:13')).not.toBe(a);
+    expect(cipher.encryptDeterministic('Saw it in 2000', 'comment:u1:13').split(':')[2]).not.toBe(a.split(':')[2]);
+    expect(
+      FieldCipher.fromConfig(`k1:${key()}`, 'k1').encryptDeterministic('Saw it in 1999', 'comment:u1:13'),
+    ).not.toBe(a);
+    expect(() => cipher.decrypt(a, 'comment:u2:13')).toThrow();
+  });
 });

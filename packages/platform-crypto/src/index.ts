@@ -1,10 +1,16 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
 // Full-length tags only: GCM would otherwise verify a truncated tag, which is far easier to forge.
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
+
+/** A key ring setting: `kid:base64(32 bytes)`, comma-separated (for a config schema's pattern). */
+export const KEYRING_PATTERN =
+  '^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$';
+/** A key id setting (the active one). */
+export const KID_PATTERN = '^[A-Za-z0-9_-]{1,32}$';
 
 /** The settings a key ring came from, so a configuration error names what to fix. */
 export interface KeyringNames {
@@ -23,6 +29,7 @@ export interface KeyringNames {
  */
 export class FieldCipher {
   private readonly keys: ReadonlyMap<string, Buffer>;
+  private sivKey: Buffer | undefined;
 
   constructor(
     keys: ReadonlyMap<string, Buffer>,
@@ -44,7 +51,25 @@ export class FieldCipher {
   }
 
   encrypt(plaintext: string, context: string): string {
-    const iv = randomBytes(IV_BYTES);
+    return this.seal(plaintext, context, randomBytes(IV_BYTES));
+  }
+
+  /**
+   * The same envelope with a synthetic IV: an HMAC of context and plaintext under a key derived from the active
+   * one, so the same text in the same context always gives the same value (a store can see that a value did not
+   * change) and decrypt reads it like any other. GCM is safe with it because the IV repeats only when context and
+   * plaintext both do, which then gives the very same ciphertext; what it reveals is that equality, within one
+   * context. Use it only where that is acceptable and a random IV would defeat an equality check.
+   */
+  encryptDeterministic(plaintext: string, context: string): string {
+    this.sivKey ??= Buffer.from(
+      hkdfSync('sha256', this.keys.get(this.activeKid) as Buffer, '', 'marquee field-cipher synthetic iv', 32),
+    );
+    const mac = createHmac('sha256', this.sivKey).update(context).update('\0').update(plaintext, 'utf8').digest();
+    return this.seal(plaintext, context, mac.subarray(0, IV_BYTES));
+  }
+
+  private seal(plaintext: string, context: string, iv: Buffer): string {
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKid) as Buffer, iv, {
       authTagLength: TAG_BYTES,
     });
@@ -112,4 +137,9 @@ export function parseKeyring(keyring: string, setting = 'the key ring'): Map<str
     keys.set(kid, key);
   }
   return keys;
+}
+
+/** A fresh one-key ring, `kid:base64(32 random bytes)`: for tests, benches and first-run local secrets. */
+export function generateKeyring(kid = 'k1'): string {
+  return `${kid}:${randomBytes(KEY_BYTES).toString('base64')}`;
 }

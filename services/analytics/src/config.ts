@@ -1,7 +1,6 @@
+import { KEYRING_PATTERN } from '@marquee/platform-crypto';
 import { commonConfig, databaseConfig, type Static, Type } from '@marquee/platform-config';
 import { serviceConfig } from '@marquee/platform-service';
-
-const KEYRING_PATTERN = '^$|^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$';
 
 /** What the data commands (archive, restore, recompute, trending) and the service share. */
 const storageConfig = {
@@ -68,7 +67,7 @@ export const analyticsConfig = {
       'How ip_address is stored: `truncate` keeps the network prefix (/24, /48) only; `encrypt` stores it AES-256-GCM encrypted.',
   }),
   ANALYTICS_IP_KEYS: Type.String({
-    pattern: KEYRING_PATTERN,
+    pattern: `^$|${KEYRING_PATTERN}`,
     default: '',
     description: 'AES-256-GCM keys for ip_address under the encrypt policy, `kid:base64(32 bytes)` comma-separated.',
   }),

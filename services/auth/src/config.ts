@@ -1,7 +1,6 @@
+import { KEYRING_PATTERN, KID_PATTERN } from '@marquee/platform-crypto';
 import { commonConfig, databaseConfig, type Static, Type } from '@marquee/platform-config';
 import { serviceConfig } from '@marquee/platform-service';
-
-const KEYRING_PATTERN = '^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$';
 
 /** Keys the use cases need, in the service and in its CLIs. */
 const accountConfig = {
@@ -11,7 +10,7 @@ const accountConfig = {
       'AES-256-GCM keys for PII and private signing keys, `kid:base64(32 bytes)` comma-separated. Keep retired keys listed until `reencrypt` has run.',
   }),
   AUTH_ENCRYPTION_ACTIVE_KID: Type.String({
-    pattern: '^[A-Za-z0-9_-]{1,32}$',
+    pattern: KID_PATTERN,
     description: 'Which key of AUTH_ENCRYPTION_KEYS encrypts new values.',
   }),
   AUTH_EMAIL_HASH_KEY: Type.String({

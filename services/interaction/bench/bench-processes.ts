@@ -1,4 +1,5 @@
 // Services as their own processes for the ingest bench, with their CPU time read from /proc.
+import { generateKeyring } from '@marquee/platform-crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -13,6 +14,11 @@ export const infra = {
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
 };
+/** The interaction service's comment key ring for a bench run (a fresh key; the bench keeps nothing). */
+export const interactionSecrets = () => ({
+  INTERACTION_ENCRYPTION_KEYS: generateKeyring('k1'),
+  INTERACTION_ENCRYPTION_ACTIVE_KID: 'k1',
+});
 export const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function databaseUrl(name: string): string {

@@ -6,7 +6,15 @@ import os from 'node:os';
 import { startTestIssuer } from '@marquee/platform-auth';
 import { parseExposition } from '@marquee/platform-metrics';
 import autocannon from 'autocannon';
-import { type BenchProcess, cpuMs, pidsNamed, queryOne, serviceDatabase, startService } from './bench-processes';
+import {
+  type BenchProcess,
+  cpuMs,
+  interactionSecrets,
+  pidsNamed,
+  queryOne,
+  serviceDatabase,
+  startService,
+} from './bench-processes';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -106,7 +114,12 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const catalog = consumers.find((c) => c.name === 'catalog') as BenchProcess;
   const interactionDatabase = await serviceDatabase('interaction');
   const interactionDb = interactionDatabase.adminUrl;
-  const interactionEnv = { ...common, ...interactionDatabase.env, CATALOG_URL: catalog.base };
+  const interactionEnv = {
+    ...common,
+    ...interactionDatabase.env,
+    CATALOG_URL: catalog.base,
+    ...interactionSecrets(),
+  };
   let interaction = await startService('interaction', interactionEnv);
   const gateway = await startService('gateway', {
     ...common,

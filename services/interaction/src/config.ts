@@ -1,4 +1,5 @@
 import { type Static, Type } from '@marquee/platform-config';
+import { KEYRING_PATTERN, KID_PATTERN } from '@marquee/platform-crypto';
 import { serviceConfig } from '@marquee/platform-service';
 
 export const interactionConfigSchema = Type.Object({
@@ -46,6 +47,15 @@ export const interactionConfigSchema = Type.Object({
     default: 4,
     description:
       'Batches committing at once, each on its own pooled connection; writes arriving meanwhile form the next batch.',
+  }),
+  INTERACTION_ENCRYPTION_KEYS: Type.String({
+    pattern: KEYRING_PATTERN,
+    description:
+      'AES-256-GCM keys for feedback comments at rest, `kid:base64(32 bytes)` comma-separated. Keep a retired key listed until one start under the new active key has re-encrypted the comments.',
+  }),
+  INTERACTION_ENCRYPTION_ACTIVE_KID: Type.String({
+    pattern: KID_PATTERN,
+    description: 'Which key of INTERACTION_ENCRYPTION_KEYS encrypts new comments.',
   }),
   BULK_MAX_ITEMS: Type.Integer({
     minimum: 1,

@@ -1,3 +1,4 @@
+import type { FieldCipher } from '@marquee/platform-crypto';
 import type { Database, InputBatcher, WriteBatcher } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
 import type { Registry } from '@marquee/platform-metrics';
@@ -16,5 +17,7 @@ export interface InteractionContext {
   /** Live DELETEs share commits through it. */
   writes: WriteBatcher;
   movies: MovieDirectory;
+  /** Feedback comments are stored encrypted under it (domain/feedback-comment.ts). */
+  cipher: FieldCipher;
   bulkMaxItems: number;
 }

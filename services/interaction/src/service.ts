@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Topics } from '@marquee/contracts';
 import type { Subscription } from '@marquee/platform-bus';
+import { FieldCipher } from '@marquee/platform-crypto';
 import { createInputBatcher, createWriteBatcher } from '@marquee/platform-db';
 import { type EventConsumer, startEventConsumer } from '@marquee/platform-events';
 import { histogramOn, type Registry } from '@marquee/platform-metrics';
@@ -12,6 +13,7 @@ import { eraseInteractionsWhenUserDeleted } from './consumers/erase-user-interac
 import { eraseMovieWhenDeleted, projectMovieWhenUpserted } from './consumers/known-movies-from-catalog';
 import type { InteractionContext } from './context';
 import { serveGdprExport } from './gdpr/export-over-nats';
+import { encryptStoredComments } from './interactions/encrypt-stored-comments';
 import { applyLiveWrites } from './interactions/record-for-user';
 import { createMovieDirectory } from './movies/movie-directory';
 
@@ -68,6 +70,15 @@ export function startInteraction(config: InteractionConfig): Promise<RunningInte
     migrationsFolder,
     topics: interactionTopics,
     async build(deps) {
+      const cipher = FieldCipher.fromConfig(
+        config.INTERACTION_ENCRYPTION_KEYS,
+        config.INTERACTION_ENCRYPTION_ACTIVE_KID,
+        {
+          keys: 'INTERACTION_ENCRYPTION_KEYS',
+          activeKid: 'INTERACTION_ENCRYPTION_ACTIVE_KID',
+        },
+      );
+      await encryptStoredComments(deps.database, cipher, deps.logger);
       const batching = {
         windowMs: config.WRITE_BATCH_WINDOW_MS,
         maxBatch: config.WRITE_BATCH_WINDOW_MS === 0 ? 1 : config.WRITE_BATCH_MAX,
@@ -93,6 +104,7 @@ export function startInteraction(config: InteractionConfig): Promise<RunningInte
           timeoutMs: config.CATALOG_TIMEOUT_MS,
           logger: deps.logger,
         }),
+        cipher,
         bulkMaxItems: config.BULK_MAX_ITEMS,
       };
       // Writes still queued are committed before the relay stops and the pool closes.

@@ -150,7 +150,15 @@ describe('consumers and GDPR', () => {
   it('When GDPR export is requested over NATS, then every interaction of that user comes back and no other', async () => {
     const user = newUserId();
     await importBatch([
-      { userId: user, movieId: 31, type: 'rating', rating: 5, at: '2014-01-01T00:00:00Z' },
+      {
+        userId: user,
+        movieId: 31,
+        type: 'rating',
+        rating: 5,
+        feedbackType: 'positive',
+        feedbackComment: 'Loved the score',
+        at: '2014-01-01T00:00:00Z',
+      },
       { userId: user, movieId: 32, type: 'watchlist', at: '2015-01-01T00:00:00Z' },
       { userId: newUserId(), movieId: 32, type: 'watchlist', at: '2015-01-01T00:00:00Z' },
     ]);
@@ -161,6 +169,12 @@ describe('consumers and GDPR', () => {
       [32, 'watchlist'],
       [31, 'rating'],
     ]);
+    // Imported comments are stored encrypted like live ones; the user's own export reads them in clear.
+    expect(exported.interactions[1]?.feedbackComment).toBe('Loved the score');
+    const stored = await svc.sql(
+      sql`select feedback_comment as c from user_movie_interactions where user_id = ${user} and movie_id = 31`,
+    );
+    expect((stored.rows[0] as { c: string }).c).toMatch(/^v1:k1:/);
     await expect(requestJson(svc.deps.nats, subject, { userId: 'x' }, 5_000)).rejects.toThrow('uuid');
   });
 });

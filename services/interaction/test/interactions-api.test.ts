@@ -1,4 +1,5 @@
 import type { Envelope } from '@marquee/contracts';
+import { FieldCipher, generateKeyring } from '@marquee/platform-crypto';
 import { eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import {
   startTestInteraction,
   type TestInteraction,
 } from './fixtures/interaction-env';
+import { encryptStoredComments } from '../src/interactions/encrypt-stored-comments';
 
 let svc: TestInteraction;
 let reader: Awaited<ReturnType<typeof collectInteractionEvents>>;
@@ -194,5 +196,61 @@ describe('recording interactions', () => {
     const state = (await svc.app.inject({ url: '/v1/me/interactions/16', headers: await svc.as(user) })).json();
     expect(Number(state.liked) + Number(state.disliked)).toBe(1);
     expect(state.rating).toBe(4);
+  });
+});
+
+describe('feedback comments at rest', () => {
+  const text = 'Fell asleep before the twist, ask me again';
+  const storedComment = async (user: string, movieId: number) => {
+    const res = await svc.sql(
+      sql`select feedback_comment as c from user_movie_interactions where user_id = ${user} and movie_id = ${movieId}`,
+    );
+    return (res.rows[0] as { c: string }).c;
+  };
+
+  it('When a comment is stored, then the table holds only its ciphertext, the same PUT again changes nothing, and the user reads the text', async () => {
+    const user = newUserId();
+    const body = { feedbackType: 'negative', feedbackComment: text };
+    expect((await put(user, 16, 'view', body)).statusCode).toBe(201);
+    const stored = await storedComment(user, 16);
+    expect(stored).toMatch(/^v1:k1:/);
+    expect(stored).not.toContain('twist');
+    const again = await put(user, 16, 'like', body);
+    expect(again.statusCode).toBe(201);
+    const same = await put(user, 16, 'like', body);
+    expect(same.statusCode).toBe(200);
+    expect(same.json().feedbackComment).toBe(text);
+    // view, like; the repeated like changed nothing and published nothing.
+    expect(await outboxCount(user)).toBe(2);
+    const state = await svc.app.inject({ url: '/v1/me/interactions/16', headers: await svc.as(user) });
+    expect(state.json().interactions.map((i: { feedbackComment: string }) => i.feedbackComment)).toEqual([text, text]);
+    const history = await svc.app.inject({ url: '/v1/me/library/history', headers: await svc.as(user) });
+    expect(history.json().items[0].feedbackComment).toBe(text);
+  });
+
+  it('When a plain comment is written straight to the table, then the CHECK refuses it', async () => {
+    const user = newUserId();
+    await expect(
+      svc.sql(sql`insert into user_movie_interactions (user_id, movie_id, interaction_type, feedback_type, feedback_comment)
+        values (${user}, 11, 'view', 'positive', 'plain words')`),
+    ).rejects.toMatchObject({ cause: { constraint: 'user_movie_interactions_comment_encrypted_check' } });
+  });
+
+  it('When the active key changes, then a start re-encrypts stored comments under it and they still read', async () => {
+    const user = newUserId();
+    await put(user, 12, 'view', { feedbackType: 'positive', feedbackComment: text });
+    const ring = `${svc.env.INTERACTION_ENCRYPTION_KEYS},${generateKeyring('k2')}`;
+    const rotated = FieldCipher.fromConfig(ring, 'k2');
+    try {
+      expect(await encryptStoredComments(svc.deps.database, rotated, svc.deps.logger)).toBeGreaterThan(0);
+      const stored = await storedComment(user, 12);
+      expect(stored).toMatch(/^v1:k2:/);
+      expect(rotated.decrypt(stored, `user_movie_interactions.feedback_comment:${user}:12:view`)).toBe(text);
+      expect(await encryptStoredComments(svc.deps.database, rotated, svc.deps.logger)).toBe(0);
+    } finally {
+      // Back under k1, the key the running service holds, for the tests after this one.
+      await encryptStoredComments(svc.deps.database, FieldCipher.fromConfig(ring, 'k1'), svc.deps.logger);
+    }
+    expect(await storedComment(user, 12)).toMatch(/^v1:k1:/);
   });
 });

@@ -1,3 +1,4 @@
+import { generateKeyring } from '@marquee/platform-crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { dropDatabase, eventually, repoRoot, runTsx, serviceTestEnv } from '@marquee/platform-testing';
@@ -14,7 +15,12 @@ const freePort = () =>
 
 describe('interaction main.ts', () => {
   it('When started as a process, then it migrates, answers ready and exits 0 on SIGTERM', async () => {
-    const env: Record<string, string> = { ...serviceTestEnv('interaction-main'), PORT: String(await freePort()) };
+    const env: Record<string, string> = {
+      ...serviceTestEnv('interaction-main'),
+      PORT: String(await freePort()),
+      INTERACTION_ENCRYPTION_KEYS: generateKeyring('k1'),
+      INTERACTION_ENCRYPTION_ACTIVE_KID: 'k1',
+    };
     const proc = runTsx(main, env);
     try {
       const base = `http://127.0.0.1:${env.PORT}`;

@@ -1,3 +1,4 @@
+import { KEYRING_PATTERN, KID_PATTERN } from '@marquee/platform-crypto';
 import { type Static, Type } from '@marquee/platform-config';
 import { serviceConfig } from '@marquee/platform-service';
 
@@ -71,12 +72,12 @@ export const notificationConfigSchema = Type.Object({
     description: 'Where a tracked movie link finally leads; {movieId} is replaced.',
   }),
   NOTIFICATION_ENCRYPTION_KEYS: Type.String({
-    pattern: '^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$',
+    pattern: KEYRING_PATTERN,
     description:
       'AES-256-GCM keys sealing the secrets kept in the database (VAPID private key, made link-signing key), `kid:base64(32 bytes)` comma-separated. Keep a retired key listed until one start under the new active key has re-sealed them.',
   }),
   NOTIFICATION_ENCRYPTION_ACTIVE_KID: Type.String({
-    pattern: '^[A-Za-z0-9_-]{1,32}$',
+    pattern: KID_PATTERN,
     description: 'Which key of NOTIFICATION_ENCRYPTION_KEYS seals new values.',
   }),
   LINK_SIGNING_KEY: Type.String({

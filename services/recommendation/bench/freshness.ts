@@ -9,6 +9,7 @@ import { startTestIssuer } from '@marquee/platform-auth';
 import {
   type BenchProcess,
   cpuMs,
+  interactionSecrets,
   queryOne,
   serviceDatabase,
   startService,
@@ -64,6 +65,7 @@ export async function runFreshness(dataDir: string, samples: number): Promise<Fr
     const interaction: BenchProcess = await startService('interaction', {
       ...common,
       ...interactionDb.env,
+      ...interactionSecrets(),
       CATALOG_URL: catalog.base,
     });
     const gateway = await startService('gateway', {

@@ -35,9 +35,11 @@ export const userMovieInteractions = pgTable(
       sql`(${t.interactionType} = 'rating') = (${t.rating} is not null)`,
     ),
     check('user_movie_interactions_feedback_type_check', sql`${t.feedbackType} in (${inList(FEEDBACK_TYPES)})`),
+    // The comment is stored encrypted (domain/feedback-comment.ts): the platform's envelope, never plain text. The
+    // API caps the text at 2,000 characters; its ciphertext (up to 4 UTF-8 bytes a character, base64) fits 11,000.
     check(
-      'user_movie_interactions_comment_needs_feedback_check',
-      sql`${t.feedbackComment} is null or (${t.feedbackType} is not null and length(${t.feedbackComment}) <= 2000)`,
+      'user_movie_interactions_comment_encrypted_check',
+      sql`${t.feedbackComment} is null or (${t.feedbackType} is not null and ${t.feedbackComment} like 'v1:%' and length(${t.feedbackComment}) <= 11000)`,
     ),
     check('user_movie_interactions_source_check', sql`${t.source} in (${inList(SOURCES)})`),
     // Library shelves (favorites, watchlist, ratings) newest first, with the keyset cursor's tie-breaker.

@@ -25,7 +25,7 @@ export async function exportUserInteractions(ctx: InteractionContext, userId: st
       if (!cursor) return all;
     }
   });
-  return { service: 'interaction', userId, interactions: rows.map(toView) };
+  return { service: 'interaction', userId, interactions: rows.map((r) => toView(r, ctx.cipher)) };
 }
 
 /** Answers `gdpr.export.interaction` ({ userId }) with a queue group, so one replica answers. */

@@ -3,6 +3,7 @@ import type { InteractionContext } from '../context';
 import { forAllUsers } from '../db/user-scope';
 import { type InteractionInput, latestPerSlot } from '../domain/interaction-rules';
 import { parseImportRow, type RowProblem } from './import-rows';
+import { sealComment } from '../domain/feedback-comment';
 import { recordInteractions } from './record-interactions';
 
 export interface ImportSummary {
@@ -53,7 +54,7 @@ export async function importInteractions(ctx: InteractionContext, items: unknown
       : await forAllUsers(ctx.database.db, (tx) =>
           recordInteractions(
             tx,
-            writable.map((w) => w.input),
+            writable.map((w) => sealComment(ctx.cipher, w.input)),
           ),
         );
   let recorded = 0;

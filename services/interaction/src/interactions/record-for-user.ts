@@ -2,6 +2,7 @@ import type { Tx } from '@marquee/platform-db';
 import { notFound } from '@marquee/platform-http';
 import type { InteractionContext } from '../context';
 import { actAsUser } from '../db/user-scope';
+import { sealComment } from '../domain/feedback-comment';
 import { type InteractionInput, slotOf } from '../domain/interaction-rules';
 import type { InteractionRow } from '../events/interaction-events';
 import { type RecordOutcome, recordInteractions } from './record-interactions';
@@ -26,8 +27,9 @@ export function applyLiveWrites(tx: Tx, inputs: InteractionInput[]): Promise<Rec
  */
 export async function recordForUser(
   ctx: InteractionContext,
-  input: InteractionInput,
+  given: InteractionInput,
 ): Promise<{ created: boolean; row: InteractionRow }> {
+  const input = sealComment(ctx.cipher, given);
   let outcome = await ctx.recorder.write(input);
   if (outcome.status === 'unknown_movie') {
     if (!(await ctx.movies.confirm(input.movieId))) throw movieNotFound(input.movieId);

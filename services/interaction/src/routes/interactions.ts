@@ -80,7 +80,7 @@ export function registerInteractionRoutes(app: HttpApp, ctx: InteractionContext)
       if (problems.length > 0)
         throw badRequest('VALIDATION.FAILED', problems.map((p) => `${p.field} ${p.reason}`).join('; '), problems);
       const { created, row } = await recordForUser(ctx, input);
-      return reply.code(created ? 201 : 200).send(toView(row));
+      return reply.code(created ? 201 : 200).send(toView(row, ctx.cipher));
     },
   );
 
@@ -129,7 +129,7 @@ export function registerInteractionRoutes(app: HttpApp, ctx: InteractionContext)
         favorite: Boolean(of('favorite')),
         watchlist: Boolean(of('watchlist')),
         rating: of('rating')?.rating ?? null,
-        interactions: rows.map(toView),
+        interactions: rows.map((r) => toView(r, ctx.cipher)),
       };
     },
   );

@@ -52,7 +52,7 @@ async function page(ctx: InteractionContext, userId: string, shelf: Shelf, q: Qu
     ]);
   const types = typesOf(shelf, q.types);
   const result = await withUser(ctx.database.db, userId, (tx) => listLibrary(tx, userId, types, q.limit ?? 20, cursor));
-  return { items: result.items.map(toView), nextCursor: result.nextCursor };
+  return { items: result.items.map((r) => toView(r, ctx.cipher)), nextCursor: result.nextCursor };
 }
 
 /** A user's library: favorites, watchlist, ratings and history, newest first, with cursor pagination. */

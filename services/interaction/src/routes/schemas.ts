@@ -1,7 +1,9 @@
 import { invalidField, Type } from '@marquee/platform-http';
+import type { FieldCipher } from '@marquee/platform-crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { FEEDBACK_TYPES, INTERACTION_TYPES, SOURCES } from '../db/schema';
+import { openComment } from '../domain/feedback-comment';
 import type { InteractionRow } from '../events/interaction-events';
 
 /** A string enum with one error naming the allowed values (a union of literals would report one per literal). */
@@ -28,7 +30,9 @@ export const InteractionView = Type.Object({
 });
 export type InteractionView = Static<typeof InteractionView>;
 
-export function toView(row: InteractionRow): InteractionView {
+/** A stored row as its user reads it (the comment decrypted). */
+export function toView(stored: InteractionRow, cipher: FieldCipher): InteractionView {
+  const row = openComment(cipher, stored);
   return {
     id: row.id,
     movieId: row.movieId,
