@@ -132,6 +132,12 @@ export async function withConsumerSpan<T>(
   );
 }
 
+/** Exports the spans the batch processor still holds, and waits until they are sent; a no-op when tracing is off. */
+export async function flushTracing(): Promise<void> {
+  const provider = trace.getTracerProvider() as { getDelegate?: () => { forceFlush?: () => Promise<void> } };
+  await provider.getDelegate?.().forceFlush?.();
+}
+
 /** Exports the spans still buffered and stops the SDK; a no-op when tracing is off. Call last at shutdown. */
 export async function shutdownTracing(): Promise<void> {
   const sdk = (globalThis as Record<symbol, { shutdown(): Promise<void> } | undefined>)[SDK];
