@@ -5,7 +5,7 @@ import { register } from 'node:module';
 import path from 'node:path';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 
-// ESM imports of CommonJS packages (pg, ioredis, pino from our TypeScript modules) are only seen through
+// ESM imports of CommonJS packages (ioredis, pino from our TypeScript modules) are only seen through
 // import-in-the-middle's loader hook; it hooks only the modules the instrumentations ask for.
 const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
 register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
@@ -13,7 +13,6 @@ register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 const { NodeSDK } = await import('@opentelemetry/sdk-node');
 const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
 const { traceUndici } = await import('./client-spans.mjs');
-const { PgInstrumentation } = await import('@opentelemetry/instrumentation-pg');
 const { IORedisInstrumentation } = await import('@opentelemetry/instrumentation-ioredis');
 const { PinoInstrumentation } = await import('@opentelemetry/instrumentation-pino');
 
@@ -62,8 +61,8 @@ const INSTRUMENTATIONS = {
       requireParentforOutgoingSpans: true,
       redactedQueryParams: SECRET_QUERY_PARAMS,
     }),
-  // Without a parent span (the outbox relay's polls, pool housekeeping) a query is not traced.
-  pg: () => new PgInstrumentation({ requireParentSpan: true }),
+  // pg: platform-db patches pg's Client with platform-tracing's pg.ts (a span per query inside a recording
+  // span; the outbox relay's polls and pool housekeeping have none and are not traced).
   ioredis: () => new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
   // trace_id and span_id on every log line written inside a span; logs stay on stdout only.
   pino: () => new PinoInstrumentation({ disableLogSending: true }),
@@ -71,10 +70,27 @@ const INSTRUMENTATIONS = {
   // the traceparent the relay carries from the outbox row, and its batch consumer starts a root
   // trace per poll with the events only linked.
 };
-// `server`: platform-http's server spans (its registerServerSpans reads the same variable); `undici`: ours.
-const KNOWN = [...Object.keys(INSTRUMENTATIONS), 'server', 'undici'];
+// `server`: platform-http's server spans (its registerServerSpans reads the same variable); `undici`: ours;
+// `pg`: platform-db's query spans (it reads the same variable).
+const KNOWN = [...Object.keys(INSTRUMENTATIONS), 'server', 'undici', 'pg'];
 for (const name of OFF) {
   if (!KNOWN.includes(name)) throw new Error(`MARQUEE_TRACING_OFF names ${name}; known: ${KNOWN.join(', ')}`);
+}
+
+// Zipkin's span format has no resource: its exporter copies every resource attribute onto every span as a
+// tag. The SDK's default detectors (process, host, os, service instance) give about twenty, the process's
+// whole command line among them, which made each exported span several times the size of its own data,
+// paid for in JSON here and in parsing and storage by the Zipkin server. To Zipkin a process is its
+// service name (localEndpoint), so with that exporter only OTEL_RESOURCE_ATTRIBUTES is read unless
+// OTEL_NODE_RESOURCE_DETECTORS asks for more. OTLP sends the resource once per batch and keeps them all.
+if (
+  process.env.OTEL_NODE_RESOURCE_DETECTORS === undefined &&
+  (process.env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes('zipkin')
+) {
+  process.env.OTEL_NODE_RESOURCE_DETECTORS = 'env';
 }
 
 const sdk = new NodeSDK({
