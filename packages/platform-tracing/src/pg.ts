@@ -1,10 +1,9 @@
 import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 
-// CLIENT spans for pg queries, in place of @opentelemetry/instrumentation-pg. That one wraps each query's
-// promise in a second one, builds the metric attributes of a histogram nobody reads (metrics are the
-// services' Prometheus registries), and adds a span for every pool checkout and connect: in a traced
-// consumer that was a fifth of the spans per event and the larger part of their CPU. Here a query run
-// inside a recording span gets one span (the SQL text, never its values; the operation; the database
+// CLIENT spans for pg queries, in place of @opentelemetry/instrumentation-pg. That one wraps each traced
+// query's promise in a second one, builds the attributes of a duration histogram on every query (metrics
+// here are the services' Prometheus registries), and adds a span for every pool checkout. Here a query
+// run inside a recording span gets one span (the SQL text, never its values; the operation; the database
 // and server), ended by the query's own promise or callback; any other query only pays the check.
 
 const tracer = trace.getTracer('@marquee/platform-tracing/pg');
