@@ -10,6 +10,7 @@ import { createAddHookMessageChannel } from 'import-in-the-middle';
 const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
 register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
+const { diag, DiagConsoleLogger, DiagLogLevel } = await import('@opentelemetry/api');
 const { NodeSDK } = await import('@opentelemetry/sdk-node');
 const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
 const { traceUndici } = await import('./client-spans.mjs');
@@ -93,10 +94,15 @@ if (
   process.env.OTEL_NODE_RESOURCE_DETECTORS = 'env';
 }
 
+// Spans the batch processor drops (its queue is full: the backend takes them in slower than they come)
+// and failed exports are only diag messages, and with no diag logger the SDK says nothing at all. Unless
+// OTEL_LOG_LEVEL names a level (the SDK then sets its own logger), warnings and errors go to stderr.
+if (process.env.OTEL_LOG_LEVEL === undefined) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
+
 const sdk = new NodeSDK({
   serviceName: serviceName(),
   // Unset, OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER mean "otlp" to the SDK: a meter provider every
-  // instrumentation then records into on every request and query, sampled or not (pg's pool counters on each
+  // instrumentation then records into on every request and query, sampled or not (pool counters on each
   // checkout, http's durations), exported each minute to a collector nobody runs. Metrics are the services'
   // Prometheus registries (docs/metrics.md) and logs go to stdout, so neither is set up unless asked for.
   ...(process.env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
