@@ -17,7 +17,14 @@ import {
 } from '@marquee/platform-events';
 import { createLogger } from '@marquee/platform-logging';
 import { randomBytes } from 'node:crypto';
-import { flushTracing, shutdownTracing, startServerSpan, tracingStarted, withSpan } from '@marquee/platform-tracing';
+import {
+  droppedSpans,
+  flushTracing,
+  shutdownTracing,
+  startServerSpan,
+  tracingStarted,
+  withSpan,
+} from '@marquee/platform-tracing';
 import { sql } from 'drizzle-orm';
 import { interactionData, openPipelineBench } from './lib/event-pipeline';
 import { loadMeasure, machineDescription, percentile, processCpuMs, writeJsonResult, writeResult } from './machine';
@@ -204,8 +211,10 @@ interface Throughput {
   seconds: number;
   /** This process's CPU (user + system) per event over the run, µs: writers, relay and consumer alike. */
   cpuPerEvent: number;
-  /** The Zipkin server's CPU per event from the run's start until the spans it caused were in (NaN untraced). */
+  /** The Zipkin server's CPU per event from the run's start until the spans it caused were in. */
   zipkinCpuPerEvent: number;
+  /** Spans the SDK's batch processor dropped during the run (queue full): they never reached Zipkin. */
+  dropped: number;
 }
 
 async function throughput(
@@ -215,6 +224,7 @@ async function throughput(
   txSize: number,
 ): Promise<Throughput> {
   sink.reset(TOTAL);
+  const droppedBefore = droppedSpans() ?? 0;
   const zipkinBefore = processCpuMs(ZIPKIN_PID);
   const cpuBefore = process.cpuUsage();
   const start = Date.now();
@@ -244,6 +254,7 @@ async function throughput(
     seconds,
     cpuPerEvent: (cpu.user + cpu.system) / TOTAL,
     zipkinCpuPerEvent: ((processCpuMs(ZIPKIN_PID) - zipkinBefore) * 1000) / TOTAL,
+    dropped: (droppedSpans() ?? 0) - droppedBefore,
   };
 }
 
@@ -312,14 +323,15 @@ if (viaTraced && viaTenth) {
     'CPU per event: this process (writers, relay, consumer, and when traced the SDK and its exporter) over the timed run; ' +
       "the Zipkin server's (on the same 2 cores) from the run's start until its spans were flushed and taken in",
     '',
-    '| path | throughput runs (events/s) | mean (events/s) | process CPU µs/event (runs) | Zipkin CPU µs/event (runs) | p50 at rate (ms) | p99 at rate (ms) | max (ms) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| path | throughput runs (events/s) | mean (events/s) | process CPU µs/event (runs) | Zipkin CPU µs/event (runs) | spans dropped (runs) | p50 at rate (ms) | p99 at rate (ms) | max (ms) |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...paths.map((p, k) => {
       const l = lat[k] as (typeof lat)[number];
       const runs = tp[k] as Throughput[];
       return (
         `| ${p.label} | ${runs.map((r) => r.eventsPerSecond.toFixed(0)).join(', ')} | ${of(k, (t) => t.eventsPerSecond).toFixed(0)} ` +
-        `| ${runs.map((r) => r.cpuPerEvent.toFixed(0)).join(', ')} | ${runs.map(zipkinCell).join(', ')} | ${l.p50} | ${l.p99} | ${l.max} |`
+        `| ${runs.map((r) => r.cpuPerEvent.toFixed(0)).join(', ')} | ${runs.map(zipkinCell).join(', ')} ` +
+        `| ${runs.map((r) => r.dropped).join(', ')} | ${l.p50} | ${l.p99} | ${l.max} |`
       );
     }),
     '',
@@ -327,6 +339,7 @@ if (viaTraced && viaTenth) {
     `traced (10 % sampled) / untraced throughput: ${(ratioTenth * 100).toFixed(1)}% (target ≥ 90%, at most 10% cost): ${verdict(ratioTenth)}`,
     `process CPU per event, untraced / traced (every span): ${(cpuRatio * 100).toFixed(1)}% (the instrumentation's own cost, same target): ${verdict(cpuRatio)}`,
     `process CPU per event, untraced / traced (10 % sampled): ${(cpuRatioTenth * 100).toFixed(1)}%: ${verdict(cpuRatioTenth)}`,
+    `spans the batch processor dropped (queue full, never exported), whole run: ${droppedSpans() ?? 0}`,
     `writes at rate took ${lat.map((l, k) => `${l.writeSeconds.toFixed(1)} s (${paths[k]?.label})`).join(', ')} for ${RATE_SECONDS} s of load`,
   ];
   process.stdout.write(`${machineDescription()}\n${lines.join('\n')}\n`);
@@ -388,6 +401,13 @@ if (viaTraced && viaTenth) {
       target: null,
       met: null,
     })),
+    {
+      name: 'spans the batch processor dropped (queue full, never exported), whole run',
+      value: droppedSpans() ?? 0,
+      unit: 'spans',
+      target: null,
+      met: null,
+    },
     loadMeasure('before', loadBefore),
     loadMeasure('at the end'),
   ]);

@@ -150,6 +150,14 @@ export async function withConsumerSpan<T>(
   );
 }
 
+/**
+ * How many ended spans the batch processor has dropped so far because its queue was full (the exporter
+ * fell behind); undefined when tracing is off. A drop is counted once a later span gets into the queue.
+ */
+export function droppedSpans(): number | undefined {
+  return (globalThis as Record<symbol, (() => number) | undefined>)[Symbol.for('marquee.tracing.dropped')]?.();
+}
+
 /** Exports the spans the batch processor still holds, and waits until they are sent; a no-op when tracing is off. */
 export async function flushTracing(): Promise<void> {
   const provider = trace.getTracerProvider() as { getDelegate?: () => { forceFlush?: () => Promise<void> } };

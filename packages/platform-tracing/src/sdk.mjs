@@ -94,10 +94,15 @@ if (
   process.env.OTEL_NODE_RESOURCE_DETECTORS = 'env';
 }
 
-// Spans the batch processor drops (its queue is full: the backend takes them in slower than they come)
-// and failed exports are only diag messages, and with no diag logger the SDK says nothing at all. Unless
-// OTEL_LOG_LEVEL names a level (the SDK then sets its own logger), warnings and errors go to stderr.
-if (process.env.OTEL_LOG_LEVEL === undefined) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);
+// The batch span processor keeps at most OTEL_BSP_MAX_QUEUE_SIZE ended spans (default 2048) and sends
+// OTEL_BSP_MAX_EXPORT_BATCH_SIZE (512) per request, one request at a time: a span that ends while the
+// queue is full is dropped, silently. With every span sampled the events bench ends some 10,000 spans a
+// second; with those defaults a short run (2 × 10,000 traced events, then 4,000 at a paced rate) had
+// 73,621 spans dropped, most of what it made, so its traced figures measured spans that never left.
+// Unless set, the queue holds 16,384 and a request carries up to 2,048 spans (about 1 MB of Zipkin
+// JSON); a backend that still falls behind loses spans, which are now counted and said on stderr (below).
+process.env.OTEL_BSP_MAX_QUEUE_SIZE ??= '16384';
+process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ??= '2048';
 
 const sdk = new NodeSDK({
   serviceName: serviceName(),
@@ -112,6 +117,39 @@ const sdk = new NodeSDK({
     .map(([, make]) => make()),
 });
 sdk.start();
+
+// Spans the batch processor drops (its queue is full: the backend takes them in slower than they come)
+// and failed exports are only diag messages, and with no diag logger the SDK says nothing at all. This
+// one writes warnings and errors to stderr (or what OTEL_LOG_LEVEL names; set after the SDK, which would
+// set its own for that variable), and counts the dropped spans for platform-tracing's droppedSpans().
+const LEVELS = {
+  NONE: DiagLogLevel.NONE,
+  ERROR: DiagLogLevel.ERROR,
+  WARN: DiagLogLevel.WARN,
+  INFO: DiagLogLevel.INFO,
+  DEBUG: DiagLogLevel.DEBUG,
+  VERBOSE: DiagLogLevel.VERBOSE,
+  ALL: DiagLogLevel.ALL,
+};
+const level = LEVELS[(process.env.OTEL_LOG_LEVEL ?? 'WARN').trim().toUpperCase()] ?? DiagLogLevel.WARN;
+const stderr = new DiagConsoleLogger();
+let dropped = 0;
+diag.setLogger(
+  {
+    error: (...args) => level >= DiagLogLevel.ERROR && stderr.error(...args),
+    warn: (message, ...args) => {
+      // The processor says how many it dropped when the next span gets into the queue again.
+      const m = /^Dropped (\d+) spans because maxQueueSize reached/.exec(String(message));
+      if (m) dropped += Number(m[1]);
+      if (level >= DiagLogLevel.WARN) stderr.warn(message, ...args);
+    },
+    info: (...args) => stderr.info(...args),
+    debug: (...args) => stderr.debug(...args),
+    verbose: (...args) => stderr.verbose(...args),
+  },
+  { logLevel: Math.max(level, DiagLogLevel.WARN), suppressOverrideMessage: true },
+);
+globalThis[Symbol.for('marquee.tracing.dropped')] = () => dropped;
 // undici and fetch calls: client-spans.mjs, on undici's diagnostics channels.
 if (!OFF.has('undici')) traceUndici();
 await waitForAllMessagesAcknowledged();
