@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,4 +49,16 @@ export function writeJsonResult(name: string, measures: Measure[]): string {
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', `${name}-${date}.json`);
   writeFileSync(file, `${JSON.stringify(measures, null, 2)}\n`);
   return file;
+}
+
+/** CPU time (user + system, ms) process pid has used so far, from /proc; NaN when it cannot be read. */
+export function processCpuMs(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@marquee/platform-logging';
+import { tracePgQueries, tracingOn } from '@marquee/platform-tracing';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
@@ -6,6 +7,10 @@ import { underMigrationLock } from './migration-lock';
 
 export { ensureDatabase, maintainAsOwner, type PrepareOptions, prepareDatabase, rowSecurityBypass } from './roles';
 export { forAllUsers, userRowsPolicy, withUser } from './user-scope';
+
+// With tracing on, a query run inside a recording span gets a CLIENT span (platform-tracing's pg.ts);
+// every client of this pg module is covered, the relay's and the benches' alike.
+if (tracingOn('pg')) tracePgQueries(pg.Client);
 
 export type Db = NodePgDatabase<Record<string, unknown>>;
 /** A drizzle transaction handle; outbox writes take one so they commit with the state change. */

@@ -5,11 +5,14 @@ import {
   propagation,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   trace,
   TraceFlags,
 } from '@opentelemetry/api';
+
+export { tracePgQueries } from './pg';
 
 /**
  * Trace context across the outbox and Kafka. Everything here goes through @opentelemetry/api, which does
@@ -17,7 +20,8 @@ import {
  * function call and gets undefined back.
  */
 
-const tracer = () => trace.getTracer('@marquee/platform-events');
+// Looked up once: a tracer got before the SDK registered (a ProxyTracer) finds the SDK's on first use.
+const tracer = trace.getTracer('@marquee/platform-events');
 /**
  * Where a request the sampler dropped keeps its span context instead of an active span (see
  * startServerSpan); the same key as client-spans.mjs's DROPPED (createContextKey is Symbol.for(description)).
@@ -39,17 +43,32 @@ export function tracingOn(name: string): boolean {
     .includes(name);
 }
 
+// The outbox column and the Kafka header hold a W3C traceparent whatever OTEL_PROPAGATORS says for HTTP,
+// so they are written and read here directly: per event, the global propagator's inject and extract
+// (a carrier object, every configured propagator, tracestate and baggage lookups) were work for nothing.
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+function formatTraceparent(sc: SpanContext): string {
+  return `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
+}
+
 /** The W3C traceparent of the active span, to store beside work done later (an outbox row); else undefined. */
 export function currentTraceparent(): string | undefined {
-  if (!trace.getActiveSpan()) return undefined;
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  return carrier.traceparent;
+  const sc = trace.getActiveSpan()?.spanContext();
+  return sc && trace.isSpanContextValid(sc) ? formatTraceparent(sc) : undefined;
 }
 
 /** The context a stored or received traceparent names, with no ambient context mixed in. */
 function remoteContext(traceparent: string): Context {
-  return propagation.extract(ROOT_CONTEXT, { traceparent });
+  const m = TRACEPARENT.exec(traceparent);
+  if (!m) return ROOT_CONTEXT;
+  const sc: SpanContext = {
+    traceId: m[1] as string,
+    spanId: m[2] as string,
+    traceFlags: Number.parseInt(m[3] as string, 16),
+    isRemote: true,
+  };
+  return trace.isSpanContextValid(sc) ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
 }
 
 export interface PublishSpan {
@@ -66,7 +85,7 @@ export function startPublishSpan(traceparent: string, topic: string, attributes:
   const parent = remoteContext(traceparent);
   // A row written in a trace the sampler dropped: no span, and the message says "dropped" onward as it is.
   if (!sampled(parent)) return { traceparent, end() {} };
-  const span = tracer().startSpan(
+  const span = tracer.startSpan(
     `publish ${topic}`,
     {
       kind: SpanKind.PRODUCER,
@@ -74,11 +93,10 @@ export function startPublishSpan(traceparent: string, topic: string, attributes:
     },
     parent,
   );
-  const carrier: Record<string, string> = {};
-  propagation.inject(trace.setSpan(parent, span), carrier);
+  const sc = span.spanContext();
   return {
     // Without an SDK the span is a no-op one; keep the stored context going rather than dropping it.
-    traceparent: carrier.traceparent ?? traceparent,
+    traceparent: trace.isSpanContextValid(sc) ? formatTraceparent(sc) : traceparent,
     end(err?: unknown) {
       if (err !== undefined) failed(span, err);
       span.end();
@@ -124,12 +142,26 @@ export async function withConsumerSpan<T>(
   const parent = remoteContext(traceparent);
   // Nor for a trace the sampler dropped: the handler's queries then cost no span either.
   if (!sampled(parent)) return fn();
-  return tracer().startActiveSpan(
+  return tracer.startActiveSpan(
     name,
     { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', ...attributes } },
     parent,
     (span) => runInSpan(span, fn),
   );
+}
+
+/**
+ * How many ended spans the batch processor has dropped so far because its queue was full (the exporter
+ * fell behind); undefined when tracing is off. A drop is counted once a later span gets into the queue.
+ */
+export function droppedSpans(): number | undefined {
+  return (globalThis as Record<symbol, (() => number) | undefined>)[Symbol.for('marquee.tracing.dropped')]?.();
+}
+
+/** Exports the spans the batch processor still holds, and waits until they are sent; a no-op when tracing is off. */
+export async function flushTracing(): Promise<void> {
+  const provider = trace.getTracerProvider() as { getDelegate?: () => { forceFlush?: () => Promise<void> } };
+  await provider.getDelegate?.().forceFlush?.();
 }
 
 /** Exports the spans still buffered and stops the SDK; a no-op when tracing is off. Call last at shutdown. */
@@ -145,7 +177,7 @@ export async function shutdownTracing(): Promise<void> {
  * request. When the sampler drops it, fn runs with no active span, as a dropped HTTP request does.
  */
 export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const span = tracer().startSpan(name);
+  const span = tracer.startSpan(name);
   if (!span.isRecording()) {
     const ctx = context.active();
     return context.with(trace.deleteSpan(ctx).setValue(DROPPED, span.spanContext()), fn);
@@ -153,7 +185,7 @@ export function withSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return context.with(trace.setSpan(context.active(), span), () => runInSpan(span, fn));
 }
 
-const serverTracer = () => trace.getTracer('@marquee/platform-http');
+const serverTracer = trace.getTracer('@marquee/platform-http');
 
 export interface ServerSpan {
   /** Runs fn (the rest of the request's hooks and its handler) with this span as the active one. */
@@ -179,7 +211,7 @@ export function startServerSpan(
   headers: Record<string, string | string[] | undefined>,
 ): ServerSpan {
   const parent = propagation.extract(ROOT_CONTEXT, headers);
-  const span = serverTracer().startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER }, parent);
+  const span = serverTracer.startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER }, parent);
   const recording = span.isRecording();
   const active = recording
     ? trace.setSpan(parent, span)

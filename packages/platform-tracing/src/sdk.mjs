@@ -5,15 +5,15 @@ import { register } from 'node:module';
 import path from 'node:path';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 
-// ESM imports of CommonJS packages (pg, ioredis, pino from our TypeScript modules) are only seen through
+// ESM imports of CommonJS packages (ioredis, pino from our TypeScript modules) are only seen through
 // import-in-the-middle's loader hook; it hooks only the modules the instrumentations ask for.
 const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
 register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
+const { diag, DiagConsoleLogger, DiagLogLevel } = await import('@opentelemetry/api');
 const { NodeSDK } = await import('@opentelemetry/sdk-node');
 const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
 const { traceUndici } = await import('./client-spans.mjs');
-const { PgInstrumentation } = await import('@opentelemetry/instrumentation-pg');
 const { IORedisInstrumentation } = await import('@opentelemetry/instrumentation-ioredis');
 const { PinoInstrumentation } = await import('@opentelemetry/instrumentation-pino');
 
@@ -62,8 +62,8 @@ const INSTRUMENTATIONS = {
       requireParentforOutgoingSpans: true,
       redactedQueryParams: SECRET_QUERY_PARAMS,
     }),
-  // Without a parent span (the outbox relay's polls, pool housekeeping) a query is not traced.
-  pg: () => new PgInstrumentation({ requireParentSpan: true }),
+  // pg: platform-db patches pg's Client with platform-tracing's pg.ts (a span per query inside a recording
+  // span; the outbox relay's polls and pool housekeeping have none and are not traced).
   ioredis: () => new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
   // trace_id and span_id on every log line written inside a span; logs stay on stdout only.
   pino: () => new PinoInstrumentation({ disableLogSending: true }),
@@ -71,16 +71,43 @@ const INSTRUMENTATIONS = {
   // the traceparent the relay carries from the outbox row, and its batch consumer starts a root
   // trace per poll with the events only linked.
 };
-// `server`: platform-http's server spans (its registerServerSpans reads the same variable); `undici`: ours.
-const KNOWN = [...Object.keys(INSTRUMENTATIONS), 'server', 'undici'];
+// `server`: platform-http's server spans (its registerServerSpans reads the same variable); `undici`: ours;
+// `pg`: platform-db's query spans (it reads the same variable).
+const KNOWN = [...Object.keys(INSTRUMENTATIONS), 'server', 'undici', 'pg'];
 for (const name of OFF) {
   if (!KNOWN.includes(name)) throw new Error(`MARQUEE_TRACING_OFF names ${name}; known: ${KNOWN.join(', ')}`);
 }
 
+// Zipkin's span format has no resource: its exporter copies every resource attribute onto every span as a
+// tag. The SDK's default detectors (process, host, os, service instance) give about twenty, the process's
+// whole command line among them, which made each exported span several times the size of its own data,
+// paid for in JSON here and in parsing and storage by the Zipkin server. To Zipkin a process is its
+// service name (localEndpoint), so with that exporter only OTEL_RESOURCE_ATTRIBUTES is read unless
+// OTEL_NODE_RESOURCE_DETECTORS asks for more. OTLP sends the resource once per batch and keeps them all.
+if (
+  process.env.OTEL_NODE_RESOURCE_DETECTORS === undefined &&
+  (process.env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes('zipkin')
+) {
+  process.env.OTEL_NODE_RESOURCE_DETECTORS = 'env';
+}
+
+// The batch span processor keeps at most OTEL_BSP_MAX_QUEUE_SIZE ended spans (default 2048) and sends
+// OTEL_BSP_MAX_EXPORT_BATCH_SIZE (512) per request, one request at a time: a span that ends while the
+// queue is full is dropped, silently. With every span sampled the events bench ends some 10,000 spans a
+// second; with those defaults a short run (2 × 10,000 traced events, then 4,000 at a paced rate) had
+// 73,621 spans dropped, most of what it made, so its traced figures measured spans that never left.
+// Unless set, the queue holds 16,384 and a request carries up to 2,048 spans (about 1 MB of Zipkin
+// JSON); a backend that still falls behind loses spans, which are now counted and said on stderr (below).
+process.env.OTEL_BSP_MAX_QUEUE_SIZE ??= '16384';
+process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ??= '2048';
+
 const sdk = new NodeSDK({
   serviceName: serviceName(),
   // Unset, OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER mean "otlp" to the SDK: a meter provider every
-  // instrumentation then records into on every request and query, sampled or not (pg's pool counters on each
+  // instrumentation then records into on every request and query, sampled or not (pool counters on each
   // checkout, http's durations), exported each minute to a collector nobody runs. Metrics are the services'
   // Prometheus registries (docs/metrics.md) and logs go to stdout, so neither is set up unless asked for.
   ...(process.env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
@@ -90,6 +117,39 @@ const sdk = new NodeSDK({
     .map(([, make]) => make()),
 });
 sdk.start();
+
+// Spans the batch processor drops (its queue is full: the backend takes them in slower than they come)
+// and failed exports are only diag messages, and with no diag logger the SDK says nothing at all. This
+// one writes warnings and errors to stderr (or what OTEL_LOG_LEVEL names; set after the SDK, which would
+// set its own for that variable), and counts the dropped spans for platform-tracing's droppedSpans().
+const LEVELS = {
+  NONE: DiagLogLevel.NONE,
+  ERROR: DiagLogLevel.ERROR,
+  WARN: DiagLogLevel.WARN,
+  INFO: DiagLogLevel.INFO,
+  DEBUG: DiagLogLevel.DEBUG,
+  VERBOSE: DiagLogLevel.VERBOSE,
+  ALL: DiagLogLevel.ALL,
+};
+const level = LEVELS[(process.env.OTEL_LOG_LEVEL ?? 'WARN').trim().toUpperCase()] ?? DiagLogLevel.WARN;
+const stderr = new DiagConsoleLogger();
+let dropped = 0;
+diag.setLogger(
+  {
+    error: (...args) => level >= DiagLogLevel.ERROR && stderr.error(...args),
+    warn: (message, ...args) => {
+      // The processor says how many it dropped when the next span gets into the queue again.
+      const m = /^Dropped (\d+) spans because maxQueueSize reached/.exec(String(message));
+      if (m) dropped += Number(m[1]);
+      if (level >= DiagLogLevel.WARN) stderr.warn(message, ...args);
+    },
+    info: (...args) => stderr.info(...args),
+    debug: (...args) => stderr.debug(...args),
+    verbose: (...args) => stderr.verbose(...args),
+  },
+  { logLevel: Math.max(level, DiagLogLevel.WARN), suppressOverrideMessage: true },
+);
+globalThis[Symbol.for('marquee.tracing.dropped')] = () => dropped;
 // undici and fetch calls: client-spans.mjs, on undici's diagnostics channels.
 if (!OFF.has('undici')) traceUndici();
 await waitForAllMessagesAcknowledged();
