@@ -145,4 +145,56 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
       await relay.stop();
     }
   });
+
+  it('When a transaction commits its row long after later rows were published, then the relay still publishes it once', async () => {
+    await env.database.pool.query('truncate received');
+    // Scans start past what was published 100 ms ago; the held row sits below that floor when it commits.
+    const relay = await startOutboxRelay({
+      database: env.database,
+      kafka: env.kafka,
+      settings: env.settings,
+      logger,
+      floorLagMs: 100,
+      fullScanMs: 1500,
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let inserted: () => void = () => {};
+    const insertedSignal = new Promise<void>((r) => {
+      inserted = r;
+    });
+    try {
+      const held = env.database.db.transaction(async (tx) => {
+        await recordEvents(tx, [interaction(users[0] as string, 20_000)]);
+        inserted();
+        await released;
+      });
+      await insertedSignal;
+      for (let i = 1; i <= 5; i += 1) {
+        await env.database.db.transaction((tx) => recordEvents(tx, [interaction(users[i] as string, 20_000 + i)]));
+      }
+      await eventually(async () => (await receivedCount()) === 5, { what: 'the five later rows' });
+      const [{ floorSeq }] = (
+        await env.database.pool.query<{ floorSeq: string }>(
+          'select max(seq)::text as "floorSeq" from outbox where published_at is not null',
+        )
+      ).rows as [{ floorSeq: string }];
+      await new Promise((r) => setTimeout(r, 400));
+      release();
+      await held;
+      const late = await env.database.pool.query<{ seq: string }>(
+        `select seq::text from outbox where payload->'data'->>'interactionId' = '20000'`,
+      );
+      expect(BigInt(late.rows[0]?.seq as string)).toBeLessThan(BigInt(floorSeq));
+      await eventually(async () => (await receivedCount()) === 6, { what: 'the late row', timeoutMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      const r = await env.database.pool.query('select seq from received order by seq');
+      expect(r.rows.map((x) => x.seq)).toEqual([20_000, 20_001, 20_002, 20_003, 20_004, 20_005]);
+    } finally {
+      release();
+      await relay.stop();
+    }
+  });
 });

@@ -65,7 +65,7 @@ describe('row-level security on user_movie_interactions (as the application role
     ).rejects.toMatchObject({ cause: { code: '42501' } });
   });
 
-  // A batch of several users' PUTs (record_interactions, migration 0003): each user's rows run under that user alone.
+  // A batch of several users' PUTs (record_interactions, migration 0005): each row's statements run under its owner alone.
   const batchOf = (groups: { owner: string; rows: { user: string; movie: number }[] }[]) =>
     JSON.stringify(
       groups.map((g) => ({
@@ -81,9 +81,7 @@ describe('row-level security on user_movie_interactions (as the application role
     );
   const record = (batch: string) =>
     svc.deps.database.db.transaction(async (tx) => {
-      const res = await tx.execute(
-        sql`select kind, "row"->>'userId' as "userId" from record_interactions(${batch}::jsonb)`,
-      );
+      const res = await tx.execute(sql`select kind, "userId" from record_interactions(${batch}::jsonb)`);
       const after = await tx.execute(sql`select current_setting('marquee.user_id', true) as setting`);
       return { rows: res.rows, setting: (after.rows[0] as { setting: string }).setting };
     });
@@ -100,6 +98,41 @@ describe('row-level security on user_movie_interactions (as the application role
       { kind: 'created', userId: bob },
     ]);
     expect(setting).toBe('');
+  });
+
+  it("When a batch group's row names another user of the same batch whose row exists, then PostgreSQL refuses to update it and nothing of the batch is written", async () => {
+    // bob's favorite of 41 exists (beforeAll); alice's group tries to rewrite it while bob's own group is in the batch.
+    const before = await forAllUsers(
+      svc.deps.database.db,
+      async (tx) =>
+        (
+          await tx.execute(
+            sql`select id, updated_at::text from user_movie_interactions where user_id = ${bob} and movie_id = 41 and interaction_type = 'favorite'`,
+          )
+        ).rows,
+    );
+    expect(before).toHaveLength(1);
+    const attack = JSON.stringify([
+      {
+        owner: bob,
+        rows: [{ idx: 0, user_id: bob, movie_id: 42, interaction_type: 'view', source: 'web' }],
+      },
+      {
+        owner: alice,
+        rows: [{ idx: 1, user_id: bob, movie_id: 41, interaction_type: 'favorite', source: 'mobile' }],
+      },
+    ]);
+    await expect(record(attack)).rejects.toMatchObject({ cause: { code: '42501' } });
+    const after = await forAllUsers(
+      svc.deps.database.db,
+      async (tx) =>
+        (
+          await tx.execute(
+            sql`select id, updated_at::text from user_movie_interactions where user_id = ${bob} and (movie_id = 41 and interaction_type = 'favorite' or movie_id = 42 and interaction_type = 'view')`,
+          )
+        ).rows,
+    );
+    expect(after).toEqual(before);
   });
 
   it('When a batch group holds a row of a user other than its owner, then PostgreSQL refuses it and nothing of the batch is written', async () => {
