@@ -106,7 +106,7 @@ interface WireRow {
 /**
  * Writes rows into the log and the daily metrics; returns how many rows were new. The rows travel as one JSON
  * parameter: one native stringify instead of a dozen arrays escaped element by element (the consumer's CPU), with
- * one-letter keys and no nulls, which made a recommendation's twenty impression rows a third of their size.
+ * one-letter keys and no nulls: an impression row (a list of 50 makes 50) is ~240 characters instead of ~375.
  */
 export async function writeActivity(db: Pick<PoolClient, 'query'>, rows: ActivityRow[], ip: IpPolicy): Promise<number> {
   if (rows.length === 0) return 0;
