@@ -137,9 +137,11 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     const handled = events.filter((e) => handlerOf(e));
     const fresh = new Set<string>();
     if (handled.length > 0) {
-      const rows = handled.map((e) => sql`(${groupId}, ${e.id}::uuid, ${e.type})`);
+      // The chunk's ids as one JSON parameter: three bound parameters per event cost more to build than to insert.
+      const rows = JSON.stringify(handled.map((e) => ({ i: e.id, t: e.type })));
       const inserted = await tx.execute<{ event_id: string }>(
-        sql`insert into processed_events (consumer, event_id, event_type) values ${sql.join(rows, sql`, `)}
+        sql`insert into processed_events (consumer, event_id, event_type)
+            select ${groupId}, x.i, x.t from jsonb_to_recordset(${rows}::jsonb) as x(i uuid, t text)
             on conflict do nothing returning event_id`,
       );
       for (const r of inserted.rows) fresh.add(r.event_id);

@@ -132,10 +132,23 @@ describe('analytics ingest', () => {
     const user = randomUUID();
     await a.publish(pageView({ userId: user, movieId: 12, at: now(), ip: '198.51.100.77' }));
     await waitForLogRows(a, 'user_id = $1', [user], 1);
-    const [row] = await a.sql<{ ip_address: string }>('select ip_address from user_activity_logs where user_id = $1', [
-      user,
-    ]);
+    const [row] = await a.sql<Record<string, unknown>>(
+      `select ip_address, session_id, user_agent, referer, source, action_type, movie_id, event_seq, metadata
+         from user_activity_logs where user_id = $1`,
+      [user],
+    );
     expect(row?.ip_address).toBe('198.51.100.0/24');
+    // Every field travels (the statement reads short keys and leaves out nulls).
+    expect(row).toMatchObject({
+      session_id: 's1',
+      user_agent: 'test-agent/1.0',
+      referer: null,
+      source: 'web',
+      action_type: 'movie_view',
+      movie_id: 12,
+      event_seq: 0,
+      metadata: {},
+    });
   });
 
   it('when the service starts, then this month and the configured months ahead have partitions', async () => {

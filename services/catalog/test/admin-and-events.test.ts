@@ -319,6 +319,29 @@ describe('interaction counters', () => {
     expect((await counters(4))?.ourRating).toBeNull();
     expect(await upsertsOf3And4()).toBe(upsertsBefore);
   });
+
+  it('When one delivery holds several events of a movie, a removal at zero among them, then the counters end where the events one by one end', {
+    timeout: 150_000,
+  }, async () => {
+    // One by one: views 0 → 0 (a removal at zero) → 1 → 2 → 1 → 0 → 0 → 1; a plain sum would say 0.
+    await send(
+      removed(5, 'view'),
+      recorded(5, 'view'),
+      recorded(5, 'view'),
+      removed(5, 'view'),
+      removed(5, 'view'),
+      removed(5, 'view'),
+      recorded(5, 'view'),
+      recorded(6, 'rating', 3),
+      recorded(6, 'rating', 4, 3),
+      recorded(6, 'rating', 2),
+      removed(6, 'rating', 2),
+      recorded(5, 'like'),
+    );
+    await eventually(async () => (await counters(5))?.likes === 1, { what: 'the delivery applied', timeoutMs: 60_000 });
+    expect(await counters(5)).toMatchObject({ views: 1, likes: 1 });
+    expect(await counters(6)).toMatchObject({ ratings: 1, ourRating: 4 });
+  });
 });
 
 describe('replay', () => {

@@ -327,6 +327,46 @@ describe('recommendations', () => {
     expect((await get('/v1/me/recommendations?limit=0', token)).status).toBe(400);
   });
 
+  it('when one delivery upserts, renames and deletes movies, then the projection holds what the events one by one leave', async () => {
+    const snapshot = (id: number, title: string, genre: { id: number; name: string }) => {
+      const m = { ...movie(id, 0), title, genres: [{ ...genre, tmdbId: null, slug: `g${genre.id}` }] };
+      const event = buildEvent(MovieUpserted, String(id), m, { correlationId: randomUUID() });
+      return { key: 'one-delivery', value: JSON.stringify(event) };
+    };
+    const deleted = buildEvent(
+      MovieDeleted,
+      '50',
+      { movieId: 50, tmdbId: null, deletedAt: new Date().toISOString() },
+      { correlationId: randomUUID() },
+    );
+    // One key, one send: one partition, read as one chunk. 50 is written, renamed and deleted; 51 gets a genre
+    // and then a new name for it.
+    await h.producer.send({
+      topic: physicalTopic(h.rec.deps.settings, Topics.catalogMovie),
+      messages: [
+        snapshot(50, 'First', { id: 90, name: 'Old' }),
+        snapshot(51, 'Kept', { id: 91, name: 'Before' }),
+        snapshot(50, 'Renamed', { id: 90, name: 'Old' }),
+        { key: 'one-delivery', value: JSON.stringify(deleted) },
+        snapshot(51, 'Kept again', { id: 91, name: 'After' }),
+      ],
+    });
+    const rows = async () =>
+      (
+        await h.rec.deps.database.db.execute<{ movie_id: number; title: string }>(
+          sql`select movie_id, title from rec_movies where movie_id in (50, 51) order by movie_id`,
+        )
+      ).rows;
+    await settled(async () => expect(await rows()).toEqual([{ movie_id: 51, title: 'Kept again' }]));
+    const genres = await h.rec.deps.database.db.execute<{ genre_id: number; name: string }>(
+      sql`select genre_id, name from rec_genres where genre_id in (90, 91) order by genre_id`,
+    );
+    expect(genres.rows).toEqual([
+      { genre_id: 90, name: 'Old' },
+      { genre_id: 91, name: 'After' },
+    ]);
+  });
+
   it('when the tables are inspected, then every user-owned table has the one forced policy', async () => {
     const raw = adminPool(h.env.DATABASE_URL as string);
     try {

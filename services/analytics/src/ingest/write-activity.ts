@@ -22,9 +22,12 @@ with ins as (
          case when e.user_id is null then v.user_agent end,
          case when e.user_id is null then v.referer end,
          v.source, v.metadata, v.occurred_at
-    from json_to_recordset($1::json)
-         as v(event_id uuid, event_seq int2, user_id uuid, session_id text, action_type text, movie_id int4,
-              ip_address text, user_agent text, referer text, source text, metadata jsonb, occurred_at timestamptz)
+    from (select x.e as event_id, coalesce(x.q, 0) as event_seq, x.u as user_id, x.s as session_id,
+                 x.a as action_type, x.m as movie_id, x.i as ip_address, x.g as user_agent, x.r as referer,
+                 x.o as source, x.d as metadata, x.t as occurred_at
+            from json_to_recordset($1::json)
+                 as x(e uuid, q int2, u uuid, s text, a text, m int4, i text, g text, r text, o text, d jsonb,
+                      t timestamptz)) v
     left join erased_users e on e.user_id = v.user_id
     left join movies m on m.movie_id = v.movie_id and m.deleted
   on conflict do nothing
@@ -84,26 +87,45 @@ export function storableText(s: string | null): string | null {
   return s.replace(NUL_OR_LONE_SURROGATE, (c) => (c === '\0' ? '' : '\ufffd'));
 }
 
+/** One row as the statement reads it: one-letter keys, and a null or a seq of 0 left out (read back as such). */
+interface WireRow {
+  e: string;
+  q?: number;
+  u?: string;
+  s?: string;
+  a: string;
+  m?: number;
+  i?: string;
+  g?: string;
+  r?: string;
+  o?: string;
+  d: Record<string, unknown>;
+  t: Date;
+}
+
 /**
  * Writes rows into the log and the daily metrics; returns how many rows were new. The rows travel as one JSON
- * parameter: one native stringify instead of a dozen arrays escaped element by element (the consumer's CPU).
+ * parameter: one native stringify instead of a dozen arrays escaped element by element (the consumer's CPU), with
+ * one-letter keys and no nulls: an impression row (a list of 50 makes 50) is ~240 characters instead of ~375.
  */
 export async function writeActivity(db: Pick<PoolClient, 'query'>, rows: ActivityRow[], ip: IpPolicy): Promise<number> {
   if (rows.length === 0) return 0;
-  const records = rows.map((r) => ({
-    event_id: r.eventId,
-    event_seq: r.seq,
-    user_id: r.userId,
-    session_id: storableText(r.sessionId),
-    action_type: r.actionType,
-    movie_id: r.movieId,
-    ip_address: ip.protect(r.ipPrefix),
-    user_agent: storableText(r.userAgent),
-    referer: storableText(r.referer),
-    source: r.source,
-    metadata: r.metadata,
-    occurred_at: r.occurredAt,
-  }));
+  const records = rows.map((r) => {
+    const w: WireRow = { e: r.eventId, a: r.actionType, d: r.metadata, t: r.occurredAt };
+    if (r.seq !== 0) w.q = r.seq;
+    if (r.userId !== null) w.u = r.userId;
+    const session = storableText(r.sessionId);
+    if (session !== null) w.s = session;
+    if (r.movieId !== null) w.m = r.movieId;
+    const address = ip.protect(r.ipPrefix);
+    if (address !== null) w.i = address;
+    const agent = storableText(r.userAgent);
+    if (agent !== null) w.g = agent;
+    const referer = storableText(r.referer);
+    if (referer !== null) w.r = referer;
+    if (r.source !== null) w.o = r.source;
+    return w;
+  });
   const { rows: result } = await db.query<{ accepted: number }>(WRITE, [JSON.stringify(records)]);
   return result[0]?.accepted ?? 0;
 }

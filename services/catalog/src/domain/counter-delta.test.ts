@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deltaOf } from './counter-delta';
+import { applyClamped, changeThen, deltaOf, noChange } from './counter-delta';
 
 describe('counter deltas', () => {
   const base = {
@@ -39,5 +39,27 @@ describe('counter deltas', () => {
     expect(
       deltaOf('recorded', { ...base, interactionType: 'favorite', rating: null, previousRating: null }),
     ).toBeUndefined();
+  });
+
+  it('When a chunk holds several events of one movie, then their composed change ends where the events one by one end, zero clamps included', () => {
+    // Deltas as removals and records mix: a removal at zero stays at zero, and the record after it counts.
+    const deltas = [-1, +1, +1, -3, +2, -1, 0, +5, -2, -2, -2, +1];
+    for (const start of [0, 1, 2, 7]) {
+      for (let from = 0; from < deltas.length; from++) {
+        for (let to = from; to <= deltas.length; to++) {
+          let oneByOne = start;
+          let change = noChange();
+          for (const d of deltas.slice(from, to)) {
+            oneByOne = Math.max(0, oneByOne + d);
+            change = changeThen(change, { views: d, likes: -d, ratingSum: 3 * d, ratingCount: 0 });
+          }
+          expect(applyClamped(start, change.views)).toBe(oneByOne);
+          expect(applyClamped(start, change.ratingCount)).toBe(start);
+          let likes = start;
+          for (const d of deltas.slice(from, to)) likes = Math.max(0, likes - d);
+          expect(applyClamped(start, change.likes)).toBe(likes);
+        }
+      }
+    }
   });
 });

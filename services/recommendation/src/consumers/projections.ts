@@ -16,7 +16,7 @@ import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { allUsersIn } from '../db/rls';
 import { type FeedbackKind, feedbackWeight } from '../domain/feedback-matrix';
-import { intArray, textArray } from '../db/sql-arrays';
+import { intArray } from '../db/sql-arrays';
 import { type AfterCommit, cacheKey, refreshUsers } from '../recommend/refresh-user';
 
 type Movie = Static<typeof MovieUpserted.schema>;
@@ -30,18 +30,41 @@ function kindOf(i: Interaction): { kind: string; weight: number } {
   return { kind: i.interactionType, weight: feedbackWeight(i.interactionType as FeedbackKind, i.rating) };
 }
 
-async function upsertMovie(tx: Tx, m: Movie): Promise<void> {
-  const year = m.releaseDate ? Number(m.releaseDate.slice(0, 4)) : null;
-  await tx.execute(sql`
+/**
+ * A chunk's movie.upserted events in two statements (the last snapshot of each movie wins): the movies, then the
+ * genres that are new or renamed, in genre order. One upsert per genre per movie made the three partitions'
+ * chunks wait on (and deadlock over) the same few genre rows, so a full catalogue took minutes to project.
+ */
+async function upsertMovies(tx: Tx, movies: Movie[], genres: Map<number, string>): Promise<void> {
+  const rows = movies.map((m) => ({
+    id: m.movieId,
+    title: m.title,
+    genres: m.genres.map((g) => g.id),
+    director: m.director,
+    cast: m.mainCast,
+    overview: m.overview,
+    language: m.originalLanguage,
+    year: m.releaseDate ? Number(m.releaseDate.slice(0, 4)) : null,
+    adult: m.adult,
+  }));
+  if (movies.length > 0)
+    await tx.execute(sql`
     insert into rec_movies (movie_id, title, genres, director, main_cast, overview, original_language, release_year, adult)
-    values (${m.movieId}, ${m.title}, ${intArray(m.genres.map((g) => g.id))}, ${m.director}, ${textArray(m.mainCast)},
-      ${m.overview}, ${m.originalLanguage}, ${year}, ${m.adult})
+    select t.id, t.title, t.genres, t.director, t.cast, t.overview, t.language, t.year, t.adult
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as t(id int, title text, genres int[], director text, "cast" text[], overview text, language text, year int, adult boolean)
+    order by t.id
     on conflict (movie_id) do update set title = excluded.title, genres = excluded.genres, director = excluded.director,
       main_cast = excluded.main_cast, overview = excluded.overview, original_language = excluded.original_language,
       release_year = excluded.release_year, adult = excluded.adult, updated_at = now()`);
-  for (const g of m.genres)
-    await tx.execute(sql`insert into rec_genres (genre_id, name) values (${g.id}, ${g.name})
-      on conflict (genre_id) do update set name = excluded.name`);
+  if (genres.size === 0) return;
+  await tx.execute(sql`
+    insert into rec_genres (genre_id, name)
+    select t.id, t.name from jsonb_to_recordset(${JSON.stringify([...genres].map(([id, name]) => ({ id, name })))}::jsonb)
+      as t(id int, name text)
+    where not exists (select 1 from rec_genres g where g.genre_id = t.id and g.name = t.name)
+    order by t.id
+    on conflict (genre_id) do update set name = excluded.name`);
 }
 
 interface FeedbackWrite {
@@ -92,6 +115,23 @@ export function startProjections(
   // The interactions of the transaction (one consumed chunk, or one event on the slow path): feedback writes,
   // the last per row winning, and the users to fold in, all written once before the chunk commits.
   const chunks = new WeakMap<Tx, Chunk>();
+  // The transaction's movie snapshots by id (the last one winning) and every genre they named (the last name
+  // winning; a genre stays when its movie is deleted, as one by one), written once before it commits.
+  const movieChunks = new WeakMap<Tx, { movies: Map<number, Movie>; genres: Map<number, string> }>();
+  const applyMovie = (tx: Tx, m: Movie, beforeCommit: HandlerContext['beforeCommit']) => {
+    let chunk = movieChunks.get(tx);
+    if (!chunk) {
+      const created = { movies: new Map<number, Movie>(), genres: new Map<number, string>() };
+      movieChunks.set(tx, created);
+      beforeCommit('movies', () => upsertMovies(tx, [...created.movies.values()], created.genres));
+      chunk = created;
+    }
+    chunk.movies.delete(m.movieId);
+    chunk.movies.set(m.movieId, m);
+    for (const g of m.genres) chunk.genres.set(g.id, g.name);
+    ctx.store.scheduleAppend(m.movieId);
+    return Promise.resolve();
+  };
   const applyInteraction = (
     tx: Tx,
     i: Interaction,
@@ -139,11 +179,10 @@ export function startProjections(
         await tx.execute(sql`delete from rec_users where user_id = ${userId}`);
         afterCommit(() => ctx.redis.del(cacheKey(ctx, userId)).then(() => {}));
       }),
-      on(MovieUpserted, async (m, { tx }) => {
-        await upsertMovie(tx, m);
-        ctx.store.scheduleAppend(m.movieId);
-      }),
+      on(MovieUpserted, (m, { tx, beforeCommit }) => applyMovie(tx, m, beforeCommit)),
       on(MovieDeleted, async ({ movieId }, { tx, afterCommit }) => {
+        // An upsert of this movie earlier in the chunk is not written after its deletion.
+        movieChunks.get(tx)?.movies.delete(movieId);
         await allUsersIn(tx);
         const affected = await tx.execute<{ user_id: string }>(
           sql`delete from user_recommendations where movie_id = ${movieId} returning user_id`,

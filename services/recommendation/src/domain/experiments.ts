@@ -29,6 +29,8 @@ export function parseExperiments(json: string): Variant[] {
 
 /** The same user always lands in the same variant: a hash of salt and id picks a point on the weights. */
 export function assignVariant(variants: readonly Variant[], userId: string, salt: string): Variant {
+  // One variant (the default) is everyone's: no hash per fold-in.
+  if (variants.length === 1) return variants[0]!;
   const digest = createHash('sha256').update(`${salt}:${userId}`).digest();
   const point = (digest.readUInt32BE(0) / 2 ** 32) * variants.reduce((s, v) => s + v.weight, 0);
   let cumulative = 0;

@@ -38,6 +38,30 @@ describe('hybrid', () => {
     expect(hybrid.reason(user, 2)).toEqual({ kind: 'trending' });
   });
 
+  it('when the list is scored and then explained, then each part scores the user once and the reasons are the same', () => {
+    let calls = 0;
+    const counted: Recommender = {
+      name: 'cf',
+      score: (_u, out) => {
+        calls += 1;
+        out.set([0, 10, 0]);
+      },
+      reason: () => ({ kind: 'because_you_liked', item: 0 }),
+    };
+    const parts = [
+      { model: counted, weight: 1 },
+      { model: trending, weight: 0.1 },
+    ];
+    const user = { items: Int32Array.from([0]), weights: Float32Array.from([1]), favoriteGenres: [] };
+    const scoredFirst = new Hybrid(parts, [], 3);
+    scoredFirst.score(user, new Float32Array(3));
+    const reasons = [0, 1, 2].map((i) => scoredFirst.reason(user, i));
+    expect(calls).toBe(1);
+    const explainedOnly = new Hybrid(parts, [], 3);
+    expect([0, 1, 2].map((i) => explainedOnly.reason(user, i))).toEqual(reasons);
+    expect(reasons.map((r) => r.kind)).toEqual(['because_you_liked', 'because_you_liked', 'trending']);
+  });
+
   it('when interactions age, then trending counts a half-life-old one half', () => {
     const s = popularityScores(
       2,

@@ -8,7 +8,8 @@ export interface BlendPart {
 /** Scales scores so the best is 1 (negatives kept), making parts of different scales blendable. */
 function scaleToMax(scores: Float32Array): void {
   let max = 0;
-  for (const s of scores) if (s > max) max = s;
+  // An indexed loop: for…of over a typed array made this a tenth of a fold-in's CPU.
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > max) max = scores[i]!;
   if (max > 0) for (let i = 0; i < scores.length; i++) scores[i]! /= max;
 }
 
@@ -29,31 +30,31 @@ export class Hybrid implements Recommender {
     return user.weights.some((w) => w > 0) ? this.parts : this.coldStart;
   }
 
+  /** Each weighted part's max-scaled scores for this user, kept for reason() (which would otherwise score again). */
+  private scoreParts(user: UserInput, length: number): Array<{ part: BlendPart; scores: Float32Array }> {
+    const scored = this.partsFor(user)
+      .filter((part) => part.weight !== 0)
+      .map((part) => {
+        const scores = new Float32Array(length);
+        part.model.score(user, scores);
+        scaleToMax(scores);
+        return { part, scores };
+      });
+    this.lastScores.set(user, scored);
+    return scored;
+  }
+
   score(user: UserInput, out: Float32Array): void {
     out.fill(0);
-    const buffer = new Float32Array(out.length);
-    for (const { model, weight } of this.partsFor(user)) {
-      if (weight === 0) continue;
-      model.score(user, buffer);
-      scaleToMax(buffer);
-      for (let i = 0; i < out.length; i++) out[i]! += weight * buffer[i]!;
+    for (const { part, scores } of this.scoreParts(user, out.length)) {
+      const { weight } = part;
+      for (let i = 0; i < out.length; i++) out[i]! += weight * scores[i]!;
     }
   }
 
-  /** The reason of the part that contributed most to this item's blended score (part scores cached per user). */
+  /** The reason of the part that contributed most to this item's blended score (part scores from score()). */
   reason(user: UserInput, item: number): Reason {
-    let scored = this.lastScores.get(user);
-    if (!scored) {
-      scored = this.partsFor(user)
-        .filter((part) => part.weight !== 0)
-        .map((part) => {
-          const scores = new Float32Array(this.itemCount);
-          part.model.score(user, scores);
-          scaleToMax(scores);
-          return { part, scores };
-        });
-      this.lastScores.set(user, scored);
-    }
+    const scored = this.lastScores.get(user) ?? this.scoreParts(user, this.itemCount);
     let best: BlendPart | undefined;
     let bestValue = Number.NEGATIVE_INFINITY;
     for (const { part, scores } of scored) {
