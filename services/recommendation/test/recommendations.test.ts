@@ -235,6 +235,33 @@ describe('recommendations', () => {
       sql`select payload from outbox where type = 'recommendation.clicked' and key = ${id}`,
     );
     expect(rows.rows[0]?.payload.data).toMatchObject({ movieId, variant: 'control' });
+    // A fold-in after the click rewrites the list; a movie still on it keeps its click.
+    const clickedOf = async () =>
+      (
+        await forAllUsers(h.rec.deps.database.db, (tx) =>
+          tx.execute<{ clicked: boolean; generated_at: string }>(
+            sql`select clicked, generated_at::text from user_recommendations where user_id = ${id} and movie_id = ${movieId}`,
+          ),
+        )
+      ).rows[0];
+    const before = await clickedOf();
+    expect(before?.clicked).toBe(true);
+    // Disliking a movie of another taste cluster (1–10, 11–20, 21–30) leaves the clicked one's cluster listed.
+    const full = await get('/v1/me/recommendations?limit=50', token);
+    const clusterOf = (m: number) => Math.ceil(m / 10);
+    const other = full.body.items
+      .map((i: { movieId: number }) => i.movieId)
+      .find((m: number) => clusterOf(m) !== clusterOf(movieId) && m <= 30) as number;
+    await h.publish(InteractionRecorded, id, interaction(id, other, 'dislike'));
+    await settled(async () => expect((await clickedOf())?.generated_at).not.toBe(before?.generated_at));
+    const after = await get('/v1/me/recommendations?limit=50', token);
+    expect(after.body.items.map((i: { movieId: number }) => i.movieId)).toContain(movieId);
+    expect((await clickedOf())?.clicked).toBe(true);
+    expect(
+      await countRows(
+        sql`select count(*) as n from user_recommendations where user_id = ${id} and movie_id = ${other}`,
+      ),
+    ).toBe(0);
     const missing = await h.rec.app.inject({
       method: 'POST',
       url: '/v1/me/recommendations/999999/click',

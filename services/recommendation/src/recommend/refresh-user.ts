@@ -90,10 +90,13 @@ export async function refreshUsers(
     );
     return { userId: state.userId, algorithm: variant.algorithm, variant: variant.variant, generatedAt, items };
   });
+  // Rows that leave the list go; a movie still on it keeps its row (the upsert below), and so its clicked and
+  // clicked_at: a fold-in after a click must not forget the click.
+  const kept = lists.map((l) => ({ u: l.userId, a: l.algorithm, m: l.items.map((i) => i.movieId) }));
   await tx.execute(sql`
     delete from user_recommendations r
-    using jsonb_to_recordset(${JSON.stringify(lists.map((l) => ({ u: l.userId, a: l.algorithm })))}::jsonb) as t(u uuid, a text)
-    where r.user_id = t.u and r.algorithm = t.a`);
+    using jsonb_to_recordset(${JSON.stringify(kept)}::jsonb) as t(u uuid, a text, m int[])
+    where r.user_id = t.u and r.algorithm = t.a and r.movie_id <> all(t.m)`);
   const rows = lists.flatMap((l) =>
     l.items.map((i) => ({
       u: l.userId,
