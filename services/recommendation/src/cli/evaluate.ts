@@ -10,7 +10,7 @@ const PROTOCOLS = ['random', 'last', 'both'];
 await runCli({
   name: 'recommendation evaluate',
   summary:
-    "Runs most-popular, trending, item-kNN, EASE, content-based, sequence neighbours and the hybrid default on MovieLens ratings under RecBole's 80/10/10 per-user random split (full ranking, tuned on validation) and leave-last-out by timestamp; prints NDCG@10, Recall@10, Precision@10, HR@10, MRR@10, coverage and training time as Markdown.",
+    "Runs most-popular, trending, item-kNN, EASE, content-based, sequence neighbours and the hybrid default (EASE over history pieces, its user-based twin, sequence, content, trending) on MovieLens ratings under RecBole's 80/10/10 per-user random split (full ranking, tuned on validation) and leave-last-out by timestamp; prints NDCG@10, Recall@10, Precision@10, HR@10, MRR@10, coverage and training time as Markdown.",
   positionals: [
     {
       name: 'ratings',

@@ -19,18 +19,21 @@ function randomSpd(n: number, seed: number): Float64Array {
 }
 
 describe('invertSpdInPlace', () => {
-  it('when a symmetric positive-definite matrix is inverted, then A·A⁻¹ is the identity', () => {
-    const n = 37;
-    const a = randomSpd(n, 7);
-    const inv = a.slice();
-    invertSpdInPlace(inv, n);
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) {
-        let v = 0;
-        for (let k = 0; k < n; k++) v += a[i * n + k]! * inv[k * n + j]!;
-        expect(v).toBeCloseTo(i === j ? 1 : 0, 9);
-      }
-  });
+  // 3: fewer rows than one block of four; 8: whole blocks only; 37: blocks and a remainder.
+  it.each([3, 8, 37])(
+    'when a symmetric positive-definite matrix of size %i is inverted, then A·A⁻¹ is the identity',
+    (n) => {
+      const a = randomSpd(n, 7);
+      const inv = a.slice();
+      invertSpdInPlace(inv, n);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let v = 0;
+          for (let k = 0; k < n; k++) v += a[i * n + k]! * inv[k * n + j]!;
+          expect(v).toBeCloseTo(i === j ? 1 : 0, 9);
+        }
+    },
+  );
 
   it('when the progress callback throws, then the inversion stops with that error', () => {
     const a = randomSpd(60, 3);

@@ -1,6 +1,7 @@
-import { invertSpdInPlace } from './dense-inverse';
-import type { Csr } from './feedback-matrix';
+import { invertSpdInPlace, type Progress } from './dense-inverse';
+import { type Csr, csrFromTriplets } from './feedback-matrix';
 import { type Reason, type Recommender, strongestHistoryItem, type UserInput } from './recommender';
+import type { Sequences } from './sequence-neighbours';
 
 /** Columns of a CSR (users per item), for the XXᵀ and Xᵀ·v products below. */
 function transpose(x: Csr): Csr {
@@ -31,10 +32,44 @@ function scaleRowsByDegree(x: Csr, power: number): Csr {
 }
 
 /**
+ * Each user's history in time order cut into consecutive pieces of at most `length` items, one row per piece,
+ * with the user's weights from `x` (a user with at most `length` items is one piece: their whole row). EASE
+ * learned over these rows instead of whole histories weighs what people watched in the same stretch of time
+ * above what they watched years apart; `sequences` must hold the same (user, item) pairs as `x`.
+ */
+export function historyPieces(x: Csr, sequences: Sequences, length: number): Csr {
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const values: number[] = [];
+  let piece = -1;
+  const weight = new Map<number, number>();
+  for (let u = 0; u < x.rows; u++) {
+    weight.clear();
+    for (let k = x.indptr[u]!; k < x.indptr[u + 1]!; k++) weight.set(x.indices[k]!, x.values[k]!);
+    let inPiece = length;
+    for (let p = sequences.starts[u]!; p < sequences.starts[u + 1]!; p++) {
+      const item = sequences.items[p]!;
+      const w = weight.get(item);
+      if (w === undefined || w === 0) continue;
+      if (inPiece === length) {
+        piece++;
+        inPiece = 0;
+      }
+      inPiece++;
+      rows.push(piece);
+      cols.push(item);
+      values.push(w);
+    }
+  }
+  return csrFromTriplets(piece + 1, x.cols, rows, cols, values);
+}
+
+/**
  * Exact EASE over every item when there are fewer users than items, through Woodbury's identity:
  * (XᵀX + λI)⁻¹ = (I − Xᵀ(XXᵀ + λI)⁻¹X)/λ, so the inverse is users × users (610² on ml-latest-small, not 9,742²).
  * X's rows may be degree-scaled (`userDegreePower`); a user's own input is used as given, since scaling one
- * user's vector does not change the order of their scores.
+ * user's vector does not change the order of their scores. X may also be other rows over the same items than
+ * the users' (`historyPieces`): the inverse is then rows × rows, and scoring a user needs only their items.
  */
 export class WoodburyEase implements Recommender {
   readonly name = 'ease';
@@ -52,7 +87,7 @@ export class WoodburyEase implements Recommender {
     for (let a = 0; a < this.x.indices.length; a++) if (this.x.indices[a] === item) this.x.values[a] = 0;
   }
 
-  static train(input: Csr, lambda: number, userDegreePower = 0): WoodburyEase {
+  static train(input: Csr, lambda: number, userDegreePower = 0, progress?: Progress): WoodburyEase {
     const x = scaleRowsByDegree(input, userDegreePower);
     const m = x.rows;
     const xt = transpose(x);
@@ -64,7 +99,7 @@ export class WoodburyEase implements Recommender {
         for (let c = xt.indptr[j]!; c < xt.indptr[j + 1]!; c++) k[row + xt.indices[c]!]! += va * xt.values[c]!;
       }
     for (let u = 0; u < m; u++) k[u * m + u]! += lambda;
-    invertSpdInPlace(k, m);
+    invertSpdInPlace(k, m, progress);
     const diagP = new Float64Array(x.cols);
     for (let j = 0; j < xt.rows; j++) {
       let q = 0;
@@ -104,17 +139,26 @@ export class WoodburyEase implements Recommender {
     for (let h = 0; h < user.items.length; h++) out[user.items[h]!]! += user.weights[h]!;
   }
 
+  /**
+   * The history item with the largest B[h, item] = −P[h, item] / P[item, item], where
+   * P[h, item] = ([h = item] − x_hᵀ K x_item) / λ over X's columns. K x_item is formed once (the K rows of the
+   * item's rows, read in order), so each history item costs only its own column: with a pieces × pieces K of
+   * tens of MB, reading K at random per pair of entries would dominate a fold-in.
+   */
   reason(user: UserInput, item: number): Reason {
-    const liked = strongestHistoryItem(user, (h) => -this.entryP(h, item) / this.diagP[item]!);
-    return liked < 0 ? { kind: 'popular' } : { kind: 'because_you_liked', item: liked };
-  }
-
-  private entryP(i: number, j: number): number {
     const m = this.x.rows;
-    let q = 0;
-    for (let a = this.xt.indptr[i]!; a < this.xt.indptr[i + 1]!; a++)
-      for (let c = this.xt.indptr[j]!; c < this.xt.indptr[j + 1]!; c++)
-        q += this.xt.values[a]! * this.k[this.xt.indices[a]! * m + this.xt.indices[c]!]! * this.xt.values[c]!;
-    return ((i === j ? 1 : 0) - q) / this.lambda;
+    const kx = new Float64Array(m);
+    for (let c = this.xt.indptr[item]!; c < this.xt.indptr[item + 1]!; c++) {
+      const row = this.xt.indices[c]! * m;
+      const v = this.xt.values[c]!;
+      for (let u = 0; u < m; u++) kx[u]! += v * this.k[row + u]!;
+    }
+    const liked = strongestHistoryItem(user, (h) => {
+      let q = 0;
+      for (let a = this.xt.indptr[h]!; a < this.xt.indptr[h + 1]!; a++)
+        q += this.xt.values[a]! * kx[this.xt.indices[a]!]!;
+      return -((h === item ? 1 : 0) - q) / this.lambda / this.diagP[item]!;
+    });
+    return liked < 0 ? { kind: 'popular' } : { kind: 'because_you_liked', item: liked };
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { denseItemSet, trainDenseEase } from './ease';
-import { WoodburyEase } from './ease-woodbury';
+import { historyPieces, WoodburyEase } from './ease-woodbury';
 import { columnCounts, csrFromTriplets } from './feedback-matrix';
 
 // Two taste groups: users 0–3 like items 0–2, users 4–7 like items 3–5; item 6 is liked by one of each.
@@ -55,5 +55,32 @@ describe('EASE', () => {
   it('when the dense set is restricted, then only frequent items are kept, most frequent first up to the cap', () => {
     expect(Array.from(denseItemSet(columnCounts(x), 3, 10))).not.toContain(6);
     expect(denseItemSet(columnCounts(x), 1, 3)).toHaveLength(3);
+  });
+
+  it('when histories are cut into pieces, then each user’s items go in time order into pieces of at most that length', () => {
+    // User 0 took 1, 2, 6 in the time order 6, 2, 1 (the rows of x are sorted by item, not by time); users 0
+    // and 4 have three items, the others two.
+    const sequences = { items: Int32Array.from([6, 2, 1, ...x.indices.subarray(3)]), starts: x.indptr };
+    const pieces = historyPieces(x, sequences, 2);
+    const rowsOf = (m: typeof pieces) =>
+      Array.from({ length: m.rows }, (_, r) => Array.from(m.indices.subarray(m.indptr[r]!, m.indptr[r + 1]!)));
+    expect(rowsOf(pieces).slice(0, 3)).toEqual([[2, 6], [1], [0, 2]]);
+    expect(pieces.rows).toBe(2 + 2 + 6);
+    expect(pieces.values.every((v) => v === 1)).toBe(true);
+    expect(historyPieces(x, sequences, 50).rows).toBe(8);
+  });
+
+  it('when EASE learns from history pieces through Woodbury, then it scores as dense EASE over the pieces', () => {
+    const sequences = { items: x.indices, starts: x.indptr };
+    const pieces = historyPieces(x, sequences, 1);
+    const dense = trainDenseEase(pieces, Int32Array.from([0, 1, 2, 3, 4, 5, 6]), 2);
+    const woodbury = WoodburyEase.train(pieces, 2);
+    const a = new Float32Array(7);
+    const b = new Float32Array(7);
+    dense.score(user, a);
+    woodbury.score(user, b);
+    for (let i = 2; i < 7; i++) expect(a[i]).toBeCloseTo(b[i]!, 4);
+    // One item per piece: no co-occurrence left, so nothing but the user's own items scores.
+    for (let i = 2; i < 7; i++) expect(b[i]).toBeCloseTo(0, 6);
   });
 });

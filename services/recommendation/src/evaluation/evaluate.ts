@@ -1,13 +1,13 @@
 import { ContentBased } from '../domain/content-based';
 import type { DenseEase } from '../domain/ease';
-import type { WoodburyEase } from '../domain/ease-woodbury';
+import { historyPieces, WoodburyEase } from '../domain/ease-woodbury';
 import { csrFromTriplets, type Csr } from '../domain/feedback-matrix';
 import { ItemKnn } from '../domain/item-knn';
 import { type Event, PopularityRecommender, popularityScores } from '../domain/popularity';
 import { rankItems } from '../domain/rank';
 import type { Recommender, UserInput } from '../domain/recommender';
 import { SequenceNeighbours, type Sequences, sequencesFrom } from '../domain/sequence-neighbours';
-import { blendModels, defaultParams, trainCollaborative } from '../domain/train-models';
+import { blendModels, defaultParams, trainCollaborative, trainCollaborativeParts } from '../domain/train-models';
 import { clearlyBetter, K, type Metrics, MetricsAccumulator } from './metrics';
 import type { RatingsData } from './movielens';
 import type { Assignment } from './split';
@@ -193,12 +193,20 @@ export function evaluateAll(data: RatingsData, split: Assignment, log: (s: strin
   return results;
 }
 
+/** History-piece lengths (0: whole histories) and their λ tried for the hybrid's item EASE. */
+const PIECES = [
+  { length: 0, lambda: 0 },
+  { length: 50, lambda: 25 },
+  { length: 50, lambda: 50 },
+];
+
 /**
- * The service default, tuned on validation in two stages on coarse grids (few candidates, so little room for a
+ * The service default, tuned on validation in three stages on coarse grids (few candidates, so little room for a
  * lucky pick): its collaborative parts (EASE's λ and row degree scaling, the weights of EASE's user-based twin
- * and of the sequence neighbours), then content and trending weights on top of the best. The winner replaces
- * plain EASE (the reference's λ, no extra parts) only when its validation gain is clearly more than noise
- * (`clearlyBetter`); otherwise the default is plain EASE, so it is never traded for a lucky split.
+ * and of the sequence neighbours), then whether the item EASE learns from history pieces instead of whole
+ * histories, then content and trending weights on top of the best. The winner replaces plain EASE (the
+ * reference's λ, no extra parts) only when its validation gain is clearly more than noise (`clearlyBetter`);
+ * otherwise the default is plain EASE, so it is never traded for a lucky split.
  */
 function tuneHybrid(
   f: Folds,
@@ -211,27 +219,44 @@ function tuneHybrid(
 ): AlgorithmResult {
   const contentModel = content ?? new ContentBased([]);
   const trendingModel = trending.model as PopularityRecommender;
+  type Settings = {
+    power: number;
+    lambda: number;
+    users: number;
+    sequence: number;
+    pieces: { length: number; lambda: number };
+  };
+  const paramsFor = (s: Settings) => ({
+    ...defaultParams,
+    easeLambda: s.lambda,
+    userDegreePower: s.power,
+    denseMaxItems: n,
+    pieces: s.pieces,
+  });
   const trained = new Map<string, DenseEase | WoodburyEase>();
-  const collaborativeFor = (power: number, lambda: number) => {
-    const key = `${power}/${lambda}`;
-    if (!trained.has(key))
-      trained.set(
-        key,
-        trainCollaborative(f.train, { ...defaultParams, easeLambda: lambda, userDegreePower: power, denseMaxItems: n }),
-      );
+  const cached = (key: string, train: () => DenseEase | WoodburyEase) => {
+    if (!trained.has(key)) trained.set(key, train());
     return trained.get(key)!;
   };
-  type Settings = { power: number; lambda: number; users: number; sequence: number };
+  const collaborativeFor = (s: Settings) => {
+    const base = cached(`${s.power}/${s.lambda}`, () => trainCollaborative(f.train, paramsFor(s)));
+    if (!(base instanceof WoodburyEase)) return { collaborative: base, userBase: null };
+    if (s.pieces.length <= 0) return { collaborative: base, userBase: base };
+    const key = `${s.power}/pieces ${s.pieces.length}/${s.pieces.lambda}`;
+    const collaborative = cached(key, () =>
+      WoodburyEase.train(historyPieces(f.train, f.sequences, s.pieces.length), s.pieces.lambda, s.power),
+    );
+    return { collaborative, userBase: base };
+  };
+  const describe = (s: Settings) =>
+    s.pieces.length > 0
+      ? `EASE over ${s.pieces.length}-item history pieces λ ${s.pieces.lambda}, rows / degree^${s.power} + user-based ${s.users} (λ ${s.lambda})`
+      : `EASE λ ${s.lambda}, rows / degree^${s.power} + user-based ${s.users}`;
   const blended = (s: Settings, c: number, t: number) => ({
-    params: `EASE λ ${s.lambda}, rows / degree^${s.power} + user-based ${s.users} + sequence ${s.sequence} + content ${c} + trending ${t}`,
+    params: `${describe(s)} + sequence ${s.sequence} + content ${c} + trending ${t}`,
     train: () =>
       blendModels(
-        {
-          collaborative: collaborativeFor(s.power, s.lambda),
-          sequence,
-          content: contentModel,
-          trending: trendingModel,
-        },
+        { ...collaborativeFor(s), sequence, content: contentModel, trending: trendingModel },
         {
           ...defaultParams,
           blend: { collaborative: 1, users: s.users, sequence: s.sequence, content: c, trending: t },
@@ -240,29 +265,29 @@ function tuneHybrid(
       ).hybrid,
     settings: s,
   });
+  const whole = { length: 0, lambda: 0 };
   const first: ReturnType<typeof blended>[] = [];
   for (const power of [0, 0.15])
     for (const lambda of HYBRID_LAMBDAS)
       for (const users of [0, 1])
-        for (const seq of [0, 0.5, 1]) first.push(blended({ power, lambda, users, sequence: seq }, 0, 0));
+        for (const seq of [0, 0.5, 1])
+          first.push(blended({ power, lambda, users, sequence: seq, pieces: whole }, 0, 0));
   const collaborative = tune('hybrid, collaborative stage', first, f, n, log);
-  const chosen = first.find((c) => c.params === collaborative.params)!.settings;
+  const stage1 = first.find((c) => c.params === collaborative.params)!.settings;
+  const piecesStage = PIECES.map((pieces) => blended({ ...stage1, pieces }, 0, 0));
+  const pieced = tune('hybrid, history pieces stage', piecesStage, f, n, log);
+  const chosen = piecesStage.find((c) => c.params === pieced.params)!.settings;
   const second = [];
   for (const c of content ? [0, 0.1, 0.2] : [0]) for (const t of [0, 0.05]) second.push(blended(chosen, c, t));
   const tuned = tune('hybrid, blend stage', second, f, n, log);
   const clear = clearlyBetter(tuned.validation, ease.validation);
   log(`  hybrid: tuned blend ${clear ? 'clearly beats' : 'is within noise of'} plain EASE on validation`);
   const lambda = Number(ease.params.replace(/[^\d.]/g, ''));
-  const plain = { power: 0, lambda, users: 0, sequence: 0 };
+  const plain = { power: 0, lambda, users: 0, sequence: 0, pieces: whole };
   const best = clear ? tuned : tune('hybrid (service default)', [blended(plain, 0, 0)], f, n, log);
   const settings = clear ? chosen : plain;
   const started = performance.now();
-  trainCollaborative(f.train, {
-    ...defaultParams,
-    easeLambda: settings.lambda,
-    userDegreePower: settings.power,
-    denseMaxItems: n,
-  });
+  trainCollaborativeParts(f.train, f.sequences, paramsFor(settings));
   if (settings.sequence > 0) SequenceNeighbours.train(n, f.sequences);
   best.trainSeconds = (performance.now() - started) / 1000 + trending.trainSeconds;
   return { ...best, name: 'hybrid (service default)' };

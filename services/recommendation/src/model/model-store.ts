@@ -39,7 +39,7 @@ function emptySnapshot(): ModelSnapshot {
   return {
     version: null,
     catalogue,
-    models: { collaborative, users: null, sequence, content, trending, hybrid },
+    models: { collaborative, userBase: null, users: null, sequence, content, trending, hybrid },
     deleted: new Set(),
     userRows: new Map(),
   };
@@ -88,7 +88,7 @@ export class ModelStore {
       this.run.handle = trainInWorker(data.x, data.sequences, params, (p) => {
         if (this.run) this.run.progress = p;
       });
-      const { collaborative, sequence } = await this.run.handle.promise;
+      const { collaborative, userBase, sequence } = await this.run.handle.promise;
       const content = new ContentBased(data.catalogue.meta);
       const now = Date.now() / 1000;
       const decayed = popularityScores(data.catalogue.meta.length, data.events, now, params.trendingHalfLifeDays);
@@ -101,7 +101,11 @@ export class ModelStore {
       this.current = {
         version,
         catalogue: data.catalogue,
-        models: blendModels({ collaborative, sequence, content, trending }, params, data.catalogue.meta.length),
+        models: blendModels(
+          { collaborative, userBase, sequence, content, trending },
+          params,
+          data.catalogue.meta.length,
+        ),
         deleted: new Set(),
         userRows: data.userRows,
       };
@@ -148,6 +152,7 @@ export class ModelStore {
     trendingScores.set(models.trending.scores);
     const parts = {
       collaborative: models.collaborative,
+      userBase: models.userBase,
       sequence: models.sequence,
       content,
       trending: new PopularityRecommender('trending', trendingScores),
@@ -178,6 +183,8 @@ export class ModelStore {
     const i = this.current.catalogue.index.get(movieId);
     if (i === undefined) return;
     this.current.deleted.add(i);
-    this.current.models.collaborative.drop(i);
+    const { collaborative, userBase } = this.current.models;
+    collaborative.drop(i);
+    if (userBase && userBase !== collaborative) userBase.drop(i);
   }
 }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DenseEase } from '../domain/ease';
-import type { WoodburyEase } from '../domain/ease-woodbury';
+import { WoodburyEase } from '../domain/ease-woodbury';
 import type { Csr } from '../domain/feedback-matrix';
 import type { SequenceNeighbours, Sequences } from '../domain/sequence-neighbours';
 import type { ModelParams } from '../domain/train-models';
@@ -16,6 +16,7 @@ export class TrainingCancelled extends Error {
 
 export interface TrainedInWorker {
   collaborative: DenseEase | WoodburyEase;
+  userBase: WoodburyEase | null;
   sequence: SequenceNeighbours;
 }
 
@@ -33,10 +34,15 @@ const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { re
 
 type WorkerMessage =
   | { kind: 'progress'; fraction: number }
-  | { kind: 'done'; model: TransferredModel; sequence: TransferredSequence };
+  | {
+      kind: 'done';
+      model: TransferredModel;
+      userBase: TransferredModel | 'same' | null;
+      sequence: TransferredSequence;
+    };
 
 /**
- * Trains the collaborative model and the sequence neighbours in a worker thread, reporting progress; the event
+ * Trains the collaborative models (item EASE and the user-based part's base) and the sequence neighbours in a worker thread, reporting progress; the event
  * loop stays free.
  */
 export function trainInWorker(
@@ -50,7 +56,15 @@ export function trainInWorker(
   const promise = new Promise<TrainedInWorker>((resolve, reject) => {
     worker.on('message', (m: WorkerMessage) => {
       if (m.kind === 'progress') onProgress(m.fraction);
-      else resolve({ collaborative: fromTransfer(m.model), sequence: sequenceFromTransfer(m.sequence) });
+      else {
+        const collaborative = fromTransfer(m.model);
+        const base = m.userBase === 'same' ? collaborative : m.userBase ? fromTransfer(m.userBase) : null;
+        resolve({
+          collaborative,
+          userBase: base instanceof WoodburyEase ? base : null,
+          sequence: sequenceFromTransfer(m.sequence),
+        });
+      }
     });
     worker.on('error', reject);
     worker.on('exit', (code) => {
