@@ -1,4 +1,5 @@
 // Services as their own processes for the ingest bench, with their CPU time read from /proc.
+import { processCpuMs } from '../../../bench/machine';
 import { generateKeyring } from '@marquee/platform-crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -59,15 +60,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** CPU time (user + system, ms) a process has used so far. */
+/** CPU time (user + system, ms) a process has used so far; 0 once it has gone (its share then stops counting). */
 export function cpuMs(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
+  const ms = processCpuMs(pid);
+  return pid && Number.isNaN(ms) ? 0 : ms;
 }
 
 /** Pids whose command name is one of names (PostgreSQL backends, the Kafka JVM): shared with whatever else runs. */
