@@ -30,7 +30,8 @@ export async function encryptStoredComments(database: Database, cipher: FieldCip
         select u.id::int as id, u.user_id as "userId", u.movie_id as "movieId", u.interaction_type as type,
           u.feedback_comment as "feedbackComment"
         from user_movie_interactions u
-        where u.feedback_comment is not null and left(u.feedback_comment, ${current.length}) <> ${current}
+        where u.feedback_type is not null -- a comment needs one: the partial feedback index, not a table scan
+          and u.feedback_comment is not null and left(u.feedback_comment, ${current.length}) <> ${current}
         order by u.id limit ${BATCH} for update skip locked`);
       const rows = res.rows as unknown as StoredComment[];
       for (const stored of rows) {
