@@ -30,6 +30,30 @@ export interface HandlerContext<D = unknown> {
   beforeCommit(key: string, work: () => Promise<void>): void;
 }
 
+let chunkStates = 0;
+
+/**
+ * State a consumer gathers over one transaction's events (a consumed chunk, or one event on the slow path) and
+ * writes once before that transaction commits. The returned function gives a handler the state of its
+ * transaction: the first event of a transaction creates it and schedules `flush(state, ctx)` with that event's
+ * context (beforeCommit), later events of the same transaction get the same state.
+ */
+export function chunkState<S>(
+  create: () => S,
+  flush: (state: S, ctx: HandlerContext) => Promise<void>,
+): (ctx: HandlerContext) => S {
+  const states = new WeakMap<Tx, S>();
+  const key = `chunk-state:${++chunkStates}`;
+  return (ctx) => {
+    const held = states.get(ctx.tx);
+    if (held !== undefined) return held;
+    const state = create();
+    states.set(ctx.tx, state);
+    ctx.beforeCommit(key, () => flush(state, ctx));
+    return state;
+  };
+}
+
 /** A handler bound to one event definition (type and version); build it with on(). */
 export interface EventHandler<S extends TSchema = TSchema> {
   def: EventDefinition<S>;

@@ -1,6 +1,6 @@
 import { InteractionRecorded, InteractionRemoved } from '@marquee/contracts';
 import type { Tx } from '@marquee/platform-db';
-import { type EventConsumer, type HandlerContext, on, startEventConsumer } from '@marquee/platform-events';
+import { chunkState, type EventConsumer, type HandlerContext, on, startEventConsumer } from '@marquee/platform-events';
 import type { ServiceDeps } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import { CacheKeys, type CatalogCache } from '../cache/catalog-cache';
@@ -57,30 +57,24 @@ export function startInteractionCounters(opts: {
 }): Promise<EventConsumer> {
   const { deps, cache } = opts;
   // The transaction's changes by movie (one consumed chunk, or one event on the slow path), written once before it commits.
-  const chunks = new WeakMap<Tx, Map<number, CounterChange>>();
-  const apply = (
-    { tx, beforeCommit, afterCommit }: HandlerContext,
-    movieId: number,
-    delta: CounterDelta | undefined,
-  ): Promise<void> => {
-    if (!delta) return Promise.resolve();
-    let changes = chunks.get(tx);
-    if (!changes) {
-      const created = new Map<number, CounterChange>();
-      chunks.set(tx, created);
-      beforeCommit('counters', async () => {
-        const updated = await applyChanges(tx, created);
-        if (updated.length > 0)
-          afterCommit(() =>
-            cache.invalidateSoon(
-              updated.map((id) => CacheKeys.movie(id)),
-              [CacheKeys.allLists],
-            ),
-          );
-      });
-      changes = created;
+  const changesOf = chunkState(
+    () => new Map<number, CounterChange>(),
+    async (changes, { tx, afterCommit }) => {
+      const updated = await applyChanges(tx, changes);
+      if (updated.length > 0)
+        afterCommit(() =>
+          cache.invalidateSoon(
+            updated.map((id) => CacheKeys.movie(id)),
+            [CacheKeys.allLists],
+          ),
+        );
+    },
+  );
+  const apply = (ctx: HandlerContext, movieId: number, delta: CounterDelta | undefined): Promise<void> => {
+    if (delta) {
+      const changes = changesOf(ctx);
+      changes.set(movieId, changeThen(changes.get(movieId) ?? noChange(), delta));
     }
-    changes.set(movieId, changeThen(changes.get(movieId) ?? noChange(), delta));
     return Promise.resolve();
   };
   return startEventConsumer({

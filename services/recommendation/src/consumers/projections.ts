@@ -10,7 +10,7 @@ import {
   UserUpdated,
 } from '@marquee/contracts';
 import type { Tx } from '@marquee/platform-db';
-import { type EventConsumer, type HandlerContext, on, startEventConsumer } from '@marquee/platform-events';
+import { chunkState, type EventConsumer, type HandlerContext, on, startEventConsumer } from '@marquee/platform-events';
 import type { ServiceDeps } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
@@ -114,37 +114,26 @@ export function startProjections(
 ): Promise<EventConsumer> {
   // The interactions of the transaction (one consumed chunk, or one event on the slow path): feedback writes,
   // the last per row winning, and the users to fold in, all written once before the chunk commits.
-  const chunks = new WeakMap<Tx, Chunk>();
+  const interactionsOf = chunkState(
+    (): Chunk => ({ feedback: new Map(), users: new Set() }),
+    (chunk, { tx, afterCommit }) => applyChunk(ctx, tx, chunk, afterCommit),
+  );
   // The transaction's movie snapshots by id (the last one winning) and every genre they named (the last name
   // winning; a genre stays when its movie is deleted, as one by one), written once before it commits.
-  const movieChunks = new WeakMap<Tx, { movies: Map<number, Movie>; genres: Map<number, string> }>();
-  const applyMovie = (tx: Tx, m: Movie, beforeCommit: HandlerContext['beforeCommit']) => {
-    let chunk = movieChunks.get(tx);
-    if (!chunk) {
-      const created = { movies: new Map<number, Movie>(), genres: new Map<number, string>() };
-      movieChunks.set(tx, created);
-      beforeCommit('movies', () => upsertMovies(tx, [...created.movies.values()], created.genres));
-      chunk = created;
-    }
+  const moviesOf = chunkState(
+    () => ({ movies: new Map<number, Movie>(), genres: new Map<number, string>() }),
+    (chunk, { tx }) => upsertMovies(tx, [...chunk.movies.values()], chunk.genres),
+  );
+  const applyMovie = (handler: HandlerContext, m: Movie) => {
+    const chunk = moviesOf(handler);
     chunk.movies.delete(m.movieId);
     chunk.movies.set(m.movieId, m);
     for (const g of m.genres) chunk.genres.set(g.id, g.name);
     ctx.store.scheduleAppend(m.movieId);
     return Promise.resolve();
   };
-  const applyInteraction = (
-    tx: Tx,
-    i: Interaction,
-    removed: boolean,
-    { afterCommit, beforeCommit }: { afterCommit: AfterCommit; beforeCommit: HandlerContext['beforeCommit'] },
-  ) => {
-    let chunk = chunks.get(tx);
-    if (!chunk) {
-      const created: Chunk = { feedback: new Map(), users: new Set() };
-      chunks.set(tx, created);
-      beforeCommit('interactions', () => applyChunk(ctx, tx, created, afterCommit));
-      chunk = created;
-    }
+  const applyInteraction = (handler: HandlerContext, i: Interaction, removed: boolean) => {
+    const chunk = interactionsOf(handler);
     const { kind, weight } = kindOf(i);
     const key = `${i.userId} ${i.movieId} ${kind}`;
     // Re-inserted so the map keeps the order of the last writes.
@@ -179,10 +168,11 @@ export function startProjections(
         await tx.execute(sql`delete from rec_users where user_id = ${userId}`);
         afterCommit(() => ctx.redis.del(cacheKey(ctx, userId)).then(() => {}));
       }),
-      on(MovieUpserted, (m, { tx, beforeCommit }) => applyMovie(tx, m, beforeCommit)),
-      on(MovieDeleted, async ({ movieId }, { tx, afterCommit }) => {
+      on(MovieUpserted, (m, c) => applyMovie(c, m)),
+      on(MovieDeleted, async ({ movieId }, c) => {
+        const { tx, afterCommit } = c;
         // An upsert of this movie earlier in the chunk is not written after its deletion.
-        movieChunks.get(tx)?.movies.delete(movieId);
+        moviesOf(c).movies.delete(movieId);
         await allUsersIn(tx);
         const affected = await tx.execute<{ user_id: string }>(
           sql`delete from user_recommendations where movie_id = ${movieId} returning user_id`,
@@ -199,8 +189,8 @@ export function startProjections(
           await tx.execute(sql`insert into rec_trending (movie_id, score, date) values (${m.movieId}, ${Math.max(0, m.score / top)}, ${t.date})
             on conflict (movie_id) do nothing`);
       }),
-      on(InteractionRecorded, (i, c) => applyInteraction(c.tx, i, false, c)),
-      on(InteractionRemoved, (i, c) => applyInteraction(c.tx, i, true, c)),
+      on(InteractionRecorded, (i, c) => applyInteraction(c, i, false)),
+      on(InteractionRemoved, (i, c) => applyInteraction(c, i, true)),
     ],
   });
 }
