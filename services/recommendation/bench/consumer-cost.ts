@@ -4,7 +4,6 @@
 // with 100 events each, one user after another, as the demo community's bulk import replays them).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { startTestIssuer } from '@marquee/platform-auth';
 import { connectProducer, createKafka, physicalTopic } from '@marquee/platform-events';
 import { openDatabase } from '@marquee/platform-db';
 import { createLogger } from '@marquee/platform-logging';
+import { processCpuMs as cpuMs } from '../../../bench/machine';
 import { interaction, movie } from '../test/events';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,10 +20,6 @@ const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const MOVIES = 2000;
 
-const cpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const prefix = `rec_cost_${Date.now()}`;
