@@ -24,15 +24,21 @@ const x = csrFromTriplets(
 );
 const user = { items: Int32Array.from([0, 1]), weights: Float32Array.from([1, 1]), favoriteGenres: [] };
 
+/** Trains EASE (λ 2) densely and through Woodbury on the same rows, checks the user's scores agree, returns Woodbury's. */
+function woodburyScoresAsDense(rows: Parameters<typeof WoodburyEase.train>[0]): Float32Array {
+  const dense = trainDenseEase(rows, Int32Array.from([0, 1, 2, 3, 4, 5, 6]), 2);
+  const woodbury = WoodburyEase.train(rows, 2);
+  const a = new Float32Array(7);
+  const b = new Float32Array(7);
+  dense.score(user, a);
+  woodbury.score(user, b);
+  for (let i = 2; i < 7; i++) expect(a[i]).toBeCloseTo(b[i]!, 4);
+  return b;
+}
+
 describe('EASE', () => {
   it('when trained densely and through Woodbury, then both give the same scores', () => {
-    const dense = trainDenseEase(x, Int32Array.from([0, 1, 2, 3, 4, 5, 6]), 2);
-    const woodbury = WoodburyEase.train(x, 2);
-    const a = new Float32Array(7);
-    const b = new Float32Array(7);
-    dense.score(user, a);
-    woodbury.score(user, b);
-    for (let i = 2; i < 7; i++) expect(a[i]).toBeCloseTo(b[i]!, 4);
+    woodburyScoresAsDense(x);
   });
 
   it('when a user liked two items of a group, then the third item of that group ranks first, with that reason', () => {
@@ -72,14 +78,7 @@ describe('EASE', () => {
 
   it('when EASE learns from history pieces through Woodbury, then it scores as dense EASE over the pieces', () => {
     const sequences = { items: x.indices, starts: x.indptr };
-    const pieces = historyPieces(x, sequences, 1);
-    const dense = trainDenseEase(pieces, Int32Array.from([0, 1, 2, 3, 4, 5, 6]), 2);
-    const woodbury = WoodburyEase.train(pieces, 2);
-    const a = new Float32Array(7);
-    const b = new Float32Array(7);
-    dense.score(user, a);
-    woodbury.score(user, b);
-    for (let i = 2; i < 7; i++) expect(a[i]).toBeCloseTo(b[i]!, 4);
+    const b = woodburyScoresAsDense(historyPieces(x, sequences, 1));
     // One item per piece: no co-occurrence left, so nothing but the user's own items scores.
     for (let i = 2; i < 7; i++) expect(b[i]).toBeCloseTo(0, 6);
   });
