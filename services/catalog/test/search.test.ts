@@ -141,6 +141,30 @@ describe('search ranking rules', () => {
     );
     expect((await titles('Quixotyr Zanzibra'))[0]).toBe('Quixotry Zanzibar');
   });
+
+  it('When a title or overview is changed, then search finds its new words and a misspelling of a new title word', async () => {
+    const db = svc.deps.database.db;
+    await db.execute(sql`insert into movies (title, popularity_score) values ('Plain Placeholder', 1)`);
+    await db.execute(
+      sql`update movies set title = 'Vorpalian Quagmire', overview = 'A gryphonesque odyssey' where title = 'Plain Placeholder'`,
+    );
+    expect((await titles('Vorpalain Quagmire'))[0]).toBe('Vorpalian Quagmire');
+    expect(await titles('gryphonesque')).toEqual(['Vorpalian Quagmire']);
+    expect(await titles('Plain Placeholder')).not.toContain('Vorpalian Quagmire');
+  });
+
+  it('When only counters change, then the search columns keep their values and cannot be written directly', async () => {
+    const db = svc.deps.database.db;
+    const columns = sql`select search_vector::text, title_vector::text, title_key, title_key_vector::text
+      from movies where title = 'Toy Story'`;
+    const before = (await db.execute(columns)).rows;
+    await db.execute(sql`update movies set view_count = view_count + 1, like_count = like_count + 1
+      where title = 'Toy Story'`);
+    expect((await db.execute(columns)).rows).toEqual(before);
+    await db.execute(sql`update movies set title_key = 'forged', search_vector = to_tsvector('forged')
+      where title = 'Toy Story'`);
+    expect((await db.execute(columns)).rows).toEqual(before);
+  });
 });
 
 describe('search', () => {
