@@ -20,13 +20,15 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const USERS = 2000;
+/** For iterating only: a comma list of the consumers to run (default: every one; the committed bench runs all). */
+const ONLY_CONSUMERS = process.env.BENCH_CONSUMERS?.split(',').map((c) => c.trim());
 
 /**
  * Every service consuming interaction.v1, one line each: it runs as its own process on its own database, and
  * `applied` counts the interaction events it has applied (catalog and recommendation record each event id in
  * processed_events; analytics keys each log row by its event id). Catalog also answers the movie fallback.
  */
-const CONSUMERS: { service: string; env: (prefix: string) => Record<string, string>; applied: string }[] = [
+const ALL_CONSUMERS: { service: string; env: (prefix: string) => Record<string, string>; applied: string }[] = [
   {
     service: 'catalog',
     env: (prefix) => ({ CACHE_KEY_PREFIX: `${prefix}catalog:` }),
@@ -43,6 +45,9 @@ const CONSUMERS: { service: string; env: (prefix: string) => Record<string, stri
     applied: "select count(*)::int as n from user_activity_logs where action_type = 'movie_view'",
   },
 ];
+const CONSUMERS = ALL_CONSUMERS.filter(
+  (c) => c.service === 'catalog' || !ONLY_CONSUMERS || ONLY_CONSUMERS.includes(c.service),
+);
 
 /** The recorder batcher's histogram sums and counts (write_batch_*), to difference around a run. */
 async function batchTotals(base: string): Promise<Record<string, number>> {
@@ -196,6 +201,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
 
   let seq = 0;
   async function run(label: string, base: string, path: string, rate?: number, seconds = SECONDS): Promise<Run> {
+    process.stderr.write(`${new Date().toISOString()} ${label}\n`);
     const pids = pidsOf();
     const batchesBefore = await batchTotals(interaction.base);
     const before = cpuOf(pids);
