@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activityRowsOf } from '../src/domain/activity-rows';
 import { recomputeDay } from '../src/jobs/recompute-metrics';
+import { writeActivity } from '../src/ingest/write-activity';
 import {
   type AnalyticsUnderTest,
   clicked,
@@ -126,6 +128,59 @@ describe('analytics ingest', () => {
     await a.sql(`update popularity_metrics set view_count = view_count - 5 where movie_id = 3002 and date = $1`, [
       today,
     ]);
+  });
+
+  it('when a list of recommendations is ingested, then each movie is an impression row with its position, rank and score', async () => {
+    const user = randomUUID();
+    const movieIds = [4101, 4102, 4103, 4104];
+    await a.publish(generated({ userId: user, algorithm: 'content_based', movieIds, at: now(), variant: 'wide' }));
+    await waitForLogRows(a, 'user_id = $1', [user], 4);
+    const rows = await a.sql<Record<string, unknown>>(
+      `select event_seq, movie_id, action_type, source, session_id, metadata from user_activity_logs
+        where user_id = $1 order by event_seq`,
+      [user],
+    );
+    expect(rows).toEqual(
+      movieIds.map((movieId, i) => ({
+        event_seq: i,
+        movie_id: movieId,
+        action_type: 'recommendation_impression',
+        source: null,
+        session_id: null,
+        metadata: { algorithm: 'content_based', rank: i + 1, score: 0.9 - i * 0.1, variant: 'wide' },
+      })),
+    );
+  });
+
+  it('when two writers insert the same event at once, then the second fails instead of counting it twice', async () => {
+    const user = randomUUID();
+    const rows = activityRowsOf(generated({ userId: user, algorithm: 'trending', movieIds: [4201, 4202], at: now() }));
+    const ip = a.ctx.ipPolicy;
+    const first = await a.deps.database.pool.connect();
+    const second = await a.deps.database.pool.connect();
+    try {
+      for (const c of [first, second]) await c.query(`begin; select set_config('marquee.all_users', 'on', true)`);
+      expect(await writeActivity(first, rows, ip)).toBe(2);
+      const racing = writeActivity(second, rows, ip).then(
+        () => 'written',
+        (err: { code?: string }) => err.code,
+      );
+      await first.query('commit');
+      // The consumer rolls back and writes that chunk again one event at a time: then it counts nothing.
+      expect(await racing).toBe('23505');
+      await second.query('rollback');
+      await second.query(`begin; select set_config('marquee.all_users', 'on', true)`);
+      expect(await writeActivity(second, rows, ip)).toBe(0);
+      await second.query('commit');
+    } finally {
+      first.release();
+      second.release();
+    }
+    const [shown] = await a.sql<{ shown: number }>(
+      'select recommendation_count as shown from popularity_metrics where movie_id = 4201 and date = $1',
+      [today],
+    );
+    expect(shown).toEqual({ shown: 1 });
   });
 
   it('when activity carries an address, then ip_address keeps only the network prefix', async () => {
