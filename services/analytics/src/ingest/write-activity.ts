@@ -90,6 +90,12 @@ select count(*)::int as accepted from ins`;
  */
 export async function writeActivity(db: Pick<PoolClient, 'query'>, rows: ActivityRow[], ip: IpPolicy): Promise<number> {
   if (rows.length === 0) return 0;
-  const { rows: result } = await db.query<{ accepted: number }>(WRITE, [JSON.stringify(wireRecords(rows, ip))]);
+  // Prepared once per connection: planned afresh, the probe across every partition of the log cost more than a
+  // small chunk's inserts.
+  const { rows: result } = await db.query<{ accepted: number }>({
+    name: 'analytics-write-activity',
+    text: WRITE,
+    values: [JSON.stringify(wireRecords(rows, ip))],
+  });
   return result[0]?.accepted ?? 0;
 }
