@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activityRowsOf } from '../src/domain/activity-rows';
+import { type ActivityRow, activityRowsOf } from '../src/domain/activity-rows';
 import { recomputeDay } from '../src/jobs/recompute-metrics';
 import { writeActivity } from '../src/ingest/write-activity';
 import {
@@ -181,6 +181,27 @@ describe('analytics ingest', () => {
       [today],
     );
     expect(shown).toEqual({ shown: 1 });
+  });
+
+  it('when an event makes several rows and one has no movie, then that row is stored without one', async () => {
+    const user = randomUUID();
+    const [first] = activityRowsOf(generated({ userId: user, algorithm: 'trending', movieIds: [4301], at: now() }));
+    const rows = [0, 1, 2].map((seq) => ({ ...(first as ActivityRow), seq, movieId: seq === 1 ? null : 4301 + seq }));
+    const client = await a.deps.database.pool.connect();
+    try {
+      await client.query(`begin; select set_config('marquee.all_users', 'on', true)`);
+      expect(await writeActivity(client, rows, a.ctx.ipPolicy)).toBe(3);
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    expect(
+      await a.sql('select event_seq, movie_id from user_activity_logs where user_id = $1 order by event_seq', [user]),
+    ).toEqual([
+      { event_seq: 0, movie_id: 4301 },
+      { event_seq: 1, movie_id: null },
+      { event_seq: 2, movie_id: 4303 },
+    ]);
   });
 
   it('when activity carries an address, then ip_address keeps only the network prefix', async () => {

@@ -29,7 +29,7 @@ with ins as (
     cross join lateral (
       select 0 as k, x.m as m, x.d as d where x.n is null
       union all
-      select (l.k - 1)::int, l.m::int4, x.d || l.p
+      select (l.k - 1)::int, (l.m #>> '{}')::int4, x.d || l.p
         from rows from (jsonb_array_elements(x.n), jsonb_array_elements(x.p)) with ordinality as l(m, p, k)
     ) w
     left join erased_users e on e.user_id = x.u
