@@ -6,8 +6,10 @@ import { wireRecords } from './wire-rows';
 
 /**
  * One statement (one round trip): insert the rows, then move every daily table by
- * exactly the rows that were new. A redelivered event conflicts on its key, inserts nothing and so counts
- * nothing. Upserts go in (day, key) order so concurrent batches lock rows in one order and cannot deadlock.
+ * exactly the rows that were new. An event's rows are always written together, so one probe of its first row's key
+ * finds a redelivery, which inserts and counts nothing; a writer racing another for the same event fails on the key
+ * (23505) and the consumer writes that chunk again one event at a time. Upserts go in (day, key) order so
+ * concurrent batches lock rows in one order and cannot deadlock.
  * The caller's transaction must act for all users (marquee.all_users): the log and erased_users are user-owned.
  */
 const WRITE = `
