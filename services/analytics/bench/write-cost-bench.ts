@@ -135,7 +135,9 @@ export async function benchWriteCost(
     await app.connect();
     const pid = (await app.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid as number;
     const lsn = async () =>
-      BigInt((await root.query<{ b: string }>(`select (pg_current_wal_lsn() - '0/0')::bigint::text as b`)).rows[0]?.b ?? '0');
+      BigInt(
+        (await root.query<{ b: string }>(`select (pg_current_wal_lsn() - '0/0')::bigint::text as b`)).rows[0]?.b ?? '0',
+      );
     const out: WriteCost[] = [];
     for (const [event, events] of [
       ['interaction.recorded', interactions],
