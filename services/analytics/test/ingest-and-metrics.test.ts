@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@marquee/platform-testing';
 import { type ActivityRow, activityRowsOf } from '../src/domain/activity-rows';
 import { recomputeDay } from '../src/jobs/recompute-metrics';
 import { writeActivity } from '../src/ingest/write-activity';
@@ -161,9 +162,18 @@ describe('analytics ingest', () => {
     try {
       for (const c of [first, second]) await c.query(`begin; select set_config('marquee.all_users', 'on', true)`);
       expect(await writeActivity(first, rows, ip)).toBe(2);
+      const secondPid = (await second.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
       const racing = writeActivity(second, rows, ip).then(
         () => 'written',
         (err: { code?: string }) => err.code,
+      );
+      // The second insert waits on the first's uncommitted key before the first commits.
+      await eventually(
+        async () =>
+          (
+            await a.sql<{ w: string }>('select wait_event_type as w from pg_stat_activity where pid = $1', [secondPid])
+          )[0]?.w === 'Lock',
+        { what: 'the second writer waiting on the first' },
       );
       await first.query('commit');
       // The consumer rolls back and writes that chunk again one event at a time: then it counts nothing.
