@@ -49,6 +49,16 @@ const BENCHES: Record<string, Bench> = {
       BENCH_REQUESTS: count(200, 'requests per report'),
     },
   },
+  'analytics-write-cost': {
+    summary:
+      "PostgreSQL backend CPU, WAL and Node CPU per event the analytics ingest writes for issue 11's stream (an interaction, a list of 50 impressions).",
+    env: {
+      DATABASE_ADMIN_URL: infra.DATABASE_ADMIN_URL,
+      BENCH_ROWS: count(500_000, 'log rows already there'),
+      BENCH_EVENTS: count(2000, 'events of each kind written'),
+      BENCH_CHUNK: count(30, 'events per transaction'),
+    },
+  },
   catalog: {
     summary: 'Search, suggest and list p50/p99 at 10k and 50k movies; cached movie detail beside a bare Fastify route.',
     env: { ...infra, ...dataDir },

@@ -104,6 +104,41 @@ export interface ConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** The service's registry (ServiceDeps.metrics): events consumed, retries and lag per partition, by group. */
   metrics?: Registry;
+  /** How long an applied event id is kept in processed_events (default: twice Kafka's 7-day retention). */
+  processedRetentionMs?: number;
+}
+
+/** Kafka keeps a topic's messages 7 days (`log.retention.hours=168`): an id is kept twice as long. */
+export const PROCESSED_RETENTION_MS = 14 * 24 * 3_600_000;
+const PRUNE_INTERVAL_MS = 3_600_000;
+const PRUNE_BATCH = 10_000;
+
+/**
+ * Forgets the ids of events this consumer group applied more than retentionMs ago, in batches; returns how many.
+ * Event ids are UUIDv7 (the first 48 bits are the time they were made), so the key (consumer, event_id) bounds the
+ * delete to ids made before the cutoff without an index on processed_at; processed_at before the cutoff must hold too.
+ */
+export async function pruneProcessedEvents(
+  database: Database,
+  consumer: string,
+  retentionMs: number = PROCESSED_RETENTION_MS,
+  now: number = Date.now(),
+): Promise<number> {
+  const cutoff = Math.max(0, now - retentionMs);
+  const hex = cutoff.toString(16).padStart(12, '0');
+  const bound = `${hex.slice(0, 8)}-${hex.slice(8)}-0000-0000-000000000000`;
+  let pruned = 0;
+  for (;;) {
+    const { rowCount } = await database.pool.query(
+      `delete from processed_events where ctid = any(array(
+         select ctid from processed_events
+          where consumer = $1 and event_id < $2::uuid and processed_at < to_timestamp($3::float8 / 1000)
+          limit $4))`,
+      [consumer, bound, cutoff, PRUNE_BATCH],
+    );
+    pruned += rowCount ?? 0;
+    if ((rowCount ?? 0) < PRUNE_BATCH) return pruned;
+  }
 }
 
 export interface EventConsumer {
@@ -333,10 +368,23 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     },
   });
 
+  // processed_events would otherwise grow for ever: ids older than any message Kafka can still deliver are dropped.
+  const prune = () =>
+    pruneProcessedEvents(database, groupId, opts.processedRetentionMs).catch((err: unknown) =>
+      logger.warn({ err, groupId }, 'processed_events not pruned; will try again'),
+    );
+  let pruned = prune();
+  const pruning = setInterval(() => {
+    pruned = prune();
+  }, PRUNE_INTERVAL_MS);
+  pruning.unref();
+
   return {
     stats,
     async stop() {
       stopping = true;
+      clearInterval(pruning);
+      await pruned;
       await consumer.disconnect();
       await dlqProducer.disconnect();
       metrics.forget();

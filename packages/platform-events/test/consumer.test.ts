@@ -9,6 +9,7 @@ import {
   dlqTopic,
   type EventConsumer,
   on,
+  pruneProcessedEvents,
   startEventConsumer,
 } from '../src/index';
 import { type EventsEnv, eventsEnv, logger } from './fixtures/harness';
@@ -212,6 +213,46 @@ describe('work before commit', () => {
 });
 
 describe('typed handlers', () => {
+  it('When applied event ids are older than the retention, then pruning forgets them and keeps the rest', async () => {
+    const day = 24 * 3_600_000;
+    /** A UUIDv7 made `ago` ms before now (the first 48 bits are its time). */
+    const idMadeAgo = (ago: number, n: number) => {
+      const hex = (Date.now() - ago).toString(16).padStart(12, '0');
+      return `${hex.slice(0, 8)}-${hex.slice(8)}-7000-8000-${String(n).padStart(12, '0')}`;
+    };
+    const rows: [string, string, number][] = [
+      ['prune-a', idMadeAgo(20 * day, 1), 20 * day], // old: forgotten
+      ['prune-a', idMadeAgo(20 * day, 2), 0], // made long ago, applied just now (a late replay): kept
+      ['prune-a', idMadeAgo(day, 3), day], // recent: kept
+      ['prune-b', idMadeAgo(20 * day, 4), 20 * day], // another group's: kept
+    ];
+    for (const [consumer, id, ago] of rows) {
+      await env.database.pool.query(
+        `insert into processed_events (consumer, event_id, event_type, processed_at)
+         values ($1, $2, 'interaction.recorded', now() - $3::bigint * interval '1 millisecond')`,
+        [consumer, id, ago],
+      );
+    }
+    expect(await pruneProcessedEvents(env.database, 'prune-a', 14 * day)).toBe(1);
+    const { rows: left } = await env.database.pool.query<{ consumer: string; event_id: string }>(
+      `select consumer, event_id from processed_events where consumer like 'prune-%' order by event_id`,
+    );
+    expect(left.map((r) => r.event_id).sort()).toEqual(
+      rows
+        .slice(1)
+        .map((r) => r[1])
+        .sort(),
+    );
+
+    // A consumer prunes its own group when it starts (and hourly after).
+    await consume({ groupId: 'prune-b', handlers: [] });
+    await eventually(
+      async () =>
+        (await env.database.pool.query(`select 1 from processed_events where consumer = 'prune-b'`)).rowCount === 0,
+      { what: 'prune-b pruned at start' },
+    );
+  });
+
   it('When two handlers are bound to one event definition, then the consumer refuses to start naming it', async () => {
     await expect(
       consume({

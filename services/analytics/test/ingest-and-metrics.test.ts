@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@marquee/platform-testing';
+import { type ActivityRow, activityRowsOf } from '../src/domain/activity-rows';
 import { recomputeDay } from '../src/jobs/recompute-metrics';
+import { writeActivity } from '../src/ingest/write-activity';
 import {
   type AnalyticsUnderTest,
   clicked,
@@ -125,6 +128,89 @@ describe('analytics ingest', () => {
     ]);
     await a.sql(`update popularity_metrics set view_count = view_count - 5 where movie_id = 3002 and date = $1`, [
       today,
+    ]);
+  });
+
+  it('when a list of recommendations is ingested, then each movie is an impression row with its position, rank and score', async () => {
+    const user = randomUUID();
+    const movieIds = [4101, 4102, 4103, 4104];
+    await a.publish(generated({ userId: user, algorithm: 'content_based', movieIds, at: now(), variant: 'wide' }));
+    await waitForLogRows(a, 'user_id = $1', [user], 4);
+    const rows = await a.sql<Record<string, unknown>>(
+      `select event_seq, movie_id, action_type, source, session_id, metadata from user_activity_logs
+        where user_id = $1 order by event_seq`,
+      [user],
+    );
+    expect(rows).toEqual(
+      movieIds.map((movieId, i) => ({
+        event_seq: i,
+        movie_id: movieId,
+        action_type: 'recommendation_impression',
+        source: null,
+        session_id: null,
+        metadata: { algorithm: 'content_based', rank: i + 1, score: 0.9 - i * 0.1, variant: 'wide' },
+      })),
+    );
+  });
+
+  it('when two writers insert the same event at once, then the second fails instead of counting it twice', async () => {
+    const user = randomUUID();
+    const rows = activityRowsOf(generated({ userId: user, algorithm: 'trending', movieIds: [4201, 4202], at: now() }));
+    const ip = a.ctx.ipPolicy;
+    const first = await a.deps.database.pool.connect();
+    const second = await a.deps.database.pool.connect();
+    try {
+      for (const c of [first, second]) await c.query(`begin; select set_config('marquee.all_users', 'on', true)`);
+      expect(await writeActivity(first, rows, ip)).toBe(2);
+      const secondPid = (await second.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+      const racing = writeActivity(second, rows, ip).then(
+        () => 'written',
+        (err: { code?: string }) => err.code,
+      );
+      // The second insert waits on the first's uncommitted key before the first commits.
+      await eventually(
+        async () =>
+          (
+            await a.sql<{ w: string }>('select wait_event_type as w from pg_stat_activity where pid = $1', [secondPid])
+          )[0]?.w === 'Lock',
+        { what: 'the second writer waiting on the first' },
+      );
+      await first.query('commit');
+      // The consumer rolls back and writes that chunk again one event at a time: then it counts nothing.
+      expect(await racing).toBe('23505');
+      await second.query('rollback');
+      await second.query(`begin; select set_config('marquee.all_users', 'on', true)`);
+      expect(await writeActivity(second, rows, ip)).toBe(0);
+      await second.query('commit');
+    } finally {
+      first.release();
+      second.release();
+    }
+    const [shown] = await a.sql<{ shown: number }>(
+      'select recommendation_count as shown from popularity_metrics where movie_id = 4201 and date = $1',
+      [today],
+    );
+    expect(shown).toEqual({ shown: 1 });
+  });
+
+  it('when an event makes several rows and one has no movie, then that row is stored without one', async () => {
+    const user = randomUUID();
+    const [first] = activityRowsOf(generated({ userId: user, algorithm: 'trending', movieIds: [4301], at: now() }));
+    const rows = [0, 1, 2].map((seq) => ({ ...(first as ActivityRow), seq, movieId: seq === 1 ? null : 4301 + seq }));
+    const client = await a.deps.database.pool.connect();
+    try {
+      await client.query(`begin; select set_config('marquee.all_users', 'on', true)`);
+      expect(await writeActivity(client, rows, a.ctx.ipPolicy)).toBe(3);
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    expect(
+      await a.sql('select event_seq, movie_id from user_activity_logs where user_id = $1 order by event_seq', [user]),
+    ).toEqual([
+      { event_seq: 0, movie_id: 4301 },
+      { event_seq: 1, movie_id: null },
+      { event_seq: 2, movie_id: 4303 },
     ]);
   });
 

@@ -14,13 +14,19 @@ const allUsers = (tx: Tx) => tx.execute(sql`select set_config('marquee.all_users
 const anonymiseUser = on(UserDeleted, async ({ userId }, { tx }) => {
   await allUsers(tx);
   await tx.execute(sql`insert into erased_users (user_id) values (${userId}) on conflict do nothing`);
+  // Two updates of disjoint rows, so each uses its own index (user; session): under one OR the anonymous side
+  // became a filter over every anonymous row of the log.
   await tx.execute(sql`
     with sessions as (
       select distinct session_id from user_activity_logs where user_id = ${userId} and session_id is not null
+    ),
+    anonymous as (
+      update user_activity_logs set session_id = null, ip_address = null, user_agent = null, referer = null
+       where user_id is null and session_id in (select session_id from sessions)
     )
     update user_activity_logs
        set user_id = null, session_id = null, ip_address = null, user_agent = null, referer = null
-     where user_id = ${userId} or (user_id is null and session_id in (select session_id from sessions))`);
+     where user_id = ${userId}`);
   await tx.execute(sql`delete from daily_active_users where user_id = ${userId}`);
 });
 
