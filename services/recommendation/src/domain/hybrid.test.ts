@@ -62,6 +62,28 @@ describe('hybrid', () => {
     expect(reasons.map((r) => r.kind)).toEqual(['because_you_liked', 'because_you_liked', 'trending']);
   });
 
+  it('when other users are scored in between, then a user is explained as when scored alone', () => {
+    const content = fixed('content', [0.5, 0.25, 1], { kind: 'popular' });
+    const parts = [
+      { model: collaborative, weight: 1 },
+      { model: content, weight: 0.5 },
+      { model: trending, weight: 0.1 },
+    ];
+    const first = { items: Int32Array.from([0]), weights: Float32Array.from([1]), favoriteGenres: [] };
+    const second = { items: Int32Array.from([1]), weights: Float32Array.from([-1]), favoriteGenres: [] };
+    const shared = new Hybrid(parts, [{ model: trending, weight: 1 }], 3);
+    const a = new Float32Array(3);
+    shared.score(first, a);
+    shared.score(second, new Float32Array(3));
+    const again = new Float32Array(3);
+    shared.score(first, again);
+    expect(again).toEqual(a);
+    shared.score(second, new Float32Array(3));
+    const alone = new Hybrid(parts, [{ model: trending, weight: 1 }], 3);
+    alone.score(first, new Float32Array(3));
+    expect([0, 1, 2].map((i) => shared.reason(first, i))).toEqual([0, 1, 2].map((i) => alone.reason(first, i)));
+  });
+
   it('when interactions age, then trending counts a half-life-old one half', () => {
     const s = popularityScores(
       2,
