@@ -91,7 +91,9 @@ export async function refreshUsers(
     return { userId: state.userId, algorithm: variant.algorithm, variant: variant.variant, generatedAt, items };
   });
   // Rows that leave the list go; a movie still on it keeps its row (the upsert below), and so its clicked and
-  // clicked_at: a fold-in after a click must not forget the click.
+  // clicked_at: a fold-in after a click must not forget the click. A row whose score, rank, reason and variant are
+  // unchanged is not rewritten (each rewrite is a new tuple in 7 indexes), so a row's generated_at is when it last
+  // took its values; the list's own generatedAt (Redis, the event, the API) is this fold-in's.
   const kept = lists.map((l) => ({ u: l.userId, a: l.algorithm, m: l.items.map((i) => i.movieId) }));
   await tx.execute(sql`
     delete from user_recommendations r
@@ -114,7 +116,9 @@ export async function refreshUsers(
       select t.u, t.m, t.s, t.a, t.v, t.k, t.r, ${generatedAt}::timestamptz
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(u uuid, m int, s real, a text, v text, k int, r text)
       on conflict (user_id, movie_id, algorithm) do update set score = excluded.score, variant = excluded.variant,
-        rank = excluded.rank, reason = excluded.reason, generated_at = excluded.generated_at`);
+        rank = excluded.rank, reason = excluded.reason, generated_at = excluded.generated_at
+      where (user_recommendations.score, user_recommendations.variant, user_recommendations.rank,
+        user_recommendations.reason) is distinct from (excluded.score, excluded.variant, excluded.rank, excluded.reason)`);
   await recordEvents(
     tx,
     lists.map((l) =>
