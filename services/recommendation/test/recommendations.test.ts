@@ -215,6 +215,29 @@ describe('recommendations', () => {
     expect(ids.slice(0, 3).every((m: number) => m >= 11 && m <= 20)).toBe(true);
   });
 
+  it('when a consumer is behind by more than 50 events, then a user with events across them is folded in once', async () => {
+    const id = randomUUID();
+    const others = Array.from({ length: 118 }, () => randomUUID());
+    const events = [
+      buildEvent(InteractionRecorded, id, interaction(id, 21, 'like'), { correlationId: id }),
+      ...others.map((o, k) =>
+        buildEvent(InteractionRecorded, o, interaction(o, 1 + (k % 30), 'like'), { correlationId: o }),
+      ),
+      buildEvent(InteractionRecorded, id, interaction(id, 22, 'like'), { correlationId: id }),
+    ];
+    // One send to one key: one partition, one fetch of 120 events.
+    await h.producer.send({
+      topic: physicalTopic(h.rec.deps.settings, Topics.interaction),
+      messages: events.map((event) => ({ key: id, value: JSON.stringify(event) })),
+    });
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(2),
+    );
+    expect(
+      await countRows(sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`),
+    ).toBe(1);
+  });
+
   it('when the query is bad, then 400 names the field; when the limit is too large, then it is capped', async () => {
     const token = await issuer.sign({ sub: randomUUID(), role: 'user' });
     expect((await get('/v1/me/recommendations?algorithm=magic', token)).status).toBe(400);
