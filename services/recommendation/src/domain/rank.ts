@@ -46,10 +46,11 @@ function topByScore(scores: Float32Array, pool: number, options: RankOptions): R
       at = worst;
     }
   };
+  // The worst score kept once the heap is full; items come in index order, so one scoring the same ranks below it.
+  let floor = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i]!;
-    // Items come in index order, so one scoring the same as the worst kept ranks below it.
-    if (size === pool && s <= heapScore[0]!) continue;
+    if (s <= floor) continue;
     if (!Number.isFinite(s) || options.excluded(i)) continue;
     if (options.allowed && !options.allowed(i)) continue;
     if (size < pool) {
@@ -63,10 +64,12 @@ function topByScore(scores: Float32Array, pool: number, options: RankOptions): R
       }
       heapScore[at] = s;
       heapItem[at] = i;
+      if (size === pool) floor = heapScore[0]!;
     } else {
       heapScore[0] = s;
       heapItem[0] = i;
       siftDown(0);
+      floor = heapScore[0]!;
     }
   }
   const out: Ranked[] = [];
