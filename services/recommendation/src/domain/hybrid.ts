@@ -49,26 +49,33 @@ export class Hybrid implements Recommender {
         if (scores?.length !== length) {
           scores = new Float32Array(length);
           if (buffers) buffers[k] = scores;
-        } else scores.fill(0);
+        }
+        // Every element is written (the Recommender contract), so a reused array needs no clearing.
         part.model.score(user, scores);
         return { part, scores };
       });
   }
 
   score(user: UserInput, out: Float32Array): void {
-    out.fill(0);
     const scored = this.scoreParts(user, out.length, this.buffers);
-    for (const { part, scores } of scored) {
+    if (scored.length === 0) out.fill(0);
+    scored.forEach(({ part, scores }, k) => {
       const { weight } = part;
       const max = maxOf(scores);
-      // Scaled in place (kept for reason()) and blended in the same pass.
-      if (max > 0)
+      const scale = max > 0 ? max : 1;
+      // Scaled in place (kept for reason()) and blended in the same pass; the first part sets 0 + its share (a −0 share
+      // becomes 0, as when added to a cleared array).
+      if (k === 0)
         for (let i = 0; i < out.length; i++) {
-          scores[i]! /= max;
+          scores[i]! /= scale;
+          out[i] = 0 + weight * scores[i]!;
+        }
+      else
+        for (let i = 0; i < out.length; i++) {
+          scores[i]! /= scale;
           out[i]! += weight * scores[i]!;
         }
-      else for (let i = 0; i < out.length; i++) out[i]! += weight * scores[i]!;
-    }
+    });
     this.last = { user, scored };
   }
 
