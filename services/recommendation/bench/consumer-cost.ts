@@ -1,5 +1,8 @@
 // CPU the recommendation consumer spends per interaction event, measured on the service as its own process:
 // `node --import tsx services/recommendation/bench/consumer-cost.ts` (run it under flock /work/bench.lock).
+// BENCH_MOVIES (default 9,742, the full catalogue: a fold-in's cost grows with items) and BENCH_EVENTS_SCALE (1 =
+// the committed sizes) shrink it for iteration; BENCH_CPU_PROF=<dir> writes the service's V8 CPU profile there.
+// PostgreSQL CPU is that of the backends serving the service's database (from /proc by pid, pg_stat_activity).
 // Two patterns: "spread" (2,000 users round-robin, as the interactions bench sends them) and "bursts" (40 users
 // with 100 events each, one user after another, as the demo community's bulk import replays them).
 import { spawn } from 'node:child_process';
@@ -13,12 +16,45 @@ import { connectProducer, createKafka, physicalTopic } from '@marquee/platform-e
 import { openDatabase } from '@marquee/platform-db';
 import { createLogger } from '@marquee/platform-logging';
 import { processCpuMs as cpuMs } from '../../../bench/machine';
-import { interaction, movie } from '../test/events';
+import { movieSnapshot } from '@marquee/platform-testing/movies';
+import { interaction } from '../test/events';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-const MOVIES = 2000;
+const MOVIES = Number(process.env.BENCH_MOVIES ?? 9742);
+const SCALE = Number(process.env.BENCH_EVENTS_SCALE ?? 1);
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+
+const GENRES = ['Action', 'Comedy', 'Drama', 'Thriller', 'Romance', 'Horror', 'Animation', 'Documentary'].map(
+  (name, k) => ({ id: k + 1, tmdbId: 100 + k, name, slug: name.toLowerCase() }),
+);
+const WORDS = Array.from({ length: 600 }, (_, k) => `word${String.fromCharCode(97 + (k % 26))}${Math.floor(k / 26)}`);
+/**
+ * A catalogue whose movies differ as real ones do (one to three genres, 800 directors, 3,000 actors, overview words
+ * from a 600-word vocabulary, 70 release years), deterministic per id: with identical metadata every content score
+ * ties and each fold-in would rewrite the same list.
+ */
+function benchMovie(movieId: number) {
+  // A 32-bit integer hash (murmur3's finaliser) of the id and a salt per attribute.
+  const at = (n: number, salt: number) => {
+    let h = Math.imul(movieId, 0x9e3779b1) ^ Math.imul(salt, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return ((h ^ (h >>> 16)) >>> 0) % n;
+  };
+  const genres = [...new Set([at(8, 1), at(8, 2), at(8, 3)].slice(0, 1 + at(3, 4)))].map((g) => GENRES[g]!);
+  const words = Array.from({ length: 12 }, (_, k) => WORDS[at(600, 10 + k)]!);
+  return movieSnapshot(movieId, {
+    overview: `A ${genres[0]!.name.toLowerCase()} story: ${words.join(' ')}`,
+    releaseDate: `${1950 + at(70, 5)}-01-01`,
+    runtime: 100,
+    director: `Director ${at(800, 6)}`,
+    mainCast: Array.from({ length: 4 }, (_, k) => `Actor ${at(3000, 20 + k)}`),
+    originalLanguage: at(10, 7) === 0 ? 'fr' : 'en',
+    genres,
+  });
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,7 +62,8 @@ const prefix = `rec_cost_${Date.now()}`;
 const dbUrl = new URL(ADMIN_URL);
 dbUrl.pathname = `/${prefix}`;
 const issuer = await startTestIssuer();
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'servers.ts')], {
+const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(here, 'servers.ts')], {
   cwd: path.join(here, '..'),
   env: {
     ...process.env,
@@ -47,6 +84,28 @@ try {
   db = openDatabase(dbUrl.toString(), { max: 1 });
   const pool = db.pool;
   const count = async (q: string) => (await pool.query<{ n: number }>(q)).rows[0]!.n;
+  const ownPid = (await pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+  // The service's backends (not this script's): CPU at first sight, then the last reading of each.
+  const backends = new Map<number, { first: number; last: number }>();
+  const sampleBackends = async () => {
+    const rows = await pool.query<{ pid: number }>(
+      'select pid from pg_stat_activity where datname = $1 and pid <> $2',
+      [prefix, ownPid],
+    );
+    for (const { pid } of rows.rows) {
+      const now = cpuMs(pid);
+      if (Number.isNaN(now)) continue;
+      const seen = backends.get(pid);
+      if (seen) seen.last = now;
+      else backends.set(pid, { first: now, last: now });
+    }
+  };
+  const backendCpuMs = async () => {
+    await sampleBackends();
+    let total = 0;
+    for (const b of backends.values()) total += b.last - b.first;
+    return total;
+  };
   const applied = () => count("select count(*)::int as n from processed_events where event_type like 'interaction.%'");
   const kafka = createKafka(
     { brokers: KAFKA_BROKERS.split(','), clientId: 'rec-cost', topicPrefix: `${prefix}.` },
@@ -64,7 +123,7 @@ try {
     Topics.catalogMovie,
     Array.from({ length: MOVIES }, (_, k) => ({
       key: String(k + 1),
-      value: buildEvent(MovieUpserted, String(k + 1), movie(k + 1, (k % 3) as 0 | 1 | 2), {
+      value: buildEvent(MovieUpserted, String(k + 1), benchMovie(k + 1), {
         correlationId: randomUUID(),
       }),
     })),
@@ -73,8 +132,10 @@ try {
   await sleep(3000); // the debounced content-model rebuild for the new movies
 
   const idleFrom = cpuMs(child.pid!);
+  const idlePgFrom = await backendCpuMs();
   await sleep(5000);
   const idlePerSecond = (cpuMs(child.pid!) - idleFrom) / 5;
+  const idlePgPerSecond = ((await backendCpuMs()) - idlePgFrom) / 5;
 
   const lines: string[] = [];
   let total = 0;
@@ -87,22 +148,32 @@ try {
     }));
     total += events.length;
     const cpu0 = cpuMs(child.pid!);
+    const pg0 = await backendCpuMs();
     const t0 = performance.now();
     await sendAll(Topics.interaction, messages);
-    while ((await applied()) < total) await sleep(50);
+    while ((await applied()) < total) {
+      await sampleBackends();
+      await sleep(50);
+    }
     const seconds = (performance.now() - t0) / 1000;
     const used = cpuMs(child.pid!) - cpu0;
     const net = Math.max(0, used - idlePerSecond * seconds);
+    const pgUsed = (await backendCpuMs()) - pg0;
+    const pgNet = Math.max(0, pgUsed - idlePgPerSecond * seconds);
+    const perEvent = (ms: number) => ((ms * 1000) / events.length).toFixed(0);
     lines.push(
-      `| ${label} | ${events.length} | ${seconds.toFixed(1)} | ${((net * 1000) / events.length).toFixed(0)} | ${((used * 1000) / events.length).toFixed(0)} |`,
+      `| ${label} | ${events.length} | ${seconds.toFixed(1)} | ${perEvent(net)} | ${perEvent(used)} | ${perEvent(pgNet)} | ${perEvent(pgUsed)} |`,
     );
   };
   const spreadUsers = Array.from({ length: 2000 }, () => randomUUID());
   await run(
     'spread: 2,000 users round-robin',
-    Array.from({ length: 6000 }, (_, k) => ({ userId: spreadUsers[k % 2000]!, movieId: 1 + ((k * 7919) % MOVIES) })),
+    Array.from({ length: Math.round(6000 * SCALE) }, (_, k) => ({
+      userId: spreadUsers[k % 2000]!,
+      movieId: 1 + ((k * 7919) % MOVIES),
+    })),
   );
-  const burstUsers = Array.from({ length: 40 }, () => randomUUID());
+  const burstUsers = Array.from({ length: Math.max(1, Math.round(40 * SCALE)) }, () => randomUUID());
   await run(
     'bursts: 40 users × 100 events, one user after another',
     burstUsers.flatMap((userId, u) =>
@@ -116,10 +187,10 @@ try {
     .join(' / ');
   process.stdout.write(
     [
-      `recommendation consumer CPU per interaction event (${MOVIES} movies; idle ${idlePerSecond.toFixed(1)} ms/s subtracted; load average ${load})`,
+      `recommendation consumer CPU per interaction event (${MOVIES} movies; idle ${idlePerSecond.toFixed(1)} ms/s node, ${idlePgPerSecond.toFixed(1)} ms/s postgres subtracted; load average ${load})`,
       '',
-      '| pattern | events | seconds to apply | CPU µs/event | raw CPU µs/event |',
-      '|---|---:|---:|---:|---:|',
+      '| pattern | events | seconds to apply | node CPU µs/event | raw node µs/event | postgres CPU µs/event | raw postgres µs/event |',
+      '|---|---:|---:|---:|---:|---:|---:|',
       ...lines,
       '',
     ].join('\n'),

@@ -21,3 +21,5 @@ bare.get<{ Params: { userId: string } }>('/bare/:userId', async (req, reply) => 
 await bare.listen({ port: 0, host: '127.0.0.1' });
 const port = (s: { server: { address(): unknown } }) => (s.server.address() as { port: number }).port;
 process.stdout.write(`${JSON.stringify({ service: port(rec.app), bare: port(bare) })}\n`);
+// An orderly exit on SIGTERM, so that a --cpu-prof profile is written.
+process.once('SIGTERM', () => process.exit(0));

@@ -136,6 +136,8 @@ export class WoodburyEase implements Recommender {
     }
     for (let h = 0; h < user.items.length; h++) xp[user.items[h]!]! += user.weights[h]!;
     for (let j = 0; j < this.x.cols; j++) out[j] = -xp[j]! / this.lambda / this.diagP[j]!;
+    // Movies added after training have no column: 0, plus the user's own weight below.
+    out.fill(0, this.x.cols);
     for (let h = 0; h < user.items.length; h++) out[user.items[h]!]! += user.weights[h]!;
   }
 

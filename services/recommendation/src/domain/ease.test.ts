@@ -82,4 +82,15 @@ describe('EASE', () => {
     // One item per piece: no co-occurrence left, so nothing but the user's own items scores.
     for (let i = 2; i < 7; i++) expect(b[i]).toBeCloseTo(0, 6);
   });
+
+  it('when the catalogue has grown since training, then every element of a reused array is written', () => {
+    const woodbury = WoodburyEase.train(x, 2);
+    const fresh = new Float32Array(9);
+    const reused = new Float32Array(9).fill(7);
+    const grown = { ...user, items: Int32Array.from([0, 1, 8]), weights: Float32Array.from([1, 1, 0.5]) };
+    woodbury.score(grown, fresh);
+    woodbury.score(grown, reused);
+    expect(reused).toEqual(fresh);
+    expect([fresh[7], fresh[8]]).toEqual([0, 0.5]);
+  });
 });

@@ -62,6 +62,50 @@ describe('hybrid', () => {
     expect(reasons.map((r) => r.kind)).toEqual(['because_you_liked', 'because_you_liked', 'trending']);
   });
 
+  it('when other users are scored in between, then a user is explained as when scored alone', () => {
+    const content = fixed('content', [0.5, 0.25, 1], { kind: 'popular' });
+    const parts = [
+      { model: collaborative, weight: 1 },
+      { model: content, weight: 0.5 },
+      { model: trending, weight: 0.1 },
+    ];
+    const first = { items: Int32Array.from([0]), weights: Float32Array.from([1]), favoriteGenres: [] };
+    const second = { items: Int32Array.from([1]), weights: Float32Array.from([-1]), favoriteGenres: [] };
+    const shared = new Hybrid(parts, [{ model: trending, weight: 1 }], 3);
+    const a = new Float32Array(3);
+    shared.score(first, a);
+    shared.score(second, new Float32Array(3));
+    const again = new Float32Array(3);
+    shared.score(first, again);
+    expect(again).toEqual(a);
+    shared.score(second, new Float32Array(3));
+    const alone = new Hybrid(parts, [{ model: trending, weight: 1 }], 3);
+    alone.score(first, new Float32Array(3));
+    expect([0, 1, 2].map((i) => shared.reason(first, i))).toEqual([0, 1, 2].map((i) => alone.reason(first, i)));
+  });
+
+  it("when a part knows fewer items than the catalogue, then no earlier user's scores stay in its reused array", () => {
+    const short = new PopularityRecommender('trending', Float32Array.from([0.2, 1]));
+    const parts = [
+      { model: collaborative, weight: 1 },
+      { model: short, weight: 0.1 },
+    ];
+    const coldStart = [
+      { model: fixed('a', [1, 1, 1], { kind: 'popular' }), weight: 1 },
+      { model: fixed('b', [5, 5, 5], { kind: 'popular' }), weight: 1 },
+    ];
+    const liked = { items: Int32Array.from([0]), weights: Float32Array.from([1]), favoriteGenres: [] };
+    const cold = { items: Int32Array.from([0]), weights: Float32Array.from([-1]), favoriteGenres: [] };
+    const shared = new Hybrid(parts, coldStart, 3);
+    shared.score(cold, new Float32Array(3));
+    const reused = new Float32Array(3);
+    shared.score(liked, reused);
+    const fresh = new Float32Array(3);
+    new Hybrid(parts, coldStart, 3).score(liked, fresh);
+    expect(reused).toEqual(fresh);
+    expect(reused[2]).toBe(0);
+  });
+
   it('when interactions age, then trending counts a half-life-old one half', () => {
     const s = popularityScores(
       2,

@@ -5,12 +5,17 @@ export interface BlendPart {
   weight: number;
 }
 
-/** Scales scores so the best is 1 (negatives kept), making parts of different scales blendable. */
-function scaleToMax(scores: Float32Array): void {
+/** The largest score (0 when none is positive): the part's scores are scaled so the best is 1, negatives kept. */
+function maxOf(scores: Float32Array): number {
   let max = 0;
   // An indexed loop: for…of over a typed array made this a tenth of a fold-in's CPU.
   for (let i = 0; i < scores.length; i++) if (scores[i]! > max) max = scores[i]!;
-  if (max > 0) for (let i = 0; i < scores.length; i++) scores[i]! /= max;
+  return max;
+}
+
+interface ScoredPart {
+  part: BlendPart;
+  scores: Float32Array;
 }
 
 /**
@@ -19,7 +24,9 @@ function scaleToMax(scores: Float32Array): void {
  */
 export class Hybrid implements Recommender {
   readonly name = 'hybrid';
-  private readonly lastScores = new WeakMap<UserInput, Array<{ part: BlendPart; scores: Float32Array }>>();
+  /** The parts' scaled scores of the user scored last, for reason(); their arrays are reused by the next score(). */
+  private last: { user: UserInput; scored: ScoredPart[] } | null = null;
+  private buffers: Float32Array[] = [];
   constructor(
     readonly parts: readonly BlendPart[],
     readonly coldStart: readonly BlendPart[],
@@ -30,31 +37,60 @@ export class Hybrid implements Recommender {
     return user.weights.some((w) => w > 0) ? this.parts : this.coldStart;
   }
 
-  /** Each weighted part's max-scaled scores for this user, kept for reason() (which would otherwise score again). */
-  private scoreParts(user: UserInput, length: number): Array<{ part: BlendPart; scores: Float32Array }> {
-    const scored = this.partsFor(user)
+  /**
+   * Each weighted part's scores for this user, into `buffers` when given (score(): one fold-in allocated a
+   * Float32Array per part per user), else into new arrays (reason() for a user other than the last scored).
+   */
+  private scoreParts(user: UserInput, length: number, buffers: Float32Array[] | null): ScoredPart[] {
+    return this.partsFor(user)
       .filter((part) => part.weight !== 0)
-      .map((part) => {
-        const scores = new Float32Array(length);
+      .map((part, k) => {
+        let scores = buffers?.[k];
+        if (scores?.length !== length) {
+          scores = new Float32Array(length);
+          if (buffers) buffers[k] = scores;
+        }
+        // Every element is written (the Recommender contract), so a reused array needs no clearing.
         part.model.score(user, scores);
-        scaleToMax(scores);
         return { part, scores };
       });
-    this.lastScores.set(user, scored);
-    return scored;
   }
 
   score(user: UserInput, out: Float32Array): void {
-    out.fill(0);
-    for (const { part, scores } of this.scoreParts(user, out.length)) {
+    const scored = this.scoreParts(user, out.length, this.buffers);
+    if (scored.length === 0) out.fill(0);
+    scored.forEach(({ part, scores }, k) => {
       const { weight } = part;
-      for (let i = 0; i < out.length; i++) out[i]! += weight * scores[i]!;
+      const max = maxOf(scores);
+      const scale = max > 0 ? max : 1;
+      // Scaled in place (kept for reason()) and blended in the same pass; the first part sets 0 + its share (a −0 share
+      // becomes 0, as when added to a cleared array).
+      if (k === 0)
+        for (let i = 0; i < out.length; i++) {
+          scores[i]! /= scale;
+          out[i] = 0 + weight * scores[i]!;
+        }
+      else
+        for (let i = 0; i < out.length; i++) {
+          scores[i]! /= scale;
+          out[i]! += weight * scores[i]!;
+        }
+    });
+    this.last = { user, scored };
+  }
+
+  private scaled(scored: ScoredPart[]): ScoredPart[] {
+    for (const { scores } of scored) {
+      const max = maxOf(scores);
+      if (max > 0) for (let i = 0; i < scores.length; i++) scores[i]! /= max;
     }
+    return scored;
   }
 
   /** The reason of the part that contributed most to this item's blended score (part scores from score()). */
   reason(user: UserInput, item: number): Reason {
-    const scored = this.lastScores.get(user) ?? this.scoreParts(user, this.itemCount);
+    const scored =
+      this.last?.user === user ? this.last.scored : this.scaled(this.scoreParts(user, this.itemCount, null));
     let best: BlendPart | undefined;
     let bestValue = Number.NEGATIVE_INFINITY;
     for (const { part, scores } of scored) {

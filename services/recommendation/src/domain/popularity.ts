@@ -16,7 +16,8 @@ export class PopularityRecommender implements Recommender {
   ) {}
 
   score(_user: UserInput, out: Float32Array): void {
-    out.set(this.scores);
+    out.set(this.scores.length > out.length ? this.scores.subarray(0, out.length) : this.scores);
+    out.fill(0, this.scores.length);
   }
 
   reason(): Reason {

@@ -16,7 +16,10 @@ export type Reason =
   | { kind: 'trending' }
   | { kind: 'popular' };
 
-/** Every algorithm: fills a score per item (higher is better) and names the strongest reason for one item. */
+/**
+ * Every algorithm: fills a score per item (higher is better; every element of `out` is written, as the hybrid reuses
+ * its arrays) and names the strongest reason for one item.
+ */
 export interface Recommender {
   readonly name: string;
   score(user: UserInput, out: Float32Array): void;

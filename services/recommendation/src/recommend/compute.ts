@@ -82,7 +82,8 @@ export function computeRecommendations(
   const ranked = rankItems(scores, {
     limit: options.limit,
     offset: options.offset ?? 0,
-    excluded: (i) => seen.has(i) || catalogue.adult[i] === 1 || snapshot.deleted.has(i) || !(scores[i]! > 0),
+    // The score test first: it is the cheapest and rules out most items.
+    excluded: (i) => !(scores[i]! > 0) || seen.has(i) || catalogue.adult[i] === 1 || snapshot.deleted.has(i),
     ...(genres ? { allowed: (i: number) => catalogue.meta[i]?.genres.some((g) => genres.has(g)) ?? false } : {}),
     diversity: options.diversity ?? options.variant?.diversity ?? 0,
     genresOf: (i) => catalogue.meta[i]?.genres ?? [],

@@ -91,30 +91,35 @@ export async function refreshUsers(
     return { userId: state.userId, algorithm: variant.algorithm, variant: variant.variant, generatedAt, items };
   });
   // Rows that leave the list go; a movie still on it keeps its row (the upsert below), and so its clicked and
-  // clicked_at: a fold-in after a click must not forget the click.
-  const kept = lists.map((l) => ({ u: l.userId, a: l.algorithm, m: l.items.map((i) => i.movieId) }));
+  // clicked_at: a fold-in after a click must not forget the click. A row whose score, rank, reason and variant are
+  // unchanged is not rewritten (each rewrite is a new tuple in 7 indexes), so a row's generated_at is when it last
+  // took its values; the list's own generatedAt (Redis, the event, the API) is this fold-in's.
+  // One statement and one payload for both, each list as arrays (a row per item repeated the user, algorithm and
+  // variant: most of the bytes sent per fold-in).
+  const payload = lists.map((l) => ({
+    u: l.userId,
+    a: l.algorithm,
+    v: l.variant,
+    m: l.items.map((i) => i.movieId),
+    s: l.items.map((i) => i.score),
+    k: l.items.map((i) => i.rank),
+    r: l.items.map((i) => i.reason),
+  }));
   await tx.execute(sql`
-    delete from user_recommendations r
-    using jsonb_to_recordset(${JSON.stringify(kept)}::jsonb) as t(u uuid, a text, m int[])
-    where r.user_id = t.u and r.algorithm = t.a and r.movie_id <> all(t.m)`);
-  const rows = lists.flatMap((l) =>
-    l.items.map((i) => ({
-      u: l.userId,
-      a: l.algorithm,
-      v: l.variant,
-      m: i.movieId,
-      s: i.score,
-      k: i.rank,
-      r: i.reason,
-    })),
-  );
-  if (rows.length > 0)
-    await tx.execute(sql`
-      insert into user_recommendations (user_id, movie_id, score, algorithm, variant, rank, reason, generated_at)
-      select t.u, t.m, t.s, t.a, t.v, t.k, t.r, ${generatedAt}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(u uuid, m int, s real, a text, v text, k int, r text)
-      on conflict (user_id, movie_id, algorithm) do update set score = excluded.score, variant = excluded.variant,
-        rank = excluded.rank, reason = excluded.reason, generated_at = excluded.generated_at`);
+    with t as (
+      select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+        as t(u uuid, a text, v text, m int[], s real[], k int[], r text[])
+    ), leaving as (
+      delete from user_recommendations r using t
+      where r.user_id = t.u and r.algorithm = t.a and r.movie_id <> all(t.m)
+    )
+    insert into user_recommendations (user_id, movie_id, score, algorithm, variant, rank, reason, generated_at)
+    select t.u, i.m, i.s, t.a, t.v, i.k, i.r, ${generatedAt}::timestamptz
+    from t, unnest(t.m, t.s, t.k, t.r) as i(m, s, k, r)
+    on conflict (user_id, movie_id, algorithm) do update set score = excluded.score, variant = excluded.variant,
+      rank = excluded.rank, reason = excluded.reason, generated_at = excluded.generated_at
+    where (user_recommendations.score, user_recommendations.variant, user_recommendations.rank,
+      user_recommendations.reason) is distinct from (excluded.score, excluded.variant, excluded.rank, excluded.reason)`);
   await recordEvents(
     tx,
     lists.map((l) =>
