@@ -15,7 +15,8 @@
 #   ZIPKIN_PORT           HTTP port of the API, the UI and span intake, default 9411
 #   ZIPKIN_HEAP_OPTS      default "-Xms64m -Xmx384m"
 #   ZIPKIN_JVM_OPTS       other JVM flags, default "-XX:+UseSerialGC -XX:TieredStopAtLevel=1" (small and
-#                         quick to start; a bench taking in thousands of spans a second may want C2)
+#                         quick to start; a bench taking in thousands of spans a second may want C2, and
+#                         a young generation that holds the ZIPKIN_MAX_SPANS live window: bench/zipkin.ts)
 #   ZIPKIN_MAX_SPANS      spans kept in memory (the oldest traces go first), default 50000: within the
 #                         default heap. 200000 did not fit in it: a fully sampled events bench left the
 #                         server doing full collections back to back (57 of them, 30 s of GC in a 1-minute

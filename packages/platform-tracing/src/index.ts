@@ -142,12 +142,13 @@ export async function withConsumerSpan<T>(
   const parent = remoteContext(traceparent);
   // Nor for a trace the sampler dropped: the handler's queries then cost no span either.
   if (!sampled(parent)) return fn();
-  return tracer.startActiveSpan(
+  const span = tracer.startSpan(
     name,
     { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', ...attributes } },
     parent,
-    (span) => runInSpan(span, fn),
   );
+  // Arguments passed through context.with rather than a closure: this runs once per consumed event.
+  return context.with(trace.setSpan(parent, span), runInSpan<T>, undefined, span, fn);
 }
 
 /**
@@ -212,30 +213,50 @@ export function startServerSpan(
 ): ServerSpan {
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   const span = serverTracer.startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER }, parent);
-  const recording = span.isRecording();
-  const active = recording
-    ? trace.setSpan(parent, span)
-    : trace.deleteSpan(parent).setValue(DROPPED, span.spanContext());
-  if (recording) {
-    span.setAttribute('http.request.method', method);
-    span.setAttribute('url.path', path);
-    if (route) span.setAttribute('http.route', route);
+  return new RequestSpan(span, parent, method, route, path);
+}
+
+/** A ServerSpan as a class: its methods are not closures made again for every request. */
+class RequestSpan implements ServerSpan {
+  private readonly recording: boolean;
+  private readonly active: Context;
+
+  constructor(
+    private readonly span: Span,
+    parent: Context,
+    private readonly method: string,
+    private readonly route: string | undefined,
+    path: string,
+  ) {
+    this.recording = span.isRecording();
+    this.active = this.recording
+      ? trace.setSpan(parent, span)
+      : trace.deleteSpan(parent).setValue(DROPPED, span.spanContext());
+    if (this.recording) {
+      span.setAttribute('http.request.method', method);
+      span.setAttribute('url.path', path);
+      if (route) span.setAttribute('http.route', route);
+    }
   }
-  return {
-    run: (fn) => context.with(active, fn),
-    end(status, lateRoute) {
-      if (recording) {
-        span.setAttribute('http.response.status_code', status);
-        if (lateRoute && lateRoute !== route) {
-          span.setAttribute('http.route', lateRoute);
-          span.updateName(`${method} ${lateRoute}`);
-        }
-        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+
+  run(fn: () => void): void {
+    context.with(this.active, fn);
+  }
+
+  end(status: number, lateRoute?: string): void {
+    const span = this.span;
+    if (this.recording) {
+      span.setAttribute('http.response.status_code', status);
+      if (lateRoute && lateRoute !== this.route) {
+        span.setAttribute('http.route', lateRoute);
+        span.updateName(`${this.method} ${lateRoute}`);
       }
-      span.end();
-    },
-    fail(err) {
-      if (recording) failed(span, err);
-    },
-  };
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  }
+
+  fail(err: unknown): void {
+    if (this.recording) failed(this.span, err);
+  }
 }

@@ -15,6 +15,7 @@ interface PgClient {
 }
 
 type QueryFn = (this: PgClient, config: unknown, values?: unknown, callback?: unknown) => unknown;
+type Callback = (this: unknown, err: unknown, ...rest: unknown[]) => unknown;
 
 /** The statement's first word, upper-cased (SELECT, INSERT, BEGIN, …): low-cardinality, and cheap to find. */
 function operationOf(text: string): string {
@@ -29,6 +30,23 @@ function failed(span: Span, err: unknown): void {
   const message = `PostgreSQL error of type '${(err as Error | undefined)?.name ?? 'Error'}' (code: ${typeof code === 'string' ? code : 'unknown'})`;
   span.recordException(message);
   span.setStatus({ code: SpanStatusCode.ERROR, message });
+}
+
+function endQuerySpan(span: Span, err: unknown): void {
+  if (err) failed(span, err);
+  span.end();
+}
+
+function endFailedQuerySpan(span: Span, err: unknown): void {
+  endQuerySpan(span, err ?? new Error('query failed'));
+}
+
+/** The caller's callback, run after the query's span has ended. */
+function endingBefore(span: Span, cb: Callback): Callback {
+  return function (this: unknown, err: unknown, ...rest: unknown[]) {
+    endQuerySpan(span, err);
+    return cb.call(this, err, ...rest);
+  };
 }
 
 /**
@@ -53,6 +71,10 @@ export function tracePgQueries(Client: { prototype: object }): void {
     if (typeof text !== 'string' || typeof cfg.submit === 'function')
       return original.call(this, config, values, callback);
     const operation = operationOf(text);
+    // BEGIN opens the transaction and does no work: its span would be a round trip of nothing, and on a
+    // request's path (a user-scoped read is BEGIN, set_config, the query, COMMIT) the commonest one. The
+    // statements after it and the COMMIT (where the WAL flush waits) keep theirs.
+    if (operation === 'BEGIN') return original.call(this, config, values, callback);
     const params = this.connectionParameters;
     const span = tracer.startSpan(
       this.database ? `pg.query:${operation} ${this.database}` : `pg.query:${operation}`,
@@ -69,33 +91,24 @@ export function tracePgQueries(Client: { prototype: object }): void {
       },
       context.active(),
     );
-    const end = (err: unknown) => {
-      if (err) failed(span, err);
-      span.end();
-    };
     // Callback style (pg-pool's own pool.query): end the span before the caller's callback runs.
-    const wrap = (cb: (...args: unknown[]) => unknown) =>
-      function (this: unknown, err: unknown, ...rest: unknown[]) {
-        end(err);
-        return cb.call(this, err, ...rest);
-      };
-    if (typeof values === 'function') values = wrap(values as (...args: unknown[]) => unknown);
-    else if (typeof callback === 'function') callback = wrap(callback as (...args: unknown[]) => unknown);
-    else if (typeof cfg.callback === 'function') {
-      config = { ...cfg, callback: wrap(cfg.callback as (...args: unknown[]) => unknown) };
-    }
+    if (typeof values === 'function') values = endingBefore(span, values as Callback);
+    else if (typeof callback === 'function') callback = endingBefore(span, callback as Callback);
+    else if (typeof cfg.callback === 'function')
+      config = { ...cfg, callback: endingBefore(span, cfg.callback as Callback) };
     let result: unknown;
     try {
       result = original.call(this, config, values, callback);
     } catch (err) {
-      end(err);
+      endQuerySpan(span, err);
       throw err;
     }
     // Promise style: a branch of its own that ends the span; the caller's promise is returned untouched.
+    // Bound functions, not closures: this runs for every traced query.
     if (result && typeof (result as Promise<unknown>).then === 'function') {
       (result as Promise<unknown>).then(
-        () => end(undefined),
-        (err: unknown) => end(err ?? new Error('query failed')),
+        endQuerySpan.bind(undefined, span, undefined),
+        endFailedQuerySpan.bind(undefined, span),
       );
     }
     return result;
