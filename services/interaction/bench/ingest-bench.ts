@@ -1,6 +1,7 @@
 // Sustained ingest of interactions (one PUT view per request, each an effective write and one event), straight
 // to the interaction service and through the gateway, with every consumer of interaction.v1 running as its own
 // process; then the write batcher beside one commit per request; then drain and count what each consumer applied.
+// Each measured run starts once every consumer has caught up with the runs before it.
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { startTestIssuer } from '@marquee/platform-auth';
@@ -100,6 +101,10 @@ interface Run {
   net: Record<string, number>;
   /** The interaction service's write batches during the run (means per batch). */
   batches: BatchMeans | undefined;
+  /** Per consumer, events accepted by the end of the run that it had not applied yet (how far it fell behind). */
+  behind: Record<string, number>;
+  /** Seconds after the run until every consumer had applied everything (the next run starts after it). */
+  caughtUpSeconds: number;
 }
 
 export async function runIngestBench(): Promise<{ markdown: string; metrics: Metric[] }> {
@@ -171,23 +176,37 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       0,
     );
 
+  /** Per consumer, the interaction events accepted so far that it has not applied (-1: the outbox is unpublished). */
+  async function backlog(): Promise<{ pending: number; behind: Record<string, number> }> {
+    const { n, pending } = await queryOne<{ n: number; pending: number }>(
+      interactionDb,
+      "select count(*) filter (where type = 'interaction.recorded')::int as n, count(*) filter (where published_at is null)::int as pending from outbox",
+    );
+    const behind: Record<string, number> = {};
+    for (const c of CONSUMERS) {
+      behind[c.service] = Math.max(
+        0,
+        n - (await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n,
+      );
+    }
+    return { pending, behind };
+  }
+  /** Waits until every accepted interaction is published and applied by every consumer; returns the seconds. */
+  async function catchUp(limitMs = 300_000): Promise<number> {
+    const started = Date.now();
+    for (;;) {
+      const { pending, behind } = await backlog();
+      if ((pending === 0 && Object.values(behind).every((b) => b === 0)) || Date.now() - started > limitMs) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return (Date.now() - started) / 1000;
+  }
+
   /** CPU ms per second each group uses with no requests (timers, polling consumers and relays), measured idle. */
   let idle: Record<string, number> = {};
   async function measureIdle(idleSeconds = 5): Promise<void> {
     // Idle means the warm-ups' events are published and applied by every consumer, else their backlog counts as idle.
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      const { n, pending } = await queryOne<{ n: number; pending: number }>(
-        interactionDb,
-        "select count(*) filter (where type = 'interaction.recorded')::int as n, count(*) filter (where published_at is null)::int as pending from outbox",
-      );
-      let behind = pending > 0;
-      for (const c of CONSUMERS) {
-        if ((await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n < n) behind = true;
-      }
-      if (!behind || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await catchUp(180_000);
     const before = cpuOf(pidsOf());
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
     const after = cpuOf(pidsOf());
@@ -227,6 +246,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     });
     const after = cpuOf(pidsOf());
     const wall = (performance.now() - started) / 1000;
+    const { behind } = await backlog();
     const batches = batchMeans(batchesBefore, await batchTotals(interaction.base));
     const accepted = result['2xx'];
     const used = Object.fromEntries(
@@ -250,6 +270,9 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       cpu,
       net,
       batches,
+      behind,
+      // Each run starts with every consumer caught up, so no run pays for the backlog an earlier one left.
+      caughtUpSeconds: await catchUp(),
     };
   }
 
@@ -334,6 +357,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const processes = Object.keys(direct.cpu);
   const cpuCell = (r: Run, k: string) =>
     Number.isFinite(r.cpu[k]) ? `${(r.net[k] as number).toFixed(0)} (${(r.cpu[k] as number).toFixed(0)})` : '–';
+  const behindCell = (r: Run) =>
+    `${CONSUMERS.map((c) => r.behind[c.service] ?? 0).join(' / ')} (${r.caughtUpSeconds.toFixed(1)} s)`;
   const batchCell = (r: Run) =>
     r.batches
       ? `${r.batches.size.toFixed(1)} / ${r.batches.queuedMs.toFixed(1)} / ${r.batches.commitMs.toFixed(1)}`
@@ -437,13 +462,17 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       'CPU cells: µs per accepted interaction less that idle rate over the run (in brackets: all CPU used during the run / accepted). ' +
       "Batch cells: the interaction service's PUT batches during the run (its write_batch_* series): requests per batch, how long " +
       'they queued before their batch began (window, or every commit slot busy) and its begin-to-commit time, as means per batch. ' +
-      'postgres and kafka serve the whole machine, so theirs is the roughest.',
+      'postgres and kafka serve the whole machine, so theirs is the roughest. ' +
+      'Every run starts with every consumer caught up (all accepted interactions applied), so no run pays for the backlog ' +
+      'an earlier one left; "behind at the end" is how many accepted interactions each consumer had not applied yet when ' +
+      "the run's load stopped, and how long it then took until all were applied. A consumer that is behind during a run " +
+      'is still working through it, with all its CPU counted in the run.',
     '',
-    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | batch: mean size / queued ms / commit ms | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
-    `|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
+    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | batch: mean size / queued ms / commit ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
+    `|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
     ...runs.map(
       (r) =>
-        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${batchCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
+        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${batchCell(r)} | ${behindCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
     ),
     '',
     `Batched commits / one commit per request, direct max: **${(perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)}×**.`,
