@@ -1,32 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const register = path.resolve(here, '../src/register.mjs');
+import { runTracedFixture } from './fixtures/traced-process';
 
 /** A traced process (exporting nowhere: only what it sends on is looked at) handling one request. */
 function handle(sampler: string, caller?: string): { activeSpan: boolean; received: string } {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--import', register, path.join(here, 'fixtures/propagation.ts')],
-    {
-      cwd: path.resolve(here, '..'),
-      env: {
-        PATH: process.env.PATH ?? '',
-        OTEL_TRACES_EXPORTER: 'zipkin',
-        OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9/api/v2/spans',
-        OTEL_TRACES_SAMPLER: sampler,
-        OTEL_BSP_SCHEDULE_DELAY: '60000',
-        CALLER_TRACEPARENT: caller ?? '',
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+  return runTracedFixture('propagation.ts', {
+    OTEL_TRACES_EXPORTER: 'zipkin',
+    OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9/api/v2/spans',
+    OTEL_TRACES_SAMPLER: sampler,
+    OTEL_BSP_SCHEDULE_DELAY: '60000',
+    CALLER_TRACEPARENT: caller ?? '',
+  });
 }
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';

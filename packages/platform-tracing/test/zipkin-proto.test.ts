@@ -1,9 +1,10 @@
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTracedFixture } from './fixtures/traced-process';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
@@ -29,7 +30,6 @@ async function eventually<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
-const register = path.resolve(here, '../src/register.mjs');
 
 interface ZipkinSpan {
   traceId: string;
@@ -79,24 +79,12 @@ afterAll(() => {
 
 describe('the Zipkin exporter (proto3)', () => {
   it('When a traced process ends spans, then Zipkin holds each with its ids, kind, times, endpoint, events and tags, and no telemetry.sdk tags', async () => {
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '--import', register, path.join(here, 'fixtures/zipkin-spans.ts')],
-      {
-        cwd: path.resolve(here, '..'),
-        env: {
-          PATH: process.env.PATH ?? '',
-          OTEL_TRACES_EXPORTER: 'zipkin',
-          OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${url}/api/v2/spans`,
-          OTEL_SERVICE_NAME: 'proto-test',
-          OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
-        },
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const { traceId } = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { traceId: string };
+    const { traceId } = runTracedFixture<{ traceId: string }>('zipkin-spans.ts', {
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${url}/api/v2/spans`,
+      OTEL_SERVICE_NAME: 'proto-test',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+    });
     const spans = await eventually(
       async () => {
         const res = await fetch(`${url}/api/v2/trace/${traceId}`);
