@@ -108,8 +108,10 @@ process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ??= '2048';
 // few hundred spans a second that was seconds: long enough for V8 to move every span from the young
 // generation to the old one, whose collections then cost the gateway's traced process more than the spans
 // themselves (its GC time per request went up 43 µs, against about 30 for the spans' own code). A batch at
-// least every 200 ms lets spans die young; a kept-alive request to Zipkin five times a second costs little.
-process.env.OTEL_BSP_SCHEDULE_DELAY ??= '200';
+// least every second still lets most spans die young. 200 ms was tried first: at 10 % sampling its many small
+// posts cost the Zipkin server 23 µs per gateway request against 9 at 1 s, and full sampling gained nothing
+// from it (81.8 % vs 81.7 % of untraced throughput, bench/results/gateway-tracing-2026-12-01.md).
+process.env.OTEL_BSP_SCHEDULE_DELAY ??= '1000';
 
 // OTEL_TRACES_EXPORTER=zipkin sends proto3 through zipkin-proto.mjs rather than the SDK's JSON exporter:
 // it costs this process and the Zipkin server less per span. Any other value is the SDK's to build.
