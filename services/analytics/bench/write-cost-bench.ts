@@ -2,11 +2,11 @@
 // consumed event of issue 11's stream, one interaction.recorded and one recommendations.generated of 50 items per
 // interaction, written as the consumer writes them (chunks of the app role's transactions) into a log that already
 // holds rows, with every partition the default retention keeps.
-import { readFileSync } from 'node:fs';
 import { buildEvent, type Envelope, InteractionRecorded, RecommendationsGenerated } from '@marquee/contracts';
 import { openDatabase, prepareDatabase } from '@marquee/platform-db';
 import { createRunRoles, dropRun, roleUrl } from '@marquee/platform-testing/run-roles';
 import pg from 'pg';
+import { processCpuMs as cpuMs } from '../../../bench/machine';
 import { migrationsFolder } from '../src/db/open-analytics-database';
 import { createPartitions } from '../src/db/partitions';
 import { activityRowsOf } from '../src/domain/activity-rows';
@@ -23,12 +23,6 @@ export interface WriteCost {
   nodeCpuUs: number;
   msPerChunk: number;
 }
-
-/** CPU (user + system, ms) a process has used, from /proc (PostgreSQL runs on this machine). */
-const cpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-};
 
 // The log a few weeks into the month: impressions in lists of 50 sharing a time, a third interactions.
 const PREFILL = `
