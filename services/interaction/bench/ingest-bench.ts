@@ -176,30 +176,43 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       0,
     );
 
-  /** Per consumer, the interaction events accepted so far that it has not applied (-1: the outbox is unpublished). */
-  async function backlog(): Promise<{ pending: number; behind: Record<string, number> }> {
+  /**
+   * The interactions accepted so far (one outbox row each), how many of those rows are not yet published, and per
+   * consumer how many it has applied and how many it has still to apply.
+   */
+  async function backlog(): Promise<{
+    n: number;
+    pending: number;
+    applied: Record<string, number>;
+    behind: Record<string, number>;
+  }> {
     const { n, pending } = await queryOne<{ n: number; pending: number }>(
       interactionDb,
       "select count(*) filter (where type = 'interaction.recorded')::int as n, count(*) filter (where published_at is null)::int as pending from outbox",
     );
+    const applied: Record<string, number> = {};
     const behind: Record<string, number> = {};
     for (const c of CONSUMERS) {
-      behind[c.service] = Math.max(
-        0,
-        n - (await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n,
-      );
+      applied[c.service] = (await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n;
+      behind[c.service] = Math.max(0, n - (applied[c.service] as number));
     }
-    return { pending, behind };
+    return { n, pending, applied, behind };
   }
-  /** Waits until every accepted interaction is published and applied by every consumer; returns the seconds. */
-  async function catchUp(limitMs = 300_000): Promise<number> {
+  /**
+   * Waits until every accepted interaction is written (the count held still over one poll: requests in flight when
+   * a run ended commit after it), published, and applied by every consumer, or limitMs passed; returns the seconds
+   * and the last reading.
+   */
+  async function catchUp(limitMs = 300_000, pollMs = 500) {
     const started = Date.now();
+    let previous = -1;
     for (;;) {
-      const { pending, behind } = await backlog();
-      if ((pending === 0 && Object.values(behind).every((b) => b === 0)) || Date.now() - started > limitMs) break;
-      await new Promise((r) => setTimeout(r, 500));
+      const state = await backlog();
+      const settled = state.n === previous && state.pending === 0 && Object.values(state.behind).every((b) => b === 0);
+      if (settled || Date.now() - started > limitMs) return { seconds: (Date.now() - started) / 1000, ...state };
+      previous = state.n;
+      await new Promise((r) => setTimeout(r, pollMs));
     }
-    return (Date.now() - started) / 1000;
   }
 
   /** CPU ms per second each group uses with no requests (timers, polling consumers and relays), measured idle. */
@@ -272,7 +285,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       batches,
       behind,
       // Each run starts with every consumer caught up, so no run pays for the backlog an earlier one left.
-      caughtUpSeconds: await catchUp(),
+      caughtUpSeconds: (await catchUp()).seconds,
     };
   }
 
@@ -302,30 +315,9 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   runs.push(await run('direct, max (one commit per request)', interaction.base, '/v1/me/interactions'));
   runs.push(await run(`direct, ${RATE}/s (one commit per request)`, interaction.base, '/v1/me/interactions', RATE));
 
-  // Drain: requests still in flight when a run ended commit after it, so the count is taken once every
-  // accepted interaction (warm-ups included, one outbox row each) is written and published.
-  const drainStarted = Date.now();
-  const outboxState = () =>
-    queryOne<{ n: number; pending: number }>(
-      interactionDb,
-      "select count(*) filter (where type = 'interaction.recorded')::int as n, count(*) filter (where published_at is null)::int as pending from outbox",
-    );
-  let produced = -1;
-  for (;;) {
-    const state = await outboxState();
-    if (state.pending === 0 && state.n === produced) break;
-    produced = state.n;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  const applied: Record<string, number> = {};
-  for (;;) {
-    for (const c of CONSUMERS) {
-      applied[c.service] = (await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n;
-    }
-    if (Object.values(applied).every((n) => n >= produced) || Date.now() - drainStarted > 600_000) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  const drainSeconds = (Date.now() - drainStarted) / 1000;
+  // Drain: the count is taken once every accepted interaction (warm-ups included, one outbox row each) is written,
+  // published and applied by every consumer (polled every 2 s, for at most 10 minutes).
+  const { seconds: drainSeconds, n: produced, applied } = await catchUp(600_000, 2000);
   const measuredTo = cpuOf(pidsOf());
   const measuredSeconds = (performance.now() - measuredFrom.at) / 1000;
   const measuredEvents = Math.max(1, produced - measuredFrom.events);
