@@ -12,6 +12,7 @@ import {
   cpuMs,
   interactionSecrets,
   pidsNamed,
+  adminUrl,
   queryOne,
   serviceDatabase,
   startService,
@@ -159,12 +160,42 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     Array.from({ length: USERS }, () => issuer.sign({ sub: randomUUID(), role: 'user' })),
   );
 
+  // PostgreSQL's CPU by what its processes serve: each service's database (its pool's backends), and the background
+  // processes (checkpointer, WAL writer, ...) that write out what every database changed. Read before each
+  // measurement; a backend that connects during it is not counted (the pools are open by then).
+  const dbNames = Object.fromEntries(
+    [['interaction', interactionDb], ...Object.entries(consumerDb)].map(([service, url]) => [
+      new URL(url as string).pathname.slice(1),
+      service,
+    ]),
+  );
+  let pgGroups: Record<string, number[]> = {};
+  async function readPgGroups(): Promise<void> {
+    const { rows } = await queryOne<{ rows: { pid: number; datname: string | null; backend_type: string }[] }>(
+      adminUrl,
+      "select coalesce(json_agg(json_build_object('pid', pid, 'datname', datname, 'backend_type', backend_type)), '[]') as rows from pg_stat_activity",
+    );
+    const groups: Record<string, number[]> = {};
+    for (const r of rows) {
+      const service = r.datname ? dbNames[r.datname] : undefined;
+      const key =
+        r.backend_type !== 'client backend' ? 'pg background' : service ? `pg ${service} db` : 'pg other clients';
+      (groups[key] ??= []).push(r.pid);
+    }
+    pgGroups = Object.fromEntries(
+      ['interaction', ...Object.keys(consumerDb)]
+        .map((s) => `pg ${s} db`)
+        .concat(['pg background', 'pg other clients'])
+        .map((k) => [k, groups[k] ?? []]),
+    );
+  }
   const pidsOf = () => ({
     interaction: [interaction.pid],
     gateway: [gateway.pid],
     ...Object.fromEntries(consumers.map((c) => [`${c.name} (consumer)`, [c.pid]])),
     'load generator': [process.pid],
     'postgres (all)': pidsNamed(['postgres']),
+    ...pgGroups,
     'kafka (jvm)': pidsNamed(['java']),
   });
   const cpuOf = (pids: Record<string, (number | undefined)[]>) =>
@@ -220,6 +251,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   async function measureIdle(idleSeconds = 5): Promise<void> {
     // Idle means the warm-ups' events are published and applied by every consumer, else their backlog counts as idle.
     await catchUp(180_000);
+    await readPgGroups();
     const before = cpuOf(pidsOf());
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
     const after = cpuOf(pidsOf());
@@ -234,6 +266,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   let seq = 0;
   async function run(label: string, base: string, path: string, rate?: number, seconds = SECONDS): Promise<Run> {
     process.stderr.write(`${new Date().toISOString()} ${label}\n`);
+    await readPgGroups();
     const pids = pidsOf();
     const batchesBefore = await batchTotals(interaction.base);
     const before = cpuOf(pids);
@@ -454,7 +487,9 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       'CPU cells: µs per accepted interaction less that idle rate over the run (in brackets: all CPU used during the run / accepted). ' +
       "Batch cells: the interaction service's PUT batches during the run (its write_batch_* series): requests per batch, how long " +
       'they queued before their batch began (window, or every commit slot busy) and its begin-to-commit time, as means per batch. ' +
-      'postgres and kafka serve the whole machine, so theirs is the roughest. ' +
+      'postgres and kafka serve the whole machine, so theirs is the roughest; the "pg … db" columns split postgres by the ' +
+      'database a backend serves (each service\'s pool, the bench\'s own queries are "pg other clients") and "pg background" ' +
+      'is its checkpointer, WAL writer and other background processes. ' +
       'Every run starts with every consumer caught up (all accepted interactions applied), so no run pays for the backlog ' +
       'an earlier one left; "behind at the end" is how many accepted interactions each consumer had not applied yet when ' +
       "the run's load stopped, and how long it then took until all were applied. A consumer that is behind during a run " +
