@@ -11,11 +11,10 @@ const dataChecks = new Map<string, { def: EventDefinition; check: TypeCheck<TSch
 
 export class InvalidEventError extends Error {
   readonly code = 'EVENT.INVALID';
-  constructor(
-    message: string,
-    readonly problems: { path: string; message: string }[] = [],
-  ) {
+  readonly problems: { path: string; message: string }[];
+  constructor(message: string, problems: { path: string; message: string }[] = []) {
     super(problems.length ? `${message}: ${problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}` : message);
+    this.problems = problems;
   }
 }
 

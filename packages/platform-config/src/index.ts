@@ -12,11 +12,12 @@ export interface ConfigProblem {
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG.INVALID';
-  constructor(
-    readonly service: string,
-    readonly problems: ConfigProblem[],
-  ) {
+  readonly service: string;
+  readonly problems: ConfigProblem[];
+  constructor(service: string, problems: ConfigProblem[]) {
     super(`${service}: invalid configuration\n${problems.map((p) => `  ${p.variable}: ${p.reason}`).join('\n')}`);
+    this.service = service;
+    this.problems = problems;
   }
 }
 

@@ -30,12 +30,16 @@ export interface KeyringNames {
 export class FieldCipher {
   private readonly keys: ReadonlyMap<string, Buffer>;
   private sivKey: Buffer | undefined;
+  readonly activeKid: string;
+  private readonly names: KeyringNames;
 
   constructor(
     keys: ReadonlyMap<string, Buffer>,
-    readonly activeKid: string,
-    private readonly names: KeyringNames = { keys: 'the key ring', activeKid: 'the active key id' },
+    activeKid: string,
+    names: KeyringNames = { keys: 'the key ring', activeKid: 'the active key id' },
   ) {
+    this.activeKid = activeKid;
+    this.names = names;
     for (const [kid, key] of keys) {
       if (key.length !== KEY_BYTES) throw new Error(`${names.keys}: key "${kid}" must be ${KEY_BYTES} bytes`);
     }

@@ -44,11 +44,10 @@ export class UsageError extends Error {}
 
 /** The command ran but did not succeed; exits with exitCode after printing message. */
 export class CommandFailed extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
     super(message);
+    this.exitCode = exitCode;
   }
 }
 

@@ -7,7 +7,10 @@ import type { Reporter, SerializedError, TestModule } from 'vitest/node';
  * for them but its JSON report leaves them out, so `./marquee test` counted a failed run as "0 failed".
  */
 export default class UnhandledErrorsReporter implements Reporter {
-  constructor(private readonly opts: { outputFile: string }) {}
+  private readonly opts: { outputFile: string };
+  constructor(opts: { outputFile: string }) {
+    this.opts = opts;
+  }
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     mkdirSync(path.dirname(this.opts.outputFile), { recursive: true });

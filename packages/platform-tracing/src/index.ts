@@ -220,14 +220,14 @@ export function startServerSpan(
 class RequestSpan implements ServerSpan {
   private readonly recording: boolean;
   private readonly active: Context;
+  private readonly span: Span;
+  private readonly method: string;
+  private readonly route: string | undefined;
 
-  constructor(
-    private readonly span: Span,
-    parent: Context,
-    private readonly method: string,
-    private readonly route: string | undefined,
-    path: string,
-  ) {
+  constructor(span: Span, parent: Context, method: string, route: string | undefined, path: string) {
+    this.span = span;
+    this.method = method;
+    this.route = route;
     this.recording = span.isRecording();
     this.active = this.recording
       ? trace.setSpan(parent, span)

@@ -59,11 +59,13 @@ export async function createPartitions(database: Database, months: Date[], logge
 /** Remembers which months have a partition so the ingest path asks PostgreSQL only for new months. */
 export class PartitionCache {
   private readonly known = new Set<string>();
+  private readonly database: Database;
+  private readonly logger: Logger;
 
-  constructor(
-    private readonly database: Database,
-    private readonly logger: Logger,
-  ) {}
+  constructor(database: Database, logger: Logger) {
+    this.database = database;
+    this.logger = logger;
+  }
 
   async ensure(instants: Iterable<Date>): Promise<void> {
     // A batch spans a month or two: name each month once, not each row.

@@ -29,10 +29,12 @@ export type IpPolicyName = 'truncate' | 'encrypt';
  * readable only with the key (GDPR export).
  */
 export class IpPolicy {
-  private constructor(
-    readonly name: IpPolicyName,
-    private readonly cipher: FieldCipher | null,
-  ) {}
+  readonly name: IpPolicyName;
+  private readonly cipher: FieldCipher | null;
+  private constructor(name: IpPolicyName, cipher: FieldCipher | null) {
+    this.name = name;
+    this.cipher = cipher;
+  }
 
   static fromConfig(name: IpPolicyName, keyring: string, activeKid: string): IpPolicy {
     const names = { keys: 'ANALYTICS_IP_KEYS', activeKid: 'ANALYTICS_IP_ACTIVE_KID' };

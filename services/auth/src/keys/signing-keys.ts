@@ -96,12 +96,19 @@ export class SigningKeyStore {
   private active: ActiveKey | undefined;
   private publicKeys = new Map<string, { key: CryptoKey | Uint8Array; loadedAt: number }>();
   private misses = new Map<string, number>();
+  private readonly database: Database;
+  private readonly cipher: FieldCipher;
+  private readonly opts: { accessTokenTtlSeconds: number; retiredPublishHours: number };
 
   constructor(
-    private readonly database: Database,
-    private readonly cipher: FieldCipher,
-    private readonly opts: { accessTokenTtlSeconds: number; retiredPublishHours: number },
-  ) {}
+    database: Database,
+    cipher: FieldCipher,
+    opts: { accessTokenTtlSeconds: number; retiredPublishHours: number },
+  ) {
+    this.database = database;
+    this.cipher = cipher;
+    this.opts = opts;
+  }
 
   private async activeKey(): Promise<ActiveKey> {
     if (this.active && Date.now() - this.active.loadedAt < CACHE_MS) return this.active;

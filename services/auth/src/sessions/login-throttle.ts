@@ -5,10 +5,12 @@ import { throttleNetwork } from '../domain/throttle-subject';
 
 /** 429 that carries its Retry-After. */
 export class TooManyAttemptsError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
     super(429, 'AUTH.TOO_MANY_ATTEMPTS', `Too many failed attempts; retry in ${retryAfterSeconds} s`, {
       retryAfterSeconds,
     });
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -63,12 +65,12 @@ type WithCommand = Redis & {
  */
 export class LoginThrottle {
   private readonly redis: WithCommand;
+  private readonly limits: ThrottleLimits;
+  private readonly prefix: string;
 
-  constructor(
-    redis: Redis,
-    private readonly limits: ThrottleLimits,
-    private readonly prefix: string,
-  ) {
+  constructor(redis: Redis, limits: ThrottleLimits, prefix: string) {
+    this.limits = limits;
+    this.prefix = prefix;
     this.redis = redis as WithCommand;
     if (typeof this.redis.marqueeLoginAttempt !== 'function') {
       redis.defineCommand('marqueeLoginAttempt', { numberOfKeys: 2, lua: ATTEMPT_SCRIPT });

@@ -7,12 +7,12 @@ import { intArray, textArray } from './sql-arrays';
 
 /** Why a movie write was refused; the use cases say it in their callers' terms (HTTP fields, sync failures). */
 export class MovieWriteRefused extends Error {
-  constructor(
-    readonly reason: 'not-found' | 'tmdb-id-taken' | 'unknown-genres',
-    message: string,
-    readonly genreIds: number[] = [],
-  ) {
+  readonly reason: 'not-found' | 'tmdb-id-taken' | 'unknown-genres';
+  readonly genreIds: number[];
+  constructor(reason: 'not-found' | 'tmdb-id-taken' | 'unknown-genres', message: string, genreIds: number[] = []) {
     super(message);
+    this.reason = reason;
+    this.genreIds = genreIds;
   }
 }
 

@@ -1,11 +1,10 @@
 /** An upstream API answered with an error (after retries, for 429 and 5xx). */
 export class SyncApiError extends Error {
   readonly code = 'SYNC.UPSTREAM_FAILED';
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
+  readonly status: number;
+  constructor(message: string, status: number) {
     super(message);
+    this.status = status;
   }
 }
 

@@ -44,13 +44,19 @@ export class ActivityPublisher {
   });
   readonly queueDepth: Gauge;
   private readonly topic: string;
+  private readonly kafka: Kafka;
+  private readonly logger: Logger;
+  private readonly opts: { maxQueued: number; flushMs: number };
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     settings: Pick<KafkaSettings, 'topicPrefix'>,
-    private readonly logger: Logger,
-    private readonly opts: { maxQueued: number; flushMs: number },
+    logger: Logger,
+    opts: { maxQueued: number; flushMs: number },
   ) {
+    this.kafka = kafka;
+    this.logger = logger;
+    this.opts = opts;
     this.topic = physicalTopic(settings, ActivityLogged.topic);
     const queue = () => this.queue.length;
     this.queueDepth = new Gauge({

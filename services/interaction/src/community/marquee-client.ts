@@ -34,12 +34,15 @@ async function expectOk<T>(res: Response, what: string): Promise<T> {
 export class AdminSession {
   private token = '';
   private expiresAt = 0;
+  private readonly urls: ServiceUrls;
+  private readonly login: string;
+  private readonly password: string;
 
-  constructor(
-    private readonly urls: ServiceUrls,
-    private readonly login: string,
-    private readonly password: string,
-  ) {}
+  constructor(urls: ServiceUrls, login: string, password: string) {
+    this.urls = urls;
+    this.login = login;
+    this.password = password;
+  }
 
   async header(): Promise<{ authorization: string }> {
     if (Date.now() > this.expiresAt - 60_000) {

@@ -39,8 +39,10 @@ export class ContentBased implements Recommender {
   private readonly colItem: Int32Array;
   private readonly colValue: Float32Array;
   private readonly genreFeature = new Map<number, number>();
+  readonly items: readonly (ItemMeta | null)[];
 
-  constructor(readonly items: readonly (ItemMeta | null)[]) {
+  constructor(items: readonly (ItemMeta | null)[]) {
+    this.items = items;
     const vocab = new Map<string, number>();
     const id = (key: string) => {
       if (!vocab.has(key)) vocab.set(key, vocab.size);

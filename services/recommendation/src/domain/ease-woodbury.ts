@@ -73,13 +73,18 @@ export function historyPieces(x: Csr, sequences: Sequences, length: number): Csr
  */
 export class WoodburyEase implements Recommender {
   readonly name = 'ease';
-  constructor(
-    readonly x: Csr,
-    readonly xt: Csr,
-    readonly k: Float64Array,
-    readonly diagP: Float64Array,
-    readonly lambda: number,
-  ) {}
+  readonly x: Csr;
+  readonly xt: Csr;
+  readonly k: Float64Array;
+  readonly diagP: Float64Array;
+  readonly lambda: number;
+  constructor(x: Csr, xt: Csr, k: Float64Array, diagP: Float64Array, lambda: number) {
+    this.x = x;
+    this.xt = xt;
+    this.k = k;
+    this.diagP = diagP;
+    this.lambda = lambda;
+  }
 
   /** Forgets an item at once (movie.deleted): scores for it become 0 and it stops contributing. */
   drop(item: number): void {

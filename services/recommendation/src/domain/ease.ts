@@ -9,12 +9,14 @@ import { type Reason, type Recommender, strongestHistoryItem, type UserInput } f
 export class DenseEase implements Recommender {
   readonly name = 'ease';
   private readonly position: Int32Array;
+  readonly items: Int32Array;
+  readonly b: Float32Array;
+  readonly itemCount: number;
 
-  constructor(
-    readonly items: Int32Array,
-    readonly b: Float32Array,
-    readonly itemCount: number,
-  ) {
+  constructor(items: Int32Array, b: Float32Array, itemCount: number) {
+    this.items = items;
+    this.b = b;
+    this.itemCount = itemCount;
     this.position = new Int32Array(itemCount).fill(-1);
     items.forEach((item, p) => {
       this.position[item] = p;

@@ -27,11 +27,14 @@ export class Hybrid implements Recommender {
   /** The parts' scaled scores of the user scored last, for reason(); their arrays are reused by the next score(). */
   private last: { user: UserInput; scored: ScoredPart[] } | null = null;
   private buffers: Float32Array[] = [];
-  constructor(
-    readonly parts: readonly BlendPart[],
-    readonly coldStart: readonly BlendPart[],
-    readonly itemCount: number,
-  ) {}
+  readonly parts: readonly BlendPart[];
+  readonly coldStart: readonly BlendPart[];
+  readonly itemCount: number;
+  constructor(parts: readonly BlendPart[], coldStart: readonly BlendPart[], itemCount: number) {
+    this.parts = parts;
+    this.coldStart = coldStart;
+    this.itemCount = itemCount;
+  }
 
   private partsFor(user: UserInput): readonly BlendPart[] {
     return user.weights.some((w) => w > 0) ? this.parts : this.coldStart;

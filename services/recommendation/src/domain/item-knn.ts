@@ -7,11 +7,14 @@ import { type Reason, type Recommender, strongestHistoryItem, type UserInput } f
  */
 export class ItemKnn implements Recommender {
   readonly name = 'item_knn';
-  private constructor(
-    private readonly ptr: Int32Array,
-    private readonly neighbour: Int32Array,
-    private readonly sim: Float32Array,
-  ) {}
+  private readonly ptr: Int32Array;
+  private readonly neighbour: Int32Array;
+  private readonly sim: Float32Array;
+  private constructor(ptr: Int32Array, neighbour: Int32Array, sim: Float32Array) {
+    this.ptr = ptr;
+    this.neighbour = neighbour;
+    this.sim = sim;
+  }
 
   static train(x: Csr, k: number, shrink: number): ItemKnn {
     const n = x.cols;

@@ -10,10 +10,12 @@ export interface Event {
 
 /** The same list for everyone: most-popular (no decay) or trending (time-decayed popularity). */
 export class PopularityRecommender implements Recommender {
-  constructor(
-    readonly name: 'most_popular' | 'trending',
-    readonly scores: Float32Array,
-  ) {}
+  readonly name: 'most_popular' | 'trending';
+  readonly scores: Float32Array;
+  constructor(name: 'most_popular' | 'trending', scores: Float32Array) {
+    this.name = name;
+    this.scores = scores;
+  }
 
   score(_user: UserInput, out: Float32Array): void {
     out.set(this.scores.length > out.length ? this.scores.subarray(0, out.length) : this.scores);

@@ -45,13 +45,17 @@ export const defaultSequenceParams: SequenceParams = { window: 5, keep: 200 };
  */
 export class SequenceNeighbours implements Recommender {
   readonly name = 'sequence';
-  constructor(
-    readonly itemCount: number,
-    /** Item × item links in compressed rows (each row sorted by item). */
-    readonly indptr: Int32Array,
-    readonly indices: Int32Array,
-    readonly values: Float32Array,
-  ) {}
+  readonly itemCount: number;
+  /** Item × item links in compressed rows (each row sorted by item). */
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly values: Float32Array;
+  constructor(itemCount: number, indptr: Int32Array, indices: Int32Array, values: Float32Array) {
+    this.itemCount = itemCount;
+    this.indptr = indptr;
+    this.indices = indices;
+    this.values = values;
+  }
 
   static train(itemCount: number, sequences: Sequences, params: SequenceParams = defaultSequenceParams) {
     const { items, starts } = sequences;

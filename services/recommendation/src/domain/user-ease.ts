@@ -9,7 +9,10 @@ import type { Reason, Recommender, UserInput } from './recommender';
  */
 export class UserEase implements Recommender {
   readonly name = 'user_ease';
-  constructor(readonly ease: WoodburyEase) {}
+  readonly ease: WoodburyEase;
+  constructor(ease: WoodburyEase) {
+    this.ease = ease;
+  }
 
   score(user: UserInput, out: Float32Array): void {
     const { x, xt, k } = this.ease;

@@ -17,8 +17,11 @@ export class MetricsAccumulator {
   private users = 0;
   private readonly recommended = new Set<number>();
   private readonly ndcgPerUser: number[] = [];
+  private readonly itemCount: number;
 
-  constructor(private readonly itemCount: number) {}
+  constructor(itemCount: number) {
+    this.itemCount = itemCount;
+  }
 
   add(topK: readonly number[], relevant: ReadonlySet<number>): void {
     if (relevant.size === 0) return;

@@ -49,11 +49,13 @@ export class ModelStore {
   current: ModelSnapshot = emptySnapshot();
   private appendTimer: NodeJS.Timeout | null = null;
   private run: { version: number; progress: number; handle: TrainingRun | null } | null = null;
+  private readonly database: Database;
+  private readonly logger: Logger;
 
-  constructor(
-    private readonly database: Database,
-    private readonly logger: Logger,
-  ) {}
+  constructor(database: Database, logger: Logger) {
+    this.database = database;
+    this.logger = logger;
+  }
 
   status(): ModelStatus {
     return {
