@@ -180,7 +180,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       const service = r.datname ? dbNames[r.datname] : undefined;
       const key =
         r.backend_type !== 'client backend' ? 'pg background' : service ? `pg ${service} db` : 'pg other clients';
-      (groups[key] ??= []).push(r.pid);
+      groups[key] = [...(groups[key] ?? []), r.pid];
     }
     pgGroups = Object.fromEntries(
       ['interaction', ...Object.keys(consumerDb)]
