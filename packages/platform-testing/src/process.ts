@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from './infra';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 /**
  * The start scripts' tracing preload (`--import @marquee/platform-tracing/register`) as a path, since tests
@@ -22,7 +23,7 @@ export interface TsxProcess {
  * tracing preload, which does nothing unless the env asks for traces).
  */
 export function runTsx(script: string, env: Record<string, string>, args: string[] = []): TsxProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', tracingRegister, script, ...args], {
+  const child = spawn(process.execPath, [...runtimeArgs, '--import', tracingRegister, script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dropDatabase, repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 const main = path.join(repoRoot, 'services/analytics/src/main.ts');
 
 function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  const child = spawn(process.execPath, [...runtimeArgs, main], {
     cwd: path.join(repoRoot, 'services/analytics'),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

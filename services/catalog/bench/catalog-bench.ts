@@ -14,6 +14,7 @@ import { searchMovies } from '../src/db/search-movies';
 import type { Measure } from '../../../bench/machine';
 import { explainUnreachable, migrationsFolder, noCache } from './bench-env';
 import { createMetricsRegistry } from '@marquee/platform-metrics';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -220,7 +221,7 @@ export async function runCatalogBench(): Promise<{ table: string; measures: Meas
     await app.close();
     lines.push(...sideBySide);
 
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'detail-servers.ts')], {
+    child = spawn(process.execPath, [...runtimeArgs, path.join(here, 'detail-servers.ts')], {
       cwd: path.join(here, '..'),
       env: {
         ...process.env,

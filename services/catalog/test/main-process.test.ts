@@ -3,11 +3,12 @@ import path from 'node:path';
 import { dropDatabase, freePort, repoRoot, serviceTestEnv } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
 import { writeSampleDataDir } from './helper';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 const main = path.join(repoRoot, 'services/catalog/src/main.ts');
 
 function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  const child = spawn(process.execPath, [...runtimeArgs, main], {
     cwd: path.join(repoRoot, 'services/catalog'),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

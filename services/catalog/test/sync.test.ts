@@ -13,6 +13,7 @@ import { createOmdbClient } from '../src/sync/omdb-client';
 import { createTmdbClient } from '../src/sync/tmdb-client';
 import { createDatabase, dropDatabase } from './db';
 import { writeSampleDataDir } from './helper';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 // Local stand-ins answering in TMDb's and OMDb's documented response shapes.
 let api: FastifyInstance;
@@ -218,7 +219,7 @@ describe('TMDb and OMDb sync', () => {
   const syncCommand = async (args: string[], env: Record<string, string> = {}) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(repoRoot, 'services/catalog/src/cli/sync.ts'), ...args],
+      [...runtimeArgs, path.join(repoRoot, 'services/catalog/src/cli/sync.ts'), ...args],
       {
         cwd: path.join(repoRoot, 'services/catalog'),
         env: {

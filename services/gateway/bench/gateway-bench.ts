@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { type Measure, processCpuMs as cpuMs } from '../../../bench/machine';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
@@ -39,11 +40,11 @@ async function startProcess(
   port: number,
   readyPort = port,
 ): Promise<{ base: string; pid: number | undefined }> {
-  // One folder per service: the tsx loader thread writes a profile of its own beside the main thread's.
+  // One folder per service: a loader thread (import-in-the-middle's, when traced) writes a profile of its own beside the main thread's.
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR, name)}`] : [];
   const child = spawn(
     process.execPath,
-    [...profile, '--import', 'tsx', '--import', tracingRegister, path.join(repoRoot, main)],
+    [...profile, ...runtimeArgs, '--import', tracingRegister, path.join(repoRoot, main)],
     {
       cwd: repoRoot,
       env: {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { dropDatabase, eventually, repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway, jsonOf } from './helpers';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 // One NATS subject prefix for this file's auth and gateway: other runs' auth instances stay out of its exports.
 const natsPrefix = `gw${randomBytes(4).toString('hex')}.`;
@@ -30,7 +31,7 @@ async function startAuthProcess(): Promise<{
     AUTH_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     NATS_SUBJECT_PREFIX: natsPrefix,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'services/auth/src/main.ts')], {
+  const child = spawn(process.execPath, [...runtimeArgs, path.join(repoRoot, 'services/auth/src/main.ts')], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

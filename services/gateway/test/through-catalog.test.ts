@@ -4,6 +4,7 @@ import path from 'node:path';
 import { dropDatabase, repoRoot, serviceTestEnv } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, type RunningGateway, startGateway, startTestIssuer, type TestIssuer } from './helpers';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -27,7 +28,7 @@ async function startCatalogProcess(
     MARQUEE_DATA_DIR: path.resolve(repoRoot, '../shared/datasets'),
   };
   env.CACHE_KEY_PREFIX = `${env.KAFKA_TOPIC_PREFIX}catalog:`;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'services/catalog/src/main.ts')], {
+  const child = spawn(process.execPath, [...runtimeArgs, path.join(repoRoot, 'services/catalog/src/main.ts')], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

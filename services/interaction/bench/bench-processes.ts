@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRunRoles, dropRun, type RunRoles, roleUrl } from '@marquee/platform-testing/run-roles';
 import pg from 'pg';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const infra = {
@@ -102,7 +103,7 @@ export async function startService(
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR, name)}`] : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [...profile, '--import', 'tsx', path.join(repoRoot, `services/${name}/src/main.ts`)],
+    [...profile, ...runtimeArgs, path.join(repoRoot, `services/${name}/src/main.ts`)],
     {
       cwd: repoRoot,
       env: {

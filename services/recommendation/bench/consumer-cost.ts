@@ -1,5 +1,5 @@
 // CPU the recommendation consumer spends per interaction event, measured on the service as its own process:
-// `node --import tsx services/recommendation/bench/consumer-cost.ts` (run it under flock /work/bench.lock).
+// `node --import @marquee/platform-runtime/register services/recommendation/bench/consumer-cost.ts` (run it under flock /work/bench.lock).
 // BENCH_MOVIES (default 9,742, the full catalogue: a fold-in's cost grows with items) and BENCH_EVENTS_SCALE (1 =
 // the committed sizes) shrink it for iteration; BENCH_CPU_PROF=<dir> writes the service's V8 CPU profile there.
 // PostgreSQL CPU is that of the backends serving the service's database (from /proc by pid, pg_stat_activity).
@@ -18,6 +18,7 @@ import { createLogger } from '@marquee/platform-logging';
 import { processCpuMs as cpuMs } from '../../../bench/machine';
 import { movieSnapshot } from '@marquee/platform-testing/movies';
 import { interaction } from '../test/events';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -63,7 +64,7 @@ const dbUrl = new URL(ADMIN_URL);
 dbUrl.pathname = `/${prefix}`;
 const issuer = await startTestIssuer();
 const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
-const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(here, 'servers.ts')], {
+const child = spawn(process.execPath, [...profile, ...runtimeArgs, path.join(here, 'servers.ts')], {
   cwd: path.join(here, '..'),
   env: {
     ...process.env,

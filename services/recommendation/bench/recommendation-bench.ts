@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { interaction, movie } from '../test/events';
 import { runFreshness } from './freshness';
 import { trainAtVolume, trainOnMovieLens } from './training';
+import { runtimeArgs } from '@marquee/platform-runtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -96,7 +97,7 @@ async function serving(lines: string[], measures: Measure[]): Promise<void> {
   const db = new URL(ADMIN_URL);
   db.pathname = `/${prefix}`;
   const issuer = await startTestIssuer();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'servers.ts')], {
+  const child = spawn(process.execPath, [...runtimeArgs, path.join(here, 'servers.ts')], {
     cwd: path.join(here, '..'),
     env: {
       ...process.env,

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { runtimeRegister } from '@marquee/platform-runtime';
 import type { DenseEase } from '../domain/ease';
 import { WoodburyEase } from '../domain/ease-woodbury';
 import type { Csr } from '../domain/feedback-matrix';
@@ -27,10 +26,9 @@ export interface TrainingRun {
 }
 
 const workerUrl = new URL('./train-worker.ts', import.meta.url).href;
-const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
-// The service runs from TypeScript sources: the worker registers tsx before importing its entry, since on
-// Node 20 `--import tsx` in a worker's execArgv comes too late for the entry module itself.
-const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}); })`;
+// The service runs from TypeScript sources: the worker loads the runtime's resolver before its entry (hooks
+// registered on the main thread do not reach a worker).
+const bootstrap = `import(${JSON.stringify(runtimeRegister)}).then(() => import(${JSON.stringify(workerUrl)}))`;
 
 type WorkerMessage =
   | { kind: 'progress'; fraction: number }
