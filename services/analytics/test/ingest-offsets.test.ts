@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { buildEvent, ActivityLogged } from '@marquee/contracts';
-import type { EventConsumer } from '@marquee/platform-events';
 import { eventually } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startActivityIngest } from '../src/consumers/activity-ingest';
+import { type ActivityIngest, startActivityIngest } from '../src/consumers/activity-ingest';
 import { PartitionCache } from '../src/db/partitions';
 import { type AnalyticsUnderTest, pageView, startTestAnalytics, waitForLogRows } from './helper';
 
 let a: AnalyticsUnderTest;
 /** The ingest started in place of the service's own by the first test (the second test reads through it). */
-let resumed: EventConsumer | undefined;
+let resumed: ActivityIngest | undefined;
 beforeAll(async () => {
   a = await startTestAnalytics('analytics-offsets');
 });
@@ -84,5 +83,30 @@ describe('analytics ingest offsets', () => {
     });
     expect(a.consumers[0]?.stats.deadLettered ?? 0).toBe(0);
     expect(resumed?.stats.deadLettered ?? 0).toBe(0);
+  });
+
+  it('when events fall before the kept months or far in the future, then none of their rows is logged and they are counted', async () => {
+    const ingest = (resumed ?? a.consumers[0]) as ActivityIngest | undefined;
+    if (!ingest) throw new Error('no ingest consumer');
+    const before = ingest.stats.outsideWindow;
+    const user = randomUUID();
+    const inFuture = new Date(Date.now() + 3 * 24 * 3_600_000).toISOString();
+    const events = [
+      ...Array.from({ length: 3 }, (_, i) =>
+        pageView({ userId: user, movieId: 300 + i, at: '2010-06-01T12:00:00.000Z' }),
+      ),
+      ...Array.from({ length: 2 }, (_, i) => pageView({ userId: user, movieId: 310 + i, at: inFuture })),
+      pageView({ userId: user, movieId: 320, at: now() }),
+    ];
+    await a.publish(...events);
+    await waitForLogRows(a, 'user_id = $1', [user], 1);
+    await eventually(async () => (ingest.stats.outsideWindow - before === 5 ? true : undefined), {
+      what: '5 events outside the kept months counted',
+    });
+    const rows = await a.sql<{ movie_id: number }>('select movie_id from user_activity_logs where user_id = $1', [
+      user,
+    ]);
+    expect(rows.map((r) => r.movie_id)).toEqual([320]);
+    expect(ingest.stats.deadLettered).toBe(0);
   });
 });

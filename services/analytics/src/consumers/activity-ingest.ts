@@ -47,33 +47,67 @@ export interface IngestOptions {
  * redelivery insert and count nothing, so no processed_events row per event is needed. A chunk that
  * fails is replayed one event at a time with retries; an event that keeps failing goes to <topic>.dlq.
  */
-export async function startActivityIngest(opts: IngestOptions): Promise<EventConsumer> {
+/** The ingest's consumer; its stats also count the events with activity outside the kept months. */
+export type ActivityIngest = EventConsumer & { readonly stats: EventConsumer['stats'] & { outsideWindow: number } };
+
+export async function startActivityIngest(opts: IngestOptions): Promise<ActivityIngest> {
   const { database, logger } = opts;
   const chunkSize = opts.chunkSize ?? 2000;
   const maxAttempts = opts.maxAttempts ?? 5;
   const retryBaseMs = opts.retryBaseMs ?? 200;
-  const stats = { applied: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  /** outsideWindow: events with rows older than the kept months or from the far future, which are not logged. */
+  const stats = { applied: 0, duplicates: 0, skipped: 0, outsideWindow: 0, deadLettered: 0, retries: 0 };
   const metrics = consumerMetrics(opts.metrics, 'analytics');
   const dlq = await connectProducer(opts.kafka);
   let stopping = false;
 
-  /** Rows inside the kept window; rows of archived months or from the far future are dropped. */
+  /**
+   * Rows inside the kept window; rows of archived months or from the far future are dropped, with one warning per
+   * batch that says how many and their time range (a replay of years-old history, such as the demo community's
+   * ratings, drops every event, and a line for each was a log of its own size).
+   */
   function keptRows(topic: string, events: Envelope[]): ActivityRow[] {
     const now = Date.now();
     const oldest = retentionCutoff(new Date(now), opts.retentionMonths).getTime();
     const rows: ActivityRow[] = [];
+    const outside = { events: 0, rows: 0, wholly: 0, from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
     for (const e of events) {
       const all = activityRowsOf(e);
       const kept = all.filter(
         (r) => r.occurredAt.getTime() >= oldest && r.occurredAt.getTime() <= now + FUTURE_SLACK_MS,
       );
-      if (kept.length < all.length)
-        logger.warn({ eventId: e.id, type: e.type }, 'activity outside the kept months; not logged');
+      if (kept.length < all.length) {
+        outside.events += 1;
+        outside.rows += all.length - kept.length;
+        if (kept.length === 0) outside.wholly += 1;
+        for (const r of all) {
+          const t = r.occurredAt.getTime();
+          if (t >= oldest && t <= now + FUTURE_SLACK_MS) continue;
+          outside.from = Math.min(outside.from, t);
+          outside.to = Math.max(outside.to, t);
+        }
+      }
       if (all.length === 0) {
         stats.skipped += 1;
         metrics.consumed(topic, 'skipped');
       }
       rows.push(...kept);
+    }
+    if (outside.events > 0) {
+      stats.outsideWindow += outside.events;
+      // An event none of whose rows is logged was consumed without effect, as a skipped one is.
+      if (outside.wholly > 0) metrics.consumed(topic, 'skipped', outside.wholly);
+      logger.warn(
+        {
+          topic,
+          events: outside.events,
+          rows: outside.rows,
+          from: new Date(outside.from).toISOString(),
+          to: new Date(outside.to).toISOString(),
+          keptFrom: new Date(oldest).toISOString(),
+        },
+        'activity outside the kept months; not logged',
+      );
     }
     return rows;
   }
