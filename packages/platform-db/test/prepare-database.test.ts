@@ -51,6 +51,32 @@ describe('prepareDatabase, withUser and forAllUsers', () => {
     expect(await forAllUsers(db, notesOf)).toEqual([alice, bob]);
   });
 
+  it('When the work fails or the user id carries SQL, then nothing is written and the pooled connections stay usable', async () => {
+    const urls = fresh('pdb-scope');
+    await prepareDatabase({ ...urls, migrationsFolder: v1 });
+    const { db } = open(urls.appUrl); // a pool of 2: every connection is reused below
+    // The setting and BEGIN travel as one text: a quote in the id stays part of the id.
+    const hostile =
+      "x', true); insert into notes (user_id, body) values ('0195f0a0-0000-7000-8000-00000000000a', 'injected'); --";
+    const seen = await withUser(db, hostile, async (tx) => {
+      const setting = await tx.execute<{ v: string }>(sql`select current_setting('marquee.user_id', true) as v`);
+      return { setting: setting.rows[0]?.v, notes: await notesOf(tx) };
+    });
+    expect(seen).toEqual({ setting: hostile, notes: [] });
+    for (let i = 0; i < 3; i++) {
+      const failing = withUser(db, alice, async (tx) => {
+        await tx.execute(sql`insert into notes (user_id, body) values (${alice}, 'rolled back')`);
+        await tx.execute(sql`select 1 / 0`);
+      });
+      await expect(failing).rejects.toMatchObject({ cause: { message: 'division by zero' } });
+    }
+    await withUser(db, alice, (tx) => tx.execute(sql`insert into notes (user_id, body) values (${alice}, 'kept')`));
+    const bodies = await forAllUsers(db, async (tx) =>
+      (await tx.execute<{ body: string }>(sql`select body from notes order by id`)).rows.map((r) => r.body),
+    );
+    expect(bodies).toEqual(['kept']);
+  });
+
   it('When a later migration adds a table, then the app role uses it and its sequence with no grant of its own', async () => {
     const urls = fresh('pdb-later');
     await prepareDatabase({ ...urls, migrationsFolder: v1 });

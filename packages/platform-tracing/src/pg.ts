@@ -72,8 +72,8 @@ export function tracePgQueries(Client: { prototype: object }): void {
       return original.call(this, config, values, callback);
     const operation = operationOf(text);
     // BEGIN opens the transaction and does no work: its span would be a round trip of nothing, and on a
-    // request's path (a user-scoped read is BEGIN, set_config, the query, COMMIT) the commonest one. The
-    // statements after it and the COMMIT (where the WAL flush waits) keep theirs.
+    // request's path (a user-scoped read is `begin; select set_config(...)` in one text, the query, COMMIT)
+    // the commonest one. The statements after it and the COMMIT (where the WAL flush waits) keep theirs.
     if (operation === 'BEGIN') return original.call(this, config, values, callback);
     const params = this.connectionParameters;
     const span = tracer.startSpan(
