@@ -11,9 +11,9 @@
 //   are how Node finds the names it re-exports) goes to Node untouched.
 // - syntax: only erasable TypeScript runs (no enums, namespaces or parameter properties); tsconfig's
 //   erasableSyntaxOnly makes `pnpm typecheck` reject the rest.
-// This replaced tsx as the runtime: tsx compiled every module with esbuild's keepNames, which wraps each named
-// function and class in a __name(...) call that runs again whenever a closure is created (per request, per event),
-// and turned on source-map support for every stack trace.
+// This replaced tsx as the runtime: a process starts in about 0.65 s instead of 0.9-1.05 s and the images carry no
+// esbuild; per-request CPU measured the same (tsx's esbuild transform with keepNames and source maps cost nothing
+// measurable once loaded).
 import { registerHooks } from 'node:module';
 import path from 'node:path';
 

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { dropDatabase, repoRoot, runTsx, serviceTestEnv, testInfra } from '@marquee/platform-testing';
+import { dropDatabase, repoRoot, runTs, serviceTestEnv, testInfra } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '@marquee/platform-metrics';
 
 const main = path.join(repoRoot, 'packages/platform-service/test/fixtures/minimal-main.ts');
 
-const run = (env: Record<string, string>) => runTsx(main, env);
+const run = (env: Record<string, string>) => runTs(main, env);
 
 describe('service start-up and shutdown', () => {
   it('When config variables are missing or invalid, then the service exits non-zero naming each one', async () => {

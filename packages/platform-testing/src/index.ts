@@ -17,5 +17,5 @@ export { natsUsersConfig, startNatsServer, type TestNatsServer } from './nats-se
 export { type OwnNats, startOwnNats } from './own-nats';
 export { movieSnapshot } from './movies';
 export { freePort } from './ports';
-export { runTsx, tracingRegister, type TsxProcess } from './process';
+export { runTs, tracingRegister, type TsProcess } from './process';
 export { waitUntilReady } from './readiness';

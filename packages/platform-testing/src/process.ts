@@ -9,7 +9,7 @@ import { runtimeArgs } from '@marquee/platform-runtime';
  */
 export const tracingRegister = path.join(repoRoot, 'packages/platform-tracing/src/register.mjs');
 
-export interface TsxProcess {
+export interface TsProcess {
   child: ChildProcess;
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
@@ -22,7 +22,7 @@ export interface TsxProcess {
  * and the given env, and collects what it prints: how tests start services the way users do (with the
  * tracing preload, which does nothing unless the env asks for traces).
  */
-export function runTsx(script: string, env: Record<string, string>, args: string[] = []): TsxProcess {
+export function runTs(script: string, env: Record<string, string>, args: string[] = []): TsProcess {
   const child = spawn(process.execPath, [...runtimeArgs, '--import', tracingRegister, script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createLogger } from '@marquee/platform-logging';
-import { adminPool, dropDatabase, runTsx, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import { adminPool, dropDatabase, runTs, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import type pg from 'pg';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ let database: Database;
 let root: pg.Pool;
 
 const command = async (script: string, args: string[]) => {
-  const p = runTsx(`services/analytics/src/cli/${script}.ts`, env, args);
+  const p = runTs(`services/analytics/src/cli/${script}.ts`, env, args);
   const code = await p.exited;
   return { code, out: p.out(), err: p.err() };
 };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { HttpApp } from '@marquee/platform-http';
-import { repoRoot, runTsx } from '@marquee/platform-testing';
+import { repoRoot, runTs } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reencryptAll } from '../src/accounts/reencrypt-users';
 import { FieldCipher } from '@marquee/platform-crypto';
@@ -14,7 +14,7 @@ async function runCli(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const p = runTsx(path.join(repoRoot, 'services/auth/src/cli', script), env, args);
+  const p = runTs(path.join(repoRoot, 'services/auth/src/cli', script), env, args);
   const code = await p.exited;
   return { code, out: p.out(), err: p.err() };
 }

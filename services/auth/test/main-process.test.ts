@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createAccessTokenVerifier } from '@marquee/platform-auth';
-import { dropDatabase, repoRoot, runTsx } from '@marquee/platform-testing';
+import { dropDatabase, repoRoot, runTs } from '@marquee/platform-testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@marquee/platform-config';
@@ -9,7 +9,7 @@ import { startAuth } from '../src/service';
 import { authTestEnv } from './fixtures/auth-env';
 
 const run = (script: string, env: Record<string, string>, args: string[] = []) =>
-  runTsx(path.join(repoRoot, 'services/auth/src', script), env, args);
+  runTs(path.join(repoRoot, 'services/auth/src', script), env, args);
 
 describe('auth as a process', () => {
   it('When main.ts runs, then it migrates, is ready, bootstraps the admin, and its tokens verify against its JWKS across a key rotation', {

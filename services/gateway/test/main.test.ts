@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { repoRoot, runTsx, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import { repoRoot, runTs, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aUser, startTestIssuer, type TestIssuer, jsonOf } from './helpers';
 
 const main = path.join(repoRoot, 'services/gateway/src/main.ts');
 
-const run = (env: Record<string, string>) => runTsx(main, env);
+const run = (env: Record<string, string>) => runTs(main, env);
 
 describe('gateway main.ts', () => {
   let issuer: TestIssuer;

@@ -7,9 +7,9 @@ import {
   eventually,
   freePort,
   repoRoot,
-  runTsx,
+  runTs,
   serviceTestEnv,
-  type TsxProcess,
+  type TsProcess,
   uniqueName,
 } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ async function startZipkin(): Promise<{ url: string; child: ChildProcess; log():
   return { url, child, log: () => out };
 }
 
-async function waitForLine(proc: TsxProcess, re: RegExp, what: string): Promise<RegExpExecArray> {
+async function waitForLine(proc: TsProcess, re: RegExp, what: string): Promise<RegExpExecArray> {
   return eventually(
     () => {
       if (proc.child.exitCode !== null) throw new Error(`${what} exited: ${proc.err().slice(-2000)}`);
@@ -73,7 +73,7 @@ async function waitForLine(proc: TsxProcess, re: RegExp, what: string): Promise<
   );
 }
 
-async function stop(proc: TsxProcess | undefined): Promise<void> {
+async function stop(proc: TsProcess | undefined): Promise<void> {
   if (!proc || proc.child.exitCode !== null) return;
   proc.child.kill('SIGTERM');
   await proc.exited;
@@ -83,9 +83,9 @@ describe('tracing across processes', () => {
   const prefix = `${uniqueName('trace')}.`;
   const shared = { KAFKA_TOPIC_PREFIX: prefix, NATS_SUBJECT_PREFIX: prefix };
   let zipkin: Awaited<ReturnType<typeof startZipkin>>;
-  let auth: TsxProcess;
-  let notification: TsxProcess;
-  let gateway: TsxProcess;
+  let auth: TsProcess;
+  let notification: TsProcess;
+  let gateway: TsProcess;
   const databases: string[] = [];
   let api = '';
 
@@ -119,12 +119,12 @@ describe('tracing across processes', () => {
       LOG_LEVEL: 'info',
     });
     databases.push(authEnv.DATABASE_URL as string, notificationEnv.DATABASE_URL as string);
-    auth = runTsx(path.join(repoRoot, 'services/auth/src/main.ts'), authEnv);
-    notification = runTsx(path.join(repoRoot, 'services/notification/src/main.ts'), notificationEnv);
+    auth = runTs(path.join(repoRoot, 'services/auth/src/main.ts'), authEnv);
+    notification = runTs(path.join(repoRoot, 'services/notification/src/main.ts'), notificationEnv);
     const authPort = (await waitForLine(auth, /auth listening on (\d+)/, 'auth'))[1];
     await waitForLine(notification, /notification listening on (\d+)/, 'notification');
     const authUrl = `http://127.0.0.1:${authPort}`;
-    gateway = runTsx(path.join(repoRoot, 'services/gateway/src/main.ts'), {
+    gateway = runTs(path.join(repoRoot, 'services/gateway/src/main.ts'), {
       ...tracing('gateway'),
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',

@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { dropDatabase, eventually, repoRoot, runTsx, serviceTestEnv, type TsxProcess } from '@marquee/platform-testing';
+import { dropDatabase, eventually, repoRoot, runTs, serviceTestEnv, type TsProcess } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUserId, startTestInteraction, type TestInteraction } from './fixtures/interaction-env';
 
-let catalog: TsxProcess;
+let catalog: TsProcess;
 let catalogEnv: Record<string, string>;
 let catalogUrl: string;
 let svc: TestInteraction;
@@ -29,7 +29,7 @@ beforeAll(async () => {
     CATALOG_IMPORT_ON_EMPTY: 'false',
     AUTH_JWKS_URL: svc.issuer.jwksUrl,
   };
-  catalog = runTsx(path.join(repoRoot, 'services/catalog/src/main.ts'), catalogEnv);
+  catalog = runTs(path.join(repoRoot, 'services/catalog/src/main.ts'), catalogEnv);
   await eventually(async () => (await fetch(`${catalogUrl}/health/ready`)).ok, {
     what: `catalog ready (${catalog.err().slice(-500)})`,
     timeoutMs: 90_000,

@@ -7,9 +7,9 @@ import {
   dropDatabase,
   eventually,
   repoRoot,
-  runTsx,
+  runTs,
   serviceTestEnv,
-  type TsxProcess,
+  type TsProcess,
   uniqueName,
 } from '@marquee/platform-testing';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ import { startTestInteraction, type TestInteraction } from './fixtures/interacti
 const shared = path.resolve(repoRoot, '../shared/datasets');
 const DEMO_USERS = 3;
 const LEFT_OUT_MOVIE = 3; // rated by user 1, kept out of the catalog: counted as unmapped
-const processes: TsxProcess[] = [];
+const processes: TsProcess[] = [];
 const databases: string[] = [];
 let svc: TestInteraction;
 let dataDir: string;
@@ -59,7 +59,7 @@ async function sampleDataDir(): Promise<string> {
 async function startMain(service: string, env: Record<string, string>): Promise<string> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = runTsx(path.join(repoRoot, `services/${service}/src/main.ts`), { ...env, PORT: String(port) });
+  const proc = runTs(path.join(repoRoot, `services/${service}/src/main.ts`), { ...env, PORT: String(port) });
   processes.push(proc);
   databases.push(env.DATABASE_URL as string);
   const exited = proc.exited.then((code) => {
@@ -118,7 +118,7 @@ afterAll(async () => {
 });
 
 const cli = (env: Record<string, string>, args: string[] = []) => {
-  const run = runTsx(path.join(repoRoot, 'services/interaction/src/cli/demo-community.ts'), env, args);
+  const run = runTs(path.join(repoRoot, 'services/interaction/src/cli/demo-community.ts'), env, args);
   return run.exited.then((code) => ({ code, out: run.out(), err: run.err() }));
 };
 

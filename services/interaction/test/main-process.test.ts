@@ -1,7 +1,7 @@
 import { generateKeyring } from '@marquee/platform-crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { dropDatabase, eventually, repoRoot, runTsx, serviceTestEnv } from '@marquee/platform-testing';
+import { dropDatabase, eventually, repoRoot, runTs, serviceTestEnv } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
 
 const main = path.join(repoRoot, 'services/interaction/src/main.ts');
@@ -21,7 +21,7 @@ describe('interaction main.ts', () => {
       INTERACTION_ENCRYPTION_KEYS: generateKeyring('k1'),
       INTERACTION_ENCRYPTION_ACTIVE_KID: 'k1',
     };
-    const proc = runTsx(main, env);
+    const proc = runTs(main, env);
     try {
       const base = `http://127.0.0.1:${env.PORT}`;
       await eventually(async () => (await fetch(`${base}/health/ready`)).ok, {
@@ -42,7 +42,7 @@ describe('interaction main.ts', () => {
   }, 180_000);
 
   it('When its configuration is wrong, then it exits 78 naming each variable', async () => {
-    const proc = runTsx(main, { WRITE_BATCH_WINDOW_MS: '500' });
+    const proc = runTs(main, { WRITE_BATCH_WINDOW_MS: '500' });
     expect(await proc.exited).toBe(78);
     expect(proc.err()).toContain('DATABASE_URL');
     expect(proc.err()).toContain('WRITE_BATCH_WINDOW_MS');

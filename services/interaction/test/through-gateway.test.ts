@@ -1,11 +1,11 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { eventually, repoRoot, runTsx, type TsxProcess } from '@marquee/platform-testing';
+import { eventually, repoRoot, runTs, type TsProcess } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUserId, startTestInteraction, type TestInteraction } from './fixtures/interaction-env';
 
 let svc: TestInteraction;
-let gateway: TsxProcess;
+let gateway: TsProcess;
 let gatewayUrl: string;
 
 const freePort = () =>
@@ -24,7 +24,7 @@ beforeAll(async () => {
   const opsPort = await freePort();
   gatewayUrl = `http://127.0.0.1:${port}`;
   // The real gateway process routing to this interaction service, with its JWT check and rate limits.
-  gateway = runTsx(path.join(repoRoot, 'services/gateway/src/main.ts'), {
+  gateway = runTs(path.join(repoRoot, 'services/gateway/src/main.ts'), {
     PORT: String(port),
     OPS_PORT: String(opsPort),
     LOG_LEVEL: 'warn',

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { dropDatabase, repoRoot, runTsx } from '@marquee/platform-testing';
+import { dropDatabase, repoRoot, runTs } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
 import { notificationTestEnv, sharedPrefixes } from './fixtures/notification-env';
 
 /** The gateway (its main.ts) in front: links in emails work with no token, the user's routes still need one. */
 async function throughTheGateway(notificationUrl: string, env: Record<string, string>): Promise<void> {
-  const gw = runTsx(path.join(repoRoot, 'services/gateway/src/main.ts'), {
+  const gw = runTs(path.join(repoRoot, 'services/gateway/src/main.ts'), {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
@@ -46,7 +46,7 @@ describe('notification main process', () => {
   it('When main.ts starts, then it serves /health/ready and its OpenAPI, its email links work through the gateway with no token, and SIGTERM stops it cleanly', async () => {
     // The port is read from the `notification listening on <port>` info log.
     const env = notificationTestEnv('n_main', { ...sharedPrefixes('n_main'), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
-    const proc = runTsx(path.join(repoRoot, 'services/notification/src/main.ts'), env);
+    const proc = runTs(path.join(repoRoot, 'services/notification/src/main.ts'), env);
     try {
       const deadline = Date.now() + 90_000;
       while (!/notification listening on (\d+)/.test(proc.out())) {
@@ -76,7 +76,7 @@ describe('notification main process', () => {
 
   it('When a setting is invalid, then it exits 78 naming the variable', async () => {
     const env = notificationTestEnv('n_main_bad', { DIGEST_ITEMS: '0', LINK_SIGNING_KEY: 'short' });
-    const proc = runTsx(path.join(repoRoot, 'services/notification/src/main.ts'), env);
+    const proc = runTs(path.join(repoRoot, 'services/notification/src/main.ts'), env);
     expect(await proc.exited).toBe(78);
     expect(proc.err()).toContain('DIGEST_ITEMS');
     expect(proc.err()).toContain('LINK_SIGNING_KEY');
