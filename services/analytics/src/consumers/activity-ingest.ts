@@ -69,29 +69,31 @@ export async function startActivityIngest(opts: IngestOptions): Promise<Activity
   function keptRows(topic: string, events: Envelope[]): ActivityRow[] {
     const now = Date.now();
     const oldest = retentionCutoff(new Date(now), opts.retentionMonths).getTime();
+    const latest = now + FUTURE_SLACK_MS;
     const rows: ActivityRow[] = [];
     const outside = { events: 0, rows: 0, wholly: 0, from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
     for (const e of events) {
       const all = activityRowsOf(e);
-      const kept = all.filter(
-        (r) => r.occurredAt.getTime() >= oldest && r.occurredAt.getTime() <= now + FUTURE_SLACK_MS,
-      );
-      if (kept.length < all.length) {
-        outside.events += 1;
-        outside.rows += all.length - kept.length;
-        if (kept.length === 0) outside.wholly += 1;
-        for (const r of all) {
-          const t = r.occurredAt.getTime();
-          if (t >= oldest && t <= now + FUTURE_SLACK_MS) continue;
-          outside.from = Math.min(outside.from, t);
-          outside.to = Math.max(outside.to, t);
+      let dropped = 0;
+      for (const r of all) {
+        const t = r.occurredAt.getTime();
+        if (t >= oldest && t <= latest) {
+          rows.push(r);
+          continue;
         }
+        dropped += 1;
+        outside.from = Math.min(outside.from, t);
+        outside.to = Math.max(outside.to, t);
+      }
+      if (dropped > 0) {
+        outside.events += 1;
+        outside.rows += dropped;
+        if (dropped === all.length) outside.wholly += 1;
       }
       if (all.length === 0) {
         stats.skipped += 1;
         metrics.consumed(topic, 'skipped');
       }
-      rows.push(...kept);
     }
     if (outside.events > 0) {
       stats.outsideWindow += outside.events;
