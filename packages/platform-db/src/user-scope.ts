@@ -12,13 +12,9 @@ import type { Db, Tx } from './index';
  */
 async function scopedTransaction<T>(db: Db, setting: string, work: (tx: Tx) => Promise<T>) {
   const pool = (db as Db & { $client?: unknown }).$client;
-  if (!(pool instanceof pg.Pool)) {
-    // A drizzle instance over one client (not a pool): drizzle's own transaction, the setting as its first statement.
-    return db.transaction(async (tx) => {
-      await tx.execute(sql.raw(setting));
-      return work(tx);
-    });
-  }
+  // Every Db is openDatabase's drizzle over a pool: the transaction takes one of its connections.
+  if (!(pool instanceof pg.Pool))
+    throw new Error('withUser and forAllUsers need a database from openDatabase (a pg Pool)');
   const client = await pool.connect();
   // Set when the connection cannot be trusted any more: release() then closes it instead of pooling it.
   let broken: Error | undefined;
