@@ -246,8 +246,10 @@ cmd_start() {
     fi
     # The port opens before the broker has caught up with the metadata log; the
     # "Kafka Server started" line (looked for only in this run's part of the log)
-    # comes after it is ready to serve clients.
-    if port_open "$PROBE_HOST" "$KAFKA_PORT" && tail -c +"$((log_offset + 1))" "$LOG" | grep -q 'Kafka Server started'; then
+    # comes after it is ready to serve clients. grep reads to the end (no -q): with -q it
+    # exits at the match, tail dies of SIGPIPE when more than a pipe's worth follows (a
+    # broker loading many consumer groups logs that much), and pipefail failed the test.
+    if port_open "$PROBE_HOST" "$KAFKA_PORT" && tail -c +"$((log_offset + 1))" "$LOG" | grep 'Kafka Server started' >/dev/null; then
       log "ready on $PROBE_HOST:$KAFKA_PORT after $((SECONDS - t0))s (pid $pid)"
       return 0
     fi
