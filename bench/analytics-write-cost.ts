@@ -24,14 +24,14 @@ const table = [
   '',
   `${opts.events} events of each kind written as the analytics consumer writes them (its statement, as the application role, one transaction per chunk of ${opts.chunk} events: about what a partition's batch holds at 1,000 interactions/s) into a log of ${opts.prefill} rows with ${opts.monthsBack + 4} monthly partitions. PostgreSQL CPU is the writing backend's (from /proc), WAL the LSN's advance, Node the bench process (stringify and driver).`,
   '',
-  '| event | rows each | PostgreSQL CPU µs/event | WAL bytes/event | Node CPU µs/event | ms per chunk |',
+  '| event | rows each | PostgreSQL CPU µs/event | WAL bytes/event | Node CPU µs/event | ms per chunk (the fold: per run) |',
   '|---|---|---|---|---|---|',
   ...costs.map(
     (c) =>
-      `| ${c.event} | ${c.rows / c.events} | ${Math.round(c.pgCpuUs)} | ${Math.round(c.walBytes)} | ${Math.round(c.nodeCpuUs)} | ${c.msPerChunk.toFixed(1)} |`,
+      `| ${c.event} | ${c.rows / Math.max(1, c.events)} | ${Math.round(c.pgCpuUs)} | ${Math.round(c.walBytes)} | ${Math.round(c.nodeCpuUs)} | ${c.msPerChunk.toFixed(1)} |`,
   ),
   '',
-  `PostgreSQL CPU per interaction (one of each): ${Math.round(perInteraction)} µs.`,
+  `PostgreSQL CPU per interaction (one of each, and its list's share of the fold): ${Math.round(perInteraction)} µs.`,
 ].join('\n');
 process.stdout.write(`${table}\n`);
 const md = writeResult('analytics-write-cost', table);

@@ -10,7 +10,7 @@ import { addMonths, monthStart } from '../src/domain/months';
 import {
   CTR_COUNTS,
   CTR_ROWS,
-  LOG_AS_METRIC_ROWS,
+  logAsMetricRows,
   POPULARITY_COUNTS,
   POPULARITY_HAVING,
 } from '../src/ingest/metric-rules';
@@ -52,7 +52,7 @@ select gen_random_uuid(),
 
 // The consumer's rules (src/ingest/metric-rules.ts) applied to the whole log at once, in day order as
 // the consumer would have written them.
-const ROWS = `(${LOG_AS_METRIC_ROWS}) r`;
+const ROWS = `(${logAsMetricRows('true')}) r`;
 const ROLLUPS = [
   `insert into popularity_metrics (movie_id, date, view_count, like_count, rating_count, rating_sum, recommendation_count, click_count)
    select movie_id, day, ${POPULARITY_COUNTS} from ${ROWS} where movie_id is not null

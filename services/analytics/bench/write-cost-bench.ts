@@ -1,6 +1,6 @@
 // `pnpm bench analytics-write-cost`: what the analytics ingest costs PostgreSQL (backend CPU and WAL) and Node per
 // consumed event of issue 11's stream, one interaction.recorded and one recommendations.generated of 50 items per
-// interaction, written as the consumer writes them (chunks of the app role's transactions) into a log that already
+// interaction (and the fold that counts the lists' impressions per movie), written as the consumer writes them (chunks of the app role's transactions) into a log that already
 // holds rows, with every partition the default retention keeps.
 import { buildEvent, type Envelope, InteractionRecorded, RecommendationsGenerated } from '@marquee/contracts';
 import { openDatabase, prepareDatabase } from '@marquee/platform-db';
@@ -13,6 +13,7 @@ import { activityRowsOf } from '../src/domain/activity-rows';
 import { IpPolicy } from '../src/domain/ip-policy';
 import { addMonths, monthStart } from '../src/domain/months';
 import { writeActivity } from '../src/ingest/write-activity';
+import { foldImpressions } from '../src/jobs/fold-impressions';
 
 export interface WriteCost {
   event: string;
@@ -119,6 +120,10 @@ export async function benchWriteCost(
     await filler.query(PREFILL, [opts.prefill]);
     // The parent's definition reads ON ONLY; created on the parent, the index is built on every partition.
     for (const ix of indexes) await filler.query(ix.def.replace(' ON ONLY ', ' ON '));
+    // The catalog's movies as the entities consumer projects them (the ingest probes them for deleted ones).
+    await filler.query(
+      `insert into movies (movie_id, title) select m, 'Movie ' || m from generate_series(1, 9742) as m`,
+    );
     await filler.query('vacuum analyze');
     await filler.end();
     progress(`  ${opts.prefill} log rows, ${opts.monthsBack + 4} partitions`);
@@ -162,6 +167,27 @@ export async function benchWriteCost(
       progress(`  ${event}: ${Math.round(out[out.length - 1]?.pgCpuUs ?? 0)} µs of PostgreSQL CPU per event`);
     }
     await app.end();
+    // The lists' recommendation_count, folded as the service's job does every 2 s (at 1,000 lists/s about as many
+    // lists as this bench wrote are queued per run).
+    const folder = openDatabase(appUrl, { max: 1 });
+    const folderPid = (await folder.pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]
+      ?.pid as number;
+    const wal0 = await lsn();
+    const cpu0 = cpuMs(folderPid);
+    const node0 = process.cpuUsage();
+    const started = performance.now();
+    const folded = await foldImpressions(folder);
+    const node = process.cpuUsage(node0);
+    out.push({
+      event: `fold of those lists (${folded.lists} in one run, ${folded.movies} movie-days), per list`,
+      events: folded.lists,
+      rows: 0,
+      pgCpuUs: ((cpuMs(folderPid) - cpu0) * 1000) / Math.max(1, folded.lists),
+      walBytes: Number((await lsn()) - wal0) / Math.max(1, folded.lists),
+      nodeCpuUs: (node.user + node.system) / Math.max(1, folded.lists),
+      msPerChunk: performance.now() - started,
+    });
+    await folder.close();
     return out;
   } finally {
     await root.end();

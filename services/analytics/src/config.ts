@@ -81,6 +81,12 @@ export const analyticsConfig = {
     default: 6 * 3_600_000,
     description: 'How often partitions are created ahead and old ones archived (also once at start).',
   }),
+  ANALYTICS_IMPRESSION_FOLD_MS: Type.Integer({
+    minimum: 50,
+    default: 2000,
+    description:
+      'How often the lists of recommendations logged since the last run are counted into popularity_metrics.recommendation_count (how stale that column may be).',
+  }),
   ANALYTICS_TRENDING_INTERVAL_MS: Type.Integer({
     minimum: 1000,
     default: 3_600_000,

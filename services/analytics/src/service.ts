@@ -11,6 +11,7 @@ import { type AnalyticsContext, createAnalyticsContext, ipPolicyOf } from './con
 import { migrationsFolder } from './db/open-analytics-database';
 import { PartitionCache } from './db/partitions';
 import { serveGdprExport } from './gdpr/export-over-nats';
+import { scheduleImpressionFold } from './jobs/fold-impressions';
 import { maintainPartitions, scheduleMaintenance } from './jobs/partition-maintenance';
 import { scheduleTrending } from './jobs/trending';
 
@@ -77,6 +78,8 @@ export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAn
         consumers.push(await startUsersAndMoviesConsumer(deps));
         const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
         own.push({ name: 'gdpr-export', close: async () => gdpr.unsubscribe() });
+        const fold = scheduleImpressionFold(deps.database, config.ANALYTICS_IMPRESSION_FOLD_MS, deps.logger);
+        own.push({ name: 'impression-fold-job', close: () => fold.stop() });
         const trending = scheduleTrending(deps.database, deps.logger, { ...ctx.trending, limit: ctx.trending.size });
         own.push({ name: 'trending-job', close: () => trending.stop() });
         const maintenanceJob = scheduleMaintenance(

@@ -49,6 +49,7 @@ export async function startTestAnalytics(
     AUTH_JWKS_URL: issuer.jwksUrl,
     ANALYTICS_ARCHIVE_DIR: path.join(tmpdir(), uniqueName(`${label}-archive`)),
     ANALYTICS_TRENDING_INTERVAL_MS: '3600000',
+    ANALYTICS_IMPRESSION_FOLD_MS: '200',
     ...extra,
   };
   const config = loadConfig('analytics', analyticsSchema, env);

@@ -43,6 +43,14 @@ const forgetMovie = on(MovieDeleted, async ({ movieId }, { tx }) => {
     insert into movies (movie_id, title, deleted, updated_at) values (${movieId}, '', true, now())
     on conflict (movie_id) do update set deleted = true, updated_at = now()`);
   await tx.execute(sql`update user_activity_logs set movie_id = null where movie_id = ${movieId}`);
+  // Lists of impressions name their movies in metadata (one row per list): the movie becomes a null there, so the
+  // list keeps its length. No index finds them: a scan of the kept months, for a rare admin action.
+  await tx.execute(sql`
+    update user_activity_logs set metadata = jsonb_set(metadata, '{movieIds}',
+        (select jsonb_agg(case when v = to_jsonb(${movieId}::int4) then 'null'::jsonb else v end order by k)
+           from jsonb_array_elements(metadata->'movieIds') with ordinality as e(v, k)))
+     where action_type = 'recommendation_impression' and movie_id is null
+       and jsonb_typeof(metadata->'movieIds') = 'array' and metadata->'movieIds' @> to_jsonb(array[${movieId}::int4])`);
   await tx.execute(sql`delete from popularity_metrics where movie_id = ${movieId}`);
 });
 

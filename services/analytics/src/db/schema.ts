@@ -21,11 +21,24 @@ export { outbox, processedEvents } from '@marquee/platform-events';
 // hand-written migration 0001_activity_logs.sql and queried with SQL (src/ingest, src/reports).
 
 /** Titles from catalog.movie.v1 for reports; a deleted movie stays as a tombstone so late events drop its id. */
-export const movies = pgTable('movies', {
-  movieId: integer('movie_id').primaryKey(),
-  title: text('title').notNull(),
-  deleted: boolean('deleted').notNull().default(false),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+export const movies = pgTable(
+  'movies',
+  {
+    movieId: integer('movie_id').primaryKey(),
+    title: text('title').notNull(),
+    deleted: boolean('deleted').notNull().default(false),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('movies_deleted_idx').on(t.movieId).where(sql`${t.deleted}`)],
+);
+
+/**
+ * Lists of recommendations logged but not yet counted in popularity_metrics.recommendation_count: each list's
+ * movies (a jsonb array, a deleted movie as null) and its UTC day. src/jobs/fold-impressions.ts empties it.
+ */
+export const impressionsPending = pgTable('impressions_pending', {
+  day: date('day').notNull(),
+  movieIds: jsonb('movie_ids').notNull(),
 });
 
 /** One row per movie per UTC day, kept incrementally from the rows the log accepts. */

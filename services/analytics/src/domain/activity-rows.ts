@@ -98,17 +98,28 @@ export function activityRowsOf(e: Envelope): ActivityRow[] {
       ];
     }
     case RecommendationsGenerated.type: {
+      // A list is one row: its movies, ranks and scores as arrays in metadata (movie_id stays null). The ingest and
+      // the recompute expand it into one impression per movie for the metrics (metric-rules.ts); a row per movie
+      // cost PostgreSQL ~15 µs per movie in the log's indexes, and a list is generated on every fold-in.
       const d = e.data as Static<typeof RecommendationsGenerated.schema>;
+      if (d.items.length === 0) return [];
       const variant = variantOf(d);
-      return d.items.map((item, i) => ({
-        ...base(e, d.generatedAt),
-        seq: i,
-        userId: d.userId,
-        actionType: 'recommendation_impression' as const,
-        movieId: item.movieId,
-        source: null,
-        metadata: { algorithm: d.algorithm, rank: item.rank, score: item.score, ...(variant ? { variant } : {}) },
-      }));
+      return [
+        {
+          ...base(e, d.generatedAt),
+          userId: d.userId,
+          actionType: 'recommendation_impression',
+          movieId: null,
+          source: null,
+          metadata: {
+            algorithm: d.algorithm,
+            ...(variant ? { variant } : {}),
+            movieIds: d.items.map((i) => i.movieId),
+            ranks: d.items.map((i) => i.rank),
+            scores: d.items.map((i) => i.score),
+          },
+        },
+      ];
     }
     case RecommendationClicked.type: {
       const d = e.data as Static<typeof RecommendationClicked.schema>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivityRow } from '../domain/activity-rows';
 import { IpPolicy } from '../domain/ip-policy';
-import { storableText, type WireRecord, wireRecords } from './wire-rows';
+import { storableText, wireRecords } from './wire-rows';
 
 describe('storable text', () => {
   it('when text holds a NUL or a lone surrogate, then the NUL is dropped and the surrogate replaced; pairs stay', () => {
@@ -31,66 +31,21 @@ const row = (o: Partial<ActivityRow>): ActivityRow => ({
   occurredAt: at,
   ...o,
 });
-const list = (eventId: string, movies: number[]) =>
-  movies.map((movieId, i) =>
-    row({
-      eventId,
-      seq: i,
-      movieId,
-      metadata: { algorithm: 'hybrid', rank: i + 1, score: 0.9 - i * 0.1, variant: 'b' },
-    }),
-  );
-/** What the statement makes of a record: one row per movie, shared metadata merged into each row's own. */
-const expand = (w: WireRecord) =>
-  w.n
-    ? w.n.map((m, k) => ({ seq: (w.q ?? 0) + k, movieId: m, metadata: { ...w.d, ...w.p?.[k] } }))
-    : [{ seq: w.q ?? 0, movieId: w.m ?? null, metadata: w.d }];
 
 describe('wire records', () => {
-  it('when a list of impressions is written, then it travels as one record that expands to the same rows', () => {
-    const rows = list('e1', [5, 7, 9]);
-    const records = wireRecords(rows, ip);
-    expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ e: 'e1', u: 'u1', d: { algorithm: 'hybrid', variant: 'b' }, n: [5, 7, 9] });
-    expect(records[0]?.p).toEqual([0, 1, 2].map((i) => ({ rank: i + 1, score: 0.9 - i * 0.1 })));
-    expect(records.flatMap(expand)).toEqual(
-      rows.map((r) => ({ seq: r.seq, movieId: r.movieId, metadata: r.metadata })),
+  it('when a row is written, then its nulls and a seq of 0 are left out and the IP policy has been applied', () => {
+    const [plain] = wireRecords([row({ actionType: 'movie_view', movieId: 5, metadata: { x: 1 } })], ip);
+    expect(plain).toEqual({ e: 'e1', u: 'u1', a: 'movie_view', m: 5, d: { x: 1 }, t: at });
+    const [full] = wireRecords(
+      [row({ seq: 2, sessionId: 's', ipPrefix: '203.0.113.7', userAgent: 'ua\0', referer: 'r', source: 'web' })],
+      ip,
     );
+    expect(full).toMatchObject({ q: 2, s: 's', i: ip.protect('203.0.113.7'), g: 'ua', r: 'r', o: 'web' });
+    expect(full?.i).toMatch(/^203\.0\.113\./);
   });
 
-  it('when an event is in the chunk twice, then its rows are sent once', () => {
-    const rows = [...list('e1', [5, 7]), row({ eventId: 'e2', actionType: 'movie_view' }), ...list('e1', [5, 7])];
-    const records = wireRecords(rows, ip);
-    expect(records.map((r) => [r.e, r.n ?? null])).toEqual([
-      ['e1', [5, 7]],
-      ['e2', null],
-    ]);
-  });
-
-  it('when rows of one event differ in more than movie and metadata, or skip a seq, then they stay separate', () => {
-    const rows = [
-      row({ seq: 0, movieId: 1 }),
-      row({ seq: 1, movieId: 2, sessionId: 's' }),
-      row({ seq: 3, movieId: 3, sessionId: 's' }),
-    ];
-    const records = wireRecords(rows, ip);
-    expect(records.map((r) => [r.q ?? 0, r.m, r.s ?? null, r.n ?? null])).toEqual([
-      [0, 1, null, null],
-      [1, 2, 's', null],
-      [3, 3, 's', null],
-    ]);
-  });
-
-  it('when metadata values differ or are objects, then each row carries them itself', () => {
-    const rows = [
-      row({ seq: 0, metadata: { kind: 'a', nested: { x: 1 }, same: true } }),
-      row({ seq: 1, metadata: { kind: 'b', nested: { x: 1 }, same: true } }),
-    ];
-    const [record] = wireRecords(rows, ip);
-    expect(record?.d).toEqual({ same: true });
-    expect(record?.p).toEqual([
-      { kind: 'a', nested: { x: 1 } },
-      { kind: 'b', nested: { x: 1 } },
-    ]);
+  it('when an event is in the chunk twice, then its row is sent once', () => {
+    const rows = [row({ eventId: 'e1' }), row({ eventId: 'e2', actionType: 'movie_view' }), row({ eventId: 'e1' })];
+    expect(wireRecords(rows, ip).map((r) => r.e)).toEqual(['e1', 'e2']);
   });
 });

@@ -10,11 +10,7 @@ export function storableText(s: string | null): string | null {
   return s.replace(NUL_OR_LONE_SURROGATE, (c) => (c === '\0' ? '' : '\ufffd'));
 }
 
-/**
- * One record of the write statement's JSON parameter: one-letter keys, a null or a seq of 0 left out (read back
- * as such). A run of an event's rows that differ only in seq (consecutive), movie and metadata is one record:
- * `n` holds each row's movie and `p` each row's own metadata keys, `d` the keys all of them share.
- */
+/** One record of the write statement's JSON parameter: one-letter keys, a null or a seq of 0 left out (read back as such). */
 export interface WireRecord {
   e: string;
   q?: number;
@@ -28,37 +24,6 @@ export interface WireRecord {
   o?: string;
   d: Record<string, unknown>;
   t: Date;
-  n?: (number | null)[];
-  p?: Record<string, unknown>[];
-}
-
-const sameOrigin = (a: ActivityRow, b: ActivityRow) =>
-  a.eventId === b.eventId &&
-  a.actionType === b.actionType &&
-  a.userId === b.userId &&
-  a.sessionId === b.sessionId &&
-  a.ipPrefix === b.ipPrefix &&
-  a.userAgent === b.userAgent &&
-  a.referer === b.referer &&
-  a.source === b.source &&
-  a.occurredAt.getTime() === b.occurredAt.getTime();
-
-const isPrimitive = (v: unknown) => v === null || (typeof v !== 'object' && v !== undefined);
-
-/** Metadata keys whose (primitive) value every row has: sent once for the run. */
-function sharedMetadata(rows: ActivityRow[]): Record<string, unknown> {
-  const first = (rows[0] as ActivityRow).metadata;
-  const shared: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(first)) {
-    if (isPrimitive(v) && rows.every((r) => Object.hasOwn(r.metadata, k) && r.metadata[k] === v)) shared[k] = v;
-  }
-  return shared;
-}
-
-function ownMetadata(row: ActivityRow, shared: Record<string, unknown>): Record<string, unknown> {
-  const own: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row.metadata)) if (!Object.hasOwn(shared, k)) own[k] = v;
-  return own;
 }
 
 function record(r: ActivityRow, ip: IpPolicy): WireRecord {
@@ -78,38 +43,15 @@ function record(r: ActivityRow, ip: IpPolicy): WireRecord {
   return w;
 }
 
-/**
- * The chunk's rows as the write statement reads them, a row repeated in the chunk (the same event delivered
- * twice) left out. A list of 50 impressions travels as one record of ~1,300 characters instead of 50 of ~240.
- */
+/** The chunk's rows as the write statement reads them, a row repeated in the chunk (the same event delivered twice) left out. */
 export function wireRecords(rows: ActivityRow[], ip: IpPolicy): WireRecord[] {
   const seen = new Set<string>();
-  const unique = rows.filter((r) => {
-    const key = `${r.eventId}/${r.seq}/${r.occurredAt.getTime()}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
   const out: WireRecord[] = [];
-  for (let i = 0; i < unique.length; ) {
-    const first = unique[i] as ActivityRow;
-    let j = i + 1;
-    while (j < unique.length) {
-      const r = unique[j] as ActivityRow;
-      if (r.seq !== first.seq + (j - i) || !sameOrigin(first, r)) break;
-      j += 1;
-    }
-    if (j - i === 1) {
-      out.push(record(first, ip));
-    } else {
-      const run = unique.slice(i, j);
-      const shared = sharedMetadata(run);
-      const w = record({ ...first, movieId: null, metadata: shared }, ip);
-      w.n = run.map((r) => r.movieId);
-      w.p = run.map((r) => ownMetadata(r, shared));
-      out.push(w);
-    }
-    i = j;
+  for (const r of rows) {
+    const key = `${r.eventId}/${r.seq}/${r.occurredAt.getTime()}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(record(r, ip));
   }
   return out;
 }

@@ -1,7 +1,15 @@
 import type { Database } from '@marquee/platform-db';
 import { listPartitions } from '../db/partitions';
 import { monthStart, partitionName } from '../domain/months';
-import { CTR_COUNTS, CTR_ROWS, LOG_AS_METRIC_ROWS, POPULARITY_COUNTS, POPULARITY_HAVING } from '../ingest/metric-rules';
+import {
+  CTR_COUNTS,
+  CTR_ROWS,
+  EVENT_COUNT,
+  logAsMetricRows,
+  POPULARITY_COUNTS,
+  POPULARITY_HAVING,
+} from '../ingest/metric-rules';
+import { PENDING_COUNTS } from './fold-impressions';
 
 export interface Difference {
   table: 'popularity_metrics' | 'recommendation_ctr_daily' | 'daily_activity';
@@ -19,15 +27,22 @@ export interface RecomputeReport {
 
 type Counts = Record<string, number>;
 
-const DAY = `(${LOG_AS_METRIC_ROWS} where occurred_at >= $1::date and occurred_at < $1::date + 1) r`;
+const DAY = `(${logAsMetricRows('occurred_at >= $1::date and occurred_at < $1::date + 1')}) r`;
 
 const POPULARITY_FROM_LOGS = `
 select movie_id::text as key, ${POPULARITY_COUNTS}
   from ${DAY} where movie_id is not null group by movie_id having ${POPULARITY_HAVING}`;
 
+// Stored: the rows, plus the lists the fold has not counted yet (as it will count them).
 const POPULARITY_STORED = `
-select movie_id::text as key, view_count, like_count, rating_count, rating_sum, recommendation_count, click_count
-  from popularity_metrics where date = $1::date`;
+select key, sum(view_count) as view_count, sum(like_count) as like_count, sum(rating_count) as rating_count,
+       sum(rating_sum) as rating_sum, sum(recommendation_count) as recommendation_count, sum(click_count) as click_count
+  from (
+    select movie_id::text as key, view_count, like_count, rating_count, rating_sum, recommendation_count, click_count
+      from popularity_metrics where date = $1::date
+    union all
+    select m.movie_id::text, 0, 0, 0, 0, m.n, 0 from (${PENDING_COUNTS}) m where m.day = $1::date
+  ) s group by key`;
 
 const CTR_FROM_LOGS = `
 select algorithm || '/' || variant as key, ${CTR_COUNTS} from ${DAY} where ${CTR_ROWS} group by algorithm, variant`;
@@ -35,7 +50,7 @@ select algorithm || '/' || variant as key, ${CTR_COUNTS} from ${DAY} where ${CTR
 const CTR_STORED = `
 select algorithm || '/' || variant as key, impressions, clicks from recommendation_ctr_daily where date = $1::date`;
 
-const EVENTS_FROM_LOGS = `select 'events' as key, count(*) as events from ${DAY} having count(*) > 0`;
+const EVENTS_FROM_LOGS = `select 'events' as key, ${EVENT_COUNT} as events from ${DAY} having count(*) > 0`;
 
 const EVENTS_STORED = `select 'events' as key, events from daily_activity where date = $1::date`;
 

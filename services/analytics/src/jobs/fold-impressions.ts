@@ -1,0 +1,87 @@
+import type { Database } from '@marquee/platform-db';
+import type { Logger } from '@marquee/platform-logging';
+
+/**
+ * Impressions per movie and day in a set of impressions_pending rows `g` (day, movie_ids): a deleted movie (a null
+ * in the list, or deleted since the list was logged) counts nothing, as its popularity rows are gone.
+ */
+const countsOf = (g: string) => `
+  select ${g}.day, (v #>> '{}')::int4 as movie_id, count(*)::int as n
+    from ${g} cross join lateral jsonb_array_elements(${g}.movie_ids) as v
+   where v <> 'null'::jsonb and (v #>> '{}')::int4 not in (select movie_id from movies where deleted)
+   group by 1, 2`;
+
+/** What the queue holds, counted as the fold would count it (the recompute command adds it to what is stored). */
+export const PENDING_COUNTS = countsOf('impressions_pending');
+
+/**
+ * One transaction: take up to $1 queued lists off the queue and add their movies to recommendation_count, one upsert
+ * per movie and day, in (day, movie) order as the ingest's upserts go, so neither deadlocks the other. Two folds at
+ * once (two replicas) cannot count a list twice: the second waits on the first's deleted rows and then skips them.
+ */
+const FOLD = `
+with gone as (
+  delete from impressions_pending
+   where ctid = any(array(select ctid from impressions_pending limit $1))
+  returning day, movie_ids
+),
+counts as (${countsOf('gone')}),
+folded as (
+  insert into popularity_metrics (movie_id, date, recommendation_count)
+  select movie_id, day, n from counts order by day, movie_id
+  on conflict (movie_id, date) do update set
+    recommendation_count = popularity_metrics.recommendation_count + excluded.recommendation_count
+)
+select (select count(*) from gone)::int as lists, (select count(*) from counts)::int as movies`;
+
+export interface FoldResult {
+  lists: number;
+  movies: number;
+}
+
+/** Folds the whole queue, `batch` lists per transaction; returns what it counted. */
+export async function foldImpressions(database: Database, batch = 5000): Promise<FoldResult> {
+  const total = { lists: 0, movies: 0 };
+  for (;;) {
+    const { rows } = await database.pool.query<FoldResult>({
+      name: 'analytics-fold-impressions',
+      text: FOLD,
+      values: [batch],
+    });
+    const r = rows[0] ?? { lists: 0, movies: 0 };
+    total.lists += r.lists;
+    total.movies += r.movies;
+    if (r.lists < batch) return total;
+  }
+}
+
+/** Folds every intervalMs; a failed fold is logged and its lists stay queued for the next one. */
+export function scheduleImpressionFold(
+  database: Database,
+  intervalMs: number,
+  logger: Logger,
+): { stop(): Promise<void>; foldNow(): Promise<FoldResult> } {
+  let running: Promise<FoldResult> | null = null;
+  const fold = (): Promise<FoldResult> => {
+    // One fold at a time per process; a caller during one waits for it and then runs its own.
+    const next = (running ?? Promise.resolve()).then(
+      () => foldImpressions(database),
+      () => foldImpressions(database),
+    );
+    running = next;
+    return next;
+  };
+  const timer = setInterval(() => {
+    fold().catch((err: unknown) =>
+      logger.error({ err }, 'folding impressions into popularity_metrics failed; they stay queued for the next run'),
+    );
+  }, intervalMs);
+  timer.unref();
+  return {
+    foldNow: fold,
+    async stop() {
+      clearInterval(timer);
+      await running?.catch(() => {});
+    },
+  };
+}
