@@ -268,7 +268,7 @@ export const ActionType = Type.Union(
     'favorite_add',
     'watchlist_add',
     // Added for analytics' metrics (services/analytics/README.md): likes and dislikes from interaction.v1,
-    // one impression per recommended movie from recommendations.generated, and a push notification opened.
+    // impressions from recommendations.generated (a list is one row, counted once per movie), and a push opened.
     'movie_like',
     'movie_dislike',
     'recommendation_impression',
