@@ -51,7 +51,7 @@ const BENCHES: Record<string, Bench> = {
   },
   'analytics-write-cost': {
     summary:
-      "PostgreSQL backend CPU, WAL and Node CPU per event the analytics ingest writes for issue 11's stream (an interaction, a list of 50 impressions).",
+      "PostgreSQL backend CPU, WAL and Node CPU per event the analytics ingest writes for issue 11's stream (an interaction, a list of 50 impressions, its fold).",
     env: {
       DATABASE_ADMIN_URL: infra.DATABASE_ADMIN_URL,
       BENCH_ROWS: count(500_000, 'log rows already there'),

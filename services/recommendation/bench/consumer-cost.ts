@@ -23,6 +23,9 @@ import { runtimeArgs } from '@marquee/platform-runtime';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+// The machine's services, as pnpm bench defaults them (deploy/local/infra.sh start brings them up).
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const MOVIES = Number(process.env.BENCH_MOVIES ?? 9742);
 const SCALE = Number(process.env.BENCH_EVENTS_SCALE ?? 1);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
@@ -68,6 +71,9 @@ const child = spawn(process.execPath, [...profile, ...runtimeArgs, path.join(her
   cwd: path.join(here, '..'),
   env: {
     ...process.env,
+    KAFKA_BROKERS,
+    REDIS_URL,
+    NATS_URL,
     DATABASE_URL: dbUrl.toString(),
     KAFKA_TOPIC_PREFIX: `${prefix}.`,
     CACHE_KEY_PREFIX: `${prefix}:`,
@@ -81,6 +87,12 @@ try {
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`recommendation exited ${code}`)));
+  }).catch(() => {
+    // Its own stderr (inherited) said why; this says what to do.
+    process.stderr.write(
+      `consumer-cost: the recommendation service did not start; are PostgreSQL, Kafka, Redis and NATS up? (bash deploy/local/infra.sh start)\n`,
+    );
+    process.exit(1);
   });
   db = openDatabase(dbUrl.toString(), { max: 1 });
   const pool = db.pool;

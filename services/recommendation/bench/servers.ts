@@ -6,7 +6,11 @@ import { recommendationConfigSchema } from '../src/config';
 import { startRecommendation } from '../src/service';
 
 const config = loadConfig('recommendation', recommendationConfigSchema, { ...process.env, LOG_LEVEL: 'error' });
-const rec = await startRecommendation(config);
+const rec = await startRecommendation(config).catch((err: Error) => {
+  // One line, not a stack: the parent bench adds what to start.
+  process.stderr.write(`recommendation did not start: ${err.message}\n`);
+  process.exit(1);
+});
 await rec.app.listen({ port: 0, host: '127.0.0.1' });
 const bare = Fastify({ logger: false });
 // It sends the same bytes as the service's default page: the stored value up to its first newline (the page as
