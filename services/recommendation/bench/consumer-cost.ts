@@ -66,6 +66,13 @@ const prefix = `rec_cost_${Date.now()}`;
 const dbUrl = new URL(ADMIN_URL);
 dbUrl.pathname = `/${prefix}`;
 const issuer = await startTestIssuer();
+/** The issuer closed and the run's database dropped (the service migrated it). */
+async function dropRun() {
+  await issuer.close();
+  const admin = openDatabase(ADMIN_URL, { max: 1 });
+  await admin.pool.query(`drop database if exists ${prefix} with (force)`).catch(() => {});
+  await admin.close();
+}
 const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
 const child = spawn(process.execPath, [...profile, ...runtimeArgs, path.join(here, 'servers.ts')], {
   cwd: path.join(here, '..'),
@@ -87,11 +94,12 @@ try {
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`recommendation exited ${code}`)));
-  }).catch(() => {
-    // Its own stderr (inherited) said why; this says what to do.
+  }).catch(async () => {
+    // Its own stderr (inherited) said why; this says what to do, after dropping what it may have created.
     process.stderr.write(
       `consumer-cost: the recommendation service did not start; are PostgreSQL, Kafka, Redis and NATS up? (bash deploy/local/infra.sh start)\n`,
     );
+    await dropRun();
     process.exit(1);
   });
   db = openDatabase(dbUrl.toString(), { max: 1 });
@@ -211,9 +219,6 @@ try {
 } finally {
   child.kill('SIGTERM');
   await db?.close().catch(() => {});
-  await issuer.close();
   await new Promise((r) => setTimeout(r, 1000));
-  const admin = openDatabase(ADMIN_URL, { max: 1 });
-  await admin.pool.query(`drop database if exists ${prefix} with (force)`).catch(() => {});
-  await admin.close();
+  await dropRun();
 }
