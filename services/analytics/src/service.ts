@@ -78,7 +78,12 @@ export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAn
         consumers.push(await startUsersAndMoviesConsumer(deps));
         const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
         own.push({ name: 'gdpr-export', close: async () => gdpr.unsubscribe() });
-        const fold = scheduleImpressionFold(deps.database, config.ANALYTICS_IMPRESSION_FOLD_MS, deps.logger);
+        const fold = scheduleImpressionFold(
+          deps.database,
+          config.ANALYTICS_IMPRESSION_FOLD_MS,
+          deps.logger,
+          deps.metrics,
+        );
         own.push({ name: 'impression-fold-job', close: () => fold.stop() });
         const trending = scheduleTrending(deps.database, deps.logger, { ...ctx.trending, limit: ctx.trending.size });
         own.push({ name: 'trending-job', close: () => trending.stop() });

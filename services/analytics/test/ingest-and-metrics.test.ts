@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseExposition } from '@marquee/platform-metrics';
 import { eventually } from '@marquee/platform-testing';
 import { activityRowsOf } from '../src/domain/activity-rows';
 import { foldImpressions } from '../src/jobs/fold-impressions';
@@ -175,6 +176,12 @@ describe('analytics ingest', () => {
       what: 'the list counted by the scheduled fold',
     });
     expect(await shown()).toEqual(movieIds.map((movie_id) => ({ movie_id, shown: 1 })));
+    // An operator sees the fold work and the queue it leaves.
+    const scraped = parseExposition((await a.app.inject({ method: 'GET', url: '/metrics' })).body);
+    const value = (name: string) => scraped.find((x) => x.name === name)?.value;
+    expect(value('analytics_impression_lists_folded_total')).toBeGreaterThanOrEqual(1);
+    expect(value('analytics_impressions_pending')).toBeGreaterThanOrEqual(0);
+    expect(value('analytics_impression_fold_failures_total')).toBe(0);
   });
 
   it('when a list names a movie that was deleted, then the list keeps its place with a null there and only the others count', async () => {

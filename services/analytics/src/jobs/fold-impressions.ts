@@ -1,5 +1,6 @@
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import { counterOn, Gauge, type Registry } from '@marquee/platform-metrics';
 
 /**
  * Impressions per movie and day in a set of impressions_pending rows `g` (day, movie_ids): a deleted movie (a null
@@ -55,19 +56,73 @@ export async function foldImpressions(database: Database, batch = 5000): Promise
   }
 }
 
-/** Folds every intervalMs; a failed fold is logged and its lists stay queued for the next one. */
+/** A scrape waits at most this long for the queue's size (the last reading is served after). */
+const PENDING_QUERY_TIMEOUT_MS = 500;
+
+/**
+ * What an operator watches of the fold: lists folded and failed runs (counters), and the queue (a gauge read at
+ * scrape, counted up to a million rows) — a queue that only grows means recommendation_count has stopped moving.
+ */
+function foldMetrics(registry: Registry | undefined, database: Database) {
+  if (!registry) return { folded: (_n: number) => {}, failed: () => {}, forget: () => {} };
+  const folded = counterOn(registry, {
+    name: 'analytics_impression_lists_folded_total',
+    help: 'Lists of recommendations counted into popularity_metrics.recommendation_count by the fold',
+  });
+  const failures = counterOn(registry, {
+    name: 'analytics_impression_fold_failures_total',
+    help: 'Fold runs that failed (their lists stay queued for the next run)',
+  });
+  let last = 0;
+  const name = 'analytics_impressions_pending';
+  registry.removeSingleMetric(name);
+  const pending = new Gauge({
+    name,
+    help: 'Lists of recommendations logged but not yet counted in recommendation_count (up to 1,000,000)',
+    registers: [registry],
+    async collect() {
+      const read = database.pool
+        .query<{ n: string }>('select count(*) as n from (select 1 from impressions_pending limit 1000000) q')
+        .then((r) => {
+          last = Number(r.rows[0]?.n ?? 0);
+        })
+        .catch(() => {});
+      await Promise.race([read, new Promise((r) => setTimeout(r, PENDING_QUERY_TIMEOUT_MS).unref())]);
+      this.set(last);
+    },
+  });
+  return {
+    folded: (n: number) => folded.inc(n),
+    failed: () => failures.inc(),
+    forget: () => {
+      if (registry.getSingleMetric(name) === pending) registry.removeSingleMetric(name);
+    },
+  };
+}
+
+/** Folds every intervalMs; a failed fold is logged and counted, and its lists stay queued for the next one. */
 export function scheduleImpressionFold(
   database: Database,
   intervalMs: number,
   logger: Logger,
+  registry?: Registry,
 ): { stop(): Promise<void>; foldNow(): Promise<FoldResult> } {
+  const metrics = foldMetrics(registry, database);
   let running: Promise<FoldResult> | null = null;
+  const run = () =>
+    foldImpressions(database).then(
+      (r) => {
+        metrics.folded(r.lists);
+        return r;
+      },
+      (err: unknown) => {
+        metrics.failed();
+        throw err;
+      },
+    );
   const fold = (): Promise<FoldResult> => {
     // One fold at a time per process; a caller during one waits for it and then runs its own.
-    const next = (running ?? Promise.resolve()).then(
-      () => foldImpressions(database),
-      () => foldImpressions(database),
-    );
+    const next = (running ?? Promise.resolve()).then(run, run);
     running = next;
     return next;
   };
@@ -82,6 +137,7 @@ export function scheduleImpressionFold(
     async stop() {
       clearInterval(timer);
       await running?.catch(() => {});
+      metrics.forget();
     },
   };
 }
