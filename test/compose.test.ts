@@ -146,6 +146,10 @@ const readyPortVariable = (service: ComposeService) =>
 const portNames = Object.values(compose.services).flatMap(portVariables);
 const hostPort: Record<string, number> = {};
 let env: NodeJS.ProcessEnv = {};
+async function pickPorts() {
+  for (const name of portNames) hostPort[name] = await freePort();
+}
+const portEnv = () => Object.fromEntries(Object.entries(hostPort).map(([k, v]) => [k, String(v)]));
 let started = false;
 let upStartedAt = 0;
 let setupError: Error | undefined;
@@ -227,10 +231,10 @@ describe('docker-compose up', () => {
     }
     await ensureLocalImages();
     ensureBuildCa();
-    for (const name of portNames) hostPort[name] = await freePort();
+    await pickPorts();
     env = {
       ...process.env,
-      ...Object.fromEntries(Object.entries(hostPort).map(([k, v]) => [k, String(v)])),
+      ...portEnv(),
       POSTGRES_IMAGE: 'marquee/postgres:local',
       REDIS_IMAGE: 'marquee/redis:local',
       NATS_IMAGE: 'marquee/nats:local',
@@ -248,15 +252,30 @@ describe('docker-compose up', () => {
     });
     console.log(`compose test: docker-compose build ${((Date.now() - buildStartedAt) / 1000).toFixed(1)}s`);
     started = true;
-    upStartedAt = Date.now();
-    // `up -d` returns once each service is started, which for the gateway means after auth and
-    // catalog are healthy (depends_on: service_healthy): it shares the one up-to-ready bound.
-    await dc(['up', '-d', '--no-build'], UP_TIMEOUT_MS).catch(
-      async (e: Error & { stderr?: string; killed?: boolean }) => {
-        const why = e.killed ? `not up within ${UP_TIMEOUT_MS / 1000}s` : (e.stderr ?? e.message).slice(-4000);
-        throw new Error(`docker-compose up failed: ${why}\n${await statusAndLogs()}`);
-      },
-    );
+    // Host ports are picked again just before up: picked before a build of minutes, one was taken meanwhile by a
+    // container another test file started (docker hands out ports from the same range), and up failed with "port is
+    // already allocated". The same can still happen in the moment between picking and binding: then new ports.
+    for (let attempt = 1; ; attempt += 1) {
+      await pickPorts();
+      env = { ...env, ...portEnv() };
+      upStartedAt = Date.now();
+      // `up -d` returns once each service is started, which for the gateway means after auth and
+      // catalog are healthy (depends_on: service_healthy): it shares the one up-to-ready bound.
+      const failure = await dc(['up', '-d', '--no-build'], UP_TIMEOUT_MS).then(
+        () => undefined,
+        (e: Error & { stderr?: string; killed?: boolean }) => e,
+      );
+      if (!failure) return;
+      const why = failure.killed
+        ? `not up within ${UP_TIMEOUT_MS / 1000}s`
+        : (failure.stderr ?? failure.message).slice(-4000);
+      if (attempt < 3 && /port is already allocated/.test(why)) {
+        console.log(`compose test: a picked host port was taken before up bound it (attempt ${attempt}); new ports`);
+        await dc(['down', '--remove-orphans', '--timeout', '5'], 180_000).catch(() => {});
+        continue;
+      }
+      throw new Error(`docker-compose up failed: ${why}\n${await statusAndLogs()}`);
+    }
   }
 
   afterAll(async () => {
