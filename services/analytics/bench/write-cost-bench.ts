@@ -137,32 +137,46 @@ export async function benchWriteCost(
       BigInt(
         (await root.query<{ b: string }>(`select (pg_current_wal_lsn() - '0/0')::bigint::text as b`)).rows[0]?.b ?? '0',
       );
+    /** What `work` cost: the backend's PostgreSQL CPU (ms), the WAL written, this process's CPU (µs), wall ms. */
+    const measured = async <T>(backendPid: number, work: () => Promise<T>) => {
+      const wal0 = await lsn();
+      const cpu0 = cpuMs(backendPid);
+      const node0 = process.cpuUsage();
+      const started = performance.now();
+      const result = await work();
+      const ms = performance.now() - started;
+      const node = process.cpuUsage(node0);
+      return {
+        result,
+        pgMs: cpuMs(backendPid) - cpu0,
+        wal: Number((await lsn()) - wal0),
+        nodeUs: node.user + node.system,
+        ms,
+      };
+    };
     const out: WriteCost[] = [];
     for (const [event, events] of [
       ['interaction.recorded', interactions],
       ['recommendations.generated (50 items)', lists],
     ] as const) {
-      const wal0 = await lsn();
-      const cpu0 = cpuMs(pid);
-      const node0 = process.cpuUsage();
-      const started = performance.now();
-      let rows = 0;
-      for (let i = 0; i < events.length; i += opts.chunk) {
-        await app.query(`begin; select set_config('marquee.all_users', 'on', true)`);
-        rows += await writeActivity(app, events.slice(i, i + opts.chunk).flatMap(activityRowsOf), ip);
-        await app.query('commit');
-      }
-      const ms = performance.now() - started;
-      const node = process.cpuUsage(node0);
+      const m = await measured(pid, async () => {
+        let rows = 0;
+        for (let i = 0; i < events.length; i += opts.chunk) {
+          await app.query(`begin; select set_config('marquee.all_users', 'on', true)`);
+          rows += await writeActivity(app, events.slice(i, i + opts.chunk).flatMap(activityRowsOf), ip);
+          await app.query('commit');
+        }
+        return rows;
+      });
       const n = events.length;
       out.push({
         event,
         events: n,
-        rows,
-        pgCpuUs: ((cpuMs(pid) - cpu0) * 1000) / n,
-        walBytes: Number((await lsn()) - wal0) / n,
-        nodeCpuUs: (node.user + node.system) / n,
-        msPerChunk: ms / Math.ceil(n / opts.chunk),
+        rows: m.result,
+        pgCpuUs: (m.pgMs * 1000) / n,
+        walBytes: m.wal / n,
+        nodeCpuUs: m.nodeUs / n,
+        msPerChunk: m.ms / Math.ceil(n / opts.chunk),
       });
       progress(`  ${event}: ${Math.round(out[out.length - 1]?.pgCpuUs ?? 0)} µs of PostgreSQL CPU per event`);
     }
@@ -172,20 +186,16 @@ export async function benchWriteCost(
     const folder = openDatabase(appUrl, { max: 1 });
     const folderPid = (await folder.pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]
       ?.pid as number;
-    const wal0 = await lsn();
-    const cpu0 = cpuMs(folderPid);
-    const node0 = process.cpuUsage();
-    const started = performance.now();
-    const folded = await foldImpressions(folder);
-    const node = process.cpuUsage(node0);
+    const fold = await measured(folderPid, () => foldImpressions(folder));
+    const folded = Math.max(1, fold.result.lists);
     out.push({
-      event: `fold of those lists (${folded.lists} in one run, ${folded.movies} movie-days), per list`,
-      events: folded.lists,
+      event: `fold of those lists (${fold.result.lists} in one run, ${fold.result.movies} movie-days), per list`,
+      events: fold.result.lists,
       rows: 0,
-      pgCpuUs: ((cpuMs(folderPid) - cpu0) * 1000) / Math.max(1, folded.lists),
-      walBytes: Number((await lsn()) - wal0) / Math.max(1, folded.lists),
-      nodeCpuUs: (node.user + node.system) / Math.max(1, folded.lists),
-      msPerChunk: performance.now() - started,
+      pgCpuUs: (fold.pgMs * 1000) / folded,
+      walBytes: fold.wal / folded,
+      nodeCpuUs: fold.nodeUs / folded,
+      msPerChunk: fold.ms,
     });
     await folder.close();
     return out;

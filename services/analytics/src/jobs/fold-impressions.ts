@@ -100,43 +100,40 @@ function foldMetrics(registry: Registry | undefined, database: Database) {
   };
 }
 
-/** Folds every intervalMs; a failed fold is logged and counted, and its lists stay queued for the next one. */
+/**
+ * Folds every intervalMs; a failed fold is logged and counted, and its lists stay queued for the next one. A tick
+ * while a fold runs does nothing: that fold empties the queue before it ends (foldImpressions loops while its
+ * batches come back full), and chaining ticks behind a slow fold would queue them without bound.
+ */
 export function scheduleImpressionFold(
   database: Database,
   intervalMs: number,
   logger: Logger,
   registry?: Registry,
-): { stop(): Promise<void>; foldNow(): Promise<FoldResult> } {
+): { stop(): Promise<void> } {
   const metrics = foldMetrics(registry, database);
-  let running: Promise<FoldResult> | null = null;
-  const run = () =>
-    foldImpressions(database).then(
-      (r) => {
-        metrics.folded(r.lists);
-        return r;
-      },
-      (err: unknown) => {
-        metrics.failed();
-        throw err;
-      },
-    );
-  const fold = (): Promise<FoldResult> => {
-    // One fold at a time per process; a caller during one waits for it and then runs its own.
-    const next = (running ?? Promise.resolve()).then(run, run);
-    running = next;
-    return next;
-  };
+  let running: Promise<void> | null = null;
   const timer = setInterval(() => {
-    fold().catch((err: unknown) =>
-      logger.error({ err }, 'folding impressions into popularity_metrics failed; they stay queued for the next run'),
-    );
+    running ??= foldImpressions(database)
+      .then(
+        (r) => metrics.folded(r.lists),
+        (err: unknown) => {
+          metrics.failed();
+          logger.error(
+            { err },
+            'folding impressions into popularity_metrics failed; they stay queued for the next run',
+          );
+        },
+      )
+      .finally(() => {
+        running = null;
+      });
   }, intervalMs);
   timer.unref();
   return {
-    foldNow: fold,
     async stop() {
       clearInterval(timer);
-      await running?.catch(() => {});
+      await running;
       metrics.forget();
     },
   };
