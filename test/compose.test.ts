@@ -231,10 +231,9 @@ describe('docker-compose up', () => {
     }
     await ensureLocalImages();
     ensureBuildCa();
-    await pickPorts();
+    // The host ports are picked just before up (below): the build binds none.
     env = {
       ...process.env,
-      ...portEnv(),
       POSTGRES_IMAGE: 'marquee/postgres:local',
       REDIS_IMAGE: 'marquee/redis:local',
       NATS_IMAGE: 'marquee/nats:local',
