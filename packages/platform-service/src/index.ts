@@ -23,3 +23,4 @@ export {
   warnIfTracingNotLoaded,
 } from './deps';
 export { type RunningService, type ServiceParts, type ServiceSpec, startService } from './start-service';
+export { type PeriodicJob, type PeriodicOptions, runPeriodically } from './run-periodically';

@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { Topics } from '@marquee/contracts';
 import type { EventConsumer } from '@marquee/platform-events';
 import type { Closer } from '@marquee/platform-http';
-import { closeAll, readinessChecks, type RunningService, startService } from '@marquee/platform-service';
+import {
+  closeAll,
+  type PeriodicJob,
+  readinessChecks,
+  type RunningService,
+  runPeriodically,
+  startService,
+} from '@marquee/platform-service';
 import { buildNotificationApp } from './app';
 import type { NotificationConfig } from './config';
 import { consumedTopics, startNotificationConsumer } from './consumers/notification-consumer';
@@ -11,7 +18,6 @@ import { createNotificationContext, type NotificationContext } from './context';
 import { deliveryWorker } from './delivery/deliver-due';
 import { claimDueDigests } from './digest/claim-due-digests';
 import { serveGdprExport } from './gdpr/export-over-nats';
-import { type PeriodicJob, runPeriodically } from './jobs/run-periodically';
 import { ensurePartitions } from './logs/log-partitions';
 import { asOwner, runMaintenance } from './logs/maintenance';
 

@@ -1,6 +1,7 @@
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
 import { counterOn, Gauge, type Registry } from '@marquee/platform-metrics';
+import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 
 /**
  * Impressions per movie and day in a set of impressions_pending rows `g` (day, movie_ids): a deleted movie (a null
@@ -101,39 +102,34 @@ function foldMetrics(registry: Registry | undefined, database: Database) {
 }
 
 /**
- * Folds every intervalMs; a failed fold is logged and counted, and its lists stay queued for the next one. A tick
- * while a fold runs does nothing: that fold empties the queue before it ends (foldImpressions loops while its
- * batches come back full), and chaining ticks behind a slow fold would queue them without bound.
+ * Folds now and then intervalMs after each fold ends (runPeriodically: a fold never overlaps the previous one, and
+ * foldImpressions itself loops while its batches come back full); a failed fold is logged and counted, and its lists
+ * stay queued for the next one.
  */
 export function scheduleImpressionFold(
   database: Database,
   intervalMs: number,
   logger: Logger,
   registry?: Registry,
-): { stop(): Promise<void> } {
+): PeriodicJob {
   const metrics = foldMetrics(registry, database);
-  let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    running ??= foldImpressions(database)
-      .then(
-        (r) => metrics.folded(r.lists),
-        (err: unknown) => {
-          metrics.failed();
-          logger.error(
-            { err },
-            'folding impressions into popularity_metrics failed; they stay queued for the next run',
-          );
-        },
-      )
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
+  const job = runPeriodically(
+    'folding impressions into popularity_metrics',
+    intervalMs,
+    logger,
+    async () => {
+      try {
+        metrics.folded((await foldImpressions(database)).lists);
+      } catch (err) {
+        metrics.failed();
+        throw err;
+      }
+    },
+    { onFailure: 'they stay queued for the next run' },
+  );
   return {
     async stop() {
-      clearInterval(timer);
-      await running;
+      await job.stop();
       metrics.forget();
     },
   };

@@ -1,5 +1,6 @@
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 import { createPartitions } from '../db/partitions';
 import { monthsToKeepAhead } from '../domain/months';
 import { archiveOldPartitions } from './archive-partitions';
@@ -26,23 +27,19 @@ export async function maintainPartitions(
   return { created, archived: archived.map((a) => a.partition) };
 }
 
-/** Runs maintenance every intervalMs (the service also runs it once before consuming). */
+/** Runs maintenance intervalMs after each run (the service also runs it once before consuming). */
 export function scheduleMaintenance(
   database: Database,
   opts: MaintenanceOptions & { intervalMs: number },
   logger: Logger,
-): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = maintainPartitions(database, opts, logger).catch((err: unknown) =>
-      logger.error({ err }, 'partition maintenance failed; retried at the next interval'),
-    );
-  }, opts.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+): PeriodicJob {
+  return runPeriodically(
+    'partition maintenance',
+    opts.intervalMs,
+    logger,
+    () => maintainPartitions(database, opts, logger).then(() => {}),
+    {
+      immediately: false,
     },
-  };
+  );
 }

@@ -2,6 +2,7 @@ import { TrendingUpdated } from '@marquee/contracts';
 import type { Database, DbOrTx } from '@marquee/platform-db';
 import { recordEvent } from '@marquee/platform-events';
 import type { Logger } from '@marquee/platform-logging';
+import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import { isoDate } from '../domain/months';
 import { TRENDING_WEIGHTS as W, windowDays } from '../domain/trending-score';
@@ -95,25 +96,14 @@ export async function latestTrending(db: DbOrTx): Promise<TrendingSnapshot | und
   };
 }
 
-/** Publishes trending now and then every intervalMs; a failed run is logged and retried at the next tick. */
+/** Publishes trending now and then intervalMs after each run; a failed run is logged and retried at the next. */
 export function scheduleTrending(
   database: Database,
   logger: Logger,
   opts: { intervalMs: number; days: number; halfLifeHours: number; limit: number },
-): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const run = () => {
-    running = publishTrending(database, currentWindow(new Date(), opts.days, opts.halfLifeHours, opts.limit))
-      .then((s) => logger.info({ date: s.date, movies: s.movies.length }, 'trending published'))
-      .catch((err: unknown) => logger.error({ err }, 'trending computation failed'));
-  };
-  run();
-  const timer = setInterval(run, opts.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+): PeriodicJob {
+  return runPeriodically('trending computation', opts.intervalMs, logger, async () => {
+    const s = await publishTrending(database, currentWindow(new Date(), opts.days, opts.halfLifeHours, opts.limit));
+    logger.info({ date: s.date, movies: s.movies.length }, 'trending published');
+  });
 }

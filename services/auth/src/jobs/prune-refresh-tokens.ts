@@ -1,5 +1,6 @@
 import { type Database, forAllUsers } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 
 const BATCH = 5_000;
@@ -21,23 +22,16 @@ export async function pruneExpiredRefreshTokens(database: Database): Promise<num
   }
 }
 
-/** Runs the prune now and then every intervalMs; stop() waits for a running prune to end. */
-export function schedulePruneRefreshTokens(database: Database, logger: Logger, intervalMs = 3_600_000) {
-  let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = pruneExpiredRefreshTokens(database)
-      .then((removed) => {
-        if (removed > 0) logger.info({ removed, event: 'refresh_tokens_pruned' }, 'expired refresh tokens pruned');
-      })
-      .catch((err) => logger.warn({ err }, 'pruning refresh tokens failed; will retry'));
-  };
-  tick();
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+/** Runs the prune now and then intervalMs after each run; stop() waits for a running prune to end. */
+export function schedulePruneRefreshTokens(database: Database, logger: Logger, intervalMs = 3_600_000): PeriodicJob {
+  return runPeriodically(
+    'pruning refresh tokens',
+    intervalMs,
+    logger,
+    async () => {
+      const removed = await pruneExpiredRefreshTokens(database);
+      if (removed > 0) logger.info({ removed, event: 'refresh_tokens_pruned' }, 'expired refresh tokens pruned');
     },
-  };
+    { onFailure: 'will retry' },
+  );
 }
