@@ -25,6 +25,96 @@ function terms(text: string | null): string[] {
 }
 
 /**
+ * The content model's arrays, built once per catalogue (in a worker thread in the service: a full catalogue takes
+ * about a second of CPU) and moved, not copied, to where it scores.
+ */
+export interface ContentIndex {
+  rowPtr: Int32Array;
+  rowFeature: Int32Array;
+  rowValue: Float32Array;
+  /** feature → items holding it, for scoring a profile against every item at once. */
+  colPtr: Int32Array;
+  colItem: Int32Array;
+  colValue: Float32Array;
+  /** Genre id → its feature, as pairs. */
+  genreFeature: Array<[number, number]>;
+}
+
+/** The index's typed arrays' buffers, for postMessage's transfer list. */
+export function contentIndexBuffers(index: ContentIndex): ArrayBuffer[] {
+  const { rowPtr, rowFeature, rowValue, colPtr, colItem, colValue } = index;
+  return [rowPtr, rowFeature, rowValue, colPtr, colItem, colValue].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Each movie's sparse L2-normalised vector (see ContentBased), by item and by feature. */
+export function buildContentIndex(items: readonly (ItemMeta | null)[]): ContentIndex {
+  const vocab = new Map<string, number>();
+  const id = (key: string) => {
+    let f = vocab.get(key);
+    if (f === undefined) {
+      f = vocab.size;
+      vocab.set(key, f);
+    }
+    return f;
+  };
+  const genreFeature = new Map<number, number>();
+  // Each overview's terms once, for the document frequencies and then the vectors.
+  const itemTerms = items.map((meta) => terms(meta?.overview ?? null));
+  const docFreq = new Map<string, number>();
+  for (const ts of itemTerms) for (const t of ts) docFreq.set(t, (docFreq.get(t) ?? 0) + 1);
+  const n = items.length;
+  const rows: Array<Map<number, number>> = items.map((meta, i) => {
+    const v = new Map<number, number>();
+    if (!meta) return v;
+    for (const g of meta.genres) {
+      const f = id(`g:${g}`);
+      v.set(f, FAMILY_WEIGHT.genre);
+      genreFeature.set(g, f);
+    }
+    if (meta.director) v.set(id(`d:${meta.director}`), FAMILY_WEIGHT.director);
+    for (const c of meta.cast.slice(0, 5)) v.set(id(`c:${c}`), FAMILY_WEIGHT.cast);
+    for (const t of itemTerms[i] ?? []) {
+      const df = docFreq.get(t) ?? 1;
+      if (df < 2 || df > n / 10) continue;
+      // Scaled IDF in [0, 1]: a rare word must not outweigh a shared genre or director.
+      v.set(id(`w:${t}`), (FAMILY_WEIGHT.term * Math.log(n / df)) / Math.log(n));
+    }
+    if (meta.language) v.set(id(`l:${meta.language}`), FAMILY_WEIGHT.language);
+    if (meta.year !== null) v.set(id(`y:${Math.floor(meta.year / 10)}`), FAMILY_WEIGHT.decade);
+    let norm = 0;
+    for (const x of v.values()) norm += x * x;
+    norm = Math.sqrt(norm) || 1;
+    for (const [f, x] of v) v.set(f, x / norm);
+    return v;
+  });
+  const nnz = rows.reduce((s, r) => s + r.size, 0);
+  const rowPtr = new Int32Array(n + 1);
+  const rowFeature = new Int32Array(nnz);
+  const rowValue = new Float32Array(nnz);
+  const colCount = new Int32Array(vocab.size + 1);
+  let at = 0;
+  rows.forEach((r, i) => {
+    for (const [f, x] of [...r].sort((a, b) => a[0] - b[0])) {
+      rowFeature[at] = f;
+      rowValue[at++] = x;
+      colCount[f + 1]!++;
+    }
+    rowPtr[i + 1] = at;
+  });
+  for (let f = 0; f < vocab.size; f++) colCount[f + 1]! += colCount[f]!;
+  const colItem = new Int32Array(nnz);
+  const colValue = new Float32Array(nnz);
+  const fill = colCount.slice(0, vocab.size);
+  for (let i = 0; i < n; i++)
+    for (let k = rowPtr[i]!; k < rowPtr[i + 1]!; k++) {
+      const slot = fill[rowFeature[k]!]!++;
+      colItem[slot] = i;
+      colValue[slot] = rowValue[k]!;
+    }
+  return { rowPtr, rowFeature, rowValue, colPtr: colCount, colItem, colValue, genreFeature: [...genreFeature] };
+}
+
+/**
  * Content-based: each movie is a sparse L2-normalised vector over genres, director, cast, overview terms
  * (TF-IDF), language and decade; a user is the weighted sum of what they interacted with plus their favourite
  * genres; the score is the dot product. A new movie is scorable as soon as its metadata is known.
@@ -38,67 +128,19 @@ export class ContentBased implements Recommender {
   private readonly colPtr: Int32Array;
   private readonly colItem: Int32Array;
   private readonly colValue: Float32Array;
-  private readonly genreFeature = new Map<number, number>();
+  private readonly genreFeature: Map<number, number>;
   readonly items: readonly (ItemMeta | null)[];
 
-  constructor(items: readonly (ItemMeta | null)[]) {
+  /** From the items' index when it was built elsewhere (a worker thread), else builds it here. */
+  constructor(items: readonly (ItemMeta | null)[], index: ContentIndex = buildContentIndex(items)) {
     this.items = items;
-    const vocab = new Map<string, number>();
-    const id = (key: string) => {
-      if (!vocab.has(key)) vocab.set(key, vocab.size);
-      return vocab.get(key)!;
-    };
-    const docFreq = new Map<string, number>();
-    for (const meta of items) for (const t of terms(meta?.overview ?? null)) docFreq.set(t, (docFreq.get(t) ?? 0) + 1);
-    const n = items.length;
-    const rows: Array<Map<number, number>> = items.map((meta) => {
-      const v = new Map<number, number>();
-      if (!meta) return v;
-      for (const g of meta.genres) {
-        v.set(id(`g:${g}`), FAMILY_WEIGHT.genre);
-        this.genreFeature.set(g, id(`g:${g}`));
-      }
-      if (meta.director) v.set(id(`d:${meta.director}`), FAMILY_WEIGHT.director);
-      for (const c of meta.cast.slice(0, 5)) v.set(id(`c:${c}`), FAMILY_WEIGHT.cast);
-      for (const t of terms(meta.overview)) {
-        const df = docFreq.get(t) ?? 1;
-        if (df < 2 || df > n / 10) continue;
-        // Scaled IDF in [0, 1]: a rare word must not outweigh a shared genre or director.
-        v.set(id(`w:${t}`), (FAMILY_WEIGHT.term * Math.log(n / df)) / Math.log(n));
-      }
-      if (meta.language) v.set(id(`l:${meta.language}`), FAMILY_WEIGHT.language);
-      if (meta.year !== null) v.set(id(`y:${Math.floor(meta.year / 10)}`), FAMILY_WEIGHT.decade);
-      let norm = 0;
-      for (const x of v.values()) norm += x * x;
-      norm = Math.sqrt(norm) || 1;
-      for (const [f, x] of v) v.set(f, x / norm);
-      return v;
-    });
-    const nnz = rows.reduce((s, r) => s + r.size, 0);
-    this.rowPtr = new Int32Array(n + 1);
-    this.rowFeature = new Int32Array(nnz);
-    this.rowValue = new Float32Array(nnz);
-    const colCount = new Int32Array(vocab.size + 1);
-    let at = 0;
-    rows.forEach((r, i) => {
-      for (const [f, x] of [...r].sort((a, b) => a[0] - b[0])) {
-        this.rowFeature[at] = f;
-        this.rowValue[at++] = x;
-        colCount[f + 1]!++;
-      }
-      this.rowPtr[i + 1] = at;
-    });
-    for (let f = 0; f < vocab.size; f++) colCount[f + 1]! += colCount[f]!;
-    this.colPtr = colCount;
-    this.colItem = new Int32Array(nnz);
-    this.colValue = new Float32Array(nnz);
-    const fill = colCount.slice(0, vocab.size);
-    for (let i = 0; i < n; i++)
-      for (let k = this.rowPtr[i]!; k < this.rowPtr[i + 1]!; k++) {
-        const slot = fill[this.rowFeature[k]!]!++;
-        this.colItem[slot] = i;
-        this.colValue[slot] = this.rowValue[k]!;
-      }
+    this.rowPtr = index.rowPtr;
+    this.rowFeature = index.rowFeature;
+    this.rowValue = index.rowValue;
+    this.colPtr = index.colPtr;
+    this.colItem = index.colItem;
+    this.colValue = index.colValue;
+    this.genreFeature = new Map(index.genreFeature);
   }
 
   private profile(user: UserInput): Map<number, number> {

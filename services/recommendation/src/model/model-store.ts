@@ -11,6 +11,7 @@ import type { Recommender } from '../domain/recommender';
 import { SequenceNeighbours } from '../domain/sequence-neighbours';
 import { blendModels, defaultParams, type TrainedModels } from '../domain/train-models';
 import { appendMovies, type Catalogue, emptyCatalogue, loadTrainingData, type MovieRow } from './load-projections';
+import { buildContentInWorker } from './build-content';
 import { TrainingCancelled, type TrainingRun, trainInWorker } from './run-training';
 
 export interface ModelStatus {
@@ -48,6 +49,8 @@ function emptySnapshot(): ModelSnapshot {
 export class ModelStore {
   current: ModelSnapshot = emptySnapshot();
   private appendTimer: NodeJS.Timeout | null = null;
+  private appending: Promise<void> | null = null;
+  private appendAgain = false;
   private run: { version: number; progress: number; handle: TrainingRun | null } | null = null;
   private readonly database: Database;
   private readonly logger: Logger;
@@ -90,8 +93,11 @@ export class ModelStore {
       this.run.handle = trainInWorker(data.x, data.sequences, params, (p) => {
         if (this.run) this.run.progress = p;
       });
-      const { collaborative, userBase, sequence } = await this.run.handle.promise;
-      const content = new ContentBased(data.catalogue.meta);
+      // Both off the event loop, side by side: the collaborative parts and the content index.
+      const [{ collaborative, userBase, sequence }, content] = await Promise.all([
+        this.run.handle.promise,
+        buildContentInWorker(data.catalogue.meta),
+      ]);
       const now = Date.now() / 1000;
       const decayed = popularityScores(data.catalogue.meta.length, data.events, now, params.trendingHalfLifeDays);
       // Analytics' daily trending list, when there is one, counts as much as our own decayed popularity.
@@ -139,45 +145,74 @@ export class ModelStore {
 
   /**
    * Movies that arrived after the last training join the catalogue at the end (existing indices stay valid for
-   * the collaborative model) and the content model is rebuilt, so a new movie has content neighbours at once.
+   * the collaborative model) and the content model is rebuilt (in a worker thread), so a new movie has content
+   * neighbours at once. When the snapshot changed meanwhile (a retrain ended), it starts again from the new one.
    */
   async appendNewMovies(): Promise<number> {
-    const known = Array.from(this.current.catalogue.movieIds);
-    const rows = await this.database.db.execute<MovieRow>(
-      sql`select * from rec_movies where movie_id <> all(${`{${known.join(',')}}`}::int[]) order by movie_id`,
-    );
-    if (rows.rows.length === 0) return 0;
-    const { catalogue, models, deleted, version, userRows } = this.current;
-    const extended = appendMovies(catalogue, rows.rows);
-    const content = new ContentBased(extended.meta);
-    const trendingScores = new Float32Array(extended.meta.length);
-    trendingScores.set(models.trending.scores);
-    const parts = {
-      collaborative: models.collaborative,
-      userBase: models.userBase,
-      sequence: models.sequence,
-      content,
-      trending: new PopularityRecommender('trending', trendingScores),
-    };
-    this.current = {
-      version,
-      catalogue: extended,
-      models: blendModels(parts, defaultParams, extended.meta.length),
-      deleted,
-      userRows,
-    };
-    return rows.rows.length;
+    for (;;) {
+      const base = this.current;
+      const known = Array.from(base.catalogue.movieIds);
+      const rows = await this.database.db.execute<MovieRow>(
+        sql`select * from rec_movies where movie_id <> all(${`{${known.join(',')}}`}::int[]) order by movie_id`,
+      );
+      if (rows.rows.length === 0) return 0;
+      const { catalogue, models, deleted, version, userRows } = base;
+      const extended = appendMovies(catalogue, rows.rows);
+      const content = await buildContentInWorker(extended.meta);
+      if (this.current !== base) continue;
+      const trendingScores = new Float32Array(extended.meta.length);
+      trendingScores.set(models.trending.scores);
+      const parts = {
+        collaborative: models.collaborative,
+        userBase: models.userBase,
+        sequence: models.sequence,
+        content,
+        trending: new PopularityRecommender('trending', trendingScores),
+      };
+      this.current = {
+        version,
+        catalogue: extended,
+        models: blendModels(parts, defaultParams, extended.meta.length),
+        deleted,
+        userRows,
+      };
+      return rows.rows.length;
+    }
   }
 
-  /** Debounced appendNewMovies: an import of thousands of movies rebuilds the content model once, after it. */
+  /**
+   * Debounced appendNewMovies: an import of thousands of movies rebuilds the content model once, after it. One
+   * append runs at a time; movies that arrive during it get one more.
+   */
   scheduleAppend(movieId: number): void {
     if (this.current.catalogue.index.has(movieId)) return;
     if (this.appendTimer) clearTimeout(this.appendTimer);
     this.appendTimer = setTimeout(() => {
       this.appendTimer = null;
-      this.appendNewMovies().catch((err: unknown) => this.logger.error({ err }, 'adding new movies failed'));
+      void this.requestAppend();
     }, 500);
     this.appendTimer.unref();
+  }
+
+  /** Runs appendNewMovies now, or once more after the one running; resolves when the movies known now are in. */
+  requestAppend(): Promise<void> {
+    if (this.appending) {
+      this.appendAgain = true;
+      return this.appending;
+    }
+    this.appending = (async () => {
+      do {
+        this.appendAgain = false;
+        try {
+          await this.appendNewMovies();
+        } catch (err) {
+          this.logger.error({ err }, 'adding new movies failed');
+        }
+      } while (this.appendAgain);
+    })().finally(() => {
+      this.appending = null;
+    });
+    return this.appending;
   }
 
   /** movie.deleted: the movie leaves every model at once (no retrain needed). */

@@ -1,10 +1,9 @@
-import { Worker } from 'node:worker_threads';
-import { runtimeRegister } from '@marquee/platform-runtime';
 import type { DenseEase } from '../domain/ease';
 import { WoodburyEase } from '../domain/ease-woodbury';
 import type { Csr } from '../domain/feedback-matrix';
 import type { SequenceNeighbours, Sequences } from '../domain/sequence-neighbours';
 import type { ModelParams } from '../domain/train-models';
+import { tsWorker } from './ts-worker';
 import { fromTransfer, sequenceFromTransfer, type TransferredModel, type TransferredSequence } from './transfer';
 
 export class TrainingCancelled extends Error {
@@ -25,10 +24,7 @@ export interface TrainingRun {
   cancel(): void;
 }
 
-const workerUrl = new URL('./train-worker.ts', import.meta.url).href;
-// The service runs from TypeScript sources: the worker loads the runtime's resolver before its entry (hooks
-// registered on the main thread do not reach a worker).
-const bootstrap = `import(${JSON.stringify(runtimeRegister)}).then(() => import(${JSON.stringify(workerUrl)}))`;
+const workerUrl = new URL('./train-worker.ts', import.meta.url);
 
 type WorkerMessage =
   | { kind: 'progress'; fraction: number }
@@ -49,7 +45,7 @@ export function trainInWorker(
   params: ModelParams,
   onProgress: (fraction: number) => void,
 ): TrainingRun {
-  const worker = new Worker(bootstrap, { eval: true, workerData: { x, sequences, params } });
+  const worker = tsWorker(workerUrl, { x, sequences, params });
   let cancelled = false;
   const promise = new Promise<TrainedInWorker>((resolve, reject) => {
     worker.on('message', (m: WorkerMessage) => {
