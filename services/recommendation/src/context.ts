@@ -31,7 +31,7 @@ export function createContext(
   return {
     config,
     ...deps,
-    store: new ModelStore(deps.database, deps.logger),
+    store: new ModelStore(deps.database, deps.logger, config.DATABASE_URL),
     variants: parseExperiments(config.RECOMMENDATION_EXPERIMENTS),
     async genreNames() {
       // Genres change only with catalog imports: a second-old copy is fresh enough.

@@ -1,6 +1,6 @@
 import type { ItemMeta } from '../domain/content-based';
 import { csrFromTriplets, type Csr } from '../domain/feedback-matrix';
-import type { Event } from '../domain/popularity';
+import { type Event, popularityScores } from '../domain/popularity';
 import { type Sequences, sequencesFrom, type TimedInteraction } from '../domain/sequence-neighbours';
 import { sql } from 'drizzle-orm';
 import { forAllUsers } from '@marquee/platform-db';
@@ -108,4 +108,17 @@ export async function loadTrainingData(database: Database): Promise<TrainingData
     events,
     trending: new Map(trendingRows.rows.map((r) => [r.movie_id, r.score])),
   };
+}
+
+/**
+ * Each item's trending score: its time-decayed popularity in the feedback, and where analytics' daily trending list
+ * names it, half that and half the list's score (the two count as much as each other).
+ */
+export function trendingScores(data: TrainingData, now: number, halfLifeDays: number | null): Float32Array {
+  const decayed = popularityScores(data.catalogue.meta.length, data.events, now, halfLifeDays);
+  for (const [movieId, score] of data.trending) {
+    const i = data.catalogue.index.get(movieId);
+    if (i !== undefined) decayed[i] = Math.min(1, decayed[i]! * 0.5 + 0.5 * score);
+  }
+  return decayed;
 }

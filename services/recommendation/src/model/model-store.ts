@@ -6,13 +6,18 @@ import { WoodburyEase } from '../domain/ease-woodbury';
 import type { AlgorithmName, Variant } from '../domain/experiments';
 import { csrFromTriplets } from '../domain/feedback-matrix';
 import { Hybrid } from '../domain/hybrid';
-import { PopularityRecommender, popularityScores } from '../domain/popularity';
+import { PopularityRecommender } from '../domain/popularity';
 import type { Recommender } from '../domain/recommender';
 import { SequenceNeighbours } from '../domain/sequence-neighbours';
 import { blendModels, defaultParams, type TrainedModels } from '../domain/train-models';
-import { appendMovies, type Catalogue, emptyCatalogue, loadTrainingData, type MovieRow } from './load-projections';
+import { appendMovies, type Catalogue, emptyCatalogue, type MovieRow } from './load-projections';
 import { buildContentInWorker } from './build-content';
-import { TrainingCancelled, type TrainingRun, trainInWorker } from './run-training';
+import {
+  type TrainedFromDatabase,
+  TrainingCancelled,
+  type TrainingRun,
+  trainFromDatabaseInWorker,
+} from './run-training';
 
 export interface ModelStatus {
   version: number | null;
@@ -51,13 +56,16 @@ export class ModelStore {
   private appendTimer: NodeJS.Timeout | null = null;
   private appending: Promise<void> | null = null;
   private appendAgain = false;
-  private run: { version: number; progress: number; handle: TrainingRun | null } | null = null;
+  private run: { version: number; progress: number; handle: TrainingRun<TrainedFromDatabase> | null } | null = null;
   private readonly database: Database;
   private readonly logger: Logger;
+  /** Where the training worker reads the projections (the service's own application role). */
+  private readonly databaseUrl: string;
 
-  constructor(database: Database, logger: Logger) {
+  constructor(database: Database, logger: Logger, databaseUrl: string) {
     this.database = database;
     this.logger = logger;
+    this.databaseUrl = databaseUrl;
   }
 
   status(): ModelStatus {
@@ -89,40 +97,28 @@ export class ModelStore {
     this.run = { version, progress: 0, handle: null };
     const started = performance.now();
     try {
-      const data = await loadTrainingData(this.database);
-      this.run.handle = trainInWorker(data.x, data.sequences, params, (p) => {
+      // Reading the projections, training, the content index and the trending scores: all in the worker.
+      this.run.handle = trainFromDatabaseInWorker(this.databaseUrl, params, (p) => {
         if (this.run) this.run.progress = p;
       });
-      // Both off the event loop, side by side: the collaborative parts and the content index.
-      const [{ collaborative, userBase, sequence }, content] = await Promise.all([
-        this.run.handle.promise,
-        buildContentInWorker(data.catalogue.meta),
-      ]);
-      const now = Date.now() / 1000;
-      const decayed = popularityScores(data.catalogue.meta.length, data.events, now, params.trendingHalfLifeDays);
-      // Analytics' daily trending list, when there is one, counts as much as our own decayed popularity.
-      for (const [movieId, score] of data.trending) {
-        const i = data.catalogue.index.get(movieId);
-        if (i !== undefined) decayed[i] = Math.min(1, decayed[i]! * 0.5 + 0.5 * score);
-      }
-      const trending = new PopularityRecommender('trending', decayed);
+      const trained = await this.run.handle.promise;
+      const { catalogue, collaborative, userBase, sequence, content } = trained;
+      const trending = new PopularityRecommender('trending', trained.trending);
       this.current = {
         version,
-        catalogue: data.catalogue,
-        models: blendModels(
-          { collaborative, userBase, sequence, content, trending },
-          params,
-          data.catalogue.meta.length,
-        ),
+        catalogue,
+        models: blendModels({ collaborative, userBase, sequence, content, trending }, params, catalogue.meta.length),
         deleted: new Set(),
-        userRows: data.userRows,
+        userRows: trained.userRows,
       };
+      const users = trained.userRows.size;
+      const items = catalogue.meta.length;
       const trainMs = Math.round(performance.now() - started);
       await this.database.db.execute(sql`
-        update model_versions set status = 'succeeded', finished_at = now(), users = ${data.users},
-          items = ${data.catalogue.meta.length}, interactions = ${data.x.indices.length}, train_ms = ${trainMs}
+        update model_versions set status = 'succeeded', finished_at = now(), users = ${users},
+          items = ${items}, interactions = ${trained.interactions}, train_ms = ${trainMs}
         where id = ${version}`);
-      this.logger.info({ version, trainMs, users: data.users, items: data.catalogue.meta.length }, 'model trained');
+      this.logger.info({ version, trainMs, users, items }, 'model trained');
       return version;
     } catch (err) {
       const status = err instanceof TrainingCancelled ? 'cancelled' : 'failed';
