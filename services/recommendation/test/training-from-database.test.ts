@@ -1,6 +1,6 @@
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { forAllUsers } from '@marquee/platform-db';
-import { dropDatabase } from '@marquee/platform-testing';
+import { dropDatabase, eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentBased } from '../src/domain/content-based';
@@ -102,5 +102,23 @@ describe('training from the projections in a worker thread', () => {
     const data = await loadTrainingData(h.rec.deps.database);
     expect(rows[0]).toEqual({ users: data.users, items: 60, interactions: data.x.indices.length });
     expect(h.rec.ctx.store.current.catalogue.movieIds).toEqual(data.catalogue.movieIds);
+  }, 120_000);
+
+  it('when a movie is deleted or added while a retrain runs, then the new model leaves it out or takes it in', async () => {
+    const store = h.rec.ctx.store;
+    const training = store.train('command');
+    await eventually(async () => store.status().training !== null);
+    // movie.deleted as the consumer applies it (the worker may already have read the movie), and a movie the
+    // projection gains meanwhile (the worker may not see it).
+    store.dropMovie(7);
+    await forAllUsers(h.rec.deps.database.db, (tx) =>
+      tx.execute(sql`insert into rec_movies (movie_id, title, genres, director, main_cast, overview, original_language,
+        release_year, adult) values (61, 'Movie 61', '{1}', 'director 1', '{}', 'story of space', 'en', 2001, false)`),
+    );
+    store.scheduleAppend(61);
+    expect(await training).not.toBeNull();
+    const dropped = store.current.catalogue.index.get(7);
+    expect(dropped === undefined || store.current.deleted.has(dropped)).toBe(true);
+    await eventually(async () => store.current.catalogue.index.has(61));
   }, 120_000);
 });

@@ -56,7 +56,13 @@ export class ModelStore {
   private appendTimer: NodeJS.Timeout | null = null;
   private appending: Promise<void> | null = null;
   private appendAgain = false;
-  private run: { version: number; progress: number; handle: TrainingRun<TrainedFromDatabase> | null } | null = null;
+  private run: {
+    version: number;
+    progress: number;
+    handle: TrainingRun<TrainedFromDatabase> | null;
+    /** Movies deleted while it ran (the worker may have read them before). */
+    dropped: Set<number>;
+  } | null = null;
   private readonly database: Database;
   private readonly logger: Logger;
   /** Where the training worker reads the projections (the service's own application role). */
@@ -94,7 +100,7 @@ export class ModelStore {
       sql`insert into model_versions (status, trigger, params) values ('running', ${trigger}, ${JSON.stringify(params)}::jsonb) returning id`,
     );
     const version = inserted.rows[0]!.id;
-    this.run = { version, progress: 0, handle: null };
+    this.run = { version, progress: 0, handle: null, dropped: new Set() };
     const started = performance.now();
     try {
       // Reading the projections, training, the content index and the trending scores: all in the worker.
@@ -111,6 +117,10 @@ export class ModelStore {
         deleted: new Set(),
         userRows: trained.userRows,
       };
+      // What changed in the catalogue while the worker read and trained: deletions apply to the new model, and
+      // movies that arrived meanwhile (appended to the snapshot it replaces) join it.
+      for (const movieId of this.run.dropped) this.dropMovie(movieId);
+      void this.requestAppend();
       const users = trained.userRows.size;
       const items = catalogue.meta.length;
       const trainMs = Math.round(performance.now() - started);
@@ -213,6 +223,8 @@ export class ModelStore {
 
   /** movie.deleted: the movie leaves every model at once (no retrain needed). */
   dropMovie(movieId: number): void {
+    // A training running now may have read the movie before it was deleted: it is dropped from that model too.
+    this.run?.dropped.add(movieId);
     const i = this.current.catalogue.index.get(movieId);
     if (i === undefined) return;
     this.current.deleted.add(i);
