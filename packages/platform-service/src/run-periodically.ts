@@ -22,7 +22,8 @@ export function runPeriodically(
   name: string,
   intervalMs: number,
   logger: Logger,
-  work: () => Promise<boolean | undefined | void>,
+  /** Resolves true when there is more to do now (the next round starts at once); anything else waits an interval. */
+  work: () => Promise<unknown>,
   options: PeriodicOptions = {},
 ): PeriodicJob {
   let stopping = false;
