@@ -1,5 +1,5 @@
 import type { Database } from '@marquee/platform-db';
-import { counterOn, Gauge, gaugeOn, type Registry } from '@marquee/platform-metrics';
+import { counterOn, gaugeOn, type Registry, scrapedGauge } from '@marquee/platform-metrics';
 import type { Consumer } from 'kafkajs';
 
 /** What a consumer did with an event: applied it, had it already, has no handler for it, or gave up on it. */
@@ -108,47 +108,39 @@ export function relayMetrics(registry: Registry | undefined, database: Database)
     name: 'outbox_publish_failures_total',
     help: 'Relay rounds that could not publish (the relay backs off and retries)',
   });
-  let last = { backlog: 0, age: 0 };
-  let reading: Promise<void> | undefined;
-  const read = async () => {
-    const { rows } = await database.pool.query<{ backlog: string; age: number | null }>(
-      `select (select count(*) from outbox where published_at is null) as backlog,
-              (select extract(epoch from now() - created_at)::float8 from outbox
-                where published_at is null order by seq limit 1) as age`,
-    );
-    last = { backlog: Number(rows[0]?.backlog ?? 0), age: Math.max(0, rows[0]?.age ?? 0) };
-  };
-  // A scrape collects both gauges at once: they share one read.
-  const refresh = async () => {
-    reading ??= read()
-      .catch(() => {})
+  // A scrape collects both gauges at once: they share one query.
+  let query: Promise<{ backlog: number; age: number }> | undefined;
+  const read = () =>
+    (query ??= database.pool
+      .query<{ backlog: string; age: number | null }>(
+        `select (select count(*) from outbox where published_at is null) as backlog,
+                (select extract(epoch from now() - created_at)::float8 from outbox
+                  where published_at is null order by seq limit 1) as age`,
+      )
+      .then(({ rows }) => ({ backlog: Number(rows[0]?.backlog ?? 0), age: Math.max(0, rows[0]?.age ?? 0) }))
       .finally(() => {
-        reading = undefined;
-      });
-    await Promise.race([reading, new Promise((r) => setTimeout(r, BACKLOG_QUERY_TIMEOUT_MS).unref())]);
-  };
+        query = undefined;
+      }));
   // The newest relay on a registry reports (tests restart relays on one registry).
-  const names = ['outbox_backlog', 'outbox_oldest_unpublished_age_seconds'] as const;
-  for (const name of names) on.removeSingleMetric(name);
-  const readGauge = (name: string, help: string, value: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [on],
-      async collect() {
-        await refresh();
-        this.set(value());
-      },
-    });
-  const backlog = readGauge(names[0], 'Outbox rows not yet published', () => last.backlog);
-  const age = readGauge(names[1], 'Age of the oldest unpublished outbox row (0 when none)', () => last.age);
+  const gauges = [
+    scrapedGauge(on, {
+      name: 'outbox_backlog',
+      help: 'Outbox rows not yet published',
+      timeoutMs: BACKLOG_QUERY_TIMEOUT_MS,
+      read: () => read().then((r) => r.backlog),
+    }),
+    scrapedGauge(on, {
+      name: 'outbox_oldest_unpublished_age_seconds',
+      help: 'Age of the oldest unpublished outbox row (0 when none)',
+      timeoutMs: BACKLOG_QUERY_TIMEOUT_MS,
+      read: () => read().then((r) => r.age),
+    }),
+  ];
   return {
     published: (topic, n) => published.inc({ topic }, n),
     failed: () => failures.inc(),
     forget() {
-      names.forEach((name, i) => {
-        if (on.getSingleMetric(name) === [backlog, age][i]) on.removeSingleMetric(name);
-      });
+      for (const g of gauges) g.forget();
     },
   };
 }

@@ -41,6 +41,46 @@ export function gaugeOn<L extends string>(registry: Registry, config: GaugeConfi
   return existing<Gauge<L>>(registry, config.name, Gauge) ?? new Gauge({ ...config, registers: [registry] });
 }
 
+/**
+ * A gauge whose value is read when it is scraped (a count in a database, say). One read at a time serves the scrapes
+ * that come during it; a read that fails or takes longer than timeoutMs leaves the last value, so a slow source never
+ * holds the scrape. The newest gauge of a name on a registry reports (a restarted component replaces the old one);
+ * forget() removes it, unless a newer one has taken its name.
+ */
+export function scrapedGauge(
+  registry: Registry,
+  config: { name: string; help: string; timeoutMs: number; read: () => Promise<number> },
+): { forget(): void } {
+  const { name, help, timeoutMs, read } = config;
+  registry.removeSingleMetric(name);
+  let last = 0;
+  let reading: Promise<void> | undefined;
+  const gauge = new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      reading ??= read()
+        .then(
+          (value) => {
+            last = value;
+          },
+          () => {},
+        )
+        .finally(() => {
+          reading = undefined;
+        });
+      await Promise.race([reading, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+      this.set(last);
+    },
+  });
+  return {
+    forget() {
+      if (registry.getSingleMetric(name) === gauge) registry.removeSingleMetric(name);
+    },
+  };
+}
+
 /** The histogram of that name on the registry, created on first use. */
 export function histogramOn<L extends string>(registry: Registry, config: HistogramConfiguration<L>): Histogram<L> {
   return (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counterOn, createMetricsRegistry, gaugeOn, parseExposition } from '../src/index';
+import { counterOn, createMetricsRegistry, gaugeOn, parseExposition, type Registry, scrapedGauge } from '../src/index';
 
 describe('a service registry', () => {
   it('When two parts of a service ask for the same counter, then they share one series set', async () => {
@@ -30,5 +30,35 @@ describe('a service registry', () => {
       { name: 'x_total', labels: { route: '/v1/movies/:id', note: 'a "quoted" one' }, value: 4 },
       { name: 'plain', labels: {}, value: 1500 },
     ]);
+  });
+});
+
+describe('scrapedGauge', () => {
+  const scraped = async (registry: Registry, name: string) =>
+    parseExposition(await registry.metrics()).find((s) => s.name === name)?.value;
+
+  it('When scraped, then it reads the value; a failed or slow read leaves the last one without holding the scrape', async () => {
+    const registry = createMetricsRegistry('test');
+    let next: () => Promise<number> = async () => 7;
+    scrapedGauge(registry, { name: 'queue_size', help: 'h', timeoutMs: 100, read: () => next() });
+    expect(await scraped(registry, 'queue_size')).toBe(7);
+    next = async () => {
+      throw new Error('database went away');
+    };
+    expect(await scraped(registry, 'queue_size')).toBe(7);
+    next = () => new Promise((r) => setTimeout(() => r(9), 1000));
+    const started = performance.now();
+    expect(await scraped(registry, 'queue_size')).toBe(7);
+    expect(performance.now() - started).toBeLessThan(900);
+  });
+
+  it('When a newer gauge takes the name, then it reports, and forgetting the older one leaves it', async () => {
+    const registry = createMetricsRegistry('test');
+    const older = scrapedGauge(registry, { name: 'queue_size', help: 'h', timeoutMs: 100, read: async () => 1 });
+    const newer = scrapedGauge(registry, { name: 'queue_size', help: 'h', timeoutMs: 100, read: async () => 2 });
+    older.forget();
+    expect(await scraped(registry, 'queue_size')).toBe(2);
+    newer.forget();
+    expect(await scraped(registry, 'queue_size')).toBeUndefined();
   });
 });

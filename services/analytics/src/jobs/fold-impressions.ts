@@ -1,6 +1,6 @@
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
-import { counterOn, Gauge, type Registry } from '@marquee/platform-metrics';
+import { counterOn, type Registry, scrapedGauge } from '@marquee/platform-metrics';
 import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 
 /**
@@ -74,30 +74,19 @@ function foldMetrics(registry: Registry | undefined, database: Database) {
     name: 'analytics_impression_fold_failures_total',
     help: 'Fold runs that failed (their lists stay queued for the next run)',
   });
-  let last = 0;
-  const name = 'analytics_impressions_pending';
-  registry.removeSingleMetric(name);
-  const pending = new Gauge({
-    name,
+  const pending = scrapedGauge(registry, {
+    name: 'analytics_impressions_pending',
     help: 'Lists of recommendations logged but not yet counted in recommendation_count (up to 1,000,000)',
-    registers: [registry],
-    async collect() {
-      const read = database.pool
+    timeoutMs: PENDING_QUERY_TIMEOUT_MS,
+    read: () =>
+      database.pool
         .query<{ n: string }>('select count(*) as n from (select 1 from impressions_pending limit 1000000) q')
-        .then((r) => {
-          last = Number(r.rows[0]?.n ?? 0);
-        })
-        .catch(() => {});
-      await Promise.race([read, new Promise((r) => setTimeout(r, PENDING_QUERY_TIMEOUT_MS).unref())]);
-      this.set(last);
-    },
+        .then((r) => Number(r.rows[0]?.n ?? 0)),
   });
   return {
     folded: (n: number) => folded.inc(n),
     failed: () => failures.inc(),
-    forget: () => {
-      if (registry.getSingleMetric(name) === pending) registry.removeSingleMetric(name);
-    },
+    forget: () => pending.forget(),
   };
 }
 
