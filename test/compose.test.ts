@@ -15,6 +15,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parseExposition } from '@marquee/platform-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { freePort } from '../packages/platform-testing/src/ports';
@@ -191,13 +192,14 @@ async function statusAndLogs(tail = 15): Promise<string> {
   return `${ps.join('\n')}\n${logs}`;
 }
 
+/** Longest wait for the first start's catalogue to reach every consumer (77 s seen in a CI run). */
+const CATCH_UP_TIMEOUT_MS = 180_000;
+
 /**
  * Waits until every service's consumers are level with their partitions (the sum of its `kafka_consumer_lag` is 0
  * on two reads in a row, each service read on the port where it answers /health/ready); says how long it took, or
  * what was still behind when the time ran out.
  */
-/** Longest wait for the first start's catalogue to reach every consumer (77 s seen in a CI run). */
-const CATCH_UP_TIMEOUT_MS = 180_000;
 
 async function waitForConsumersToCatchUp(timeoutMs: number): Promise<string> {
   const started = Date.now();
@@ -206,10 +208,9 @@ async function waitForConsumersToCatchUp(timeoutMs: number): Promise<string> {
       (r) => (r.ok ? r.text() : ''),
       () => '',
     );
-    return text
-      .split('\n')
-      .filter((l) => l.startsWith('kafka_consumer_lag{'))
-      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    return parseExposition(text)
+      .filter((sample) => sample.name === 'kafka_consumer_lag')
+      .reduce((sum, sample) => sum + sample.value, 0);
   };
   let behind: string[] = [];
   let levelReads = 0;
