@@ -3,7 +3,7 @@ import { requestJson, Subjects } from '@marquee/platform-bus';
 import type { HttpApp } from '@marquee/platform-http';
 import { MovieUpserted } from '@marquee/contracts';
 import { forAllUsers } from '@marquee/platform-db';
-import { dropDatabase, eventually } from '@marquee/platform-testing';
+import { eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +46,6 @@ afterAll(async () => {
   await events?.stop();
   await n?.stop();
   await recs?.close();
-  if (recs) await dropDatabase(recs.env.DATABASE_URL as string);
   await Promise.all([auth?.stop(), smtp?.close()]);
 });
 

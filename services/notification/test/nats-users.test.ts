@@ -1,7 +1,7 @@
 import { connectBus, requestJson, Subjects } from '@marquee/platform-bus';
 import { MovieUpserted } from '@marquee/contracts';
 import { forAllUsers } from '@marquee/platform-db';
-import { dropDatabase, eventually, startNatsServer, type TestNatsServer, uniqueName } from '@marquee/platform-testing';
+import { eventually, startNatsServer, type TestNatsServer, uniqueName } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthProcess, startAuthProcess } from './fixtures/auth-process';
@@ -33,7 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await n?.stop();
   await recs?.close();
-  if (recs) await dropDatabase(recs.env.DATABASE_URL as string);
   await Promise.all([auth?.stop(), smtp?.close()]);
   await nats?.stop();
 });

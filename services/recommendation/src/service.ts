@@ -9,6 +9,7 @@ import { startProjections } from './consumers/projections';
 import { createContext, type RecommendationContext } from './context';
 import { serveGdprExport } from './gdpr/export-over-nats';
 import { scheduleRetrain } from './jobs/retrain-schedule';
+import { scheduleListStore } from './jobs/store-lists';
 import { serveRecommendationsForUsers } from './recommend/answer-for-users';
 
 export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db/migrations');
@@ -22,7 +23,7 @@ export const recommendationTopics = [
 
 export type RunningRecommendation = RunningService<RecommendationContext>;
 
-/** Start order: deps → first model (worker thread) → retrain schedule, GDPR and for-users responders, consumers → HTTP app → relay. */
+/** Start order: deps → first model (worker thread) → retrain and list-store jobs, GDPR and for-users responders, consumers → HTTP app → relay. */
 export function startRecommendation(config: RecommendationConfig): Promise<RunningRecommendation> {
   return startService({
     name: 'recommendation',
@@ -37,6 +38,8 @@ export function startRecommendation(config: RecommendationConfig): Promise<Runni
       try {
         const retrain = scheduleRetrain(ctx, config.RECOMMENDATION_RETRAIN_MINUTES);
         own.push({ name: 'retrain-schedule', close: async () => retrain.stop() });
+        const listStore = scheduleListStore(ctx);
+        own.push({ name: 'list-store', close: () => listStore.stop() });
         const gdpr = serveGdprExport(ctx);
         own.push({ name: 'gdpr-export', close: async () => gdpr.unsubscribe() });
         const forUsers = serveRecommendationsForUsers(ctx);

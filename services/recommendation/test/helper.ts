@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildEvent, type EventDefinition, type Static, type TopicName } from '@marquee/contracts';
 import { loadConfig } from '@marquee/platform-config';
 import { connectProducer, physicalTopic } from '@marquee/platform-events';
-import { serviceTestEnv } from '@marquee/platform-testing';
+import { dropDatabase, eventually, serviceTestEnv } from '@marquee/platform-testing';
 import type { TSchema } from '@sinclair/typebox';
 import type { Producer } from 'kafkajs';
 import { recommendationConfigSchema } from '../src/config';
@@ -14,6 +14,7 @@ export interface Harness {
   producer: Producer;
   /** Publishes one event; `times` > 1 delivers the same envelope again (a redelivery). */
   publish<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>, times?: number): Promise<void>;
+  /** Stops the service and drops its database. */
   close(): Promise<void>;
 }
 
@@ -45,6 +46,14 @@ export async function startHarness(jwksUrl: string, extraEnv: Record<string, str
     async close() {
       await producer.disconnect();
       await rec.close();
+      await dropDatabase(env.DATABASE_URL as string);
     },
   };
 }
+
+/** Retries the assertions until they pass (eventually wants a value, expect throws). */
+export const settled = (assertions: () => Promise<unknown>) =>
+  eventually(async () => {
+    await assertions();
+    return true;
+  });

@@ -11,20 +11,13 @@ import {
 } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson, subscribeJson } from '@marquee/platform-bus';
-import { adminPool, dropDatabase, eventually, rowSecurityProblems } from '@marquee/platform-testing';
+import { adminPool, rowSecurityProblems } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forAllUsers } from '@marquee/platform-db';
 import { physicalTopic } from '@marquee/platform-events';
 import { interaction, movie, user } from './events';
-import { type Harness, startHarness } from './helper';
-
-/** Retries the assertions until they pass (eventually wants a value, expect throws). */
-const settled = (assertions: () => Promise<unknown>) =>
-  eventually(async () => {
-    await assertions();
-    return true;
-  });
+import { type Harness, settled, startHarness } from './helper';
 
 let issuer: TestIssuer;
 let h: Harness;
@@ -47,7 +40,9 @@ const countRows = async (query: ReturnType<typeof sql>) =>
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  h = await startHarness(issuer.jwksUrl);
+  // Lists are written into user_recommendations by the fold-in itself, so the table can be read at once
+  // (list-store.test.ts covers the store delay).
+  h = await startHarness(issuer.jwksUrl, { RECOMMENDATION_STORE_DELAY_MS: '0' });
   adminToken = await issuer.sign({ sub: randomUUID(), role: 'admin' });
   for (const g of [0, 1, 2] as const)
     for (const id of cluster(g)) await h.publish(MovieUpserted, String(id), movie(id, g));
@@ -80,7 +75,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
   await issuer?.close();
-  if (h) await dropDatabase(h.env.DATABASE_URL as string);
 });
 
 describe('recommendations', () => {

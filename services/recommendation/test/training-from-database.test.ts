@@ -1,6 +1,6 @@
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { forAllUsers } from '@marquee/platform-db';
-import { dropDatabase, eventually } from '@marquee/platform-testing';
+import { eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentBased } from '../src/domain/content-based';
@@ -41,7 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
   await issuer?.close();
-  if (h) await dropDatabase(h.env.DATABASE_URL as string);
 });
 
 describe('training from the projections in a worker thread', () => {

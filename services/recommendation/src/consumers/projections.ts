@@ -18,6 +18,7 @@ import { allUsersIn } from '../db/rls';
 import { type FeedbackKind, feedbackWeight } from '../domain/feedback-matrix';
 import { intArray } from '../db/sql-arrays';
 import { type AfterCommit, cacheKey, refreshUsers } from '../recommend/refresh-user';
+import { dropFromWaitingLists } from '../recommend/store-lists';
 
 type Movie = Static<typeof MovieUpserted.schema>;
 // The fields both interaction events carry (a recorded one also has previousRating, unused here).
@@ -175,6 +176,7 @@ export function startProjections(
         await tx.execute(sql`delete from user_recommendations where user_id = ${userId}`);
         await tx.execute(sql`delete from rec_feedback where user_id = ${userId}`);
         await tx.execute(sql`delete from rec_users where user_id = ${userId}`);
+        await tx.execute(sql`delete from rec_pending_lists where user_id = ${userId}`);
         afterCommit(() => ctx.redis.del(cacheKey(ctx, userId)).then(() => {}));
       }),
       on(MovieUpserted, (m, c) => applyMovie(c, m)),
@@ -186,9 +188,10 @@ export function startProjections(
         const affected = await tx.execute<{ user_id: string }>(
           sql`delete from user_recommendations where movie_id = ${movieId} returning user_id`,
         );
+        const waiting = await dropFromWaitingLists(tx, movieId);
         await tx.execute(sql`delete from rec_movies where movie_id = ${movieId}`);
         ctx.store.dropMovie(movieId);
-        const keys = [...new Set(affected.rows.map((r) => cacheKey(ctx, r.user_id)))];
+        const keys = [...new Set([...affected.rows.map((r) => r.user_id), ...waiting])].map((u) => cacheKey(ctx, u));
         if (keys.length > 0) afterCommit(() => ctx.redis.del(...keys).then(() => {}));
       }),
       on(TrendingUpdated, async (t, { tx }) => {

@@ -7,6 +7,7 @@ import type { RecommendationContext } from '../context';
 import { type AlgorithmName, assignVariant } from '../domain/experiments';
 import { computeRecommendations, type Recommendation, type UserState } from './compute';
 import { encodeStoredList } from './stored-value';
+import { queueLists, storeWaitingLists } from './store-lists';
 
 export interface StoredList {
   userId: string;
@@ -49,9 +50,10 @@ export async function loadUserStates(tx: Tx, userIds: string[]): Promise<UserSta
 export type AfterCommit = (effect: () => Promise<void> | void) => void;
 
 /**
- * Recomputes one user's stored list for their variant (fold-in against the current model): replaces their rows and
- * records recommendations.generated in the same transaction; once that commits, caches the list in Redis and
- * pushes live.user.<id> — so neither Redis nor a client ever sees a list the database then rolls back.
+ * Recomputes one user's stored list for their variant (fold-in against the current model): queues it for
+ * user_recommendations (written in this transaction when RECOMMENDATION_STORE_DELAY_MS is 0) and records
+ * recommendations.generated in the same transaction; once that commits, caches the list in Redis and pushes
+ * live.user.<id> — so neither Redis nor a client ever sees a list the database then rolls back.
  */
 export async function refreshUser(
   ctx: RecommendationContext,
@@ -64,7 +66,7 @@ export async function refreshUser(
 
 /**
  * refreshUser for several users at once (the consumer's chunk): the same writes, each statement once for all of
- * them (locks, state, delete, insert, outbox), the fold-in itself once per user.
+ * them (locks, state, queue, outbox), the fold-in itself once per user.
  */
 export async function refreshUsers(
   ctx: RecommendationContext,
@@ -90,36 +92,10 @@ export async function refreshUsers(
     );
     return { userId: state.userId, algorithm: variant.algorithm, variant: variant.variant, generatedAt, items };
   });
-  // Rows that leave the list go; a movie still on it keeps its row (the upsert below), and so its clicked and
-  // clicked_at: a fold-in after a click must not forget the click. A row whose score, rank, reason and variant are
-  // unchanged is not rewritten (each rewrite is a new tuple in 7 indexes), so a row's generated_at is when it last
-  // took its values; the list's own generatedAt (Redis, the event, the API) is this fold-in's.
-  // One statement and one payload for both, each list as arrays (a row per item repeated the user, algorithm and
-  // variant: most of the bytes sent per fold-in).
-  const payload = lists.map((l) => ({
-    u: l.userId,
-    a: l.algorithm,
-    v: l.variant,
-    m: l.items.map((i) => i.movieId),
-    s: l.items.map((i) => i.score),
-    k: l.items.map((i) => i.rank),
-    r: l.items.map((i) => i.reason),
-  }));
-  await tx.execute(sql`
-    with t as (
-      select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
-        as t(u uuid, a text, v text, m int[], s real[], k int[], r text[])
-    ), leaving as (
-      delete from user_recommendations r using t
-      where r.user_id = t.u and r.algorithm = t.a and r.movie_id <> all(t.m)
-    )
-    insert into user_recommendations (user_id, movie_id, score, algorithm, variant, rank, reason, generated_at)
-    select t.u, i.m, i.s, t.a, t.v, i.k, i.r, ${generatedAt}::timestamptz
-    from t, unnest(t.m, t.s, t.k, t.r) as i(m, s, k, r)
-    on conflict (user_id, movie_id, algorithm) do update set score = excluded.score, variant = excluded.variant,
-      rank = excluded.rank, reason = excluded.reason, generated_at = excluded.generated_at
-    where (user_recommendations.score, user_recommendations.variant, user_recommendations.rank,
-      user_recommendations.reason) is distinct from (excluded.score, excluded.variant, excluded.rank, excluded.reason)`);
+  // The lists wait to be written into user_recommendations (store-lists.ts: a user's fold-ins within the store
+  // delay write one list); Redis, the event and the live push below have them at once.
+  await queueLists(tx, lists);
+  if (ctx.config.RECOMMENDATION_STORE_DELAY_MS === 0) await storeWaitingLists(tx, { users: sorted });
   await recordEvents(
     tx,
     lists.map((l) =>

@@ -10,6 +10,7 @@ import { computeRecommendations } from '../recommend/compute';
 import { currentDefaultPage, currentLists } from '../recommend/current-lists';
 import { DEFAULT_PAGE_SIZE } from '../recommend/stored-value';
 import { loadUserState } from '../recommend/refresh-user';
+import { storeWaitingLists } from '../recommend/store-lists';
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
@@ -141,6 +142,8 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
       const userId = req.identity!.userId;
       const { movieId } = req.params;
       const clicked = await withUser(ctx.database.db, userId, async (tx) => {
+        // The list the user saw may still be waiting to be written (the store delay).
+        await storeWaitingLists(tx, { users: [userId] });
         const rows = await tx.execute<{ algorithm: 'hybrid'; variant: string; clicked_at: Date }>(sql`
           update user_recommendations set clicked = true, clicked_at = coalesce(clicked_at, now())
           where user_id = ${userId} and movie_id = ${movieId}

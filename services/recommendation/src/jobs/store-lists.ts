@@ -1,0 +1,78 @@
+import { forAllUsers } from '@marquee/platform-db';
+import { counterOn, scrapedGauge } from '@marquee/platform-metrics';
+import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
+import { sql } from 'drizzle-orm';
+import type { RecommendationContext } from '../context';
+import { storeWaitingLists } from '../recommend/store-lists';
+
+/** Lists stored per transaction (about 50 rows each): a few hundred ms, so a fold-in never waits long on one. */
+const BATCH = 200;
+/** A scrape waits at most this long for the queue's figures (the last reading is served after). */
+const QUEUE_QUERY_TIMEOUT_MS = 500;
+
+/**
+ * Writes waiting lists into user_recommendations once they have waited `RECOMMENDATION_STORE_DELAY_MS`, looking a
+ * quarter of that apart (between 0.1 and 1 s), so a list is stored at most about 1.25 times the delay after its
+ * user's first fold-in; a full batch runs the next at once. A failed run is logged and counted, and its lists stay
+ * queued for the next. With the delay at 0 fold-ins store their own lists, and this only finds what an earlier run
+ * with a delay left.
+ */
+export function scheduleListStore(ctx: RecommendationContext): PeriodicJob {
+  const delay = ctx.config.RECOMMENDATION_STORE_DELAY_MS;
+  const stored = counterOn(ctx.metrics, {
+    name: 'recommendation_lists_stored_total',
+    help: 'Waiting lists written into user_recommendations by the store job',
+  });
+  const failures = counterOn(ctx.metrics, {
+    name: 'recommendation_list_store_failures_total',
+    help: 'Store job runs that failed (their lists stay queued for the next run)',
+  });
+  const gauges = [
+    scrapedGauge(ctx.metrics, {
+      name: 'recommendation_lists_waiting',
+      help: 'Recomputed lists not yet written into user_recommendations (up to 1,000,000)',
+      timeoutMs: QUEUE_QUERY_TIMEOUT_MS,
+      read: () =>
+        forAllUsers(ctx.database.db, async (tx) => {
+          const r = await tx.execute<{ n: string }>(
+            sql`select count(*) as n from (select 1 from rec_pending_lists limit 1000000) q`,
+          );
+          return Number(r.rows[0]?.n ?? 0);
+        }),
+    }),
+    scrapedGauge(ctx.metrics, {
+      name: 'recommendation_list_oldest_wait_seconds',
+      help: 'How long the longest-waiting list has waited to be written into user_recommendations (0 when none)',
+      timeoutMs: QUEUE_QUERY_TIMEOUT_MS,
+      read: () =>
+        forAllUsers(ctx.database.db, async (tx) => {
+          const r = await tx.execute<{ s: number | null }>(
+            sql`select extract(epoch from now() - min(pending_since))::float8 as s from rec_pending_lists`,
+          );
+          return Math.max(0, Number(r.rows[0]?.s ?? 0));
+        }),
+    }),
+  ];
+  const job = runPeriodically(
+    'storing waiting recommendation lists',
+    delay === 0 ? 1000 : Math.min(1000, Math.max(100, delay / 4)),
+    ctx.logger,
+    async () => {
+      try {
+        const r = await forAllUsers(ctx.database.db, (tx) => storeWaitingLists(tx, { waitedMs: delay, limit: BATCH }));
+        stored.inc(r.lists);
+        return r.lists === BATCH;
+      } catch (err) {
+        failures.inc();
+        throw err;
+      }
+    },
+    { onFailure: 'they stay queued for the next run' },
+  );
+  return {
+    async stop() {
+      await job.stop();
+      for (const g of gauges) g.forget();
+    },
+  };
+}
