@@ -24,6 +24,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const USERS = 2000;
 /** For iterating only: a comma list of the consumers to run (default: every one; the committed bench runs all). */
 const ONLY_CONSUMERS = process.env.BENCH_CONSUMERS?.split(',').map((c) => c.trim());
+/** For comparing: recommendation's RECOMMENDATION_STORE_DELAY_MS (default: the service's own, 10 s). */
+const STORE_DELAY_MS = process.env.BENCH_RECOMMENDATION_STORE_DELAY_MS;
 
 /**
  * Every service consuming interaction.v1, one line each: it runs as its own process on its own database, and
@@ -38,7 +40,11 @@ const ALL_CONSUMERS: { service: string; env: (prefix: string) => Record<string, 
   },
   {
     service: 'recommendation',
-    env: (prefix) => ({ CACHE_KEY_PREFIX: `${prefix}recommendation:`, NATS_SUBJECT_PREFIX: prefix }),
+    env: (prefix) => ({
+      CACHE_KEY_PREFIX: `${prefix}recommendation:`,
+      NATS_SUBJECT_PREFIX: prefix,
+      ...(STORE_DELAY_MS ? { RECOMMENDATION_STORE_DELAY_MS: STORE_DELAY_MS } : {}),
+    }),
     applied: "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
   },
   {
@@ -216,6 +222,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     pending: number;
     applied: Record<string, number>;
     behind: Record<string, number>;
+    waitingLists: number;
   }> {
     const { n, pending } = await queryOne<{ n: number; pending: number }>(
       interactionDb,
@@ -227,19 +234,28 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       applied[c.service] = (await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n;
       behind[c.service] = Math.max(0, n - (applied[c.service] as number));
     }
-    return { n, pending, applied, behind };
+    // Recommendation writes a fold-in's list into user_recommendations RECOMMENDATION_STORE_DELAY_MS later: its
+    // work for an event is done once that list is stored.
+    const waitingLists = consumerDb.recommendation
+      ? (await queryOne<{ n: number }>(consumerDb.recommendation, 'select count(*)::int as n from rec_pending_lists')).n
+      : 0;
+    return { n, pending, applied, behind, waitingLists };
   }
   /**
    * Waits until every accepted interaction is written (the count held still over one poll: requests in flight when
-   * a run ended commit after it), published, and applied by every consumer, or limitMs passed; returns the seconds
-   * and the last reading.
+   * a run ended commit after it), published, and applied by every consumer (recommendation's lists stored too), or
+   * limitMs passed; returns the seconds and the last reading.
    */
   async function catchUp(limitMs = 300_000, pollMs = 500) {
     const started = Date.now();
     let previous = -1;
     for (;;) {
       const state = await backlog();
-      const settled = state.n === previous && state.pending === 0 && Object.values(state.behind).every((b) => b === 0);
+      const settled =
+        state.n === previous &&
+        state.pending === 0 &&
+        state.waitingLists === 0 &&
+        Object.values(state.behind).every((b) => b === 0);
       if (settled || Date.now() - started > limitMs) return { seconds: (Date.now() - started) / 1000, ...state };
       previous = state.n;
       await new Promise((r) => setTimeout(r, pollMs));
@@ -362,7 +378,22 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
         measuredTo[k] as Map<number | undefined, number>,
       );
       const net = Math.max(0, ms - (idleBatched[k] ?? 0) * measuredSeconds);
-      return [c.service, { raw: (ms * 1000) / measuredEvents, net: (net * 1000) / measuredEvents }];
+      // Its database's backends too (the pool's, as open when the measured runs began).
+      const d = `pg ${c.service} db`;
+      const dbMs = usedMs(
+        measuredFrom.cpu[d] as Map<number | undefined, number>,
+        measuredTo[d] as Map<number | undefined, number>,
+      );
+      const dbNet = Math.max(0, dbMs - (idleBatched[d] ?? 0) * measuredSeconds);
+      return [
+        c.service,
+        {
+          raw: (ms * 1000) / measuredEvents,
+          net: (net * 1000) / measuredEvents,
+          dbRaw: (dbMs * 1000) / measuredEvents,
+          dbNet: (dbNet * 1000) / measuredEvents,
+        },
+      ];
     }),
   );
   const views = (
@@ -462,6 +493,13 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       target: '',
       met: null,
     })),
+    ...CONSUMERS.map((c) => ({
+      name: `pg ${c.service} db CPU per applied event, all runs and drain (idle subtracted)`,
+      value: Math.round(consumerCpu[c.service]?.dbNet ?? 0),
+      unit: 'µs',
+      target: '',
+      met: null,
+    })),
     { name: 'load average (1 min) before', value: Number(loadBefore.toFixed(1)), unit: 'load', target: '', met: null },
     { name: 'load average (1 min) after', value: Number(loadAfter.toFixed(1)), unit: 'load', target: '', met: null },
     {
@@ -478,7 +516,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       `max runs with ${CONNECTIONS} connections, fixed-rate runs at ${RATE}/s (autocannon overallRate). Interaction, gateway and ` +
       `each consumer of interaction.v1 (${CONSUMERS.map((c) => c.service).join(', ')}) run as their own processes as deployed ` +
       '(NODE_ENV=production, LOG_LEVEL=warn, each service on its own database as its application role, an owner role migrating); ' +
-      'PostgreSQL keeps fsync and synchronous_commit on.',
+      'PostgreSQL keeps fsync and synchronous_commit on. ' +
+      `Recommendation stores each list in user_recommendations ${STORE_DELAY_MS ? `${STORE_DELAY_MS} ms (BENCH_RECOMMENDATION_STORE_DELAY_MS)` : '10 s (its default)'} after the fold-in that computed it.`,
     '',
     `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores ` +
       '(other work on the machine competes; postgres and kafka CPU include everything else they serve meanwhile).',
@@ -490,7 +529,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       'postgres and kafka serve the whole machine, so theirs is the roughest; the "pg … db" columns split postgres by the ' +
       'database a backend serves (each service\'s pool, the bench\'s own queries are "pg other clients") and "pg background" ' +
       'is its checkpointer, WAL writer and other background processes. ' +
-      'Every run starts with every consumer caught up (all accepted interactions applied), so no run pays for the backlog ' +
+      "Every run starts with every consumer caught up (all accepted interactions applied, and recommendation's lists stored: it writes them into user_recommendations RECOMMENDATION_STORE_DELAY_MS, default 10 s, after a fold-in, so part of its database's work for a run falls after it; the line below the table counts all of it), so no run pays for the backlog " +
       'an earlier one left; "behind at the end" is how many accepted interactions each consumer had not applied yet when ' +
       "the run's load stopped, and how long it then took until all were applied. A consumer that is behind during a run " +
       'is still working through it, with all its CPU counted in the run.',
@@ -512,7 +551,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     `Each consumer over all measured runs and the drain (${measuredEvents} events, ${measuredSeconds.toFixed(0)} s): ` +
       CONSUMERS.map(
         (c) =>
-          `${c.service} ${(consumerCpu[c.service]?.net ?? 0).toFixed(0)} µs/event (raw ${(consumerCpu[c.service]?.raw ?? 0).toFixed(0)})`,
+          `${c.service} ${(consumerCpu[c.service]?.net ?? 0).toFixed(0)} µs/event (raw ${(consumerCpu[c.service]?.raw ?? 0).toFixed(0)}) and its database ${(consumerCpu[c.service]?.dbNet ?? 0).toFixed(0)} (raw ${(consumerCpu[c.service]?.dbRaw ?? 0).toFixed(0)})`,
       ).join(', ') +
       '.',
     '',
