@@ -48,9 +48,10 @@ describe('runPeriodically', () => {
     await job.stop();
   });
 
-  it('When a round fails, then it is logged with the job name and the job goes on at the next interval', async () => {
+  it('When a round fails, then it is logged with the job name, counted, and the job goes on at the next interval', async () => {
     const { logger, lines } = capturedLogger();
     let rounds = 0;
+    let counted = 0;
     const job = runPeriodically(
       'flaky',
       30,
@@ -59,11 +60,12 @@ describe('runPeriodically', () => {
         rounds++;
         if (rounds === 1) throw new Error('database went away');
       },
-      { onFailure: 'its work stays queued' },
+      { onFailure: 'its work stays queued', failures: { inc: () => void counted++ } },
     );
     await sleep(120);
     await job.stop();
     expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(counted).toBe(1);
     const failed = lines.filter((l) => l.job === 'flaky');
     expect(failed).toHaveLength(1);
     expect(failed[0]?.msg).toBe('flaky failed; its work stays queued');

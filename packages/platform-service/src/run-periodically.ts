@@ -10,12 +10,15 @@ export interface PeriodicOptions {
   immediately?: boolean;
   /** Said in the log line of a failed round, after the job's name (default: "retrying at the next interval"). */
   onFailure?: string;
+  /** Counts each failed round (a counter on the service's registry, so an operator sees a job that keeps failing). */
+  failures?: { inc(): void };
 }
 
 /**
  * A service's background job: runs work now and again intervalMs after each round ends, so rounds never overlap
  * and a slow round delays the next instead of queueing ticks behind it. When a round says there is more (returns
- * true), the next starts at once. A failing round is logged with the job's name and retried at the next interval.
+ * true), the next starts at once. A failing round is logged with the job's name (and counted, given a counter) and
+ * retried at the next interval.
  * Timers never keep the process alive; stop() waits for the running round.
  */
 export function runPeriodically(
@@ -40,6 +43,7 @@ export function runPeriodically(
       try {
         more = (await work()) === true;
       } catch (err) {
+        options.failures?.inc();
         logger.error({ err, job: name }, `${name} failed; ${options.onFailure ?? 'retrying at the next interval'}`);
       }
       if (more || stopping) continue;

@@ -65,7 +65,7 @@ const PENDING_QUERY_TIMEOUT_MS = 500;
  * scrape, counted up to a million rows) — a queue that only grows means recommendation_count has stopped moving.
  */
 function foldMetrics(registry: Registry | undefined, database: Database) {
-  if (!registry) return { folded: (_n: number) => {}, failed: () => {}, forget: () => {} };
+  if (!registry) return { folded: (_n: number) => {}, failures: undefined, forget: () => {} };
   const folded = counterOn(registry, {
     name: 'analytics_impression_lists_folded_total',
     help: 'Lists of recommendations counted into popularity_metrics.recommendation_count by the fold',
@@ -85,7 +85,7 @@ function foldMetrics(registry: Registry | undefined, database: Database) {
   });
   return {
     folded: (n: number) => folded.inc(n),
-    failed: () => failures.inc(),
+    failures,
     forget: () => pending.forget(),
   };
 }
@@ -107,14 +107,9 @@ export function scheduleImpressionFold(
     intervalMs,
     logger,
     async () => {
-      try {
-        metrics.folded((await foldImpressions(database)).lists);
-      } catch (err) {
-        metrics.failed();
-        throw err;
-      }
+      metrics.folded((await foldImpressions(database)).lists);
     },
-    { onFailure: 'they stay queued for the next run' },
+    { onFailure: 'they stay queued for the next run', failures: metrics.failures },
   );
   return {
     async stop() {

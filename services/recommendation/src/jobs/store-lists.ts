@@ -58,16 +58,11 @@ export function scheduleListStore(ctx: RecommendationContext): PeriodicJob {
     delay === 0 ? 1000 : Math.min(1000, Math.max(100, delay / 4)),
     ctx.logger,
     async () => {
-      try {
-        const r = await forAllUsers(ctx.database.db, (tx) => storeWaitingLists(tx, { waitedMs: delay, limit: BATCH }));
-        stored.inc(r.lists);
-        return r.lists === BATCH;
-      } catch (err) {
-        failures.inc();
-        throw err;
-      }
+      const r = await forAllUsers(ctx.database.db, (tx) => storeWaitingLists(tx, { waitedMs: delay, limit: BATCH }));
+      stored.inc(r.lists);
+      return r.lists === BATCH;
     },
-    { onFailure: 'they stay queued for the next run' },
+    { onFailure: 'they stay queued for the next run', failures },
   );
   return {
     async stop() {
