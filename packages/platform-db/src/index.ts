@@ -52,11 +52,22 @@ export async function checkDatabase(database: Database): Promise<void> {
   await database.pool.query('select 1');
 }
 
+/** An error PostgreSQL answered with, itself or as a driver error's cause (drizzle wraps them in "Failed query"). */
+function pgError(err: unknown): pg.DatabaseError | undefined {
+  if (err instanceof pg.DatabaseError) return err;
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  return cause instanceof pg.DatabaseError ? cause : undefined;
+}
+
+/** The SQLSTATE of a PostgreSQL error, directly or as a driver error's cause; else undefined. */
+export function sqlState(err: unknown): string | undefined {
+  return pgError(err)?.code;
+}
+
 /** The constraint a PostgreSQL unique violation (23505) names, directly or as a driver error's cause; else undefined. */
 export function uniqueViolation(err: unknown): string | undefined {
-  const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } } | undefined;
-  const pgErr = e?.code === '23505' ? e : e?.cause?.code === '23505' ? e.cause : undefined;
-  return pgErr ? (pgErr.constraint ?? 'unique') : undefined;
+  const e = pgError(err);
+  return e?.code === '23505' ? (e.constraint ?? 'unique') : undefined;
 }
 export {
   type BatchedWork,

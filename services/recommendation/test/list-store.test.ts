@@ -6,7 +6,7 @@ import { forAllUsers } from '@marquee/platform-db';
 import { parseExposition } from '@marquee/platform-metrics';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scheduleListStore } from '../src/jobs/store-lists';
+import { scheduleListStore, storeDueLists } from '../src/jobs/store-lists';
 import { storeWaitingLists } from '../src/recommend/store-lists';
 import { interaction, movie } from './events';
 import { type Harness, settled, startHarness } from './helper';
@@ -155,6 +155,25 @@ describe('lists waiting to be stored', () => {
     await h.publish(UserDeleted, id, { userId: id, deletedAt: new Date().toISOString() });
     await settled(async () => expect(await waiting(id)).toEqual([]));
     expect(await stored(id)).toEqual([]);
+  });
+
+  it('when the table refuses one waiting list, then the others are stored and only that one is dropped', async () => {
+    const good = randomUUID();
+    await like(good, 7);
+    const bad = randomUUID();
+    // A score above 1 breaks user_recommendations' CHECK: the whole batch is refused.
+    await forAllUsers(h.rec.deps.database.db, (tx) =>
+      tx.execute(sql`insert into rec_pending_lists (user_id, algorithm, variant, generated_at, pending_since, movie_ids,
+          scores, ranks, reasons)
+        values (${bad}, 'hybrid', 'control', now(), now() - interval '1 hour', '{8}', '{2}', '{1}', '{"Broken"}')`),
+    );
+    const result = await storeDueLists(h.rec.ctx, 0);
+    expect(result.dropped).toBe(1);
+    expect(result.stored).toBeGreaterThanOrEqual(1);
+    expect(await waiting(bad)).toEqual([]);
+    expect(await stored(bad)).toEqual([]);
+    expect(await waiting(good)).toEqual([]);
+    expect((await stored(good)).length).toBeGreaterThan(0);
   });
 
   it('when lists have waited the delay, then the store job writes them and counts them', async () => {

@@ -1,8 +1,9 @@
-import { forAllUsers } from '@marquee/platform-db';
+import { forAllUsers, sqlState } from '@marquee/platform-db';
 import { counterOn, scrapedGauge } from '@marquee/platform-metrics';
 import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
+import { cacheKey } from '../recommend/refresh-user';
 import { storeWaitingLists } from '../recommend/store-lists';
 
 /** Lists stored per transaction (about 50 rows each): a few hundred ms, so a fold-in never waits long on one. */
@@ -11,10 +12,61 @@ const BATCH = 200;
 const QUEUE_QUERY_TIMEOUT_MS = 500;
 
 /**
+ * One round of the job: up to `limit` lists that waited `waitedMs`, in one transaction. If user_recommendations
+ * refuses that batch with a data error (a list breaking a constraint, say), the lists are stored one at a time and
+ * one refused on its own is dropped from the queue, logged with its user, and its cached copy deleted (the user's
+ * next fold-in or read computes a new one): one bad list must not hold back every list behind it for good. Any
+ * other failure (the database unreachable) drops nothing and is thrown for the next round.
+ */
+export async function storeDueLists(
+  ctx: RecommendationContext,
+  waitedMs: number,
+  limit = BATCH,
+): Promise<{ stored: number; dropped: number; more: boolean }> {
+  const db = ctx.database.db;
+  try {
+    const r = await forAllUsers(db, (tx) => storeWaitingLists(tx, { waitedMs, limit }));
+    return { stored: r.lists, dropped: 0, more: r.lists === limit };
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+    ctx.logger.warn(
+      { err: causeOf(err) },
+      'a batch of waiting recommendation lists was refused; storing them one at a time',
+    );
+  }
+  const due = await forAllUsers(db, (tx) =>
+    tx.execute<{ user_id: string }>(sql`select user_id from rec_pending_lists
+      where pending_since <= now() - make_interval(secs => ${waitedMs / 1000}) order by pending_since limit ${limit}`),
+  );
+  let stored = 0;
+  let dropped = 0;
+  for (const { user_id: userId } of due.rows) {
+    try {
+      stored += (await forAllUsers(db, (tx) => storeWaitingLists(tx, { users: [userId] }))).lists;
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      await forAllUsers(db, (tx) => tx.execute(sql`delete from rec_pending_lists where user_id = ${userId}`));
+      await ctx.redis.del(cacheKey(ctx, userId));
+      ctx.logger.error(
+        { err: causeOf(err), userId },
+        'a waiting recommendation list was refused by user_recommendations and dropped; the next fold-in or read computes a new one',
+      );
+      dropped++;
+    }
+  }
+  return { stored, dropped, more: due.rows.length === limit };
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the rows, not the database. */
+const isDataError = (err: unknown) => /^2[23]/.test(sqlState(err) ?? '');
+/** PostgreSQL's own error (the constraint it names), not drizzle's wrapper that repeats the whole statement. */
+const causeOf = (err: unknown) => (err as { cause?: unknown }).cause ?? err;
+
+/**
  * Writes waiting lists into user_recommendations once they have waited `RECOMMENDATION_STORE_DELAY_MS`, looking a
  * quarter of that apart (between 0.1 and 1 s), so a list is stored at most about 1.25 times the delay after its
- * user's first fold-in; a full batch runs the next at once. A failed run is logged and counted, and its lists stay
- * queued for the next. With the delay at 0 fold-ins store their own lists, and this only finds what an earlier run
+ * user's first fold-in; a full batch runs the next at once (storeDueLists). A failed run is logged and counted, and
+ * its lists stay queued for the next. With the delay at 0 fold-ins store their own lists, and this only finds what an earlier run
  * with a delay left.
  */
 export function scheduleListStore(ctx: RecommendationContext): PeriodicJob {
@@ -58,9 +110,9 @@ export function scheduleListStore(ctx: RecommendationContext): PeriodicJob {
     delay === 0 ? 1000 : Math.min(1000, Math.max(100, delay / 4)),
     ctx.logger,
     async () => {
-      const r = await forAllUsers(ctx.database.db, (tx) => storeWaitingLists(tx, { waitedMs: delay, limit: BATCH }));
-      stored.inc(r.lists);
-      return r.lists === BATCH;
+      const r = await storeDueLists(ctx, delay);
+      stored.inc(r.stored);
+      return r.more;
     },
     { onFailure: 'they stay queued for the next run', failures },
   );
