@@ -102,7 +102,7 @@ start() {
     {
       echo "---- $(date -u +%FT%TZ) docker-engine.sh start"
     } >>"$LOG"
-    setsid dockerd \
+    "$REPO/deploy/local/detach.sh" dockerd \
       --iptables=false --ip=127.0.0.1 --storage-driver="$STORAGE" \
       --data-root="$DATA_ROOT" --host="unix://$SOCK" --pidfile="$PIDFILE" \
       >>"$LOG" 2>&1 </dev/null &

@@ -250,7 +250,7 @@ start_nats() {
   (
     set -a
     eval "$("$SCRIPT_DIR/nats-passwords.sh")"
-    exec nohup setsid "$bin" -c "$REPO_ROOT/deploy/images/nats/marquee-nats.conf" -a 127.0.0.1 -p "$NATS_PORT" \
+    exec nohup "$SCRIPT_DIR/detach.sh" "$bin" -c "$REPO_ROOT/deploy/images/nats/marquee-nats.conf" -a 127.0.0.1 -p "$NATS_PORT" \
       -js -sd "$MARQUEE_HOME/nats" -l "$LOGS/nats.log" -P "$RUN/nats.pid" </dev/null >>"$LOGS/nats.out" 2>&1
   ) &
   if wait_for 20 nats_up; then

@@ -192,7 +192,7 @@ cmd_start() {
   need_java
   cmd_jars >/dev/null
   # One starter at a time (parallel test runs): a second caller waits here, then finds the
-  # broker the first one started. The broker itself must not inherit this fd (8>&- below).
+  # broker the first one started. The broker itself must not inherit this fd (detach.sh below closes it).
   exec 8>"$KAFKA_DIR/.start.lock"
   flock -w "$((KAFKA_START_TIMEOUT + 30))" 8 || die "another kafka.sh start holds $KAFKA_DIR/.start.lock"
   pid=$(our_pid) || pid=""
@@ -212,9 +212,10 @@ cmd_start() {
     java_opts
     printf '\n===== %s kafka.sh start (port %s) =====\n' "$(date -u +%FT%TZ)" "$KAFKA_PORT" >>"$LOG"
     log_offset=$(stat -c %s "$LOG")
-    # setsid: the broker outlives the calling shell and its process group.
-    nohup setsid "$JAVA" "${JOPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$CONF/server.properties" \
-      </dev/null >>"$LOG" 2>&1 8>&- &
+    # detach.sh: the broker outlives the calling shell and its process group (setsid) and holds none of its file
+    # descriptors (this script's start lock on 8, a caller's lock or pipe).
+    nohup "$SCRIPT_DIR/detach.sh" "$JAVA" "${JOPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$CONF/server.properties" \
+      </dev/null >>"$LOG" 2>&1 &
     pid=$!
     printf '%s\n' "$pid" >"$PIDFILE"
     sleep 0.3

@@ -67,7 +67,7 @@ cmd_start() {
     # Already ours: reload so it scrapes the services running now.
     kill -HUP "$(cat "$pidf")"
   else
-    setsid prometheus --config.file="$HOME_DIR/prometheus.yml" --storage.tsdb.path="$HOME_DIR/data" \
+    "$SCRIPT_DIR/detach.sh" prometheus --config.file="$HOME_DIR/prometheus.yml" --storage.tsdb.path="$HOME_DIR/data" \
       --web.listen-address="127.0.0.1:$PORT" --storage.tsdb.retention.time=7d \
       >>"$HOME_DIR/prometheus.log" 2>&1 </dev/null &
     echo $! >"$pidf"

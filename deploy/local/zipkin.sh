@@ -110,7 +110,7 @@ cmd_start() {
     printf '\n===== %s zipkin.sh start (port %s) =====\n' "$(date -u +%FT%TZ)" "$ZIPKIN_PORT" >>"$LOG"
     # Loopback only: the API has no authentication and spans carry request details.
     STORAGE_TYPE=mem MEM_MAX_SPANS="$ZIPKIN_MAX_SPANS" QUERY_PORT="$ZIPKIN_PORT" \
-      nohup setsid "$JAVA" "${jopts[@]}" -jar "$JAR" "--armeria.ports[0].ip=127.0.0.1" "--armeria.ports[0].port=$ZIPKIN_PORT" \
+      nohup "$SCRIPT_DIR/detach.sh" "$JAVA" "${jopts[@]}" -jar "$JAR" "--armeria.ports[0].ip=127.0.0.1" "--armeria.ports[0].port=$ZIPKIN_PORT" \
       </dev/null >>"$LOG" 2>&1 &
     pid=$!
     printf '%s\n' "$pid" >"$PIDFILE"
