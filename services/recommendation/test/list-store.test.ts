@@ -196,6 +196,7 @@ describe('lists waiting to be stored', () => {
       const value = (name: string) => scraped.find((x) => x.name === name)?.value;
       expect(value('recommendation_lists_stored_total')).toBeGreaterThanOrEqual(2);
       expect(value('recommendation_list_store_failures_total')).toBe(0);
+      expect(value('recommendation_lists_dropped_total')).toBe(0);
       expect(value('recommendation_lists_waiting')).toBeGreaterThanOrEqual(0);
       expect(value('recommendation_list_oldest_wait_seconds')).toBeGreaterThanOrEqual(0);
     } finally {

@@ -66,14 +66,18 @@ const causeOf = (err: unknown) => (err as { cause?: unknown }).cause ?? err;
  * Writes waiting lists into user_recommendations once they have waited `RECOMMENDATION_STORE_DELAY_MS`, looking a
  * quarter of that apart (between 0.1 and 1 s), so a list is stored at most about 1.25 times the delay after its
  * user's first fold-in; a full batch runs the next at once (storeDueLists). A failed run is logged and counted, and
- * its lists stay queued for the next. With the delay at 0 fold-ins store their own lists, and this only finds what an earlier run
- * with a delay left.
+ * its lists stay queued for the next. With the delay at 0 fold-ins store their own lists, and this only finds what
+ * an earlier run with a delay left.
  */
 export function scheduleListStore(ctx: RecommendationContext): PeriodicJob {
   const delay = ctx.config.RECOMMENDATION_STORE_DELAY_MS;
   const stored = counterOn(ctx.metrics, {
     name: 'recommendation_lists_stored_total',
     help: 'Waiting lists written into user_recommendations by the store job',
+  });
+  const dropped = counterOn(ctx.metrics, {
+    name: 'recommendation_lists_dropped_total',
+    help: 'Waiting lists user_recommendations refused on their own, dropped from the queue (the log names each user)',
   });
   const failures = counterOn(ctx.metrics, {
     name: 'recommendation_list_store_failures_total',
@@ -112,6 +116,7 @@ export function scheduleListStore(ctx: RecommendationContext): PeriodicJob {
     async () => {
       const r = await storeDueLists(ctx, delay);
       stored.inc(r.stored);
+      dropped.inc(r.dropped);
       return r.more;
     },
     { onFailure: 'they stay queued for the next run', failures },
