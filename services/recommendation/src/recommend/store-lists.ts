@@ -96,23 +96,26 @@ export async function storeWaitingLists(tx: Tx, which: Waiting): Promise<StoreRe
  * it was dropped is still stored without it (storeWaitingLists skips movies gone from rec_movies).
  */
 export async function dropFromWaitingLists(tx: Tx, movieId: number): Promise<string[]> {
-  const result = await tx.execute<{ user_id: string }>(sql`
-    with named as (
-      select user_id from rec_pending_lists where ${movieId}::int = any(movie_ids) order by user_id for update
-    ),
-    kept as (
+  // Locked first, in a statement of its own: the rewrite below then reads (in a new snapshot) the versions it
+  // locked, not older ones a fold-in replaced between its snapshot and its lock.
+  const named = await tx.execute<{ user_id: string }>(
+    sql`select user_id from rec_pending_lists where ${movieId}::int = any(movie_ids) order by user_id for update`,
+  );
+  if (named.rows.length === 0) return [];
+  const users = sql`${`{${named.rows.map((r) => r.user_id).join(',')}}`}::uuid[]`;
+  await tx.execute(sql`
+    with kept as (
       select p.user_id, array_agg(i.m order by i.o) as m, array_agg(i.s order by i.o) as s,
              array_agg(i.k order by i.o) as k, array_agg(i.r order by i.o) as r
-      from named join rec_pending_lists p using (user_id),
+      from rec_pending_lists p,
            unnest(p.movie_ids, p.scores, p.ranks, p.reasons) with ordinality as i(m, s, k, r, o)
-      where i.m <> ${movieId}::int
+      where p.user_id = any(${users}) and i.m <> ${movieId}::int
       group by p.user_id
     )
     update rec_pending_lists p
     set movie_ids = coalesce(kept.m, '{}'::int[]), scores = coalesce(kept.s, '{}'::real[]),
         ranks = coalesce(kept.k, '{}'::int[]), reasons = coalesce(kept.r, '{}'::text[])
-    from named left join kept using (user_id)
-    where p.user_id = named.user_id
-    returning p.user_id`);
-  return result.rows.map((r) => r.user_id);
+    from unnest(${users}) as u(user_id) left join kept using (user_id)
+    where p.user_id = u.user_id`);
+  return named.rows.map((r) => r.user_id);
 }
