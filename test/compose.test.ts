@@ -200,7 +200,6 @@ const CATCH_UP_TIMEOUT_MS = 180_000;
  * on two reads in a row, each service read on the port where it answers /health/ready); says how long it took, or
  * what was still behind when the time ran out.
  */
-
 async function waitForConsumersToCatchUp(timeoutMs: number): Promise<string> {
   const started = Date.now();
   const lagOf = async (port: number) => {
