@@ -52,11 +52,18 @@ export async function checkDatabase(database: Database): Promise<void> {
   await database.pool.query('select 1');
 }
 
-/** An error PostgreSQL answered with, itself or as a driver error's cause (drizzle wraps them in "Failed query"). */
+/**
+ * The error under drizzle's "Failed query" wrapper (PostgreSQL's answer, or the connection's failure), else the error
+ * itself: the wrapper's message repeats the whole statement and hides the reason.
+ */
+export function queryFailure(err: unknown): unknown {
+  return (err as { cause?: unknown } | undefined)?.cause ?? err;
+}
+
+/** An error PostgreSQL answered with, itself or as a driver error's cause; else undefined. */
 function pgError(err: unknown): pg.DatabaseError | undefined {
-  if (err instanceof pg.DatabaseError) return err;
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  return cause instanceof pg.DatabaseError ? cause : undefined;
+  const e = queryFailure(err);
+  return e instanceof pg.DatabaseError ? e : undefined;
 }
 
 /** The SQLSTATE of a PostgreSQL error, directly or as a driver error's cause; else undefined. */

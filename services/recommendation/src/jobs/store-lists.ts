@@ -1,10 +1,10 @@
-import { forAllUsers, sqlState } from '@marquee/platform-db';
+import { forAllUsers, queryFailure, sqlState } from '@marquee/platform-db';
 import { counterOn, scrapedGauge } from '@marquee/platform-metrics';
 import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { cacheKey } from '../recommend/refresh-user';
-import { storeWaitingLists } from '../recommend/store-lists';
+import { dueUsers, storeWaitingLists } from '../recommend/store-lists';
 
 /** Lists stored per transaction (about 50 rows each): a few hundred ms, so a fold-in never waits long on one. */
 const BATCH = 200;
@@ -30,17 +30,14 @@ export async function storeDueLists(
   } catch (err) {
     if (!isDataError(err)) throw err;
     ctx.logger.warn(
-      { err: causeOf(err) },
+      { err: queryFailure(err) },
       'a batch of waiting recommendation lists was refused; storing them one at a time',
     );
   }
-  const due = await forAllUsers(db, (tx) =>
-    tx.execute<{ user_id: string }>(sql`select user_id from rec_pending_lists
-      where pending_since <= now() - make_interval(secs => ${waitedMs / 1000}) order by pending_since limit ${limit}`),
-  );
+  const due = await forAllUsers(db, (tx) => dueUsers(tx, waitedMs, limit));
   let stored = 0;
   let dropped = 0;
-  for (const { user_id: userId } of due.rows) {
+  for (const userId of due) {
     try {
       stored += (await forAllUsers(db, (tx) => storeWaitingLists(tx, { users: [userId] }))).lists;
     } catch (err) {
@@ -48,19 +45,17 @@ export async function storeDueLists(
       await forAllUsers(db, (tx) => tx.execute(sql`delete from rec_pending_lists where user_id = ${userId}`));
       await ctx.redis.del(cacheKey(ctx, userId));
       ctx.logger.error(
-        { err: causeOf(err), userId },
+        { err: queryFailure(err), userId },
         'a waiting recommendation list was refused by user_recommendations and dropped; the next fold-in or read computes a new one',
       );
       dropped++;
     }
   }
-  return { stored, dropped, more: due.rows.length === limit };
+  return { stored, dropped, more: due.length === limit };
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the rows, not the database. */
 const isDataError = (err: unknown) => /^2[23]/.test(sqlState(err) ?? '');
-/** PostgreSQL's own error (the constraint it names), not drizzle's wrapper that repeats the whole statement. */
-const causeOf = (err: unknown) => (err as { cause?: unknown }).cause ?? err;
 
 /**
  * Writes waiting lists into user_recommendations once they have waited `RECOMMENDATION_STORE_DELAY_MS`, looking a

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from '@marquee/platform-db';
+import { openDatabase, queryFailure } from '@marquee/platform-db';
 import { buildContentIndex, contentIndexBuffers } from '../domain/content-based';
 import type { Csr } from '../domain/feedback-matrix';
 import { SequenceNeighbours, type Sequences } from '../domain/sequence-neighbours';
@@ -26,9 +26,8 @@ async function trainingInput() {
     const data = await loadTrainingData(database);
     return { x: data.x, sequences: data.sequences, loaded: data };
   } catch (err) {
-    // drizzle's message names the query; PostgreSQL's reason is in its cause (only the message crosses the thread).
-    const cause = (err as { cause?: { message?: string } }).cause?.message;
-    throw new Error(`reading the projections failed: ${cause ?? (err as Error).message}`);
+    // PostgreSQL's reason, not drizzle's wrapper (only the message crosses the thread).
+    throw new Error(`reading the projections failed: ${(queryFailure(err) as Error).message}`);
   } finally {
     await database.close();
   }

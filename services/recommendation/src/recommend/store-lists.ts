@@ -44,15 +44,21 @@ export interface StoreResult {
   rows: number;
 }
 
+/** The users of up to `limit` lists that have waited `waitedMs`, the longest-waiting first. */
+const due = (waitedMs: number, limit: number) => sql`select user_id from rec_pending_lists
+  where pending_since <= now() - make_interval(secs => ${waitedMs / 1000}) order by pending_since limit ${limit}`;
+
+/** Those users, read as a statement of its own (the job's one-at-a-time retry after a refused batch). */
+export async function dueUsers(tx: Tx, waitedMs: number, limit: number): Promise<string[]> {
+  return (await tx.execute<{ user_id: string }>(due(waitedMs, limit))).rows.map((r) => r.user_id);
+}
+
 function takeWaiting(which: Waiting): SQL {
   if ('users' in which)
     return sql`delete from rec_pending_lists where user_id = any(${`{${which.users.join(',')}}`}::uuid[])
       returning user_id, algorithm, variant, generated_at, movie_ids, scores, ranks, reasons`;
   // skip locked: a list a fold-in is replacing right now is taken by a later run, with its new items.
-  return sql`delete from rec_pending_lists where user_id in (
-      select user_id from rec_pending_lists
-      where pending_since <= now() - make_interval(secs => ${which.waitedMs / 1000})
-      order by pending_since limit ${which.limit} for update skip locked)
+  return sql`delete from rec_pending_lists where user_id in (${due(which.waitedMs, which.limit)} for update skip locked)
     returning user_id, algorithm, variant, generated_at, movie_ids, scores, ranks, reasons`;
 }
 
