@@ -113,9 +113,8 @@ export function relayMetrics(registry: Registry | undefined, database: Database)
   const read = () =>
     (query ??= database.pool
       .query<{ backlog: string; age: number | null }>(
-        `select (select count(*) from outbox where published_at is null) as backlog,
-                (select extract(epoch from now() - created_at)::float8 from outbox
-                  where published_at is null order by seq limit 1) as age`,
+        `select (select count(*) from outbox) as backlog,
+                (select extract(epoch from now() - created_at)::float8 from outbox order by seq limit 1) as age`,
       )
       .then(({ rows }) => ({ backlog: Number(rows[0]?.backlog ?? 0), age: Math.max(0, rows[0]?.age ?? 0) }))
       .finally(() => {

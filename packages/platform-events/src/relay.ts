@@ -15,8 +15,6 @@ export interface RelayOptions {
   batchSize?: number;
   /** How often an idle relay looks for new rows. */
   pollIntervalMs?: number;
-  /** Published rows older than this are deleted. */
-  retentionMs?: number;
   /**
    * How long a transaction may take from its outbox insert to its commit and still be picked up by the next
    * scans (they start past what was published this long ago); a slower one is found by the periodic full scan.
@@ -94,18 +92,23 @@ function scanFloor(lagMs: number, fullScanMs: number) {
   };
 }
 
-/** Publishes outbox rows to Kafka in seq order and marks them; resumes whatever a crash left behind. */
+/**
+ * Publishes outbox rows to Kafka in seq order and deletes them in the transaction that saw Kafka take them (acks
+ * from every in-sync replica); resumes whatever a crash left behind. The outbox is a queue, not an archive: Kafka
+ * keeps the events, and consumers skip one published twice by its id. Marking rows published and pruning them a
+ * day later wrote each row twice more (the UPDATE made a new version of the whole row, with an entry in every
+ * index) and kept a day of events, personal data among them, in every service's database: at 1,000 events/s
+ * some 86 million rows.
+ */
 export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay> {
   const { database, logger } = opts;
   const batchSize = opts.batchSize ?? 500;
   const pollMs = opts.pollIntervalMs ?? 50;
-  const retentionMs = opts.retentionMs ?? 24 * 3600_000;
   const floor = scanFloor(opts.floorLagMs ?? 1000, opts.fullScanMs ?? 5000);
   const producer: Producer = await connectProducer(opts.kafka);
   let running = true;
   let published = 0;
   let wake: (() => void) | undefined;
-  let lastPrune = 0;
   let failures = 0;
   const metrics = relayMetrics(opts.metrics, database);
 
@@ -139,7 +142,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       }
       const { rows } = await client.query<OutboxRow>(
         `select id, seq, topic, key, type, payload::text as payload, payload->>'correlationId' as correlation_id, traceparent
-         from outbox where published_at is null and seq > $2 order by seq limit $1`,
+         from outbox where seq > $2 order by seq limit $1`,
         [batchSize, floor.next()],
       );
       if (rows.length === 0) {
@@ -170,9 +173,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
       for (const span of spans.splice(0)) span.end();
-      await client.query('update outbox set published_at = now(), attempts = attempts + 1 where id = any($1::uuid[])', [
-        ids,
-      ]);
+      await client.query('delete from outbox where id = any($1::uuid[])', [ids]);
       await client.query('commit');
       floor.published(Number(rows[rows.length - 1]?.seq));
       for (const [topic, n] of countBy(rows.map((r) => r.topic))) metrics.published(topic, n);
@@ -199,15 +200,6 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
     }
   }
 
-  async function prune(): Promise<void> {
-    if (Date.now() - lastPrune < 60_000) return;
-    lastPrune = Date.now();
-    await database.pool.query(
-      `delete from outbox where published_at is not null and published_at < now() - ($1::bigint * interval '1 millisecond')`,
-      [retentionMs],
-    );
-  }
-
   const loop = (async () => {
     while (running) {
       try {
@@ -215,7 +207,6 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         published += n;
         failures = 0;
         if (n === batchSize) continue;
-        await prune();
       } catch (err) {
         failures += 1;
         metrics.failed();
@@ -238,10 +229,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       const upTo = rows[0]?.max;
       if (upTo === null || upTo === undefined) return;
       for (;;) {
-        const pending = await database.pool.query(
-          'select 1 from outbox where published_at is null and seq <= $1 limit 1',
-          [upTo],
-        );
+        const pending = await database.pool.query('select 1 from outbox where seq <= $1 limit 1', [upTo]);
         if (pending.rowCount === 0) return;
         if (Date.now() > deadline) throw new Error(`outbox not flushed within ${timeoutMs} ms`);
         floor.requestFull();

@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * Events waiting to be published, written in the same transaction as the state change.
- * seq orders publication; the relay marks rows published and prunes old ones.
+ * seq orders publication; the relay deletes each row in the transaction that saw Kafka take it (relay.ts), so every
+ * row here is one still to publish.
  */
 export const outbox = pgTable(
   'outbox',
@@ -15,16 +15,12 @@ export const outbox = pgTable(
     type: text('type').notNull(),
     payload: jsonb('payload').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    publishedAt: timestamp('published_at', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     /** W3C traceparent of the request or event that wrote the row; the relay sends it as a Kafka header. */
     traceparent: text('traceparent'),
   },
-  (t) => [
-    index('outbox_unpublished_seq_idx').on(t.seq).where(sql`${t.publishedAt} is null`),
-    index('outbox_published_at_idx').on(t.publishedAt),
-  ],
+  (t) => [index('outbox_seq_idx').on(t.seq)],
 );
 
 /** Event ids a consumer has applied, written in the same transaction as the handler's writes. */

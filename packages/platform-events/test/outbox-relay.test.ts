@@ -96,7 +96,7 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
     await eventually(async () => (await receivedCount()) > 0, { what: 'first deliveries' });
     relay.kill('SIGKILL');
     await new Promise((r) => relay.once('exit', r));
-    const left = await env.database.pool.query('select count(*)::int as n from outbox where published_at is null');
+    const left = await env.database.pool.query('select count(*)::int as n from outbox');
     expect(left.rows[0].n).toBeGreaterThan(0);
 
     const relay2 = await startOutboxRelay({ database: env.database, kafka: env.kafka, settings: env.settings, logger });
@@ -112,6 +112,12 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
         [total],
       );
       expect(r.rows[0]).toEqual({ n: total, d: total });
+      // Each row left the outbox with its publication: none stays behind (every one was written: outbox_written).
+      const rows = await env.database.pool.query(
+        'select (select count(*)::int from outbox) as left, (select count(*)::int from outbox_written) as written',
+      );
+      expect(rows.rows[0].left).toBe(0);
+      expect(rows.rows[0].written).toBeGreaterThanOrEqual(total);
     } finally {
       await relay2.stop();
     }
@@ -178,14 +184,14 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
       await eventually(async () => (await receivedCount()) === 5, { what: 'the five later rows' });
       const [{ floorSeq }] = (
         await env.database.pool.query<{ floorSeq: string }>(
-          'select max(seq)::text as "floorSeq" from outbox where published_at is not null',
+          `select max(seq)::text as "floorSeq" from outbox_written where payload->'data'->>'interactionId' <> '20000'`,
         )
       ).rows as [{ floorSeq: string }];
       await new Promise((r) => setTimeout(r, 400));
       release();
       await held;
       const late = await env.database.pool.query<{ seq: string }>(
-        `select seq::text from outbox where payload->'data'->>'interactionId' = '20000'`,
+        `select seq::text from outbox_written where payload->'data'->>'interactionId' = '20000'`,
       );
       expect(BigInt(late.rows[0]?.seq as string)).toBeLessThan(BigInt(floorSeq));
       await eventually(async () => (await receivedCount()) === 6, { what: 'the late row', timeoutMs: 10_000 });

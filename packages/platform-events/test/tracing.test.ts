@@ -99,7 +99,7 @@ describe('trace context through the outbox and Kafka', () => {
     const { traceId, spanId } = request.spanContext();
 
     const { rows } = await env.database.pool.query<{ traceparent: string | null }>(
-      `select traceparent from outbox where payload->'data'->>'movieId' = '1'`,
+      `select traceparent from outbox_written where payload->'data'->>'movieId' = '1'`,
     );
     expect(rows[0]?.traceparent).toBe(`00-${traceId}-${spanId}-01`);
 
@@ -128,7 +128,7 @@ describe('trace context through the outbox and Kafka', () => {
     const seen = await eventually(() => handled.get(2), { timeoutMs: 30_000, what: 'event 2 handled' });
     expect(seen.traceId).toBeUndefined();
     const { rows } = await env.database.pool.query<{ traceparent: string | null }>(
-      `select traceparent from outbox where payload->'data'->>'movieId' = '2'`,
+      `select traceparent from outbox_written where payload->'data'->>'movieId' = '2'`,
     );
     expect(rows[0]?.traceparent).toBeNull();
     const message = await eventually(() => received.find((m) => JSON.parse(String(m.value)).data.movieId === 2), {

@@ -39,14 +39,14 @@ describe('register and login', () => {
 
   it('When email (any case) or username is already taken, then 409 names the field and nothing is written', async () => {
     const acct = await registerAccount(app);
-    const [users, outbox] = [await count('users'), await count('outbox')];
+    const [users, outbox] = [await count('users'), await count('outbox_written')];
     const dupEmail = await post('/v1/auth/register', newAccount({ email: acct.email.toUpperCase() }));
     expect(dupEmail.statusCode).toBe(409);
     expect(dupEmail.json().error).toMatchObject({ code: 'USER.EMAIL_TAKEN', details: [{ field: 'email' }] });
     const dupName = await post('/v1/auth/register', newAccount({ username: acct.username.toUpperCase() }));
     expect(dupName.statusCode).toBe(409);
     expect(dupName.json().error).toMatchObject({ code: 'USER.USERNAME_TAKEN', details: [{ field: 'username' }] });
-    expect([await count('users'), await count('outbox')]).toEqual([users, outbox]);
+    expect([await count('users'), await count('outbox_written')]).toEqual([users, outbox]);
   });
 
   it('When two registrations race for one email, then exactly one wins and the other gets 409', async () => {
@@ -223,7 +223,7 @@ describe('admin', () => {
     expect(on.json().isActive).toBe(true);
     expect((await post('/v1/auth/login', { login: victim.username, password: victim.password })).statusCode).toBe(200);
     const { rows } = await auth.raw.query(
-      `select payload from outbox where key = $1 and type = 'user.updated' order by seq`,
+      `select payload from outbox_written where key = $1 and type = 'user.updated' order by seq`,
       [victim.userId],
     );
     expect(rows.map((r) => [r.payload.data.isActive, r.payload.data.changed])).toEqual([

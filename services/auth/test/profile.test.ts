@@ -24,7 +24,7 @@ function movie(movieId: number, genres: { id: number; name: string }[]): Static<
 const patchMe = (token: string, payload: object) =>
   app.inject({ method: 'PATCH', url: '/v1/me', headers: bearer(token), payload });
 const outboxOf = async (userId: string) =>
-  (await auth.raw.query(`select type, payload from outbox where key = $1 order by seq`, [userId])).rows;
+  (await auth.raw.query(`select type, payload from outbox_written where key = $1 order by seq`, [userId])).rows;
 
 beforeAll(async () => {
   auth = await startTestAuth('auth-profile');

@@ -59,7 +59,7 @@ const call = async (
 
 async function outboxOf(type: string, key: string): Promise<Envelope[]> {
   const { rows } = await a.deps.database.db.execute(
-    sql`select payload from outbox where type = ${type} and key = ${key} order by seq`,
+    sql`select payload from outbox_written where type = ${type} and key = ${key} order by seq`,
   );
   return (rows as { payload: Envelope }[]).map((r) => r.payload);
 }
@@ -217,7 +217,7 @@ describe('interaction counters', () => {
     (
       (
         await a.deps.database.db.execute(
-          sql`select count(*)::int as n from outbox where key in ('3', '4') and type = 'movie.upserted'`,
+          sql`select count(*)::int as n from outbox_written where key in ('3', '4') and type = 'movie.upserted'`,
         )
       ).rows[0] as { n: number }
     ).n;
@@ -356,8 +356,11 @@ describe('replay', () => {
   it('When movies are replayed, then every movie gets one more movie.upserted in the outbox', async () => {
     const count = async () =>
       (
-        (await a.deps.database.db.execute(sql`select count(*)::int as n from outbox where type = 'movie.upserted'`))
-          .rows[0] as { n: number }
+        (
+          await a.deps.database.db.execute(
+            sql`select count(*)::int as n from outbox_written where type = 'movie.upserted'`,
+          )
+        ).rows[0] as { n: number }
       ).n;
     const movies = (
       (await a.deps.database.db.execute(sql`select count(*)::int as n from movies`)).rows[0] as { n: number }

@@ -49,7 +49,7 @@ describe('import', () => {
     });
     expect(firstImport.ms).toBeLessThan(60_000);
     const { rows } = await svc.deps.database.db.execute(sql`select
-      (select count(*)::int from movies) as movies, (select count(*)::int from outbox where type = 'movie.upserted') as events,
+      (select count(*)::int from movies) as movies, (select count(*)::int from outbox_written where type = 'movie.upserted') as events,
       (select count(*)::int from movies where tmdb_id is not null) as with_tmdb`);
     expect(rows[0]).toEqual({ movies: 9742, events: 9742, with_tmdb: 9733 });
     const toyStory = (await get('/v1/movies/1')).body as MovieView;

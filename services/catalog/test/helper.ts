@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { loadConfig } from '@marquee/platform-config';
-import { repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import { adminPool, keepOutboxCopies, repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { type CatalogConfig, catalogConfigSchema } from '../src/config';
 import { type RunningCatalog, startCatalog as startCatalogService } from '../src/service';
 
@@ -15,7 +15,10 @@ export interface CatalogUnderTest extends RunningCatalog {
   env: Record<string, string>;
 }
 
-/** The real catalog in this process (its start function, no listen; use app.inject), with no import at start. */
+/**
+ * The real catalog in this process (its start function, no listen; use app.inject), with no import at start. Its
+ * relay deletes what it published: `outbox_written` keeps a copy of every outbox row for the tests to read.
+ */
 export async function startCatalog(opts: {
   env?: Record<string, string>;
   jwksUrl: string;
@@ -31,6 +34,12 @@ export async function startCatalog(opts: {
     AUTH_JWKS_URL: opts.jwksUrl,
   });
   const running = await startCatalogService(config);
+  const admin = adminPool(env.DATABASE_URL as string);
+  try {
+    await keepOutboxCopies(admin);
+  } finally {
+    await admin.end();
+  }
   await running.app.ready();
   return { ...running, config, env };
 }

@@ -36,7 +36,7 @@ async function put(userId: string, movieId: number, type: string, payload?: unkn
 type Data = Record<string, unknown>;
 const eventsOf = (userId: string) => reader.events.filter((e) => e.key === userId) as Envelope<Data>[];
 async function outboxCount(userId: string): Promise<number> {
-  const res = await svc.sql(sql`select count(*)::int as n from outbox where key = ${userId}`);
+  const res = await svc.sql(sql`select count(*)::int as n from outbox_written where key = ${userId}`);
   return (res.rows[0] as { n: number }).n;
 }
 const fieldsOf = (body: string) => (JSON.parse(body).error.details as { field: string }[]).map((d) => d.field);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildEvent, type EventDefinition, type Static, type TopicName } from '@marquee/contracts';
 import { loadConfig } from '@marquee/platform-config';
 import { connectProducer, physicalTopic } from '@marquee/platform-events';
-import { dropDatabase, eventually, serviceTestEnv } from '@marquee/platform-testing';
+import { adminPool, dropDatabase, eventually, keepOutboxCopies, serviceTestEnv } from '@marquee/platform-testing';
 import type { TSchema } from '@sinclair/typebox';
 import type { Producer } from 'kafkajs';
 import { recommendationConfigSchema } from '../src/config';
@@ -18,7 +18,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A recommendation service in this process against the real PostgreSQL, Kafka, Redis and NATS. */
+/**
+ * A recommendation service in this process against the real PostgreSQL, Kafka, Redis and NATS. Its relay deletes
+ * what it published: `outbox_written` keeps a copy of every outbox row for the tests to read (keepOutboxCopies).
+ */
 export async function startHarness(jwksUrl: string, extraEnv: Record<string, string> = {}): Promise<Harness> {
   const env = serviceTestEnv('recommendation');
   const config = loadConfig('recommendation', recommendationConfigSchema, {
@@ -29,6 +32,12 @@ export async function startHarness(jwksUrl: string, extraEnv: Record<string, str
     ...extraEnv,
   });
   const rec = await startRecommendation(config);
+  const admin = adminPool(env.DATABASE_URL as string);
+  try {
+    await keepOutboxCopies(admin);
+  } finally {
+    await admin.end();
+  }
   await rec.app.ready();
   const producer = await connectProducer(rec.deps.kafka);
   return {

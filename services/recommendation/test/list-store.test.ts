@@ -29,7 +29,7 @@ const generated = async (userId: string) =>
   Number(
     (
       await query<{ n: string }>(
-        sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${userId}`,
+        sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${userId}`,
       )
     )[0]!.n,
   );

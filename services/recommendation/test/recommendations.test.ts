@@ -117,7 +117,7 @@ describe('recommendations', () => {
     await settled(async () => expect(pushed.length).toBeGreaterThan(0));
     sub.unsubscribe();
     const outbox = await h.rec.deps.database.db.execute<{ payload: { data: { variant: string; items: unknown[] } } }>(
-      sql`select payload from outbox where type = 'recommendations.generated' and key = ${id}`,
+      sql`select payload from outbox_written where type = 'recommendations.generated' and key = ${id}`,
     );
     expect(outbox.rows[0]?.payload.data.variant).toBe('control');
     expect(outbox.rows[0]?.payload.data.items.length).toBeGreaterThan(0);
@@ -135,7 +135,7 @@ describe('recommendations', () => {
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(2),
     );
     const generated = await countRows(
-      sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`,
+      sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`,
     );
     expect(generated).toBe(2);
   });
@@ -152,7 +152,7 @@ describe('recommendations', () => {
         ).rows.map((r) => ({ ...r })),
       );
     const generated = () =>
-      countRows(sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`);
+      countRows(sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`);
     await h.publish(InteractionRecorded, id, interaction(id, 5, 'like'));
     await settled(async () => expect(await generated()).toBe(1));
     const before = await rows();
@@ -198,7 +198,7 @@ describe('recommendations', () => {
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(liked.length),
     );
     const generated = await countRows(
-      sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`,
+      sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`,
     );
     expect(generated).toBe(1);
     const ids = (await get('/v1/me/recommendations?limit=50', token)).body.items.map(
@@ -228,7 +228,9 @@ describe('recommendations', () => {
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(2),
     );
     expect(
-      await countRows(sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`),
+      await countRows(
+        sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`,
+      ),
     ).toBe(1);
   });
 
@@ -277,7 +279,7 @@ describe('recommendations', () => {
     });
     expect(click.statusCode).toBe(204);
     const rows = await h.rec.deps.database.db.execute<{ payload: { data: { variant: string; movieId: number } } }>(
-      sql`select payload from outbox where type = 'recommendation.clicked' and key = ${id}`,
+      sql`select payload from outbox_written where type = 'recommendation.clicked' and key = ${id}`,
     );
     expect(rows.rows[0]?.payload.data).toMatchObject({ movieId, variant: 'control' });
     // A fold-in after the click rewrites the list; a movie still on it keeps its click.
@@ -298,7 +300,7 @@ describe('recommendations', () => {
       .map((i: { movieId: number }) => i.movieId)
       .find((m: number) => clusterOf(m) !== clusterOf(movieId) && m <= 30) as number;
     const generated = () =>
-      countRows(sql`select count(*) as n from outbox where type = 'recommendations.generated' and key = ${id}`);
+      countRows(sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`);
     const generatedBefore = await generated();
     await h.publish(InteractionRecorded, id, interaction(id, other, 'dislike'));
     // The fold-in is seen by its event: the clicked row itself is rewritten only if its values changed.
