@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { loadConfig } from '@marquee/platform-config';
-import { adminPool, keepOutboxCopies, repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import { keepOutboxCopies, repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
 import { type CatalogConfig, catalogConfigSchema } from '../src/config';
 import { type RunningCatalog, startCatalog as startCatalogService } from '../src/service';
 
@@ -34,12 +34,7 @@ export async function startCatalog(opts: {
     AUTH_JWKS_URL: opts.jwksUrl,
   });
   const running = await startCatalogService(config);
-  const admin = adminPool(env.DATABASE_URL as string);
-  try {
-    await keepOutboxCopies(admin);
-  } finally {
-    await admin.end();
-  }
+  await keepOutboxCopies(env.DATABASE_URL as string);
   await running.app.ready();
   return { ...running, config, env };
 }

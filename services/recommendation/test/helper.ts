@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildEvent, type EventDefinition, type Static, type TopicName } from '@marquee/contracts';
 import { loadConfig } from '@marquee/platform-config';
 import { connectProducer, physicalTopic } from '@marquee/platform-events';
-import { adminPool, dropDatabase, eventually, keepOutboxCopies, serviceTestEnv } from '@marquee/platform-testing';
+import { dropDatabase, eventually, keepOutboxCopies, serviceTestEnv } from '@marquee/platform-testing';
 import type { TSchema } from '@sinclair/typebox';
 import type { Producer } from 'kafkajs';
 import { recommendationConfigSchema } from '../src/config';
@@ -32,12 +32,7 @@ export async function startHarness(jwksUrl: string, extraEnv: Record<string, str
     ...extraEnv,
   });
   const rec = await startRecommendation(config);
-  const admin = adminPool(env.DATABASE_URL as string);
-  try {
-    await keepOutboxCopies(admin);
-  } finally {
-    await admin.end();
-  }
+  await keepOutboxCopies(env.DATABASE_URL as string);
   await rec.app.ready();
   const producer = await connectProducer(rec.deps.kafka);
   return {
