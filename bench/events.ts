@@ -449,7 +449,53 @@ const lines = [
 ];
 process.stdout.write(`${machineDescription()}\n${lines.join('\n')}\n`);
 const file = writeResult('events', lines.join('\n'));
-process.stdout.write(`written to ${file}\n`);
+const json = writeJsonResult('events', [
+  {
+    name: 'ceiling throughput (kafkajs → Kafka → consumer)',
+    value: Math.round(ceilingTp.eventsPerSecond),
+    unit: 'events/s',
+    target: null,
+    met: null,
+  },
+  {
+    name: 'outbox throughput (outbox → relay → Kafka → consumer)',
+    value: Math.round(outboxTp.eventsPerSecond),
+    unit: 'events/s',
+    target: null,
+    met: null,
+  },
+  {
+    name: 'outbox / ceiling throughput',
+    value: Number((ratio * 100).toFixed(1)),
+    unit: '%',
+    target: '>= 50',
+    met: ratio >= 0.5,
+  },
+  { name: `ceiling p99 at ${RATE}/s`, value: ceilingLat.p99, unit: 'ms', target: null, met: null },
+  {
+    name: `outbox p99 at ${RATE}/s, 1 event per transaction`,
+    value: outboxLat.p99,
+    unit: 'ms',
+    target: '< 250',
+    met: outboxLat.p99 < 250,
+  },
+  {
+    name: `outbox p99 at ${RATE}/s, 5 events per transaction`,
+    value: outboxLat5.p99,
+    unit: 'ms',
+    target: '< 250',
+    met: outboxLat5.p99 < 250,
+  },
+  {
+    name: `outbox writes at ${RATE}/s, 1 event per transaction, took`,
+    value: Number(outboxLat.writeSeconds.toFixed(1)),
+    unit: 's',
+    target: `<= ${RATE_SECONDS}`,
+    met: outboxLat.writeSeconds <= RATE_SECONDS + 0.05,
+  },
+  loadMeasure('at the end'),
+]);
+process.stdout.write(`written to ${file} and ${json}\n`);
 await finish();
 
 async function finish(): Promise<never> {
