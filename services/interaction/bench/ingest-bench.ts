@@ -146,7 +146,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       interactionDb,
       "select count(*)::int as pending from outbox where type = 'interaction.recorded'",
     );
-    const offsets = await kafkaAdmin.fetchTopicOffsets(interactionTopic).catch(() => []);
+    // The interaction service created the topic when it started, before the first reading.
+    const offsets = await kafkaAdmin.fetchTopicOffsets(interactionTopic);
     return { n: pending + offsets.reduce((sum, o) => sum + Number(o.high), 0), pending };
   }
   const interactionEnv = {
