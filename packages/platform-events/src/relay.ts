@@ -110,6 +110,8 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
   let published = 0;
   let wake: (() => void) | undefined;
   let failures = 0;
+  // The batch under way: flush waits for it, since its rows leave the table (commit) before it counts them.
+  let current: Promise<number> | undefined;
   const metrics = relayMetrics(opts.metrics, database);
 
   const sleep = (ms: number) =>
@@ -203,7 +205,8 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
   const loop = (async () => {
     while (running) {
       try {
-        const n = await publishBatch();
+        current = publishBatch();
+        const n = await current;
         published += n;
         failures = 0;
         if (n === batchSize) continue;
@@ -230,7 +233,11 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       if (upTo === null || upTo === undefined) return;
       for (;;) {
         const pending = await database.pool.query('select 1 from outbox where seq <= $1 limit 1', [upTo]);
-        if (pending.rowCount === 0) return;
+        if (pending.rowCount === 0) {
+          // Their rows are gone once the batch commits; its counters move when the commit returns.
+          await current?.catch(() => 0);
+          return;
+        }
         if (Date.now() > deadline) throw new Error(`outbox not flushed within ${timeoutMs} ms`);
         floor.requestFull();
         wake?.();
