@@ -106,10 +106,14 @@ async function applyChunk(ctx: RecommendationContext, tx: Tx, chunk: Chunk, afte
 /**
  * Events per transaction when the consumer is behind (a fetch holds more than this): a user with several events in
  * one chunk is folded in once, and the chunk's statements are shared, so a larger chunk costs less per event while
- * catching up; it stays small enough for one transaction (about 200 fold-ins, a few hundred ms, a few MB). A
- * consumer that keeps up gets smaller fetches, so this does not delay a fold-in.
+ * catching up. A consumer that keeps up gets smaller fetches, so this does not delay a fold-in. 1,000 rather than
+ * 200: with users spread over a partition (the interactions bench's 2,000 users round-robin, 667 a partition), 200
+ * events held 200 different users and folded each in per event; 1,000 cost 11–31 % less node and PostgreSQL CPU per
+ * event in the consumer-cost bench (bench/results/recommendation-consumer-chunk-2026-12-01.md). Bounded by what one
+ * transaction should hold: up to 1,000 fold-ins (about a second), and one advisory lock per user (refreshUsers), so
+ * three partitions' chunks hold at most 3,000 of PostgreSQL's shared lock table (64 per connection by default).
  */
-const CHUNK_SIZE = 200;
+const CHUNK_SIZE = 1000;
 
 /**
  * One consumer for the four topics this service projects. Interactions update the feedback projection and fold
