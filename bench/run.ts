@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Type } from '@marquee/platform-config';
-import { type CliOption, type CliPositional, CommandFailed, runCli, UsageError } from '@marquee/platform-service';
+import { type CliOption, type CliPositional, CommandFailed, runCli, UsageError } from '@marquee/platform-service/cli';
 
 interface Bench {
   summary: string;

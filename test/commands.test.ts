@@ -5,7 +5,8 @@
  * every `pnpm bench <name>`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -38,11 +39,15 @@ const benches = readdirSync(path.join(root, 'bench'))
   .filter((f) => f.endsWith('.ts') && !['run.ts', 'machine.ts', 'zipkin.ts'].includes(f))
   .map((f) => ({ label: `bench ${f.replace(/\.ts$/, '')}`, args: ['bench/run.ts', f.replace(/\.ts$/, '')] }));
 
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+  preload: string[] = [],
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...runtimeArgs, ...args], {
+    const child = spawn(process.execPath, [...runtimeArgs, ...preload, ...args], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '' },
+      env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -51,6 +56,25 @@ function run(args: string[]): Promise<{ code: number | null; out: string; err: s
     child.stderr.on('data', (b) => (err += b));
     child.once('exit', (code) => resolve({ code, out, err }));
   });
+}
+
+/** Client libraries and what opens connections: --help and a usage error must load none of them. */
+const HEAVY = /\/node_modules\/(kafkajs|pg|drizzle-orm|fastify|ioredis|nats|@nats-io\/[^/]+|@opentelemetry\/[^/]+)\//;
+
+/** The command run with `args`, and the modules it resolved (test/fixtures/record-loads.mjs). */
+async function runRecordingLoads(args: string[]) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'marquee-loads-'));
+  const file = path.join(dir, 'loads.txt');
+  try {
+    const result = await run(args, { MARQUEE_RECORD_LOADS: file }, [
+      '--import',
+      path.join(root, 'test/fixtures/record-loads.mjs'),
+    ]);
+    const loads = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    return { ...result, loads };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('commands', () => {
@@ -80,11 +104,14 @@ describe('commands', () => {
   });
 
   it.each([...commands, ...benches].map((c) => [c.label, c.args] as const))(
-    'When %s is given --help, then it prints its usage and exits 0 doing nothing else; given an unknown flag, it exits 64 naming it',
+    'When %s is given --help, then it prints its usage and exits 0 doing nothing else, loading no client library; given an unknown flag, it exits 64 naming it',
     { timeout: 120_000 },
     async (label, args) => {
-      const help = await run([...args, '--help']);
+      const help = await runRecordingLoads([...args, '--help']);
       expect(help.code, help.err).toBe(0);
+      expect(help.loads.length, 'modules recorded').toBeGreaterThan(0);
+      // Loading the work only inside run() keeps --help and usage errors at a fraction of a second.
+      expect(help.loads.filter((url) => HEAVY.test(url))).toEqual([]);
       expect(help.out.startsWith(`usage: ${label}`)).toBe(true);
       expect(help.out).toContain('--help');
       expect(help.err).toBe('');

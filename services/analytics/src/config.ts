@@ -1,6 +1,6 @@
 import { KEYRING_PATTERN } from '@marquee/platform-crypto';
 import { commonConfig, databaseConfig, type Static, Type } from '@marquee/platform-config';
-import { serviceConfig } from '@marquee/platform-service';
+import { serviceConfig } from '@marquee/platform-service/config';
 
 /** What the data commands (archive, restore, recompute, trending) and the service share. */
 const storageConfig = {

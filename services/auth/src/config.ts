@@ -1,6 +1,6 @@
 import { KEYRING_PATTERN, KID_PATTERN } from '@marquee/platform-crypto';
 import { commonConfig, databaseConfig, type Static, Type } from '@marquee/platform-config';
-import { serviceConfig } from '@marquee/platform-service';
+import { serviceConfig } from '@marquee/platform-service/config';
 
 /** Keys the use cases need, in the service and in its CLIs. */
 const accountConfig = {

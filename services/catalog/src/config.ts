@@ -1,5 +1,5 @@
 import { type Static, Type } from '@marquee/platform-config';
-import { serviceConfig } from '@marquee/platform-service';
+import { serviceConfig } from '@marquee/platform-service/config';
 
 /** Keys the import reads (the service at start, and the import CLI). */
 export const importConfig = {

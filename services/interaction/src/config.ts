@@ -1,6 +1,6 @@
 import { type Static, Type } from '@marquee/platform-config';
 import { KEYRING_PATTERN, KID_PATTERN } from '@marquee/platform-crypto';
-import { serviceConfig } from '@marquee/platform-service';
+import { serviceConfig } from '@marquee/platform-service/config';
 
 export const interactionConfigSchema = Type.Object({
   ...serviceConfig,

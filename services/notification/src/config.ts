@@ -1,6 +1,6 @@
 import { KEYRING_PATTERN, KID_PATTERN } from '@marquee/platform-crypto';
 import { type Static, Type } from '@marquee/platform-config';
-import { serviceConfig } from '@marquee/platform-service';
+import { serviceConfig } from '@marquee/platform-service/config';
 
 const int = (def: number, minimum: number, description: string) => Type.Integer({ minimum, default: def, description });
 

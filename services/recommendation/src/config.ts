@@ -1,5 +1,5 @@
 import { type Static, Type } from '@marquee/platform-config';
-import { serviceConfig } from '@marquee/platform-service';
+import { serviceConfig } from '@marquee/platform-service/config';
 
 export const recommendationConfigSchema = Type.Object({
   ...serviceConfig,

@@ -1,7 +1,6 @@
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
 import type { AnalyticsCliConfig } from '../config';
-import { openAnalyticsDatabase } from '../db/open-analytics-database';
 
 /** Runs fn against the analytics database (created and migrated if needed) and closes it after. */
 export async function withAnalyticsDatabase<T>(
@@ -9,6 +8,8 @@ export async function withAnalyticsDatabase<T>(
   logger: Logger,
   fn: (database: Database) => Promise<T>,
 ): Promise<T> {
+  // Loaded here, not at the top: a command's --help and usage errors load nothing that opens a connection.
+  const { openAnalyticsDatabase } = await import('../db/open-analytics-database');
   let database: Database;
   try {
     database = await openAnalyticsDatabase(config, logger);

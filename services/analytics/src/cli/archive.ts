@@ -1,6 +1,5 @@
-import { runCli } from '@marquee/platform-service';
+import { runCli } from '@marquee/platform-service/cli';
 import { analyticsCliSchema } from '../config';
-import { archiveOldPartitions, archivePartition } from '../jobs/archive-partitions';
 import { partitionOption, withAnalyticsDatabase } from './analytics-database';
 
 await runCli({
@@ -9,8 +8,9 @@ await runCli({
     'Archives activity-log partitions older than ANALYTICS_RETENTION_MONTHS (or the one named) to ANALYTICS_ARCHIVE_DIR and drops them.',
   options: { partition: partitionOption },
   config: analyticsCliSchema,
-  run: ({ args, config, logger }) =>
-    withAnalyticsDatabase(config, logger, async (database) =>
+  run: async ({ args, config, logger }) => {
+    const { archiveOldPartitions, archivePartition } = await import('../jobs/archive-partitions');
+    return withAnalyticsDatabase(config, logger, async (database) =>
       args.partition
         ? [await archivePartition(database, config.ANALYTICS_ARCHIVE_DIR, args.partition, logger)]
         : archiveOldPartitions(
@@ -18,5 +18,6 @@ await runCli({
             { dir: config.ANALYTICS_ARCHIVE_DIR, retentionMonths: config.ANALYTICS_RETENTION_MONTHS },
             logger,
           ),
-    ),
+    );
+  },
 });

@@ -1,4 +1,4 @@
-import { runCli } from '@marquee/platform-service';
+import { runCli } from '@marquee/platform-service/cli';
 import { analyticsCliSchema } from '../config';
 import { withAnalyticsDatabase } from './analytics-database';
 

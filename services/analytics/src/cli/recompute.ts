@@ -1,6 +1,5 @@
-import { CommandFailed, runCli, UsageError } from '@marquee/platform-service';
+import { CommandFailed, runCli, UsageError } from '@marquee/platform-service/cli';
 import { analyticsCliSchema } from '../config';
-import { recomputeDay } from '../jobs/recompute-metrics';
 import { withAnalyticsDatabase } from './analytics-database';
 
 await runCli({
@@ -14,6 +13,7 @@ await runCli({
     if (!date) throw new UsageError('--date is required');
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date)))
       throw new UsageError(`--date must be a day as YYYY-MM-DD, got "${date}"`);
+    const { recomputeDay } = await import('../jobs/recompute-metrics');
     const report = await withAnalyticsDatabase(config, logger, (database) => recomputeDay(database, date));
     if (report.differences.length === 0) return report;
     process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -1,6 +1,5 @@
-import { runCli, UsageError } from '@marquee/platform-service';
+import { runCli, UsageError } from '@marquee/platform-service/cli';
 import { analyticsCliSchema } from '../config';
-import { restorePartition } from '../jobs/archive-partitions';
 import { partitionOption, withAnalyticsDatabase } from './analytics-database';
 
 await runCli({
@@ -11,6 +10,7 @@ await runCli({
   async run({ args, config, logger }) {
     const partition = args.partition;
     if (!partition) throw new UsageError('--partition is required');
+    const { restorePartition } = await import('../jobs/archive-partitions');
     return withAnalyticsDatabase(config, logger, async (database) => ({
       partition,
       rows: await restorePartition(database, config.ANALYTICS_ARCHIVE_DIR, partition, logger),

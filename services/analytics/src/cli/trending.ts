@@ -1,6 +1,5 @@
-import { runCli } from '@marquee/platform-service';
+import { runCli } from '@marquee/platform-service/cli';
 import { analyticsCliSchema } from '../config';
-import { currentWindow, publishTrending } from '../jobs/trending';
 import { withAnalyticsDatabase } from './analytics-database';
 
 await runCli({
@@ -8,8 +7,9 @@ await runCli({
   summary:
     'Computes trending now and queues trending.updated in the outbox (the running service publishes it to Kafka).',
   config: analyticsCliSchema,
-  run: ({ config, logger }) =>
-    withAnalyticsDatabase(config, logger, (database) =>
+  run: async ({ config, logger }) => {
+    const { currentWindow, publishTrending } = await import('../jobs/trending');
+    return withAnalyticsDatabase(config, logger, (database) =>
       publishTrending(
         database,
         currentWindow(
@@ -19,5 +19,6 @@ await runCli({
           config.ANALYTICS_TRENDING_SIZE,
         ),
       ),
-    ),
+    );
+  },
 });

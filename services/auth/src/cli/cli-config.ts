@@ -1,7 +1,6 @@
 import type { Logger } from '@marquee/platform-logging';
 import type { AuthCoreConfig } from '../config';
 import type { AuthContext } from '../context';
-import { openAuthDatabase } from '../db/open-auth-database';
 
 /** Runs a command's work on the auth database (created and migrated if needed), then closes it. */
 export async function withAuthContext<T>(
@@ -9,6 +8,8 @@ export async function withAuthContext<T>(
   logger: Logger,
   work: (ctx: AuthContext) => Promise<T>,
 ): Promise<T> {
+  // Loaded here, not at the top: a command's --help and usage errors load nothing that opens a connection.
+  const { openAuthDatabase } = await import('../db/open-auth-database');
   const ctx = await openAuthDatabase(config, logger);
   try {
     return await work(ctx);

@@ -1,6 +1,5 @@
 import { Type } from '@marquee/platform-config';
-import { CommandFailed, runCli, UsageError } from '@marquee/platform-service';
-import { ensureAdmin } from '../accounts/create-admin';
+import { CommandFailed, runCli, UsageError } from '@marquee/platform-service/cli';
 import { authCliConfig } from '../config';
 import { withAuthContext } from './cli-config';
 
@@ -21,6 +20,7 @@ await runCli({
     if (!email) throw new UsageError('--email is required');
     const password = config.AUTH_NEW_ADMIN_PASSWORD;
     if (!password) throw new UsageError('AUTH_NEW_ADMIN_PASSWORD must be set in the environment');
+    const { ensureAdmin } = await import('../accounts/create-admin');
     const result = await withAuthContext(config, logger, (ctx) => ensureAdmin(ctx, { email, username, password }));
     if (!result.created)
       throw new CommandFailed(`an account with email ${email} already exists (${result.userId}); nothing changed`);

@@ -1,4 +1,4 @@
-import { runCli } from '@marquee/platform-service';
+import { runCli } from '@marquee/platform-service/cli';
 import { authCliSchema } from '../config';
 import { withAuthContext } from './cli-config';
 

@@ -1,5 +1,4 @@
-import { intFlag, progressReporter, runCli } from '@marquee/platform-service';
-import { reencryptAll } from '../accounts/reencrypt-users';
+import { intFlag, progressReporter, runCli } from '@marquee/platform-service/cli';
 import { authCliSchema } from '../config';
 import { withAuthContext } from './cli-config';
 
@@ -10,6 +9,7 @@ await runCli({
   config: authCliSchema,
   async run({ args, config, logger }) {
     const batchSize = intFlag('batch-size', args['batch-size'], { min: 1, max: 100_000 }) ?? 500;
+    const { reencryptAll } = await import('../accounts/reencrypt-users');
     return withAuthContext(config, logger, (ctx) => reencryptAll(ctx, batchSize, progressReporter('reencrypt users')));
   },
 });

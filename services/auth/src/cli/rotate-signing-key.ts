@@ -1,6 +1,5 @@
-import { runCli } from '@marquee/platform-service';
+import { runCli } from '@marquee/platform-service/cli';
 import { authCliSchema } from '../config';
-import { rotateSigningKey } from '../keys/signing-keys';
 import { withAuthContext } from './cli-config';
 
 await runCli({
@@ -8,5 +7,8 @@ await runCli({
   summary:
     'Retires the signing key in use and creates a new one; the retired key stays in the JWKS for AUTH_RETIRED_KEY_PUBLISH_HOURS.',
   config: authCliSchema,
-  run: ({ config, logger }) => withAuthContext(config, logger, (ctx) => rotateSigningKey(ctx.database, ctx.cipher)),
+  run: async ({ config, logger }) => {
+    const { rotateSigningKey } = await import('../keys/signing-keys');
+    return withAuthContext(config, logger, (ctx) => rotateSigningKey(ctx.database, ctx.cipher));
+  },
 });

@@ -1,8 +1,6 @@
 import { commonConfig, databaseConfig, Type } from '@marquee/platform-config';
-import { progressReporter, runCli } from '@marquee/platform-service';
+import { progressReporter, runCli } from '@marquee/platform-service/cli';
 import { importConfig } from '../config';
-import { openCatalogDatabase } from '../db/open-catalog-database';
-import { runImport } from '../jobs/run-import';
 
 await runCli({
   name: 'catalog import',
@@ -10,6 +8,10 @@ await runCli({
     'Loads the data set (MovieLens + TMDb metadata) into the catalog; idempotent, each changed movie gets a movie.upserted event.',
   config: Type.Object({ ...commonConfig, ...databaseConfig, ...importConfig }),
   async run({ config, logger }) {
+    const [{ openCatalogDatabase }, { runImport }] = await Promise.all([
+      import('../db/open-catalog-database'),
+      import('../jobs/run-import'),
+    ]);
     const database = await openCatalogDatabase(config, 'catalog-import', logger);
     try {
       const s = await runImport(database, config, logger, progressReporter('import'));

@@ -1,7 +1,5 @@
 import { commonConfig, databaseConfig, Type } from '@marquee/platform-config';
-import { openDatabase } from '@marquee/platform-db';
-import { progressReporter, runCli } from '@marquee/platform-service';
-import { replayMovies } from '../jobs/replay-movies';
+import { progressReporter, runCli } from '@marquee/platform-service/cli';
 
 await runCli({
   name: 'catalog replay-movies',
@@ -18,6 +16,10 @@ await runCli({
     }),
   }),
   async run({ config }) {
+    const [{ openDatabase }, { replayMovies }] = await Promise.all([
+      import('@marquee/platform-db'),
+      import('../jobs/replay-movies'),
+    ]);
     const database = openDatabase(config.DATABASE_URL, { applicationName: 'catalog-replay' });
     try {
       const n = await replayMovies(database, config.REPLAY_BATCH_SIZE, progressReporter('replay'));

@@ -1,10 +1,6 @@
 import { commonConfig, databaseConfig, Type } from '@marquee/platform-config';
-import { openDatabase } from '@marquee/platform-db';
-import { CommandFailed, intFlag, progressReporter, runCli, UsageError } from '@marquee/platform-service';
+import { CommandFailed, intFlag, progressReporter, runCli, UsageError } from '@marquee/platform-service/cli';
 import { catalogConfigSchema } from '../config';
-import { syncCatalog } from '../jobs/sync';
-import { createOmdbClient } from '../sync/omdb-client';
-import { createTmdbClient } from '../sync/tmdb-client';
 
 const { TMDB_API_KEY, TMDB_BASE_URL, OMDB_API_KEY, OMDB_BASE_URL } = catalogConfigSchema.properties;
 
@@ -38,6 +34,12 @@ await runCli({
       process.stderr.write('nothing to sync: neither TMDB_API_KEY nor OMDB_API_KEY is set\n');
       return;
     }
+    const [{ openDatabase }, { syncCatalog }, { createOmdbClient }, { createTmdbClient }] = await Promise.all([
+      import('@marquee/platform-db'),
+      import('../jobs/sync'),
+      import('../sync/omdb-client'),
+      import('../sync/tmdb-client'),
+    ]);
     const database = openDatabase(config.DATABASE_URL, { applicationName: 'catalog-sync' });
     const reporters = { tmdb: progressReporter('sync TMDb movies'), omdb: progressReporter('sync OMDb ratings') };
     try {

@@ -1,5 +1,5 @@
 import { describeConfig, Type } from '@marquee/platform-config';
-import { runCli } from '@marquee/platform-service';
+import { runCli } from '@marquee/platform-service/cli';
 import { gatewayConfigSchema } from '../config';
 
 await runCli({

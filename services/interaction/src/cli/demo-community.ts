@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@marquee/platform-config';
-import { CommandFailed, runCli } from '@marquee/platform-service';
-import { seedDemoCommunity } from '../community/seed-demo-community';
+import { CommandFailed, runCli } from '@marquee/platform-service/cli';
 
 const serviceUrl = (fallback: string, what: string) =>
   Type.String({ pattern: '^https?://[^\\s/]+/?$', default: fallback, description: `Base URL of ${what}.` });
@@ -36,6 +35,7 @@ await runCli({
     const dataDir = config.MARQUEE_DATA_DIR || path.resolve(repoRoot, '../shared/datasets');
     if (!existsSync(path.join(dataDir, 'movielens-small', 'ratings.csv')))
       throw new CommandFailed(`no movielens-small/ratings.csv under ${dataDir}; set MARQUEE_DATA_DIR`, 78);
+    const { seedDemoCommunity } = await import('../community/seed-demo-community');
     return seedDemoCommunity({
       urls: {
         auth: trim(config.AUTH_URL),

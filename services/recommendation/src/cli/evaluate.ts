@@ -1,9 +1,5 @@
 import { Type } from '@marquee/platform-config';
-import { CommandFailed, intFlag, runCli, UsageError } from '@marquee/platform-service';
-import { evaluateAll } from '../evaluation/evaluate';
-import { readMovieLens } from '../evaluation/movielens';
-import { renderReport } from '../evaluation/report';
-import { leaveLastOut, randomSplit } from '../evaluation/split';
+import { CommandFailed, intFlag, runCli, UsageError } from '@marquee/platform-service/cli';
 
 const PROTOCOLS = ['random', 'last', 'both'];
 
@@ -29,6 +25,12 @@ await runCli({
     const protocol = args.protocol ?? 'both';
     if (!PROTOCOLS.includes(protocol))
       throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}, got "${protocol}"`);
+    const [{ evaluateAll }, { readMovieLens }, { renderReport }, { leaveLastOut, randomSplit }] = await Promise.all([
+      import('../evaluation/evaluate'),
+      import('../evaluation/movielens'),
+      import('../evaluation/report'),
+      import('../evaluation/split'),
+    ]);
     let data: ReturnType<typeof readMovieLens>;
     try {
       data = readMovieLens(positionals[0] as string);
