@@ -16,6 +16,8 @@ export interface Harness {
   publish<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>, times?: number): Promise<void>;
   /** Stops the service and drops its database. */
   close(): Promise<void>;
+  /** How many recommendations.generated the service has written for the user (read from outbox_written). */
+  generated(userId: string): Promise<number>;
 }
 
 /**
@@ -46,6 +48,13 @@ export async function startHarness(jwksUrl: string, extraEnv: Record<string, str
         topic: physicalTopic(rec.deps.settings, def.topic as TopicName),
         messages: Array.from({ length: times }, () => message),
       });
+    },
+    async generated(userId) {
+      const { rows } = await rec.deps.database.pool.query<{ n: number }>(
+        `select count(*)::int as n from outbox_written where type = 'recommendations.generated' and key = $1`,
+        [userId],
+      );
+      return rows[0]?.n ?? 0;
     },
     async close() {
       await producer.disconnect();

@@ -25,20 +25,11 @@ const waiting = (userId: string) =>
   query<{ generated_at: string; pending_since: string; movie_ids: number[] }>(
     sql`select generated_at::text, pending_since::text, movie_ids from rec_pending_lists where user_id = ${userId}`,
   );
-const generated = async (userId: string) =>
-  Number(
-    (
-      await query<{ n: string }>(
-        sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${userId}`,
-      )
-    )[0]!.n,
-  );
-
 /** Publishes a like and waits for its fold-in (its recommendations.generated event). */
 async function like(userId: string, movieId: number) {
-  const before = await generated(userId);
+  const before = await h.generated(userId);
   await h.publish(InteractionRecorded, userId, interaction(userId, movieId, 'like'));
-  await settled(async () => expect(await generated(userId)).toBe(before + 1));
+  await settled(async () => expect(await h.generated(userId)).toBe(before + 1));
 }
 
 async function api(method: 'GET' | 'POST', url: string, userId: string) {

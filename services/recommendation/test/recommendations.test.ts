@@ -134,10 +134,7 @@ describe('recommendations', () => {
     await settled(async () =>
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(2),
     );
-    const generated = await countRows(
-      sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`,
-    );
-    expect(generated).toBe(2);
+    expect(await h.generated(id)).toBe(2);
   });
 
   it('when a fold-in leaves a row as it was, then the row is not rewritten, yet the list is still published fresh', async () => {
@@ -151,15 +148,13 @@ describe('recommendations', () => {
           )
         ).rows.map((r) => ({ ...r })),
       );
-    const generated = () =>
-      countRows(sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`);
     await h.publish(InteractionRecorded, id, interaction(id, 5, 'like'));
-    await settled(async () => expect(await generated()).toBe(1));
+    await settled(async () => expect(await h.generated(id)).toBe(1));
     const before = await rows();
     expect(before.length).toBeGreaterThan(0);
     // The same like again (a new event id): the same feedback, so the same list.
     await h.publish(InteractionRecorded, id, interaction(id, 5, 'like'));
-    await settled(async () => expect(await generated()).toBe(2));
+    await settled(async () => expect(await h.generated(id)).toBe(2));
     expect(await rows()).toEqual(before);
     const stored = await h.rec.deps.redis.get(`${h.env.KAFKA_TOPIC_PREFIX}rec:list:${id}`);
     const rowsMs = await countRows(
@@ -197,10 +192,7 @@ describe('recommendations', () => {
     await settled(async () =>
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(liked.length),
     );
-    const generated = await countRows(
-      sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`,
-    );
-    expect(generated).toBe(1);
+    expect(await h.generated(id)).toBe(1);
     const ids = (await get('/v1/me/recommendations?limit=50', token)).body.items.map(
       (i: { movieId: number }) => i.movieId,
     );
@@ -227,11 +219,7 @@ describe('recommendations', () => {
     await settled(async () =>
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(2),
     );
-    expect(
-      await countRows(
-        sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`,
-      ),
-    ).toBe(1);
+    expect(await h.generated(id)).toBe(1);
   });
 
   it('when the query is bad, then 400 names the field; when the limit is too large, then it is capped', async () => {
@@ -299,12 +287,10 @@ describe('recommendations', () => {
     const other = full.body.items
       .map((i: { movieId: number }) => i.movieId)
       .find((m: number) => clusterOf(m) !== clusterOf(movieId) && m <= 30) as number;
-    const generated = () =>
-      countRows(sql`select count(*) as n from outbox_written where type = 'recommendations.generated' and key = ${id}`);
-    const generatedBefore = await generated();
+    const generatedBefore = await h.generated(id);
     await h.publish(InteractionRecorded, id, interaction(id, other, 'dislike'));
     // The fold-in is seen by its event: the clicked row itself is rewritten only if its values changed.
-    await settled(async () => expect(await generated()).toBe(generatedBefore + 1));
+    await settled(async () => expect(await h.generated(id)).toBe(generatedBefore + 1));
     const after = await get('/v1/me/recommendations?limit=50', token);
     expect(after.body.items.map((i: { movieId: number }) => i.movieId)).toContain(movieId);
     expect((await clickedOf())?.clicked).toBe(true);
