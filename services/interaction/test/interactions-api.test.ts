@@ -197,6 +197,54 @@ describe('recording interactions', () => {
     expect(Number(state.liked) + Number(state.disliked)).toBe(1);
     expect(state.rating).toBe(4);
   });
+
+  it('When a like and a dislike of one movie are written by two transactions at once, then the second waits for the first and displaces its row', async () => {
+    const user = newUserId();
+    const batch = (type: string) =>
+      JSON.stringify([
+        { owner: user, rows: [{ idx: 0, user_id: user, movie_id: 16, interaction_type: type, source: 'web' }] },
+      ]);
+    const record = 'select kind, type from record_interactions($1::jsonb)';
+    const first = await svc.deps.database.pool.connect();
+    const second = await svc.deps.database.pool.connect();
+    try {
+      await first.query('begin');
+      await second.query('begin');
+      expect((await first.query(record, [batch('like')])).rows).toEqual([{ kind: 'created', type: 'like' }]);
+      const secondPid = (await second.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+      let done = false;
+      const disliking = second.query(record, [batch('dislike')]).finally(() => {
+        done = true;
+      });
+      // The like is not committed yet: the dislike must wait for it (before the fix it went on, missed the like and
+      // deleted nothing, and both committed).
+      await eventually(
+        async () =>
+          done ||
+          (
+            await svc.deps.database.pool.query(
+              'select 1 from pg_stat_activity where pid = $1 and wait_event_type = $2',
+              [secondPid, 'Lock'],
+            )
+          ).rowCount === 1,
+        { what: 'the dislike finished or waiting on a lock' },
+      );
+      expect(done).toBe(false);
+      await first.query('commit');
+      expect((await disliking).rows).toEqual([
+        { kind: 'created', type: 'dislike' },
+        { kind: 'displaced', type: 'like' },
+      ]);
+      await second.query('commit');
+    } finally {
+      await first.query('rollback').catch(() => {});
+      await second.query('rollback').catch(() => {});
+      first.release();
+      second.release();
+    }
+    const state = (await svc.app.inject({ url: '/v1/me/interactions/16', headers: await svc.as(user) })).json();
+    expect([state.liked, state.disliked]).toEqual([false, true]);
+  });
 });
 
 describe('feedback comments at rest', () => {
