@@ -14,10 +14,12 @@
 // This replaced tsx as the runtime: a process starts in about 0.65 s instead of 0.9-1.05 s and the images carry no
 // esbuild; per-request CPU measured the same (tsx's esbuild transform with keepNames and source maps cost nothing
 // measurable once loaded).
-import { registerHooks } from 'node:module';
+// node:module as a namespace: a named import of registerHooks fails to link on a Node without it (Node 20), with a
+// stack trace before the check below could say which Node to use.
+import * as nodeModule from 'node:module';
 import path from 'node:path';
 
-if (!process.features.typescript) {
+if (!process.features.typescript || typeof nodeModule.registerHooks !== 'function') {
   process.stderr.write(
     `Marquee runs its TypeScript with Node's type stripping, which this Node (${process.version}) does not have: ` +
       'run it with Node 24 (./marquee and scripts/ensure-node.sh bring one into .marquee/node).\n',
@@ -35,7 +37,7 @@ function needsTs(specifier, parentURL) {
   return !KNOWN.has(path.extname(specifier));
 }
 
-registerHooks({
+nodeModule.registerHooks({
   resolve(specifier, context, nextResolve) {
     if (needsTs(specifier, context.parentURL)) {
       for (const candidate of [`${specifier}.ts`, `${specifier}/index.ts`]) {
