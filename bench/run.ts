@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Type } from '@marquee/platform-config';
 import { type CliOption, type CliPositional, CommandFailed, runCli, UsageError } from '@marquee/platform-service/cli';
+import { ensureInfra, type InfraVariable, infraVariables } from './lib/infra';
 
 interface Bench {
   summary: string;
@@ -171,10 +172,16 @@ await runCli(
     options: bench.options,
     notes: ['Results go to bench/results/ (Markdown + JSON). Run under `flock /work/bench.lock` on a shared machine.'],
     config: Type.Object(bench.env ?? {}),
-    async run({ positionals }) {
+    async run({ positionals, config }) {
       const fraction = positionals[0];
       if (fraction !== undefined && !(Number(fraction) > 0 && Number.isFinite(Number(fraction))))
         throw new UsageError(`<fraction> must be a positive number, got "${fraction}"`);
+      const urls = config as Partial<Record<InfraVariable, string>>;
+      const infraEnv = Object.fromEntries(infraVariables.filter((v) => urls[v] !== undefined).map((v) => [v, urls[v]]));
+      const down = await ensureInfra(name, infraEnv, (line) => process.stderr.write(`${line}\n`));
+      if (down) throw new CommandFailed(down);
+      // The benches read the variables from the environment: the defaults above are theirs too.
+      Object.assign(process.env, infraEnv);
       await import(pathToFileURL(path.join(here, `${name}.ts`)).href);
       if (process.exitCode) throw new CommandFailed('the benchmark failed; see above', Number(process.exitCode));
     },

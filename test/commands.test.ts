@@ -173,4 +173,31 @@ describe('commands', () => {
     expect(unknown.code).toBe(64);
     expect(unknown.err).toContain("unknown benchmark 'no-such-bench'");
   });
+
+  it('When a bench is run and its services answer nowhere it can start them, then one line names each and where, exit 1, no stack', async () => {
+    // 127.0.0.2 reaches this machine, but infra.sh starts only what is addressed as 127.0.0.1 or localhost, and
+    // nothing listens on port 9: every service is down and none can be started.
+    const nowhere = {
+      DATABASE_ADMIN_URL: 'postgres://postgres@127.0.0.2:9/postgres',
+      KAFKA_BROKERS: '127.0.0.2:9',
+      REDIS_URL: 'redis://127.0.0.2:9',
+      NATS_URL: 'nats://127.0.0.2:9',
+    };
+    const events = await run(['bench/run.ts', 'events'], nowhere);
+    expect(events.code).toBe(1);
+    const last = events.err.trim().split('\n').at(-1);
+    expect(last).toBe(
+      'bench events: PostgreSQL at DATABASE_ADMIN_URL=postgres://postgres@127.0.0.2:9/postgres, Kafka at KAFKA_BROKERS=127.0.0.2:9, ' +
+        'Redis at REDIS_URL=redis://127.0.0.2:9, NATS at NATS_URL=nats://127.0.0.2:9 do not answer: start them ' +
+        '(deploy/local/infra.sh start does for this machine) or point the variable at one that runs',
+    );
+    expect(events.err).toContain('infra.sh: FAILED: postgres redis nats kafka');
+    expect(events.err).not.toMatch(/^\s+at /m);
+    // A bench that reads only PostgreSQL asks for nothing else.
+    const writeCost = await run(['bench/run.ts', 'analytics-write-cost'], nowhere);
+    expect(writeCost.code).toBe(1);
+    expect(writeCost.err.trim().split('\n').at(-1)).toMatch(
+      /^bench analytics-write-cost: PostgreSQL at DATABASE_ADMIN_URL=\S+ does not answer: start it /,
+    );
+  });
 });
