@@ -178,7 +178,7 @@ describe('commands', () => {
     // 127.0.0.2 reaches this machine, but infra.sh starts only what is addressed as 127.0.0.1 or localhost, and
     // nothing listens on port 9: every service is down and none can be started.
     const nowhere = {
-      DATABASE_ADMIN_URL: 'postgres://postgres@127.0.0.2:9/postgres',
+      DATABASE_ADMIN_URL: 'postgres://postgres:s3cret@127.0.0.2:9/postgres',
       KAFKA_BROKERS: '127.0.0.2:9',
       REDIS_URL: 'redis://127.0.0.2:9',
       NATS_URL: 'nats://127.0.0.2:9',
@@ -187,17 +187,31 @@ describe('commands', () => {
     expect(events.code).toBe(1);
     const last = events.err.trim().split('\n').at(-1);
     expect(last).toBe(
-      'bench events: PostgreSQL at DATABASE_ADMIN_URL=postgres://postgres@127.0.0.2:9/postgres, Kafka at KAFKA_BROKERS=127.0.0.2:9, ' +
-        'Redis at REDIS_URL=redis://127.0.0.2:9, NATS at NATS_URL=nats://127.0.0.2:9 do not answer: start them ' +
+      'bench events: PostgreSQL at 127.0.0.2:9 (DATABASE_ADMIN_URL), Kafka at 127.0.0.2:9 (KAFKA_BROKERS), ' +
+        'Redis at 127.0.0.2:9 (REDIS_URL), NATS at 127.0.0.2:9 (NATS_URL) do not answer: start them ' +
         '(deploy/local/infra.sh start does for this machine) or point the variable at one that runs',
     );
     expect(events.err).toContain('infra.sh: FAILED: postgres redis nats kafka');
     expect(events.err).not.toMatch(/^\s+at /m);
+    expect(events.err).not.toContain('s3cret');
     // A bench that reads only PostgreSQL asks for nothing else.
     const writeCost = await run(['bench/run.ts', 'analytics-write-cost'], nowhere);
     expect(writeCost.code).toBe(1);
     expect(writeCost.err.trim().split('\n').at(-1)).toMatch(
-      /^bench analytics-write-cost: PostgreSQL at DATABASE_ADMIN_URL=\S+ does not answer: start it /,
+      /^bench analytics-write-cost: PostgreSQL at 127\.0\.0\.2:9 \(DATABASE_ADMIN_URL\) does not answer: start it /,
+    );
+  });
+
+  it('When a command cannot reach its database, then its one line names the variable and the address, not the password', async () => {
+    const { code, err } = await run([path.join(root, 'services/catalog/src/cli/replay-movies.ts')], {
+      DATABASE_URL: 'postgres://catalog:s3cret@127.0.0.2:9/marquee_catalog',
+      KAFKA_BROKERS: '127.0.0.2:9',
+    });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      'catalog replay-movies: connect ECONNREFUSED 127.0.0.2:9 (in: select count(*)::int as n from movies) ' +
+        '(DATABASE_URL: nothing answers at 127.0.0.2:9; start it, e.g. deploy/local/infra.sh start on this machine, ' +
+        'or set the variable)\n',
     );
   });
 });

@@ -78,6 +78,12 @@ export async function ensureInfra(
   await runInfraScript(env);
   const still = await missing(env);
   if (still.length === 0) return null;
-  const where = still.map((v) => `${SERVICES[v].label} at ${v}=${env[v]}`).join(', ');
+  // The address, not the value: a database URL can carry a password.
+  const where = still
+    .map((v) => {
+      const { host, port } = endpointOf(v, env[v] ?? '');
+      return `${SERVICES[v].label} at ${host.includes(':') ? `[${host}]` : host}:${port} (${v})`;
+    })
+    .join(', ');
   return `${where} ${still.length === 1 ? 'does' : 'do'} not answer: start ${still.length === 1 ? 'it' : 'them'} (deploy/local/infra.sh start does for this machine) or point the variable at one that runs`;
 }

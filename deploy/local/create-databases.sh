@@ -45,7 +45,7 @@ command -v psql >/dev/null 2>&1 ||
 psql_admin() { PGCONNECT_TIMEOUT=5 psql "$DATABASE_ADMIN_URL" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 
 if ! psql_admin -c 'select 1' >/dev/null 2>&1; then
-  log "cannot connect to DATABASE_ADMIN_URL=$DATABASE_ADMIN_URL; start it with deploy/local/infra.sh start"
+  log "cannot connect to DATABASE_ADMIN_URL=$(printf '%s\n' "$DATABASE_ADMIN_URL" | sed -E 's#^([a-z]+://[^:@/]*):[^@/]*@#\1:***@#'); start it with deploy/local/infra.sh start"
   exit 1
 fi
 

@@ -46,6 +46,8 @@ url_port() {
   a=${a##*]}
   if [[ "$a" == *:* && -n "${a##*:}" ]]; then printf '%s\n' "${a##*:}"; else printf '%s\n' "$2"; fi
 }
+# A URL as it may be printed: a password in it becomes ***.
+redact() { printf '%s\n' "$1" | sed -E 's#^([a-z]+://[^:@/]*):[^@/]*@#\1:***@#'; }
 is_local() { [[ "$1" == 127.0.0.1 || "$1" == localhost || "$1" == ::1 ]]; }
 port_open() { timeout 2 bash -c ">/dev/tcp/$1/$2" 2>/dev/null; }
 
@@ -116,7 +118,7 @@ start_postgres() {
     return 0
   fi
   if ! is_local "$PG_HOST"; then
-    fail postgres "PostgreSQL does not answer at DATABASE_ADMIN_URL=$DATABASE_ADMIN_URL (not local: not starting anything)"
+    fail postgres "PostgreSQL does not answer at DATABASE_ADMIN_URL=$(redact "$DATABASE_ADMIN_URL") (not local: not starting anything)"
     return 0
   fi
   # 1) A Debian cluster on that port that is down.
@@ -201,7 +203,7 @@ start_redis() {
     return 0
   fi
   if ! is_local "$REDIS_HOST"; then
-    fail redis "Redis does not answer at REDIS_URL=$REDIS_URL (not local: not starting anything)"
+    fail redis "Redis does not answer at REDIS_URL=$(redact "$REDIS_URL") (not local: not starting anything)"
     return 0
   fi
   if ! command -v redis-server >/dev/null 2>&1; then
@@ -236,7 +238,7 @@ start_nats() {
     return 0
   fi
   if ! is_local "$NATS_HOST"; then
-    fail nats "NATS does not answer at NATS_URL=$NATS_URL (not local: not starting anything)"
+    fail nats "NATS does not answer at NATS_URL=$(redact "$NATS_URL") (not local: not starting anything)"
     return 0
   fi
   local bin

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Static, type TObject } from '@marquee/platform-config';
 import { createLogger, type Logger } from '@marquee/platform-logging';
+import { unreachableHint } from './unreachable';
 
 export interface CliOption {
   type: 'string' | 'boolean';
@@ -91,6 +92,22 @@ function exit(code: number, stream: NodeJS.WriteStream, text: string): never {
 }
 
 /**
+ * An error's message on one line. An AggregateError (each address of a name refused) has none of its own; a
+ * drizzle "Failed query: <sql>\nparams: …" keeps the reason in its cause, which comes first.
+ */
+export function messageOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  let text = err.message;
+  if (!text && err instanceof AggregateError) text = (err.errors[0] as Error | undefined)?.message ?? '';
+  const query = text.match(/^Failed query: ([^\n]*)/)?.[1];
+  if (query !== undefined && err.cause instanceof Error) {
+    const sql = query.length > 80 ? `${query.slice(0, 77)}...` : query;
+    text = `${messageOf(err.cause)} (in: ${sql})`;
+  }
+  return (text || err.name).replace(/\s*\n\s*/g, ' ');
+}
+
+/**
  * Runs one command: flags (an unknown one exits 64 naming it), --help (prints usage and does nothing
  * else), config (exit 78 naming each bad variable), then run; a failure prints one line and exits 1.
  */
@@ -136,7 +153,7 @@ export async function runCli<S extends TObject, O extends Record<string, CliOpti
   // Work the command left running (a timer, a promise nobody awaited) fails it too, in one line.
   const crash = (kind: string) => (err: unknown) => {
     logger.debug({ err }, `${cmd.name}: ${kind}`);
-    exit(1, process.stderr, `${cmd.name}: ${kind}: ${(err as Error)?.message ?? String(err)}\n`);
+    exit(1, process.stderr, `${cmd.name}: ${kind}: ${messageOf(err)}${unreachableHint(err, config)}\n`);
   };
   process.on('uncaughtException', crash('uncaught exception'));
   process.on('unhandledRejection', crash('unhandled rejection'));
@@ -148,7 +165,9 @@ export async function runCli<S extends TObject, O extends Record<string, CliOpti
     if (err instanceof UsageError) exit(64, process.stderr, `${cmd.name}: ${err.message}\n${usageLine(cmd)}\n`);
     // The detail (stack, causes) goes to the log at debug; the user reads one line.
     logger.debug({ err }, `${cmd.name} failed`);
-    exit(err instanceof CommandFailed ? err.exitCode : 1, process.stderr, `${cmd.name}: ${(err as Error).message}\n`);
+    // A server that did not answer is named by the variable pointing at it (its value, maybe with a password, is not).
+    const hint = unreachableHint(err, config);
+    exit(err instanceof CommandFailed ? err.exitCode : 1, process.stderr, `${cmd.name}: ${messageOf(err)}${hint}\n`);
   }
   process.exit(0);
 }

@@ -10,3 +10,17 @@ describe('runCli', () => {
     expect(p.out()).toBe('');
   });
 });
+
+describe('messageOf', () => {
+  it('puts a failed query reason first on one line, and gives an aggregate of refusals the first one', async () => {
+    const { messageOf } = await import('../src/cli');
+    const cause = new Error('connect ECONNREFUSED 127.0.0.1:5432');
+    const failed = new Error('Failed query: select id\nfrom movies where id = $1\nparams: 7', { cause });
+    expect(messageOf(failed)).toBe('connect ECONNREFUSED 127.0.0.1:5432 (in: select id)');
+    expect(messageOf(new AggregateError([cause, new Error('connect ECONNREFUSED ::1:5432')], ''))).toBe(
+      'connect ECONNREFUSED 127.0.0.1:5432',
+    );
+    expect(messageOf(new Error('two\n  lines'))).toBe('two lines');
+    expect(messageOf('plain')).toBe('plain');
+  });
+});

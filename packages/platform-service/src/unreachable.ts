@@ -1,0 +1,93 @@
+/**
+ * What a command adds to its one failure line when it could not reach a server: the variable that points at the
+ * address that did not answer, so "connect ECONNREFUSED 127.0.0.1:9092" says it was KAFKA_BROKERS and what to start.
+ * The variable's value is not printed: a database URL can carry a password.
+ */
+
+/** Error codes that mean nothing answered at the address (or the name did not resolve). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+interface NetError {
+  code?: unknown;
+  address?: unknown;
+  port?: unknown;
+  hostname?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
+/** Every host:port (or bare host, for a name that did not resolve) the error and its causes could not reach. */
+export function unreachableAddresses(err: unknown, depth = 0): string[] {
+  if (!err || typeof err !== 'object' || depth > 4) return [];
+  const e = err as NetError;
+  const found: string[] = [];
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const message = typeof e.message === 'string' ? e.message : '';
+  const messageCode = message.match(/\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)\b/)?.[1];
+  if ((code && UNREACHABLE.has(code)) || messageCode) {
+    if (typeof e.address === 'string' && e.port !== undefined) found.push(`${e.address}:${String(e.port)}`);
+    else if (typeof e.hostname === 'string') found.push(e.hostname);
+    else {
+      // kafkajs and others keep only the message: "connect ECONNREFUSED 127.0.0.1:9092", "getaddrinfo ENOTFOUND db".
+      const at = message.match(/(?:ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN) (\S+)/)?.[1];
+      if (at) found.push(at);
+    }
+  }
+  found.push(...unreachableAddresses(e.cause, depth + 1));
+  if (Array.isArray(e.errors)) for (const inner of e.errors) found.push(...unreachableAddresses(inner, depth + 1));
+  return [...new Set(found)];
+}
+
+const DEFAULT_PORTS: Record<string, string> = {
+  'postgres:': '5432',
+  'postgresql:': '5432',
+  'redis:': '6379',
+  'rediss:': '6379',
+  'nats:': '4222',
+  'http:': '80',
+  'https:': '443',
+};
+
+/** Host and port of each server a configuration value names: a URL, or a comma-separated host:port list. */
+function endpointsOf(value: string): Array<{ host: string; port: string }> {
+  return value.split(',').flatMap((part) => {
+    const text = part.trim();
+    if (text === '') return [];
+    try {
+      const url = new URL(text.includes('://') ? text : `tcp://${text}`);
+      if (!url.hostname) return [];
+      return [{ host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (DEFAULT_PORTS[url.protocol] ?? '') }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+const sameHost = (a: string, b: string) =>
+  a === b || (['localhost', '127.0.0.1', '::1'].includes(a) && ['localhost', '127.0.0.1', '::1'].includes(b));
+
+/**
+ * " (DATABASE_URL: nothing answers at 127.0.0.1:5432; …)" for the variables of `config` that name an address the
+ * error could not reach, or "" when it was no such error or no variable names it.
+ */
+export function unreachableHint(err: unknown, config: Record<string, unknown>): string {
+  const addresses = unreachableAddresses(err);
+  if (addresses.length === 0) return '';
+  const named = new Map<string, string>();
+  for (const address of addresses) {
+    const split = address.match(/^\[?(.*?)\]?(?::(\d+))?$/);
+    const host = split?.[1] ?? address;
+    const port = split?.[2];
+    for (const [variable, value] of Object.entries(config)) {
+      if (typeof value !== 'string') continue;
+      const hit = endpointsOf(value).some(
+        (e) => sameHost(e.host, host) && (port === undefined || e.port === '' || e.port === port),
+      );
+      if (hit && !named.has(variable)) named.set(variable, address);
+    }
+  }
+  if (named.size === 0) return '';
+  const which = [...named].map(([variable, address]) => `${variable}: nothing answers at ${address}`).join('; ');
+  return ` (${which}; start it, e.g. deploy/local/infra.sh start on this machine, or set the variable)`;
+}
