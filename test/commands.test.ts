@@ -202,6 +202,21 @@ describe('commands', () => {
     );
   });
 
+  it('When a service starts and its database does not answer, then it exits 1 with one line naming DATABASE_URL, not a stack', async () => {
+    const { code, err } = await run([path.join(root, 'services/catalog/src/main.ts')], {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://catalog:s3cret@127.0.0.2:9/marquee_catalog',
+      KAFKA_BROKERS: '127.0.0.2:10',
+      REDIS_URL: 'redis://127.0.0.2:11',
+      NATS_URL: 'nats://127.0.0.2:12',
+    });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      'catalog: cannot start: connect ECONNREFUSED 127.0.0.2:9 (DATABASE_URL: nothing answers at 127.0.0.2:9; ' +
+        'start it, e.g. deploy/local/infra.sh start on this machine, or set the variable)\n',
+    );
+  });
+
   it('When a command cannot reach its database, then its one line names the variable and the address, not the password', async () => {
     const { code, err } = await run([path.join(root, 'services/catalog/src/cli/replay-movies.ts')], {
       DATABASE_URL: 'postgres://catalog:s3cret@127.0.0.2:9/marquee_catalog',

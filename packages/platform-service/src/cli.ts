@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Static, type TObject } from '@marquee/platform-config';
 import { createLogger, type Logger } from '@marquee/platform-logging';
-import { unreachableHint } from './unreachable';
+import { messageOf, unreachableHint } from './unreachable';
 
 export interface CliOption {
   type: 'string' | 'boolean';
@@ -89,22 +89,6 @@ function helpText<O extends Record<string, CliOption>>(cmd: CliCommand<TObject, 
 function exit(code: number, stream: NodeJS.WriteStream, text: string): never {
   stream.write(text);
   process.exit(code);
-}
-
-/**
- * An error's message on one line. An AggregateError (each address of a name refused) has none of its own; a
- * drizzle "Failed query: <sql>\nparams: …" keeps the reason in its cause, which comes first.
- */
-export function messageOf(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  let text = err.message;
-  if (!text && err instanceof AggregateError) text = (err.errors[0] as Error | undefined)?.message ?? '';
-  const query = text.match(/^Failed query: ([^\n]*)/)?.[1];
-  if (query !== undefined && err.cause instanceof Error) {
-    const sql = query.length > 80 ? `${query.slice(0, 77)}...` : query;
-    text = `${messageOf(err.cause)} (in: ${sql})`;
-  }
-  return (text || err.name).replace(/\s*\n\s*/g, ' ');
 }
 
 /**

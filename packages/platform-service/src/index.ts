@@ -9,6 +9,7 @@ export {
   runCli,
   UsageError,
 } from './cli';
+export { cannotStart } from './cannot-start';
 export { type ServiceConfig, serviceConfig } from './config';
 export {
   closeAll,

@@ -89,5 +89,23 @@ export function unreachableHint(err: unknown, config: Record<string, unknown>): 
   }
   if (named.size === 0) return '';
   const which = [...named].map(([variable, address]) => `${variable}: nothing answers at ${address}`).join('; ');
-  return ` (${which}; start it, e.g. deploy/local/infra.sh start on this machine, or set the variable)`;
+  const them = named.size === 1 ? 'it' : 'them';
+  const variable = named.size === 1 ? 'the variable' : 'the variables';
+  return ` (${which}; start ${them}, e.g. deploy/local/infra.sh start on this machine, or set ${variable})`;
+}
+
+/**
+ * An error's message on one line. An AggregateError (each address of a name refused) has none of its own; a
+ * drizzle "Failed query: <sql>\nparams: …" keeps the reason in its cause, which comes first.
+ */
+export function messageOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  let text = err.message;
+  if (!text && err instanceof AggregateError) text = (err.errors[0] as Error | undefined)?.message ?? '';
+  const query = text.match(/^Failed query: ([^\n]*)/)?.[1];
+  if (query !== undefined && err.cause instanceof Error) {
+    const sql = query.length > 80 ? `${query.slice(0, 77)}...` : query;
+    text = `${messageOf(err.cause)} (in: ${sql})`;
+  }
+  return (text || err.name).replace(/\s*\n\s*/g, ' ');
 }

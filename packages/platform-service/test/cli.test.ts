@@ -13,7 +13,7 @@ describe('runCli', () => {
 
 describe('messageOf', () => {
   it('puts a failed query reason first on one line, and gives an aggregate of refusals the first one', async () => {
-    const { messageOf } = await import('../src/cli');
+    const { messageOf } = await import('../src/unreachable');
     const cause = new Error('connect ECONNREFUSED 127.0.0.1:5432');
     const failed = new Error('Failed query: select id\nfrom movies where id = $1\nparams: 7', { cause });
     expect(messageOf(failed)).toBe('connect ECONNREFUSED 127.0.0.1:5432 (in: select id)');

@@ -2,7 +2,7 @@
 import { loadConfigOrExit } from '@marquee/platform-config';
 import { runUntilSignalled } from '@marquee/platform-http';
 import { createLogger } from '@marquee/platform-logging';
-import { warnIfTracingNotLoaded } from '@marquee/platform-service';
+import { cannotStart, warnIfTracingNotLoaded } from '@marquee/platform-service';
 import { buildGatewayApp } from './app';
 import { gatewayConfigSchema } from './config';
 import { gatewayClosers, openGatewayDeps } from './deps';
@@ -11,7 +11,8 @@ import { OpsListener } from './ops-listener';
 const config = loadConfigOrExit('gateway', gatewayConfigSchema);
 const logger = createLogger('gateway', config.LOG_LEVEL);
 warnIfTracingNotLoaded(logger);
-const deps = await openGatewayDeps(config, logger);
+const failed = cannotStart('gateway', config);
+const deps = await openGatewayDeps(config, logger).catch(failed);
 const ops = new OpsListener();
 const app = await buildGatewayApp(deps, ops);
 await runUntilSignalled({
@@ -21,6 +22,6 @@ await runUntilSignalled({
   logger,
   closers: [{ name: 'ops', close: () => ops.close() }, ...gatewayClosers(deps)],
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-});
-const opsPort = await ops.listen(app, config.OPS_PORT, config.OPS_HOST);
+}).catch(failed);
+const opsPort = await ops.listen(app, config.OPS_PORT, config.OPS_HOST).catch(failed);
 logger.info({ port: (app.server.address() as { port: number }).port, opsPort }, 'gateway listening');

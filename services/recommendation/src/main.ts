@@ -1,7 +1,10 @@
 import { loadConfigOrExit } from '@marquee/platform-config';
+import { cannotStart } from '@marquee/platform-service';
 import { recommendationConfigSchema } from './config';
 import { startRecommendation } from './service';
 
 const config = loadConfigOrExit('recommendation', recommendationConfigSchema);
-const rec = await startRecommendation(config);
-await rec.listen(config.PORT);
+// A server that does not answer or a port in use ends it in one line naming the setting to fix.
+const failed = cannotStart('recommendation', config);
+const rec = await startRecommendation(config).catch(failed);
+await rec.listen(config.PORT).catch(failed);
