@@ -3,9 +3,9 @@
 // services, or Kafka from its jars) as `./marquee up` would, so a bench starts what it needs; what still does not
 // answer is named in one line (which service, which variable, where) instead of a client's retries and stack.
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { answers } from '@marquee/platform-testing/ports';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -27,25 +27,12 @@ export function endpointOf(variable: InfraVariable, value: string): { host: stri
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : SERVICES[variable].port };
 }
 
-function answers({ host, port }: { host: string; port: number }, timeoutMs = 1500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 async function missing(env: Partial<Record<InfraVariable, string>>): Promise<InfraVariable[]> {
   const used = infraVariables.flatMap((v) => {
     const value = env[v];
     return value === undefined ? [] : [{ v, at: endpointOf(v, value) }];
   });
-  const up = await Promise.all(used.map(({ at }) => answers(at)));
+  const up = await Promise.all(used.map(({ at }) => answers(at.host, at.port, 1500)));
   return used.filter((_, k) => !up[k]).map(({ v }) => v);
 }
 

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { answers } from './ports';
 import type { RunRoles } from './run-roles';
+
+export { answers };
 
 /** Where the test run's PostgreSQL, Kafka, Redis and NATS are. */
 export interface TestInfra {
@@ -21,19 +23,6 @@ export interface TestInfra {
 }
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export function answers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 function hostPort(url: string, defaultPort: number): [string, number] {
   const u = new URL(url);

@@ -12,3 +12,17 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether something accepts a TCP connection at host:port within timeoutMs. */
+export function answers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
