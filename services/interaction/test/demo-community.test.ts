@@ -162,6 +162,42 @@ describe('demo community command', () => {
     expect(JSON.parse(skipped.out)).toMatchObject({ skipped: true });
   }, 300_000);
 
+  it('When a run was cut off before its last user, then --if-empty finishes it, and skips once it has', async () => {
+    // The state ./marquee down leaves in the middle of the first up's seeding: everyone but the last user replayed.
+    const login = await fetch(`${cliEnv.AUTH_URL}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        login: `user${DEMO_USERS}@movielens.marquee.test`,
+        password: cliEnv.MARQUEE_DEMO_PASSWORD,
+      }),
+    });
+    expect(login.status).toBe(200);
+    const auth = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` };
+    const library = await svc.app.inject({ url: '/v1/me/library/ratings?limit=100', headers: auth });
+    const rated = library.json().items as { movieId: number }[];
+    expect(rated.length).toBeGreaterThan(0);
+    for (const { movieId } of rated) {
+      const removed = await svc.app.inject({
+        method: 'DELETE',
+        url: `/v1/me/interactions/${movieId}/rating`,
+        headers: auth,
+      });
+      expect(removed.statusCode).toBe(204);
+    }
+    const resumed = await cli(cliEnv, ['--if-empty']);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(JSON.parse(resumed.out)).toMatchObject({
+      skipped: false,
+      usersCreated: 0,
+      recorded: rated.length,
+      rejected: 0,
+    });
+    const after = await svc.app.inject({ url: '/v1/me/library/ratings?limit=100', headers: auth });
+    expect(after.json().items).toHaveLength(rated.length);
+    expect(JSON.parse((await cli(cliEnv, ['--if-empty'])).out)).toMatchObject({ skipped: true });
+  }, 300_000);
+
   it('When help is asked, an argument is unknown, config is missing or a service is down, then one line says so', async () => {
     expect((await cli({}, ['--help'])).code).toBe(0);
     expect((await cli(cliEnv, ['--bogus'])).code).toBe(64);

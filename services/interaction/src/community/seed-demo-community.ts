@@ -73,18 +73,27 @@ export async function seedDemoCommunity(opts: SeedOptions): Promise<SeedSummary>
     ms: 0,
   };
 
-  const first = await ensureAccount(opts.urls, admin, account(userNumbers[0] ?? 1));
-  if (opts.ifEmpty && !first.created && (await hasRatings(opts.urls, admin, first.userId))) {
-    return { ...summary, skipped: true, ratings: 0, ms: Date.now() - started };
+  const catalogIds = await catalogIdsByMovielensId(opts.urls);
+  // The ratings are replayed in file order (by user) and the last batch only once all others are written, so the
+  // last replayed user's having ratings means a run went to the end: a run cut off halfway (./marquee down during
+  // the first up) is finished by the next --if-empty instead of being taken for a complete community.
+  const lastUser = ratings.findLast((r) => catalogIds.has(r.movieId))?.userId ?? userNumbers[0] ?? 1;
+  const early = new Map<number, Awaited<ReturnType<typeof ensureAccount>>>();
+  early.set(userNumbers[0] ?? 1, await ensureAccount(opts.urls, admin, account(userNumbers[0] ?? 1)));
+  if (opts.ifEmpty) {
+    const last = early.get(lastUser) ?? (await ensureAccount(opts.urls, admin, account(lastUser)));
+    early.set(lastUser, last);
+    if (!last.created && (await hasRatings(opts.urls, admin, last.userId)))
+      return { ...summary, skipped: true, ratings: 0, ms: Date.now() - started };
   }
 
   opts.progress(`registering ${userNumbers.length} MovieLens users through auth`);
   // argon2id hashing dominates registration: two at a time keeps the machine responsive.
   const accounts = await inParallel(userNumbers, 2, (n) => ensureAccount(opts.urls, admin, account(n)));
   const userIds = new Map(userNumbers.map((n, i) => [n, accounts[i]?.userId as string]));
-  summary.usersCreated = accounts.filter((a) => a.created).length + (first.created ? 1 : 0);
+  // The accounts made above were found again here: count them as made.
+  summary.usersCreated = accounts.filter((a) => a.created).length + [...early.values()].filter((a) => a.created).length;
 
-  const catalogIds = await catalogIdsByMovielensId(opts.urls);
   const rows = ratings.flatMap((r: MovielensRating) => {
     const movieId = catalogIds.get(r.movieId);
     if (movieId === undefined) {
@@ -97,13 +106,17 @@ export async function seedDemoCommunity(opts: SeedOptions): Promise<SeedSummary>
   for (let i = 0; i < rows.length; i += opts.batchSize) batches.push(rows.slice(i, i + opts.batchSize));
   opts.progress(`replaying ${rows.length} ratings in ${batches.length} batches through the admin import`);
   let done = 0;
-  await inParallel(batches, 2, async (batch) => {
+  const total = batches.length;
+  const replay = async (batch: (typeof rows)[number][]) => {
     const result = await importBatch(opts.urls, admin, batch);
     summary.recorded += result.recorded;
     summary.unchanged += result.unchanged + result.superseded;
     summary.rejected += result.rejected.length;
     done += 1;
-    if (done % 20 === 0) opts.progress(`${done}/${batches.length} batches`);
-  });
+    if (done % 20 === 0) opts.progress(`${done}/${total} batches`);
+  };
+  const final = batches.pop();
+  await inParallel(batches, 2, replay);
+  if (final) await replay(final);
   return { ...summary, ms: Date.now() - started };
 }
