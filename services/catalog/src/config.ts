@@ -10,7 +10,8 @@ export const importConfig = {
   }),
   CATALOG_IMPORT_ON_EMPTY: Type.Boolean({
     default: true,
-    description: 'At start, import the data set when the catalog has no movie.',
+    description:
+      'At start, import the data set until one import has finished (an import cut off halfway is completed).',
   }),
   CATALOG_IMPORT_BATCH_SIZE: Type.Integer({
     minimum: 1,

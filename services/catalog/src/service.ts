@@ -13,7 +13,10 @@ export const catalogTopics = [Topics.catalogMovie, Topics.interaction];
 
 export type RunningCatalog = RunningService<CatalogContext>;
 
-/** Start order: deps (db, migrations, topics, redis, nats) → cache → import when empty → counters → HTTP app → relay. */
+/**
+ * Start order: deps (db, migrations, topics, redis, nats) → cache → import until one has finished → counters → HTTP
+ * app → relay.
+ */
 export function startCatalog(config: CatalogConfig): Promise<RunningCatalog> {
   return startService({
     name: 'catalog',
@@ -35,8 +38,9 @@ export function startCatalog(config: CatalogConfig): Promise<RunningCatalog> {
       const own = [{ name: 'catalog-cache', close: () => cache.close() }];
       try {
         if (config.CATALOG_IMPORT_ON_EMPTY) {
-          const { rows } = await deps.database.db.execute(sql`select exists (select 1 from movies) as any`);
-          if (!(rows[0] as { any: boolean }).any) await runImport(deps.database, config, deps.logger);
+          // Not "whether any movie exists": an import stopped between its batches left some (migration 0008).
+          const { rows } = await deps.database.db.execute(sql`select exists (select 1 from catalog_imports) as done`);
+          if (!(rows[0] as { done: boolean }).done) await runImport(deps.database, config, deps.logger);
         }
         const counters = await startInteractionCounters({ deps, cache });
         const app = await buildCatalogApp(ctx, { jwksUrl: config.AUTH_JWKS_URL, readiness: readinessChecks(deps) });

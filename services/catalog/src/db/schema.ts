@@ -88,3 +88,17 @@ export const movieGenres = pgTable(
   },
   (t) => [primaryKey({ columns: [t.movieId, t.genreId] }), index('movie_genres_genre_idx').on(t.genreId, t.movieId)],
 );
+
+/**
+ * One row per data set import that ran to its end (runImport: at start when none has, or `catalog import`). The
+ * start's import-when-needed asks this table, not whether any movie exists: an import cut off between two of its
+ * batch transactions left movies, and used to be taken for a finished catalogue.
+ */
+export const catalogImports = pgTable('catalog_imports', {
+  id: serial('id').primaryKey(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }).notNull().defaultNow(),
+  movies: integer('movies').notNull(),
+  inserted: integer('inserted').notNull(),
+  updated: integer('updated').notNull(),
+  unchanged: integer('unchanged').notNull(),
+});

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Database } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
+import { catalogImports } from '../db/schema';
 import { hasMovielens, readDataset, resolveDataDir } from './dataset';
 import { downloadMovielens } from './download-movielens';
 import { type ImportSummary, importCatalog } from './import-catalog';
@@ -15,7 +16,10 @@ export interface ImportSettings {
   DATABASE_OWNER_URL?: string;
 }
 
-/** Finds the data (configured dir, shared datasets, an earlier download, else a fresh verified download) and imports it. */
+/**
+ * Finds the data (configured dir, shared datasets, an earlier download, else a fresh verified download), imports it
+ * and records in catalog_imports that an import finished.
+ */
 export async function runImport(
   database: Database,
   settings: ImportSettings,
@@ -43,6 +47,13 @@ export async function runImport(
     batchSize: settings.CATALOG_IMPORT_BATCH_SIZE,
     ownerUrl: settings.DATABASE_OWNER_URL || undefined,
     ...(onProgress ? { onProgress } : {}),
+  });
+  // Written once every batch has committed: the start imports until there is such a row (service.ts).
+  await database.db.insert(catalogImports).values({
+    movies: summary.movies,
+    inserted: summary.inserted,
+    updated: summary.updated,
+    unchanged: summary.unchanged,
   });
   logger.info({ ...summary, dataDir, withTmdbMetadata: data.tmdb.size > 0 }, 'catalog import finished');
   return { ...summary, dataDir };
