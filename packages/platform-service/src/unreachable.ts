@@ -64,6 +64,9 @@ function endpointsOf(value: string): Array<{ host: string; port: string }> {
   });
 }
 
+/** localhost, 127.0.0.0/8 or ::1: a server there runs on this machine. */
+const isThisMachine = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 const sameHost = (a: string, b: string) =>
   a === b || (['localhost', '127.0.0.1', '::1'].includes(a) && ['localhost', '127.0.0.1', '::1'].includes(b));
 
@@ -89,8 +92,13 @@ export function unreachableHint(err: unknown, config: Record<string, unknown>): 
   }
   if (named.size === 0) return '';
   const which = [...named].map(([variable, address]) => `${variable}: nothing answers at ${address}`).join('; ');
-  const them = named.size === 1 ? 'it' : 'them';
   const variable = named.size === 1 ? 'the variable' : 'the variables';
+  // A server on this machine is one to start; another host is one to check the address of, or the way to it.
+  const local = [...named.values()].some((address) =>
+    isThisMachine(address.match(/^\[?(.*?)\]?(?::\d+)?$/)?.[1] ?? ''),
+  );
+  if (!local) return ` (${which}; check the address and this machine's network, or set ${variable})`;
+  const them = named.size === 1 ? 'it' : 'them';
   return ` (${which}; start ${them}, e.g. deploy/local/infra.sh start on this machine, or set ${variable})`;
 }
 

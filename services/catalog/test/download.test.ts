@@ -79,6 +79,18 @@ describe('download when no data directory exists', () => {
     expect(await movieCount()).toBe(0);
   });
 
+  it('When nothing answers at the download address, then the failure says where the data was looked for and why the download failed', async () => {
+    const dir = path.join(tmpdir(), uniqueName('download'));
+    const config = settings('http://127.0.0.2:10/ml-latest-small.zip', dir);
+    const err = await runImport(database, config, logger).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetDownloadError);
+    expect((err as Error).message).toBe(
+      `no MovieLens data in ${config.MARQUEE_DATA_DIR} (MARQUEE_DATA_DIR) or ${dir}, and could not download ` +
+        'http://127.0.0.2:10/ml-latest-small.zip: fetch failed (connect ECONNREFUSED 127.0.0.2:10)',
+    );
+    expect(await movieCount()).toBe(0);
+  });
+
   it('When GroupLens serves the genuine zip, then it is verified, unpacked and imported with MovieLens titles, years and mapped genres', async () => {
     const dir = path.join(tmpdir(), uniqueName('download'));
     const summary = await runImport(database, settings(`${base}/good.zip`, dir), logger);

@@ -32,7 +32,10 @@ export async function downloadMovielens(opts: {
   try {
     res = await fetch(opts.url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 120_000) });
   } catch (err) {
-    throw new DatasetDownloadError(`could not download ${opts.url}: ${(err as Error).message}`);
+    // fetch says only "fetch failed"; why (a name that does not resolve, a refused connection) is in its cause.
+    const cause = (err as Error).cause as Error | undefined;
+    const why = cause?.message ? `${(err as Error).message} (${cause.message})` : (err as Error).message;
+    throw new DatasetDownloadError(`could not download ${opts.url}: ${why}`, { cause: err });
   }
   if (!res.ok) throw new DatasetDownloadError(`download of ${opts.url} answered ${res.status}`);
   const zip = new Uint8Array(await res.arrayBuffer());

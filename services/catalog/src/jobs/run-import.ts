@@ -38,6 +38,11 @@ export async function runImport(
         url: settings.MOVIELENS_URL,
         zipSha256: settings.MOVIELENS_ZIP_SHA256,
         targetDir: target,
+      }).catch((err: unknown) => {
+        // Where the data was looked for first: a mistyped MARQUEE_DATA_DIR is the usual reason for a download.
+        const looked = dataDir ? `${dataDir} (MARQUEE_DATA_DIR)` : '../shared/datasets (no MARQUEE_DATA_DIR)';
+        (err as Error).message = `no MovieLens data in ${looked} or ${target}, and ${(err as Error).message}`;
+        throw err;
       });
     }
     dataDir = target;
