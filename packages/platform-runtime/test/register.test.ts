@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runtimeArgs } from '../src/index.mjs';
@@ -23,5 +25,49 @@ describe('TypeScript runtime', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('ERR_MODULE_NOT_FOUND');
     expect(r.stderr).toContain('missing');
+  });
+
+  it("When packages import their own files, then each loads as Node alone loads it: a nested package.json's type, a missing file's error code", () => {
+    // An ESM package with a CommonJS folder of its own and a nested import path, and a CommonJS package: the hook
+    // answers their relative imports itself (register.mjs), so every case where the answer could differ is here.
+    const dir = mkdtempSync(path.join(tmpdir(), 'marquee-runtime-'));
+    const file = (name: string, text: string) => {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), text);
+    };
+    file('node_modules/dual/package.json', '{"name":"dual","type":"module","exports":"./index.js"}');
+    file(
+      'node_modules/dual/index.js',
+      "import { a } from './lib/deep/a.js';\nimport legacy from './cjs/legacy.js';\n" +
+        "let missing;\ntry { await import('./nope.js'); } catch (e) { missing = e.code; }\n" +
+        'export default { a, legacy, missing };\n',
+    );
+    file('node_modules/dual/lib/deep/a.js', "import { up } from '../../up.js';\nexport const a = 'a' + up;\n");
+    file('node_modules/dual/up.js', "export const up = '!';\n");
+    file('node_modules/dual/cjs/package.json', '{"type":"commonjs"}');
+    file('node_modules/dual/cjs/legacy.js', 'module.exports = { kind: typeof require };\n');
+    file('node_modules/old/package.json', '{"name":"old","type":"commonjs","main":"index.js"}');
+    file(
+      'node_modules/old/index.js',
+      "let missing;\ntry { require('./gone.js'); } catch (e) { missing = e.code; }\n" +
+        "module.exports = { inner: require('./lib/inner.js').v, missing };\n",
+    );
+    file('node_modules/old/lib/inner.js', "exports.v = 'inner';\n");
+    file('main.mjs', "import dual from 'dual';\nimport old from 'old';\nconsole.log(JSON.stringify({ dual, old }));\n");
+    const runIn = (args: string[]) =>
+      spawnSync(process.execPath, [...args, path.join(dir, 'main.mjs')], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    const plain = runIn([]);
+    const hooked = runIn(runtimeArgs);
+    expect(plain.stderr).toBe('');
+    expect(JSON.parse(plain.stdout)).toEqual({
+      dual: { a: 'a!', legacy: { kind: 'function' }, missing: 'ERR_MODULE_NOT_FOUND' },
+      old: { inner: 'inner', missing: 'MODULE_NOT_FOUND' },
+    });
+    expect(hooked.stderr).toBe('');
+    expect(hooked.stdout).toBe(plain.stdout);
   });
 });
