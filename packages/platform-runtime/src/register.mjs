@@ -14,13 +14,13 @@
 // This replaced tsx as the runtime: a process starts in about 0.65 s instead of 0.9-1.05 s and the images carry no
 // esbuild; per-request CPU measured the same (tsx's esbuild transform with keepNames and source maps cost nothing
 // measurable once loaded).
-// node:module as a namespace: a named import of registerHooks fails to link on a Node without it (Node 20), with a
-// stack trace before the check below could say which Node to use.
 import { existsSync, lstatSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// node:module is imported as a namespace: a named import of registerHooks fails to link on a Node without it (Node
+// 20), with a stack trace, before this check could say which Node to use.
 if (!process.features.typescript || typeof nodeModule.registerHooks !== 'function') {
   process.stderr.write(
     `Marquee runs its TypeScript with Node's type stripping, which this Node (${process.version}) does not have: ` +
