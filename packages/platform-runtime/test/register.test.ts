@@ -54,7 +54,7 @@ describe('TypeScript runtime', () => {
     );
     file('node_modules/old/lib/inner.js', "exports.v = 'inner';\n");
     file('main.mjs', "import dual from 'dual';\nimport old from 'old';\nconsole.log(JSON.stringify({ dual, old }));\n");
-    const runIn = (args: string[]) =>
+    const runIn = (args: readonly string[]) =>
       spawnSync(process.execPath, [...args, path.join(dir, 'main.mjs')], {
         cwd: dir,
         encoding: 'utf8',
