@@ -27,8 +27,11 @@ export interface HttpAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   openapi?: { title: string; version?: string; description?: string };
   bodyLimitBytes?: number;
-  /** Whose X-Forwarded-For to believe: addresses/CIDRs (comma-separated) or a hop count; nobody by default. */
-  trustProxy?: string | number | false | ((address: string, hop: number) => boolean);
+  /**
+   * Whose X-Forwarded-For to believe: addresses/CIDRs (comma-separated) or a function of the peer's address; nobody by
+   * default. No hop count: it cannot tell a proxy from a client connecting directly (Fastify refuses one since 5.8).
+   */
+  trustProxy?: string | false | ((address: string, hop: number) => boolean);
   /** Serve this app's own document at /openapi.json (the gateway serves an aggregated one instead). */
   serveOpenapi?: boolean;
   /** The service's metrics registry (ServiceDeps.metrics), served at /metrics; a fresh one when absent. */

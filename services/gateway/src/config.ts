@@ -83,10 +83,10 @@ export const gatewayConfigSchema = Type.Object({
     description: 'Largest request body accepted; bigger ones get 413 before reaching a service.',
   }),
   TRUST_PROXY: Type.String({
-    pattern: '^$|^[0-9]{1,2}$|^(?!true$|false$)[\\w.:/]+(,[\\w.:/]+)*$',
+    pattern: '^$|^(?!true$|false$|[0-9]+$)[\\w.:/]+(,[\\w.:/]+)*$',
     default: '',
     description:
-      "Who may name the client in X-Forwarded-For: a hop count (`1` = the load balancer in front appends the real address) or the proxies' addresses/CIDRs, comma-separated. Empty: nobody, the socket address is the client.",
+      "Who may name the client in X-Forwarded-For: the proxies' addresses/CIDRs, comma-separated (e.g. the load balancer's subnet). Empty: nobody, the socket address is the client. A hop count is refused: it cannot tell a proxy from a client that connects directly.",
   }),
   CORS_ORIGINS: Type.String({
     default: '',

@@ -35,8 +35,9 @@ describe('the client address the gateway believes', () => {
     await issuer?.close();
   });
 
-  it('when one hop is trusted and a client forges addresses in front, then the address the proxy appended is the client and its budget', async () => {
-    const gw = await start('1');
+  it('when the proxy in front is trusted and a client forges addresses before it, then the address the proxy appended is the client and its budget', async () => {
+    // The test's own connection comes from 127.0.0.1: it plays the load balancer.
+    const gw = await start('127.0.0.1');
     const seen = [];
     for (let i = 0; i < 4; i += 1) seen.push(await fetchAs(gw, `203.0.113.${i}, 198.51.100.9`));
     expect(seen.map((s) => s.forwarded).slice(0, 3)).toEqual(['198.51.100.9', '198.51.100.9', '198.51.100.9']);
@@ -56,7 +57,9 @@ describe('the client address the gateway believes', () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
-  it('when TRUST_PROXY is the old "true", then the gateway refuses to start', async () => {
+  it('when TRUST_PROXY is the old "true" or a hop count, then the gateway refuses to start', async () => {
     await expect(start('true')).rejects.toThrow(/TRUST_PROXY/);
+    // A hop count trusts whoever connects, a client too, so its X-Forwarded-For would name any address.
+    await expect(start('1')).rejects.toThrow(/TRUST_PROXY/);
   });
 });

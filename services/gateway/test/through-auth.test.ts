@@ -93,7 +93,7 @@ describe('attacks and bad input through the gateway to the real auth service', (
       BODY_LIMIT_BYTES: '4096',
       LOGIN_RATE_LIMIT_PER_MINUTE: '50',
       REGISTER_RATE_LIMIT_PER_MINUTE: '50',
-      TRUST_PROXY: '1',
+      TRUST_PROXY: '127.0.0.1',
       NATS_SUBJECT_PREFIX: natsPrefix,
       GDPR_EXPORT_SERVICES: 'auth,catalog',
       GDPR_EXPORT_TIMEOUT_MS: '3000',

@@ -123,7 +123,7 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
     async (req, reply) => {
       const ended = await revokeFamilyOfToken(ctx.database, req.body.refreshToken);
       if (ended) ctx.announceRevoked(ended);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 

@@ -91,7 +91,7 @@ export function registerMeRoutes(app: HttpApp, ctx: AuthContext, throttle: Login
       await throttledConfirmation(throttle, { userId, ip: req.ip }, tooMany(reply), () =>
         deleteOwnAccount(ctx, userId, req.body.password),
       );
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

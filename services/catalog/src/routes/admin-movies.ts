@@ -81,7 +81,7 @@ export function registerAdminMovieRoutes(app: HttpApp, ctx: CatalogContext): voi
     },
     async (req, reply) => {
       await deleteMovie(ctx, req.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

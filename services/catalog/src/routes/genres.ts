@@ -78,7 +78,7 @@ export function registerGenreRoutes(app: HttpApp, ctx: CatalogContext): void {
     },
     async (req, reply) => {
       await deleteGenre(ctx, req.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

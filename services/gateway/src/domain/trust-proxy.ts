@@ -1,10 +1,9 @@
 /**
- * TRUST_PROXY as Fastify takes it: a hop count trusts that many proxies in front (the client is the
- * address the outermost one appended), a list trusts only those addresses; never "any proxy",
- * which lets a client write its own address into X-Forwarded-For.
+ * TRUST_PROXY as Fastify takes it: the proxies' addresses or CIDRs, whose X-Forwarded-For names the client (the
+ * address the nearest untrusted hop appended). Never "any proxy", and no hop count (config.ts refuses both): either
+ * lets a client that reaches the gateway directly write its own address into X-Forwarded-For.
  */
-export function trustProxySetting(value: string): number | string | false {
+export function trustProxySetting(value: string): string | false {
   const v = value.trim();
-  if (v === '' || v === '0') return false;
-  return /^\d+$/.test(v) ? Number(v) : v;
+  return v === '' ? false : v;
 }

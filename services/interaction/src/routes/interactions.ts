@@ -98,7 +98,7 @@ export function registerInteractionRoutes(app: HttpApp, ctx: InteractionContext)
     },
     async (req, reply) => {
       await removeForUser(ctx, req.identity?.userId as string, req.params.movieId, req.params.type);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 

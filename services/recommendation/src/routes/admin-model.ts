@@ -66,7 +66,7 @@ export function registerAdminModelRoutes(app: HttpApp, ctx: RecommendationContex
     },
     async (_req, reply) => {
       if (!ctx.store.cancel()) throw notFound('MODEL.NOT_TRAINING', 'No training is running');
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -160,7 +160,7 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
       });
       if (clicked === 0)
         throw notFound('RECOMMENDATION.NOT_FOUND', `Movie ${movieId} is not among your recommendations`);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
