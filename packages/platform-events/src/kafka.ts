@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Logger } from '@marquee/platform-logging';
 import { DlqTopicConfig, TopicConfigs } from '@marquee/contracts';
 import kafkajs, { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
@@ -20,11 +21,33 @@ export function dlqTopic(physical: string): string {
   return `${physical}.dlq`;
 }
 
-function kafkaLogCreator(logger: Logger) {
+/**
+ * The messages of the Kafka protocol errors kafkajs retries by itself (a coordinator still loading after a broker
+ * start, a leader moving): from kafkajs' own table, which 2.2.4, its last release, keeps at this path.
+ */
+let retriable: Set<string> | undefined;
+function retriableMessages(): Set<string> {
+  if (!retriable) {
+    const { errorCodes } = createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as {
+      errorCodes: { message: string; retriable: boolean }[];
+    };
+    retriable = new Set(errorCodes.filter((e) => e.retriable).map((e) => e.message));
+  }
+  return retriable;
+}
+
+/**
+ * kafkajs' log lines into the service's logger. kafkajs logs every protocol error response at error, also the ones
+ * it then retries (every fresh broker answers "The coordinator is loading" for a few seconds): those go at warn,
+ * marked retriable, so an error line means a failure someone has to look at.
+ */
+export function kafkaLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: { level: logLevel; log: { message: string; [k: string]: unknown } }) => {
       const { message, timestamp: _ts, logger: _l, ...rest } = log;
-      if (level === logLevel.ERROR) logger.error(rest, `kafka: ${message}`);
+      if (level === logLevel.ERROR && !(typeof rest.error === 'string' && retriableMessages().has(rest.error)))
+        logger.error(rest, `kafka: ${message}`);
+      else if (level === logLevel.ERROR) logger.warn({ ...rest, retriable: true }, `kafka: ${message}`);
       else if (level === logLevel.WARN) logger.warn(rest, `kafka: ${message}`);
     };
 }
