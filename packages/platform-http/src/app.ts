@@ -123,7 +123,6 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
     trustProxy: opts.trustProxy || false,
     genReqId: (req) => pickId(req.headers['x-request-id']) ?? randomUUID(),
-    disableRequestLogging: false,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, strictNumbers: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
