@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { endpointsOf } from '@marquee/platform-service/unreachable';
 import { answers } from '@marquee/platform-testing/ports';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,12 +20,11 @@ const SERVICES = {
 export type InfraVariable = keyof typeof SERVICES;
 export const infraVariables = Object.keys(SERVICES) as InfraVariable[];
 
-/** Host and port of a URL (postgres://, redis://, nats://) or of the first host:port of a broker list. */
+/** Host and port of the (first) server a variable names; a broker list without a port means Kafka's default. */
 export function endpointOf(variable: InfraVariable, value: string): { host: string; port: number } {
-  const [broker = ''] = value.split(',');
-  const first = variable === 'KAFKA_BROKERS' ? `kafka://${broker.trim()}` : value;
-  const url = new URL(first);
-  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : SERVICES[variable].port };
+  const [first] = endpointsOf(value);
+  if (!first) throw new Error(`${variable} names no server: "${value}"`);
+  return { host: first.host, port: Number(first.port || SERVICES[variable].port) };
 }
 
 async function missing(env: Partial<Record<InfraVariable, string>>): Promise<InfraVariable[]> {

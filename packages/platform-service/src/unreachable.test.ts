@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unreachableAddresses, unreachableHint } from './unreachable';
+import { endpointsOf, unreachableAddresses, unreachableHint } from './unreachable';
 
 const refused = (address: string, port: number) =>
   Object.assign(new Error(`connect ECONNREFUSED ${address}:${port}`), { code: 'ECONNREFUSED', address, port });
@@ -52,6 +52,15 @@ describe('unreachableHint', () => {
   it('matches a URL without a port by its scheme default, and localhost by its addresses', () => {
     const both = new AggregateError([refused('::1', 6379), refused('127.0.0.1', 6379)], '');
     expect(unreachableHint(both, config)).toContain('REDIS_URL: nothing answers at ::1:6379;');
+  });
+
+  it('reads a URL whole, a comma in its password too, and a bare broker list host by host', () => {
+    expect(endpointsOf('postgres://app:pa,ss@db.internal/marquee')).toEqual([{ host: 'db.internal', port: '5432' }]);
+    expect(endpointsOf('kafka-a:9092, [::1]:9093,kafka-c')).toEqual([
+      { host: 'kafka-a', port: '9092' },
+      { host: '::1', port: '9093' },
+      { host: 'kafka-c', port: '' },
+    ]);
   });
 
   it('adds nothing when the address is in no variable or the error is not about reaching a server', () => {

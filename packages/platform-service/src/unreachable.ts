@@ -49,9 +49,14 @@ const DEFAULT_PORTS: Record<string, string> = {
   'https:': '443',
 };
 
-/** Host and port of each server a configuration value names: a URL, or a comma-separated host:port list. */
-function endpointsOf(value: string): Array<{ host: string; port: string }> {
-  return value.split(',').flatMap((part) => {
+/**
+ * Host and port of each server a configuration value names: a URL, or a comma-separated host:port list (a port
+ * left out is its scheme's default, or "" where the scheme has none, as a bare broker list).
+ */
+export function endpointsOf(value: string): Array<{ host: string; port: string }> {
+  // A URL is one server (a comma in it can be its password's); only a bare list is split.
+  const parts = value.includes('://') ? [value] : value.split(',');
+  return parts.flatMap((part) => {
     const text = part.trim();
     if (text === '') return [];
     try {
@@ -78,25 +83,25 @@ export function unreachableHint(err: unknown, config: Record<string, unknown>): 
   const addresses = unreachableAddresses(err);
   if (addresses.length === 0) return '';
   const named = new Map<string, string>();
+  // A server on this machine is one to start; another host is one to check the address of, or the way to it.
+  let local = false;
   for (const address of addresses) {
     const split = address.match(/^\[?(.*?)\]?(?::(\d+))?$/);
     const host = split?.[1] ?? address;
     const port = split?.[2];
     for (const [variable, value] of Object.entries(config)) {
-      if (typeof value !== 'string') continue;
+      if (typeof value !== 'string' || named.has(variable)) continue;
       const hit = endpointsOf(value).some(
         (e) => sameHost(e.host, host) && (port === undefined || e.port === '' || e.port === port),
       );
-      if (hit && !named.has(variable)) named.set(variable, address);
+      if (!hit) continue;
+      named.set(variable, address);
+      local ||= isThisMachine(host);
     }
   }
   if (named.size === 0) return '';
   const which = [...named].map(([variable, address]) => `${variable}: nothing answers at ${address}`).join('; ');
   const variable = named.size === 1 ? 'the variable' : 'the variables';
-  // A server on this machine is one to start; another host is one to check the address of, or the way to it.
-  const local = [...named.values()].some((address) =>
-    isThisMachine(address.match(/^\[?(.*?)\]?(?::\d+)?$/)?.[1] ?? ''),
-  );
   if (!local) return ` (${which}; check the address and this machine's network, or set ${variable})`;
   const them = named.size === 1 ? 'it' : 'them';
   return ` (${which}; start ${them}, e.g. deploy/local/infra.sh start on this machine, or set ${variable})`;
