@@ -35,7 +35,7 @@ export async function recordEvents(tx: DbOrTx, events: PendingEvent[]): Promise<
   const traceparent = currentTraceparent() ?? null;
   const rows = envelopes.map(
     (env, i) =>
-      sql`(${env.id}::uuid, ${events[i]?.def.topic}, ${env.key}, ${env.type}, ${JSON.stringify(env)}::jsonb, ${traceparent})`,
+      sql`(${env.id}::uuid, ${events[i]?.def.topic}, ${env.key}, ${env.type}, ${JSON.stringify(env)}::json, ${traceparent})`,
   );
   await tx.execute(
     sql`insert into outbox (id, topic, key, type, payload, traceparent) values ${sql.join(rows, sql`, `)}`,

@@ -1,4 +1,4 @@
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, json, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * Events waiting to be published, written in the same transaction as the state change.
@@ -13,7 +13,7 @@ export const outbox = pgTable(
     topic: text('topic').notNull(),
     key: text('key').notNull(),
     type: text('type').notNull(),
-    payload: jsonb('payload').notNull(),
+    payload: json('payload').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
