@@ -120,11 +120,13 @@ describe('recommendations', () => {
       sql`select payload::text as payload from outbox_written where type = 'recommendations.generated' and key = ${id}`,
     );
     const text = outbox.rows[0]!.payload;
-    const event = JSON.parse(text) as { data: { variant: string; items: unknown[] } };
+    const event = JSON.parse(text) as { data: { variant: string; items: { score: number }[] } };
     expect(event.data.variant).toBe('control');
     expect(event.data.items.length).toBeGreaterThan(0);
     // The row holds the JSON as written, which the relay sends as it is (jsonb printed it back with spaces added).
     expect(text).toBe(JSON.stringify(event));
+    // Scores carry six decimals, as many as user_recommendations.score (a real) keeps.
+    for (const { score } of event.data.items) expect(Math.round(score * 1e6) / 1e6).toBe(score);
   });
 
   it('when the same interaction event is delivered twice, then it is applied once', async () => {
