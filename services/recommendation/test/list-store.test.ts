@@ -7,7 +7,7 @@ import { parseExposition } from '@marquee/platform-metrics';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleListStore, storeDueLists } from '../src/jobs/store-lists';
-import { storeWaitingLists } from '../src/recommend/store-lists';
+import { queueLists, storeWaitingLists } from '../src/recommend/store-lists';
 import { interaction, movie } from './events';
 import { type Harness, settled, startHarness } from './helper';
 
@@ -193,5 +193,36 @@ describe('lists waiting to be stored', () => {
     } finally {
       await job.stop();
     }
+  });
+
+  it('when reasons hold quotes, backslashes, commas, braces or the word NULL, then the waiting lists keep them as written', async () => {
+    const [tricky, empty] = [randomUUID(), randomUUID()];
+    const reasons = ['Because you liked "Heat"', 'a\\b \\"', 'x, {y}', 'NULL', '', 'Amélie ✓'];
+    const list = (userId: string, items: string[]) => ({
+      userId,
+      algorithm: 'hybrid' as const,
+      variant: 'control',
+      generatedAt: '2026-12-02T01:00:00.000Z',
+      items: items.map((reason, k) => ({ movieId: k + 1, title: '', score: 0.000001 * (k + 1), rank: k + 1, reason })),
+    });
+    await forAllUsers(h.rec.deps.database.db, (tx) => queueLists(tx, [list(tricky, reasons), list(empty, [])]));
+    const rows = await query<{
+      user_id: string;
+      movie_ids: number[];
+      scores: number[];
+      ranks: number[];
+      reasons: string[];
+    }>(
+      sql`select user_id, movie_ids, scores, ranks, reasons from rec_pending_lists where user_id in (${tricky}, ${empty})`,
+    );
+    const byUser = new Map(rows.map((r) => [r.user_id, r]));
+    expect(byUser.get(tricky)).toEqual({
+      user_id: tricky,
+      movie_ids: [1, 2, 3, 4, 5, 6],
+      scores: [0.000001, 0.000002, 0.000003, 0.000004, 0.000005, 0.000006],
+      ranks: [1, 2, 3, 4, 5, 6],
+      reasons,
+    });
+    expect(byUser.get(empty)).toEqual({ user_id: empty, movie_ids: [], scores: [], ranks: [], reasons: [] });
   });
 });

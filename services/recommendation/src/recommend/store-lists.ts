@@ -1,5 +1,7 @@
 import type { Tx } from '@marquee/platform-db';
 import { type SQL, sql } from 'drizzle-orm';
+import { arrayLiteral } from '../db/sql-arrays';
+import type { Recommendation } from './compute';
 import type { StoredList } from './refresh-user';
 
 /**
@@ -8,27 +10,24 @@ import type { StoredList } from './refresh-user';
  * or given users' lists before a click or an export reads the table.
  */
 
-/** Replaces these users' waiting lists with these (one statement; rows in user order, as fold-ins lock them). */
+/**
+ * Replaces these users' waiting lists with these (one statement; rows in user order, as fold-ins lock them). Each
+ * column goes as one array literal, a list's arrays as literals within it: 75–80 µs of PostgreSQL CPU per list where
+ * one JSON parameter through jsonb_to_recordset cost 118–123 (500 lists of 50 a statement).
+ */
 export async function queueLists(tx: Tx, lists: StoredList[]): Promise<void> {
   if (lists.length === 0) return;
-  const payload = [...lists]
-    .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
-    .map((l) => ({
-      u: l.userId,
-      a: l.algorithm,
-      v: l.variant,
-      g: l.generatedAt,
-      m: l.items.map((i) => i.movieId),
-      s: l.items.map((i) => i.score),
-      k: l.items.map((i) => i.rank),
-      r: l.items.map((i) => i.reason),
-    }));
+  const sorted = [...lists].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  const column = (of: (l: StoredList) => string) => arrayLiteral(sorted.map(of));
+  const items = (of: (i: Recommendation) => string | number) => column((l) => arrayLiteral(l.items.map(of)));
   // pending_since is the first fold-in's: a user folded in again and again is still stored once the delay is up.
   await tx.execute(sql`
     insert into rec_pending_lists (user_id, algorithm, variant, generated_at, movie_ids, scores, ranks, reasons)
-    select t.u, t.a, t.v, t.g, t.m, t.s, t.k, t.r
-    from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
-      as t(u uuid, a text, v text, g timestamptz, m int[], s real[], k int[], r text[])
+    select t.u, t.a, t.v, t.g, t.m::int[], t.s::real[], t.k::int[], t.r::text[]
+    from unnest(${column((l) => l.userId)}::uuid[], ${column((l) => l.algorithm)}::text[],
+      ${column((l) => l.variant)}::text[], ${column((l) => l.generatedAt)}::timestamptz[],
+      ${items((i) => i.movieId)}::text[], ${items((i) => i.score)}::text[], ${items((i) => i.rank)}::text[],
+      ${items((i) => i.reason)}::text[]) as t(u, a, v, g, m, s, k, r)
     on conflict (user_id) do update set algorithm = excluded.algorithm, variant = excluded.variant,
       generated_at = excluded.generated_at, movie_ids = excluded.movie_ids, scores = excluded.scores,
       ranks = excluded.ranks, reasons = excluded.reasons`);
