@@ -41,7 +41,9 @@ const needed = [
 const missing = [];
 for (const [name, url] of needed) if (!(await answers(url))) missing.push(name);
 if (missing.length > 0) {
-  process.stderr.write(`analytics bench: ${missing.join(', ')} not answering; start them with ./marquee up\n`);
+  process.stderr.write(
+    `analytics bench: ${missing.join(', ')} not answering; start them with deploy/local/infra.sh start\n`,
+  );
   process.exit(1);
 }
 

@@ -13,7 +13,9 @@ try {
   process.stdout.write(`written to ${file} and its .json\n`);
 } catch (err) {
   process.stderr.write(`bench interactions: ${(err as Error).message}\n`);
-  process.stderr.write('it needs PostgreSQL, Kafka, Redis and NATS on 127.0.0.1 (start them with ./marquee up)\n');
+  process.stderr.write(
+    'it needs PostgreSQL, Kafka, Redis and NATS at the URLs it reads (deploy/local/infra.sh start brings them up on this machine)\n',
+  );
   process.exitCode = 1;
 } finally {
   await stopAll();

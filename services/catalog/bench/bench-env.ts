@@ -18,7 +18,9 @@ export const noCache: CatalogCache = {
 export function explainUnreachable(err: unknown, adminUrl: string): never {
   const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
-    process.stderr.write(`PostgreSQL does not answer at ${new URL(adminUrl).host}: start it with ./marquee up\n`);
+    process.stderr.write(
+      `PostgreSQL does not answer at ${new URL(adminUrl).host}: start it with deploy/local/infra.sh start\n`,
+    );
     process.exit(1);
   }
   throw err;
