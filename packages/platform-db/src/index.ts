@@ -6,6 +6,7 @@ import pg from 'pg';
 import { underMigrationLock } from './migration-lock';
 
 export { ensureDatabase, maintainAsOwner, type PrepareOptions, prepareDatabase, rowSecurityBypass } from './roles';
+export { arrayLiteral, intArray, textArray } from './sql-arrays';
 export { forAllUsers, userRowsPolicy, withUser } from './user-scope';
 
 // With tracing on, a query run inside a recording span gets a CLIENT span (platform-tracing's pg.ts);

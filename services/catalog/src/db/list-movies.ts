@@ -1,9 +1,8 @@
-import type { DbOrTx } from '@marquee/platform-db';
+import { type DbOrTx, intArray, textArray } from '@marquee/platform-db';
 import { invalidField } from '@marquee/platform-http';
 import { type SQL, sql } from 'drizzle-orm';
 import { type Cursor, encodeCursor, type SortKey, type SortOrder } from '../domain/list-query';
 import { MOVIE_COLUMNS, type MovieView, toMovieView } from './movie-queries';
-import { intArray, textArray } from './sql-arrays';
 
 /** Sort expressions; each matches an expression index in the init migration, NULLs sorting lowest. */
 const SORT_EXPR: Record<SortKey, SQL> = {

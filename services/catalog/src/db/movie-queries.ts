@@ -1,7 +1,6 @@
-import type { DbOrTx } from '@marquee/platform-db';
+import { type DbOrTx, intArray } from '@marquee/platform-db';
 import { type SQL, sql } from 'drizzle-orm';
 import type { GenreView, MovieView } from '../routes/views';
-import { intArray } from './sql-arrays';
 
 // Search reads the view from here.
 export { MovieView } from '../routes/views';

@@ -1,9 +1,8 @@
-import { type Tx, uniqueViolation } from '@marquee/platform-db';
+import { type Tx, uniqueViolation, intArray, textArray } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import { recordMovieDeleted, recordMoviesUpserted } from '../events/movie-events';
 import type { MovieView } from '../routes/views';
 import { findMovie } from './movie-queries';
-import { intArray, textArray } from './sql-arrays';
 
 /** Why a movie write was refused; the use cases say it in their callers' terms (HTTP fields, sync failures). */
 export class MovieWriteRefused extends Error {

@@ -1,4 +1,4 @@
-import type { DbOrTx } from '@marquee/platform-db';
+import { type DbOrTx, intArray, textArray } from '@marquee/platform-db';
 import { type SQL, sql } from 'drizzle-orm';
 import { escapeHighlight } from '../domain/highlight';
 import {
@@ -18,7 +18,6 @@ import {
 } from './full-text-ranking';
 import { executeNamed } from './named-statement';
 import { MOVIE_COLUMNS, type MovieView, toMovieView } from './movie-queries';
-import { intArray, textArray } from './sql-arrays';
 
 /** Title candidates read per path (every word, any word): the ranking picks among them. */
 export const TITLE_CANDIDATES = 60;

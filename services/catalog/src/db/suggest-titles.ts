@@ -1,9 +1,8 @@
-import type { DbOrTx } from '@marquee/platform-db';
+import { type DbOrTx, intArray } from '@marquee/platform-db';
 import { type Static, Type } from '@marquee/platform-http';
 import { sql } from 'drizzle-orm';
 import { adultFilter } from './full-text-ranking';
 import { readQueryWords, titleQueries } from './search-movies';
-import { intArray } from './sql-arrays';
 
 export const SUGGEST_LIMIT = 10;
 

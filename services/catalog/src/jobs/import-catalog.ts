@@ -1,10 +1,9 @@
-import { type Database, maintainAsOwner, type Tx } from '@marquee/platform-db';
+import { type Database, maintainAsOwner, type Tx, intArray } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import { slugify, TMDB_MOVIE_GENRES } from '../domain/genre-map';
 import { type ImportedMovie, toImportedMovie } from '../domain/import-record';
 import { recordMoviesUpserted } from '../events/movie-events';
 import type { Dataset } from './dataset';
-import { intArray } from '../db/sql-arrays';
 
 export interface ImportSummary {
   movies: number;

@@ -9,14 +9,13 @@ import {
   UserRegistered,
   UserUpdated,
 } from '@marquee/contracts';
-import type { Tx } from '@marquee/platform-db';
+import { type Tx, intArray } from '@marquee/platform-db';
 import { chunkState, type EventConsumer, type HandlerContext, on, startEventConsumer } from '@marquee/platform-events';
 import type { ServiceDeps } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { allUsersIn } from '../db/rls';
 import { type FeedbackKind, feedbackWeight } from '../domain/feedback-matrix';
-import { intArray } from '../db/sql-arrays';
 import { type AfterCommit, cacheKey, refreshUsers } from '../recommend/refresh-user';
 import { dropFromWaitingLists } from '../recommend/store-lists';
 

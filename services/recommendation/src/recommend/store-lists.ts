@@ -1,6 +1,5 @@
-import type { Tx } from '@marquee/platform-db';
+import { type Tx, arrayLiteral } from '@marquee/platform-db';
 import { type SQL, sql } from 'drizzle-orm';
-import { arrayLiteral } from '../db/sql-arrays';
 import type { Recommendation } from './compute';
 import type { StoredList } from './refresh-user';
 
