@@ -45,10 +45,11 @@ export function kafkaLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: { level: logLevel; log: { message: string; [k: string]: unknown } }) => {
       const { message, timestamp: _ts, logger: _l, ...rest } = log;
-      if (level === logLevel.ERROR && !(typeof rest.error === 'string' && retriableMessages().has(rest.error)))
-        logger.error(rest, `kafka: ${message}`);
-      else if (level === logLevel.ERROR) logger.warn({ ...rest, retriable: true }, `kafka: ${message}`);
-      else if (level === logLevel.WARN) logger.warn(rest, `kafka: ${message}`);
+      if (level === logLevel.ERROR) {
+        if (typeof rest.error === 'string' && retriableMessages().has(rest.error))
+          logger.warn({ ...rest, retriable: true }, `kafka: ${message}`);
+        else logger.error(rest, `kafka: ${message}`);
+      } else if (level === logLevel.WARN) logger.warn(rest, `kafka: ${message}`);
     };
 }
 
