@@ -102,6 +102,9 @@ export interface ConsumerOptions {
   /** Events applied in one transaction on the fast path. */
   chunkSize?: number;
   partitionsConsumedConcurrently?: number;
+  /** Kafka fetch: the broker answers once it holds this many bytes for the consumer or maxWaitMs has passed (default 1 byte, 100 ms). */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
   /** The service's registry (ServiceDeps.metrics): events consumed, retries and lag per partition, by group. */
   metrics?: Registry;
   /** How long an applied event id is kept in processed_events (default: twice Kafka's 7-day retention). */
@@ -173,7 +176,8 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     groupId: physicalTopic(opts.settings, groupId),
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
-    maxWaitTimeInMs: 100,
+    maxWaitTimeInMs: opts.fetchMaxWaitMs ?? 100,
+    ...(opts.fetchMinBytes ? { minBytes: opts.fetchMinBytes } : {}),
     retry: { retries: 10 },
   });
   let stopping = false;

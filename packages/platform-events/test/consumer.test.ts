@@ -212,6 +212,44 @@ describe('work before commit', () => {
   });
 });
 
+describe('fetch size', () => {
+  it('When fetches wait for more bytes, then events sent apart arrive in one chunk, and a fetch still answers after its wait', async () => {
+    // Events by the transaction that applied them: one transaction per consumed chunk.
+    const chunks = new Map<object, number[]>();
+    const seen = new Set<number>();
+    const c = await startEventConsumer({
+      kafka: env.kafka,
+      settings: env.settings,
+      database: env.database,
+      logger,
+      topics: [Topics.interaction],
+      groupId: 'fetch-size',
+      // More than the topic will ever hold: every fetch answers only when its wait is over.
+      fetchMinBytes: 1024 * 1024,
+      fetchMaxWaitMs: 2500,
+      handlers: [
+        on(InteractionRecorded, async ({ movieId }, { tx }) => {
+          seen.add(movieId);
+          if (movieId < 41 || movieId > 43) return; // the other tests' events share this topic
+          chunks.set(tx, [...(chunks.get(tx) ?? []), movieId]);
+        }),
+      ],
+    });
+    consumers.push(c);
+    // A lone marker: applied although it is far below the minimum (the wait bounds a fetch), and once it is, the
+    // consumer is at the end of the log with its next fetch waiting.
+    await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(40)) }] });
+    await eventually(() => seen.has(40), { what: 'the marker event', timeoutMs: 30_000 });
+    // Three sends 100 ms apart: the waiting fetch takes all three (without the minimum, the first came alone).
+    for (const m of [41, 42, 43]) {
+      await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(m)) }] });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await eventually(() => seen.has(43), { what: 'events 41-43', timeoutMs: 30_000 });
+    expect([...chunks.values()]).toEqual([[41, 42, 43]]);
+  });
+});
+
 describe('typed handlers', () => {
   it('When applied event ids are older than the retention, then pruning forgets them and keeps the rest', async () => {
     const day = 24 * 3_600_000;

@@ -3,8 +3,9 @@
 // BENCH_MOVIES (default 9,742, the full catalogue: a fold-in's cost grows with items) and BENCH_EVENTS_SCALE (1 =
 // the committed sizes) shrink it for iteration; BENCH_CPU_PROF=<dir> writes the service's V8 CPU profile there.
 // PostgreSQL CPU is that of the backends serving the service's database (from /proc by pid, pg_stat_activity).
-// Two patterns: "spread" (2,000 users round-robin, as the interactions bench sends them) and "bursts" (40 users
-// with 100 events each, one user after another, as the demo community's bulk import replays them).
+// Three patterns: "spread" (2,000 users round-robin, as the interactions bench sends them, all at once: the consumer
+// catches up), "paced" (the same users at 1,000 events/s: a consumer that keeps up) and "bursts" (40 users with 100
+// events each, one user after another, as the demo community's bulk import replays them).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -160,7 +161,7 @@ try {
 
   const lines: string[] = [];
   let total = 0;
-  const run = async (label: string, events: Array<{ userId: string; movieId: number }>) => {
+  const run = async (label: string, events: Array<{ userId: string; movieId: number }>, perSecond?: number) => {
     const messages = events.map(({ userId, movieId }) => ({
       key: userId,
       value: buildEvent(InteractionRecorded, userId, interaction(userId, movieId, 'like'), {
@@ -171,7 +172,14 @@ try {
     const cpu0 = cpuMs(child.pid!);
     const pg0 = await backendCpuMs();
     const t0 = performance.now();
-    await sendAll(Topics.interaction, messages);
+    if (perSecond) {
+      // In sends of 20 on a fixed schedule, as a live stream arrives (the consumer keeps up, so its fetches are small).
+      for (let i = 0; i < messages.length; i += 20) {
+        const due = t0 + (i / perSecond) * 1000;
+        if (due > performance.now()) await sleep(due - performance.now());
+        await sendAll(Topics.interaction, messages.slice(i, i + 20));
+      }
+    } else await sendAll(Topics.interaction, messages);
     while ((await applied()) < total) {
       await sampleBackends();
       await sleep(50);
@@ -200,6 +208,14 @@ try {
       userId: spreadUsers[k % 2000]!,
       movieId: 1 + ((k * 7919) % MOVIES),
     })),
+  );
+  await run(
+    'paced: 2,000 users round-robin at 1,000/s',
+    Array.from({ length: Math.round(6000 * SCALE) }, (_, k) => ({
+      userId: spreadUsers[k % 2000]!,
+      movieId: 1 + ((k * 7919 + 17) % MOVIES),
+    })),
+    1000,
   );
   const burstUsers = Array.from({ length: Math.max(1, Math.round(40 * SCALE)) }, () => randomUUID());
   await run(

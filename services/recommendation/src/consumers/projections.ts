@@ -115,6 +115,17 @@ async function applyChunk(ctx: RecommendationContext, tx: Tx, chunk: Chunk, afte
 const CHUNK_SIZE = 1000;
 
 /**
+ * A fetch waits for 64 KiB of events (about a hundred interactions) or 150 ms, whichever comes first, instead of
+ * answering with the first event: a consumer that keeps up otherwise applies a handful of events per transaction, and
+ * each transaction pays its statements, fold-in reads, list queue, outbox row and commit once. Measured with the
+ * consumer-cost bench's paced pattern (2,000 users at 1,000 events/s): 660–676 → 424–431 µs of node and 468–478 →
+ * 312–332 µs of PostgreSQL CPU per event (32 KiB / 100 ms kept about half of that). The cost: an interaction in a quiet
+ * moment waits up to 150 ms longer for its fold-in.
+ */
+const FETCH_MIN_BYTES = 64 * 1024;
+const FETCH_MAX_WAIT_MS = 150;
+
+/**
  * One consumer for the four topics this service projects. Interactions update the feedback projection and fold
  * each user in before the chunk commits (stored, cached, published, pushed), once per user per chunk with all of
  * their events (a chunk holds one topic partition's events, so a user.deleted never shares one with
@@ -171,6 +182,8 @@ export function startProjections(
     groupId: 'recommendation',
     fromBeginning: true,
     chunkSize: CHUNK_SIZE,
+    fetchMinBytes: FETCH_MIN_BYTES,
+    fetchMaxWaitMs: FETCH_MAX_WAIT_MS,
     handlers: [
       on(UserRegistered, (u, { tx, afterCommit }) => applyUser(tx, u, afterCommit)),
       on(UserUpdated, (u, { tx, afterCommit }) => applyUser(tx, u, afterCommit)),
