@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContentBased, type ItemMeta } from './content-based';
+import { strongestHistoryItem, type UserInput } from './recommender';
 
 const movie = (genres: number[], director: string, overview: string): ItemMeta => ({
   genres,
@@ -38,5 +39,48 @@ describe('content-based', () => {
     const s = new Float32Array(5);
     model.score(user, s);
     expect(s[3]).toBeLessThan(0);
+  });
+
+  it('when reasons are asked for a list, then each names the history item that pairwise similarity names', () => {
+    // A deterministic catalogue with shared genres, directors and words, so similarities tie and differ.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const words = ['heist', 'ghost', 'river', 'storm', 'queen', 'robot', 'jungle', 'winter', 'secret', 'island'];
+    const catalogue = Array.from({ length: 120 }, (_, i): ItemMeta | null =>
+      i % 17 === 5
+        ? null
+        : {
+            genres: [1 + next(4), 1 + next(6)],
+            director: `d${next(9)}`,
+            cast: [`c${next(15)}`, `c${next(15)}`],
+            overview: Array.from({ length: 4 }, () => words[next(words.length)]).join(' '),
+            language: next(3) === 0 ? 'fr' : 'en',
+            year: 1960 + next(60),
+          },
+    );
+    const content = new ContentBased(catalogue);
+    // Repeated items (a like and a view of one movie), dislikes, movies without metadata, one past the catalogue.
+    const userOf = (items: number[], weights: number[]): UserInput => ({
+      items: Int32Array.from(items),
+      weights: Float32Array.from(weights),
+      favoriteGenres: [3],
+    });
+    const users = [
+      userOf([3, 8, 8, 22, 5, 40, 71, 119, 120], [1, 0.5, 1, -1, 1, 0.3, 1, 0.8, 1]),
+      userOf([0, 1, 2], [1, 1, 1]),
+      userOf([], []),
+    ];
+    const expected = (user: UserInput, item: number) => {
+      const liked = strongestHistoryItem(user, (h) => content.similarity(h, item));
+      if (liked >= 0) return { kind: 'because_you_liked', item: liked };
+      const genre = user.favoriteGenres.find((g) => catalogue[item]?.genres.includes(g));
+      return genre === undefined ? { kind: 'popular' } : { kind: 'favorite_genre', genreId: genre };
+    };
+    // Users in turn, then the first again: each switch rebuilds what reason() keeps for the last user.
+    for (const user of [...users, users[0]!])
+      for (let item = 0; item < 121; item++) expect(content.reason(user, item)).toEqual(expected(user, item));
   });
 });

@@ -27,11 +27,14 @@ export interface Recommender {
 }
 
 /** The history item contributing most to an item's score, given a per-pair similarity. */
-export function strongestHistoryItem(user: UserInput, similarity: (historyItem: number) => number): number {
+export function strongestHistoryItem(
+  user: UserInput,
+  similarity: (historyItem: number, position: number) => number,
+): number {
   let best = -1;
   let bestValue = 0;
   for (let k = 0; k < user.items.length; k++) {
-    const value = user.weights[k]! * similarity(user.items[k]!);
+    const value = user.weights[k]! * similarity(user.items[k]!, k);
     if (value > bestValue) {
       bestValue = value;
       best = user.items[k]!;
