@@ -15,7 +15,10 @@ function maxOf(scores: Float32Array): number {
 
 interface ScoredPart {
   part: BlendPart;
+  /** The part's own scores, as it wrote them. */
   scores: Float32Array;
+  /** What they are divided by to scale the best to 1 (their max, or 1 when none is positive). */
+  scale: number;
 }
 
 /**
@@ -24,7 +27,7 @@ interface ScoredPart {
  */
 export class Hybrid implements Recommender {
   readonly name = 'hybrid';
-  /** The parts' scaled scores of the user scored last, for reason(); their arrays are reused by the next score(). */
+  /** The parts' scores and scales of the user scored last, for reason(); their arrays are reused by the next score(). */
   private last: { user: UserInput; scored: ScoredPart[] } | null = null;
   private buffers: Float32Array[] = [];
   readonly parts: readonly BlendPart[];
@@ -55,49 +58,30 @@ export class Hybrid implements Recommender {
         }
         // Every element is written (the Recommender contract), so a reused array needs no clearing.
         part.model.score(user, scores);
-        return { part, scores };
+        const max = maxOf(scores);
+        return { part, scores, scale: max > 0 ? max : 1 };
       });
   }
 
   score(user: UserInput, out: Float32Array): void {
     const scored = this.scoreParts(user, out.length, this.buffers);
-    if (scored.length === 0) out.fill(0);
-    scored.forEach(({ part, scores }, k) => {
-      const { weight } = part;
-      const max = maxOf(scores);
-      const scale = max > 0 ? max : 1;
-      // Scaled in place (kept for reason()) and blended in the same pass; the first part sets 0 + its share (a −0 share
-      // becomes 0, as when added to a cleared array).
-      if (k === 0)
-        for (let i = 0; i < out.length; i++) {
-          scores[i]! /= scale;
-          out[i] = 0 + weight * scores[i]!;
-        }
-      else
-        for (let i = 0; i < out.length; i++) {
-          scores[i]! /= scale;
-          out[i]! += weight * scores[i]!;
-        }
-    });
-    this.last = { user, scored };
-  }
-
-  private scaled(scored: ScoredPart[]): ScoredPart[] {
-    for (const { scores } of scored) {
-      const max = maxOf(scores);
-      if (max > 0) for (let i = 0; i < scores.length; i++) scores[i]! /= max;
+    out.fill(0);
+    // One multiply-add per item and part: the part's weight over its scale taken once, and its scores left as they
+    // are (reason() scales the few it reads). Dividing every score and writing it back was most of the blend's CPU.
+    for (const { part, scores, scale } of scored) {
+      const factor = part.weight / scale;
+      for (let i = 0; i < out.length; i++) out[i]! += factor * scores[i]!;
     }
-    return scored;
+    this.last = { user, scored };
   }
 
   /** The reason of the part that contributed most to this item's blended score (part scores from score()). */
   reason(user: UserInput, item: number): Reason {
-    const scored =
-      this.last?.user === user ? this.last.scored : this.scaled(this.scoreParts(user, this.itemCount, null));
+    const scored = this.last?.user === user ? this.last.scored : this.scoreParts(user, this.itemCount, null);
     let best: BlendPart | undefined;
     let bestValue = Number.NEGATIVE_INFINITY;
-    for (const { part, scores } of scored) {
-      const value = part.weight * scores[item]!;
+    for (const { part, scores, scale } of scored) {
+      const value = (part.weight / scale) * scores[item]!;
       if (value > bestValue) {
         bestValue = value;
         best = part;
