@@ -40,7 +40,12 @@ const consumers: EventConsumer[] = [];
 const topic = () => `${env.settings.topicPrefix}${Topics.interaction}`;
 
 /** A consumer of the interaction topic on this file's database and broker; it is stopped after all. */
-async function consume(opts: Pick<ConsumerOptions, 'groupId' | 'handlers' | 'maxAttempts' | 'retryBaseMs'>) {
+async function consume(
+  opts: Pick<
+    ConsumerOptions,
+    'groupId' | 'handlers' | 'maxAttempts' | 'retryBaseMs' | 'fetchMinBytes' | 'fetchMaxWaitMs'
+  >,
+) {
   const c = await startEventConsumer({
     kafka: env.kafka,
     settings: env.settings,
@@ -217,12 +222,7 @@ describe('fetch size', () => {
     // Events by the transaction that applied them: one transaction per consumed chunk.
     const chunks = new Map<object, number[]>();
     const seen = new Set<number>();
-    const c = await startEventConsumer({
-      kafka: env.kafka,
-      settings: env.settings,
-      database: env.database,
-      logger,
-      topics: [Topics.interaction],
+    await consume({
       groupId: 'fetch-size',
       // More than the topic will ever hold: every fetch answers only when its wait is over.
       fetchMinBytes: 1024 * 1024,
@@ -235,7 +235,6 @@ describe('fetch size', () => {
         }),
       ],
     });
-    consumers.push(c);
     // A lone marker: applied although it is far below the minimum (the wait bounds a fetch), and once it is, the
     // consumer is at the end of the log with its next fetch waiting.
     await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(40)) }] });
