@@ -102,7 +102,10 @@ export interface ConsumerOptions {
   /** Events applied in one transaction on the fast path. */
   chunkSize?: number;
   partitionsConsumedConcurrently?: number;
-  /** Kafka fetch: the broker answers once it holds this many bytes for the consumer or maxWaitMs has passed (default 1 byte, 100 ms). */
+  /**
+   * Kafka fetch: the broker answers once it holds this many bytes for the consumer, or when fetchMaxWaitMs has
+   * passed (defaults 1 byte and 100 ms: it answers as soon as anything is there).
+   */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
   /** The service's registry (ServiceDeps.metrics): events consumed, retries and lag per partition, by group. */

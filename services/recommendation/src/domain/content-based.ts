@@ -191,8 +191,8 @@ export class ContentBased implements Recommender {
   /**
    * The user's history by content feature (feature → pairs of history position and that item's entry in the row
    * arrays), built at the first reason() for a user and kept for the next ones: a list's fifty reasons then cost the
-   * postings of each candidate's features, not a merge of its vector with every history item's (with a history of
-   * fifty, that merge was a third of a fold-in's CPU).
+   * postings of each candidate's features, not a merge of its vector with every history item's (with histories of
+   * up to fifty, that merge was about a third of computing a list).
    */
   private history: { user: UserInput; postings: Map<number, number[]>; similarity: Float64Array } | null = null;
 
