@@ -189,42 +189,80 @@ export class ContentBased implements Recommender {
   }
 
   /**
-   * The user's history by content feature (feature → pairs of history position and that item's entry in the row
-   * arrays), built at the first reason() for a user and kept for the next ones: a list's fifty reasons then cost the
-   * postings of each candidate's features, not a merge of its vector with every history item's (with histories of
-   * up to fifty, that merge was about a third of computing a list).
+   * The user's history by content feature, built at the first reason() for a user and kept for the next ones: a
+   * list's fifty reasons then cost the postings of each candidate's features, not a merge of its vector with every
+   * history item's (with histories of up to fifty, that merge was about a third of computing a list). Postings are
+   * grouped by feature: `position` (the history item's place in user.items) and `entry` (its feature's index in the
+   * row arrays); postingStart[f] is 1 + where feature f's postings begin (0: no history item has it), postingCount[f]
+   * how many. The two feature-wide arrays are allocated once and only the user's own features are set and later
+   * cleared, so neither a Map nor a catalogue-sized allocation is paid per user.
    */
-  private history: { user: UserInput; postings: Map<number, number[]>; similarity: Float64Array } | null = null;
+  private history: {
+    user: UserInput;
+    position: Int32Array;
+    entry: Int32Array;
+    features: number[];
+    similarity: Float64Array;
+  } | null = null;
+  private postingStart: Int32Array | null = null;
+  private postingCount: Int32Array | null = null;
 
   private historyByFeature(user: UserInput) {
     if (this.history?.user === user) return this.history;
-    const postings = new Map<number, number[]>();
+    const featureCount = this.colPtr.length - 1;
+    this.postingStart ??= new Int32Array(featureCount);
+    this.postingCount ??= new Int32Array(featureCount);
+    const start = this.postingStart;
+    const count = this.postingCount;
+    for (const f of this.history?.features ?? []) {
+      start[f] = 0;
+      count[f] = 0;
+    }
+    const features: number[] = [];
+    let total = 0;
     for (let k = 0; k < user.items.length; k++) {
       const h = user.items[k]!;
       for (let a = this.rowPtr[h]!; a < this.rowPtr[h + 1]!; a++) {
         const f = this.rowFeature[a]!;
-        let list = postings.get(f);
-        if (list === undefined) {
-          list = [];
-          postings.set(f, list);
-        }
-        list.push(k, a);
+        if (count[f]!++ === 0) features.push(f);
+        total++;
       }
     }
-    this.history = { user, postings, similarity: new Float64Array(user.items.length) };
+    let at = 0;
+    for (const f of features) {
+      start[f] = at + 1;
+      at += count[f]!;
+      count[f] = 0;
+    }
+    const position = new Int32Array(total);
+    const entry = new Int32Array(total);
+    for (let k = 0; k < user.items.length; k++) {
+      const h = user.items[k]!;
+      for (let a = this.rowPtr[h]!; a < this.rowPtr[h + 1]!; a++) {
+        const f = this.rowFeature[a]!;
+        const slot = start[f]! - 1 + count[f]!++;
+        position[slot] = k;
+        entry[slot] = a;
+      }
+    }
+    this.history = { user, position, entry, features, similarity: new Float64Array(user.items.length) };
     return this.history;
   }
 
   reason(user: UserInput, item: number): Reason {
     // similarity(h, item) for every history item at once: the item's features in ascending order, each adding its
     // product to the history items holding it, so every sum is the one similarity() adds up, in the same order.
-    const { postings, similarity } = this.historyByFeature(user);
+    const { position, entry, similarity } = this.historyByFeature(user);
+    const start = this.postingStart!;
+    const count = this.postingCount!;
     similarity.fill(0);
     for (let b = this.rowPtr[item]!; b < this.rowPtr[item + 1]!; b++) {
-      const list = postings.get(this.rowFeature[b]!);
-      if (list === undefined) continue;
+      const f = this.rowFeature[b]!;
+      const from = start[f]! - 1;
+      if (from < 0) continue;
       const v = this.rowValue[b]!;
-      for (let p = 0; p < list.length; p += 2) similarity[list[p]!]! += this.rowValue[list[p + 1]!]! * v;
+      const to = from + count[f]!;
+      for (let p = from; p < to; p++) similarity[position[p]!]! += this.rowValue[entry[p]!]! * v;
     }
     const liked = strongestHistoryItem(user, (_, k) => similarity[k]!);
     if (liked >= 0) return { kind: 'because_you_liked', item: liked };
