@@ -17,8 +17,8 @@ interface ScoredPart {
   part: BlendPart;
   /** The part's own scores, as it wrote them. */
   scores: Float32Array;
-  /** What they are divided by to scale the best to 1 (their max, or 1 when none is positive). */
-  scale: number;
+  /** The part's weight over its scores' max (1 when none is positive): its share of an item is factor × score. */
+  factor: number;
 }
 
 /**
@@ -27,7 +27,7 @@ interface ScoredPart {
  */
 export class Hybrid implements Recommender {
   readonly name = 'hybrid';
-  /** The parts' scores and scales of the user scored last, for reason(); their arrays are reused by the next score(). */
+  /** The parts' scores and factors of the user scored last, for reason(); their arrays are reused by the next score(). */
   private last: { user: UserInput; scored: ScoredPart[] } | null = null;
   private buffers: Float32Array[] = [];
   readonly parts: readonly BlendPart[];
@@ -59,17 +59,16 @@ export class Hybrid implements Recommender {
         // Every element is written (the Recommender contract), so a reused array needs no clearing.
         part.model.score(user, scores);
         const max = maxOf(scores);
-        return { part, scores, scale: max > 0 ? max : 1 };
+        return { part, scores, factor: part.weight / (max > 0 ? max : 1) };
       });
   }
 
   score(user: UserInput, out: Float32Array): void {
     const scored = this.scoreParts(user, out.length, this.buffers);
     out.fill(0);
-    // One multiply-add per item and part: the part's weight over its scale taken once, and its scores left as they
-    // are (reason() scales the few it reads). Dividing every score and writing it back was most of the blend's CPU.
-    for (const { part, scores, scale } of scored) {
-      const factor = part.weight / scale;
+    // One multiply-add per item and part, the scores left as they are (reason() reads the few it needs). Dividing
+    // every score by its part's max and writing it back was most of the blend's CPU.
+    for (const { scores, factor } of scored) {
       for (let i = 0; i < out.length; i++) out[i]! += factor * scores[i]!;
     }
     this.last = { user, scored };
@@ -80,8 +79,8 @@ export class Hybrid implements Recommender {
     const scored = this.last?.user === user ? this.last.scored : this.scoreParts(user, this.itemCount, null);
     let best: BlendPart | undefined;
     let bestValue = Number.NEGATIVE_INFINITY;
-    for (const { part, scores, scale } of scored) {
-      const value = (part.weight / scale) * scores[item]!;
+    for (const { part, scores, factor } of scored) {
+      const value = factor * scores[item]!;
       if (value > bestValue) {
         bestValue = value;
         best = part;
