@@ -180,7 +180,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: opts.fetchMaxWaitMs ?? 100,
-    ...(opts.fetchMinBytes ? { minBytes: opts.fetchMinBytes } : {}),
+    minBytes: opts.fetchMinBytes ?? 1,
     retry: { retries: 10 },
   });
   let stopping = false;
