@@ -101,6 +101,13 @@ export interface ConsumerOptions {
   fromBeginning?: boolean;
   /** Events applied in one transaction on the fast path. */
   chunkSize?: number;
+  /**
+   * Message keys in one such transaction: a chunk also ends before the event that would bring it a key more than
+   * this (each keyless message counts as a key of its own). For a consumer whose work per transaction grows with
+   * the keys it holds rather than with its events (one fold-in per user), so a large chunkSize can gather a user's
+   * waiting events into one transaction without letting it hold more users than it should. Default: no bound.
+   */
+  chunkKeys?: number;
   partitionsConsumedConcurrently?: number;
   /**
    * Kafka fetch: the broker answers once it holds this many bytes for the consumer, or when fetchMaxWaitMs has
@@ -108,11 +115,19 @@ export interface ConsumerOptions {
    */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
+  /**
+   * The most one fetch takes from a partition (default 1 MiB, kafkajs's; a fetch takes at most 10 MiB in all): how
+   * many waiting events a consumer that is behind can gather into one chunk (chunkSize).
+   */
+  fetchMaxBytesPerPartition?: number;
   /** The service's registry (ServiceDeps.metrics): events consumed, retries and lag per partition, by group. */
   metrics?: Registry;
   /** How long an applied event id is kept in processed_events (default: twice Kafka's 7-day retention). */
   processedRetentionMs?: number;
 }
+
+/** kafkajs's own default for what a fetch takes from one partition (a fetch takes 10 MiB in all). */
+const DEFAULT_FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 /** Kafka keeps a topic's messages 7 days (`log.retention.hours=168`): an id is kept twice as long. */
 export const PROCESSED_RETENTION_MS = 14 * 24 * 3_600_000;
@@ -145,6 +160,31 @@ export async function pruneProcessedEvents(
     pruned += rowCount ?? 0;
     if ((rowCount ?? 0) < PRUNE_BATCH) return pruned;
   }
+}
+
+/**
+ * Where the chunk that starts at messages[start] ends (exclusive): after maxEvents messages, or before the first one
+ * whose key would make it hold more than maxKeys distinct keys; a keyless message counts as a key of its own. A
+ * chunk holds at least one message.
+ */
+export function chunkEnd(
+  messages: ReadonlyArray<{ key?: Buffer | string | null }>,
+  start: number,
+  maxEvents: number,
+  maxKeys?: number,
+): number {
+  const limit = Math.min(messages.length, start + Math.max(1, maxEvents));
+  if (maxKeys === undefined || maxKeys >= limit - start) return limit;
+  const keys = new Set<string>();
+  let keyless = 0;
+  for (let j = start; j < limit; j++) {
+    const key = messages[j]?.key;
+    const isNew = key == null || !keys.has(String(key));
+    if (isNew && keys.size + keyless >= Math.max(1, maxKeys)) return j;
+    if (key == null) keyless += 1;
+    else keys.add(String(key));
+  }
+  return limit;
 }
 
 export interface EventConsumer {
@@ -181,6 +221,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: opts.fetchMaxWaitMs ?? 100,
     minBytes: opts.fetchMinBytes ?? 1,
+    maxBytesPerPartition: opts.fetchMaxBytesPerPartition ?? DEFAULT_FETCH_MAX_BYTES_PER_PARTITION,
     retry: { retries: 10 },
   });
   let stopping = false;
@@ -343,8 +384,10 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { topic, partition } = batch;
       metrics.lag(topic, partition, batch.highWatermark, batch.firstOffset() ?? batch.highWatermark);
-      for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += chunkSize) {
-        const chunk = batch.messages.slice(i, i + chunkSize);
+      for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); ) {
+        const end = chunkEnd(batch.messages, i, chunkSize, opts.chunkKeys);
+        const chunk = batch.messages.slice(i, end);
+        i = end;
         // Fast path: the whole chunk in one transaction. Any failure rolls it back and the
         // chunk is replayed one event at a time, so one bad event cannot hold the others.
         let fastOk = false;

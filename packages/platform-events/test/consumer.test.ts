@@ -43,7 +43,14 @@ const topic = () => `${env.settings.topicPrefix}${Topics.interaction}`;
 async function consume(
   opts: Pick<
     ConsumerOptions,
-    'groupId' | 'handlers' | 'maxAttempts' | 'retryBaseMs' | 'fetchMinBytes' | 'fetchMaxWaitMs'
+    | 'groupId'
+    | 'handlers'
+    | 'maxAttempts'
+    | 'retryBaseMs'
+    | 'fetchMinBytes'
+    | 'fetchMaxWaitMs'
+    | 'chunkSize'
+    | 'chunkKeys'
   >,
 ) {
   const c = await startEventConsumer({
@@ -246,6 +253,46 @@ describe('fetch size', () => {
     }
     await eventually(() => seen.has(43), { what: 'events 41-43', timeoutMs: 30_000 });
     expect([...chunks.values()]).toEqual([[41, 42, 43]]);
+  });
+});
+
+describe('chunk bounds', () => {
+  /**
+   * Sends a marker event to partition 0 and waits until the consumer has applied it: the earlier tests' events on
+   * that partition are then behind it, and the test's next send arrives as a batch of its own.
+   */
+  async function caughtUp(marker: number, applied: () => boolean) {
+    await producer.send({
+      topic: topic(),
+      messages: [{ key: userId, partition: 0, value: JSON.stringify(event(marker)) }],
+    });
+    await eventually(applied, { what: `marker event ${marker}`, timeoutMs: 30_000 });
+  }
+
+  it('When a chunk may hold only so many message keys, then a transaction ends before the event that brings one more', async () => {
+    const chunks = new Map<object, number[]>();
+    const seen = new Set<number>();
+    await consume({
+      groupId: 'chunk-keys',
+      chunkSize: 100,
+      chunkKeys: 2,
+      handlers: [
+        on(InteractionRecorded, async ({ movieId }, { tx }) => {
+          seen.add(movieId);
+          if (movieId < 51 || movieId > 56) return; // the other tests' events share this topic
+          chunks.set(tx, [...(chunks.get(tx) ?? []), movieId]);
+        }),
+      ],
+    });
+    await caughtUp(50, () => seen.has(50));
+    // One send to one partition: the six events arrive in one batch, keyed a a b c b d.
+    const keys = ['a', 'a', 'b', 'c', 'b', 'd'];
+    await producer.send({
+      topic: topic(),
+      messages: keys.map((key, k) => ({ key: `user-${key}`, partition: 0, value: JSON.stringify(event(51 + k)) })),
+    });
+    await eventually(() => [...chunks.values()].flat().length === 6, { what: 'events 51-56', timeoutMs: 30_000 });
+    expect([...chunks.values()]).toEqual([[51, 52, 53], [54, 55], [56]]);
   });
 });
 

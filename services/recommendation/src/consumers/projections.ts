@@ -103,16 +103,20 @@ async function applyChunk(ctx: RecommendationContext, tx: Tx, chunk: Chunk, afte
 }
 
 /**
- * Events per transaction when the consumer is behind (a fetch holds more than this): a user with several events in
- * one chunk is folded in once, and the chunk's statements are shared, so a larger chunk costs less per event while
- * catching up. A consumer that keeps up gets smaller fetches, so this does not delay a fold-in. 1,000 rather than
- * 200: with users spread over a partition (the interactions bench's 2,000 users round-robin, 667 a partition), 200
- * events held 200 different users and folded each in per event; 1,000 cost 11–31 % less node and PostgreSQL CPU per
- * event in the consumer-cost bench (bench/results/recommendation-consumer-chunk-2026-12-01.md). Bounded by what one
- * transaction should hold: up to 1,000 fold-ins (about a second), and one advisory lock per user (refreshUsers), so
- * three partitions' chunks hold at most 3,000 of PostgreSQL's shared lock table (64 per connection by default).
+ * What one transaction holds when the consumer is behind: up to 12,000 events (more than a 4 MiB fetch from a
+ * partition brings, some 7,000 interactions) of at most 1,000 users. A user's events in one chunk are folded in once
+ * and the chunk's statements are shared, so the further behind the consumer is, the less an event costs: 1,000
+ * events of 667 users (the interactions bench's 2,000 users round-robin over three partitions) folded most users in
+ * once per event; this gathers each user's waiting events. The consumer-cost bench's spread pattern (48,000 events
+ * waiting) cost 280 → 69–88 µs of node and 105–115 → 41–50 µs of PostgreSQL CPU per event beside chunks of 1,000
+ * events from 1 MiB fetches (bench/results/recommendation-consumer-chunk-users-2026-12-02.md). The users bound what a
+ * transaction holds: up to 1,000 fold-ins (about a second), and one advisory lock per user (refreshUsers), so three
+ * partitions' chunks hold at most 3,000 of PostgreSQL's shared lock table (64 per connection by default). A consumer
+ * that keeps up gets small fetches (below), so none of this delays a fold-in.
  */
-const CHUNK_SIZE = 1000;
+const CHUNK_SIZE = 12_000;
+const CHUNK_USERS = 1_000;
+const FETCH_MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 
 /**
  * A fetch waits for 64 KiB of events (about a hundred interactions) or 150 ms, whichever comes first, instead of
@@ -182,6 +186,9 @@ export function startProjections(
     groupId: 'recommendation',
     fromBeginning: true,
     chunkSize: CHUNK_SIZE,
+    // Interactions are keyed by user id (movie events by movie id): a chunk's keys are its users.
+    chunkKeys: CHUNK_USERS,
+    fetchMaxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
     fetchMinBytes: FETCH_MIN_BYTES,
     fetchMaxWaitMs: FETCH_MAX_WAIT_MS,
     handlers: [
