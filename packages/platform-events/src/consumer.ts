@@ -384,36 +384,36 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { topic, partition } = batch;
       metrics.lag(topic, partition, batch.highWatermark, batch.firstOffset() ?? batch.highWatermark);
+      // Fast path: a chunk in one transaction. Any failure rolls it back and each half is applied the same way, down
+      // to a single event, which gets processOne's retries and then the DLQ: one bad event in a large chunk costs a
+      // few attempts of shrinking size, not a transaction for every other event. False: stopped before its end.
+      const applyChunk = async (chunk: KafkaMessage[]): Promise<boolean> => {
+        if (chunk.length === 1) {
+          if (stopping) return false;
+          await processOne(topic, partition, chunk[0] as KafkaMessage, heartbeat);
+        } else {
+          try {
+            const parsed = chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope);
+            const outcomes = await applyEvents(parsed, chunk.map(traceparentOf), topic);
+            for (const o of outcomes) count(topic, o);
+          } catch {
+            if (stopping) return false;
+            const half = Math.ceil(chunk.length / 2);
+            return (await applyChunk(chunk.slice(0, half))) && applyChunk(chunk.slice(half));
+          }
+        }
+        resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+        return true;
+      };
       for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); ) {
         const end = chunkEnd(batch.messages, i, chunkSize, opts.chunkKeys);
         const chunk = batch.messages.slice(i, end);
         i = end;
-        // Fast path: the whole chunk in one transaction. Any failure rolls it back and the
-        // chunk is replayed one event at a time, so one bad event cannot hold the others.
-        let fastOk = false;
-        try {
-          const parsed = chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope);
-          const outcomes = await applyEvents(parsed, chunk.map(traceparentOf), topic);
-          for (const o of outcomes) count(topic, o);
-          fastOk = true;
-        } catch {
-          fastOk = false;
-        }
-        if (!fastOk) {
-          for (const m of chunk) {
-            if (stopping) return;
-            await processOne(topic, partition, m, heartbeat);
-            resolveOffset(m.offset);
-            await commitOffsetsIfNecessary();
-          }
-        } else {
-          const last = chunk[chunk.length - 1] as KafkaMessage;
-          resolveOffset(last.offset);
-          await commitOffsetsIfNecessary();
-        }
+        if (!(await applyChunk(chunk))) return;
         const next = BigInt((chunk[chunk.length - 1] as KafkaMessage).offset) + 1n;
         metrics.lag(topic, partition, batch.highWatermark, String(next));
-        await heartbeat();
       }
     },
   });

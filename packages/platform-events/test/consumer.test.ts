@@ -139,8 +139,9 @@ describe('idempotent consumer', () => {
     await producer.send({ topic: topic(), messages: [{ key: userId, value: JSON.stringify(event(9)) }] });
     await eventually(() => applied.includes(9), { what: 'the event after the poison one' });
     expect(c.stats.deadLettered).toBe(1);
-    // The fast path tries the chunk once, then the slow path makes exactly maxAttempts attempts.
-    expect(calls).toBeLessThanOrEqual(4);
+    // The fast path tries the chunk (up to the five events on the topic by now) and the halves holding 666 (at most
+    // two more), then the event alone makes exactly maxAttempts attempts.
+    expect(calls).toBeLessThanOrEqual(6);
     expect(calls).toBeGreaterThanOrEqual(3);
     const [dead] = await readDlq(groupId, 1);
     expect(JSON.parse(String(dead?.value)).data.movieId).toBe(666);
@@ -293,6 +294,42 @@ describe('chunk bounds', () => {
     });
     await eventually(() => [...chunks.values()].flat().length === 6, { what: 'events 51-56', timeoutMs: 30_000 });
     expect([...chunks.values()]).toEqual([[51, 52, 53], [54, 55], [56]]);
+  });
+
+  it('When one event of a chunk fails, then its halves are applied as chunks of their own, down to the failing event alone', async () => {
+    // Events by the transaction that committed them (an after-commit effect runs only for a committed attempt).
+    const committed = new Map<object, number[]>();
+    const seen = new Set<number>();
+    await consume({
+      groupId: 'chunk-halves',
+      maxAttempts: 2,
+      retryBaseMs: 10,
+      handlers: [
+        on(InteractionRecorded, async ({ movieId }, { tx, afterCommit }) => {
+          seen.add(movieId);
+          if (movieId < 61 || movieId > 68) return; // the other tests' events share this topic
+          if (movieId === 64) throw new Error('cannot handle movie 64');
+          afterCommit(() => void committed.set(tx, [...(committed.get(tx) ?? []), movieId]));
+        }),
+      ],
+    });
+    await caughtUp(60, () => seen.has(60));
+    // One send to one partition: the eight events arrive in one batch, one chunk that fails as a whole.
+    await producer.send({
+      topic: topic(),
+      messages: [61, 62, 63, 64, 65, 66, 67, 68].map((m) => ({
+        key: userId,
+        partition: 0,
+        value: JSON.stringify(event(m)),
+      })),
+    });
+    // Halves go depth first, left to right: once 65-68 has committed, 64 has been through its retries to the DLQ.
+    await eventually(() => [...committed.values()].flat().includes(68), {
+      what: 'events 61-68 applied or dead-lettered',
+      timeoutMs: 30_000,
+    });
+    // 61-64 fails, then 61-62 commits, 63-64 fails, 63 commits, 64 alone goes to the DLQ; 65-68 commits.
+    expect([...committed.values()]).toEqual([[61, 62], [63], [65, 66, 67, 68]]);
   });
 });
 
