@@ -33,6 +33,10 @@ export function openDatabase(url: string, opts: { max?: number; applicationName?
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor one in use: pg-pool takes its listener off a client while it is checked out, so a connection lost between
+  // two statements of a transaction (the server restarted, the backend terminated) was an unhandled 'error' event.
+  // The statement in flight or the next one fails instead, and the pool drops the client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle(pool) as Db;
   return { pool, db, close: () => pool.end() };
 }
@@ -70,6 +74,37 @@ function pgError(err: unknown): pg.DatabaseError | undefined {
 /** The SQLSTATE of a PostgreSQL error, directly or as a driver error's cause; else undefined. */
 export function sqlState(err: unknown): string | undefined {
   return pgError(err)?.code;
+}
+
+/** Node's codes for a connection that could not be made or was lost. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** pg's own messages for a lost or unobtainable connection (they carry no code). */
+const CONNECTION_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/;
+
+/**
+ * Whether a failure is the database's state rather than the statement's: the connection refused, lost or timed out
+ * (SQLSTATE class 08, Node's network codes, pg's messages), the server shutting down or not accepting connections yet
+ * (57P01–57P03), out of resources (class 53: disk full, memory, too many connections) or a system error (class 58),
+ * or a transaction that lost a race and would succeed when run again (40001 serialization, 40P01 deadlock, 55P03 lock
+ * not available). The same work may succeed later; a data or constraint error (classes 22, 23) will not.
+ */
+export function transientFailure(err: unknown): boolean {
+  const state = sqlState(err);
+  if (state !== undefined)
+    return /^(08|53|58)/.test(state) || ['57P01', '57P02', '57P03', '40001', '40P01', '55P03'].includes(state);
+  const e = queryFailure(err) as { code?: unknown; message?: unknown } | undefined;
+  if (typeof e?.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+  return typeof e?.message === 'string' && CONNECTION_MESSAGES.test(e.message);
 }
 
 /** The constraint a PostgreSQL unique violation (23505) names, directly or as a driver error's cause; else undefined. */

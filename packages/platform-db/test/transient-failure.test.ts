@@ -1,0 +1,53 @@
+import net from 'node:net';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { transientFailure } from '../src/index';
+
+/** An error as PostgreSQL answers it (pg's DatabaseError with its SQLSTATE). */
+function answered(code: string): pg.DatabaseError {
+  const err = new pg.DatabaseError('answered', 0, 'error');
+  err.code = code;
+  return err;
+}
+/** As drizzle throws it: "Failed query: …" with the driver's error as its cause. */
+const wrapped = (cause: unknown) => Object.assign(new Error('Failed query: select 1'), { cause });
+
+/** A port nothing listens on: taken, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('transientFailure', () => {
+  it("When the failure is the database's state (connection, shutdown, resources, a lost race), then it is transient, wrapped or not", () => {
+    for (const code of ['08006', '08001', '57P01', '57P03', '53300', '53100', '58030', '40001', '40P01', '55P03']) {
+      expect(transientFailure(answered(code)), code).toBe(true);
+      expect(transientFailure(wrapped(answered(code))), `wrapped ${code}`).toBe(true);
+    }
+    expect(transientFailure(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(transientFailure(wrapped(new Error('Client has encountered a connection error and is not queryable')))).toBe(
+      true,
+    );
+    expect(transientFailure(new Error('timeout exceeded when trying to connect'))).toBe(true);
+  });
+
+  it("When the failure is the statement's or the data's, then it is not", () => {
+    for (const code of ['23505', '23514', '22P02', '42P01', '42501', '57014', 'P0001']) {
+      expect(transientFailure(answered(code)), code).toBe(false);
+      expect(transientFailure(wrapped(answered(code))), `wrapped ${code}`).toBe(false);
+    }
+    expect(transientFailure(new Error('cannot handle movie 666'))).toBe(false);
+    expect(transientFailure(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(false);
+    expect(transientFailure(undefined)).toBe(false);
+  });
+
+  it('When a connection is refused, then the driver error it gives is transient', async () => {
+    const client = new pg.Client({ host: '127.0.0.1', port: await closedPort(), user: 'nobody', database: 'none' });
+    const err = await client.connect().catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('ECONNREFUSED');
+    expect(transientFailure(err)).toBe(true);
+  });
+});
