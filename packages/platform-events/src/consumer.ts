@@ -1,5 +1,5 @@
 import { type Envelope, type EventDefinition, type InvalidEventError, parseEvent } from '@marquee/contracts';
-import type { Database, Tx } from '@marquee/platform-db';
+import { type Database, transientFailure, type Tx } from '@marquee/platform-db';
 import { type Logger, withCorrelation } from '@marquee/platform-logging';
 import { withConsumerSpan } from '@marquee/platform-tracing';
 import type { Static, TSchema } from '@sinclair/typebox';
@@ -95,7 +95,10 @@ export interface ConsumerOptions {
   topics?: string[];
   /** One handler per event definition; events of other types or versions are acknowledged and skipped. */
   handlers: EventHandler[];
-  /** Attempts before an event goes to the DLQ. */
+  /**
+   * Attempts before an event goes to the DLQ. Failures of the database's state (unreachable, shutting down, a
+   * deadlock: platform-db's transientFailure) do not count: those are retried until the database answers.
+   */
   maxAttempts?: number;
   retryBaseMs?: number;
   fromBeginning?: boolean;
@@ -125,6 +128,9 @@ export interface ConsumerOptions {
   /** How long an applied event id is kept in processed_events (default: twice Kafka's 7-day retention). */
   processedRetentionMs?: number;
 }
+
+/** The longest wait between two tries of a failing event (below the 30 s session timeout: each wait ends in a heartbeat). */
+const MAX_RETRY_DELAY_MS = 5_000;
 
 /** kafkajs's own default for what a fetch takes from one partition (a fetch takes 10 MiB in all). */
 const DEFAULT_FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
@@ -348,22 +354,30 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
       await deadLetter(topic, partition, message, (err as InvalidEventError).message, 0);
       return;
     }
-    for (let attempt = 1; ; attempt += 1) {
+    // Attempts that failed on the event itself count toward the DLQ. A failure of the database's state (unreachable,
+    // shutting down, out of resources, a deadlock: transientFailure) is retried without counting, so an outage never
+    // sends events to the DLQ, where nothing would apply them again: the partition waits for the database instead.
+    let attempts = 0;
+    for (let tries = 1; ; tries += 1) {
       try {
         for (const o of await applyEvents([envelope], [traceparentOf(message)], topic)) count(topic, o);
         return;
       } catch (err) {
-        if (attempt >= maxAttempts || stopping) {
-          if (stopping) throw err;
-          await deadLetter(topic, partition, message, (err as Error).message ?? String(err), attempt);
+        if (stopping) throw err;
+        const transient = transientFailure(err);
+        if (!transient) attempts += 1;
+        if (attempts >= maxAttempts) {
+          await deadLetter(topic, partition, message, (err as Error).message ?? String(err), attempts);
           return;
         }
         stats.retries += 1;
         metrics.retried(topic);
-        const delay = retryBaseMs * 2 ** (attempt - 1);
+        const delay = Math.min(retryBaseMs * 2 ** (tries - 1), MAX_RETRY_DELAY_MS);
         logger.warn(
-          { err, eventId: envelope.id, type: envelope.type, attempt, delayMs: delay, groupId },
-          'event handler failed; retrying',
+          { err, eventId: envelope.id, type: envelope.type, attempt: tries, transient, delayMs: delay, groupId },
+          transient
+            ? 'database unavailable; retrying the event (not counted toward the DLQ)'
+            : 'event handler failed; retrying',
         );
         await new Promise((r) => setTimeout(r, delay));
         await heartbeat();

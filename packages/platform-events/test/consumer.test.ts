@@ -65,6 +65,18 @@ async function consume(
   return c;
 }
 
+/**
+ * Sends a marker event to partition 0 and waits until the consumer has applied it: the earlier tests' events on
+ * that partition are then behind it, and the test's next send arrives as a batch of its own.
+ */
+async function caughtUp(marker: number, applied: () => boolean) {
+  await producer.send({
+    topic: topic(),
+    messages: [{ key: userId, partition: 0, value: JSON.stringify(event(marker)) }],
+  });
+  await eventually(applied, { what: `marker event ${marker}`, timeoutMs: 30_000 });
+}
+
 beforeAll(async () => {
   env = await eventsEnv('consumer', [Topics.interaction]);
   await env.database.pool.query('create table likes (movie_id int primary key, n int not null default 0)');
@@ -192,6 +204,47 @@ describe('idempotent consumer', () => {
     await eventually(() => seen.length > 0, { what: 'the effect after the retry commits' });
     expect(seen).toEqual([{ attempt: 2, committed: 1 }]);
   });
+
+  it('When the database drops the connection more often than maxAttempts, then the event waits for it and applies once, never to the DLQ', async () => {
+    let kills = 0;
+    const seen = new Set<number>();
+    // Its own table: the first test's consumer writes likes for every event of the topic.
+    await env.database.pool.query('create table outage_rows (movie_id int primary key, n int not null)');
+    await consume({
+      groupId: 'database-outage',
+      maxAttempts: 2,
+      retryBaseMs: 10,
+      handlers: [
+        on(InteractionRecorded, async ({ movieId }, { tx }) => {
+          seen.add(movieId);
+          if (movieId !== 71) return; // the other tests' events share this topic
+          // A real loss of the connection, five times: another connection terminates this transaction's backend
+          // and waits until it has exited, so the insert below finds its connection gone.
+          if (kills < 5) {
+            kills += 1;
+            const own = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+            await env.database.pool.query('select pg_terminate_backend($1, 10000)', [own.rows[0]?.pid]);
+          }
+          await tx.execute(
+            sql`insert into outage_rows values (${movieId}, 1) on conflict (movie_id) do update set n = outage_rows.n + 1`,
+          );
+        }),
+      ],
+    });
+    await caughtUp(70, () => seen.has(70));
+    // Alone in its batch: the chunk is this one event, on the path that retries and dead-letters.
+    await producer.send({
+      topic: topic(),
+      messages: [{ key: userId, partition: 0, value: JSON.stringify(event(71)) }],
+    });
+    await eventually(
+      async () => (await env.database.pool.query('select n from outage_rows where movie_id = 71')).rows[0]?.n === 1,
+      { what: 'event 71 applied after the connection losses', timeoutMs: 30_000 },
+    );
+    expect(kills).toBe(5);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await env.database.pool.query('select n from outage_rows where movie_id = 71')).rows).toEqual([{ n: 1 }]);
+  });
 });
 
 describe('work before commit', () => {
@@ -258,18 +311,6 @@ describe('fetch size', () => {
 });
 
 describe('chunk bounds', () => {
-  /**
-   * Sends a marker event to partition 0 and waits until the consumer has applied it: the earlier tests' events on
-   * that partition are then behind it, and the test's next send arrives as a batch of its own.
-   */
-  async function caughtUp(marker: number, applied: () => boolean) {
-    await producer.send({
-      topic: topic(),
-      messages: [{ key: userId, partition: 0, value: JSON.stringify(event(marker)) }],
-    });
-    await eventually(applied, { what: `marker event ${marker}`, timeoutMs: 30_000 });
-  }
-
   it('When a chunk may hold only so many message keys, then a transaction ends before the event that brings one more', async () => {
     const chunks = new Map<object, number[]>();
     const seen = new Set<number>();
