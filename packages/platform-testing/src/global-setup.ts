@@ -1,3 +1,4 @@
+import { dropPrefixedLeftovers } from './leftovers';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { infraFromEnv, localInfra, type TestInfra } from './infra';
@@ -59,6 +60,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await dropRun(infra.postgresAdminUrl, runId).catch((err) =>
       process.stderr.write(`marquee tests: could not drop run ${runId}'s databases and roles: ${err}\n`),
     );
+    // On shared infrastructure (the machine's or the environment's) the run's topics and keys go too; every name a
+    // test makes starts with the run id (isolation.ts).
+    if (infra.mode !== 'containers') {
+      const problems = await dropPrefixedLeftovers({
+        prefix: runId,
+        kafkaBrokers: infra.kafkaBrokers,
+        redisUrl: infra.redisUrl,
+      });
+      for (const p of problems) process.stderr.write(`marquee tests: could not drop run ${runId}'s leftovers: ${p}\n`);
+    }
     await stop();
   };
 }

@@ -15,6 +15,7 @@ export {
 } from './isolation';
 export { natsUsersConfig, startNatsServer, type TestNatsServer } from './nats-server';
 export { type OwnNats, startOwnNats } from './own-nats';
+export { dropPrefixedLeftovers } from './leftovers';
 export { movieSnapshot } from './movies';
 export { keepOutboxCopies } from './outbox-copies';
 export { freePort } from './ports';

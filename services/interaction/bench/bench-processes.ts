@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dropPrefixedLeftovers } from '@marquee/platform-testing/leftovers';
 import { createRunRoles, dropRun, type RunRoles, roleUrl } from '@marquee/platform-testing/run-roles';
 import pg from 'pg';
 import { runtimeArgs } from '@marquee/platform-runtime';
@@ -30,6 +31,11 @@ export function databaseUrl(name: string): string {
 }
 
 let run: { id: string; roles: RunRoles } | undefined;
+const leftoverPrefixes: string[] = [];
+/** Kafka topics and groups and Redis keys under this prefix (a bench run's) are dropped by stopAll. */
+export function dropOnStop(prefix: string): void {
+  leftoverPrefixes.push(prefix);
+}
 
 /**
  * A service's database as deployed: an owner role runs its migrations, the application role (no superuser,
@@ -146,10 +152,18 @@ export async function startService(
   }
 }
 
-/** Stops every service started here, then drops their throwaway databases and the bench's roles. */
+/** Stops every service started here, then drops their throwaway databases, the bench's roles, topics and keys. */
 export async function stopAll(): Promise<void> {
   await Promise.all(started.map((p) => p.stop()));
   if (run) await dropRun(adminUrl, run.id);
+  for (const prefix of leftoverPrefixes.splice(0)) {
+    const problems = await dropPrefixedLeftovers({
+      prefix,
+      kafkaBrokers: infra.KAFKA_BROKERS.split(','),
+      redisUrl: infra.REDIS_URL,
+    });
+    for (const p of problems) process.stderr.write(`bench: could not drop the run's ${p}\n`);
+  }
 }
 
 /** One query against a bench database. */

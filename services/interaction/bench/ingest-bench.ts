@@ -12,6 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import {
   type BenchProcess,
   cpuMs,
+  dropOnStop,
   infra,
   interactionSecrets,
   pidsNamed,
@@ -120,6 +121,7 @@ interface Run {
 export async function runIngestBench(): Promise<{ markdown: string; metrics: Metric[] }> {
   const tag = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const prefix = `bench-${tag}.`;
+  dropOnStop(prefix);
   const issuer = await startTestIssuer();
   const common = { KAFKA_TOPIC_PREFIX: prefix, AUTH_JWKS_URL: issuer.jwksUrl };
   const loadBefore = os.loadavg()[0] as number;

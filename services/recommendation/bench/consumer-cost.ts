@@ -17,6 +17,7 @@ import { connectProducer, createKafka, physicalTopic } from '@marquee/platform-e
 import { openDatabase } from '@marquee/platform-db';
 import { createLogger } from '@marquee/platform-logging';
 import { processCpuMs as cpuMs } from '../../../bench/machine';
+import { dropPrefixedLeftovers } from '@marquee/platform-testing/leftovers';
 import { movieSnapshot } from '@marquee/platform-testing/movies';
 import { interaction } from '../test/events';
 import { runtimeArgs } from '@marquee/platform-runtime';
@@ -67,12 +68,14 @@ const prefix = `rec_cost_${Date.now()}`;
 const dbUrl = new URL(ADMIN_URL);
 dbUrl.pathname = `/${prefix}`;
 const issuer = await startTestIssuer();
-/** The issuer closed and the run's database dropped (the service migrated it). */
+/** The issuer closed and the run's database dropped (the service migrated it), its topics, groups and keys too. */
 async function dropRun() {
   await issuer.close();
   const admin = openDatabase(ADMIN_URL, { max: 1 });
   await admin.pool.query(`drop database if exists ${prefix} with (force)`).catch(() => {});
   await admin.close();
+  const problems = await dropPrefixedLeftovers({ prefix, kafkaBrokers: KAFKA_BROKERS.split(','), redisUrl: REDIS_URL });
+  for (const p of problems) process.stderr.write(`consumer-cost: could not drop the run's ${p}\n`);
 }
 const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
 const child = spawn(process.execPath, [...profile, ...runtimeArgs, path.join(here, 'servers.ts')], {
