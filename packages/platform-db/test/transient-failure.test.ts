@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { freePort } from '@marquee/platform-testing/ports';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { transientFailure } from '../src/index';
@@ -11,15 +11,6 @@ function answered(code: string): pg.DatabaseError {
 }
 /** As drizzle throws it: "Failed query: …" with the driver's error as its cause. */
 const wrapped = (cause: unknown) => Object.assign(new Error('Failed query: select 1'), { cause });
-
-/** A port nothing listens on: taken, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('transientFailure', () => {
   it("When the failure is the database's state (connection, shutdown, resources, a lost race), then it is transient, wrapped or not", () => {
@@ -45,7 +36,7 @@ describe('transientFailure', () => {
   });
 
   it('When a connection is refused, then the driver error it gives is transient', async () => {
-    const client = new pg.Client({ host: '127.0.0.1', port: await closedPort(), user: 'nobody', database: 'none' });
+    const client = new pg.Client({ host: '127.0.0.1', port: await freePort(), user: 'nobody', database: 'none' });
     const err = await client.connect().catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('ECONNREFUSED');
     expect(transientFailure(err)).toBe(true);
