@@ -1,7 +1,7 @@
-import { dropPrefixedLeftovers } from './leftovers';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { infraFromEnv, localInfra, type TestInfra } from './infra';
+import { dropPrefixedLeftovers } from './leftovers';
 import { createRunRoles, dropRun, sweepDeadRuns } from './run-roles';
 
 declare module 'vitest' {
