@@ -1,5 +1,5 @@
 import { type Envelope, parseEvent, Topics } from '@marquee/contracts';
-import type { Database } from '@marquee/platform-db';
+import { type Database, transientFailure } from '@marquee/platform-db';
 import {
   connectProducer,
   consumerMetrics,
@@ -20,6 +20,8 @@ import { writeActivity } from '../ingest/write-activity';
 export const ingestTopics = [Topics.activity, Topics.interaction, Topics.recommendation, Topics.notification];
 
 const FUTURE_SLACK_MS = 24 * 3_600_000;
+/** The longest wait between two tries of a failing write (each wait ends in a heartbeat, within the session timeout). */
+const MAX_RETRY_DELAY_MS = 5_000;
 /** A fetch waits for this many bytes (about 200 interactions, or 100 lists of recommendations) or... */
 const FETCH_MIN_BYTES = 128 * 1024;
 /** ...this long, whichever comes first. */
@@ -49,7 +51,8 @@ export interface IngestOptions {
  * Writes activity from four topics into the partitioned log in batches: a chunk of events is one
  * multi-row insert plus the metric upserts, in one transaction. The log's key (event id, seq) makes a
  * redelivery insert and count nothing, so no processed_events row per event is needed. A chunk that
- * fails is replayed one event at a time with retries; an event that keeps failing goes to <topic>.dlq.
+ * fails is replayed one event at a time with retries; an event that keeps failing goes to <topic>.dlq (a database
+ * that is unreachable or restarting is waited for instead).
  */
 /** The ingest's consumer; its stats also count the events with activity outside the kept months. */
 export type ActivityIngest = EventConsumer & { readonly stats: EventConsumer['stats'] & { outsideWindow: number } };
@@ -179,20 +182,31 @@ export async function startActivityIngest(opts: IngestOptions): Promise<Activity
       await deadLetter(topic, partition, m, (err as Error).message, 0);
       return;
     }
-    for (let attempt = 1; ; attempt += 1) {
+    // As platform-events' consumer: a failure of the database's state (transientFailure) is retried without counting
+    // toward the DLQ, so an outage makes the partition wait instead of sending its activity where nothing replays it.
+    let attempts = 0;
+    for (let tries = 1; ; tries += 1) {
       try {
         await write(topic, [event]);
         return;
       } catch (err) {
         if (stopping) throw err;
-        if (attempt >= maxAttempts) {
-          await deadLetter(topic, partition, m, (err as Error).message ?? String(err), attempt);
+        const transient = transientFailure(err);
+        if (!transient) attempts += 1;
+        if (attempts >= maxAttempts) {
+          await deadLetter(topic, partition, m, (err as Error).message ?? String(err), attempts);
           return;
         }
         stats.retries += 1;
         metrics.retried(topic);
-        logger.warn({ err, eventId: event.id, type: event.type, attempt }, 'activity write failed; retrying');
-        await new Promise((r) => setTimeout(r, retryBaseMs * 2 ** (attempt - 1)));
+        const delayMs = Math.min(retryBaseMs * 2 ** (tries - 1), MAX_RETRY_DELAY_MS);
+        logger.warn(
+          { err, eventId: event.id, type: event.type, attempt: tries, transient, delayMs },
+          transient
+            ? 'database unavailable; retrying the activity write (not counted toward the DLQ)'
+            : 'activity write failed; retrying',
+        );
+        await new Promise((r) => setTimeout(r, delayMs));
         await heartbeat();
       }
     }
