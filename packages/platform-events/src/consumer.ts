@@ -132,6 +132,41 @@ export interface ConsumerOptions {
 /** The longest wait between two tries of a failing event (below the 30 s session timeout: each wait ends in a heartbeat). */
 const MAX_RETRY_DELAY_MS = 5_000;
 
+/**
+ * Runs one event's work until it succeeds, the rule every consumer of the platform retries by: a failure of the event
+ * itself counts, and after maxAttempts of them `exhausted` sends it to the DLQ; a failure of the database's state
+ * (unreachable, shutting down, out of resources, a deadlock: transientFailure) is retried without counting, so an
+ * outage never sends events to the DLQ, where nothing would apply them again: the partition waits for the database
+ * instead. Tries back off exponentially from retryBaseMs up to 5 s, each wait ending in a heartbeat; while stopping,
+ * the failure is thrown.
+ */
+export async function retryEvent(
+  policy: { maxAttempts: number; retryBaseMs: number; stopping: () => boolean },
+  work: () => Promise<void>,
+  on: {
+    retry(err: unknown, tryInfo: { attempt: number; transient: boolean; delayMs: number }): void;
+    exhausted(err: unknown, attempts: number): Promise<void>;
+    heartbeat(): Promise<void>;
+  },
+): Promise<void> {
+  let attempts = 0;
+  for (let tries = 1; ; tries += 1) {
+    try {
+      await work();
+      return;
+    } catch (err) {
+      if (policy.stopping()) throw err;
+      const transient = transientFailure(err);
+      if (!transient) attempts += 1;
+      if (attempts >= policy.maxAttempts) return on.exhausted(err, attempts);
+      const delayMs = Math.min(policy.retryBaseMs * 2 ** (tries - 1), MAX_RETRY_DELAY_MS);
+      on.retry(err, { attempt: tries, transient, delayMs });
+      await new Promise((r) => setTimeout(r, delayMs));
+      await on.heartbeat();
+    }
+  }
+}
+
 /** kafkajs's own default for what a fetch takes from one partition (a fetch takes 10 MiB in all). */
 const DEFAULT_FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
@@ -354,35 +389,27 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
       await deadLetter(topic, partition, message, (err as InvalidEventError).message, 0);
       return;
     }
-    // Attempts that failed on the event itself count toward the DLQ. A failure of the database's state (unreachable,
-    // shutting down, out of resources, a deadlock: transientFailure) is retried without counting, so an outage never
-    // sends events to the DLQ, where nothing would apply them again: the partition waits for the database instead.
-    let attempts = 0;
-    for (let tries = 1; ; tries += 1) {
-      try {
+    await retryEvent(
+      { maxAttempts, retryBaseMs, stopping: () => stopping },
+      async () => {
         for (const o of await applyEvents([envelope], [traceparentOf(message)], topic)) count(topic, o);
-        return;
-      } catch (err) {
-        if (stopping) throw err;
-        const transient = transientFailure(err);
-        if (!transient) attempts += 1;
-        if (attempts >= maxAttempts) {
-          await deadLetter(topic, partition, message, (err as Error).message ?? String(err), attempts);
-          return;
-        }
-        stats.retries += 1;
-        metrics.retried(topic);
-        const delay = Math.min(retryBaseMs * 2 ** (tries - 1), MAX_RETRY_DELAY_MS);
-        logger.warn(
-          { err, eventId: envelope.id, type: envelope.type, attempt: tries, transient, delayMs: delay, groupId },
-          transient
-            ? 'database unavailable; retrying the event (not counted toward the DLQ)'
-            : 'event handler failed; retrying',
-        );
-        await new Promise((r) => setTimeout(r, delay));
-        await heartbeat();
-      }
-    }
+      },
+      {
+        heartbeat,
+        retry(err, { attempt, transient, delayMs }) {
+          stats.retries += 1;
+          metrics.retried(topic);
+          logger.warn(
+            { err, eventId: envelope.id, type: envelope.type, attempt, transient, delayMs, groupId },
+            transient
+              ? 'database unavailable; retrying the event (not counted toward the DLQ)'
+              : 'event handler failed; retrying',
+          );
+        },
+        exhausted: (err, attempts) =>
+          deadLetter(topic, partition, message, (err as Error).message ?? String(err), attempts),
+      },
+    );
   }
 
   metrics.watchAssignments(consumer);

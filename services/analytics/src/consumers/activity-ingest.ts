@@ -1,5 +1,5 @@
 import { type Envelope, parseEvent, Topics } from '@marquee/contracts';
-import { type Database, transientFailure } from '@marquee/platform-db';
+import type { Database } from '@marquee/platform-db';
 import {
   connectProducer,
   consumerMetrics,
@@ -7,6 +7,7 @@ import {
   type EventConsumer,
   type KafkaSettings,
   physicalTopic,
+  retryEvent,
 } from '@marquee/platform-events';
 import type { Logger } from '@marquee/platform-logging';
 import type { Registry } from '@marquee/platform-metrics';
@@ -20,8 +21,6 @@ import { writeActivity } from '../ingest/write-activity';
 export const ingestTopics = [Topics.activity, Topics.interaction, Topics.recommendation, Topics.notification];
 
 const FUTURE_SLACK_MS = 24 * 3_600_000;
-/** The longest wait between two tries of a failing write (each wait ends in a heartbeat, within the session timeout). */
-const MAX_RETRY_DELAY_MS = 5_000;
 /** A fetch waits for this many bytes (about 200 interactions, or 100 lists of recommendations) or... */
 const FETCH_MIN_BYTES = 128 * 1024;
 /** ...this long, whichever comes first. */
@@ -182,34 +181,21 @@ export async function startActivityIngest(opts: IngestOptions): Promise<Activity
       await deadLetter(topic, partition, m, (err as Error).message, 0);
       return;
     }
-    // As platform-events' consumer: a failure of the database's state (transientFailure) is retried without counting
-    // toward the DLQ, so an outage makes the partition wait instead of sending its activity where nothing replays it.
-    let attempts = 0;
-    for (let tries = 1; ; tries += 1) {
-      try {
-        await write(topic, [event]);
-        return;
-      } catch (err) {
-        if (stopping) throw err;
-        const transient = transientFailure(err);
-        if (!transient) attempts += 1;
-        if (attempts >= maxAttempts) {
-          await deadLetter(topic, partition, m, (err as Error).message ?? String(err), attempts);
-          return;
-        }
+    // platform-events' rule: a database that is unreachable or restarting is waited for, not counted toward the DLQ.
+    await retryEvent({ maxAttempts, retryBaseMs, stopping: () => stopping }, () => write(topic, [event]), {
+      heartbeat,
+      retry(err, { attempt, transient, delayMs }) {
         stats.retries += 1;
         metrics.retried(topic);
-        const delayMs = Math.min(retryBaseMs * 2 ** (tries - 1), MAX_RETRY_DELAY_MS);
         logger.warn(
-          { err, eventId: event.id, type: event.type, attempt: tries, transient, delayMs },
+          { err, eventId: event.id, type: event.type, attempt, transient, delayMs },
           transient
             ? 'database unavailable; retrying the activity write (not counted toward the DLQ)'
             : 'activity write failed; retrying',
         );
-        await new Promise((r) => setTimeout(r, delayMs));
-        await heartbeat();
-      }
-    }
+      },
+      exhausted: (err, attempts) => deadLetter(topic, partition, m, (err as Error).message ?? String(err), attempts),
+    });
   }
 
   const consumer = opts.kafka.consumer({
