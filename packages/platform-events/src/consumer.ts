@@ -216,14 +216,15 @@ export function chunkEnd(
 ): number {
   const limit = Math.min(messages.length, start + Math.max(1, maxEvents));
   if (maxKeys === undefined || maxKeys >= limit - start) return limit;
+  const bound = Math.max(1, maxKeys);
   const keys = new Set<string>();
   let keyless = 0;
   for (let j = start; j < limit; j++) {
-    const key = messages[j]?.key;
-    const isNew = key == null || !keys.has(String(key));
-    if (isNew && keys.size + keyless >= Math.max(1, maxKeys)) return j;
-    if (key == null) keyless += 1;
-    else keys.add(String(key));
+    const raw = messages[j]?.key;
+    const key = raw == null ? null : String(raw);
+    if ((key === null || !keys.has(key)) && keys.size + keyless >= bound) return j;
+    if (key === null) keyless += 1;
+    else keys.add(key);
   }
   return limit;
 }
