@@ -40,7 +40,7 @@ export const recommendationConfigSchema = Type.Object({
     maximum: 3_600_000,
     default: 10_000,
     description:
-      "How long a recomputed list waits before it is written into user_recommendations (Redis, the API and recommendations.generated have it at once; a click or an export stores the user's waiting list first): a user's fold-ins within it write the table once. 0: in the fold-in's own transaction.",
+      "How long a recomputed list waits before it is written into user_recommendations and published as recommendations.generated (Redis and the API have it at once; a click or an export stores the user's waiting list first): a user's fold-ins within it write the table and publish the event once. 0: in the fold-in's own transaction.",
   }),
   RECOMMENDATION_RETRAIN_MINUTES: Type.Integer({
     minimum: 0,

@@ -25,12 +25,23 @@ const waiting = (userId: string) =>
   query<{ generated_at: string; pending_since: string; movie_ids: number[] }>(
     sql`select generated_at::text, pending_since::text, movie_ids from rec_pending_lists where user_id = ${userId}`,
   );
-/** Publishes a like and waits for its fold-in (its recommendations.generated event). */
+/** Publishes a like and waits for its fold-in (a new waiting list). */
 async function like(userId: string, movieId: number) {
-  const before = await h.generated(userId);
+  const before = (await waiting(userId))[0]?.generated_at;
   await h.publish(InteractionRecorded, userId, interaction(userId, movieId, 'like'));
-  await settled(async () => expect(await h.generated(userId)).toBe(before + 1));
+  await settled(async () => {
+    const now = (await waiting(userId))[0]?.generated_at;
+    expect(now).toBeDefined();
+    expect(now).not.toBe(before);
+  });
 }
+/** The user's recommendations.generated events, as written into the outbox. */
+const published = async (userId: string) =>
+  (
+    await query<{ payload: { data: { generatedAt: string; items: Array<{ movieId: number; rank: number }> } } }>(
+      sql`select payload from outbox_written where type = 'recommendations.generated' and key = ${userId} order by seq`,
+    )
+  ).map((r) => r.payload.data);
 
 async function api(method: 'GET' | 'POST', url: string, userId: string) {
   const res = await h.rec.app.inject({
@@ -56,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('lists waiting to be stored', () => {
-  it('when a user is folded in twice within the delay, then the table gets only the last list, once, when it is stored', async () => {
+  it('when a user is folded in twice within the delay, then the table gets only the last list, once, when it is stored, and only that list is published', async () => {
     const id = randomUUID();
     await like(id, 1);
     const first = await waiting(id);
@@ -75,15 +86,25 @@ describe('lists waiting to be stored', () => {
       movieId: number;
       rank: number;
     }>;
+    // Neither fold-in published its list: recommendations.generated is the stored list.
+    expect(await published(id)).toEqual([]);
+    const [{ ms: waitingSinceMs }] = (await query<{ ms: number }>(
+      sql`select (extract(epoch from generated_at) * 1000)::float8 as ms from rec_pending_lists where user_id = ${id}`,
+    )) as [{ ms: number }];
     const result = await forAllUsers(h.rec.deps.database.db, (tx) => storeWaitingLists(tx, { users: [id] }));
     expect(result).toEqual({ lists: 1, rows: latest.length });
     expect(await waiting(id)).toEqual([]);
     expect((await stored(id)).map((r) => [r.movie_id, r.rank])).toEqual(latest.map((i) => [i.movieId, i.rank]));
-    // Nothing is waiting any more: storing again writes nothing.
+    const events = await published(id);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.items.map((i) => [i.movieId, i.rank])).toEqual(latest.map((i) => [i.movieId, i.rank]));
+    expect(Date.parse(events[0]!.generatedAt)).toBe(waitingSinceMs);
+    // Nothing is waiting any more: storing again writes and publishes nothing.
     expect(await forAllUsers(h.rec.deps.database.db, (tx) => storeWaitingLists(tx, { users: [id] }))).toEqual({
       lists: 0,
       rows: 0,
     });
+    expect(await published(id)).toHaveLength(1);
   });
 
   it('when a recommended movie is clicked while its list waits, then the list is stored first and the click counts', async () => {

@@ -100,7 +100,8 @@ export function activityRowsOf(e: Envelope): ActivityRow[] {
     case RecommendationsGenerated.type: {
       // A list is one row: its movies, ranks and scores as arrays in metadata (movie_id stays null). The ingest and
       // the recompute expand it into one impression per movie for the metrics (metric-rules.ts); a row per movie
-      // cost PostgreSQL ~15 µs per movie in the log's indexes, and a list is generated on every fold-in.
+      // cost PostgreSQL ~15 µs per movie in the log's indexes (and a list came with every fold-in until lists were
+      // published when stored, at most one per user per store delay).
       const d = e.data as Static<typeof RecommendationsGenerated.schema>;
       if (d.items.length === 0) return [];
       const variant = variantOf(d);

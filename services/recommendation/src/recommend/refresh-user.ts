@@ -1,7 +1,5 @@
-import { RecommendationsGenerated } from '@marquee/contracts';
 import { publishJson, Subjects } from '@marquee/platform-bus';
 import type { Tx } from '@marquee/platform-db';
-import { pendingEvent, recordEvents } from '@marquee/platform-events';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { type AlgorithmName, assignVariant } from '../domain/experiments';
@@ -51,9 +49,10 @@ export type AfterCommit = (effect: () => Promise<void> | void) => void;
 
 /**
  * Recomputes one user's stored list for their variant (fold-in against the current model): queues it for
- * user_recommendations (written in this transaction when RECOMMENDATION_STORE_DELAY_MS is 0) and records
- * recommendations.generated in the same transaction; once that commits, caches the list in Redis and pushes
- * live.user.<id> — so neither Redis nor a client ever sees a list the database then rolls back.
+ * user_recommendations and recommendations.generated (stored and published in this transaction when
+ * RECOMMENDATION_STORE_DELAY_MS is 0, by the store job once it has waited otherwise); once that commits, caches the
+ * list in Redis and pushes live.user.<id> — so neither Redis nor a client ever sees a list the database then rolls
+ * back.
  */
 export async function refreshUser(
   ctx: RecommendationContext,
@@ -66,7 +65,7 @@ export async function refreshUser(
 
 /**
  * refreshUser for several users at once (the consumer's chunk): the same writes, each statement once for all of
- * them (locks, state, queue, outbox), the fold-in itself once per user.
+ * them (locks, state, queue), the fold-in itself once per user.
  */
 export async function refreshUsers(
   ctx: RecommendationContext,
@@ -92,22 +91,11 @@ export async function refreshUsers(
     );
     return { userId: state.userId, algorithm: variant.algorithm, variant: variant.variant, generatedAt, items };
   });
-  // The lists wait to be written into user_recommendations (store-lists.ts: a user's fold-ins within the store
-  // delay write one list); Redis, the event and the live push below have them at once.
+  // The lists wait to be written into user_recommendations and published as recommendations.generated
+  // (store-lists.ts: a user's fold-ins within the store delay store and publish one list); Redis and the live push
+  // below have them at once.
   await queueLists(tx, lists);
   if (ctx.config.RECOMMENDATION_STORE_DELAY_MS === 0) await storeWaitingLists(tx, { users: sorted });
-  await recordEvents(
-    tx,
-    lists.map((l) =>
-      pendingEvent(RecommendationsGenerated, l.userId, {
-        userId: l.userId,
-        algorithm: l.algorithm,
-        variant: l.variant,
-        generatedAt,
-        items: l.items.map((i) => ({ movieId: i.movieId, score: i.score, rank: i.rank })),
-      }),
-    ),
-  );
   afterCommit(async () => {
     const write = ctx.redis.multi();
     for (const l of lists)

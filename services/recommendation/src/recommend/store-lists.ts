@@ -1,5 +1,8 @@
+import { RecommendationsGenerated } from '@marquee/contracts';
 import { type Tx, arrayLiteral } from '@marquee/platform-db';
+import { pendingEvent, recordEvents } from '@marquee/platform-events';
 import { type SQL, sql } from 'drizzle-orm';
+import type { AlgorithmName } from '../domain/experiments';
 import type { Recommendation } from './compute';
 import type { StoredList } from './refresh-user';
 
@@ -61,16 +64,32 @@ function takeWaiting(which: Waiting): SQL {
 }
 
 /**
- * Takes waiting lists off the queue and writes them into user_recommendations, in the caller's transaction (which
- * must see every user's rows). Rows that left a user's list go; a movie still on it keeps its row, and so its
- * clicked and clicked_at; a row whose score, rank, reason and variant are unchanged is not rewritten, so a row's
- * generated_at is when it last took its values. A movie deleted since its list was computed is not written (its
- * rows were deleted with it). Taking a list deletes its queue row, so a list is stored once, and a fold-in that
- * replaces it meanwhile waits for this transaction and queues a new row: lists reach the table in their order.
+ * Takes waiting lists off the queue, writes them into user_recommendations and records one recommendations.generated
+ * per list, in the caller's transaction (which must see every user's rows). Rows that left a user's list go; a movie
+ * still on it keeps its row, and so its clicked and clicked_at; a row whose score, rank, reason and variant are
+ * unchanged is not rewritten, so a row's generated_at is when it last took its values. A movie deleted since its list
+ * was computed is not written (its rows were deleted with it). Taking a list deletes its queue row, so a list is
+ * stored once, and a fold-in that replaces it meanwhile waits for this transaction and queues a new row: lists reach
+ * the table in their order.
+ *
+ * The event is the stored list, not each fold-in's: a user's fold-ins within the store delay publish one list, the
+ * one the table (and so a click) then holds. Each fold-in's event went through the outbox, Kafka and analytics
+ * (which logs every list as impressions) and to notification: a user rating a film every few seconds counted a list
+ * of 50 impressions per rating, none of them shown. Its correlation id is the store's own (it may follow several
+ * interactions); with the delay at 0 it is stored, and so published, in the fold-in's transaction, as before.
  */
 export async function storeWaitingLists(tx: Tx, which: Waiting): Promise<StoreResult> {
   if ('users' in which && which.users.length === 0) return { lists: 0, rows: 0 };
-  const result = await tx.execute<{ lists: number; rows: number }>(sql`
+  const result = await tx.execute<{
+    user_id: string;
+    algorithm: string;
+    variant: string;
+    generated_at: Date;
+    movie_ids: number[];
+    scores: number[];
+    ranks: number[];
+    rows: number;
+  }>(sql`
     with p as (${takeWaiting(which)}),
     leaving as (
       delete from user_recommendations r using p
@@ -88,9 +107,24 @@ export async function storeWaitingLists(tx: Tx, which: Waiting): Promise<StoreRe
         user_recommendations.reason) is distinct from (excluded.score, excluded.variant, excluded.rank, excluded.reason)
       returning 1
     )
-    select (select count(*) from p)::int as lists, (select count(*) from stored)::int as rows`);
-  const r = result.rows[0];
-  return { lists: Number(r?.lists ?? 0), rows: Number(r?.rows ?? 0) };
+    select p.user_id, p.algorithm, p.variant, p.generated_at, p.movie_ids, p.scores, p.ranks,
+      (select count(*) from stored)::int as rows
+    from p order by p.user_id`);
+  const lists = result.rows;
+  await recordEvents(
+    tx,
+    lists.map((l) => {
+      const generatedAt = new Date(l.generated_at).toISOString();
+      return pendingEvent(RecommendationsGenerated, l.user_id, {
+        userId: l.user_id,
+        algorithm: l.algorithm as AlgorithmName,
+        variant: l.variant,
+        generatedAt,
+        items: l.movie_ids.map((movieId, i) => ({ movieId, score: l.scores[i] as number, rank: l.ranks[i] as number })),
+      });
+    }),
+  );
+  return { lists: lists.length, rows: Number(lists[0]?.rows ?? 0) };
 }
 
 /**
