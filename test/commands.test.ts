@@ -1,8 +1,8 @@
 /**
  * Every command a user runs answers --help with its usage and does nothing else (it runs with no environment
  * at all, where any real work would fail), and exits 64 naming an unknown flag. Commands are found, not
- * listed: services/<name>/src/cli/*.ts that call runCli, every package script that runs a file there, and
- * every `pnpm bench <name>`.
+ * listed: services/<name>/src/cli/*.ts and packages/<name>/src/commands/*.ts that call runCli, every package
+ * script that runs a file there, and every `pnpm bench <name>`.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,13 +15,21 @@ import { runtimeArgs } from '@marquee/platform-runtime';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const services = readdirSync(path.join(root, 'services'));
 
-const commands = services.flatMap((service) => {
-  const dir = path.join(root, 'services', service, 'src/cli');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && readFileSync(path.join(dir, f), 'utf8').includes('await runCli('))
-    .map((f) => ({ label: `${service} ${f.replace(/\.ts$/, '')}`, args: [path.join(dir, f)] }));
-});
+const commandsIn = (dir: string, label: (file: string) => string) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.ts') && readFileSync(path.join(dir, f), 'utf8').includes('await runCli('))
+        .map((f) => ({ label: label(f.replace(/\.ts$/, '')), args: [path.join(dir, f)] }))
+    : [];
+const commands = [
+  ...services.flatMap((service) =>
+    commandsIn(path.join(root, 'services', service, 'src/cli'), (f) => `${service} ${f}`),
+  ),
+  // Platform commands, run from the root (`pnpm dlq-replay`).
+  ...readdirSync(path.join(root, 'packages')).flatMap((pkg) =>
+    commandsIn(path.join(root, 'packages', pkg, 'src/commands'), (f) => f),
+  ),
+];
 
 /** `pnpm --filter @marquee/<service> <script>` entries that run a command file. */
 const scripts = services.flatMap((service) => {
@@ -97,6 +105,7 @@ describe('commands', () => {
         'analytics recompute',
         'analytics trending',
         'analytics migrate',
+        'dlq-replay',
       ]),
     );
     for (const s of scripts) expect(labels, `script ${s.script}`).toContain(s.command);
@@ -129,6 +138,11 @@ describe('commands', () => {
     const missing = await run([path.join(root, 'services/recommendation/src/cli/evaluate.ts')]);
     expect(missing.code).toBe(64);
     expect(missing.err).toContain('<ratings> is required');
+    const noGroup = await run([path.join(root, 'packages/platform-service/src/commands/dlq-replay.ts')], {
+      KAFKA_BROKERS: '127.0.0.2:9',
+    });
+    expect(noGroup.code).toBe(64);
+    expect(noGroup.err).toContain('--group is required');
   });
 
   it('When ./marquee is asked for --help (alone or after a command), then it prints its usage and starts nothing; an unknown command or argument exits 64 naming it', async () => {
