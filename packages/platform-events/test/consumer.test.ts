@@ -12,27 +12,11 @@ import {
   pruneProcessedEvents,
   startEventConsumer,
 } from '../src/index';
-import { type EventsEnv, eventsEnv, logger } from './fixtures/harness';
+import { type EventsEnv, eventsEnv, interactionData, logger } from './fixtures/harness';
 
 const userId = '0190a0b0-0000-7000-8000-0000000000aa';
 const event = (movieId: number) =>
-  buildEvent(
-    InteractionRecorded,
-    userId,
-    {
-      interactionId: `i-${movieId}`,
-      userId,
-      movieId,
-      interactionType: 'like',
-      rating: null,
-      previousRating: null,
-      feedbackType: null,
-      hasFeedbackComment: false,
-      source: 'web',
-      at: new Date().toISOString(),
-    },
-    { correlationId: 'corr-1' },
-  );
+  buildEvent(InteractionRecorded, userId, interactionData(userId, movieId, 'like'), { correlationId: 'corr-1' });
 
 let env: EventsEnv;
 let producer: Producer;

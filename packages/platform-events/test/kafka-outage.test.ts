@@ -22,22 +22,11 @@ import {
   startEventConsumer,
   startOutboxRelay,
 } from '../src/index';
-import { logger, migrations } from './fixtures/harness';
+import { interactionData, logger, migrations } from './fixtures/harness';
 
 const userId = '0190a0b0-0000-7000-8000-0000000000cc';
 const event = (seq: number) =>
-  pendingEvent(InteractionRecorded, userId, {
-    interactionId: String(seq),
-    userId,
-    movieId: 1 + (seq % 100),
-    interactionType: 'view',
-    rating: null,
-    previousRating: null,
-    feedbackType: null,
-    hasFeedbackComment: false,
-    source: 'web',
-    at: new Date().toISOString(),
-  });
+  pendingEvent(InteractionRecorded, userId, interactionData(userId, 1 + (seq % 100), 'view', String(seq)));
 
 let kafkaBox: Awaited<ReturnType<typeof startKafkaContainer>> | undefined;
 let database: Database;

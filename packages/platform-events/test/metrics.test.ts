@@ -12,22 +12,11 @@ import {
   startEventConsumer,
   startOutboxRelay,
 } from '../src/index';
-import { type EventsEnv, eventsEnv, logger } from './fixtures/harness';
+import { type EventsEnv, eventsEnv, interactionData, logger } from './fixtures/harness';
 
 const userId = '0190a0b0-0000-7000-8000-0000000000ee';
 const view = (movieId: number) =>
-  pendingEvent(InteractionRecorded, userId, {
-    interactionId: `m-${movieId}`,
-    userId,
-    movieId,
-    interactionType: 'view',
-    rating: null,
-    previousRating: null,
-    feedbackType: null,
-    hasFeedbackComment: false,
-    source: 'web',
-    at: new Date().toISOString(),
-  });
+  pendingEvent(InteractionRecorded, userId, interactionData(userId, movieId, 'view', `m-${movieId}`));
 
 let env: EventsEnv;
 let registry: Registry;

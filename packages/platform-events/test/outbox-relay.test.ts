@@ -3,23 +3,12 @@ import { eventually } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventConsumer, on, pendingEvent, recordEvents, startEventConsumer, startOutboxRelay } from '../src/index';
-import { type EventsEnv, eventsEnv, logger, spawnRelay } from './fixtures/harness';
+import { type EventsEnv, eventsEnv, interactionData, logger, spawnRelay } from './fixtures/harness';
 
 const users = Array.from({ length: 20 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
 
 function interaction(userId: string, seq: number) {
-  return pendingEvent(InteractionRecorded, userId, {
-    interactionId: String(seq),
-    userId,
-    movieId: 1 + (seq % 50),
-    interactionType: 'view',
-    rating: null,
-    previousRating: null,
-    feedbackType: null,
-    hasFeedbackComment: false,
-    source: 'web',
-    at: new Date().toISOString(),
-  });
+  return pendingEvent(InteractionRecorded, userId, interactionData(userId, 1 + (seq % 50), 'view', String(seq)));
 }
 
 let env: EventsEnv;
