@@ -166,24 +166,32 @@ describe('search ranking rules', () => {
     expect((await db.execute(columns)).rows).toEqual(before);
   });
 
-  it('When a tenth of the imported movies get a view, then nearly every update stays on its page (HOT, no index entry)', async () => {
-    // A consumed chunk updates each movie once, a few per page (a page holds about five); rolled back: the counts are the transaction's own (pg_stat_get_xact_*), read before the rollback.
-    const counted = await svc.deps.database.pool.connect();
-    try {
-      await counted.query('begin');
-      await counted.query('update movies set view_count = view_count + 1 where id % 10 = 0');
-      const { rows } = await counted.query<{ updated: number; hot: number }>(
-        `select pg_stat_get_xact_tuples_updated('movies'::regclass)::int as updated,
-          pg_stat_get_xact_tuples_hot_updated('movies'::regclass)::int as hot`,
-      );
-      const { updated, hot } = rows[0] as { updated: number; hot: number };
-      expect(updated).toBeGreaterThan(900);
-      expect(hot / updated).toBeGreaterThan(0.95);
-    } finally {
-      await counted.query('rollback');
-      counted.release();
-    }
-  });
+  it.each([
+    ['a tenth of the imported movies get a view', 'id % 10 = 0', 900],
+    // Every movie of every page at once: what the interactions bench's chunks (views in movie order, three partitions
+    // at a time) do to a run of pages; at 70 % fill, room for two new versions on a page of five, 44–63 % stayed HOT.
+    ['every imported movie gets a view', 'true', 9000],
+  ] as const)(
+    'When %s in one transaction, then nearly every update stays on its page (HOT, no index entry)',
+    async (_what, where, atLeast) => {
+      // Rolled back: the counts are the transaction's own (pg_stat_get_xact_*), read before the rollback.
+      const counted = await svc.deps.database.pool.connect();
+      try {
+        await counted.query('begin');
+        await counted.query(`update movies set view_count = view_count + 1 where ${where}`);
+        const { rows } = await counted.query<{ updated: number; hot: number }>(
+          `select pg_stat_get_xact_tuples_updated('movies'::regclass)::int as updated,
+            pg_stat_get_xact_tuples_hot_updated('movies'::regclass)::int as hot`,
+        );
+        const { updated, hot } = rows[0] as { updated: number; hot: number };
+        expect(updated).toBeGreaterThan(atLeast);
+        expect(hot / updated).toBeGreaterThan(0.95);
+      } finally {
+        await counted.query('rollback');
+        counted.release();
+      }
+    },
+  );
 });
 
 describe('search', () => {
