@@ -6,6 +6,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Registry } from '@marquee/platform-metrics';
+import { deadLetterMessage, headerValue } from './dlq';
 import { connectProducer, dlqTopic, type KafkaSettings, physicalTopic } from './kafka';
 import { consumerMetrics } from './metrics';
 
@@ -76,9 +77,7 @@ const handlerKey = (type: string, version: number) => `${type}@${version}`;
 
 /** The W3C traceparent a message carries (the relay sets it for rows written inside a trace). */
 function traceparentOf(message: KafkaMessage): string | undefined {
-  const value = message.headers?.traceparent;
-  const one = Array.isArray(value) ? value[0] : value;
-  return one === undefined ? undefined : one.toString();
+  return headerValue(message.headers, 'traceparent');
 }
 
 export interface ConsumerOptions {
@@ -362,21 +361,7 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
     await dlqProducer.send({
       topic: dlqTopic(topic),
       acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            'dlq-reason': reason.slice(0, 2000),
-            'dlq-source-topic': topic,
-            'dlq-source-partition': String(partition),
-            'dlq-source-offset': message.offset,
-            'dlq-consumer-group': groupId,
-            'dlq-attempts': String(attempts),
-          },
-        },
-      ],
+      messages: [deadLetterMessage(message, { topic, partition, groupId, reason, attempts })],
     });
   }
 

@@ -1,5 +1,5 @@
 export * from './consumer';
-export * from './dlq-replay';
+export * from './dlq';
 export * from './kafka';
 export * from './metrics';
 export * from './outbox';

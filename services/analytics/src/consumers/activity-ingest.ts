@@ -3,6 +3,7 @@ import type { Database } from '@marquee/platform-db';
 import {
   connectProducer,
   consumerMetrics,
+  deadLetterMessage,
   dlqTopic,
   type EventConsumer,
   type KafkaSettings,
@@ -150,21 +151,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<Activity
     await dlq.send({
       topic: dlqTopic(topic),
       acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            'dlq-reason': reason.slice(0, 2000),
-            'dlq-source-topic': topic,
-            'dlq-source-partition': String(partition),
-            'dlq-source-offset': message.offset,
-            'dlq-consumer-group': 'analytics',
-            'dlq-attempts': String(attempts),
-          },
-        },
-      ],
+      messages: [deadLetterMessage(message, { topic, partition, groupId: 'analytics', reason, attempts })],
     });
   }
 

@@ -38,10 +38,35 @@ export interface ReplayResult {
   dlqs: string[];
 }
 
-const header = (headers: IHeaders | undefined, name: string) => {
+/** A message header as text (its first value when repeated); undefined when absent. */
+export function headerValue(headers: IHeaders | undefined, name: string): string | undefined {
   const v = headers?.[name];
-  return v === undefined ? undefined : String(Array.isArray(v) ? v[0] : v);
-};
+  const one = Array.isArray(v) ? v[0] : v;
+  return one === undefined ? undefined : one.toString();
+}
+
+/**
+ * What goes to `<topic>.dlq` for a message a consumer group gave up on: the message as it came, with headers saying
+ * why, from where and by whom (replayDeadLetters reads them to send it back). Every consumer dead-letters this way.
+ */
+export function deadLetterMessage(
+  message: KafkaMessage,
+  from: { topic: string; partition: number; groupId: string; reason: string; attempts: number },
+) {
+  return {
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...message.headers,
+      'dlq-reason': from.reason.slice(0, 2000),
+      'dlq-source-topic': from.topic,
+      'dlq-source-partition': String(from.partition),
+      'dlq-source-offset': message.offset,
+      'dlq-consumer-group': from.groupId,
+      'dlq-attempts': String(from.attempts),
+    },
+  };
+}
 
 /** The message as its producer sent it: the DLQ's own headers go, one saying where it was replayed from is added. */
 function resent(dlq: string, partition: number, m: KafkaMessage) {
@@ -106,14 +131,11 @@ export async function replayDeadLetters(opts: ReplayOptions): Promise<ReplayResu
     finished.catch(() => {});
     // A send that keeps failing ends in kafkajs' crash event: the replay stops with its error.
     consumer.on(consumer.events.CRASH, (e) => settle(e.payload.error));
+    const idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
     let movedAt = Date.now();
     const idle = setInterval(() => {
-      if (Date.now() - movedAt > (opts.idleTimeoutMs ?? 60_000))
-        settle(
-          new Error(
-            `no DLQ partition moved for ${opts.idleTimeoutMs ?? 60_000} ms; ${ends.size} not read to their end`,
-          ),
-        );
+      if (Date.now() - movedAt > idleTimeoutMs)
+        settle(new Error(`no DLQ partition moved for ${idleTimeoutMs} ms; ${ends.size} not read to their end`));
     }, 1000);
     try {
       await consumer.run({
@@ -126,15 +148,15 @@ export async function replayDeadLetters(opts: ReplayOptions): Promise<ReplayResu
           let next: bigint | undefined;
           for (const m of batch.messages) {
             if (BigInt(m.offset) >= BigInt(end)) break;
-            if (header(m.headers, 'dlq-consumer-group') === group) {
-              const sourceTopic = header(m.headers, 'dlq-source-topic') ?? batch.topic.replace(/\.dlq$/, '');
+            if (headerValue(m.headers, 'dlq-consumer-group') === group) {
+              const sourceTopic = headerValue(m.headers, 'dlq-source-topic') ?? batch.topic.replace(/\.dlq$/, '');
               const dead: DeadLetter = {
                 dlq: batch.topic,
                 partition: batch.partition,
                 offset: m.offset,
                 sourceTopic,
-                reason: header(m.headers, 'dlq-reason') ?? '',
-                attempts: Number(header(m.headers, 'dlq-attempts') ?? 0),
+                reason: headerValue(m.headers, 'dlq-reason') ?? '',
+                attempts: Number(headerValue(m.headers, 'dlq-attempts') ?? 0),
               };
               await producer?.send({
                 topic: sourceTopic,
