@@ -1,5 +1,5 @@
 import { buildEvent, InteractionRecorded, Topics } from '@marquee/contracts';
-import { eventually } from '@marquee/platform-testing';
+import { eventually, interactionRecorded } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +12,13 @@ import {
   pruneProcessedEvents,
   startEventConsumer,
 } from '../src/index';
-import { type EventsEnv, eventsEnv, interactionData, logger } from './fixtures/harness';
+import { type EventsEnv, eventsEnv, logger } from './fixtures/harness';
 
 const userId = '0190a0b0-0000-7000-8000-0000000000aa';
 const event = (movieId: number) =>
-  buildEvent(InteractionRecorded, userId, interactionData(userId, movieId, 'like'), { correlationId: 'corr-1' });
+  buildEvent(InteractionRecorded, userId, interactionRecorded(userId, movieId, { interactionType: 'like' }), {
+    correlationId: 'corr-1',
+  });
 
 let env: EventsEnv;
 let producer: Producer;

@@ -4,6 +4,7 @@ import {
   controlContainer,
   createTestDatabase,
   eventually,
+  interactionRecorded,
   startKafkaContainer,
   uniqueName,
   waitUntilReady,
@@ -22,11 +23,15 @@ import {
   startEventConsumer,
   startOutboxRelay,
 } from '../src/index';
-import { interactionData, logger, migrations } from './fixtures/harness';
+import { logger, migrations } from './fixtures/harness';
 
 const userId = '0190a0b0-0000-7000-8000-0000000000cc';
 const event = (seq: number) =>
-  pendingEvent(InteractionRecorded, userId, interactionData(userId, 1 + (seq % 100), 'view', String(seq)));
+  pendingEvent(
+    InteractionRecorded,
+    userId,
+    interactionRecorded(userId, 1 + (seq % 100), { interactionId: String(seq) }),
+  );
 
 let kafkaBox: Awaited<ReturnType<typeof startKafkaContainer>> | undefined;
 let database: Database;

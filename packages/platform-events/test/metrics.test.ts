@@ -1,6 +1,6 @@
 import { InteractionRecorded, Topics } from '@marquee/contracts';
 import { createMetricsRegistry, parseExposition, type Registry, type Sample } from '@marquee/platform-metrics';
-import { eventually } from '@marquee/platform-testing';
+import { eventually, interactionRecorded } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,11 +12,11 @@ import {
   startEventConsumer,
   startOutboxRelay,
 } from '../src/index';
-import { type EventsEnv, eventsEnv, interactionData, logger } from './fixtures/harness';
+import { type EventsEnv, eventsEnv, logger } from './fixtures/harness';
 
 const userId = '0190a0b0-0000-7000-8000-0000000000ee';
 const view = (movieId: number) =>
-  pendingEvent(InteractionRecorded, userId, interactionData(userId, movieId, 'view', `m-${movieId}`));
+  pendingEvent(InteractionRecorded, userId, interactionRecorded(userId, movieId, { interactionId: `m-${movieId}` }));
 
 let env: EventsEnv;
 let registry: Registry;

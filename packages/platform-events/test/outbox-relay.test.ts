@@ -1,14 +1,18 @@
 import { InteractionRecorded, Topics } from '@marquee/contracts';
-import { eventually } from '@marquee/platform-testing';
+import { eventually, interactionRecorded } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventConsumer, on, pendingEvent, recordEvents, startEventConsumer, startOutboxRelay } from '../src/index';
-import { type EventsEnv, eventsEnv, interactionData, logger, spawnRelay } from './fixtures/harness';
+import { type EventsEnv, eventsEnv, logger, spawnRelay } from './fixtures/harness';
 
 const users = Array.from({ length: 20 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
 
 function interaction(userId: string, seq: number) {
-  return pendingEvent(InteractionRecorded, userId, interactionData(userId, 1 + (seq % 50), 'view', String(seq)));
+  return pendingEvent(
+    InteractionRecorded,
+    userId,
+    interactionRecorded(userId, 1 + (seq % 50), { interactionId: String(seq) }),
+  );
 }
 
 let env: EventsEnv;

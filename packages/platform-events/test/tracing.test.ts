@@ -1,5 +1,5 @@
 import { InteractionRecorded, Topics } from '@marquee/contracts';
-import { eventually } from '@marquee/platform-testing';
+import { eventually, interactionRecorded } from '@marquee/platform-testing';
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -23,18 +23,7 @@ const exporter = new InMemorySpanExporter();
 const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 
 const userId = '0190a0b0-0000-7000-8000-0000000000bb';
-const data = (movieId: number) => ({
-  interactionId: `t-${movieId}`,
-  userId,
-  movieId,
-  interactionType: 'view' as const,
-  rating: null,
-  previousRating: null,
-  feedbackType: null,
-  hasFeedbackComment: false,
-  source: 'web' as const,
-  at: new Date().toISOString(),
-});
+const data = (movieId: number) => interactionRecorded(userId, movieId, { interactionId: `t-${movieId}` });
 
 let env: EventsEnv;
 let relay: OutboxRelay;

@@ -18,7 +18,14 @@ import {
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { loadConfig } from '@marquee/platform-config';
 import { connectProducer } from '@marquee/platform-events';
-import { dropDatabase, eventually, movieSnapshot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import {
+  dropDatabase,
+  eventually,
+  interactionRecorded,
+  movieSnapshot,
+  serviceTestEnv,
+  uniqueName,
+} from '@marquee/platform-testing';
 import type { Producer } from 'kafkajs';
 import { type AnalyticsConfig, analyticsSchema } from '../src/config';
 import { type RunningAnalytics, startAnalytics } from '../src/service';
@@ -149,18 +156,11 @@ export function interaction(o: {
   rating?: number;
   at: string;
 }) {
-  return event(InteractionRecorded, o.userId, {
-    interactionId: randomUUID(),
-    userId: o.userId,
-    movieId: o.movieId,
-    interactionType: o.type,
-    rating: o.rating ?? null,
-    feedbackType: null,
-    hasFeedbackComment: false,
-    source: 'web',
-    at: o.at,
-    previousRating: null,
-  });
+  return event(
+    InteractionRecorded,
+    o.userId,
+    interactionRecorded(o.userId, o.movieId, { interactionType: o.type, rating: o.rating ?? null, at: o.at }),
+  );
 }
 
 type Algorithm = 'collaborative' | 'content_based' | 'hybrid' | 'trending';

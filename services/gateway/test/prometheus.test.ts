@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { buildEvent, InteractionRecorded, Topics } from '@marquee/contracts';
 import { connectProducer, physicalTopic } from '@marquee/platform-events';
 import { parseExposition } from '@marquee/platform-metrics';
-import { dropDatabase, eventually, freePort, repoRoot } from '@marquee/platform-testing';
+import { dropDatabase, eventually, freePort, interactionRecorded, repoRoot } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../../catalog/src/jobs/run-import';
 import { type CatalogUnderTest, importSettings, startCatalog, writeSampleDataDir } from '../../catalog/test/helper';
@@ -65,23 +65,9 @@ beforeAll(async () => {
       {
         key: userId,
         value: JSON.stringify(
-          buildEvent(
-            InteractionRecorded,
-            userId,
-            {
-              interactionId: randomUUID(),
-              userId,
-              movieId,
-              interactionType: 'view',
-              rating: null,
-              previousRating: null,
-              feedbackType: null,
-              hasFeedbackComment: false,
-              source: 'web',
-              at: new Date().toISOString(),
-            },
-            { correlationId: randomUUID() },
-          ),
+          buildEvent(InteractionRecorded, userId, interactionRecorded(userId, movieId), {
+            correlationId: randomUUID(),
+          }),
         ),
       },
     ],

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { InteractionRecorded, MovieUpserted, Static, UserRegistered } from '@marquee/contracts';
+import { interactionRecorded } from '@marquee/platform-testing/interactions';
 import { movieSnapshot } from '@marquee/platform-testing/movies';
 
 /** Event payloads for tests and the benchmark (no test-runner imports, so the benchmark can use them). */
@@ -47,16 +47,5 @@ export function interaction(
   interactionType: 'like' | 'rating' | 'dislike' | 'view',
   rating: number | null = null,
 ): Static<typeof InteractionRecorded.schema> {
-  return {
-    interactionId: randomUUID(),
-    userId,
-    movieId,
-    interactionType,
-    rating,
-    feedbackType: null,
-    hasFeedbackComment: false,
-    source: 'web',
-    at: new Date().toISOString(),
-    previousRating: null,
-  };
+  return interactionRecorded(userId, movieId, { interactionType, rating });
 }
