@@ -425,4 +425,23 @@ describe('docker-compose up', () => {
     },
     CATCH_UP_TIMEOUT_MS + 120_000,
   );
+
+  it('When an operator runs a platform command in a service container, then it runs from the image (dlq-replay, dry run)', async () => {
+    if (setupError) throw setupError;
+    // As the README says to: the shared commands ship in every service image under /app/packages.
+    const { stdout } = await dc([
+      'exec',
+      '-T',
+      'recommendation',
+      'node',
+      '--import',
+      '@marquee/platform-runtime/register',
+      '/app/packages/platform-service/src/commands/dlq-replay.ts',
+      '--group',
+      'recommendation',
+      '--dry-run',
+    ]);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { replayed?: number; dryRun?: boolean };
+    expect(result).toMatchObject({ replayed: 0, dryRun: true });
+  });
 });

@@ -6,7 +6,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Registry } from '@marquee/platform-metrics';
-import { deadLetterMessage, headerValue } from './dlq';
+import { deadLetterMessage, headerValue, replayedForAnotherGroup } from './dlq';
 import { connectProducer, dlqTopic, type KafkaSettings, physicalTopic } from './kafka';
 import { consumerMetrics } from './metrics';
 
@@ -414,11 +414,11 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
       // Fast path: a chunk in one transaction. Any failure rolls it back and each half is applied the same way, down
       // to a single event, which gets processOne's retries and then the DLQ: one bad event in a large chunk costs a
       // few attempts of shrinking size, not a transaction for every other event. False: stopped before its end.
-      const applyChunk = async (chunk: KafkaMessage[]): Promise<boolean> => {
+      const applyChunk = async (chunk: KafkaMessage[], last: string): Promise<boolean> => {
         if (chunk.length === 1) {
           if (stopping) return false;
           await processOne(topic, partition, chunk[0] as KafkaMessage, heartbeat);
-        } else {
+        } else if (chunk.length > 1) {
           try {
             const parsed = chunk.map((m) => parseEvent(m.value ?? Buffer.alloc(0)).envelope);
             const outcomes = await applyEvents(parsed, chunk.map(traceparentOf), topic);
@@ -426,10 +426,14 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
           } catch {
             if (stopping) return false;
             const half = Math.ceil(chunk.length / 2);
-            return (await applyChunk(chunk.slice(0, half))) && applyChunk(chunk.slice(half));
+            const first = chunk.slice(0, half);
+            return (
+              (await applyChunk(first, (first[first.length - 1] as KafkaMessage).offset)) &&
+              applyChunk(chunk.slice(half), last)
+            );
           }
         }
-        resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
+        resolveOffset(last);
         await commitOffsetsIfNecessary();
         await heartbeat();
         return true;
@@ -438,7 +442,10 @@ export async function startEventConsumer(opts: ConsumerOptions): Promise<EventCo
         const end = chunkEnd(batch.messages, i, chunkSize, opts.chunkKeys);
         const chunk = batch.messages.slice(i, end);
         i = end;
-        if (!(await applyChunk(chunk))) return;
+        // Dead letters another group's replay sent back are that group's alone: passed over, never applied here.
+        const own = chunk.filter((m) => !replayedForAnotherGroup(m, groupId));
+        for (let k = own.length; k < chunk.length; k++) count(topic, 'skipped');
+        if (!(await applyChunk(own, (chunk[chunk.length - 1] as KafkaMessage).offset))) return;
         const next = BigInt((chunk[chunk.length - 1] as KafkaMessage).offset) + 1n;
         metrics.lag(topic, partition, batch.highWatermark, String(next));
       }

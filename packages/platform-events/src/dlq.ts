@@ -68,19 +68,36 @@ export function deadLetterMessage(
   };
 }
 
-/** The message as its producer sent it: the DLQ's own headers go, one saying where it was replayed from is added. */
-function resent(dlq: string, partition: number, m: KafkaMessage) {
+/** The header naming the one consumer group a replayed dead letter is for (its logical name, as in dlq-consumer-group). */
+export const REPLAYED_FOR_HEADER = 'dlq-replayed-for';
+
+/**
+ * True for a dead letter replayed for another consumer group: every other group of the topic passes over the copy
+ * without applying it, so a replay never depends on how long they remember the event ids they applied.
+ */
+export function replayedForAnotherGroup(message: KafkaMessage, groupId: string): boolean {
+  const target = headerValue(message.headers, REPLAYED_FOR_HEADER);
+  return target !== undefined && target !== groupId;
+}
+
+/**
+ * The message as its producer sent it: the DLQ's own headers go; one saying where it was replayed from and one naming
+ * the group it is for are added.
+ */
+function resent(dlq: string, partition: number, m: KafkaMessage, group: string) {
   const headers: IHeaders = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) if (!k.startsWith('dlq-') && v !== undefined) headers[k] = v;
   headers['dlq-replayed-from'] = `${dlq}/${partition}/${m.offset}`;
+  headers[REPLAYED_FOR_HEADER] = group;
   return { key: m.key, value: m.value, headers };
 }
 
 /**
  * Sends one consumer group's dead letters back to the topics they came from, so that group applies them again once
- * whatever failed is fixed. Every consumer is idempotent by event id (processed_events; analytics by its log key), so
- * the other groups of the topic skip a copy they already applied. A replayed event arrives after the events that
- * followed it when it failed; projections that keep the last write per row may want a later event again after it.
+ * whatever failed is fixed. Each copy names that group in its dlq-replayed-for header and the other groups of the
+ * topic pass over it (replayedForAnotherGroup), however long ago they applied the original. A replayed event arrives
+ * after the events that followed it when it failed; projections that keep the last write per row may want a later
+ * event again after it.
  *
  * Reads each DLQ up to where it ended when the call started, as the group `<group>.dlq-replay`, whose committed
  * offsets mark what was sent back: a second run sends only what was dead-lettered since. Messages of other groups
@@ -161,7 +178,7 @@ export async function replayDeadLetters(opts: ReplayOptions): Promise<ReplayResu
               await producer?.send({
                 topic: sourceTopic,
                 acks: -1,
-                messages: [resent(batch.topic, batch.partition, m)],
+                messages: [resent(batch.topic, batch.partition, m, group)],
               });
               result.replayed += 1;
               opts.onDeadLetter?.(dead);

@@ -36,6 +36,8 @@ export interface AnalyticsUnderTest extends RunningAnalytics {
   issuer: TestIssuer;
   /** Publishes envelopes to this instance's topics, keyed as their producers key them. */
   publish(...events: Envelope[]): Promise<void>;
+  /** As publish, each message also carrying these Kafka headers (a replayed dead letter's). */
+  publishWithHeaders(headers: Record<string, string>, ...events: Envelope[]): Promise<void>;
   adminToken(): Promise<string>;
   userToken(userId: string): Promise<string>;
   /** A query on the primary that sees every user's rows. */
@@ -76,20 +78,22 @@ export async function startTestAnalytics(
       MovieDeleted,
     ].map((d) => [d.type, d.topic]),
   );
+  async function publishWithHeaders(headers: Record<string, string>, ...events: Envelope[]) {
+    for (const e of events) {
+      await producer.send({
+        topic: `${prefix}${topicOf.get(e.type)}`,
+        acks: -1,
+        messages: [{ key: e.key, value: JSON.stringify(e), headers }],
+      });
+    }
+  }
   return {
     ...running,
     env,
     config,
     issuer,
-    async publish(...events) {
-      for (const e of events) {
-        await producer.send({
-          topic: `${prefix}${topicOf.get(e.type)}`,
-          acks: -1,
-          messages: [{ key: e.key, value: JSON.stringify(e) }],
-        });
-      }
-    },
+    publish: (...events) => publishWithHeaders({}, ...events),
+    publishWithHeaders,
     adminToken: () => issuer.sign({ sub: randomUUID(), role: 'admin' }),
     userToken: (userId) => issuer.sign({ sub: userId, role: 'user' }),
     async sql(text, params = []) {

@@ -109,4 +109,25 @@ describe('analytics ingest offsets', () => {
     expect(rows.map((r) => r.movie_id)).toEqual([320]);
     expect(ingest.stats.deadLettered).toBe(0);
   });
+
+  it("when another group's dead letter is replayed onto the topic, then the ingest passes over the copy", async () => {
+    const user = randomUUID();
+    // The same page view twice as another group's replay would send it, under a new event id each: analytics' log
+    // key would not catch them, only the header naming the group they are for does.
+    await a.publishWithHeaders(
+      { 'dlq-replayed-for': 'catalog', 'dlq-replayed-from': 'activity.v1.dlq/0/7' },
+      pageView({ userId: user, movieId: 400, at: now() }),
+      pageView({ userId: user, movieId: 401, at: now() }),
+    );
+    // Replayed for analytics itself: logged. Same key, so the same partition, after the two above.
+    await a.publishWithHeaders(
+      { 'dlq-replayed-for': 'analytics' },
+      pageView({ userId: user, movieId: 402, at: now() }),
+    );
+    await waitForLogRows(a, 'user_id = $1 and movie_id = 402', [user], 1);
+    const rows = await a.sql<{ movie_id: number }>('select movie_id from user_activity_logs where user_id = $1', [
+      user,
+    ]);
+    expect(rows.map((r) => r.movie_id)).toEqual([402]);
+  });
 });

@@ -8,7 +8,7 @@ const GROUPS = ['auth', 'catalog', 'interaction', 'recommendation', 'notificatio
 await runCli({
   name: 'dlq-replay',
   summary:
-    "Sends one consumer group's dead letters (<topic>.dlq) back to the topics they came from, so the group applies them again once what failed is fixed; the other groups skip what they already applied.",
+    "Sends one consumer group's dead letters (<topic>.dlq) back to the topics they came from, so the group applies them again once what failed is fixed; every other group passes over the copies.",
   options: {
     group: {
       type: 'string',

@@ -8,6 +8,7 @@ import {
   type EventConsumer,
   type KafkaSettings,
   physicalTopic,
+  replayedForAnotherGroup,
   retryEvent,
 } from '@marquee/platform-events';
 import type { Logger } from '@marquee/platform-logging';
@@ -204,7 +205,14 @@ export async function startActivityIngest(opts: IngestOptions): Promise<Activity
   for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
 
   /** Writes one chunk; when it fails, one event at a time (retries, then the DLQ). Throws only when stopping. */
-  async function writeChunk(topic: string, partition: number, chunk: KafkaMessage[], heartbeat: () => Promise<void>) {
+  async function writeChunk(topic: string, partition: number, all: KafkaMessage[], heartbeat: () => Promise<void>) {
+    // Dead letters another group's replay sent back are that group's alone: passed over, never logged twice.
+    const chunk = all.filter((m) => !replayedForAnotherGroup(m, 'analytics'));
+    if (chunk.length < all.length) {
+      stats.skipped += all.length - chunk.length;
+      metrics.consumed(topic, 'skipped', all.length - chunk.length);
+    }
+    if (chunk.length === 0) return;
     try {
       await write(
         topic,
