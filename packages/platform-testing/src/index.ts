@@ -20,5 +20,5 @@ export { interactionRecorded } from './interactions';
 export { movieSnapshot } from './movies';
 export { keepOutboxCopies } from './outbox-copies';
 export { freePort } from './ports';
-export { runTs, tracingRegister, type TsProcess } from './process';
+export { runTs, serviceReady, tracingRegister, type TsProcess } from './process';
 export { waitUntilReady } from './readiness';

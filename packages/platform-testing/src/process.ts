@@ -15,6 +15,8 @@ export interface TsProcess {
   exited: Promise<number | null>;
   out(): string;
   err(): string;
+  /** Everything it printed, stdout and stderr in the order they arrived. */
+  all(): string;
 }
 
 /**
@@ -30,12 +32,27 @@ export function runTs(script: string, env: Record<string, string>, args: string[
   });
   let out = '';
   let err = '';
+  let all = '';
   child.stdout?.on('data', (b) => {
     out += b;
+    all += b;
   });
   child.stderr?.on('data', (b) => {
     err += b;
+    all += b;
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, out: () => out, err: () => err };
+  return { child, exited, out: () => out, err: () => err, all: () => all };
+}
+
+/** Polls a started service's /health/ready until it answers 200 or `timeoutMs` passes; its last answer, if any. */
+export async function serviceReady(port: number, timeoutMs = 150_000): Promise<Response | undefined> {
+  let ready: Response | undefined;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    ready = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+    if (ready?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return ready;
 }
