@@ -13,7 +13,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    maxWorkers: 2,
     reporters: [
       'default',
       ['json', { outputFile: process.env.MARQUEE_TEST_REPORT ?? '.marquee/test-report.json' }],
