@@ -137,6 +137,12 @@ describe('demo community command', () => {
     expect(summary.unmappedMovies).toBeGreaterThan(0);
     expect(summary.recorded).toBe(expectedRatings - summary.unmappedMovies);
     expect(summary.rejected).toBe(0);
+    // Its log (./marquee up's demo-community.log) ends saying it finished, and with what.
+    expect(err.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^demo-community: done in [\\d.]+ s: ${DEMO_USERS} users \\(${DEMO_USERS} new\\), ${summary.recorded} ratings recorded`,
+      ),
+    );
     const login = await fetch(`${cliEnv.AUTH_URL}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -160,6 +166,7 @@ describe('demo community command', () => {
     expect(JSON.parse(again.out)).toMatchObject({ usersCreated: 0, recorded: 0, rejected: 0 });
     const skipped = await cli(cliEnv, ['--if-empty']);
     expect(JSON.parse(skipped.out)).toMatchObject({ skipped: true });
+    expect(skipped.err).toContain('already seeded');
   }, 300_000);
 
   it('When a run was cut off before its last user, then --if-empty finishes it, and skips once it has', async () => {

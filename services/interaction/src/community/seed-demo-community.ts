@@ -83,8 +83,10 @@ export async function seedDemoCommunity(opts: SeedOptions): Promise<SeedSummary>
   if (opts.ifEmpty) {
     const last = early.get(lastUser) ?? (await ensureAccount(opts.urls, admin, account(lastUser)));
     early.set(lastUser, last);
-    if (!last.created && (await hasRatings(opts.urls, admin, last.userId)))
+    if (!last.created && (await hasRatings(opts.urls, admin, last.userId))) {
+      opts.progress('already seeded (the last demo user has ratings); nothing to do');
       return { ...summary, skipped: true, ratings: 0, ms: Date.now() - started };
+    }
   }
 
   opts.progress(`registering ${userNumbers.length} MovieLens users through auth`);
@@ -118,5 +120,10 @@ export async function seedDemoCommunity(opts: SeedOptions): Promise<SeedSummary>
   const final = batches.pop();
   await inParallel(batches, 2, replay);
   if (final) await replay(final);
-  return { ...summary, ms: Date.now() - started };
+  const ms = Date.now() - started;
+  // The log's last line says the run finished (./marquee up runs it in the background).
+  opts.progress(
+    `done in ${(ms / 1000).toFixed(1)} s: ${summary.users} users (${summary.usersCreated} new), ${summary.recorded} ratings recorded, ${summary.unchanged} already there, ${summary.rejected} rejected, ${summary.unmappedMovies} of movies not in the catalog`,
+  );
+  return { ...summary, ms };
 }
