@@ -123,7 +123,7 @@ export async function seedDemoCommunity(opts: SeedOptions): Promise<SeedSummary>
   const ms = Date.now() - started;
   // The log's last line says the run finished (./marquee up runs it in the background).
   opts.progress(
-    `done in ${(ms / 1000).toFixed(1)} s: ${summary.users} users (${summary.usersCreated} new), ${summary.recorded} ratings recorded, ${summary.unchanged} already there, ${summary.rejected} rejected, ${summary.unmappedMovies} of movies not in the catalog`,
+    `done in ${(ms / 1000).toFixed(1)} s: ${summary.users} users (${summary.usersCreated} new), ${summary.recorded} ratings recorded, ${summary.unchanged} already there, ${summary.rejected} rejected, ${summary.unmappedMovies} for movies not in the catalog`,
   );
   return { ...summary, ms };
 }
