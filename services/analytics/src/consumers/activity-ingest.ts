@@ -20,6 +20,12 @@ import type { IpPolicy } from '../domain/ip-policy';
 import { retentionCutoff } from '../domain/months';
 import { writeActivity } from '../ingest/write-activity';
 
+/**
+ * The ingest's consumer group: its Kafka group (prefixed), its metrics label, the group its dead letters name, and so
+ * the one `pnpm dlq-replay --group` sends them back for.
+ */
+const GROUP_ID = 'analytics';
+
 export const ingestTopics = [Topics.activity, Topics.interaction, Topics.recommendation, Topics.notification];
 
 const FUTURE_SLACK_MS = 24 * 3_600_000;
@@ -65,7 +71,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<Activity
   const retryBaseMs = opts.retryBaseMs ?? 200;
   /** outsideWindow: events with rows older than the kept months or from the far future, which are not logged. */
   const stats = { applied: 0, duplicates: 0, skipped: 0, outsideWindow: 0, deadLettered: 0, retries: 0 };
-  const metrics = consumerMetrics(opts.metrics, 'analytics');
+  const metrics = consumerMetrics(opts.metrics, GROUP_ID);
   const dlq = await connectProducer(opts.kafka);
   let stopping = false;
 
@@ -152,7 +158,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<Activity
     await dlq.send({
       topic: dlqTopic(topic),
       acks: -1,
-      messages: [deadLetterMessage(message, { topic, partition, groupId: 'analytics', reason, attempts })],
+      messages: [deadLetterMessage(message, { topic, partition, groupId: GROUP_ID, reason, attempts })],
     });
   }
 
@@ -187,7 +193,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<Activity
   }
 
   const consumer = opts.kafka.consumer({
-    groupId: physicalTopic(opts.settings, 'analytics'),
+    groupId: physicalTopic(opts.settings, GROUP_ID),
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     // Bigger fetches make bigger statements: the per-statement cost, not the per-row one, limited the rate
@@ -207,7 +213,7 @@ export async function startActivityIngest(opts: IngestOptions): Promise<Activity
   /** Writes one chunk; when it fails, one event at a time (retries, then the DLQ). Throws only when stopping. */
   async function writeChunk(topic: string, partition: number, all: KafkaMessage[], heartbeat: () => Promise<void>) {
     // Dead letters another group's replay sent back are that group's alone: passed over, never logged twice.
-    const chunk = all.filter((m) => !replayedForAnotherGroup(m, 'analytics'));
+    const chunk = all.filter((m) => !replayedForAnotherGroup(m, GROUP_ID));
     if (chunk.length < all.length) {
       stats.skipped += all.length - chunk.length;
       metrics.consumed(topic, 'skipped', all.length - chunk.length);
