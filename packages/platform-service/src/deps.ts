@@ -1,5 +1,12 @@
 import { checkBus, connectBus, type NatsConnection } from '@marquee/platform-bus';
-import { checkRedis, connectRedis, type Redis } from '@marquee/platform-cache';
+import {
+  checkRedis,
+  closeRedis,
+  connectRedis,
+  REDIS_START_WAIT_MS,
+  type Redis,
+  waitForRedis,
+} from '@marquee/platform-cache';
 import { checkDatabase, type Database, openDatabase, prepareDatabase, rowSecurityBypass } from '@marquee/platform-db';
 import {
   createKafka,
@@ -99,6 +106,13 @@ export async function openServiceDeps(name: string, config: ServiceConfig, opts:
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
     const redis = connectRedis(config.REDIS_URL, name);
+    // Its first reads use the cache rather than pass it by for want of a connection (redisReady); without Redis
+    // the service starts anyway, its caches passed by and readiness failing until Redis answers.
+    if (!(await waitForRedis(redis, REDIS_START_WAIT_MS)))
+      logger.warn(
+        { event: 'redis_unavailable', status: redis.status },
+        `Redis did not answer within ${REDIS_START_WAIT_MS} ms; going on without it until it does (REDIS_URL)`,
+      );
     const nats = await connectBus(config.NATS_URL, name, logger).catch(async (err: unknown) => {
       redis.disconnect();
       await kafkaAdmin.disconnect();
@@ -148,7 +162,7 @@ export function closers(deps: ServiceDeps, workers: Workers = {}): Closer[] {
     { name: 'kafka-admin', close: () => deps.kafkaAdmin.disconnect() },
     // A connection NATS already closed has nothing left to drain.
     { name: 'nats', close: async () => (deps.nats.isClosed() ? undefined : deps.nats.drain()) },
-    { name: 'redis', close: () => deps.redis.quit() },
+    { name: 'redis', close: () => closeRedis(deps.redis) },
     { name: 'postgres', close: () => deps.database.close() },
     // Last: the spans of everything above are exported before the process exits.
     { name: 'tracing', close: shutdownTracing },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connectRedis } from '@marquee/platform-cache';
 import { loadConfig } from '@marquee/platform-config';
 import { withUser } from '@marquee/platform-db';
 import { createHttpApp, type HttpApp } from '@marquee/platform-http';
@@ -10,6 +11,7 @@ import { ensureAdmin } from '../src/accounts/create-admin';
 import { reencryptAll } from '../src/accounts/reencrypt-users';
 import { users } from '../src/db/schema';
 import { FieldCipher } from '@marquee/platform-crypto';
+import { LoginThrottle } from '../src/sessions/login-throttle';
 import { issueRefreshToken } from '../src/sessions/refresh-tokens';
 import { authSchema } from '../src/config';
 import { authTestEnv, bearer, newAccount, registerAccount, startTestAuth, type TestAuth } from './fixtures/auth-env';
@@ -111,6 +113,26 @@ describe('login throttling', () => {
       codes.push(res.statusCode);
     }
     expect(codes).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 429]);
+  });
+
+  it('when Redis cannot be reached, then an attempt is refused with 503 at once: no guess is verified uncounted, none waits on the connection', async () => {
+    const down = connectRedis('redis://127.0.0.1:1', 'auth-throttle-down');
+    let reconnections = 0;
+    down.on('reconnecting', () => {
+      reconnections++;
+    });
+    try {
+      const throttle = new LoginThrottle(down, { windowSeconds: 60, maxPerAccount: 5, maxPerIp: 8 }, 'down');
+      await expect(throttle.attempt('account', '10.3.0.1')).rejects.toMatchObject({
+        status: 503,
+        code: 'AUTH.THROTTLE_UNAVAILABLE',
+      });
+      // Refused before the client's first reconnection: the command was never queued for one.
+      expect(reconnections).toBe(0);
+      await expect(throttle.recordSuccess('account', '10.3.0.1')).resolves.toBeUndefined();
+    } finally {
+      down.disconnect();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { Topics } from '@marquee/contracts';
 import { checkBus, connectBus, type NatsConnection } from '@marquee/platform-bus';
-import { checkRedis, Redis } from '@marquee/platform-cache';
+import { checkRedis, closeRedis, REDIS_START_WAIT_MS, Redis, waitForRedis } from '@marquee/platform-cache';
 import { createKafka, ensureTopics, type KafkaSettings } from '@marquee/platform-events';
 import type { Closer, ReadinessCheck } from '@marquee/platform-http';
 import type { Logger } from '@marquee/platform-logging';
@@ -50,6 +50,13 @@ export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Pr
     enableAutoPipelining: true,
   });
   redis.on('error', () => {});
+  // Its first requests are limited in Redis, not let through for want of a connection; without Redis it starts
+  // anyway and lets requests through (login and register under a local limit) until Redis answers.
+  if (!(await waitForRedis(redis, REDIS_START_WAIT_MS)))
+    logger.warn(
+      { event: 'redis_unavailable', status: redis.status },
+      `Redis did not answer within ${REDIS_START_WAIT_MS} ms; rate limits are local until it does (REDIS_URL)`,
+    );
   const nats = await connectBus(config.NATS_URL, 'gateway', logger);
   return { config, logger, redis, nats, kafka, kafkaAdmin, activity, pools: new UpstreamPools(config), metrics };
 }
@@ -69,7 +76,7 @@ export function gatewayClosers(deps: GatewayDeps): Closer[] {
     { name: 'upstreams', close: () => deps.pools.close() },
     { name: 'kafka-admin', close: () => deps.kafkaAdmin.disconnect() },
     { name: 'nats', close: () => deps.nats.drain() },
-    { name: 'redis', close: () => deps.redis.quit() },
+    { name: 'redis', close: () => closeRedis(deps.redis) },
     // Last: the spans of everything above are exported before the process exits.
     { name: 'tracing', close: shutdownTracing },
   ];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from '@marquee/platform-cache';
+import { Redis, waitForRedis } from '@marquee/platform-cache';
 import { serviceTestEnv } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deferredHits } from '../src/limits/deferred-hits';
@@ -10,8 +10,10 @@ describe('rate-limit hits deferred while a caller is well inside its budget', ()
   let redis: Redis;
   const prefix = `${randomUUID()}:`;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = new Redis(serviceTestEnv('gateway').REDIS_URL as string, { enableAutoPipelining: true });
+    // As the gateway does at start: the limiter does not wait for a connection that is not up yet.
+    expect(await waitForRedis(redis, 10_000)).toBe(true);
   });
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}*`);

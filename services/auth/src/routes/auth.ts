@@ -63,7 +63,7 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
           },
           { additionalProperties: false },
         ),
-        response: { 200: TokenPairSchema, ...errors(400, 401, 403, 429) },
+        response: { 200: TokenPairSchema, ...errors(400, 401, 403, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -136,7 +136,7 @@ export function registerAuthRoutes(app: HttpApp, ctx: AuthContext, throttle: Log
         summary: 'Change password (signs out every other session)',
         security: [{ bearerAuth: [] }],
         body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
-        response: { 200: TokenPairSchema, ...errors(400, 401, 403, 404, 429) },
+        response: { 200: TokenPairSchema, ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
     async (req, reply) =>

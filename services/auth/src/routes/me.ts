@@ -83,7 +83,7 @@ export function registerMeRoutes(app: HttpApp, ctx: AuthContext, throttle: Login
         security,
         summary: 'Delete my account (GDPR erasure); needs my password',
         body: Type.Object({ password: Password }, { additionalProperties: false }),
-        response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 429) },
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
     async (req, reply) => {

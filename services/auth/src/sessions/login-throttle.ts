@@ -1,6 +1,6 @@
 import { AppError } from '@marquee/platform-http';
 import type { FastifyReply } from 'fastify';
-import type { Redis } from '@marquee/platform-cache';
+import { type Redis, redisReady } from '@marquee/platform-cache';
 import { throttleNetwork } from '../domain/throttle-subject';
 
 /** 429 that carries its Retry-After. */
@@ -82,8 +82,17 @@ export class LoginThrottle {
     return [`${this.prefix}:account:${account}`, `${this.prefix}:ip:${throttleNetwork(ip)}`];
   }
 
-  /** Counts one attempt; seconds to wait when over a limit, null when it may go on to verification. */
+  /**
+   * Counts one attempt; seconds to wait when over a limit, null when it may go on to verification. Without Redis no
+   * attempt can be counted, so none is verified: 503 at once rather than after the connection's retries.
+   */
   async attempt(account: string, ip: string): Promise<number | null> {
+    if (!redisReady(this.redis))
+      throw new AppError(
+        503,
+        'AUTH.THROTTLE_UNAVAILABLE',
+        'Password attempts cannot be counted right now; retry shortly',
+      );
     const wait = await this.redis.marqueeLoginAttempt(
       ...this.keys(account, ip),
       this.limits.windowSeconds,
@@ -93,7 +102,9 @@ export class LoginThrottle {
     return wait > 0 ? wait : null;
   }
 
+  /** Clears the account's failures; skipped without Redis (they expire with their window). */
   async recordSuccess(account: string, ip: string): Promise<void> {
+    if (!redisReady(this.redis)) return;
     await this.redis.marqueeLoginSuccess(...this.keys(account, ip));
   }
 }

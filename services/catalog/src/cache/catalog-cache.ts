@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type NatsConnection, publishJson, Subjects, type Subscription, subscribeJson } from '@marquee/platform-bus';
-import { cached, cacheMetrics, invalidate, localCache, type Redis } from '@marquee/platform-cache';
+import { cached, cacheMetrics, invalidate, localCache, type Redis, redisReady } from '@marquee/platform-cache';
 import type { Logger } from '@marquee/platform-logging';
 import type { Registry } from '@marquee/platform-metrics';
 
@@ -127,18 +127,21 @@ export function createCatalogCache(opts: {
           return hit.value as string;
         }
       }
-      let redisUp = true;
-      try {
-        const hit = await redis.get(key);
-        if (hit !== null) {
-          reads.record('hit');
-          return remember(hit);
+      // A connection that is not up is passed by at once, not waited for through its reconnections (redisReady).
+      let redisUp = redisReady(redis);
+      if (redisUp) {
+        try {
+          const hit = await redis.get(key);
+          if (hit !== null) {
+            reads.record('hit');
+            return remember(hit);
+          }
+          reads.record('miss');
+        } catch {
+          redisUp = false;
+          reads.record('error');
         }
-        reads.record('miss');
-      } catch {
-        redisUp = false;
-        reads.record('error');
-      }
+      } else reads.record('error');
       const value = await load();
       if (value === null || value === undefined) return null;
       const text = JSON.stringify(value);

@@ -19,6 +19,7 @@ const GUARDED: Record<string, { what: string; limit: (l: RateLimits) => number }
 };
 
 const SUGGEST_PATH = '/api/v1/search/suggest';
+const WARN_EVERY_MS = 10_000;
 
 function setHeaders(reply: FastifyReply, d: LimitDecision): void {
   reply.header('x-ratelimit-limit', d.limit);
@@ -44,9 +45,18 @@ function tooMany(reply: FastifyReply, d: LimitDecision, what: string): AppError 
  */
 export function rateLimitHook(limiter: DeferredHits, limits: RateLimits, fallback: LocalWindowLimiter) {
   type Guard = { key: string; route: (typeof GUARDED)[string] };
+  // While Redis is down every request comes here, at once (redisReady): one warning per WARN_EVERY_MS says so,
+  // with how many requests met it since the last, instead of a line per request.
+  let warnedAt = Number.NEGATIVE_INFINITY;
+  let unwarned = 0;
   const unavailable = (req: FastifyRequest, reply: FastifyReply, err: unknown, guard?: Guard) => {
     if (err instanceof AppError) return err;
-    req.log.warn({ err }, 'rate limiter unavailable; local limits only');
+    const now = Date.now();
+    if (now - warnedAt >= WARN_EVERY_MS) {
+      req.log.warn({ err, requestsSinceLastWarning: unwarned }, 'rate limiter unavailable; local limits only');
+      warnedAt = now;
+      unwarned = 0;
+    } else unwarned++;
     if (guard) {
       const d = fallback.hit(guard.key, guard.route.limit(limits));
       if (!d.allowed) return tooMany(reply, d, guard.route.what);

@@ -1,4 +1,4 @@
-import type { Redis } from '@marquee/platform-cache';
+import { type Redis, RedisUnavailableError, redisReady } from '@marquee/platform-cache';
 
 /**
  * Sliding-window counter, atomic in Redis so every gateway replica shares one budget per caller.
@@ -69,9 +69,14 @@ export function slidingWindowLimiter(redis: Redis, keyPrefix: string) {
   if (typeof r.marqueeSlidingWindow !== 'function') {
     redis.defineCommand('marqueeSlidingWindow', { numberOfKeys: 1, lua: SCRIPT });
   }
+  // Not waited for while Redis is down (redisReady): the hook lets the request through, or applies its local limit.
+  const ready = () => {
+    if (!redisReady(redis)) throw new RedisUnavailableError(redis.status);
+  };
   return {
     /** Counts one request of `subject` (e.g. `user:<id>`) against `limit` per `windowMs`. */
     async hit(subject: string, limit: number, windowMs = 60_000): Promise<LimitDecision> {
+      ready();
       const [allowed, remaining, resetMs, retryAfterMs] = await r.marqueeSlidingWindow(
         `${keyPrefix}rl:{${subject}}`,
         windowMs,
@@ -81,6 +86,7 @@ export function slidingWindowLimiter(redis: Redis, keyPrefix: string) {
     },
     /** Adds `admitted` requests of `subject` that were already let through; answers the budget left after them. */
     async record(subject: string, limit: number, admitted: number, windowMs = 60_000): Promise<LimitDecision> {
+      ready();
       const [, remaining, resetMs] = await r.marqueeSlidingWindow(
         `${keyPrefix}rl:{${subject}}`,
         windowMs,
