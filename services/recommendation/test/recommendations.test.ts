@@ -11,11 +11,13 @@ import {
 } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson, subscribeJson } from '@marquee/platform-bus';
+import { connectRedis } from '@marquee/platform-cache';
 import { adminPool, rowSecurityProblems } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { forAllUsers } from '@marquee/platform-db';
 import { physicalTopic } from '@marquee/platform-events';
+import { currentDefaultPage, currentLists } from '../src/recommend/current-lists';
 import { interaction, movie, user } from './events';
 import { type Harness, settled, startHarness } from './helper';
 
@@ -395,6 +397,36 @@ describe('recommendations', () => {
     expect((await get('/v1/me/recommendations?offset=1&limit=3', token)).body.items).toEqual(page.items.slice(1, 4));
     expect((await get('/v1/me/recommendations?offset=-1', token)).status).toBe(400);
     expect((await get('/v1/me/recommendations?limit=0', token)).status).toBe(400);
+  });
+
+  it('when Redis cannot be reached, then lists are built from the database at once, waiting on no reconnection (nor to cache them)', async () => {
+    const id = randomUUID();
+    await h.publish(InteractionRecorded, id, interaction(id, 12, 'like'));
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(1),
+    );
+    const down = connectRedis('redis://127.0.0.1:1', 'recommendation-down');
+    let reconnections = 0;
+    down.on('reconnecting', () => {
+      reconnections++;
+    });
+    try {
+      // ioredis waits 50 · 2^(n-1) ms before its nth attempt: the sixth comes 1.6 s after the fifth. A read that
+      // waited in its offline queue would see three more fail and then fail itself.
+      await vi.waitFor(() => expect(reconnections).toBeGreaterThanOrEqual(5), { timeout: 30_000, interval: 20 });
+      const before = reconnections;
+      const ctx = { ...h.rec.ctx, redis: down };
+      const [list] = await currentLists(ctx)([id]);
+      expect(list?.userId).toBe(id);
+      expect(list?.items.some((i) => i.movieId === 12)).toBe(false);
+      const page = JSON.parse(await currentDefaultPage(ctx)(id));
+      expect(page.items.map((i: { movieId: number }) => i.movieId)).toEqual(
+        list?.items.slice(0, 20).map((i) => i.movieId),
+      );
+      expect(reconnections).toBe(before);
+    } finally {
+      down.disconnect();
+    }
   });
 
   it('when one delivery upserts, renames and deletes movies, then the projection holds what the events one by one leave', async () => {

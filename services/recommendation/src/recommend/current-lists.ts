@@ -1,4 +1,4 @@
-import { cacheMetrics } from '@marquee/platform-cache';
+import { cacheMetrics, redisReady } from '@marquee/platform-cache';
 import { withUser } from '@marquee/platform-db';
 import type { RecommendationContext } from '../context';
 import { cacheKey, refreshUser, type StoredList } from './refresh-user';
@@ -10,7 +10,9 @@ const REFRESH_CONCURRENCY = 4;
 /** Builds and stores a user's list on first use; Redis gets it only after the rows are committed. */
 async function refreshCommitted(ctx: RecommendationContext, userId: string): Promise<StoredList> {
   const effects: Array<() => Promise<void> | void> = [];
-  const list = await withUser(ctx.database.db, userId, (tx) => refreshUser(ctx, tx, userId, (e) => effects.push(e)));
+  const list = await withUser(ctx.database.db, userId, (tx) =>
+    refreshUser(ctx, tx, userId, (e) => effects.push(e), { cache: 'when-connected' }),
+  );
   for (const effect of effects) await effect();
   return list;
 }
@@ -23,7 +25,10 @@ async function refreshCommitted(ctx: RecommendationContext, userId: string): Pro
 export function currentLists(ctx: RecommendationContext) {
   const stored = cacheMetrics(ctx.metrics, 'recommendations');
   return async (userIds: string[]): Promise<StoredList[]> => {
-    const cached = await ctx.redis.mget(userIds.map((id) => cacheKey(ctx, id)));
+    // Without a connection every list is built from the database at once, not after Redis' reconnections.
+    const cached = redisReady(ctx.redis)
+      ? await ctx.redis.mget(userIds.map((id) => cacheKey(ctx, id)))
+      : userIds.map(() => null);
     const lists = cached.map((c) => (c ? decodeStoredList(c) : undefined));
     for (const l of lists) stored.record(l ? 'hit' : 'miss');
     const missing = lists.flatMap((l, i) => (l ? [] : [i]));
@@ -48,7 +53,7 @@ export function currentDefaultPage(ctx: RecommendationContext) {
   const stored = cacheMetrics(ctx.metrics, 'recommendations');
   const size = ctx.config.RECOMMENDATION_LIST_SIZE;
   return async (userId: string): Promise<string> => {
-    const cached = await ctx.redis.get(cacheKey(ctx, userId));
+    const cached = redisReady(ctx.redis) ? await ctx.redis.get(cacheKey(ctx, userId)) : null;
     stored.record(cached ? 'hit' : 'miss');
     return cached ? storedDefaultPage(cached, size) : defaultPage(await refreshCommitted(ctx, userId), size);
   };

@@ -1,4 +1,5 @@
 import { publishJson, Subjects } from '@marquee/platform-bus';
+import { redisReady } from '@marquee/platform-cache';
 import type { Tx } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
@@ -44,6 +45,18 @@ export async function loadUserStates(tx: Tx, userIds: string[]): Promise<UserSta
   return userIds.map((id) => states.get(id)!);
 }
 
+async function cacheLists(ctx: RecommendationContext, lists: StoredList[]): Promise<void> {
+  const write = ctx.redis.multi();
+  for (const l of lists)
+    write.set(
+      cacheKey(ctx, l.userId),
+      encodeStoredList(l, ctx.config.RECOMMENDATION_LIST_SIZE),
+      'EX',
+      ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS,
+    );
+  await write.exec();
+}
+
 /** Registers work to run once the caller's transaction has committed. */
 export type AfterCommit = (effect: () => Promise<void> | void) => void;
 
@@ -59,8 +72,9 @@ export async function refreshUser(
   tx: Tx,
   userId: string,
   afterCommit: AfterCommit,
+  opts?: { cache: 'always' | 'when-connected' },
 ): Promise<StoredList> {
-  return (await refreshUsers(ctx, tx, [userId], afterCommit))[0]!;
+  return (await refreshUsers(ctx, tx, [userId], afterCommit, opts))[0]!;
 }
 
 /**
@@ -72,6 +86,7 @@ export async function refreshUsers(
   tx: Tx,
   userIds: string[],
   afterCommit: AfterCommit,
+  opts: { cache: 'always' | 'when-connected' } = { cache: 'always' },
 ): Promise<StoredList[]> {
   if (userIds.length === 0) return [];
   // One refresh per user at a time (fold-in vs. a first read): the later one reads the earlier one's commit, so
@@ -97,15 +112,9 @@ export async function refreshUsers(
   await queueLists(tx, lists);
   if (ctx.config.RECOMMENDATION_STORE_DELAY_MS === 0) await storeWaitingLists(tx, { users: sorted });
   afterCommit(async () => {
-    const write = ctx.redis.multi();
-    for (const l of lists)
-      write.set(
-        cacheKey(ctx, l.userId),
-        encodeStoredList(l, ctx.config.RECOMMENDATION_LIST_SIZE),
-        'EX',
-        ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS,
-      );
-    await write.exec();
+    // A reader building a missing list does not wait on a Redis that is not up (its next read builds it again); a
+    // fold-in does, so a blip does not leave the older list cached.
+    if (opts.cache === 'always' || redisReady(ctx.redis)) await cacheLists(ctx, lists);
     for (const l of lists)
       publishJson(ctx.nats, `${ctx.config.NATS_SUBJECT_PREFIX}${Subjects.liveUser(l.userId)}`, {
         type: 'recommendations.updated',
