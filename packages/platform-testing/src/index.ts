@@ -22,3 +22,4 @@ export { keepOutboxCopies } from './outbox-copies';
 export { freePort } from './ports';
 export { runTs, serviceReady, tracingRegister, type TsProcess } from './process';
 export { waitUntilReady } from './readiness';
+export { type UnreachableRedis, unreachableRedis } from './unreachable-redis';

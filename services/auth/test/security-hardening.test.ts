@@ -5,7 +5,7 @@ import { withUser } from '@marquee/platform-db';
 import { createHttpApp, type HttpApp } from '@marquee/platform-http';
 import { createLogger } from '@marquee/platform-logging';
 import { v7 as uuidv7 } from 'uuid';
-import { eventually } from '@marquee/platform-testing';
+import { eventually, unreachableRedis } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/accounts/create-admin';
 import { reencryptAll } from '../src/accounts/reencrypt-users';
@@ -116,22 +116,18 @@ describe('login throttling', () => {
   });
 
   it('when Redis cannot be reached, then an attempt is refused with 503 at once: no guess is verified uncounted, none waits on the connection', async () => {
-    const down = connectRedis('redis://127.0.0.1:1', 'auth-throttle-down');
-    let reconnections = 0;
-    down.on('reconnecting', () => {
-      reconnections++;
-    });
+    const down = unreachableRedis('auth-throttle-down', connectRedis);
     try {
-      const throttle = new LoginThrottle(down, { windowSeconds: 60, maxPerAccount: 5, maxPerIp: 8 }, 'down');
+      const throttle = new LoginThrottle(down.redis, { windowSeconds: 60, maxPerAccount: 5, maxPerIp: 8 }, 'down');
       await expect(throttle.attempt('account', '10.3.0.1')).rejects.toMatchObject({
         status: 503,
         code: 'AUTH.THROTTLE_UNAVAILABLE',
       });
       // Refused before the client's first reconnection: the command was never queued for one.
-      expect(reconnections).toBe(0);
+      expect(down.reconnections()).toBe(0);
       await expect(throttle.recordSuccess('account', '10.3.0.1')).resolves.toBeUndefined();
     } finally {
-      down.disconnect();
+      down.close();
     }
   });
 });

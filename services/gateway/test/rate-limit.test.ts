@@ -1,4 +1,4 @@
-import { uniqueName } from '@marquee/platform-testing';
+import { uniqueName, unreachableRedis } from '@marquee/platform-testing';
 import { connectRedis, RedisUnavailableError } from '@marquee/platform-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slidingWindowLimiter } from '../src/limits/sliding-window';
@@ -179,19 +179,15 @@ describe('rate limits shared by gateway replicas', () => {
   });
 
   it('When the limiter finds its connection down, then it fails at once rather than wait in the offline queue for reconnections', async () => {
-    const down = connectRedis('redis://127.0.0.1:1', 'gateway-limits-down');
-    let reconnections = 0;
-    down.on('reconnecting', () => {
-      reconnections++;
-    });
+    const down = unreachableRedis('gateway-limits-down', connectRedis);
     try {
-      const limiter = slidingWindowLimiter(down, 'down:');
+      const limiter = slidingWindowLimiter(down.redis, 'down:');
       await expect(limiter.hit('ip:10.0.0.1', 5)).rejects.toBeInstanceOf(RedisUnavailableError);
       await expect(limiter.record('ip:10.0.0.1', 5, 1)).rejects.toBeInstanceOf(RedisUnavailableError);
       // Both refused before the client's first reconnection: neither was queued for one.
-      expect(reconnections).toBe(0);
+      expect(down.reconnections()).toBe(0);
     } finally {
-      down.disconnect();
+      down.close();
     }
   });
 });

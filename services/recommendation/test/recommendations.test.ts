@@ -12,9 +12,9 @@ import {
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson, subscribeJson } from '@marquee/platform-bus';
 import { connectRedis } from '@marquee/platform-cache';
-import { adminPool, rowSecurityProblems } from '@marquee/platform-testing';
+import { adminPool, rowSecurityProblems, unreachableRedis } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forAllUsers } from '@marquee/platform-db';
 import { physicalTopic } from '@marquee/platform-events';
 import { currentDefaultPage, currentLists } from '../src/recommend/current-lists';
@@ -405,17 +405,11 @@ describe('recommendations', () => {
     await settled(async () =>
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(1),
     );
-    const down = connectRedis('redis://127.0.0.1:1', 'recommendation-down');
-    let reconnections = 0;
-    down.on('reconnecting', () => {
-      reconnections++;
-    });
+    const down = unreachableRedis('recommendation-down', connectRedis);
     try {
-      // ioredis waits 50 · 2^(n-1) ms before its nth attempt: the sixth comes 1.6 s after the fifth. A read that
-      // waited in its offline queue would see three more fail and then fail itself.
-      await vi.waitFor(() => expect(reconnections).toBeGreaterThanOrEqual(5), { timeout: 30_000, interval: 20 });
-      const before = reconnections;
-      const ctx = { ...h.rec.ctx, redis: down };
+      await down.backedOff();
+      const before = down.reconnections();
+      const ctx = { ...h.rec.ctx, redis: down.redis };
       const [list] = await currentLists(ctx)([id]);
       expect(list?.userId).toBe(id);
       expect(list?.items.some((i) => i.movieId === 12)).toBe(false);
@@ -423,9 +417,9 @@ describe('recommendations', () => {
       expect(page.items.map((i: { movieId: number }) => i.movieId)).toEqual(
         list?.items.slice(0, 20).map((i) => i.movieId),
       );
-      expect(reconnections).toBe(before);
+      expect(down.reconnections()).toBe(before);
     } finally {
-      down.disconnect();
+      down.close();
     }
   });
 
