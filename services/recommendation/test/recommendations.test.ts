@@ -12,6 +12,7 @@ import {
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson, subscribeJson } from '@marquee/platform-bus';
 import { connectRedis } from '@marquee/platform-cache';
+import { parseExposition } from '@marquee/platform-metrics';
 import { adminPool, rowSecurityProblems, unreachableRedis } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -409,6 +410,12 @@ describe('recommendations', () => {
     try {
       await down.backedOff();
       const before = down.reconnections();
+      const errors = async () =>
+        parseExposition(await h.rec.ctx.metrics.metrics()).find(
+          (m) =>
+            m.name === 'cache_requests_total' && m.labels.cache === 'recommendations' && m.labels.result === 'error',
+        )?.value ?? 0;
+      const errorsBefore = await errors();
       const ctx = { ...h.rec.ctx, redis: down.redis };
       const [list] = await currentLists(ctx)([id]);
       expect(list?.userId).toBe(id);
@@ -418,6 +425,8 @@ describe('recommendations', () => {
         list?.items.slice(0, 20).map((i) => i.movieId),
       );
       expect(down.reconnections()).toBe(before);
+      // Counted as the cache failing, not as a miss, so the hit ratio tells an outage from a cold cache.
+      expect((await errors()) - errorsBefore).toBe(2);
     } finally {
       down.close();
     }

@@ -26,11 +26,10 @@ export function currentLists(ctx: RecommendationContext) {
   const stored = cacheMetrics(ctx.metrics, 'recommendations');
   return async (userIds: string[]): Promise<StoredList[]> => {
     // Without a connection every list is built from the database at once, not after Redis' reconnections.
-    const cached = redisReady(ctx.redis)
-      ? await ctx.redis.mget(userIds.map((id) => cacheKey(ctx, id)))
-      : userIds.map(() => null);
+    const up = redisReady(ctx.redis);
+    const cached = up ? await ctx.redis.mget(userIds.map((id) => cacheKey(ctx, id))) : userIds.map(() => null);
     const lists = cached.map((c) => (c ? decodeStoredList(c) : undefined));
-    for (const l of lists) stored.record(l ? 'hit' : 'miss');
+    for (const l of lists) stored.record(l ? 'hit' : up ? 'miss' : 'error');
     const missing = lists.flatMap((l, i) => (l ? [] : [i]));
     let next = 0;
     const worker = async () => {
@@ -53,8 +52,9 @@ export function currentDefaultPage(ctx: RecommendationContext) {
   const stored = cacheMetrics(ctx.metrics, 'recommendations');
   const size = ctx.config.RECOMMENDATION_LIST_SIZE;
   return async (userId: string): Promise<string> => {
-    const cached = redisReady(ctx.redis) ? await ctx.redis.get(cacheKey(ctx, userId)) : null;
-    stored.record(cached ? 'hit' : 'miss');
+    const up = redisReady(ctx.redis);
+    const cached = up ? await ctx.redis.get(cacheKey(ctx, userId)) : null;
+    stored.record(cached ? 'hit' : up ? 'miss' : 'error');
     return cached ? storedDefaultPage(cached, size) : defaultPage(await refreshCommitted(ctx, userId), size);
   };
 }
