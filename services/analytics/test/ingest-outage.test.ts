@@ -1,55 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { type Database, openDatabase } from '@marquee/platform-db';
-import { eventually } from '@marquee/platform-testing';
+import { eventually, type TcpProxy, tcpProxy } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActivityIngest, startActivityIngest } from '../src/consumers/activity-ingest';
 import { PartitionCache } from '../src/db/partitions';
 import { type AnalyticsUnderTest, pageView, startTestAnalytics, waitForLogRows } from './helper';
 
-/**
- * A TCP proxy to PostgreSQL that can go down (every connection through it cut, new ones refused) and come back on
- * the same port: a database outage as the ingest's pool sees it, without touching the run's shared server or roles.
- */
-async function databaseProxy(target: URL) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  await listen(0);
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url(from: string): string {
-      const u = new URL(from);
-      u.hostname = '127.0.0.1';
-      u.port = String(port);
-      return u.toString();
-    },
-    async down() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-    },
-    up: () => listen(port),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 let a: AnalyticsUnderTest;
-let proxy: Awaited<ReturnType<typeof databaseProxy>>;
+let proxy: TcpProxy;
 let database: Database;
 let ingest: ActivityIngest | undefined;
 beforeAll(async () => {
   a = await startTestAnalytics('analytics-outage');
-  proxy = await databaseProxy(new URL(a.config.DATABASE_URL));
+  // PostgreSQL through a proxy that can go down and come back: an outage as the ingest's pool sees it, without
+  // touching the run's shared server or roles.
+  const target = new URL(a.config.DATABASE_URL);
+  proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
   database = openDatabase(proxy.url(a.config.DATABASE_URL), { max: 2 });
 });
 afterAll(async () => {

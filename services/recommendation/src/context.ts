@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { RecommendationConfig } from './config';
 import { parseExperiments, type Variant } from './domain/experiments';
 import { ModelStore } from './model/model-store';
+import { ListCache } from './recommend/list-cache';
 
 /** What the use cases need, built once per process. */
 export interface RecommendationContext {
@@ -16,6 +17,8 @@ export interface RecommendationContext {
   /** The service's one registry, served at /metrics. */
   metrics: Registry;
   redis: Redis;
+  /** The writes and deletions of cached lists after a commit, kept through a Redis outage (list-cache.ts). */
+  lists: ListCache;
   nats: NatsConnection;
   store: ModelStore;
   variants: Variant[];
@@ -31,6 +34,7 @@ export function createContext(
   return {
     config,
     ...deps,
+    lists: new ListCache(deps.redis),
     store: new ModelStore(deps.database, deps.logger, config.DATABASE_URL),
     variants: parseExperiments(config.RECOMMENDATION_EXPERIMENTS),
     async genreNames() {

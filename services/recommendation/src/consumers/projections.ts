@@ -175,7 +175,7 @@ export function startProjections(
     await tx.execute(sql`
       insert into rec_users (user_id, favorite_genres) values (${u.userId}, ${intArray(u.favoriteGenres)})
       on conflict (user_id) do update set favorite_genres = excluded.favorite_genres, updated_at = now()`);
-    afterCommit(() => ctx.redis.del(cacheKey(ctx, u.userId)).then(() => {}));
+    afterCommit(() => ctx.lists.delete([cacheKey(ctx, u.userId)]));
   };
   return startEventConsumer({
     kafka: deps.kafka,
@@ -200,7 +200,7 @@ export function startProjections(
         await tx.execute(sql`delete from rec_feedback where user_id = ${userId}`);
         await tx.execute(sql`delete from rec_users where user_id = ${userId}`);
         await tx.execute(sql`delete from rec_pending_lists where user_id = ${userId}`);
-        afterCommit(() => ctx.redis.del(cacheKey(ctx, userId)).then(() => {}));
+        afterCommit(() => ctx.lists.delete([cacheKey(ctx, userId)]));
       }),
       on(MovieUpserted, (m, c) => applyMovie(c, m)),
       on(MovieDeleted, async ({ movieId }, c) => {
@@ -215,7 +215,7 @@ export function startProjections(
         await tx.execute(sql`delete from rec_movies where movie_id = ${movieId}`);
         ctx.store.dropMovie(movieId);
         const keys = [...new Set([...affected.rows.map((r) => r.user_id), ...waiting])].map((u) => cacheKey(ctx, u));
-        if (keys.length > 0) afterCommit(() => ctx.redis.del(...keys).then(() => {}));
+        if (keys.length > 0) afterCommit(() => ctx.lists.delete(keys));
       }),
       on(TrendingUpdated, async (t, { tx }) => {
         await tx.execute(sql`delete from rec_trending`);

@@ -43,7 +43,7 @@ export async function storeDueLists(
     } catch (err) {
       if (!isDataError(err)) throw err;
       await forAllUsers(db, (tx) => tx.execute(sql`delete from rec_pending_lists where user_id = ${userId}`));
-      await ctx.redis.del(cacheKey(ctx, userId));
+      await ctx.lists.delete([cacheKey(ctx, userId)]);
       ctx.logger.error(
         { err: queryFailure(err), userId },
         'a waiting recommendation list was refused by user_recommendations and dropped; the next fold-in or read computes a new one',

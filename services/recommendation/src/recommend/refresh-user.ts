@@ -45,16 +45,11 @@ export async function loadUserStates(tx: Tx, userIds: string[]): Promise<UserSta
   return userIds.map((id) => states.get(id)!);
 }
 
-async function cacheLists(ctx: RecommendationContext, lists: StoredList[]): Promise<void> {
-  const write = ctx.redis.multi();
-  for (const l of lists)
-    write.set(
-      cacheKey(ctx, l.userId),
-      encodeStoredList(l, ctx.config.RECOMMENDATION_LIST_SIZE),
-      'EX',
-      ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS,
-    );
-  await write.exec();
+function cacheLists(ctx: RecommendationContext, lists: StoredList[]): Promise<void> {
+  return ctx.lists.set(
+    lists.map((l) => [cacheKey(ctx, l.userId), encodeStoredList(l, ctx.config.RECOMMENDATION_LIST_SIZE)]),
+    ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS,
+  );
 }
 
 /** Registers work to run once the caller's transaction has committed. */
@@ -112,8 +107,8 @@ export async function refreshUsers(
   await queueLists(tx, lists);
   if (ctx.config.RECOMMENDATION_STORE_DELAY_MS === 0) await storeWaitingLists(tx, { users: sorted });
   afterCommit(async () => {
-    // A reader building a missing list does not wait on a Redis that is not up (its next read builds it again); a
-    // fold-in does, so a blip does not leave the older list cached.
+    // A reader building a missing list passes a Redis that is not up by (its next read builds it again); a fold-in
+    // that cannot write has its key deleted once Redis is back (ListCache), so the older list does not stay cached.
     if (opts.cache === 'always' || redisReady(ctx.redis)) await cacheLists(ctx, lists);
     for (const l of lists)
       publishJson(ctx.nats, `${ctx.config.NATS_SUBJECT_PREFIX}${Subjects.liveUser(l.userId)}`, {
