@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forAllUsers } from '@marquee/platform-db';
 import { physicalTopic } from '@marquee/platform-events';
 import { currentDefaultPage, currentLists } from '../src/recommend/current-lists';
+import { ListCache } from '../src/recommend/list-cache';
 import { interaction, movie, user } from './events';
 import { type Harness, settled, startHarness } from './helper';
 
@@ -416,7 +417,7 @@ describe('recommendations', () => {
             m.name === 'cache_requests_total' && m.labels.cache === 'recommendations' && m.labels.result === 'error',
         )?.value ?? 0;
       const errorsBefore = await errors();
-      const ctx = { ...h.rec.ctx, redis: down.redis };
+      const ctx = { ...h.rec.ctx, redis: down.redis, lists: new ListCache(down.redis) };
       const [list] = await currentLists(ctx)([id]);
       expect(list?.userId).toBe(id);
       expect(list?.items.some((i) => i.movieId === 12)).toBe(false);

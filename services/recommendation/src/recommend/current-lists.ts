@@ -10,9 +10,7 @@ const REFRESH_CONCURRENCY = 4;
 /** Builds and stores a user's list on first use; Redis gets it only after the rows are committed. */
 async function refreshCommitted(ctx: RecommendationContext, userId: string): Promise<StoredList> {
   const effects: Array<() => Promise<void> | void> = [];
-  const list = await withUser(ctx.database.db, userId, (tx) =>
-    refreshUser(ctx, tx, userId, (e) => effects.push(e), { cache: 'when-connected' }),
-  );
+  const list = await withUser(ctx.database.db, userId, (tx) => refreshUser(ctx, tx, userId, (e) => effects.push(e)));
   for (const effect of effects) await effect();
   return list;
 }

@@ -50,7 +50,7 @@ export class ListCache {
     });
   }
 
-  /** Resolves once the keys remembered so far have been deleted or remembered again (for tests and shutdown). */
+  /** Resolves once the keys remembered so far have been deleted or remembered again (for tests). */
   settled(): Promise<void> {
     return this.flushing;
   }

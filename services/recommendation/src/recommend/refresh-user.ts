@@ -1,5 +1,4 @@
 import { publishJson, Subjects } from '@marquee/platform-bus';
-import { redisReady } from '@marquee/platform-cache';
 import type { Tx } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
@@ -67,9 +66,8 @@ export async function refreshUser(
   tx: Tx,
   userId: string,
   afterCommit: AfterCommit,
-  opts?: { cache: 'always' | 'when-connected' },
 ): Promise<StoredList> {
-  return (await refreshUsers(ctx, tx, [userId], afterCommit, opts))[0]!;
+  return (await refreshUsers(ctx, tx, [userId], afterCommit))[0]!;
 }
 
 /**
@@ -81,7 +79,6 @@ export async function refreshUsers(
   tx: Tx,
   userIds: string[],
   afterCommit: AfterCommit,
-  opts: { cache: 'always' | 'when-connected' } = { cache: 'always' },
 ): Promise<StoredList[]> {
   if (userIds.length === 0) return [];
   // One refresh per user at a time (fold-in vs. a first read): the later one reads the earlier one's commit, so
@@ -107,9 +104,8 @@ export async function refreshUsers(
   await queueLists(tx, lists);
   if (ctx.config.RECOMMENDATION_STORE_DELAY_MS === 0) await storeWaitingLists(tx, { users: sorted });
   afterCommit(async () => {
-    // A reader building a missing list passes a Redis that is not up by (its next read builds it again); a fold-in
-    // that cannot write has its key deleted once Redis is back (ListCache), so the older list does not stay cached.
-    if (opts.cache === 'always' || redisReady(ctx.redis)) await cacheLists(ctx, lists);
+    // Not waited for while Redis is not up: the key is deleted once it is back (ListCache), so no older list stays.
+    await cacheLists(ctx, lists);
     for (const l of lists)
       publishJson(ctx.nats, `${ctx.config.NATS_SUBJECT_PREFIX}${Subjects.liveUser(l.userId)}`, {
         type: 'recommendations.updated',
