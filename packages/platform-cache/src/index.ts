@@ -1,5 +1,5 @@
 import { counterOn, type Registry } from '@marquee/platform-metrics';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 
 export { Redis };
@@ -85,12 +85,14 @@ export async function closeRedis(redis: Redis): Promise<void> {
   else redis.disconnect();
 }
 
-export function connectRedis(url: string, name: string): Redis {
+/** A service's Redis client; `extra` adds options of its own (the gateway's auto-pipelining). */
+export function connectRedis(url: string, name: string, extra: RedisOptions = {}): Redis {
   const redis = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
     lazyConnect: false,
+    ...extra,
   });
   // Errors are surfaced by the commands that fail and by /health/ready; avoid unhandled 'error' crashes.
   redis.on('error', () => {});
@@ -103,9 +105,22 @@ export async function checkRedis(redis: Redis): Promise<void> {
 }
 
 /**
+ * A read-through cache's read of one key: its text, null when Redis answered that it has none, undefined when Redis
+ * cannot answer now (the connection is not up — not waited for, see redisReady — or the read failed).
+ */
+export async function readCached(redis: Redis, key: string): Promise<string | null | undefined> {
+  if (!redisReady(redis)) return undefined;
+  try {
+    return await redis.get(key);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Read-through JSON cache: returns the cached value, or loads, stores (with TTL) and returns it.
  * A Redis failure degrades to the loader instead of failing the request, and a connection that is not up is not
- * waited for (redisReady).
+ * waited for (readCached).
  */
 export async function cached<T>(
   redis: Redis,
@@ -114,20 +129,21 @@ export async function cached<T>(
   load: () => Promise<T>,
   metrics?: CacheMetrics,
 ): Promise<{ value: T; hit: boolean }> {
-  try {
-    if (!redisReady(redis)) throw new RedisUnavailableError(redis.status);
-    const hit = await redis.get(key);
-    if (hit !== null) {
+  const text = await readCached(redis, key);
+  if (typeof text === 'string') {
+    try {
+      const value = JSON.parse(text) as T;
       metrics?.record('hit');
-      return { value: JSON.parse(hit) as T, hit: true };
+      return { value, hit: true };
+    } catch {
+      // A stored value that does not parse counts as the cache failing: loaded, and not stored again.
+      metrics?.record('error');
+      return { value: await load(), hit: false };
     }
-  } catch {
-    metrics?.record('error');
-    return { value: await load(), hit: false };
   }
-  metrics?.record('miss');
+  metrics?.record(text === null ? 'miss' : 'error');
   const value = await load();
-  if (value !== undefined && value !== null && redisReady(redis)) {
+  if (text === null && value !== undefined && value !== null && redisReady(redis)) {
     await redis.set(key, JSON.stringify(value), 'EX', ttlSeconds).catch(() => {});
   }
   return { value, hit: false };

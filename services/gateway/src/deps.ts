@@ -1,6 +1,13 @@
 import { Topics } from '@marquee/contracts';
 import { checkBus, connectBus, type NatsConnection } from '@marquee/platform-bus';
-import { checkRedis, closeRedis, REDIS_START_WAIT_MS, Redis, waitForRedis } from '@marquee/platform-cache';
+import {
+  checkRedis,
+  closeRedis,
+  connectRedis,
+  REDIS_START_WAIT_MS,
+  type Redis,
+  waitForRedis,
+} from '@marquee/platform-cache';
 import { createKafka, ensureTopics, type KafkaSettings } from '@marquee/platform-events';
 import type { Closer, ReadinessCheck } from '@marquee/platform-http';
 import type { Logger } from '@marquee/platform-logging';
@@ -44,12 +51,7 @@ export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Pr
   metrics.registerMetric(activity.droppedTotal);
   metrics.registerMetric(activity.queueDepth);
   // Every request runs one rate-limit script: auto-pipelining sends those of one tick in one write.
-  const redis = new Redis(config.REDIS_URL, {
-    connectionName: 'gateway',
-    maxRetriesPerRequest: 2,
-    enableAutoPipelining: true,
-  });
-  redis.on('error', () => {});
+  const redis = connectRedis(config.REDIS_URL, 'gateway', { enableAutoPipelining: true });
   // Its first requests are limited in Redis, not let through for want of a connection; without Redis it starts
   // anyway and lets requests through (login and register under a local limit) until Redis answers.
   if (!(await waitForRedis(redis, REDIS_START_WAIT_MS)))

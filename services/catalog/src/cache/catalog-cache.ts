@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type NatsConnection, publishJson, Subjects, type Subscription, subscribeJson } from '@marquee/platform-bus';
-import { cached, cacheMetrics, invalidate, localCache, type Redis, redisReady } from '@marquee/platform-cache';
+import { cached, cacheMetrics, invalidate, localCache, type Redis, readCached } from '@marquee/platform-cache';
 import type { Logger } from '@marquee/platform-logging';
 import type { Registry } from '@marquee/platform-metrics';
 
@@ -127,25 +127,14 @@ export function createCatalogCache(opts: {
           return hit.value as string;
         }
       }
-      // A connection that is not up is passed by at once, not waited for through its reconnections (redisReady).
-      let redisUp = redisReady(redis);
-      if (redisUp) {
-        try {
-          const hit = await redis.get(key);
-          if (hit !== null) {
-            reads.record('hit');
-            return remember(hit);
-          }
-          reads.record('miss');
-        } catch {
-          redisUp = false;
-          reads.record('error');
-        }
-      } else reads.record('error');
+      const stored = await readCached(redis, key);
+      reads.record(stored === undefined ? 'error' : stored === null ? 'miss' : 'hit');
+      if (typeof stored === 'string') return remember(stored);
       const value = await load();
       if (value === null || value === undefined) return null;
       const text = JSON.stringify(value);
-      if (redisUp) await redis.set(key, text, 'EX', opts.ttlSeconds).catch(() => {});
+      // Stored only where Redis answered the read.
+      if (stored === null) await redis.set(key, text, 'EX', opts.ttlSeconds).catch(() => {});
       return remember(text);
     },
     invalidate: (keys, patterns = []) => invalidateNow(full(keys), full(patterns)),
