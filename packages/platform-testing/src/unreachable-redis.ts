@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export interface UnreachableRedis {
   /** The client, pointed where nothing listens. */
@@ -16,12 +16,9 @@ export interface UnreachableRedis {
 
 /**
  * A Redis that cannot be reached, for tests of what a service does without one; `connect` builds the client as the
- * service does (platform-cache's connectRedis), by default with ioredis' own options.
+ * service does (platform-cache's connectRedis).
  */
-export function unreachableRedis(
-  name: string,
-  connect: (url: string, name: string) => Redis = (url, connectionName) => new Redis(url, { connectionName }),
-): UnreachableRedis {
+export function unreachableRedis(name: string, connect: (url: string, name: string) => Redis): UnreachableRedis {
   const redis = connect('redis://127.0.0.1:1', name);
   redis.on('error', () => {});
   let attempts = 0;
