@@ -55,8 +55,24 @@ export class RedisUnavailableError extends Error {
   }
 }
 
-/** How long a service's start waits for Redis before going on without it (waitForRedis). */
+/** How long a service's start waits for Redis before going on without it (openRedis). */
 export const REDIS_START_WAIT_MS = 3_000;
+
+/**
+ * A service's client at start (connectRedis), once it is ready or REDIS_START_WAIT_MS have passed: its first
+ * requests use Redis rather than pass it by for want of a connection, and without Redis the service starts anyway,
+ * degraded, `late` telling it so.
+ */
+export async function openRedis(
+  url: string,
+  name: string,
+  late: (waitedMs: number, status: string) => void,
+  extra: RedisOptions = {},
+): Promise<Redis> {
+  const redis = connectRedis(url, name, extra);
+  if (!(await waitForRedis(redis, REDIS_START_WAIT_MS))) late(REDIS_START_WAIT_MS, redis.status);
+  return redis;
+}
 
 /**
  * Resolves true once the connection is ready, false after `timeoutMs` without: a service starts without Redis and

@@ -1,12 +1,5 @@
 import { checkBus, connectBus, type NatsConnection } from '@marquee/platform-bus';
-import {
-  checkRedis,
-  closeRedis,
-  connectRedis,
-  REDIS_START_WAIT_MS,
-  type Redis,
-  waitForRedis,
-} from '@marquee/platform-cache';
+import { checkRedis, closeRedis, openRedis, type Redis } from '@marquee/platform-cache';
 import { checkDatabase, type Database, openDatabase, prepareDatabase, rowSecurityBypass } from '@marquee/platform-db';
 import {
   createKafka,
@@ -105,14 +98,13 @@ export async function openServiceDeps(name: string, config: ServiceConfig, opts:
     await ensureTopics(kafka, settings, opts.topics, config.KAFKA_PARTITIONS);
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
-    const redis = connectRedis(config.REDIS_URL, name);
-    // Its first reads use the cache rather than pass it by for want of a connection (redisReady); without Redis
-    // the service starts anyway, its caches passed by and readiness failing until Redis answers.
-    if (!(await waitForRedis(redis, REDIS_START_WAIT_MS)))
+    // Without Redis the service starts anyway, its caches passed by and readiness failing until Redis answers.
+    const redis = await openRedis(config.REDIS_URL, name, (ms, status) =>
       logger.warn(
-        { event: 'redis_unavailable', status: redis.status },
-        `Redis did not answer within ${REDIS_START_WAIT_MS} ms; going on without it until it does (REDIS_URL)`,
-      );
+        { event: 'redis_unavailable', status },
+        `Redis did not answer within ${ms} ms; going on without it until it does (REDIS_URL)`,
+      ),
+    );
     const nats = await connectBus(config.NATS_URL, name, logger).catch(async (err: unknown) => {
       redis.disconnect();
       await kafkaAdmin.disconnect();

@@ -1,13 +1,6 @@
 import { Topics } from '@marquee/contracts';
 import { checkBus, connectBus, type NatsConnection } from '@marquee/platform-bus';
-import {
-  checkRedis,
-  closeRedis,
-  connectRedis,
-  REDIS_START_WAIT_MS,
-  type Redis,
-  waitForRedis,
-} from '@marquee/platform-cache';
+import { checkRedis, closeRedis, openRedis, type Redis } from '@marquee/platform-cache';
 import { createKafka, ensureTopics, type KafkaSettings } from '@marquee/platform-events';
 import type { Closer, ReadinessCheck } from '@marquee/platform-http';
 import type { Logger } from '@marquee/platform-logging';
@@ -50,15 +43,18 @@ export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Pr
   const metrics = createMetricsRegistry('gateway');
   metrics.registerMetric(activity.droppedTotal);
   metrics.registerMetric(activity.queueDepth);
-  // Every request runs one rate-limit script: auto-pipelining sends those of one tick in one write.
-  const redis = connectRedis(config.REDIS_URL, 'gateway', { enableAutoPipelining: true });
-  // Its first requests are limited in Redis, not let through for want of a connection; without Redis it starts
-  // anyway and lets requests through (login and register under a local limit) until Redis answers.
-  if (!(await waitForRedis(redis, REDIS_START_WAIT_MS)))
-    logger.warn(
-      { event: 'redis_unavailable', status: redis.status },
-      `Redis did not answer within ${REDIS_START_WAIT_MS} ms; rate limits are local until it does (REDIS_URL)`,
-    );
+  // Every request runs one rate-limit script: auto-pipelining sends those of one tick in one write. Without Redis it
+  // starts anyway and lets requests through (login and register under a local limit) until Redis answers.
+  const redis = await openRedis(
+    config.REDIS_URL,
+    'gateway',
+    (ms, status) =>
+      logger.warn(
+        { event: 'redis_unavailable', status },
+        `Redis did not answer within ${ms} ms; rate limits are local until it does (REDIS_URL)`,
+      ),
+    { enableAutoPipelining: true },
+  );
   const nats = await connectBus(config.NATS_URL, 'gateway', logger);
   return { config, logger, redis, nats, kafka, kafkaAdmin, activity, pools: new UpstreamPools(config), metrics };
 }
