@@ -59,18 +59,45 @@ export class RedisUnavailableError extends Error {
 export const REDIS_START_WAIT_MS = 3_000;
 
 /**
+ * How long a connection with commands waiting may go without a byte from Redis before the client drops it and
+ * reconnects (ioredis' socketTimeout), and how long a command waits for its answer (commandTimeout). A Redis that
+ * hangs, or a network that drops packets without a reset, keeps the socket open and silent: without these every
+ * command waited until TCP gave up on the connection (about 11 minutes of keep-alive probes by Linux's defaults) —
+ * and with it the gateway's rate limiter, every cache read and auth's login throttle — while the status stayed
+ * `ready`, so redisReady could not tell. Both are needed: a dropped connection is not ready until Redis answers
+ * again, so callers pass it by at once, but ioredis keeps the commands that were in flight on it to send again after
+ * the reconnection, however long that takes; the command timeout, a second later (so that the connection is already
+dropped when a caller hears of it), fails them. Long enough for a busy Redis, or a Node
+ * process whose event loop a recommendation fold-in of a thousand users holds for a second or two, not to be taken
+ * for a dead one. A write refused this way may still have been applied.
+ */
+export const REDIS_SOCKET_TIMEOUT_MS = 5_000;
+const commandTimeout = (socketTimeout: number) => socketTimeout + 1_000;
+
+/** What openRedis says to the service's log. */
+export interface RedisWarnings {
+  /** Redis did not answer within REDIS_START_WAIT_MS of the start: the service goes on without it. */
+  late(waitedMs: number, status: string): void;
+  /** A connection went silent with commands waiting and was dropped (REDIS_SOCKET_TIMEOUT_MS or the caller's own). */
+  silent(message: string): void;
+}
+
+/**
  * A service's client at start (connectRedis), once it is ready or REDIS_START_WAIT_MS have passed: its first
  * requests use Redis rather than pass it by for want of a connection, and without Redis the service starts anyway,
- * degraded, `late` telling it so.
+ * degraded, `warn.late` telling it so; `warn.silent` tells of each connection dropped for going silent.
  */
 export async function openRedis(
   url: string,
   name: string,
-  late: (waitedMs: number, status: string) => void,
+  warn: RedisWarnings,
   extra: RedisOptions = {},
 ): Promise<Redis> {
   const redis = connectRedis(url, name, extra);
-  if (!(await waitForRedis(redis, REDIS_START_WAIT_MS))) late(REDIS_START_WAIT_MS, redis.status);
+  redis.on('error', (err: Error) => {
+    if (err.message.startsWith('Socket timeout')) warn.silent(err.message);
+  });
+  if (!(await waitForRedis(redis, REDIS_START_WAIT_MS))) warn.late(REDIS_START_WAIT_MS, redis.status);
   return redis;
 }
 
@@ -101,13 +128,15 @@ export async function closeRedis(redis: Redis): Promise<void> {
   else redis.disconnect();
 }
 
-/** A service's Redis client; `extra` adds options of its own (the gateway's auto-pipelining). */
+/** A service's Redis client; `extra` adds options of its own (the gateway's auto-pipelining, a shorter timeout). */
 export function connectRedis(url: string, name: string, extra: RedisOptions = {}): Redis {
   const redis = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
     lazyConnect: false,
+    socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
+    commandTimeout: commandTimeout(extra.socketTimeout ?? REDIS_SOCKET_TIMEOUT_MS),
     ...extra,
   });
   // Errors are surfaced by the commands that fail and by /health/ready; avoid unhandled 'error' crashes.

@@ -1,4 +1,4 @@
-import { testInfra, uniqueName, unreachableRedis } from '@marquee/platform-testing';
+import { tcpProxy, testInfra, uniqueName, unreachableRedis } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMetricsRegistry, parseExposition } from '@marquee/platform-metrics';
 import {
@@ -9,7 +9,10 @@ import {
   connectRedis,
   invalidate,
   localCache,
+  openRedis,
+  REDIS_SOCKET_TIMEOUT_MS,
   type Redis,
+  redisReady,
   waitForRedis,
 } from '../src/index';
 
@@ -74,6 +77,38 @@ describe('read-through cache', () => {
       down.close();
     }
   });
+
+  it('When Redis goes silent with the connection open, then a read waits at most the socket timeout, the next one none, and once it answers again the client is back', async () => {
+    const target = new URL(testInfra().redisUrl);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    const silences: string[] = [];
+    const silent = await openRedis(proxy.url(testInfra().redisUrl), 'cache-silent', {
+      late: () => {},
+      silent: (message) => silences.push(message),
+    });
+    try {
+      expect(redisReady(silent)).toBe(true);
+      proxy.stall();
+      let started = Date.now();
+      // In flight when it went silent: loaded once the connection is dropped, not when TCP gives up on it.
+      expect(await cached(silent, `${ns}:silent`, 60, async () => 'loaded')).toEqual({ value: 'loaded', hit: false });
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(REDIS_SOCKET_TIMEOUT_MS - 50);
+      expect(waited).toBeLessThan(REDIS_SOCKET_TIMEOUT_MS + 3_000);
+      expect(silences[0]).toMatch(/^Socket timeout/);
+      // The dropped connection is not ready, so the next read does not wait on it.
+      started = Date.now();
+      expect(await cached(silent, `${ns}:silent`, 60, async () => 'again')).toEqual({ value: 'again', hit: false });
+      expect(Date.now() - started).toBeLessThan(500);
+      proxy.resume();
+      expect(await waitForRedis(silent, 2 * REDIS_SOCKET_TIMEOUT_MS + 10_000)).toBe(true);
+      await silent.set(`${ns}:silent`, JSON.stringify('stored'));
+      expect(await cached(silent, `${ns}:silent`, 60, async () => 'not read')).toEqual({ value: 'stored', hit: true });
+    } finally {
+      silent.disconnect();
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('When the connection is up, then waitForRedis answers true and closeRedis quits it', async () => {
     const up = connectRedis(testInfra().redisUrl, 'cache-up');

@@ -25,6 +25,9 @@ export interface GatewayDeps {
   metrics: Registry;
 }
 
+/** How long the gateway's Redis connection may be silent with commands waiting before it is dropped (openGatewayDeps). */
+export const GATEWAY_REDIS_SOCKET_TIMEOUT_MS = 2_000;
+
 export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Promise<GatewayDeps> {
   const settings: KafkaSettings = {
     brokers: config.KAFKA_BROKERS.split(','),
@@ -44,16 +47,25 @@ export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Pr
   metrics.registerMetric(activity.droppedTotal);
   metrics.registerMetric(activity.queueDepth);
   // Every request runs one rate-limit script: auto-pipelining sends those of one tick in one write. Without Redis it
-  // starts anyway and lets requests through (login and register under a local limit) until Redis answers.
+  // starts anyway and lets requests through (login and register under a local limit) until Redis answers. A Redis
+  // gone silent is dropped after 2 s (not the services' 5: this event loop never blocks for long, and every request
+  // waits on it), and the requests that waited on it are let through a second later.
   const redis = await openRedis(
     config.REDIS_URL,
     'gateway',
-    (ms, status) =>
-      logger.warn(
-        { event: 'redis_unavailable', status },
-        `Redis did not answer within ${ms} ms; rate limits are local until it does (REDIS_URL)`,
-      ),
-    { enableAutoPipelining: true },
+    {
+      late: (ms, status) =>
+        logger.warn(
+          { event: 'redis_unavailable', status },
+          `Redis did not answer within ${ms} ms; rate limits are local until it does (REDIS_URL)`,
+        ),
+      silent: (message) =>
+        logger.warn(
+          { event: 'redis_silent', err: message },
+          'Redis stopped answering on an open connection; reconnecting, rate limits are local until it answers (REDIS_URL)',
+        ),
+    },
+    { enableAutoPipelining: true, socketTimeout: GATEWAY_REDIS_SOCKET_TIMEOUT_MS },
   );
   const nats = await connectBus(config.NATS_URL, 'gateway', logger);
   return { config, logger, redis, nats, kafka, kafkaAdmin, activity, pools: new UpstreamPools(config), metrics };

@@ -1,6 +1,7 @@
-import { uniqueName, unreachableRedis } from '@marquee/platform-testing';
+import { eventually, tcpProxy, testInfra, uniqueName, unreachableRedis } from '@marquee/platform-testing';
 import { connectRedis, RedisUnavailableError } from '@marquee/platform-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_REDIS_SOCKET_TIMEOUT_MS } from '../src/deps';
 import { slidingWindowLimiter } from '../src/limits/sliding-window';
 import {
   aUser,
@@ -177,6 +178,60 @@ describe('rate limits shared by gateway replicas', () => {
       await blind.close();
     }
   });
+
+  it('When Redis goes silent with the connection open, then the requests waiting on it are let through within seconds, later ones at once, and Redis judges again once it answers', async () => {
+    const target = new URL(testInfra().redisUrl);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    const silent = await startGateway({
+      CATALOG_URL: upstream.url,
+      AUTH_URL: upstream.url,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      REDIS_URL: proxy.url(testInfra().redisUrl),
+      REDIS_KEY_PREFIX: `${uniqueName('rl-silent')}:`,
+      LOGIN_RATE_LIMIT_PER_MINUTE: '2',
+    });
+    const login = async () => {
+      const started = Date.now();
+      const res = await fetch(`${silent.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ login: 'a@example.com', password: 'wrong' }),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, ms: Date.now() - started };
+    };
+    try {
+      const before = await fetch(`${silent.url}/api/v1/movies/3`);
+      await before.arrayBuffer();
+      expect(before.headers.get('x-ratelimit-limit')).not.toBeNull();
+      proxy.stall();
+      // Judged by Redis (a login budget is small): waits until the connection is dropped, then the local limit.
+      const first = await login();
+      expect(first.status).toBe(404);
+      expect(first.ms).toBeLessThan(GATEWAY_REDIS_SOCKET_TIMEOUT_MS + 3_000);
+      const later = [await login(), await login()];
+      expect(later.map((r) => r.status)).toEqual([404, 429]);
+      for (const r of later) expect(r.ms).toBeLessThan(500);
+      const started = Date.now();
+      const res = await fetch(`${silent.url}/api/v1/movies/3`);
+      await res.arrayBuffer();
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(500);
+      const ready = await fetch(`${silent.opsUrl}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect((await jsonOf(ready)).checks.redis).toMatch(/^failing/);
+      proxy.resume();
+      await eventually(async () => (await fetch(`${silent.opsUrl}/health/ready`)).status === 200, {
+        timeoutMs: 20_000,
+        what: 'ready once Redis answers again',
+      });
+      // The local limit has no attempt left (429 above): a login let through now was judged by Redis.
+      expect((await login()).status).toBe(404);
+    } finally {
+      await silent.close();
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('When the limiter finds its connection down, then it fails at once rather than wait in the offline queue for reconnections', async () => {
     const down = unreachableRedis('gateway-limits-down', connectRedis);
