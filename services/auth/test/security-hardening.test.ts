@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { connectRedis } from '@marquee/platform-cache';
+import { connectRedis, waitForRedis } from '@marquee/platform-cache';
 import { loadConfig } from '@marquee/platform-config';
 import { withUser } from '@marquee/platform-db';
 import { createHttpApp, type HttpApp } from '@marquee/platform-http';
 import { createLogger } from '@marquee/platform-logging';
 import { v7 as uuidv7 } from 'uuid';
-import { eventually, unreachableRedis } from '@marquee/platform-testing';
+import { eventually, tcpProxy, testInfra, unreachableRedis } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/accounts/create-admin';
 import { reencryptAll } from '../src/accounts/reencrypt-users';
@@ -128,6 +128,29 @@ describe('login throttling', () => {
       await expect(throttle.recordSuccess('account', '10.3.0.1')).resolves.toBeUndefined();
     } finally {
       down.close();
+    }
+  });
+
+  it('when Redis goes silent on an open connection, then the attempt that times out is refused with 503, not 500, and a verified one is not failed by clearing its count', async () => {
+    const target = new URL(testInfra().redisUrl);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    // The service's client with a short timeout, so the test waits a fraction of a second, not the default 5 s.
+    const silent = connectRedis(proxy.url(testInfra().redisUrl), 'auth-throttle-silent', { socketTimeout: 200 });
+    try {
+      expect(await waitForRedis(silent, 10_000)).toBe(true);
+      const throttle = new LoginThrottle(silent, { windowSeconds: 60, maxPerAccount: 5, maxPerIp: 8 }, uuidv7());
+      proxy.stall();
+      await expect(throttle.attempt('account', '10.3.0.2')).rejects.toMatchObject({
+        status: 503,
+        code: 'AUTH.THROTTLE_UNAVAILABLE',
+      });
+      proxy.resume();
+      expect(await waitForRedis(silent, 10_000)).toBe(true);
+      proxy.stall();
+      await expect(throttle.recordSuccess('account', '10.3.0.2')).resolves.toBeUndefined();
+    } finally {
+      silent.disconnect();
+      await proxy.close();
     }
   });
 });

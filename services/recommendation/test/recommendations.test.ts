@@ -11,9 +11,9 @@ import {
 } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson, subscribeJson } from '@marquee/platform-bus';
-import { connectRedis } from '@marquee/platform-cache';
+import { connectRedis, waitForRedis } from '@marquee/platform-cache';
 import { parseExposition } from '@marquee/platform-metrics';
-import { adminPool, rowSecurityProblems, unreachableRedis } from '@marquee/platform-testing';
+import { adminPool, rowSecurityProblems, tcpProxy, testInfra, unreachableRedis } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forAllUsers } from '@marquee/platform-db';
@@ -430,6 +430,37 @@ describe('recommendations', () => {
       expect((await errors()) - errorsBefore).toBe(2);
     } finally {
       down.close();
+    }
+  });
+
+  it('when Redis goes silent on an open connection, then a read that times out builds the list from the database rather than fail', async () => {
+    const id = randomUUID();
+    await h.publish(InteractionRecorded, id, interaction(id, 13, 'like'));
+    await settled(async () =>
+      expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(1),
+    );
+    const target = new URL(testInfra().redisUrl);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    // The service's client with a short timeout, so the test waits a fraction of a second, not the default 5 s.
+    const silent = connectRedis(proxy.url(testInfra().redisUrl), 'recommendation-silent', { socketTimeout: 200 });
+    try {
+      expect(await waitForRedis(silent, 10_000)).toBe(true);
+      proxy.stall();
+      const ctx = { ...h.rec.ctx, redis: silent, lists: new ListCache(silent) };
+      const [list] = await currentLists(ctx)([id]);
+      expect(list?.userId).toBe(id);
+      expect(list?.items.some((i) => i.movieId === 13)).toBe(false);
+      // A second read on a connection again silent: the timeout, while the client still calls it ready.
+      proxy.resume();
+      expect(await waitForRedis(silent, 10_000)).toBe(true);
+      proxy.stall();
+      const page = JSON.parse(await currentDefaultPage(ctx)(id));
+      expect(page.items.map((i: { movieId: number }) => i.movieId)).toEqual(
+        list?.items.slice(0, 20).map((i) => i.movieId),
+      );
+    } finally {
+      silent.disconnect();
+      await proxy.close();
     }
   });
 

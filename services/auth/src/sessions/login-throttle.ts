@@ -84,29 +84,37 @@ export class LoginThrottle {
 
   /**
    * Counts one attempt; seconds to wait when over a limit, null when it may go on to verification. Without Redis no
-   * attempt can be counted, so none is verified: 503 at once rather than after the connection's retries.
+   * attempt can be counted, so none is verified: 503 at once rather than after the connection's retries, and 503 too
+   * when the count fails (a connection gone silent, failed by platform-cache's timeouts), not a 500.
    */
   async attempt(account: string, ip: string): Promise<number | null> {
-    if (!redisReady(this.redis))
-      throw new AppError(
-        503,
-        'AUTH.THROTTLE_UNAVAILABLE',
-        'Password attempts cannot be counted right now; retry shortly',
+    if (!redisReady(this.redis)) throw throttleUnavailable();
+    let wait: number;
+    try {
+      wait = await this.redis.marqueeLoginAttempt(
+        ...this.keys(account, ip),
+        this.limits.windowSeconds,
+        this.limits.maxPerAccount,
+        this.limits.maxPerIp,
       );
-    const wait = await this.redis.marqueeLoginAttempt(
-      ...this.keys(account, ip),
-      this.limits.windowSeconds,
-      this.limits.maxPerAccount,
-      this.limits.maxPerIp,
-    );
+    } catch {
+      throw throttleUnavailable();
+    }
     return wait > 0 ? wait : null;
   }
 
-  /** Clears the account's failures; skipped without Redis (they expire with their window). */
+  /**
+   * Clears the account's failures; skipped without Redis, and a failure to clear them is not the caller's (they
+   * expire with their window): a right password must not turn into an error after it was verified.
+   */
   async recordSuccess(account: string, ip: string): Promise<void> {
     if (!redisReady(this.redis)) return;
-    await this.redis.marqueeLoginSuccess(...this.keys(account, ip));
+    await this.redis.marqueeLoginSuccess(...this.keys(account, ip)).catch(() => {});
   }
+}
+
+function throttleUnavailable(): AppError {
+  return new AppError(503, 'AUTH.THROTTLE_UNAVAILABLE', 'Password attempts cannot be counted right now; retry shortly');
 }
 
 /**

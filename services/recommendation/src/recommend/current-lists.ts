@@ -1,4 +1,4 @@
-import { cacheMetrics, redisReady } from '@marquee/platform-cache';
+import { cacheMetrics, readCached, redisReady } from '@marquee/platform-cache';
 import { withUser } from '@marquee/platform-db';
 import type { RecommendationContext } from '../context';
 import { cacheKey, refreshUser, type StoredList } from './refresh-user';
@@ -23,11 +23,16 @@ async function refreshCommitted(ctx: RecommendationContext, userId: string): Pro
 export function currentLists(ctx: RecommendationContext) {
   const stored = cacheMetrics(ctx.metrics, 'recommendations');
   return async (userIds: string[]): Promise<StoredList[]> => {
-    // Without a connection every list is built from the database at once, not after Redis' reconnections.
-    const up = redisReady(ctx.redis);
-    const cached = up ? await ctx.redis.mget(userIds.map((id) => cacheKey(ctx, id))) : userIds.map(() => null);
-    const lists = cached.map((c) => (c ? decodeStoredList(c) : undefined));
-    for (const l of lists) stored.record(l ? 'hit' : up ? 'miss' : 'error');
+    // Without a connection every list is built from the database at once, not after Redis' reconnections; a read
+    // that fails (a connection gone silent: platform-cache's timeouts) the same way, a little later.
+    const cached = redisReady(ctx.redis)
+      ? await ctx.redis.mget(userIds.map((id) => cacheKey(ctx, id))).catch(() => undefined)
+      : undefined;
+    const lists = userIds.map((_, i) => {
+      const c = cached?.[i];
+      return c ? decodeStoredList(c) : undefined;
+    });
+    for (const l of lists) stored.record(l ? 'hit' : cached ? 'miss' : 'error');
     const missing = lists.flatMap((l, i) => (l ? [] : [i]));
     let next = 0;
     const worker = async () => {
@@ -50,9 +55,8 @@ export function currentDefaultPage(ctx: RecommendationContext) {
   const stored = cacheMetrics(ctx.metrics, 'recommendations');
   const size = ctx.config.RECOMMENDATION_LIST_SIZE;
   return async (userId: string): Promise<string> => {
-    const up = redisReady(ctx.redis);
-    const cached = up ? await ctx.redis.get(cacheKey(ctx, userId)) : null;
-    stored.record(cached ? 'hit' : up ? 'miss' : 'error');
+    const cached = await readCached(ctx.redis, cacheKey(ctx, userId));
+    stored.record(cached ? 'hit' : cached === null ? 'miss' : 'error');
     return cached ? storedDefaultPage(cached, size) : defaultPage(await refreshCommitted(ctx, userId), size);
   };
 }
