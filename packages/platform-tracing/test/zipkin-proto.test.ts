@@ -84,6 +84,7 @@ describe('the Zipkin exporter (proto3)', () => {
       OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${url}/api/v2/spans`,
       OTEL_SERVICE_NAME: 'proto-test',
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+      OTEL_TRACES_SAMPLER: 'parentbased_always_on',
     });
     const spans = await eventually(
       async () => {

@@ -94,6 +94,8 @@ describe('tracing across processes', () => {
     OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${zipkin.url}/api/v2/spans`,
     OTEL_SERVICE_NAME: service,
     OTEL_BSP_SCHEDULE_DELAY: '200',
+    // Every trace kept (the default keeps a tenth): the test follows one request.
+    OTEL_TRACES_SAMPLER: 'parentbased_always_on',
   });
 
   beforeAll(async () => {
