@@ -207,3 +207,75 @@ export async function invalidate(redis: Redis, keys: string[], patterns: string[
   }
   return removed;
 }
+
+/** How many keys one DEL of remembered ones carries. */
+const DELETE_BATCH = 500;
+
+/**
+ * Deletions that must not be lost to a Redis outage: cache invalidations after a write (catalog), a cached list that
+ * a fold-in or an erasure made stale (recommendation). While the connection is not up they are not waited for —
+ * ioredis would hold each through its reconnection attempts and then fail it — and their keys and patterns are
+ * remembered instead, as are those of a deletion that fails; once the connection is ready again they are made, so no
+ * entry a write made stale outlives the outage in a Redis that comes back with its data. Remembered in this process
+ * only: a restart during the outage forgets them, and the entries' TTL bounds what is left then.
+ */
+export class PendingDeletions {
+  private readonly redis: Redis;
+  private readonly keys = new Set<string>();
+  private readonly patterns = new Set<string>();
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(redis: Redis) {
+    this.redis = redis;
+    redis.on('ready', () => {
+      this.flushing = this.flushing.then(() => this.flush());
+    });
+  }
+
+  /** Keys and patterns waiting for Redis to be back. */
+  get pending(): number {
+    return this.keys.size + this.patterns.size;
+  }
+
+  /**
+   * Deletes the keys, and those matching the patterns (invalidate); while Redis is not up, or when that fails (then
+   * the error is thrown too, for the caller to log), they are remembered for the next `ready`.
+   */
+  async delete(keys: string[], patterns: string[] = []): Promise<void> {
+    if (keys.length + patterns.length === 0) return;
+    if (!redisReady(this.redis)) return this.remember(keys, patterns);
+    try {
+      await invalidate(this.redis, keys, patterns);
+    } catch (err) {
+      this.remember(keys, patterns);
+      throw err;
+    }
+  }
+
+  /** Remembers keys and patterns to delete once Redis is back (a write of them that failed, say). */
+  remember(keys: string[], patterns: string[] = []): void {
+    for (const k of keys) this.keys.add(k);
+    for (const p of patterns) this.patterns.add(p);
+  }
+
+  /** Resolves once what was remembered so far has been deleted or remembered again (for tests). */
+  settled(): Promise<void> {
+    return this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending > 0 && redisReady(this.redis)) {
+      const keys = [...this.keys].slice(0, DELETE_BATCH);
+      const patterns = keys.length === 0 ? [...this.patterns].slice(0, 1) : [];
+      for (const k of keys) this.keys.delete(k);
+      for (const p of patterns) this.patterns.delete(p);
+      try {
+        await invalidate(this.redis, keys, patterns);
+      } catch {
+        // Remembered again: the next 'ready' tries once more.
+        this.remember(keys, patterns);
+        return;
+      }
+    }
+  }
+}

@@ -10,6 +10,7 @@ import {
   invalidate,
   localCache,
   openRedis,
+  PendingDeletions,
   REDIS_SOCKET_TIMEOUT_MS,
   type Redis,
   redisReady,
@@ -109,6 +110,36 @@ describe('read-through cache', () => {
       await proxy.close();
     }
   }, 60_000);
+
+  it('When keys and patterns are deleted while Redis is unreachable, then nothing waits, and once it is back they are deleted', async () => {
+    const target = new URL(testInfra().redisUrl);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    const through = connectRedis(proxy.url(testInfra().redisUrl), 'cache-deletions');
+    const keys = [`${ns}:del:movie:1`, `${ns}:del:list:a`, `${ns}:del:list:b`, `${ns}:del:kept`];
+    try {
+      expect(await waitForRedis(through, 10_000)).toBe(true);
+      const deletions = new PendingDeletions(through);
+      for (const k of keys) await redis.set(k, 'stale', 'EX', 60);
+      await proxy.down();
+      await vi.waitFor(() => expect(through.status).not.toBe('ready'));
+      const started = Date.now();
+      await deletions.delete([`${ns}:del:movie:1`], [`${ns}:del:list:*`]);
+      expect(Date.now() - started).toBeLessThan(100);
+      expect(deletions.pending).toBe(2);
+      // What the outage leaves in Redis itself until the client is back.
+      expect(await redis.exists(...keys)).toBe(4);
+      await proxy.up();
+      await vi.waitFor(() => expect(deletions.pending).toBe(0), { timeout: 20_000 });
+      await deletions.settled();
+      expect(await redis.mget(...keys)).toEqual([null, null, null, 'stale']);
+      // Once up, a deletion is made at once.
+      await deletions.delete([`${ns}:del:kept`]);
+      expect(await redis.exists(`${ns}:del:kept`)).toBe(0);
+    } finally {
+      through.disconnect();
+      await proxy.close();
+    }
+  });
 
   it('When the connection is up, then waitForRedis answers true and closeRedis quits it', async () => {
     const up = connectRedis(testInfra().redisUrl, 'cache-up');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type NatsConnection, publishJson, Subjects, type Subscription, subscribeJson } from '@marquee/platform-bus';
-import { cached, cacheMetrics, invalidate, localCache, type Redis, readCached } from '@marquee/platform-cache';
+import { cached, cacheMetrics, localCache, PendingDeletions, type Redis, readCached } from '@marquee/platform-cache';
 import type { Logger } from '@marquee/platform-logging';
 import type { Registry } from '@marquee/platform-metrics';
 
@@ -60,6 +60,9 @@ export function createCatalogCache(opts: {
   const reads = cacheMetrics(opts.metrics, 'catalog');
   // A wrapper, since the cache holds objects and a cached value may be a string of JSON.
   const local = localCache<{ value: unknown }>({ max: opts.localMaxEntries, ttlMs: Math.max(opts.localTtlMs, 1) });
+  // Invalidations during a Redis outage are made once it is back, not lost after the client's retries: an entry a
+  // write made stale does not outlive the outage in a Redis that kept its data (until now: its TTL, minutes).
+  const deletions = new PendingDeletions(redis);
   const pendingKeys = new Set<string>();
   const pendingPatterns = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -75,18 +78,19 @@ export function createCatalogCache(opts: {
   const sub: Subscription = subscribeJson<InvalidationMessage>(nats, INVALIDATE_SUBJECT, async (msg) => {
     if (msg.origin === origin) return;
     dropLocal(msg.keys, msg.patterns);
-    await invalidate(redis, msg.keys, msg.patterns).catch((err) =>
-      logger.warn({ err }, 'cache invalidation in Redis failed'),
-    );
+    await deletions
+      .delete(msg.keys, msg.patterns)
+      .catch((err) => logger.warn({ err }, 'cache invalidation in Redis failed; made once Redis answers again'));
   });
 
   /** keys and patterns are already prefixed here (they travel over NATS as they are). */
   async function invalidateNow(keys: string[], patterns: string[]): Promise<void> {
     dropLocal(keys, patterns);
     try {
-      await invalidate(redis, keys, patterns);
+      // Not waited for while Redis is not up (remembered, and made when it is back).
+      await deletions.delete(keys, patterns);
     } catch (err) {
-      logger.warn({ err, keys, patterns }, 'cache invalidation in Redis failed; entries expire by TTL');
+      logger.warn({ err, keys, patterns }, 'cache invalidation in Redis failed; made once Redis answers again');
     }
     publishJson(nats, INVALIDATE_SUBJECT, { origin, keys, patterns } satisfies InvalidationMessage);
   }
