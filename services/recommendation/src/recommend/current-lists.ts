@@ -28,11 +28,14 @@ export function currentLists(ctx: RecommendationContext) {
     const cached = redisReady(ctx.redis)
       ? await ctx.redis.mget(userIds.map((id) => cacheKey(ctx, id))).catch(() => undefined)
       : undefined;
-    const lists = userIds.map((_, i) => {
+    const lists = userIds.map((id, i) => {
       const c = cached?.[i];
-      return c ? decodeStoredList(c) : undefined;
+      stored.record(c ? 'hit' : cached ? 'miss' : 'error');
+      if (c) return decodeStoredList(c);
+      // Built during this outage already (ListCache): not built again per read.
+      const built = cached ? undefined : ctx.lists.writtenInOutage(cacheKey(ctx, id));
+      return built ? decodeStoredList(built) : undefined;
     });
-    for (const l of lists) stored.record(l ? 'hit' : cached ? 'miss' : 'error');
     const missing = lists.flatMap((l, i) => (l ? [] : [i]));
     let next = 0;
     const worker = async () => {
@@ -55,8 +58,10 @@ export function currentDefaultPage(ctx: RecommendationContext) {
   const stored = cacheMetrics(ctx.metrics, 'recommendations');
   const size = ctx.config.RECOMMENDATION_LIST_SIZE;
   return async (userId: string): Promise<string> => {
-    const cached = await readCached(ctx.redis, cacheKey(ctx, userId));
+    const key = cacheKey(ctx, userId);
+    const cached = await readCached(ctx.redis, key);
     stored.record(cached ? 'hit' : cached === null ? 'miss' : 'error');
-    return cached ? storedDefaultPage(cached, size) : defaultPage(await refreshCommitted(ctx, userId), size);
+    const value = cached ?? (cached === undefined ? ctx.lists.writtenInOutage(key) : undefined);
+    return value ? storedDefaultPage(value, size) : defaultPage(await refreshCommitted(ctx, userId), size);
   };
 }

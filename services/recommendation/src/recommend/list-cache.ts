@@ -1,4 +1,4 @@
-import { PendingDeletions, type Redis, redisReady } from '@marquee/platform-cache';
+import { type LocalCache, localCache, PendingDeletions, type Redis, redisReady } from '@marquee/platform-cache';
 
 /**
  * The writes and deletions of cached lists that follow a commit (fold-ins, profile changes, erasure, deleted movies),
@@ -11,10 +11,22 @@ import { PendingDeletions, type Redis, redisReady } from '@marquee/platform-cach
 export class ListCache {
   private readonly redis: Redis;
   private readonly deletions: PendingDeletions;
+  /**
+   * The lists written while Redis is not up (at most 2,000 of some 10 KB, for a minute each), so that a user's reads
+   * during an outage do not build their list again each time — a fold-in and a queued row per request, while the
+   * gateway's general rate limits are off with Redis too. Cleared once Redis is back: it is the cache again.
+   */
+  private readonly outage: LocalCache<{ value: string }> = localCache({ max: 2_000, ttlMs: 60_000 });
 
   constructor(redis: Redis) {
     this.redis = redis;
     this.deletions = new PendingDeletions(redis);
+    redis.on('ready', () => this.outage.clear());
+  }
+
+  /** A list written while Redis is not up; undefined when none is, or once Redis is back. */
+  writtenInOutage(key: string): string | undefined {
+    return redisReady(this.redis) ? undefined : this.outage.get(key)?.value;
   }
 
   /** Keys waiting to be deleted once Redis is back. */
@@ -25,7 +37,10 @@ export class ListCache {
   /** Sets each key to its value for ttlSeconds, in one round trip. */
   async set(entries: Array<[key: string, value: string]>, ttlSeconds: number): Promise<void> {
     const keys = entries.map(([key]) => key);
-    if (!redisReady(this.redis)) return this.deletions.remember(keys);
+    if (!redisReady(this.redis)) {
+      for (const [key, value] of entries) this.outage.set(key, { value });
+      return this.deletions.remember(keys);
+    }
     try {
       const write = this.redis.multi();
       for (const [key, value] of entries) write.set(key, value, 'EX', ttlSeconds);
@@ -39,6 +54,7 @@ export class ListCache {
   }
 
   delete(keys: string[]): Promise<void> {
+    for (const k of keys) this.outage.delete(k);
     return this.deletions.delete(keys);
   }
 
