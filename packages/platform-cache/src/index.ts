@@ -74,30 +74,34 @@ dropped when a caller hears of it), fails them. Long enough for a busy Redis, or
 export const REDIS_SOCKET_TIMEOUT_MS = 5_000;
 const commandTimeout = (socketTimeout: number) => socketTimeout + 1_000;
 
-/** What openRedis says to the service's log. */
-export interface RedisWarnings {
-  /** Redis did not answer within REDIS_START_WAIT_MS of the start: the service goes on without it. */
-  late(waitedMs: number, status: string): void;
-  /** A connection went silent with commands waiting and was dropped (REDIS_SOCKET_TIMEOUT_MS or the caller's own). */
-  silent(message: string): void;
+/** Where openRedis says what happened: the service's logger, and what the service does while Redis is away. */
+export interface RedisLog {
+  logger: { warn(fields: object, message: string): void };
+  /** "rate limits are local", "going on without it": finishes "… until it answers (REDIS_URL)". */
+  whileAway: string;
 }
 
 /**
  * A service's client at start (connectRedis), once it is ready or REDIS_START_WAIT_MS have passed: its first
  * requests use Redis rather than pass it by for want of a connection, and without Redis the service starts anyway,
- * degraded, `warn.late` telling it so; `warn.silent` tells of each connection dropped for going silent.
+ * degraded. Logged: giving up the wait at start (`redis_unavailable`), and each connection dropped for going silent
+ * (`redis_silent`).
  */
-export async function openRedis(
-  url: string,
-  name: string,
-  warn: RedisWarnings,
-  extra: RedisOptions = {},
-): Promise<Redis> {
+export async function openRedis(url: string, name: string, log: RedisLog, extra: RedisOptions = {}): Promise<Redis> {
+  const { logger, whileAway } = log;
   const redis = connectRedis(url, name, extra);
   redis.on('error', (err: Error) => {
-    if (err.message.startsWith('Socket timeout')) warn.silent(err.message);
+    if (err.message.startsWith('Socket timeout'))
+      logger.warn(
+        { event: 'redis_silent', err: err.message },
+        `Redis stopped answering on an open connection; reconnecting, ${whileAway} until it answers (REDIS_URL)`,
+      );
   });
-  if (!(await waitForRedis(redis, REDIS_START_WAIT_MS))) warn.late(REDIS_START_WAIT_MS, redis.status);
+  if (!(await waitForRedis(redis, REDIS_START_WAIT_MS)))
+    logger.warn(
+      { event: 'redis_unavailable', status: redis.status },
+      `Redis did not answer within ${REDIS_START_WAIT_MS} ms; ${whileAway} until it answers (REDIS_URL)`,
+    );
   return redis;
 }
 

@@ -82,11 +82,9 @@ describe('read-through cache', () => {
   it('When Redis goes silent with the connection open, then a read waits at most the socket timeout, the next one none, and once it answers again the client is back', async () => {
     const target = new URL(testInfra().redisUrl);
     const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
-    const silences: string[] = [];
-    const silent = await openRedis(proxy.url(testInfra().redisUrl), 'cache-silent', {
-      late: () => {},
-      silent: (message) => silences.push(message),
-    });
+    const warnings: Array<{ event?: string; err?: string }> = [];
+    const logger = { warn: (fields: object) => warnings.push(fields) };
+    const silent = await openRedis(proxy.url(testInfra().redisUrl), 'cache-silent', { logger, whileAway: 'loading' });
     try {
       expect(redisReady(silent)).toBe(true);
       proxy.stall();
@@ -96,7 +94,7 @@ describe('read-through cache', () => {
       const waited = Date.now() - started;
       expect(waited).toBeGreaterThanOrEqual(REDIS_SOCKET_TIMEOUT_MS - 50);
       expect(waited).toBeLessThan(REDIS_SOCKET_TIMEOUT_MS + 3_000);
-      expect(silences[0]).toMatch(/^Socket timeout/);
+      expect(warnings).toEqual([{ event: 'redis_silent', err: expect.stringMatching(/^Socket timeout/) }]);
       // The dropped connection is not ready, so the next read does not wait on it.
       started = Date.now();
       expect(await cached(silent, `${ns}:silent`, 60, async () => 'again')).toEqual({ value: 'again', hit: false });

@@ -99,18 +99,7 @@ export async function openServiceDeps(name: string, config: ServiceConfig, opts:
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
     // Without Redis the service starts anyway, its caches passed by and readiness failing until Redis answers.
-    const redis = await openRedis(config.REDIS_URL, name, {
-      late: (ms, status) =>
-        logger.warn(
-          { event: 'redis_unavailable', status },
-          `Redis did not answer within ${ms} ms; going on without it until it does (REDIS_URL)`,
-        ),
-      silent: (message) =>
-        logger.warn(
-          { event: 'redis_silent', err: message },
-          'Redis stopped answering on an open connection; reconnecting, and going on without it until it answers (REDIS_URL)',
-        ),
-    });
+    const redis = await openRedis(config.REDIS_URL, name, { logger, whileAway: 'going on without it' });
     const nats = await connectBus(config.NATS_URL, name, logger).catch(async (err: unknown) => {
       redis.disconnect();
       await kafkaAdmin.disconnect();

@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { loadConfig } from '@marquee/platform-config';
-import { keepOutboxCopies, repoRoot, serviceTestEnv, uniqueName } from '@marquee/platform-testing';
+import {
+  keepOutboxCopies,
+  type OwnNats,
+  repoRoot,
+  serviceTestEnv,
+  startOwnNats,
+  uniqueName,
+} from '@marquee/platform-testing';
 import { type CatalogConfig, catalogConfigSchema } from '../src/config';
+import { runImport } from '../src/jobs/run-import';
 import { type RunningCatalog, startCatalog as startCatalogService } from '../src/service';
 
 export { migrationsFolder } from '../src/db/open-catalog-database';
@@ -72,4 +80,27 @@ export async function writeSampleDataDir(count: number, extraIds: number[] = [])
 
 export function importSettings(config: CatalogConfig, dataDir: string) {
   return { ...config, MARQUEE_DATA_DIR: dataDir };
+}
+
+/**
+ * A catalog on a NATS of its own (so no other catalog of the run acts on its cache invalidations) with no in-process
+ * cache, holding the first `movies` MovieLens movies: for tests that take NATS or Redis away from it.
+ */
+export async function startIsolatedCatalog(opts: {
+  jwksUrl: string;
+  label: string;
+  movies: number;
+  extraEnv?: Record<string, string>;
+}): Promise<{ catalog: CatalogUnderTest; nats: OwnNats }> {
+  const nats = await startOwnNats(opts.label);
+  const catalog = await startCatalog({
+    jwksUrl: opts.jwksUrl,
+    extraEnv: { NATS_URL: nats.url, CACHE_LOCAL_TTL_MS: '0', ...opts.extraEnv },
+  });
+  await runImport(
+    catalog.deps.database,
+    importSettings(catalog.config, await writeSampleDataDir(opts.movies)),
+    catalog.deps.logger,
+  );
+  return { catalog, nats };
 }

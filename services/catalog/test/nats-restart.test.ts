@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
-import { eventually, type OwnNats, startOwnNats } from '@marquee/platform-testing';
+import { eventually, type OwnNats } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runImport } from '../src/jobs/run-import';
-import { type CatalogUnderTest, importSettings, startCatalog, writeSampleDataDir } from './helper';
+import { type CatalogUnderTest, startIsolatedCatalog } from './helper';
 
 let issuer: TestIssuer;
 let nats: OwnNats;
@@ -20,13 +19,7 @@ const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
   issuer = await startTestIssuer();
-  nats = await startOwnNats('catalog-nats');
-  catalog = await startCatalog({ jwksUrl: issuer.jwksUrl, extraEnv: { NATS_URL: nats.url, CACHE_LOCAL_TTL_MS: '0' } });
-  await runImport(
-    catalog.deps.database,
-    importSettings(catalog.config, await writeSampleDataDir(5)),
-    catalog.deps.logger,
-  );
+  ({ catalog, nats } = await startIsolatedCatalog({ jwksUrl: issuer.jwksUrl, label: 'catalog-nats', movies: 5 }));
   admin = await issuer.sign({ sub: randomUUID(), role: 'admin' });
 }, 180_000);
 

@@ -7,10 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { connectRedis, type Redis, waitForRedis } from '@marquee/platform-cache';
-import { eventually, type OwnNats, startOwnNats, type TcpProxy, tcpProxy, testInfra } from '@marquee/platform-testing';
+import { eventually, type OwnNats, type TcpProxy, tcpProxy, testInfra } from '@marquee/platform-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runImport } from '../src/jobs/run-import';
-import { type CatalogUnderTest, importSettings, startCatalog, writeSampleDataDir } from './helper';
+import { type CatalogUnderTest, startIsolatedCatalog } from './helper';
 
 let issuer: TestIssuer;
 let nats: OwnNats;
@@ -21,19 +20,15 @@ let admin: string;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  nats = await startOwnNats('catalog-redis-outage');
   const target = new URL(testInfra().redisUrl);
   proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
   direct = connectRedis(testInfra().redisUrl, 'catalog-outage-direct');
-  catalog = await startCatalog({
+  ({ catalog, nats } = await startIsolatedCatalog({
     jwksUrl: issuer.jwksUrl,
-    extraEnv: { NATS_URL: nats.url, REDIS_URL: proxy.url(testInfra().redisUrl), CACHE_LOCAL_TTL_MS: '0' },
-  });
-  await runImport(
-    catalog.deps.database,
-    importSettings(catalog.config, await writeSampleDataDir(5)),
-    catalog.deps.logger,
-  );
+    label: 'catalog-redis-outage',
+    movies: 5,
+    extraEnv: { REDIS_URL: proxy.url(testInfra().redisUrl) },
+  }));
   admin = await issuer.sign({ sub: randomUUID(), role: 'admin' });
 }, 180_000);
 

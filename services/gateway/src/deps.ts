@@ -53,18 +53,7 @@ export async function openGatewayDeps(config: GatewayConfig, logger: Logger): Pr
   const redis = await openRedis(
     config.REDIS_URL,
     'gateway',
-    {
-      late: (ms, status) =>
-        logger.warn(
-          { event: 'redis_unavailable', status },
-          `Redis did not answer within ${ms} ms; rate limits are local until it does (REDIS_URL)`,
-        ),
-      silent: (message) =>
-        logger.warn(
-          { event: 'redis_silent', err: message },
-          'Redis stopped answering on an open connection; reconnecting, rate limits are local until it answers (REDIS_URL)',
-        ),
-    },
+    { logger, whileAway: 'rate limits are local' },
     { enableAutoPipelining: true, socketTimeout: GATEWAY_REDIS_SOCKET_TIMEOUT_MS },
   );
   const nats = await connectBus(config.NATS_URL, 'gateway', logger);
