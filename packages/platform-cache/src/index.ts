@@ -67,9 +67,9 @@ export const REDIS_START_WAIT_MS = 3_000;
  * `ready`, so redisReady could not tell. Both are needed: a dropped connection is not ready until Redis answers
  * again, so callers pass it by at once, but ioredis keeps the commands that were in flight on it to send again after
  * the reconnection, however long that takes; the command timeout, a second later (so that the connection is already
-dropped when a caller hears of it), fails them. Long enough for a busy Redis, or a Node
- * process whose event loop a recommendation fold-in of a thousand users holds for a second or two, not to be taken
- * for a dead one. A write refused this way may still have been applied.
+ * dropped when a caller hears of it), fails them. Long enough for a busy Redis, or a Node process whose event loop a
+ * recommendation fold-in of a thousand users holds for a second or two, not to be taken for a dead one (if it is, the
+ * client reconnects and the commands cut are sent again). A write refused this way may still have been applied.
  */
 export const REDIS_SOCKET_TIMEOUT_MS = 5_000;
 const commandTimeout = (socketTimeout: number) => socketTimeout + 1_000;
