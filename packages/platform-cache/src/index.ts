@@ -76,7 +76,7 @@ const commandTimeout = (socketTimeout: number) => socketTimeout + 1_000;
 
 /** Where openRedis says what happened: the service's logger, and what the service does while Redis is away. */
 export interface RedisLog {
-  logger: { warn(fields: object, message: string): void };
+  logger: { warn(fields: object, message: string): void; info(fields: object, message: string): void };
   /** "rate limits are local", "going on without it": finishes "… until it answers (REDIS_URL)". */
   whileAway: string;
 }
@@ -84,18 +84,26 @@ export interface RedisLog {
 /**
  * A service's client at start (connectRedis), once it is ready or REDIS_START_WAIT_MS have passed: its first
  * requests use Redis rather than pass it by for want of a connection, and without Redis the service starts anyway,
- * degraded. Logged: giving up the wait at start (`redis_unavailable`), and each connection dropped for going silent
- * (`redis_silent`).
+ * degraded. Logged: giving up the wait at start (`redis_unavailable`), a connection dropped for going silent
+ * (`redis_silent`, once until Redis answers again: `redis_answering`).
  */
 export async function openRedis(url: string, name: string, log: RedisLog, extra: RedisOptions = {}): Promise<Redis> {
   const { logger, whileAway } = log;
   const redis = connectRedis(url, name, extra);
+  // Once per silence: while Redis stays silent every reconnection's handshake is dropped the same way.
+  let silentSince: number | undefined;
   redis.on('error', (err: Error) => {
-    if (err.message.startsWith('Socket timeout'))
-      logger.warn(
-        { event: 'redis_silent', err: err.message },
-        `Redis stopped answering on an open connection; reconnecting, ${whileAway} until it answers (REDIS_URL)`,
-      );
+    if (!err.message.startsWith('Socket timeout') || silentSince !== undefined) return;
+    silentSince = Date.now();
+    logger.warn(
+      { event: 'redis_silent', err: err.message },
+      `Redis stopped answering on an open connection; reconnecting, ${whileAway} until it answers (REDIS_URL)`,
+    );
+  });
+  redis.on('ready', () => {
+    if (silentSince === undefined) return;
+    logger.info({ event: 'redis_answering', silentMs: Date.now() - silentSince }, 'Redis answers again');
+    silentSince = undefined;
   });
   if (!(await waitForRedis(redis, REDIS_START_WAIT_MS)))
     logger.warn(

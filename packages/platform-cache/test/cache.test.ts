@@ -83,7 +83,8 @@ describe('read-through cache', () => {
     const target = new URL(testInfra().redisUrl);
     const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
     const warnings: Array<{ event?: string; err?: string }> = [];
-    const logger = { warn: (fields: object) => warnings.push(fields) };
+    const infos: Array<{ event?: string; silentMs?: number }> = [];
+    const logger = { warn: (fields: object) => warnings.push(fields), info: (fields: object) => infos.push(fields) };
     const silent = await openRedis(proxy.url(testInfra().redisUrl), 'cache-silent', { logger, whileAway: 'loading' });
     try {
       expect(redisReady(silent)).toBe(true);
@@ -99,8 +100,12 @@ describe('read-through cache', () => {
       started = Date.now();
       expect(await cached(silent, `${ns}:silent`, 60, async () => 'again')).toEqual({ value: 'again', hit: false });
       expect(Date.now() - started).toBeLessThan(500);
+      // Held long enough for the reconnection's handshake to be dropped too: still one warning for the silence.
+      await vi.waitFor(() => expect(silent.status).toBe('reconnecting'), { timeout: 2 * REDIS_SOCKET_TIMEOUT_MS });
       proxy.resume();
       expect(await waitForRedis(silent, 2 * REDIS_SOCKET_TIMEOUT_MS + 10_000)).toBe(true);
+      expect(warnings.map((w) => w.event)).toEqual(['redis_silent']);
+      expect(infos).toEqual([{ event: 'redis_answering', silentMs: expect.any(Number) }]);
       await silent.set(`${ns}:silent`, JSON.stringify('stored'));
       expect(await cached(silent, `${ns}:silent`, 60, async () => 'not read')).toEqual({ value: 'stored', hit: true });
     } finally {
