@@ -80,12 +80,11 @@ describe('read-through cache', () => {
   });
 
   it('When Redis goes silent with the connection open, then a read waits at most the socket timeout, the next one none, and once it answers again the client is back', async () => {
-    const target = new URL(testInfra().redisUrl);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    const proxy = await tcpProxy(testInfra().redisUrl);
     const warnings: Array<{ event?: string; err?: string }> = [];
     const infos: Array<{ event?: string; silentMs?: number }> = [];
     const logger = { warn: (fields: object) => warnings.push(fields), info: (fields: object) => infos.push(fields) };
-    const silent = await openRedis(proxy.url(testInfra().redisUrl), 'cache-silent', { logger, whileAway: 'loading' });
+    const silent = await openRedis(proxy.url, 'cache-silent', { logger, whileAway: 'loading' });
     try {
       expect(redisReady(silent)).toBe(true);
       proxy.stall();
@@ -115,9 +114,8 @@ describe('read-through cache', () => {
   }, 60_000);
 
   it('When keys and patterns are deleted while Redis is unreachable, then nothing waits, and once it is back they are deleted', async () => {
-    const target = new URL(testInfra().redisUrl);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
-    const through = connectRedis(proxy.url(testInfra().redisUrl), 'cache-deletions');
+    const proxy = await tcpProxy(testInfra().redisUrl);
+    const through = connectRedis(proxy.url, 'cache-deletions');
     const keys = [`${ns}:del:movie:1`, `${ns}:del:list:a`, `${ns}:del:list:b`, `${ns}:del:kept`];
     try {
       expect(await waitForRedis(through, 10_000)).toBe(true);

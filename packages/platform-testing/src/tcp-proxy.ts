@@ -3,8 +3,8 @@ import net from 'node:net';
 export interface TcpProxy {
   /** The port it listens on (127.0.0.1), the same after down() and up(). */
   port: number;
-  /** `from` (a URL) with its host and port replaced by the proxy's. */
-  url(from: string): string;
+  /** The server's URL (credentials, database, options kept) with the proxy's host and port. */
+  url: string;
   /** Cuts every connection through it and refuses new ones: the server's outage as its clients see it. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -19,11 +19,18 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/** Ports of the servers the tests proxy, for a URL that names none. */
+const DEFAULT_PORTS: Record<string, number> = { 'redis:': 6379, 'postgres:': 5432, 'postgresql:': 5432 };
+
 /**
- * A TCP proxy to a server (PostgreSQL, Redis) that can go down and come back on the same port, or go silent, for
- * tests of an outage without touching the run's shared server.
+ * A TCP proxy to the server at `serverUrl` (PostgreSQL, Redis) that can go down and come back on the same port, or go
+ * silent, for tests of an outage without touching the run's shared server.
  */
-export async function tcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+export async function tcpProxy(serverUrl: string): Promise<TcpProxy> {
+  const target = new URL(serverUrl);
+  const targetHost = target.hostname;
+  const targetPort = target.port ? Number(target.port) : DEFAULT_PORTS[target.protocol];
+  if (targetPort === undefined) throw new Error(`tcpProxy: ${target.protocol} URL without a port`);
   const sockets = new Set<net.Socket>();
   let stalled = false;
   // Chunks held during a stall, in the order they came, with the socket each is for.
@@ -48,14 +55,12 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
   const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   await listen(0);
   const port = (server.address() as net.AddressInfo).port;
+  const through = new URL(serverUrl);
+  through.hostname = '127.0.0.1';
+  through.port = String(port);
   return {
     port,
-    url(from: string): string {
-      const u = new URL(from);
-      u.hostname = '127.0.0.1';
-      u.port = String(port);
-      return u.toString();
-    },
+    url: through.toString(),
     async down() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

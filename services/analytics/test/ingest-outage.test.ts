@@ -14,9 +14,8 @@ beforeAll(async () => {
   a = await startTestAnalytics('analytics-outage');
   // PostgreSQL through a proxy that can go down and come back: an outage as the ingest's pool sees it, without
   // touching the run's shared server or roles.
-  const target = new URL(a.config.DATABASE_URL);
-  proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
-  database = openDatabase(proxy.url(a.config.DATABASE_URL), { max: 2 });
+  proxy = await tcpProxy(a.config.DATABASE_URL);
+  database = openDatabase(proxy.url, { max: 2 });
 });
 afterAll(async () => {
   await ingest?.stop();

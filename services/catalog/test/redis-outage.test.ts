@@ -20,14 +20,13 @@ let admin: string;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  const target = new URL(testInfra().redisUrl);
-  proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+  proxy = await tcpProxy(testInfra().redisUrl);
   direct = connectRedis(testInfra().redisUrl, 'catalog-outage-direct');
   ({ catalog, nats } = await startIsolatedCatalog({
     jwksUrl: issuer.jwksUrl,
     label: 'catalog-redis-outage',
     movies: 5,
-    extraEnv: { REDIS_URL: proxy.url(testInfra().redisUrl) },
+    extraEnv: { REDIS_URL: proxy.url },
   }));
   admin = await issuer.sign({ sub: randomUUID(), role: 'admin' });
 }, 180_000);

@@ -180,13 +180,12 @@ describe('rate limits shared by gateway replicas', () => {
   });
 
   it('When Redis goes silent with the connection open, then the requests waiting on it are let through within seconds, later ones at once, and Redis judges again once it answers', async () => {
-    const target = new URL(testInfra().redisUrl);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    const proxy = await tcpProxy(testInfra().redisUrl);
     const silent = await startGateway({
       CATALOG_URL: upstream.url,
       AUTH_URL: upstream.url,
       AUTH_JWKS_URL: issuer.jwksUrl,
-      REDIS_URL: proxy.url(testInfra().redisUrl),
+      REDIS_URL: proxy.url,
       REDIS_KEY_PREFIX: `${uniqueName('rl-silent')}:`,
       LOGIN_RATE_LIMIT_PER_MINUTE: '2',
     });

@@ -447,10 +447,9 @@ describe('recommendations', () => {
     await settled(async () =>
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(1),
     );
-    const target = new URL(testInfra().redisUrl);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    const proxy = await tcpProxy(testInfra().redisUrl);
     // The service's client with a short timeout, so the test waits a fraction of a second, not the default 5 s.
-    const silent = connectRedis(proxy.url(testInfra().redisUrl), 'recommendation-silent', { socketTimeout: 200 });
+    const silent = connectRedis(proxy.url, 'recommendation-silent', { socketTimeout: 200 });
     try {
       expect(await waitForRedis(silent, 10_000)).toBe(true);
       proxy.stall();
