@@ -162,16 +162,22 @@ export async function checkRedis(redis: Redis): Promise<void> {
 }
 
 /**
- * A read-through cache's read of one key: its text, null when Redis answered that it has none, undefined when Redis
- * cannot answer now (the connection is not up — not waited for, see redisReady — or the read failed).
+ * A read-through cache's read of several keys in one MGET: each one's text or null when Redis answered that it has
+ * none; undefined when Redis cannot answer now (the connection is not up — not waited for, see redisReady — or the
+ * read failed, as on a connection gone silent).
  */
-export async function readCached(redis: Redis, key: string): Promise<string | null | undefined> {
+export async function readCachedMany(redis: Redis, keys: string[]): Promise<Array<string | null> | undefined> {
   if (!redisReady(redis)) return undefined;
   try {
-    return await redis.get(key);
+    return await redis.mget(keys);
   } catch {
     return undefined;
   }
+}
+
+/** readCachedMany of one key: its text, null when Redis has none, undefined when Redis cannot answer now. */
+export async function readCached(redis: Redis, key: string): Promise<string | null | undefined> {
+  return (await readCachedMany(redis, [key]))?.[0];
 }
 
 /**

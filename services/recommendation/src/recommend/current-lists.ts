@@ -1,4 +1,4 @@
-import { cacheMetrics, readCached, redisReady } from '@marquee/platform-cache';
+import { cacheMetrics, readCached, readCachedMany } from '@marquee/platform-cache';
 import { withUser } from '@marquee/platform-db';
 import type { RecommendationContext } from '../context';
 import { cacheKey, refreshUser, type StoredList } from './refresh-user';
@@ -25,9 +25,10 @@ export function currentLists(ctx: RecommendationContext) {
   return async (userIds: string[]): Promise<StoredList[]> => {
     // Without a connection every list is built from the database at once, not after Redis' reconnections; a read
     // that fails (a connection gone silent: platform-cache's timeouts) the same way, a little later.
-    const cached = redisReady(ctx.redis)
-      ? await ctx.redis.mget(userIds.map((id) => cacheKey(ctx, id))).catch(() => undefined)
-      : undefined;
+    const cached = await readCachedMany(
+      ctx.redis,
+      userIds.map((id) => cacheKey(ctx, id)),
+    );
     const lists = userIds.map((id, i) => {
       const c = cached?.[i];
       stored.record(c ? 'hit' : cached ? 'miss' : 'error');
