@@ -10,7 +10,7 @@ export {
   UsageError,
 } from './cli';
 export { cannotStart } from './cannot-start';
-export { type ServiceConfig, serviceConfig } from './config';
+export { type RoleConfig, roleConfig, type ServiceConfig, serviceConfig } from './config';
 export {
   closeAll,
   closers,
@@ -23,5 +23,6 @@ export {
   type Workers,
   warnIfTracingNotLoaded,
 } from './deps';
-export { type RunningService, type ServiceParts, type ServiceSpec, startService } from './start-service';
+export { lowerOwnPriority, runsWork, type ServiceRole, servesApi } from './role';
+export { opsApp, type RunningService, type ServiceParts, type ServiceSpec, startService } from './start-service';
 export { type PeriodicJob, type PeriodicOptions, runPeriodically } from './run-periodically';

@@ -1,8 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import type { EventConsumer, OutboxRelay } from '@marquee/platform-events';
-import { type Closer, type HttpApp, runUntilSignalled } from '@marquee/platform-http';
-import type { ServiceConfig } from './config';
-import { closeAll, closers, openServiceDeps, type ServiceDeps, startRelay } from './deps';
+import {
+  type Closer,
+  createHttpApp,
+  type HttpApp,
+  type ReadinessCheck,
+  runUntilSignalled,
+} from '@marquee/platform-http';
+import { createLogger } from '@marquee/platform-logging';
+import type { RoleConfig, ServiceConfig } from './config';
+import { closeAll, closers, openServiceDeps, readinessChecks, type ServiceDeps, startRelay } from './deps';
+import { lowerOwnPriority, roleOf, type ServiceRole } from './role';
 
 /** What a service's own wiring starts on top of its dependencies. */
 export interface ServiceParts<X> {
@@ -23,12 +31,17 @@ export interface ServiceSpec<C extends ServiceConfig, X> {
   topics: string[];
   /** Publish the outbox to Kafka (default true). */
   relay?: boolean;
-  /** Builds the use-case context, runs one-off start work, starts consumers and builds the app. */
-  build(deps: ServiceDeps): Promise<ServiceParts<X>>;
+  /**
+   * Builds the use-case context, runs one-off start work, starts consumers and builds the app. `role` is what this
+   * process runs of it (always `all` unless the config has platform-service's roleConfig): an `api` process starts
+   * no consumer or scheduled job, a `worker` serves `opsApp` instead of the API.
+   */
+  build(deps: ServiceDeps, role: ServiceRole): Promise<ServiceParts<X>>;
 }
 
 export interface RunningService<X> {
   name: string;
+  role: ServiceRole;
   deps: ServiceDeps;
   ctx: X;
   app: HttpApp;
@@ -45,14 +58,19 @@ export interface RunningService<X> {
  * NATS) → the service's build → outbox relay. main.ts listens on the result; tests use app.inject.
  */
 export async function startService<C extends ServiceConfig, X>(spec: ServiceSpec<C, X>): Promise<RunningService<X>> {
+  const logger = createLogger(spec.name, spec.config.LOG_LEVEL);
+  const role = roleOf(spec.config);
+  // First, so that all of a worker's start work (migrations, a model's training) runs at its priority too.
+  if (role === 'worker') lowerOwnPriority((spec.config as Partial<RoleConfig>).WORKER_NICE ?? 10, logger);
   const deps = await openServiceDeps(spec.name, spec.config, {
     migrationsFolder: spec.migrationsFolder,
     topics: spec.topics,
+    logger,
   });
   let parts: ServiceParts<X>;
   let relay: OutboxRelay | undefined;
   try {
-    parts = await spec.build(deps);
+    parts = await spec.build(deps, role);
   } catch (err) {
     await closeAll(closers(deps), deps.logger);
     throw err;
@@ -73,8 +91,10 @@ export async function startService<C extends ServiceConfig, X>(spec: ServiceSpec
     throw err;
   }
   const workers = closers(deps, { consumers, own, relay });
+  if (role !== 'all') logger.info({ role }, `${spec.name} runs as its ${role} process`);
   return {
     name: spec.name,
+    role,
     deps,
     ctx: parts.ctx,
     app,
@@ -98,4 +118,21 @@ export async function startService<C extends ServiceConfig, X>(spec: ServiceSpec
       await closeAll(workers, deps.logger);
     },
   };
+}
+
+/**
+ * A worker's HTTP app: /health/live, /health/ready (with the given checks, by default the service's connections) and
+ * /metrics, nothing else; its API is served by the service's api processes.
+ */
+export function opsApp(
+  deps: ServiceDeps,
+  readiness: Record<string, ReadinessCheck> = readinessChecks(deps),
+): Promise<HttpApp> {
+  return createHttpApp({
+    service: deps.name,
+    logger: deps.logger,
+    readiness,
+    metrics: deps.metrics,
+    serveOpenapi: false,
+  });
 }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dropDatabase, repoRoot, runTs, serviceTestEnv, testInfra } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +50,37 @@ describe('service start-up and shutdown', () => {
       ])
         expect(names, name).toContain(name);
       expect(parseExposition(metrics).every((m) => m.labels.service === 'minimal')).toBe(true);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+      await dropDatabase(env.DATABASE_URL as string);
+    }
+  });
+
+  it('When a service starts as a worker, then every thread of its process runs at WORKER_NICE and its HTTP port serves health and metrics only', async () => {
+    const env = serviceTestEnv('lifecycle-worker');
+    const p = run({ ...env, PORT: '0', LOG_LEVEL: 'info', SERVICE_ROLE: 'worker', WORKER_NICE: '7' });
+    // The nice value of each of the process's threads (field 19 of /proc/<pid>/task/<tid>/stat).
+    const niceOfThreads = () =>
+      readdirSync(`/proc/${p.child.pid}/task`).map((tid) => {
+        const stat = readFileSync(`/proc/${p.child.pid}/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/minimal listening on (\d+)/.test(p.out()) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      const port = /minimal listening on (\d+)/.exec(p.out())?.[1];
+      expect(port, p.err()).toBeDefined();
+      const nice = niceOfThreads();
+      // V8's and libuv's threads as well as the main one (several exist by the time it listens).
+      expect(nice.length).toBeGreaterThan(3);
+      expect(new Set(nice)).toEqual(new Set([7]));
+      expect(p.out()).toContain('worker runs at a lower CPU priority');
+      expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/openapi.json`)).status).toBe(404);
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
     } finally {
