@@ -1,6 +1,6 @@
 import { KEYRING_PATTERN } from '@marquee/platform-crypto';
 import { commonConfig, databaseConfig, type Static, Type } from '@marquee/platform-config';
-import { serviceConfig } from '@marquee/platform-service/config';
+import { roleConfig, serviceConfig } from '@marquee/platform-service/config';
 
 /** What the data commands (archive, restore, recompute, trending) and the service share. */
 const storageConfig = {
@@ -43,6 +43,7 @@ export const analyticsCliConfig = { ...commonConfig, ...databaseConfig, ...stora
 
 export const analyticsConfig = {
   ...serviceConfig,
+  ...roleConfig,
   ...storageConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3006, description: 'HTTP port.' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16384, description: 'Largest accepted request body.' }),

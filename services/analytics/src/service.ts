@@ -2,7 +2,14 @@ import { Topics } from '@marquee/contracts';
 import { checkDatabase, openDatabase } from '@marquee/platform-db';
 import type { EventConsumer } from '@marquee/platform-events';
 import type { Closer } from '@marquee/platform-http';
-import { readinessChecks, type RunningService, startService } from '@marquee/platform-service';
+import {
+  opsApp,
+  readinessChecks,
+  type RunningService,
+  runsWork,
+  servesApi,
+  startService,
+} from '@marquee/platform-service';
 import { buildAnalyticsApp } from './app';
 import type { AnalyticsConfig } from './config';
 import { ingestTopics, startActivityIngest } from './consumers/activity-ingest';
@@ -23,6 +30,7 @@ export type RunningAnalytics = RunningService<AnalyticsContext>;
  * Start order: IP policy (fails before any connection) → deps (db, migrations, topics, redis, nats) → reports
  * and owner databases → partitions → consumers, GDPR export, jobs → HTTP app → relay. On close the consumers
  * stop first, then the GDPR subscription and the schedules, then the owner and reports connections.
+ * SERVICE_ROLE=api serves the reports and the GDPR export only; worker runs the consumers and the jobs.
  */
 export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAnalytics> {
   const ipPolicy = ipPolicyOf(config);
@@ -31,7 +39,7 @@ export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAn
     config,
     migrationsFolder,
     topics: analyticsTopics,
-    async build(deps) {
+    async build(deps, role) {
       const replicaUrl = config.ANALYTICS_REPORTS_DATABASE_URL;
       const reports = replicaUrl ? openDatabase(replicaUrl, { applicationName: 'analytics-reports' }) : deps.database;
       // Partitions are DDL on the owner's table: created, detached and dropped as the owner, never the app role.
@@ -58,50 +66,56 @@ export async function startAnalytics(config: AnalyticsConfig): Promise<RunningAn
           retentionMonths: config.ANALYTICS_RETENTION_MONTHS,
           archiveDir: config.ANALYTICS_ARCHIVE_DIR,
         };
-        // Ingest creates a missing month's partition itself, so a failed archive must not keep the service down.
-        await maintainPartitions(owner, maintenance, deps.logger).catch((err: unknown) =>
-          deps.logger.error({ err }, 'partition maintenance failed at start; retried at the next interval'),
-        );
-        // The ingest stays consumers[0] (the bench reads its stats there).
-        consumers.push(
-          await startActivityIngest({
-            kafka: deps.kafka,
-            settings: deps.settings,
-            database: deps.database,
-            logger: deps.logger,
-            metrics: deps.metrics,
-            ipPolicy: ctx.ipPolicy,
-            partitions: new PartitionCache(owner, deps.logger),
-            retentionMonths: config.ANALYTICS_RETENTION_MONTHS,
-          }),
-        );
-        consumers.push(await startUsersAndMoviesConsumer(deps));
-        const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
-        own.push({ name: 'gdpr-export', close: async () => gdpr.unsubscribe() });
-        const fold = scheduleImpressionFold(
-          deps.database,
-          config.ANALYTICS_IMPRESSION_FOLD_MS,
-          deps.logger,
-          deps.metrics,
-        );
-        own.push({ name: 'impression-fold-job', close: () => fold.stop() });
-        const trending = scheduleTrending(deps.database, deps.logger, { ...ctx.trending, limit: ctx.trending.size });
-        own.push({ name: 'trending-job', close: () => trending.stop() });
-        const maintenanceJob = scheduleMaintenance(
-          owner,
-          { ...maintenance, intervalMs: config.ANALYTICS_MAINTENANCE_INTERVAL_MS },
-          deps.logger,
-        );
-        own.push({ name: 'partition-maintenance-job', close: () => maintenanceJob.stop() });
+        if (runsWork(role)) {
+          // Ingest creates a missing month's partition itself, so a failed archive must not keep the service down.
+          await maintainPartitions(owner, maintenance, deps.logger).catch((err: unknown) =>
+            deps.logger.error({ err }, 'partition maintenance failed at start; retried at the next interval'),
+          );
+          // The ingest stays consumers[0] (the bench reads its stats there).
+          consumers.push(
+            await startActivityIngest({
+              kafka: deps.kafka,
+              settings: deps.settings,
+              database: deps.database,
+              logger: deps.logger,
+              metrics: deps.metrics,
+              ipPolicy: ctx.ipPolicy,
+              partitions: new PartitionCache(owner, deps.logger),
+              retentionMonths: config.ANALYTICS_RETENTION_MONTHS,
+            }),
+          );
+          consumers.push(await startUsersAndMoviesConsumer(deps));
+          const fold = scheduleImpressionFold(
+            deps.database,
+            config.ANALYTICS_IMPRESSION_FOLD_MS,
+            deps.logger,
+            deps.metrics,
+          );
+          own.push({ name: 'impression-fold-job', close: () => fold.stop() });
+          const trending = scheduleTrending(deps.database, deps.logger, { ...ctx.trending, limit: ctx.trending.size });
+          own.push({ name: 'trending-job', close: () => trending.stop() });
+          const maintenanceJob = scheduleMaintenance(
+            owner,
+            { ...maintenance, intervalMs: config.ANALYTICS_MAINTENANCE_INTERVAL_MS },
+            deps.logger,
+          );
+          own.push({ name: 'partition-maintenance-job', close: () => maintenanceJob.stop() });
+        }
+        if (servesApi(role)) {
+          const gdpr = serveGdprExport(deps.nats, ctx, config.NATS_SUBJECT_PREFIX);
+          own.push({ name: 'gdpr-export', close: async () => gdpr.unsubscribe() });
+        }
         const readiness = {
           ...readinessChecks(deps),
           ...(reports === deps.database ? {} : { reports: () => checkDatabase(reports) }),
         };
-        const app = await buildAnalyticsApp(ctx, {
-          jwksUrl: config.AUTH_JWKS_URL,
-          bodyLimitBytes: config.BODY_LIMIT_BYTES,
-          readiness,
-        });
+        const app = servesApi(role)
+          ? await buildAnalyticsApp(ctx, {
+              jwksUrl: config.AUTH_JWKS_URL,
+              bodyLimitBytes: config.BODY_LIMIT_BYTES,
+              readiness,
+            })
+          : await opsApp(deps, readiness);
         return { ctx, app, consumers, closers: [...own, ...connections] };
       } catch (err) {
         // startService closes the deps; what was started here is closed here.

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@marquee/platform-config';
-import { serviceConfig } from '@marquee/platform-service/config';
+import { roleConfig, serviceConfig } from '@marquee/platform-service/config';
 
 /** Keys the import reads (the service at start, and the import CLI). */
 export const importConfig = {
@@ -37,6 +37,7 @@ export const importConfig = {
 
 export const catalogConfigSchema = Type.Object({
   ...serviceConfig,
+  ...roleConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3002, description: 'HTTP port of the catalog API.' }),
   AUTH_JWKS_URL: Type.String({
     default: 'http://127.0.0.1:3001/.well-known/jwks.json',

@@ -1,5 +1,12 @@
 import { Topics } from '@marquee/contracts';
-import { readinessChecks, type RunningService, startService } from '@marquee/platform-service';
+import {
+  opsApp,
+  readinessChecks,
+  type RunningService,
+  runsWork,
+  servesApi,
+  startService,
+} from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import { buildCatalogApp } from './app';
 import { createCatalogCache } from './cache/catalog-cache';
@@ -15,7 +22,7 @@ export type RunningCatalog = RunningService<CatalogContext>;
 
 /**
  * Start order: deps (db, migrations, topics, redis, nats) → cache → import until one has finished → counters → HTTP
- * app → relay.
+ * app → relay. SERVICE_ROLE=api imports and serves the API without the counters; worker runs the counters only.
  */
 export function startCatalog(config: CatalogConfig): Promise<RunningCatalog> {
   return startService({
@@ -23,7 +30,7 @@ export function startCatalog(config: CatalogConfig): Promise<RunningCatalog> {
     config,
     migrationsFolder,
     topics: catalogTopics,
-    async build(deps) {
+    async build(deps, role) {
       const cache = createCatalogCache({
         redis: deps.redis,
         nats: deps.nats,
@@ -37,14 +44,21 @@ export function startCatalog(config: CatalogConfig): Promise<RunningCatalog> {
       const ctx: CatalogContext = { database: deps.database, cache, logger: deps.logger, metrics: deps.metrics };
       const own = [{ name: 'catalog-cache', close: () => cache.close() }];
       try {
-        if (config.CATALOG_IMPORT_ON_EMPTY) {
+        if (servesApi(role) && config.CATALOG_IMPORT_ON_EMPTY) {
           // Not "whether any movie exists": an import stopped between its batches left some (migration 0008).
           const { rows } = await deps.database.db.execute(sql`select exists (select 1 from catalog_imports) as done`);
           if (!(rows[0] as { done: boolean }).done) await runImport(deps.database, config, deps.logger);
         }
-        const counters = await startInteractionCounters({ deps, cache });
-        const app = await buildCatalogApp(ctx, { jwksUrl: config.AUTH_JWKS_URL, readiness: readinessChecks(deps) });
-        return { ctx, app, consumers: [counters], closers: own };
+        const consumers = runsWork(role) ? [await startInteractionCounters({ deps, cache })] : [];
+        try {
+          const app = servesApi(role)
+            ? await buildCatalogApp(ctx, { jwksUrl: config.AUTH_JWKS_URL, readiness: readinessChecks(deps) })
+            : await opsApp(deps);
+          return { ctx, app, consumers, closers: own };
+        } catch (err) {
+          for (const c of consumers) await c.stop().catch(() => {});
+          throw err;
+        }
       } catch (err) {
         await cache.close();
         throw err;
