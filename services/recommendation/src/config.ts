@@ -1,8 +1,9 @@
 import { type Static, Type } from '@marquee/platform-config';
-import { serviceConfig } from '@marquee/platform-service/config';
+import { roleConfig, serviceConfig } from '@marquee/platform-service/config';
 
 export const recommendationConfigSchema = Type.Object({
   ...serviceConfig,
+  ...roleConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3004, description: 'HTTP port.' }),
   AUTH_JWKS_URL: Type.String({
     default: 'http://127.0.0.1:3001/.well-known/jwks.json',
@@ -46,6 +47,13 @@ export const recommendationConfigSchema = Type.Object({
     minimum: 0,
     default: 360,
     description: 'Minutes between scheduled full retrains (0: only at start and by command).',
+  }),
+  RECOMMENDATION_FOLLOW_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 2000,
+    description:
+      "How often a process looks at what the service's other processes changed: a retrain an admin commanded of one of them (followed here too) and, with SERVICE_ROLE=api, the movies the worker projected (a deleted movie leaves the lists this process folds in within it).",
   }),
   RECOMMENDATION_EXPERIMENTS: Type.String({
     default: '[{"variant":"control","weight":1,"algorithm":"hybrid"}]',

@@ -24,8 +24,13 @@ export interface Harness {
  * A recommendation service in this process against the real PostgreSQL, Kafka, Redis and NATS. Its relay deletes
  * what it published: `outbox_written` keeps a copy of every outbox row for the tests to read (keepOutboxCopies).
  */
-export async function startHarness(jwksUrl: string, extraEnv: Record<string, string> = {}): Promise<Harness> {
-  const env = serviceTestEnv('recommendation');
+export async function startHarness(
+  jwksUrl: string,
+  extraEnv: Record<string, string> = {},
+  /** Another harness's env: a second process of the same service (its database dropped by that harness). */
+  shared?: Record<string, string>,
+): Promise<Harness> {
+  const env = shared ?? serviceTestEnv('recommendation');
   const config = loadConfig('recommendation', recommendationConfigSchema, {
     ...env,
     CACHE_KEY_PREFIX: `${env.KAFKA_TOPIC_PREFIX}rec:`,
@@ -59,7 +64,7 @@ export async function startHarness(jwksUrl: string, extraEnv: Record<string, str
     async close() {
       await producer.disconnect();
       await rec.close();
-      await dropDatabase(env.DATABASE_URL as string);
+      if (!shared) await dropDatabase(env.DATABASE_URL as string);
     },
   };
 }

@@ -56,6 +56,10 @@ export class ModelStore {
   private appendTimer: NodeJS.Timeout | null = null;
   private appending: Promise<void> | null = null;
   private appendAgain = false;
+  /** Commanded retrains this process recorded: other processes of the service follow them, it does not. */
+  private readonly commanded = new Set<number>();
+  /** The newest commanded retrain seen (-1: not looked yet; what was recorded before this process is not followed). */
+  private followedCommand = -1;
   private run: {
     version: number;
     progress: number;
@@ -92,14 +96,18 @@ export class ModelStore {
     return blendModels(models, { blend, coldStart: defaultParams.coldStart }, catalogue.movieIds.length).hybrid;
   }
 
-  /** Full retrain from the projections; returns the recorded version (null when one is already running). */
-  async train(trigger: 'start' | 'schedule' | 'command'): Promise<number | null> {
+  /**
+   * Full retrain from the projections; returns the recorded version (null when one is already running). Trigger
+   * `follow`: another process of the service was commanded to retrain (followCommands).
+   */
+  async train(trigger: 'start' | 'schedule' | 'command' | 'follow'): Promise<number | null> {
     if (this.run) return null;
     const params = defaultParams;
     const inserted = await this.database.db.execute<{ id: number }>(
       sql`insert into model_versions (status, trigger, params) values ('running', ${trigger}, ${JSON.stringify(params)}::jsonb) returning id`,
     );
     const version = inserted.rows[0]!.id;
+    if (trigger === 'command') this.commanded.add(version);
     this.run = { version, progress: 0, handle: null, dropped: new Set() };
     const started = performance.now();
     try {
@@ -222,6 +230,49 @@ export class ModelStore {
   }
 
   /** movie.deleted: the movie leaves every model at once (no retrain needed). */
+  /**
+   * Brings the model level with rec_movies when another process projects the catalogue (an api process beside the
+   * worker, SERVICE_ROLE): movies gone from the table are dropped, new ones appended. Returns what it changed.
+   */
+  async followMovies(): Promise<{ dropped: number; added: boolean }> {
+    const { rows } = await this.database.db.execute<{ ids: number[] }>(
+      sql`select coalesce(array_agg(movie_id), '{}') as ids from rec_movies`,
+    );
+    const present = new Set(rows[0]?.ids ?? []);
+    const { catalogue, deleted } = this.current;
+    let dropped = 0;
+    for (const movieId of catalogue.movieIds) {
+      const i = catalogue.index.get(movieId) as number;
+      if (!present.has(movieId) && !deleted.has(i)) {
+        this.dropMovie(movieId);
+        dropped += 1;
+      }
+    }
+    const added = [...present].some((movieId) => !catalogue.index.has(movieId));
+    if (added) await this.requestAppend();
+    return { dropped, added };
+  }
+
+  /**
+   * Starts a retrain (trigger `follow`) when another process of the service (its api or worker half, a replica) has
+   * recorded a commanded retrain since the last look, so an admin's command reaches the model of every process; true
+   * when it started one. The first look only notes where things stand (this process trained at its start).
+   */
+  async followCommands(): Promise<boolean> {
+    const { rows } = await this.database.db.execute<{ id: number | null }>(
+      sql`select max(id)::int as id from model_versions where trigger = 'command'`,
+    );
+    const newest = rows[0]?.id ?? 0;
+    if (this.followedCommand < 0 || this.commanded.has(newest)) this.followedCommand = newest;
+    // A training running now is looked at again next round.
+    if (newest <= this.followedCommand || this.run) return false;
+    this.followedCommand = newest;
+    this.train('follow').catch((err: unknown) =>
+      this.logger.warn({ err }, 'following a commanded retrain ended early'),
+    );
+    return true;
+  }
+
   dropMovie(movieId: number): void {
     // A training running now may have read the movie before it was deleted: it is dropped from that model too.
     this.run?.dropped.add(movieId);
