@@ -30,11 +30,14 @@ interface ComposeService {
   environment?: Record<string, string | number | boolean>;
   ports?: string[];
   working_dir?: string;
+  cpu_shares?: number;
 }
 const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 const built = Object.entries(compose.services).filter(([, s]) => s.build);
+/** The service a compose entry runs: `catalog-worker` is catalog's worker process (SERVICE_ROLE=worker). */
+const serviceOf = (name: string) => name.replace(/-worker$/, '');
 
 /** `${NAME:-default}` → default (as compose does with NAME unset); a bare `${NAME}` is an error. */
 function withDefaults(value: string): string {
@@ -63,20 +66,45 @@ describe('docker-compose.yml matches the code', () => {
     const withMain = readdirSync(path.join(root, 'services')).filter((s) =>
       existsSync(path.join(root, 'services', s, 'src/main.ts')),
     );
-    expect(built.map(([name]) => name).sort()).toEqual(withMain.sort());
+    expect(
+      built
+        .map(([name]) => name)
+        .filter((name) => name === serviceOf(name))
+        .sort(),
+    ).toEqual(withMain.sort());
     for (const [name, s] of built) {
       expect(s.build?.dockerfile, name).toBe('deploy/images/service/Dockerfile');
       expect(s.build?.args?.SERVICE, name).toBe('all');
-      expect(s.working_dir, name).toBe(`/app/services/${name}`);
+      expect(s.working_dir, name).toBe(`/app/services/${serviceOf(name)}`);
     }
     expect(new Set(built.map(([, s]) => s.image)).size).toBe(1);
+  });
+
+  it('When a service runs split, then its api entry serves and its worker runs the consumers at a lower CPU weight', () => {
+    const workers = built.filter(([name]) => name !== serviceOf(name));
+    expect(workers.map(([name]) => name).sort()).toEqual([
+      'analytics-worker',
+      'catalog-worker',
+      'recommendation-worker',
+    ]);
+    for (const [name, worker] of workers) {
+      const api = compose.services[serviceOf(name)] as ComposeService;
+      expect(api.environment?.SERVICE_ROLE, serviceOf(name)).toBe('api');
+      expect(worker.environment?.SERVICE_ROLE, name).toBe('worker');
+      // Docker's default weight is 1024; nice inside a container does not order it against the others.
+      expect(worker.cpu_shares, name).toBeLessThan(1024);
+      expect(api.cpu_shares, serviceOf(name)).toBeUndefined();
+      const { SERVICE_ROLE: _w, ...workerEnv } = worker.environment ?? {};
+      const { SERVICE_ROLE: _a, ...apiEnv } = api.environment ?? {};
+      expect(workerEnv, `${name} has its service's environment`).toEqual(apiEnv);
+    }
   });
 
   it.each(built.map(([name]) => name))(
     'When compose starts %s, then its environment is exactly what its config schema accepts',
     async (name) => {
       const service = compose.services[name] as ComposeService;
-      const schema = await serviceSchema(name);
+      const schema = await serviceSchema(serviceOf(name));
       const env = Object.fromEntries(
         Object.entries(service.environment ?? {}).map(([k, v]) => [k, withDefaults(String(v))]),
       );
@@ -93,7 +121,7 @@ describe('docker-compose.yml matches the code', () => {
       const config = loadConfig(name, schema, env) as { PORT: number };
       const containerPorts = (service.ports ?? []).map((p) => Number(withDefaults(p).split(':').at(-1)));
       expect(containerPorts, `${name} publishes its PORT`).toContain(config.PORT);
-      expect(portVariable(service), `${name}'s host port is set by a variable`).toMatch(/^[A-Z]+_PORT$/);
+      expect(portVariable(service), `${name}'s host port is set by a variable`).toMatch(/^[A-Z_]+_PORT$/);
     },
   );
 
@@ -103,7 +131,8 @@ describe('docker-compose.yml matches the code', () => {
     const password = withDefaults(String(postgres.environment?.MARQUEE_DB_PASSWORD ?? ''));
     const withDatabase = built.filter(([, s]) => s.environment?.DATABASE_URL !== undefined);
     expect(withDatabase.length).toBeGreaterThan(0);
-    for (const [name, s] of withDatabase) {
+    for (const [entry, s] of withDatabase) {
+      const name = serviceOf(entry);
       expect(initServices, `MARQUEE_DB_SERVICES lists ${name}`).toContain(name);
       const url = (key: string) => new URL(withDefaults(String(s.environment?.[key])));
       expect(url('DATABASE_URL'), name).toMatchObject({
@@ -360,7 +389,9 @@ describe('docker-compose up', () => {
       "select distinct datname || ' ' || usename from pg_stat_activity where datname like 'marquee\\_%' order by 1",
     ]);
     const sessions = stdout.split('\n').filter(Boolean);
-    const withDatabase = built.filter(([, s]) => s.environment?.DATABASE_URL !== undefined).map(([name]) => name);
+    const withDatabase = [
+      ...new Set(built.filter(([, s]) => s.environment?.DATABASE_URL !== undefined).map(([name]) => serviceOf(name))),
+    ];
     // Every service serves as its application role; partition maintenance (analytics, notification) briefly
     // connects as the owner, also not a superuser. No session of any other role, the superuser above all.
     expect(sessions).toEqual(expect.arrayContaining(withDatabase.map((name) => `marquee_${name} marquee_${name}_app`)));
