@@ -8,6 +8,16 @@ const main = path.join(repoRoot, 'packages/platform-service/test/fixtures/minima
 
 const run = (env: Record<string, string>) => runTs(main, env);
 
+/** The port the fixture says it listens on (within a minute). */
+async function listeningPort(p: ReturnType<typeof run>): Promise<string | undefined> {
+  const deadline = Date.now() + 60_000;
+  while (!/minimal listening on (\d+)/.test(p.out()) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  const port = /minimal listening on (\d+)/.exec(p.out())?.[1];
+  expect(port, p.err()).toBeDefined();
+  return port;
+}
+
 describe('service start-up and shutdown', () => {
   it('When config variables are missing or invalid, then the service exits non-zero naming each one', async () => {
     const p = run({
@@ -27,11 +37,7 @@ describe('service start-up and shutdown', () => {
     const env = serviceTestEnv('lifecycle');
     const p = run({ ...env, PORT: '0', LOG_LEVEL: 'info' });
     try {
-      const deadline = Date.now() + 60_000;
-      while (!/minimal listening on (\d+)/.test(p.out()) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
-      const port = /minimal listening on (\d+)/.exec(p.out())?.[1];
-      expect(port, p.err()).toBeDefined();
+      const port = await listeningPort(p);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);
       expect(((await ready.json()) as { checks: unknown }).checks).toEqual({
@@ -68,11 +74,7 @@ describe('service start-up and shutdown', () => {
         return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
       });
     try {
-      const deadline = Date.now() + 60_000;
-      while (!/minimal listening on (\d+)/.test(p.out()) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
-      const port = /minimal listening on (\d+)/.exec(p.out())?.[1];
-      expect(port, p.err()).toBeDefined();
+      const port = await listeningPort(p);
       const nice = niceOfThreads();
       // V8's and libuv's threads as well as the main one (several exist by the time it listens).
       expect(nice.length).toBeGreaterThan(3);

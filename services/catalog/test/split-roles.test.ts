@@ -3,6 +3,7 @@ import { buildEvent, InteractionRecorded, Topics } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { connectProducer, physicalTopic } from '@marquee/platform-events';
 import { dropDatabase, eventually } from '@marquee/platform-testing';
+import { interactionRecorded } from '@marquee/platform-testing/interactions';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../src/jobs/run-import';
@@ -66,23 +67,9 @@ describe('catalog split by SERVICE_ROLE', () => {
   }, async () => {
     expect((await get(api, '/v1/movies/1')).body.viewCount).toBe(0);
     const userId = randomUUID();
-    const view = buildEvent(
-      InteractionRecorded,
-      userId,
-      {
-        interactionId: randomUUID(),
-        userId,
-        movieId: 1,
-        interactionType: 'view',
-        rating: null,
-        previousRating: null,
-        feedbackType: null,
-        hasFeedbackComment: false,
-        source: 'web',
-        at: new Date().toISOString(),
-      },
-      { correlationId: randomUUID() },
-    );
+    const view = buildEvent(InteractionRecorded, userId, interactionRecorded(userId, 1), {
+      correlationId: randomUUID(),
+    });
     await producer.send({
       topic: physicalTopic(api.deps.settings, Topics.interaction),
       messages: [{ key: view.key, value: JSON.stringify(view) }],
