@@ -229,7 +229,6 @@ export class ModelStore {
     return this.appending;
   }
 
-  /** movie.deleted: the movie leaves every model at once (no retrain needed). */
   /**
    * Brings the model level with rec_movies when another process projects the catalogue (an api process beside the
    * worker, SERVICE_ROLE): movies gone from the table are dropped, new ones appended. Returns what it changed.
@@ -273,6 +272,7 @@ export class ModelStore {
     return true;
   }
 
+  /** movie.deleted: the movie leaves every model at once (no retrain needed). */
   dropMovie(movieId: number): void {
     // A training running now may have read the movie before it was deleted: it is dropped from that model too.
     this.run?.dropped.add(movieId);
