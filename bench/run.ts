@@ -101,7 +101,8 @@ const BENCHES: Record<string, Bench> = {
     env: {
       ...infra,
       BENCH_SECONDS: count(15, 'seconds per measurement'),
-      BENCH_CONNECTIONS: count(64, 'concurrent connections'),
+      BENCH_CONNECTIONS: count(64, 'concurrent connections of the max runs'),
+      BENCH_CONNECTIONS_HIGH: count(256, 'concurrent connections of the max runs done again (targets take the better)'),
       BENCH_RATE: count(1000, 'requests/s of the latency run'),
     },
   },
