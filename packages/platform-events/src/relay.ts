@@ -6,6 +6,7 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { connectProducer, type KafkaSettings, physicalTopic } from './kafka';
 import { relayMetrics } from './metrics';
+import { onOutboxWrite } from './outbox';
 
 export interface RelayOptions {
   database: Database;
@@ -13,8 +14,14 @@ export interface RelayOptions {
   settings: Pick<KafkaSettings, 'topicPrefix'>;
   logger: Logger;
   batchSize?: number;
-  /** How often an idle relay looks for new rows. */
+  /** How often the relay looks for new rows while rows come (written in this process or published lately). */
   pollIntervalMs?: number;
+  /**
+   * How often it looks when none have come for a second: then only rows written by another process (a command, a
+   * process without a relay) wait for it, up to this long. Each look is four statements on its connection; at every
+   * 50 ms, in each of a deployment's processes, they were a standing cost with no traffic at all.
+   */
+  idlePollIntervalMs?: number;
   /**
    * How long a transaction may take from its outbox insert to its commit and still be picked up by the next
    * scans (they start past what was published this long ago); a slower one is found by the periodic full scan.
@@ -50,6 +57,9 @@ function countBy(values: string[]): Map<string, number> {
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return counts;
 }
+
+/** How long after the last row written or published the relay keeps polling every pollIntervalMs. */
+const ACTIVE_MS = 1000;
 
 // One relay per database publishes at a time, so rows of one key leave in seq order.
 const RELAY_LOCK = 'marquee.outbox.relay';
@@ -104,6 +114,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
   const { database, logger } = opts;
   const batchSize = opts.batchSize ?? 500;
   const pollMs = opts.pollIntervalMs ?? 50;
+  const idlePollMs = Math.max(pollMs, opts.idlePollIntervalMs ?? 1000);
   const floor = scanFloor(opts.floorLagMs ?? 1000, opts.fullScanMs ?? 5000);
   const producer: Producer = await connectProducer(opts.kafka);
   let running = true;
@@ -124,6 +135,14 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
       }
       wake = done;
     });
+  // Rows came (written here, or published by the last scans) until then: poll every pollMs; after it, every idlePollMs.
+  let busyUntil = Date.now() + ACTIVE_MS;
+  let idle = false;
+  const unsubscribe = onOutboxWrite(() => {
+    busyUntil = Date.now() + ACTIVE_MS;
+    // The writer has not committed yet: this scan may miss its row, and the next ones (every pollMs) find it.
+    if (idle) wake?.();
+  });
 
   // The relay keeps its own connection: waiting behind request handlers for a pooled one
   // added seconds of latency under load. A broken connection is dropped and replaced.
@@ -209,6 +228,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         const n = await current;
         published += n;
         failures = 0;
+        if (n > 0) busyUntil = Date.now() + ACTIVE_MS;
         if (n === batchSize) continue;
       } catch (err) {
         failures += 1;
@@ -218,7 +238,10 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         await sleep(backoff);
         continue;
       }
-      if (running) await sleep(pollMs);
+      if (!running) break;
+      idle = Date.now() >= busyUntil;
+      await sleep(idle ? idlePollMs : pollMs);
+      idle = false;
     }
   })();
 
@@ -246,6 +269,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
     },
     async stop() {
       running = false;
+      unsubscribe();
       wake?.();
       await loop;
       held?.release();

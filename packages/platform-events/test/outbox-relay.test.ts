@@ -1,4 +1,4 @@
-import { InteractionRecorded, Topics } from '@marquee/contracts';
+import { buildEvent, InteractionRecorded, Topics } from '@marquee/contracts';
 import { eventually, interactionRecorded } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +194,68 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
     } finally {
       release();
       await relay.stop();
+    }
+  });
+
+  it('When the relay has gone idle, then a row written in its process wakes it, and one written elsewhere waits for its idle poll', async () => {
+    await env.database.pool.query('truncate received');
+    // Idle polls 60 s apart: within the wait below, only the write's own signal can make this relay publish.
+    const relay = await startOutboxRelay({
+      database: env.database,
+      kafka: env.kafka,
+      settings: env.settings,
+      logger,
+      idlePollIntervalMs: 60_000,
+    });
+    const seqs = async () =>
+      (await env.database.pool.query('select seq from received order by seq')).rows.map((r) => r.seq);
+    // A row inserted without recordEvents (another process, a command): no signal reaches any relay here.
+    const foreign = async (seq: number) => {
+      const e = buildEvent(
+        InteractionRecorded,
+        users[0] as string,
+        interactionRecorded(users[0] as string, 1, { interactionId: String(seq) }),
+        {
+          correlationId: 'foreign-writer',
+        },
+      );
+      await env.database.pool.query(
+        'insert into outbox (id, topic, key, type, payload) values ($1, $2, $3, $4, $5::json)',
+        [e.id, InteractionRecorded.topic, e.key, e.type, JSON.stringify(e)],
+      );
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      await foreign(30_000);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await seqs()).toEqual([]);
+      // This process's write wakes the idle relay, which then polls often again and takes both rows.
+      await env.database.db.transaction((tx) => recordEvents(tx, [interaction(users[1] as string, 30_001)]));
+      await eventually(async () => (await seqs()).length === 2, {
+        what: 'both rows after the wake',
+        timeoutMs: 15_000,
+      });
+      expect(await seqs()).toEqual([30_000, 30_001]);
+    } finally {
+      await relay.stop();
+    }
+    // A relay idle a short while publishes a foreign row by its idle poll alone.
+    const second = await startOutboxRelay({
+      database: env.database,
+      kafka: env.kafka,
+      settings: env.settings,
+      logger,
+      idlePollIntervalMs: 1500,
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      await foreign(30_002);
+      await eventually(async () => (await seqs()).length === 3, {
+        what: 'the foreign row by the idle poll',
+        timeoutMs: 15_000,
+      });
+    } finally {
+      await second.stop();
     }
   });
 });
