@@ -2,7 +2,15 @@ import { buildEvent, InteractionRecorded, Topics } from '@marquee/contracts';
 import { eventually, interactionRecorded } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventConsumer, on, pendingEvent, recordEvents, startEventConsumer, startOutboxRelay } from '../src/index';
+import {
+  type EventConsumer,
+  on,
+  pendingEvent,
+  recordEvents,
+  type RelayOptions,
+  startEventConsumer,
+  startOutboxRelay,
+} from '../src/index';
 import { type EventsEnv, eventsEnv, logger, spawnRelay } from './fixtures/harness';
 
 const users = Array.from({ length: 20 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
@@ -44,6 +52,10 @@ afterAll(async () => {
   await consumer?.stop();
   await env?.close();
 });
+
+/** A relay in this process on the test's database and topics, with these options. */
+const relayHere = (opts: Partial<RelayOptions> = {}) =>
+  startOutboxRelay({ database: env.database, kafka: env.kafka, settings: env.settings, logger, ...opts });
 
 async function receivedCount(): Promise<number> {
   const r = await env.database.pool.query('select count(*)::int as n from received');
@@ -92,7 +104,7 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
     const left = await env.database.pool.query('select count(*)::int as n from outbox');
     expect(left.rows[0].n).toBeGreaterThan(0);
 
-    const relay2 = await startOutboxRelay({ database: env.database, kafka: env.kafka, settings: env.settings, logger });
+    const relay2 = await relayHere();
     try {
       await relay2.flush();
       await eventually(async () => (await receivedCount()) >= total, {
@@ -118,7 +130,7 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
 
   it('When 1,000 events of 20 keys cross 4 partitions, then each key arrives in the order it was written', async () => {
     await env.database.pool.query('truncate received');
-    const relay = await startOutboxRelay({ database: env.database, kafka: env.kafka, settings: env.settings, logger });
+    const relay = await relayHere();
     try {
       for (let i = 0; i < 1000; i += 1) {
         // Small transactions interleave keys the way concurrent requests would.
@@ -148,14 +160,7 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
   it('When a transaction commits its row long after later rows were published, then the relay still publishes it once', async () => {
     await env.database.pool.query('truncate received');
     // Scans start past what was published 100 ms ago; the held row sits below that floor when it commits.
-    const relay = await startOutboxRelay({
-      database: env.database,
-      kafka: env.kafka,
-      settings: env.settings,
-      logger,
-      floorLagMs: 100,
-      fullScanMs: 1500,
-    });
+    const relay = await relayHere({ floorLagMs: 100, fullScanMs: 1500 });
     let release: () => void = () => {};
     const released = new Promise<void>((r) => {
       release = r;
@@ -200,13 +205,7 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
   it('When the relay has gone idle, then a row written in its process wakes it, and one written elsewhere waits for its idle poll', async () => {
     await env.database.pool.query('truncate received');
     // Idle polls 60 s apart: within the wait below, only the write's own signal can make this relay publish.
-    const relay = await startOutboxRelay({
-      database: env.database,
-      kafka: env.kafka,
-      settings: env.settings,
-      logger,
-      idlePollIntervalMs: 60_000,
-    });
+    const relay = await relayHere({ idlePollIntervalMs: 60_000 });
     const seqs = async () =>
       (await env.database.pool.query('select seq from received order by seq')).rows.map((r) => r.seq);
     // A row inserted without recordEvents (another process, a command): no signal reaches any relay here.
@@ -240,13 +239,7 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
       await relay.stop();
     }
     // A relay idle a short while publishes a foreign row by its idle poll alone.
-    const second = await startOutboxRelay({
-      database: env.database,
-      kafka: env.kafka,
-      settings: env.settings,
-      logger,
-      idlePollIntervalMs: 1500,
-    });
+    const second = await relayHere({ idlePollIntervalMs: 1500 });
     try {
       await new Promise((r) => setTimeout(r, 1500));
       await foreign(30_002);
