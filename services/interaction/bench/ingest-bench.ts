@@ -38,6 +38,8 @@ const ONLY_CONSUMERS = process.env.BENCH_CONSUMERS?.split(',').map((c) => c.trim
  * consumers at one priority); by default each runs split as deployed, an api process and a worker at WORKER_NICE.
  */
 const SPLIT = (process.env.BENCH_ROLES ?? 'split') !== 'all';
+/** For comparing: the workers' WORKER_NICE (default: the services' own, 10). */
+const WORKER_NICE = process.env.BENCH_WORKER_NICE;
 /** For comparing: recommendation's RECOMMENDATION_STORE_DELAY_MS (default: the service's own, 10 s). */
 const STORE_DELAY_MS = process.env.BENCH_RECOMMENDATION_STORE_DELAY_MS;
 
@@ -146,7 +148,9 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     const env = { ...common, ...db.env, ...c.env(prefix) };
     if (SPLIT) {
       apis.push(await startService(c.service, { ...env, SERVICE_ROLE: 'api' }));
-      consumers.push(await startService(c.service, { ...env, SERVICE_ROLE: 'worker' }));
+      consumers.push(
+        await startService(c.service, { ...env, SERVICE_ROLE: 'worker', ...(WORKER_NICE ? { WORKER_NICE } : {}) }),
+      );
     } else consumers.push(await startService(c.service, env));
   }
   const catalog = [...apis, ...consumers].find((c) => c.name === 'catalog') as BenchProcess;
@@ -577,7 +581,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       `max runs with ${CONNECTIONS} connections and again with ${CONNECTIONS_HIGH} (the targets take the better of the two), fixed-rate runs at ${RATE}/s (autocannon overallRate). Interaction, gateway and ` +
       `each consumer of interaction.v1 (${CONSUMERS.map((c) => c.service).join(', ')}) run as their own processes as deployed ` +
       (SPLIT
-        ? '(each consumer\'s service split: an api process, and a worker running its consumers at nice 10, SERVICE_ROLE; the "(consumer)" columns are the workers) '
+        ? `(each consumer's service split: an api process, and a worker running its consumers at nice ${WORKER_NICE ? `${WORKER_NICE} (BENCH_WORKER_NICE)` : '10'}, SERVICE_ROLE; the "(consumer)" columns are the workers) `
         : "(BENCH_ROLES=all: each consumer's service as one process, its API and consumers at one priority) ") +
       '(NODE_ENV=production, LOG_LEVEL=warn, each service on its own database as its application role, an owner role migrating); ' +
       'PostgreSQL keeps fsync and synchronous_commit on. ' +
