@@ -137,10 +137,11 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
     });
   // Rows came (written here, or published by the last scans) until then: poll every pollMs; after it, every idlePollMs.
   let busyUntil = Date.now() + ACTIVE_MS;
-  let idle = false;
   const unsubscribe = onOutboxWrite(() => {
+    const idle = Date.now() >= busyUntil;
     busyUntil = Date.now() + ACTIVE_MS;
-    // The writer has not committed yet: this scan may miss its row, and the next ones (every pollMs) find it.
+    // Out of an idle sleep at once (in a short one it is at most pollMs early). The writer has not committed yet:
+    // this scan may miss its row, and the next ones (every pollMs) find it.
     if (idle) wake?.();
   });
 
@@ -239,9 +240,7 @@ export async function startOutboxRelay(opts: RelayOptions): Promise<OutboxRelay>
         continue;
       }
       if (!running) break;
-      idle = Date.now() >= busyUntil;
-      await sleep(idle ? idlePollMs : pollMs);
-      idle = false;
+      await sleep(Date.now() >= busyUntil ? idlePollMs : pollMs);
     }
   })();
 
