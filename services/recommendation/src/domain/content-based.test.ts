@@ -41,6 +41,45 @@ describe('content-based', () => {
     expect(s[3]).toBeLessThan(0);
   });
 
+  it('when users are scored one after another, then each score is their profile times the item, as if scored alone', () => {
+    const catalogue = Array.from({ length: 60 }, (_, i): ItemMeta | null =>
+      i % 13 === 4 ? null : movie([1 + (i % 5), 1 + (i % 3)], `d${i % 7}`, `word${i % 11} word${i % 4} tale${i % 6}`),
+    );
+    const content = new ContentBased(catalogue);
+    // The reference: the profile is the weighted sum of the history's vectors, so its product with item j is the
+    // weighted sum of each history item's similarity() with j.
+    const reference = (user: UserInput, item: number) => {
+      const norm = 1 / Math.sqrt(Math.max(1, user.items.length));
+      let s = 0;
+      for (let h = 0; h < user.items.length; h++)
+        s += user.weights[h]! * norm * content.similarity(user.items[h]!, item);
+      return s;
+    };
+    const users: UserInput[] = [
+      {
+        items: Int32Array.from([0, 7, 7, 30, 4]),
+        weights: Float32Array.from([1, 0.3, 0.8, -1, 1]),
+        favoriteGenres: [],
+      },
+      { items: Int32Array.from([12, 13, 59]), weights: Float32Array.from([1, -0.5, 0.3]), favoriteGenres: [] },
+      { items: new Int32Array(), weights: new Float32Array(), favoriteGenres: [2] },
+    ];
+    const alone = users.map((user) => {
+      const s = new Float32Array(60);
+      new ContentBased(catalogue).score(user, s);
+      return s;
+    });
+    for (const k of [0, 1, 2, 0, 2, 1]) {
+      const s = new Float32Array(60);
+      content.score(users[k]!, s);
+      expect(s).toEqual(alone[k]);
+      if (k < 2) for (let item = 0; item < 60; item++) expect(s[item]).toBeCloseTo(reference(users[k]!, item), 5);
+    }
+    // Favourite genres alone: the genre's items score, the others do not.
+    expect(alone[2]![1]).toBeGreaterThan(0);
+    expect(alone[2]![0]).toBe(0);
+  });
+
   it('when reasons are asked for a list, then each names the history item that pairwise similarity names', () => {
     // A deterministic catalogue with shared genres, directors and words, so similarities tie and differ.
     let seed = 7;

@@ -143,26 +143,50 @@ export class ContentBased implements Recommender {
     this.genreFeature = new Map(index.genreFeature);
   }
 
-  private profile(user: UserInput): Map<number, number> {
-    const p = new Map<number, number>();
-    const norm = 1 / Math.sqrt(Math.max(1, user.items.length));
-    for (let h = 0; h < user.items.length; h++) {
-      const i = user.items[h]!;
-      const w = user.weights[h]! * norm;
-      for (let k = this.rowPtr[i]!; k < this.rowPtr[i + 1]!; k++)
-        p.set(this.rowFeature[k]!, (p.get(this.rowFeature[k]!) ?? 0) + w * this.rowValue[k]!);
+  /**
+   * The user's profile, feature-wide: `profileWeight[f]` its weight, `profileFeatures` its features in the order
+   * they were first met (as a Map's keys would be). Allocated once; only the user's own features are set, and
+   * cleared after scoring. A Map of the user's features (about 3,000 for 95 movies of the real catalogue), built
+   * and read per fold-in, was about a third of this model's time (470 → 330 µs a user, 161,000 postings each). The
+   * sums and their order are the Map's, so the scores are the same to the bit.
+   */
+  private profileWeight: Float64Array | null = null;
+  private profileSeen: Uint8Array | null = null;
+  private readonly profileFeatures: number[] = [];
+
+  private addToProfile(f: number, w: number): void {
+    const weight = this.profileWeight!;
+    if (this.profileSeen![f] === 0) {
+      this.profileSeen![f] = 1;
+      this.profileFeatures.push(f);
     }
-    for (const g of user.favoriteGenres) {
-      const f = this.genreFeature.get(g);
-      if (f !== undefined) p.set(f, (p.get(f) ?? 0) + FAVORITE_GENRE_WEIGHT);
-    }
-    return p;
+    weight[f]! += w;
   }
 
   score(user: UserInput, out: Float32Array): void {
     out.fill(0);
-    for (const [f, w] of this.profile(user))
-      for (let k = this.colPtr[f]!; k < this.colPtr[f + 1]!; k++) out[this.colItem[k]!]! += w * this.colValue[k]!;
+    const featureCount = this.colPtr.length - 1;
+    this.profileWeight ??= new Float64Array(featureCount);
+    this.profileSeen ??= new Uint8Array(featureCount);
+    const { rowPtr, rowFeature, rowValue, colPtr, colItem, colValue, profileWeight, profileSeen, profileFeatures } =
+      this;
+    const norm = 1 / Math.sqrt(Math.max(1, user.items.length));
+    for (let h = 0; h < user.items.length; h++) {
+      const i = user.items[h]!;
+      const w = user.weights[h]! * norm;
+      for (let k = rowPtr[i]!; k < rowPtr[i + 1]!; k++) this.addToProfile(rowFeature[k]!, w * rowValue[k]!);
+    }
+    for (const g of user.favoriteGenres) {
+      const f = this.genreFeature.get(g);
+      if (f !== undefined) this.addToProfile(f, FAVORITE_GENRE_WEIGHT);
+    }
+    for (const f of profileFeatures) {
+      const w = profileWeight[f]!;
+      for (let k = colPtr[f]!; k < colPtr[f + 1]!; k++) out[colItem[k]!]! += w * colValue[k]!;
+      profileWeight[f] = 0;
+      profileSeen[f] = 0;
+    }
+    profileFeatures.length = 0;
   }
 
   /** Cosine similarity of two movies' content vectors. */
