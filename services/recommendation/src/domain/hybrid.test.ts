@@ -106,6 +106,37 @@ describe('hybrid', () => {
     expect(reused[2]).toBe(0);
   });
 
+  it.each([1, 3, 4, 5])(
+    'when %i parts blend, then each score is the float32 sum of the max-scaled parts added one after another',
+    (count) => {
+      // Negative scores, ties, zeros of both signs (item 3: −0 in every part, +0 blended, as `+=` onto zeros gives) and
+      // one part with nothing positive (its factor is its weight).
+      const columns = [
+        [3, -1, 0, -0, 2.5, 1e-7],
+        [-0, 0.25, -2, -0, 0, 7],
+        [0.1, 0.2, 0.30000001, -0, -0, 1],
+        [-1, -2, -3, -0, -0.5, -4],
+        [5, 5, 5, -0, 0, 1],
+      ].slice(0, count);
+      const weights = [1, 1, 0.5, 0.2, 0.7].slice(0, count);
+      const parts = columns.map((values, k) => ({
+        model: fixed(`p${k}`, values, { kind: 'popular' }),
+        weight: weights[k]!,
+      }));
+      const user = { items: Int32Array.from([0]), weights: Float32Array.from([1]), favoriteGenres: [] };
+      const blended = new Float32Array(6);
+      new Hybrid(parts, [], 6).score(user, blended);
+      const expected = new Float32Array(6);
+      columns.forEach((values, k) => {
+        const stored = Float32Array.from(values);
+        const max = Math.max(0, ...stored);
+        const factor = weights[k]! / (max > 0 ? max : 1);
+        for (let i = 0; i < 6; i++) expected[i]! += factor * stored[i]!;
+      });
+      for (let i = 0; i < 6; i++) expect(Object.is(blended[i], expected[i]), `item ${i}`).toBe(true);
+    },
+  );
+
   it('when interactions age, then trending counts a half-life-old one half', () => {
     const s = popularityScores(
       2,

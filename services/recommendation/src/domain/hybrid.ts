@@ -5,12 +5,55 @@ export interface BlendPart {
   weight: number;
 }
 
-/** The largest score (0 when none is positive): the part's scores are scaled so the best is 1, negatives kept. */
-function maxOf(scores: Float32Array): number {
-  let max = 0;
-  // An indexed loop: for…of over a typed array made this a tenth of a fold-in's CPU.
-  for (let i = 0; i < scores.length; i++) if (scores[i]! > max) max = scores[i]!;
-  return max;
+/**
+ * Each array's largest score (0 when none is positive): the parts' scores are scaled so the best is 1, negatives
+ * kept. Up to four arrays in one pass over the items (four parts × 9,742 items: 55 µs a pass per part, 21 µs in
+ * one); an indexed loop, as for…of over a typed array cost a tenth of a fold-in.
+ */
+function maxima(arrays: readonly Float32Array[], length: number): number[] {
+  const out: number[] = [];
+  for (let p = 0; p < arrays.length; p += 4) {
+    const [a, b = a, c = a, d = a] = arrays.slice(p, p + 4) as [Float32Array, ...Float32Array[]];
+    let ma = 0;
+    let mb = 0;
+    let mc = 0;
+    let md = 0;
+    for (let i = 0; i < length; i++) {
+      const x = a[i]!;
+      if (x > ma) ma = x;
+      const y = b[i]!;
+      if (y > mb) mb = y;
+      const z = c[i]!;
+      if (z > mc) mc = z;
+      const w = d[i]!;
+      if (w > md) md = w;
+    }
+    out.push(...[ma, mb, mc, md].slice(0, Math.min(4, arrays.length - p)));
+  }
+  return out;
+}
+
+/**
+ * out[i] = Σ factor_p × scores_p[i], added part by part into a float32 as `out[i] += …` does, so the sums are the
+ * same to the bit. The default blend's four parts go in one pass over the items (a read-add-write pass over `out`
+ * per part: 4 × 9,742 items, maxima included, 93 → 55 µs); other counts part by part.
+ */
+function blendInto(out: Float32Array, arrays: readonly Float32Array[], factors: readonly number[]): void {
+  const n = out.length;
+  if (arrays.length === 4) {
+    const fround = Math.fround;
+    const [a, b, c, d] = arrays as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const [fa, fb, fc, fd] = factors as [number, number, number, number];
+    // 0 + …: as `+=` onto a zeroed array, so a −0 product leaves +0.
+    for (let i = 0; i < n; i++)
+      out[i] = fround(fround(fround(fround(0 + fa * a[i]!) + fb * b[i]!) + fc * c[i]!) + fd * d[i]!);
+    return;
+  }
+  out.fill(0);
+  arrays.forEach((scores, p) => {
+    const factor = factors[p]!;
+    for (let i = 0; i < n; i++) out[i]! += factor * scores[i]!;
+  });
 }
 
 interface ScoredPart {
@@ -48,29 +91,34 @@ export class Hybrid implements Recommender {
    * Float32Array per part per user), else into new arrays (reason() for a user other than the last scored).
    */
   private scoreParts(user: UserInput, length: number, buffers: Float32Array[] | null): ScoredPart[] {
-    return this.partsFor(user)
-      .filter((part) => part.weight !== 0)
-      .map((part, k) => {
-        let scores = buffers?.[k];
-        if (scores?.length !== length) {
-          scores = new Float32Array(length);
-          if (buffers) buffers[k] = scores;
-        }
-        // Every element is written (the Recommender contract), so a reused array needs no clearing.
-        part.model.score(user, scores);
-        const max = maxOf(scores);
-        return { part, scores, factor: part.weight / (max > 0 ? max : 1) };
-      });
+    const parts = this.partsFor(user).filter((part) => part.weight !== 0);
+    const arrays = parts.map((part, k) => {
+      let scores = buffers?.[k];
+      if (scores?.length !== length) {
+        scores = new Float32Array(length);
+        if (buffers) buffers[k] = scores;
+      }
+      // Every element is written (the Recommender contract), so a reused array needs no clearing.
+      part.model.score(user, scores);
+      return scores;
+    });
+    const max = maxima(arrays, length);
+    return parts.map((part, k) => ({
+      part,
+      scores: arrays[k]!,
+      factor: part.weight / (max[k]! > 0 ? max[k]! : 1),
+    }));
   }
 
   score(user: UserInput, out: Float32Array): void {
     const scored = this.scoreParts(user, out.length, this.buffers);
-    out.fill(0);
     // One multiply-add per item and part, the scores left as they are (reason() reads the few it needs). Dividing
     // every score by its part's max and writing it back was most of the blend's CPU.
-    for (const { scores, factor } of scored) {
-      for (let i = 0; i < out.length; i++) out[i]! += factor * scores[i]!;
-    }
+    blendInto(
+      out,
+      scored.map((s) => s.scores),
+      scored.map((s) => s.factor),
+    );
     this.last = { user, scored };
   }
 
