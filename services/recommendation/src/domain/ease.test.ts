@@ -50,6 +50,21 @@ describe('EASE', () => {
     expect(model.reason(user, 2)).toMatchObject({ kind: 'because_you_liked' });
   });
 
+  it('when users are scored one after another, then each gets the scores it gets from a model of its own', () => {
+    const other = { items: Int32Array.from([3, 6]), weights: Float32Array.from([1, -0.5]), favoriteGenres: [] };
+    const alone = [user, other].map((u) => {
+      const s = new Float32Array(7);
+      WoodburyEase.train(x, 2).score(u, s);
+      return s;
+    });
+    const shared = WoodburyEase.train(x, 2);
+    for (const k of [0, 1, 0, 1]) {
+      const s = new Float32Array(7);
+      shared.score([user, other][k]!, s);
+      expect(s).toEqual(alone[k]);
+    }
+  });
+
   it('when an item is dropped, then it scores zero at once', () => {
     const dense = trainDenseEase(x, Int32Array.from([0, 1, 2, 3, 4, 5, 6]), 2);
     dense.drop(2);

@@ -17,8 +17,8 @@ export type Reason =
   | { kind: 'popular' };
 
 /**
- * Every algorithm: fills a score per item (higher is better; every element of `out` is written, as the hybrid reuses
- * its arrays) and names the strongest reason for one item.
+ * Every algorithm: fills a score per item (higher is better; every element of `out` is written, as the hybrid and
+ * a fold-in reuse their arrays) and names the strongest reason for one item.
  */
 export interface Recommender {
   readonly name: string;

@@ -43,6 +43,16 @@ function describe(reason: Reason, snapshot: ModelSnapshot, genreNames: Map<numbe
 }
 
 /**
+ * The array a fold-in's scores go into, kept for the next (a model writes every element, and nothing keeps it past
+ * computeRecommendations): one fewer catalogue-wide allocation a fold-in for the collector to find.
+ */
+let scoresBuffer = new Float32Array(0);
+function scoresFor(length: number): Float32Array {
+  if (scoresBuffer.length !== length) scoresBuffer = new Float32Array(length);
+  return scoresBuffer;
+}
+
+/**
  * Scores one user against the current models (the fold-in: no retrain, the user's latest feedback is the input)
  * and ranks, never returning what they already interacted with, adult titles, deleted movies or excluded ids.
  */
@@ -76,7 +86,7 @@ export function computeRecommendations(
   const row = snapshot.userRows.get(user.userId);
   if (row !== undefined) input.row = row;
   const model = store.recommender(options.algorithm, options.variant);
-  const scores = new Float32Array(catalogue.movieIds.length);
+  const scores = scoresFor(catalogue.movieIds.length);
   model.score(input, scores);
   const genres = options.genres && options.genres.length > 0 ? new Set(options.genres) : null;
   const ranked = rankItems(scores, {
