@@ -16,6 +16,7 @@ export {
 export { natsUsersConfig, startNatsServer, type TestNatsServer } from './nats-server';
 export { type OwnNats, startOwnNats } from './own-nats';
 export { dropPrefixedLeftovers } from './leftovers';
+export { createTopicsWithLeaders } from './kafka-topics';
 export { interactionRecorded } from './interactions';
 export { movieSnapshot } from './movies';
 export { keepOutboxCopies } from './outbox-copies';

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InfraContainers, startInfraContainers } from '../src/containers';
+import { createTopicsWithLeaders } from '../src/kafka-topics';
 import { controlContainer } from '../src/docker';
 import { listTestContainers, sweepLeftoverContainers } from '../src/ownership';
 import { loadPg, waitUntilReady } from '../src/readiness';
@@ -94,7 +95,7 @@ describe('infrastructure containers', () => {
     const kafka = new kafkajs.Kafka({ clientId: 'containers-test', brokers, logLevel: kafkajs.logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [topic]);
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testInfra, uniqueName } from '../src/isolation';
+import { createTopicsWithLeaders } from '../src/kafka-topics';
 import { dropPrefixedLeftovers } from '../src/leftovers';
 
 let redis: Redis;
@@ -16,7 +17,7 @@ afterAll(() => redis?.disconnect());
 async function leave(prefix: string) {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: `${prefix}.events.v1`, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicsWithLeaders(admin, [`${prefix}.events.v1`]);
   await admin.setOffsets({
     groupId: `${prefix}.group`,
     topic: `${prefix}.events.v1`,
