@@ -38,22 +38,19 @@ function maxima(arrays: readonly Float32Array[], length: number): number[] {
  * same to the bit. The default blend's four parts go in one pass over the items (a read-add-write pass over `out`
  * per part: 4 × 9,742 items, maxima included, 93 → 55 µs); other counts part by part.
  */
-function blendInto(out: Float32Array, arrays: readonly Float32Array[], factors: readonly number[]): void {
+function blendInto(out: Float32Array, scored: readonly ScoredPart[]): void {
   const n = out.length;
-  if (arrays.length === 4) {
+  if (scored.length === 4) {
     const fround = Math.fround;
-    const [a, b, c, d] = arrays as [Float32Array, Float32Array, Float32Array, Float32Array];
-    const [fa, fb, fc, fd] = factors as [number, number, number, number];
+    const [{ scores: a, factor: fa }, { scores: b, factor: fb }, { scores: c, factor: fc }, { scores: d, factor: fd }] =
+      scored as [ScoredPart, ScoredPart, ScoredPart, ScoredPart];
     // 0 + …: as `+=` onto a zeroed array, so a −0 product leaves +0.
     for (let i = 0; i < n; i++)
       out[i] = fround(fround(fround(fround(0 + fa * a[i]!) + fb * b[i]!) + fc * c[i]!) + fd * d[i]!);
     return;
   }
   out.fill(0);
-  arrays.forEach((scores, p) => {
-    const factor = factors[p]!;
-    for (let i = 0; i < n; i++) out[i]! += factor * scores[i]!;
-  });
+  for (const { scores, factor } of scored) for (let i = 0; i < n; i++) out[i]! += factor * scores[i]!;
 }
 
 interface ScoredPart {
@@ -114,11 +111,7 @@ export class Hybrid implements Recommender {
     const scored = this.scoreParts(user, out.length, this.buffers);
     // One multiply-add per item and part, the scores left as they are (reason() reads the few it needs). Dividing
     // every score by its part's max and writing it back was most of the blend's CPU.
-    blendInto(
-      out,
-      scored.map((s) => s.scores),
-      scored.map((s) => s.factor),
-    );
+    blendInto(out, scored);
     this.last = { user, scored };
   }
 
