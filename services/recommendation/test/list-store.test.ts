@@ -246,4 +246,53 @@ describe('lists waiting to be stored', () => {
     });
     expect(byUser.get(empty)).toEqual({ user_id: empty, movie_ids: [], scores: [], ranks: [], reasons: [] });
   });
+
+  it('when a stored list is stored again with every score, rank and reason changed, then each row is rewritten in place (a HOT update, no index touched)', async () => {
+    const id = randomUUID();
+    // Movies still in the catalogue (a test above deletes one).
+    const movies = (
+      await query<{ movie_id: number }>(sql`select movie_id from rec_movies order by movie_id limit 15`)
+    ).map((r) => r.movie_id);
+    expect(movies).toHaveLength(15);
+    const list = (round: number) => ({
+      userId: id,
+      algorithm: 'hybrid' as const,
+      variant: 'control',
+      generatedAt: `2026-12-03T0${round}:00:00.000Z`,
+      items: movies.map((_, k) => ({
+        movieId: movies[(k + round * 7) % movies.length] as number,
+        title: '',
+        score: 1 - k / 20 - round / 100,
+        rank: k + 1,
+        reason: `Because you liked Movie ${movies[(k + 3 * round) % movies.length]}`,
+      })),
+    });
+    await forAllUsers(h.rec.deps.database.db, (tx) => queueLists(tx, [list(1)]));
+    await forAllUsers(h.rec.deps.database.db, (tx) => storeWaitingLists(tx, { users: [id] }));
+    await forAllUsers(h.rec.deps.database.db, (tx) => queueLists(tx, [list(2)]));
+    // The backend's own counters for the table, read around the store in its transaction: what the store did, and
+    // nothing another connection did (they also hold this backend's counts not yet reported, hence the difference).
+    const counts = await forAllUsers(h.rec.deps.database.db, async (tx) => {
+      const read = async () =>
+        (
+          await tx.execute<{ updated: number; hot: number; inserted: number; deleted: number }>(sql`select
+            pg_stat_get_xact_tuples_updated('user_recommendations'::regclass)::int as updated,
+            pg_stat_get_xact_tuples_hot_updated('user_recommendations'::regclass)::int as hot,
+            pg_stat_get_xact_tuples_inserted('user_recommendations'::regclass)::int as inserted,
+            pg_stat_get_xact_tuples_deleted('user_recommendations'::regclass)::int as deleted`)
+        ).rows[0]!;
+      const before = await read();
+      const stored = await storeWaitingLists(tx, { users: [id] });
+      const after = await read();
+      return {
+        stored,
+        updated: after.updated - before.updated,
+        hot: after.hot - before.hot,
+        inserted: after.inserted - before.inserted,
+        deleted: after.deleted - before.deleted,
+      };
+    });
+    expect(counts).toEqual({ stored: { lists: 1, rows: 15 }, updated: 15, hot: 15, inserted: 0, deleted: 0 });
+    expect((await stored(id)).map((r) => r.movie_id)).toEqual(list(2).items.map((i) => i.movieId));
+  });
 });
