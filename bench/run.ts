@@ -123,6 +123,17 @@ const BENCHES: Record<string, Bench> = {
       BENCH_RAW_MESSAGES: count(20_000, 'messages of the raw nodemailer ceiling'),
     },
   },
+  'recommendation-store-cost': {
+    summary:
+      'PostgreSQL CPU, WAL and full-page images per recommendation list stored, user_recommendations as migrated beside before migration 0006.',
+    env: {
+      DATABASE_ADMIN_URL: infra.DATABASE_ADMIN_URL,
+      BENCH_USERS: count(2000, 'lists stored a round in each database'),
+      BENCH_ROUNDS: count(6, 'rounds measured after the first (which only inserts)'),
+      BENCH_CHURN: count(8, 'items that leave each list a round (the others move down as many ranks)'),
+      BENCH_BATCH: count(200, 'lists per store transaction'),
+    },
+  },
   recommendation: {
     summary:
       'Training time (ml-latest-small, generated volume), serving beside a bare Redis route, freshness end to end through the gateway with the demo community loaded.',
