@@ -34,7 +34,7 @@ export const roleConfig = {
     maximum: 19,
     default: 10,
     description:
-      'SERVICE_ROLE=worker: the nice value the process gives itself at start (0 keeps its priority); in containers, which nice cannot order against each other, give the worker a lower CPU weight instead (cpu_shares).',
+      'SERVICE_ROLE=worker: the nice value the process gives itself at start (0 keeps its priority), and that of its session when it leads one (./marquee up: Linux autogroups share the CPU between sessions before nice counts); in containers, which nice cannot order against each other, give the worker a lower CPU weight instead (cpu_shares).',
   }),
 };
 const roleSchema = Type.Object(roleConfig);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dropDatabase, repoRoot, runTs, serviceTestEnv, testInfra } from '@marquee/platform-testing';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,11 @@ import { parseExposition } from '@marquee/platform-metrics';
 
 const main = path.join(repoRoot, 'packages/platform-service/test/fixtures/minimal-main.ts');
 
-const run = (env: Record<string, string>) => runTs(main, env);
+const run = (env: Record<string, string>, opts: { ownSession?: boolean } = {}) => runTs(main, env, [], opts);
+
+/** A process's autogroup as the kernel prints it ("/autogroup-<id> nice <n>"), or undefined without autogroups. */
+const autogroupOf = (pid: number | string | undefined) =>
+  existsSync(`/proc/${pid}/autogroup`) ? readFileSync(`/proc/${pid}/autogroup`, 'utf8').trim() : undefined;
 
 /** The port the fixture says it listens on (within a minute). */
 async function listeningPort(p: ReturnType<typeof run>): Promise<string | undefined> {
@@ -80,9 +84,41 @@ describe('service start-up and shutdown', () => {
       expect(nice.length).toBeGreaterThan(3);
       expect(new Set(nice)).toEqual(new Set([7]));
       expect(p.out()).toContain('worker runs at a lower CPU priority');
+      // It shares this test's session, so the session's autogroup (this process's too) keeps its weight.
+      expect(autogroupOf(p.child.pid)).toBe(autogroupOf('self'));
+      expect(p.out()).not.toContain('(autogroup)');
       expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/openapi.json`)).status).toBe(404);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+      await dropDatabase(env.DATABASE_URL as string);
+    }
+  });
+
+  it('When a worker leads its own session, as ./marquee up starts it, then its session (autogroup) runs at WORKER_NICE too', async () => {
+    const env = serviceTestEnv('lifecycle-worker-session');
+    const p = run(
+      { ...env, PORT: '0', LOG_LEVEL: 'info', SERVICE_ROLE: 'worker', WORKER_NICE: '9' },
+      { ownSession: true },
+    );
+    try {
+      await listeningPort(p);
+      const autogroup = autogroupOf(p.child.pid);
+      if (autogroup === undefined) {
+        // A kernel without autogroups: only the threads' nice exists, and nothing is claimed about sessions.
+        expect(p.out()).not.toContain('(autogroup)');
+      } else {
+        // Set just before it listens; the kernel may have made it wait a few 100 ms turns.
+        const deadline = Date.now() + 5_000;
+        while (!/ nice 9$/.test(autogroupOf(p.child.pid) ?? '') && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
+        expect(autogroupOf(p.child.pid)).toMatch(/ nice 9$/);
+        expect(autogroupOf(p.child.pid)).not.toBe(autogroupOf('self'));
+        expect(p.out()).toContain("worker's session (autogroup) runs at a lower CPU priority");
+      }
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
     } finally {

@@ -24,11 +24,18 @@ export interface TsProcess {
  * and the given env, and collects what it prints: how tests start services the way users do (with the
  * tracing preload, which does nothing unless the env asks for traces).
  */
-export function runTs(script: string, env: Record<string, string>, args: string[] = []): TsProcess {
+export function runTs(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  opts: { ownSession?: boolean } = {},
+): TsProcess {
   const child = spawn(process.execPath, [...runtimeArgs, '--import', tracingRegister, script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A session of its own (setsid), as ./marquee up starts each service.
+    detached: opts.ownSession ?? false,
   });
   let out = '';
   let err = '';
