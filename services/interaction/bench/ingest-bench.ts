@@ -81,16 +81,26 @@ async function batchTotals(base: string): Promise<Record<string, number>> {
   );
   const totals: Record<string, number> = {};
   for (const s of parseExposition(text)) {
-    if (s.labels.batcher === 'interaction-recorder' && /^write_batch_\w+_(sum|count)$/.test(s.name))
-      totals[s.name] = s.value;
+    if (s.labels.batcher !== 'interaction-recorder') continue;
+    if (/^write_batch_\w+_(sum|count)$/.test(s.name)) totals[s.name] = s.value;
+    // Batches within 20 and 50 ms, to tell a tail in the commit (PostgreSQL, the disk) from one elsewhere.
+    else if (/^write_batch_(queued|commit)_seconds_bucket$/.test(s.name) && TAIL_BUCKETS.includes(s.labels.le ?? ''))
+      totals[`${s.name}_${s.labels.le}`] = s.value;
   }
   return totals;
 }
+
+const TAIL_BUCKETS = ['0.02', '0.05'];
 
 interface BatchMeans {
   size: number;
   queuedMs: number;
   commitMs: number;
+  /** Share of batches (%) whose commit took longer than 20 ms and than 50 ms. */
+  commitOver20: number;
+  commitOver50: number;
+  /** Share of batches (%) whose requests queued longer than 20 ms on average. */
+  queuedOver20: number;
 }
 
 function batchMeans(before: Record<string, number>, after: Record<string, number>): BatchMeans | undefined {
@@ -101,6 +111,9 @@ function batchMeans(before: Record<string, number>, after: Record<string, number
     size: d('write_batch_size_sum') / n,
     queuedMs: (d('write_batch_queued_seconds_sum') * 1000) / n,
     commitMs: (d('write_batch_commit_seconds_sum') * 1000) / n,
+    commitOver20: (100 * (n - d('write_batch_commit_seconds_bucket_0.02'))) / n,
+    commitOver50: (100 * (n - d('write_batch_commit_seconds_bucket_0.05'))) / n,
+    queuedOver20: (100 * (n - d('write_batch_queued_seconds_bucket_0.02'))) / n,
   };
 }
 
@@ -470,6 +483,10 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     r.batches
       ? `${r.batches.size.toFixed(1)} / ${r.batches.queuedMs.toFixed(1)} / ${r.batches.commitMs.toFixed(1)}`
       : '–';
+  const tailCell = (r: Run) =>
+    r.batches
+      ? `${r.batches.commitOver20.toFixed(1)} / ${r.batches.commitOver50.toFixed(2)} / ${r.batches.queuedOver20.toFixed(1)}`
+      : '–';
   const lostOrDoubled = Object.fromEntries(CONSUMERS.map((c) => [c.service, (applied[c.service] ?? 0) - produced]));
   const metrics: Metric[] = [
     {
@@ -520,6 +537,11 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
             { name: `mean batch size, ${r.label}`, value: Number(r.batches.size.toFixed(1)), unit: 'requests' },
             { name: `mean queued per batch, ${r.label}`, value: Number(r.batches.queuedMs.toFixed(1)), unit: 'ms' },
             { name: `mean commit per batch, ${r.label}`, value: Number(r.batches.commitMs.toFixed(1)), unit: 'ms' },
+            {
+              name: `batches committing in over 50 ms, ${r.label}`,
+              value: Number(r.batches.commitOver50.toFixed(2)),
+              unit: '%',
+            },
           ].map((m) => ({ ...m, target: '', met: null }))
         : [],
     ),
@@ -593,7 +615,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     `Idle CPU (ms/s, no requests, measured after the warm-ups): ${processes.map((p) => `${p} ${(idleBatched[p] ?? 0).toFixed(1)}`).join(', ')}. ` +
       'CPU cells: µs per accepted interaction less that idle rate over the run (in brackets: all CPU used during the run / accepted). ' +
       "Batch cells: the interaction service's PUT batches during the run (its write_batch_* series): requests per batch, how long " +
-      'they queued before their batch began (window, or every commit slot busy) and its begin-to-commit time, as means per batch. ' +
+      'they queued before their batch began (window, or every commit slot busy) and its begin-to-commit time, as means per batch, and the share of batches whose commit took over 20 and over 50 ms or whose requests queued over 20 ms (from its histograms: a p99 over 50 ms with no batch committing that slowly waited somewhere else). ' +
       'postgres and kafka serve the whole machine, so theirs is the roughest; the "pg … db" columns split postgres by the ' +
       'database a backend serves (each service\'s pool, the bench\'s own queries are "pg other clients") and "pg background" ' +
       'is its checkpointer, WAL writer and other background processes. ' +
@@ -602,11 +624,11 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       "the run's load stopped, and how long it then took until all were applied. A consumer that is behind during a run " +
       'is still working through it, with all its CPU counted in the run.',
     '',
-    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | batch: mean size / queued ms / commit ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
-    `|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
+    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | batch: mean size / queued ms / commit ms | % of batches: commit > 20 ms / commit > 50 ms / queued > 20 ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
+    `|---|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
     ...runs.map(
       (r) =>
-        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${batchCell(r)} | ${behindCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
+        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${batchCell(r)} | ${tailCell(r)} | ${behindCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
     ),
     '',
     `Batched commits / one commit per request, direct max: **${(perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)}×**.`,
