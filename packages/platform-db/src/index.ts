@@ -24,12 +24,23 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function openDatabase(url: string, opts: { max?: number; applicationName?: string } = {}): Database {
+/**
+ * How long a query waits for a pooled connection (all in use, or a new one not established) before it fails with
+ * pg's "timeout exceeded when trying to connect" (a transientFailure): pg waits forever by default, so a server that
+ * stopped answering, or a pool held by stuck work, left every request hanging instead of failing.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export function openDatabase(
+  url: string,
+  opts: { max?: number; applicationName?: string; connectTimeoutMs?: number } = {},
+): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     application_name: opts.applicationName,
     idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});

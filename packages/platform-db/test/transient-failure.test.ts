@@ -1,7 +1,8 @@
+import { testInfra } from '@marquee/platform-testing';
 import { freePort } from '@marquee/platform-testing/ports';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { transientFailure } from '../src/index';
+import { DEFAULT_CONNECT_TIMEOUT_MS, openDatabase, transientFailure } from '../src/index';
 
 /** An error as PostgreSQL answers it (pg's DatabaseError with its SQLSTATE). */
 function answered(code: string): pg.DatabaseError {
@@ -40,5 +41,23 @@ describe('transientFailure', () => {
     const err = await client.connect().catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('ECONNREFUSED');
     expect(transientFailure(err)).toBe(true);
+  });
+
+  it('When every pooled connection stays in use, then a query fails after the connect timeout with a transient error instead of waiting', async () => {
+    expect(DEFAULT_CONNECT_TIMEOUT_MS).toBeGreaterThan(0);
+    const database = openDatabase(testInfra().postgresAdminUrl, { max: 1, connectTimeoutMs: 300 });
+    const held = await database.pool.connect();
+    try {
+      const started = Date.now();
+      const err = await database.pool.query('select 1').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(transientFailure(err)).toBe(true);
+    } finally {
+      held.release();
+    }
+    // The pool serves again once a connection is free.
+    expect((await database.pool.query<{ n: number }>('select 1 as n')).rows[0]?.n).toBe(1);
+    await database.close();
   });
 });

@@ -59,7 +59,30 @@ function problemOf(where: string, v: { instancePath: string; params: unknown; me
   return { field: `${where}.${field}`, reason };
 }
 
-function toErrorReply(err: FastifyError): { status: number; body: ReturnType<typeof errorBody> } {
+/** What an app's failures may be beside its own errors: a dependency that cannot serve now (answerUnavailableOn). */
+const unavailableOn = new WeakMap<object, Array<{ dependency: string; test: (err: unknown) => boolean }>>();
+
+/** Seconds a 503 for an unavailable dependency asks the caller to wait. */
+const UNAVAILABLE_RETRY_AFTER_S = 2;
+
+/**
+ * Answers a request that failed on `test`'s failures (its `dependency` refused, lost, out of connections, or a
+ * transaction that lost a race: it cannot serve now, and the same request may succeed later) with 503
+ * SERVICE.UNAVAILABLE and Retry-After instead of 500 INTERNAL, which tells a caller nothing it can act on.
+ * platform-service's startService sets it for the service's database.
+ */
+export function answerUnavailableOn(app: HttpApp, dependency: string, test: (err: unknown) => boolean): void {
+  unavailableOn.set(app, [...(unavailableOn.get(app) ?? []), { dependency, test }]);
+}
+
+function unavailableDependency(app: HttpApp, err: unknown): string | undefined {
+  return unavailableOn.get(app)?.find((d) => d.test(err))?.dependency;
+}
+
+function toErrorReply(
+  err: FastifyError,
+  unavailable: string | undefined,
+): { status: number; body: ReturnType<typeof errorBody> } {
   if (err instanceof AppError) return { status: err.status, body: errorBody(err.code, err.message, err.details) };
   if (err.validation) {
     const where = err.validationContext ?? 'request';
@@ -81,6 +104,15 @@ function toErrorReply(err: FastifyError): { status: number; body: ReturnType<typ
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return { status: err.statusCode, body: errorBody(`HTTP.${err.statusCode}`, err.message) };
   }
+  if (unavailable)
+    return {
+      status: 503,
+      body: errorBody(
+        'SERVICE.UNAVAILABLE',
+        `The service's ${unavailable} cannot serve this request right now; retry in ${UNAVAILABLE_RETRY_AFTER_S} s`,
+        { dependency: unavailable, retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_S },
+      ),
+    };
   return { status: 500, body: errorBody('INTERNAL', 'Internal server error') };
 }
 
@@ -138,10 +170,14 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   app.addHook('preValidation', rejectControlCharacters);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const { status, body } = toErrorReply(err);
+    const unavailable = err instanceof AppError ? undefined : unavailableDependency(app, err);
+    const { status, body } = toErrorReply(err, unavailable);
     if (status >= 500) {
       const loggable = loggableError(err);
-      req.log.error({ err: loggable }, 'request failed');
+      if (unavailable) {
+        reply.header('retry-after', UNAVAILABLE_RETRY_AFTER_S);
+        req.log.error({ err: loggable, dependency: unavailable }, `request failed: ${unavailable} unavailable`);
+      } else req.log.error({ err: loggable }, 'request failed');
       // A span leaves the process: a database error goes there by its code only, as in the logs.
       recordServerError(
         req,

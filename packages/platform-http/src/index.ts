@@ -1,4 +1,4 @@
-export { createHttpApp, type HttpApp, type HttpAppOptions } from './app';
+export { answerUnavailableOn, createHttpApp, type HttpApp, type HttpAppOptions } from './app';
 export * from './errors';
 export { ErrorResponse, errors, Nullable } from './schemas';
 export type { ReadinessCheck } from './health';

@@ -1,6 +1,6 @@
 import { createLogger } from '@marquee/platform-logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpApp, Type, conflict, createHttpApp } from '../src/index';
+import { answerUnavailableOn, type HttpApp, Type, conflict, createHttpApp } from '../src/index';
 
 let app: HttpApp;
 let dbUp = true;
@@ -45,6 +45,13 @@ beforeAll(async () => {
   app.get('/boom', async () => {
     throw new Error('secret internals');
   });
+  // As a lost database connection reaches a handler: drizzle's wrapper with the driver's error as its cause.
+  app.get('/store-down', async () => {
+    throw Object.assign(new Error('Failed query: select secret'), {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    });
+  });
+  answerUnavailableOn(app, 'database', (err) => (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED');
   await app.ready();
 });
 afterAll(() => app.close());
@@ -140,6 +147,15 @@ describe('HTTP bootstrap', () => {
     const res = await app.inject({ method: 'GET', url: '/boom' });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('secret');
+  });
+
+  it('When a handler fails on a dependency marked unavailable, then 503 SERVICE.UNAVAILABLE with Retry-After; other failures stay 500', async () => {
+    const res = await app.inject({ method: 'GET', url: '/store-down' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.json().error).toMatchObject({ code: 'SERVICE.UNAVAILABLE', details: { dependency: 'database' } });
+    expect(res.body).not.toContain('secret');
+    expect((await app.inject({ method: 'GET', url: '/boom' })).statusCode).toBe(500);
   });
 
   it('When a route does not exist, then 404 in the same shape', async () => {

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { EventConsumer, OutboxRelay } from '@marquee/platform-events';
+import { transientFailure } from '@marquee/platform-db';
 import {
+  answerUnavailableOn,
   type Closer,
   createHttpApp,
   type HttpApp,
@@ -81,6 +83,8 @@ export async function startService<C extends ServiceConfig, X>(spec: ServiceSpec
     throw new Error(`${spec.name}: build must pass deps.metrics to createHttpApp so that /metrics serves its registry`);
   }
   const { app } = parts;
+  // A request that fails because the database cannot serve now is a 503 with Retry-After, not a 500.
+  answerUnavailableOn(app, 'database', transientFailure);
   const consumers = parts.consumers ?? [];
   const own = parts.closers ?? [];
   try {
