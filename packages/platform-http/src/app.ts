@@ -200,7 +200,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
       },
       components: { securitySchemes: { bearerAuth: BEARER_AUTH } },
     },
-    transform: ({ schema, url, route }) => ({ schema: documentedRouteSchema(schema, route), url }),
+    transform: ({ schema, url, route }) => ({
+      schema: documentedRouteSchema(schema, route, { unavailable: unavailableOn.has(app) }),
+      url,
+    }),
     transformObject: (doc) => ('openapiObject' in doc ? withOperationIds(doc.openapiObject) : doc.swaggerObject),
   });
   if (opts.serveOpenapi ?? true) {

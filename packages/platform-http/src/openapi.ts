@@ -30,15 +30,21 @@ function guardLevelOf(
 
 /**
  * A route's schema as documented: `security` from the guard it runs (bearer, or none for a public
- * route), and the 401/403 that guard answers when the route does not list them.
+ * route), the 401/403 that guard answers when the route does not list them, and, on an app that answers a
+ * dependency's outage with 503 (answerUnavailableOn), that 503 on every route that documents its answers.
  */
-export function documentedRouteSchema(schema: FastifySchema | undefined, route: RouteOptions): FastifySchema {
+export function documentedRouteSchema(
+  schema: FastifySchema | undefined,
+  route: RouteOptions,
+  opts: { unavailable?: boolean } = {},
+): FastifySchema {
   schema ??= {};
   const level = guardLevelOf(route);
   const declared = schema as FastifySchema & { security?: unknown };
   const response = { ...((schema.response as Record<string, unknown> | undefined) ?? {}) };
   if (level) response['401'] ??= ErrorResponse;
   if (level === 'admin') response['403'] ??= ErrorResponse;
+  if (opts.unavailable && schema.response) response['503'] ??= ErrorResponse;
   return {
     ...schema,
     security: declared.security ?? (level ? [{ bearerAuth: [] }] : []),

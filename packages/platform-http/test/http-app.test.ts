@@ -18,7 +18,12 @@ beforeAll(async () => {
   });
   app.post(
     '/things',
-    { schema: { body: Type.Object({ name: Type.String({ minLength: 2 }), size: Type.Integer({ minimum: 1 }) }) } },
+    {
+      schema: {
+        body: Type.Object({ name: Type.String({ minLength: 2 }), size: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Type.Object({ ok: Type.Boolean(), size: Type.Integer() }) },
+      },
+    },
     async (req) => {
       if (req.body.name === 'taken') throw conflict('THING.ALREADY_EXISTS', 'name is taken');
       return { ok: true, size: req.body.size };
@@ -190,5 +195,8 @@ describe('HTTP bootstrap', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/things');
     expect(doc.paths['/items/{id}'].get).toMatchObject({ operationId: 'getItemsById', security: [] });
+    // The app answers a database outage with 503 (answerUnavailableOn): routes that document their answers say so.
+    expect(doc.paths['/things'].post.responses['503']).toBeDefined();
+    expect(Object.keys(doc.paths['/boom'].get.responses)).toEqual(['200']);
   });
 });
