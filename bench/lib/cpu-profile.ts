@@ -83,3 +83,16 @@ export function summarizeProfiles(dir: string, top = 12): string {
   }
   return lines.length > 0 ? lines.join('\n') : `no main-thread CPU profiles under ${dir}`;
 }
+
+/** BENCH_PROFILE=<dir>: the benches that start services as processes have each write a V8 CPU profile there. */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
+
+/** node's arguments for a process profiled into <BENCH_PROFILE>/<folder> (one folder per process), none without it. */
+export function cpuProfileArgs(folder: string): string[] {
+  return PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR, folder)}`] : [];
+}
+
+/** Once the profiled processes have exited (node writes a profile on exit): their summaries, on stdout. */
+export function printProfileSummaries(): void {
+  if (PROFILE_DIR) process.stdout.write(`\nCPU profiles in ${PROFILE_DIR}:\n${summarizeProfiles(PROFILE_DIR)}\n`);
+}

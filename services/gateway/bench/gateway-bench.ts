@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { type Measure, processCpuMs as cpuMs } from '../../../bench/machine';
-import { summarizeProfiles } from '../../../bench/lib/cpu-profile';
+import { cpuProfileArgs, printProfileSummaries } from '../../../bench/lib/cpu-profile';
 import { runtimeArgs } from '@marquee/platform-runtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,11 +26,6 @@ const infra = {
   NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
 };
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-/**
- * BENCH_PROFILE=<dir>: each service writes a V8 CPU profile there when it stops (node --cpu-prof); stopBenchProcesses
- * prints each process's busy time and top functions.
- */
-const PROFILE_DIR = process.env.BENCH_PROFILE;
 
 const round = (v: number, digits: number) => Number(v.toFixed(digits));
 
@@ -45,7 +40,8 @@ async function startProcess(
   readyPort = port,
 ): Promise<{ base: string; pid: number | undefined }> {
   // One folder per service: a loader thread (import-in-the-middle's, when traced) writes a profile of its own beside the main thread's.
-  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR, name)}`] : [];
+  // BENCH_PROFILE=<dir>: each service writes a V8 CPU profile there; stopBenchProcesses prints their summaries.
+  const profile = cpuProfileArgs(name);
   const child = spawn(
     process.execPath,
     [...profile, ...runtimeArgs, '--import', tracingRegister, path.join(repoRoot, main)],
@@ -545,6 +541,6 @@ export async function stopBenchProcesses(): Promise<void> {
         }),
     ),
   );
-  if (PROFILE_DIR) process.stdout.write(`\nCPU profiles in ${PROFILE_DIR}:\n${summarizeProfiles(PROFILE_DIR)}\n`);
+  printProfileSummaries();
   for (const id of benchRunIds.splice(0)) await dropRun(adminUrl, id);
 }

@@ -10,7 +10,7 @@ import { dropPrefixedLeftovers } from '@marquee/platform-testing/leftovers';
 import { createRunRoles, dropRun, type RunRoles, roleUrl } from '@marquee/platform-testing/run-roles';
 import pg from 'pg';
 import { runtimeArgs } from '@marquee/platform-runtime';
-import { summarizeProfiles } from '../../../bench/lib/cpu-profile';
+import { cpuProfileArgs, printProfileSummaries } from '../../../bench/lib/cpu-profile';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const infra = {
@@ -95,11 +95,6 @@ export interface BenchProcess {
 }
 
 const started: BenchProcess[] = [];
-/**
- * BENCH_PROFILE=<dir>: each service writes a V8 CPU profile to <dir>/<service> (<service>-api and <service>-worker for a
- * split one) when it stops (node --cpu-prof); stopAll prints each process's busy time and top functions.
- */
-const PROFILE_DIR = process.env.BENCH_PROFILE;
 
 /** Starts a service's main.ts and waits for /health/ready; a failure names the service and its last stderr. */
 export async function startService(
@@ -110,8 +105,10 @@ export async function startService(
   const port = await freePort();
   // The gateway answers readiness on its operations port only; the other services ignore OPS_PORT.
   const opsPort = await freePort();
+  // BENCH_PROFILE=<dir>: a V8 CPU profile per process, in <service> (<service>-api and <service>-worker for a split
+  // one); stopAll prints their summaries.
   const role = env.SERVICE_ROLE && env.SERVICE_ROLE !== 'all' ? `-${env.SERVICE_ROLE}` : '';
-  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR, `${name}${role}`)}`] : [];
+  const profile = cpuProfileArgs(`${name}${role}`);
   const child: ChildProcess = spawn(
     process.execPath,
     [...profile, ...runtimeArgs, path.join(repoRoot, `services/${name}/src/main.ts`)],
@@ -160,7 +157,7 @@ export async function startService(
 /** Stops every service started here, then drops their throwaway databases, the bench's roles, topics and keys. */
 export async function stopAll(): Promise<void> {
   await Promise.all(started.map((p) => p.stop()));
-  if (PROFILE_DIR) process.stdout.write(`\nCPU profiles in ${PROFILE_DIR}:\n${summarizeProfiles(PROFILE_DIR)}\n`);
+  printProfileSummaries();
   if (run) await dropRun(adminUrl, run.id);
   for (const prefix of leftoverPrefixes.splice(0)) {
     const problems = await dropPrefixedLeftovers({
