@@ -79,10 +79,11 @@ function unavailableDependency(app: HttpApp, err: unknown): string | undefined {
   return unavailableOn.get(app)?.find((d) => d.test(err))?.dependency;
 }
 
+/** The answer to a failed request; `dependency` when it failed on one that cannot serve now (answerUnavailableOn). */
 function toErrorReply(
+  app: HttpApp,
   err: FastifyError,
-  unavailable: string | undefined,
-): { status: number; body: ReturnType<typeof errorBody> } {
+): { status: number; body: ReturnType<typeof errorBody>; dependency?: string } {
   if (err instanceof AppError) return { status: err.status, body: errorBody(err.code, err.message, err.details) };
   if (err.validation) {
     const where = err.validationContext ?? 'request';
@@ -104,14 +105,17 @@ function toErrorReply(
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return { status: err.statusCode, body: errorBody(`HTTP.${err.statusCode}`, err.message) };
   }
-  if (unavailable)
+  // Only a failure nothing above recognised is tested: a refusal or a validation error never pays for it.
+  const dependency = unavailableDependency(app, err);
+  if (dependency)
     return {
       status: 503,
       body: errorBody(
         'SERVICE.UNAVAILABLE',
-        `The service's ${unavailable} cannot serve this request right now; retry in ${UNAVAILABLE_RETRY_AFTER_S} s`,
-        { dependency: unavailable, retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_S },
+        `The service's ${dependency} cannot serve this request right now; retry in ${UNAVAILABLE_RETRY_AFTER_S} s`,
+        { dependency, retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_S },
       ),
+      dependency,
     };
   return { status: 500, body: errorBody('INTERNAL', 'Internal server error') };
 }
@@ -170,13 +174,12 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   app.addHook('preValidation', rejectControlCharacters);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const unavailable = err instanceof AppError ? undefined : unavailableDependency(app, err);
-    const { status, body } = toErrorReply(err, unavailable);
+    const { status, body, dependency } = toErrorReply(app, err);
     if (status >= 500) {
       const loggable = loggableError(err);
-      if (unavailable) {
+      if (dependency) {
         reply.header('retry-after', UNAVAILABLE_RETRY_AFTER_S);
-        req.log.error({ err: loggable, dependency: unavailable }, `request failed: ${unavailable} unavailable`);
+        req.log.error({ err: loggable, dependency }, `request failed: ${dependency} unavailable`);
       } else req.log.error({ err: loggable }, 'request failed');
       // A span leaves the process: a database error goes there by its code only, as in the logs.
       recordServerError(
