@@ -4,6 +4,7 @@ import { generateKeyring } from '@marquee/platform-crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dropPrefixedLeftovers } from '@marquee/platform-testing/leftovers';
@@ -95,6 +96,32 @@ export interface BenchProcess {
 }
 
 const started: BenchProcess[] = [];
+const children: ChildProcess[] = [];
+
+/**
+ * Services start detached (each leads a session of its own, as ./marquee up starts them with setsid, so the kernel's
+ * autogroup scheduling weighs each as a deployed process and a worker's session runs at WORKER_NICE), so a Ctrl-C at
+ * the terminal no longer reaches them: the bench stops them, and drops its databases, on a signal, and sends the rest
+ * SIGTERM if it exits any other way.
+ */
+let stopsChildren = false;
+function stopChildrenWithBench(): void {
+  if (stopsChildren) return;
+  stopsChildren = true;
+  process.once('exit', () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(signal, () => {
+      interrupted = signal;
+      process.stderr.write(`bench: ${signal}, stopping the services it started\n`);
+      void stopAll().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
+    });
+}
+let interrupted: string | undefined;
+
+/** The signal the bench is stopping on, if it is: what fails after it (its databases are going) is not the bench's failure. */
+export const interruptedBy = () => interrupted;
 
 /** Starts a service's main.ts and waits for /health/ready; a failure names the service and its last stderr. */
 export async function startService(
@@ -109,6 +136,7 @@ export async function startService(
   // one); stopAll prints their summaries.
   const role = env.SERVICE_ROLE && env.SERVICE_ROLE !== 'all' ? `-${env.SERVICE_ROLE}` : '';
   const profile = cpuProfileArgs(`${name}${role}`);
+  // detached: a session of its own (setsid), see stopChildrenWithBench.
   const child: ChildProcess = spawn(
     process.execPath,
     [...profile, ...runtimeArgs, path.join(repoRoot, `services/${name}/src/main.ts`)],
@@ -125,8 +153,11 @@ export async function startService(
         OPS_PORT: String(opsPort),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
     },
   );
+  children.push(child);
+  stopChildrenWithBench();
   let err = '';
   child.stderr?.on('data', (b) => {
     err = (err + b).slice(-4000);
@@ -155,7 +186,13 @@ export async function startService(
 }
 
 /** Stops every service started here, then drops their throwaway databases, the bench's roles, topics and keys. */
-export async function stopAll(): Promise<void> {
+export function stopAll(): Promise<void> {
+  stopping ??= stopEverything();
+  return stopping;
+}
+let stopping: Promise<void> | undefined;
+
+async function stopEverything(): Promise<void> {
   await Promise.all(started.map((p) => p.stop()));
   printProfileSummaries();
   if (run) await dropRun(adminUrl, run.id);

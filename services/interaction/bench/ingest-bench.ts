@@ -601,9 +601,10 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     `Each request is one \`PUT /v1/me/interactions/:movieId/view\` (a new or refreshed view: always one write and one ` +
       `interaction.recorded), ${USERS} users (JWTs from a local issuer) over the ${movieCount} imported movies; ${SECONDS} s per run, ` +
       `max runs with ${CONNECTIONS} connections and again with ${CONNECTIONS_HIGH} (the targets take the better of the two), fixed-rate runs at ${RATE}/s (autocannon overallRate). Interaction, gateway and ` +
-      `each consumer of interaction.v1 (${CONSUMERS.map((c) => c.service).join(', ')}) run as their own processes as deployed ` +
+      `each consumer of interaction.v1 (${CONSUMERS.map((c) => c.service).join(', ')}) run as their own processes as deployed, ` +
+      'each in a session of its own as ./marquee up starts them (setsid: the kernel shares CPU between sessions first) ' +
       (SPLIT
-        ? `(each consumer's service split: an api process, and a worker running its consumers at nice ${WORKER_NICE ? `${WORKER_NICE} (BENCH_WORKER_NICE)` : '10'}, SERVICE_ROLE; the "(consumer)" columns are the workers) `
+        ? `(each consumer's service split: an api process, and a worker running its consumers at nice ${WORKER_NICE ? `${WORKER_NICE} (BENCH_WORKER_NICE)` : '10'}, its session too, SERVICE_ROLE; the "(consumer)" columns are the workers) `
         : "(BENCH_ROLES=all: each consumer's service as one process, its API and consumers at one priority) ") +
       '(NODE_ENV=production, LOG_LEVEL=warn, each service on its own database as its application role, an owner role migrating); ' +
       'PostgreSQL keeps fsync and synchronous_commit on. ' +
