@@ -74,8 +74,9 @@ export const gatewayConfigSchema = Type.Object({
   }),
   UPSTREAM_CONNECTIONS: Type.Integer({
     minimum: 1,
-    default: 64,
-    description: 'Keep-alive connections the gateway holds open to each upstream.',
+    default: 256,
+    description:
+      'Most keep-alive connections the gateway opens to each upstream, and so its requests in flight to it (opened as needed).',
   }),
   BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,
