@@ -91,6 +91,7 @@ export function pidsNamed(names: string[]): number[] {
 export interface BenchProcess {
   name: string;
   base: string;
+  ops: string;
   pid: number | undefined;
   stop(): Promise<void>;
 }
@@ -169,7 +170,7 @@ export async function startService(
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
-  const proc = { name, base, pid: child.pid, stop };
+  const proc = { name, base, ops: `http://127.0.0.1:${opsPort}`, pid: child.pid, stop };
   started.push(proc);
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {

@@ -73,12 +73,15 @@ const CONSUMERS = ALL_CONSUMERS.filter(
   (c) => c.service === 'catalog' || !ONLY_CONSUMERS || ONLY_CONSUMERS.includes(c.service),
 );
 
-/** The recorder batcher's histogram sums and counts (write_batch_*), to difference around a run. */
-async function batchTotals(base: string): Promise<Record<string, number>> {
-  const text = await fetch(`${base}/metrics`).then(
+/** A service's /metrics text ('' if it does not answer). */
+const scrape = (base: string): Promise<string> =>
+  fetch(`${base}/metrics`).then(
     (r) => r.text(),
     () => '',
   );
+
+/** The recorder batcher's histogram sums and counts (write_batch_*), to difference around a run. */
+function batchTotals(text: string): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const s of parseExposition(text)) {
     if (s.labels.batcher !== 'interaction-recorder') continue;
@@ -91,6 +94,41 @@ async function batchTotals(base: string): Promise<Record<string, number>> {
 }
 
 const TAIL_BUCKETS = ['0.02', '0.05'];
+
+/**
+ * prom-client samples the event loop with a 10 ms timer (eventLoopMonitoringPrecision) and records each interval
+ * whole, so an idle loop reads about 10 ms: what a sample was late by is the rest.
+ */
+const LOOP_SAMPLE_MS = 10;
+const lateBy = (seconds: number) => Math.max(0, seconds * 1000 - LOOP_SAMPLE_MS);
+
+interface Served {
+  /** PUTs answered so far, and how many took over 50 ms. */
+  all: number;
+  slow: number;
+  /** How late the event loop ran, p99 and max (ms), since the previous scrape: prom-client resets its histogram at each one. */
+  loopP99Ms: number;
+  loopMaxMs: number;
+}
+
+/**
+ * PUTs a service answered so far and how many of them took over 50 ms by its own clock (Fastify's, from the
+ * request's arrival to its answer: http_request_duration_seconds), to tell a tail in a service from one before its
+ * timer starts (a busy event loop, the sockets, the load generator); and its event loop's delay since the last scrape.
+ */
+function servedPuts(text: string): Served {
+  const served: Served = { all: 0, slow: 0, loopP99Ms: Number.NaN, loopMaxMs: Number.NaN };
+  let within = 0;
+  for (const s of parseExposition(text)) {
+    if (s.name === 'nodejs_eventloop_lag_p99_seconds') served.loopP99Ms = lateBy(s.value);
+    else if (s.name === 'nodejs_eventloop_lag_max_seconds') served.loopMaxMs = lateBy(s.value);
+    if (s.name !== 'http_request_duration_seconds_bucket' || s.labels.method !== 'PUT') continue;
+    if (s.labels.le === '+Inf') served.all += s.value;
+    else if (s.labels.le === '0.05') within += s.value;
+  }
+  served.slow = served.all - within;
+  return served;
+}
 
 interface BatchMeans {
   size: number;
@@ -131,6 +169,10 @@ interface Run {
   seconds: number;
   p50: number;
   p99: number;
+  /** Of the PUTs each service answered during the run, the share that took it over 50 ms (undefined: it answered none). */
+  slowServed: { interaction: number | undefined; gateway: number | undefined };
+  /** Each service's event-loop delay over the run, p99 and max in ms. */
+  loopDelay: { interaction: [number, number]; gateway: [number, number] };
   failures: number;
   /** CPU µs per accepted interaction, by process: all it used during the run, and that less its idle rate. */
   cpu: Record<string, number>;
@@ -343,7 +385,10 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     process.stderr.write(`${new Date().toISOString()} ${label}\n`);
     await readPgGroups();
     const pids = pidsOf();
-    const batchesBefore = await batchTotals(interaction.base);
+    // One scrape of each service before and after: the first after the run also reads its event-loop delay over it.
+    const [interactionBefore, gatewayBefore] = await Promise.all([scrape(interaction.base), scrape(gateway.ops)]);
+    const batchesBefore = batchTotals(interactionBefore);
+    const servedBefore = [servedPuts(interactionBefore), servedPuts(gatewayBefore)];
     const before = cpuOf(pids);
     const started = performance.now();
     const result = await autocannon({
@@ -368,7 +413,13 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     const after = cpuOf(pidsOf());
     const wall = (performance.now() - started) / 1000;
     const { behind } = await backlog();
-    const batches = batchMeans(batchesBefore, await batchTotals(interaction.base));
+    const [interactionAfter, gatewayAfter] = await Promise.all([scrape(interaction.base), scrape(gateway.ops)]);
+    const batches = batchMeans(batchesBefore, batchTotals(interactionAfter));
+    const servedAfter = [servedPuts(interactionAfter), servedPuts(gatewayAfter)];
+    const slowShare = (k: number) => {
+      const all = (servedAfter[k]?.all ?? 0) - (servedBefore[k]?.all ?? 0);
+      return all > 0 ? ((servedAfter[k]?.slow ?? 0) - (servedBefore[k]?.slow ?? 0)) / all : undefined;
+    };
     const accepted = result['2xx'];
     const used = Object.fromEntries(
       Object.keys(before).map((k) => [
@@ -387,6 +438,11 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       seconds: seconds,
       p50: result.latency.p50,
       p99: result.latency.p99,
+      slowServed: { interaction: slowShare(0), gateway: slowShare(1) },
+      loopDelay: {
+        interaction: [servedAfter[0]?.loopP99Ms ?? Number.NaN, servedAfter[0]?.loopMaxMs ?? Number.NaN],
+        gateway: [servedAfter[1]?.loopP99Ms ?? Number.NaN, servedAfter[1]?.loopMaxMs ?? Number.NaN],
+      },
       failures: result.non2xx + result.errors + result.timeouts,
       cpu,
       net,
@@ -487,6 +543,11 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     r.batches
       ? `${r.batches.commitOver20.toFixed(1)} / ${r.batches.commitOver50.toFixed(2)} / ${r.batches.queuedOver20.toFixed(1)}`
       : '–';
+  const pct = (share: number | undefined) => (share === undefined ? '–' : (share * 100).toFixed(2));
+  const slowCell = (r: Run) => `${pct(r.slowServed.interaction)} / ${pct(r.slowServed.gateway)}`;
+  const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–');
+  const loopCell = (r: Run) =>
+    `${ms(r.loopDelay.interaction[0])} / ${ms(r.loopDelay.interaction[1])}, ${ms(r.loopDelay.gateway[0])} / ${ms(r.loopDelay.gateway[1])}`;
   const lostOrDoubled = Object.fromEntries(CONSUMERS.map((c) => [c.service, (applied[c.service] ?? 0) - produced]));
   const metrics: Metric[] = [
     {
@@ -524,6 +585,22 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       target: '< 50',
       met: byLabel(l).p99 < 50,
     })),
+    ...[`direct, ${RATE}/s`, `gateway, ${RATE}/s`].flatMap((l) =>
+      (['interaction', 'gateway'] as const).flatMap((service) => {
+        const share = byLabel(l).slowServed[service];
+        return share === undefined
+          ? []
+          : [
+              {
+                name: `PUTs ${service} answered in over 50 ms by its own clock, ${l}`,
+                value: Number((share * 100).toFixed(2)),
+                unit: '%',
+                target: '',
+                met: null,
+              },
+            ];
+      }),
+    ),
     {
       name: 'batched / one commit per request (direct max)',
       value: Number((perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)),
@@ -617,6 +694,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       'CPU cells: µs per accepted interaction less that idle rate over the run (in brackets: all CPU used during the run / accepted). ' +
       "Batch cells: the interaction service's PUT batches during the run (its write_batch_* series): requests per batch, how long " +
       'they queued before their batch began (window, or every commit slot busy) and its begin-to-commit time, as means per batch, and the share of batches whose commit took over 20 and over 50 ms or whose requests queued over 20 ms (from its histograms: a p99 over 50 ms with no batch committing that slowly waited somewhere else). ' +
+      "\"% answered in > 50 ms\": of the PUTs the interaction service and the gateway answered during the run, the share each took over 50 ms by its own clock (http_request_duration_seconds, from the request's arrival to its answer); a p99 above 50 ms that neither shows waited before a service's clock started (a busy event loop, the sockets, the load generator, which runs in the bench's process). " +
+      '"event-loop delay": how late each service\'s event loop ran its timers during the run (prom-client\'s nodejs_eventloop_lag_p99/max_seconds, reset at each scrape, less its 10 ms sampling interval): a request arriving meanwhile waits that long before its clock starts. ' +
       'postgres and kafka serve the whole machine, so theirs is the roughest; the "pg … db" columns split postgres by the ' +
       'database a backend serves (each service\'s pool, the bench\'s own queries are "pg other clients") and "pg background" ' +
       'is its checkpointer, WAL writer and other background processes. ' +
@@ -625,11 +704,11 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       "the run's load stopped, and how long it then took until all were applied. A consumer that is behind during a run " +
       'is still working through it, with all its CPU counted in the run.',
     '',
-    `| run | accepted/s | p50 ms | p99 ms | non-2xx + errors | batch: mean size / queued ms / commit ms | % of batches: commit > 20 ms / commit > 50 ms / queued > 20 ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
-    `|---|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
+    `| run | accepted/s | p50 ms | p99 ms | % answered in > 50 ms: interaction / gateway | event-loop delay p99 / max ms: interaction, gateway | non-2xx + errors | batch: mean size / queued ms / commit ms | % of batches: commit > 20 ms / commit > 50 ms / queued > 20 ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
+    `|---|---|---|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
     ...runs.map(
       (r) =>
-        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${r.failures} | ${batchCell(r)} | ${tailCell(r)} | ${behindCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
+        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${slowCell(r)} | ${loopCell(r)} | ${r.failures} | ${batchCell(r)} | ${tailCell(r)} | ${behindCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
     ),
     '',
     `Batched commits / one commit per request, direct max: **${(perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)}×**.`,
