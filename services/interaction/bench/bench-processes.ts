@@ -91,6 +91,7 @@ export function pidsNamed(names: string[]): number[] {
 export interface BenchProcess {
   name: string;
   base: string;
+  /** Its operations port (OPS_PORT): the gateway's /metrics and readiness are there; other services ignore it. */
   ops: string;
   pid: number | undefined;
   stop(): Promise<void>;
