@@ -388,7 +388,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     // One scrape of each service before and after: the first after the run also reads its event-loop delay over it.
     const [interactionBefore, gatewayBefore] = await Promise.all([scrape(interaction.base), scrape(gateway.ops)]);
     const batchesBefore = batchTotals(interactionBefore);
-    const servedBefore = [servedPuts(interactionBefore), servedPuts(gatewayBefore)];
+    const servedBefore = { interaction: servedPuts(interactionBefore), gateway: servedPuts(gatewayBefore) };
     const before = cpuOf(pids);
     const started = performance.now();
     const result = await autocannon({
@@ -415,11 +415,15 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     const { behind } = await backlog();
     const [interactionAfter, gatewayAfter] = await Promise.all([scrape(interaction.base), scrape(gateway.ops)]);
     const batches = batchMeans(batchesBefore, batchTotals(interactionAfter));
-    const servedAfter = [servedPuts(interactionAfter), servedPuts(gatewayAfter)];
-    const slowShare = (k: number) => {
-      const all = (servedAfter[k]?.all ?? 0) - (servedBefore[k]?.all ?? 0);
-      return all > 0 ? ((servedAfter[k]?.slow ?? 0) - (servedBefore[k]?.slow ?? 0)) / all : undefined;
+    const servedAfter = { interaction: servedPuts(interactionAfter), gateway: servedPuts(gatewayAfter) };
+    const slowShare = (k: keyof typeof servedAfter) => {
+      const all = servedAfter[k].all - servedBefore[k].all;
+      return all > 0 ? (servedAfter[k].slow - servedBefore[k].slow) / all : undefined;
     };
+    const loop = (k: keyof typeof servedAfter): [number, number] => [
+      servedAfter[k].loopP99Ms,
+      servedAfter[k].loopMaxMs,
+    ];
     const accepted = result['2xx'];
     const used = Object.fromEntries(
       Object.keys(before).map((k) => [
@@ -438,10 +442,10 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       seconds: seconds,
       p50: result.latency.p50,
       p99: result.latency.p99,
-      slowServed: { interaction: slowShare(0), gateway: slowShare(1) },
+      slowServed: { interaction: slowShare('interaction'), gateway: slowShare('gateway') },
       loopDelay: {
-        interaction: [servedAfter[0]?.loopP99Ms ?? Number.NaN, servedAfter[0]?.loopMaxMs ?? Number.NaN],
-        gateway: [servedAfter[1]?.loopP99Ms ?? Number.NaN, servedAfter[1]?.loopMaxMs ?? Number.NaN],
+        interaction: loop('interaction'),
+        gateway: loop('gateway'),
       },
       failures: result.non2xx + result.errors + result.timeouts,
       cpu,
