@@ -251,4 +251,28 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
       await second.stop();
     }
   });
+  it('When the relay deletes the rows Kafka took, then that transaction alone commits without waiting for the WAL flush', async () => {
+    // What synchronous_commit each transaction deleting outbox rows ran with, seen from inside it by a trigger.
+    await env.database.pool.query(`
+      create table delete_modes (mode text not null);
+      create function note_delete_mode() returns trigger language plpgsql as $$
+        begin insert into delete_modes values (current_setting('synchronous_commit')); return null; end $$;
+      create trigger note_delete_mode after delete on outbox for each statement execute function note_delete_mode()`);
+    const relay = await relayHere();
+    try {
+      await env.database.db.transaction((tx) => recordEvents(tx, [interaction(users[2] as string, 40_000)]));
+      await relay.flush();
+    } finally {
+      await relay.stop();
+      await env.database.pool.query('drop trigger note_delete_mode on outbox; drop function note_delete_mode()');
+    }
+    const modes = (await env.database.pool.query('select mode from delete_modes')).rows.map((r) => r.mode);
+    expect(modes.length).toBeGreaterThan(0);
+    expect(new Set(modes)).toEqual(new Set(['off']));
+    // SET LOCAL: the relay's connection, back in the pool, and every other one still wait for the flush.
+    const sessions = await Promise.all(
+      Array.from({ length: 3 }, () => env.database.pool.query('show synchronous_commit')),
+    );
+    expect(sessions.map((r) => r.rows[0].synchronous_commit)).toEqual(['on', 'on', 'on']);
+  });
 });
