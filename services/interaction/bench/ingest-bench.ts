@@ -183,7 +183,13 @@ interface Run {
   behind: Record<string, number>;
   /** Seconds after the run until every consumer had applied everything (the next run starts after it). */
   caughtUpSeconds: number;
+  /** PostgreSQL's WAL over the run (the whole server's: every service's database): fdatasyncs per second and bytes. */
+  wal: { syncsPerSecond: number; bytes: number };
 }
+
+/** The server's WAL counters (pg_stat_wal, PostgreSQL 14+): syncs to disk (each a wait for every commit behind it) and bytes. */
+const walCounters = () =>
+  queryOne<{ syncs: string; bytes: string }>(adminUrl, 'select wal_sync as syncs, wal_bytes as bytes from pg_stat_wal');
 
 export async function runIngestBench(): Promise<{ markdown: string; metrics: Metric[] }> {
   const tag = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -390,6 +396,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     const batchesBefore = batchTotals(interactionBefore);
     const servedBefore = { interaction: servedPuts(interactionBefore), gateway: servedPuts(gatewayBefore) };
     const before = cpuOf(pids);
+    const walBefore = await walCounters();
     const started = performance.now();
     const result = await autocannon({
       url: base,
@@ -412,6 +419,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     });
     const after = cpuOf(pidsOf());
     const wall = (performance.now() - started) / 1000;
+    const walAfter = await walCounters();
     const { behind } = await backlog();
     const [interactionAfter, gatewayAfter] = await Promise.all([scrape(interaction.base), scrape(gateway.ops)]);
     const batches = batchMeans(batchesBefore, batchTotals(interactionAfter));
@@ -452,6 +460,10 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       net,
       batches,
       behind,
+      wal: {
+        syncsPerSecond: (Number(walAfter.syncs) - Number(walBefore.syncs)) / wall,
+        bytes: Number(walAfter.bytes) - Number(walBefore.bytes),
+      },
       // Each run starts with every consumer caught up, so no run pays for the backlog an earlier one left.
       caughtUpSeconds: (await catchUp()).seconds,
     };
@@ -550,6 +562,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const pct = (share: number | undefined) => (share === undefined ? '–' : (share * 100).toFixed(2));
   const slowCell = (r: Run) => `${pct(r.slowServed.interaction)} / ${pct(r.slowServed.gateway)}`;
   const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–');
+  const walCell = (r: Run) =>
+    `${r.wal.syncsPerSecond.toFixed(0)} / ${(r.wal.bytes / 1024 / Math.max(1, r.accepted)).toFixed(1)}`;
   const loopCell = (r: Run) =>
     `${ms(r.loopDelay.interaction[0])} / ${ms(r.loopDelay.interaction[1])}, ${ms(r.loopDelay.gateway[0])} / ${ms(r.loopDelay.gateway[1])}`;
   const lostOrDoubled = Object.fromEntries(CONSUMERS.map((c) => [c.service, (applied[c.service] ?? 0) - produced]));
@@ -605,6 +619,13 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
             ];
       }),
     ),
+    ...[`direct, ${RATE}/s`, `gateway, ${RATE}/s`].map((l) => ({
+      name: `PostgreSQL WAL syncs per second, ${l}`,
+      value: Math.round(byLabel(l).wal.syncsPerSecond),
+      unit: 'syncs/s',
+      target: '',
+      met: null,
+    })),
     {
       name: 'batched / one commit per request (direct max)',
       value: Number((perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)),
@@ -700,6 +721,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       'they queued before their batch began (window, or every commit slot busy) and its begin-to-commit time, as means per batch, and the share of batches whose commit took over 20 and over 50 ms or whose requests queued over 20 ms (from its histograms: a p99 over 50 ms with no batch committing that slowly waited somewhere else). ' +
       "\"% answered in > 50 ms\": of the PUTs the interaction service and the gateway answered during the run, the share each took over 50 ms by its own clock (http_request_duration_seconds, from the request's arrival to its answer); a p99 above 50 ms that neither shows waited before a service's clock started (a busy event loop, the sockets, the load generator, which runs in the bench's process). " +
       '"event-loop delay": how late each service\'s event loop ran its timers during the run (prom-client\'s nodejs_eventloop_lag_p99/max_seconds, reset at each scrape, less its 10 ms sampling interval): a request arriving meanwhile waits that long before its clock starts. ' +
+      "\"PostgreSQL WAL\": the whole server's WAL during the run (pg_stat_wal: every service's database and the bench's own), how many times a second it was synced to disk (each sync is a wait for every commit behind it, and the disk it shares with the data files and Kafka's log sets how long it takes) and how many KB it grew per accepted interaction. " +
       'postgres and kafka serve the whole machine, so theirs is the roughest; the "pg … db" columns split postgres by the ' +
       'database a backend serves (each service\'s pool, the bench\'s own queries are "pg other clients") and "pg background" ' +
       'is its checkpointer, WAL writer and other background processes. ' +
@@ -708,11 +730,11 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       "the run's load stopped, and how long it then took until all were applied. A consumer that is behind during a run " +
       'is still working through it, with all its CPU counted in the run.',
     '',
-    `| run | accepted/s | p50 ms | p99 ms | % answered in > 50 ms: interaction / gateway | event-loop delay p99 / max ms: interaction, gateway | non-2xx + errors | batch: mean size / queued ms / commit ms | % of batches: commit > 20 ms / commit > 50 ms / queued > 20 ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
-    `|---|---|---|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
+    `| run | accepted/s | p50 ms | p99 ms | % answered in > 50 ms: interaction / gateway | event-loop delay p99 / max ms: interaction, gateway | PostgreSQL WAL: syncs/s / KB per interaction | non-2xx + errors | batch: mean size / queued ms / commit ms | % of batches: commit > 20 ms / commit > 50 ms / queued > 20 ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
     ...runs.map(
       (r) =>
-        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${slowCell(r)} | ${loopCell(r)} | ${r.failures} | ${batchCell(r)} | ${tailCell(r)} | ${behindCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
+        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${slowCell(r)} | ${loopCell(r)} | ${walCell(r)} | ${r.failures} | ${batchCell(r)} | ${tailCell(r)} | ${behindCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
     ),
     '',
     `Batched commits / one commit per request, direct max: **${(perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)}×**.`,
