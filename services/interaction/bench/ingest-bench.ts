@@ -395,8 +395,9 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     const [interactionBefore, gatewayBefore] = await Promise.all([scrape(interaction.base), scrape(gateway.ops)]);
     const batchesBefore = batchTotals(interactionBefore);
     const servedBefore = { interaction: servedPuts(interactionBefore), gateway: servedPuts(gatewayBefore) };
-    const before = cpuOf(pids);
+    // Read before the CPU snapshot, so the query's own PostgreSQL time is not counted in the run.
     const walBefore = await walCounters();
+    const before = cpuOf(pids);
     const started = performance.now();
     const result = await autocannon({
       url: base,
