@@ -1,4 +1,5 @@
 import { buildEvent, InteractionRecorded, Topics } from '@marquee/contracts';
+import { openDatabase } from '@marquee/platform-db';
 import { eventually, interactionRecorded } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -252,27 +253,38 @@ describe('transactional outbox → Kafka → idempotent consumer', () => {
     }
   });
   it('When the relay deletes the rows Kafka took, then that transaction alone commits without waiting for the WAL flush', async () => {
+    // The test image runs PostgreSQL with synchronous_commit off for speed. This database's new sessions start with it
+    // on, as a production server's do, so what the trigger below sees is the relay's own setting.
+    const name = (await env.database.pool.query('select current_database() as name')).rows[0].name as string;
+    await env.database.pool.query(`alter database "${name}" set synchronous_commit = on`);
+    const database = openDatabase(env.dbUrl);
     // What synchronous_commit each transaction deleting outbox rows ran with, seen from inside it by a trigger.
-    await env.database.pool.query(`
+    await database.pool.query(`
       create table delete_modes (mode text not null);
       create function note_delete_mode() returns trigger language plpgsql as $$
         begin insert into delete_modes values (current_setting('synchronous_commit')); return null; end $$;
       create trigger note_delete_mode after delete on outbox for each statement execute function note_delete_mode()`);
-    const relay = await relayHere();
+    const relay = await startOutboxRelay({ database, kafka: env.kafka, settings: env.settings, logger });
+    let running = true;
     try {
-      await env.database.db.transaction((tx) => recordEvents(tx, [interaction(users[2] as string, 40_000)]));
+      await database.db.transaction((tx) => recordEvents(tx, [interaction(users[2] as string, 40_000)]));
       await relay.flush();
-    } finally {
+      // Stopped, it has given its connection back to the pool.
       await relay.stop();
-      await env.database.pool.query('drop trigger note_delete_mode on outbox; drop function note_delete_mode()');
+      running = false;
+      const modes = (await database.pool.query('select mode from delete_modes')).rows.map((r) => r.mode);
+      expect(modes.length).toBeGreaterThan(0);
+      expect(new Set(modes)).toEqual(new Set(['off']));
+      // SET LOCAL: the relay's connection, back in this pool, and the pool's others still wait for the flush.
+      const sessions = await Promise.all(
+        Array.from({ length: 3 }, () => database.pool.query('show synchronous_commit')),
+      );
+      expect(sessions.map((r) => r.rows[0].synchronous_commit)).toEqual(['on', 'on', 'on']);
+    } finally {
+      if (running) await relay.stop();
+      await database.pool.query('drop trigger note_delete_mode on outbox; drop function note_delete_mode()');
+      await database.close();
+      await env.database.pool.query(`alter database "${name}" reset synchronous_commit`);
     }
-    const modes = (await env.database.pool.query('select mode from delete_modes')).rows.map((r) => r.mode);
-    expect(modes.length).toBeGreaterThan(0);
-    expect(new Set(modes)).toEqual(new Set(['off']));
-    // SET LOCAL: the relay's connection, back in the pool, and every other one still wait for the flush.
-    const sessions = await Promise.all(
-      Array.from({ length: 3 }, () => env.database.pool.query('show synchronous_commit')),
-    );
-    expect(sessions.map((r) => r.rows[0].synchronous_commit)).toEqual(['on', 'on', 'on']);
   });
 });
