@@ -11,7 +11,7 @@ export const tracingRegister = path.join(repoRoot, 'packages/platform-tracing/sr
 
 export interface TsProcess {
   child: ChildProcess;
-  /** Resolves with the exit code once the process has exited. */
+  /** Resolves with the exit code once the process has exited and everything it printed has been read. */
   exited: Promise<number | null>;
   out(): string;
   err(): string;
@@ -48,7 +48,9 @@ export function runTs(
     err += b;
     all += b;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' may come before the last of its output has been read from the pipes, so a test
+  // reading out() at once could miss the final lines (a crash test found 'stopped' missing in CI).
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, exited, out: () => out, err: () => err, all: () => all };
 }
 
