@@ -62,7 +62,8 @@ function run(
     let err = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (err += b));
-    child.once('exit', (code) => resolve({ code, out, err }));
+    // 'close': after the pipes are read ('exit' may come before the last of the output).
+    child.once('close', (code) => resolve({ code, out, err }));
   });
 }
 
@@ -159,7 +160,7 @@ describe('commands', () => {
         let err = '';
         child.stdout.on('data', (b) => (out += b));
         child.stderr.on('data', (b) => (err += b));
-        child.once('exit', (code) => resolve({ code, out, err, created: existsSync(home) }));
+        child.once('close', (code) => resolve({ code, out, err, created: existsSync(home) }));
       });
     for (const args of [['--help'], ['up', '--help'], ['down', '-h']]) {
       const help = await marquee(args);

@@ -235,7 +235,8 @@ describe('TMDb and OMDb sync', () => {
     );
     let err = '';
     child.stderr.on('data', (b) => (err += b));
-    const code = await new Promise((r) => child.once('exit', r));
+    // 'close': after stderr is read ('exit' may come before the last of it).
+    const code = await new Promise((r) => child.once('close', r));
     return { code, err };
   };
 
