@@ -6,6 +6,9 @@ import { sql } from 'drizzle-orm';
 import { CacheKeys, type CatalogCache } from '../cache/catalog-cache';
 import { type CounterChange, type CounterDelta, changeThen, deltaOf, noChange } from '../domain/counter-delta';
 
+const FETCH_MIN_BYTES = 64 * 1024;
+const FETCH_MAX_WAIT_MS = 250;
+
 /**
  * Every movie's change of the chunk in one statement: each counter becomes greatest(floor, counter + add), where
  * the events one by one would have clamped at zero (changeThen), and our_rating follows the final count and sum
@@ -89,6 +92,12 @@ export function startInteractionCounters(opts: {
     fromBeginning: opts.fromBeginning ?? true,
     // A chunk costs the same few statements at any size (its movies are one UPDATE), so a backlog goes in big ones.
     chunkSize: 500,
+    // A fetch waits for 64 KiB of events (about a hundred interactions) or 250 ms, whichever comes first, instead of
+    // answering with the first event: keeping up at 1,000 interactions/s it otherwise committed about 30 chunks a
+    // second of some 30 events, each paying its statements and a WAL flush that every service's commits queue
+    // behind. A view or like counted in a quiet moment shows up to 250 ms later.
+    fetchMinBytes: FETCH_MIN_BYTES,
+    fetchMaxWaitMs: FETCH_MAX_WAIT_MS,
     handlers: [
       on(InteractionRecorded, (data, ctx) => apply(ctx, data.movieId, deltaOf('recorded', data))),
       on(InteractionRemoved, (data, ctx) => apply(ctx, data.movieId, deltaOf('removed', data))),
