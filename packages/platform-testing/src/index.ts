@@ -21,7 +21,7 @@ export { interactionRecorded } from './interactions';
 export { movieSnapshot } from './movies';
 export { keepOutboxCopies } from './outbox-copies';
 export { freePort } from './ports';
-export { runTs, serviceReady, tracingRegister, type TsProcess } from './process';
+export { collectOutput, runTs, serviceReady, tracingRegister, type TsProcess } from './process';
 export { waitUntilReady } from './readiness';
 export { type TcpProxy, tcpProxy } from './tcp-proxy';
 export { type UnreachableRedis, unreachableRedis } from './unreachable-redis';

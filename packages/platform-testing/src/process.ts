@@ -37,6 +37,15 @@ export function runTs(
     // A session of its own (setsid), as ./marquee up starts each service.
     detached: opts.ownSession ?? false,
   });
+  return { child, ...collectOutput(child) };
+}
+
+/**
+ * What a child process prints, collected as it comes, and its exit code once it has exited and all of that has been
+ * read: 'close', not 'exit', which may come before the last of its output has been read from the pipes (a test
+ * reading out() at once then missed the final lines: a crash test found 'stopped' missing in CI).
+ */
+export function collectOutput(child: ChildProcess): Omit<TsProcess, 'child'> {
   let out = '';
   let err = '';
   let all = '';
@@ -48,10 +57,8 @@ export function runTs(
     err += b;
     all += b;
   });
-  // 'close', not 'exit': 'exit' may come before the last of its output has been read from the pipes, so a test
-  // reading out() at once could miss the final lines (a crash test found 'stopped' missing in CI).
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, exited, out: () => out, err: () => err, all: () => all };
+  return { exited, out: () => out, err: () => err, all: () => all };
 }
 
 /** Polls a started service's /health/ready until it answers 200 or `timeoutMs` passes; its last answer, if any. */

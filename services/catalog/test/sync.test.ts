@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createLogger } from '@marquee/platform-logging';
-import { repoRoot } from '@marquee/platform-testing';
+import { collectOutput, repoRoot } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -233,11 +233,8 @@ describe('TMDb and OMDb sync', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    let err = '';
-    child.stderr.on('data', (b) => (err += b));
-    // 'close': after stderr is read ('exit' may come before the last of it).
-    const code = await new Promise((r) => child.once('close', r));
-    return { code, err };
+    const output = collectOutput(child);
+    return { code: await output.exited, err: output.err() };
   };
 
   it('When no key is configured, then the sync command calls neither API', async () => {
