@@ -104,6 +104,16 @@ const BENCHES: Record<string, Bench> = {
       BENCH_CONNECTIONS: count(64, 'concurrent connections of the max runs'),
       BENCH_CONNECTIONS_HIGH: count(256, 'concurrent connections of the max runs done again (targets take the better)'),
       BENCH_RATE: count(1000, 'requests/s of the latency run'),
+      BENCH_LEAD_IN_SECONDS: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          description:
+            "unmeasured seconds at the rate before each fixed-rate run, so it measures recommendation's list store at steady state (default: the store delay + 5)",
+        }),
+      ),
+      BENCH_RECOMMENDATION_STORE_DELAY_MS: Type.Optional(
+        Type.Integer({ minimum: 0, description: "recommendation's RECOMMENDATION_STORE_DELAY_MS (default: its own)" }),
+      ),
     },
   },
   metrics: {

@@ -124,6 +124,8 @@ describe('commands', () => {
       expect(help.loads.filter((url) => HEAVY.test(url))).toEqual([]);
       expect(help.out.startsWith(`usage: ${label}`)).toBe(true);
       expect(help.out).toContain('--help');
+      // Every BENCH_ variable has a default or is optional: none is marked required (Type.Optional ones neither).
+      expect(help.out).not.toMatch(/^ {2}BENCH_\w+ \(required\)/m);
       expect(help.err).toBe('');
       const wrong = await run([...args, '--no-such-flag']);
       expect(wrong.code).toBe(64);

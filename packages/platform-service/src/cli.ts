@@ -70,8 +70,11 @@ function helpText<O extends Record<string, CliOption>>(cmd: CliCommand<TObject, 
     ['--help', 'print this and exit'],
   ];
   const width = Math.max(...rows.map(([flag]) => (flag as string).length));
+  // Required: in the schema's required list (Type.Optional leaves a key out of it) with no default to fall back on.
+  const required = new Set<string>(cmd.config.required ?? []);
   const env = Object.entries(cmd.config.properties).map(
-    ([key, s]) => `  ${key}${s.default === undefined ? ' (required)' : ''}: ${s.description ?? ''}`,
+    ([key, s]) =>
+      `  ${key}${s.default === undefined && required.has(key) ? ' (required)' : ''}: ${s.description ?? ''}`,
   );
   return [
     usageLine(cmd),

@@ -21,6 +21,8 @@ import {
   serviceDatabase,
   startService,
 } from './bench-processes';
+// The recommendation service's default store delay, read from its config (the bench passes it on explicitly).
+import { recommendationConfigSchema } from '../../recommendation/src/config';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -40,8 +42,22 @@ const ONLY_CONSUMERS = process.env.BENCH_CONSUMERS?.split(',').map((c) => c.trim
 const SPLIT = (process.env.BENCH_ROLES ?? 'split') !== 'all';
 /** For comparing: the workers' WORKER_NICE (default: the services' own, 10). */
 const WORKER_NICE = process.env.BENCH_WORKER_NICE;
-/** For comparing: recommendation's RECOMMENDATION_STORE_DELAY_MS (default: the service's own, 10 s). */
-const STORE_DELAY_MS = process.env.BENCH_RECOMMENDATION_STORE_DELAY_MS;
+/** For comparing: recommendation's RECOMMENDATION_STORE_DELAY_MS (default: the service's own). */
+const STORE_DELAY_OVERRIDE = process.env.BENCH_RECOMMENDATION_STORE_DELAY_MS;
+const STORE_DELAY_MS = Number(
+  STORE_DELAY_OVERRIDE ?? recommendationConfigSchema.properties.RECOMMENDATION_STORE_DELAY_MS.default,
+);
+/**
+ * A list is overdue once it has waited this long: the delay, the store job's period (at most 1 s) and room for a
+ * batch in progress. A consumer is caught up when no list is overdue; lists younger than that wait by design.
+ */
+const OVERDUE_MS = STORE_DELAY_MS + 3000;
+/**
+ * Before each fixed-rate run's measured window, the same load for this long, unmeasured: by then the store job
+ * stores lists as fast as fold-ins make them due, as it does under a steady load (a window starting with the list
+ * queue young would see none of the store's cost). The delay, the job's period and a few seconds' margin.
+ */
+const LEAD_IN_SECONDS = Number(process.env.BENCH_LEAD_IN_SECONDS ?? Math.ceil(STORE_DELAY_MS / 1000) + 5);
 
 /**
  * Every service consuming interaction.v1, one line each: it runs as its own process on its own database, and
@@ -59,7 +75,7 @@ const ALL_CONSUMERS: { service: string; env: (prefix: string) => Record<string, 
     env: (prefix) => ({
       CACHE_KEY_PREFIX: `${prefix}recommendation:`,
       NATS_SUBJECT_PREFIX: prefix,
-      ...(STORE_DELAY_MS ? { RECOMMENDATION_STORE_DELAY_MS: STORE_DELAY_MS } : {}),
+      RECOMMENDATION_STORE_DELAY_MS: String(STORE_DELAY_MS),
     }),
     applied: "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
   },
@@ -326,6 +342,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     applied: Record<string, number>;
     behind: Record<string, number>;
     waitingLists: number;
+    overdueLists: number;
   }> {
     const { n, pending } = await recordedSoFar();
     const applied: Record<string, number> = {};
@@ -334,19 +351,24 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       applied[c.service] = (await queryOne<{ n: number }>(consumerDb[c.service] as string, c.applied)).n;
       behind[c.service] = Math.max(0, n - (applied[c.service] as number));
     }
-    // Recommendation writes a fold-in's list into user_recommendations RECOMMENDATION_STORE_DELAY_MS later: its
-    // work for an event is done once that list is stored.
-    const waitingLists = consumerDb.recommendation
-      ? (await queryOne<{ n: number }>(consumerDb.recommendation, 'select count(*)::int as n from rec_pending_lists')).n
-      : 0;
-    return { n, pending, applied, behind, waitingLists };
+    // Recommendation writes a fold-in's list into user_recommendations RECOMMENDATION_STORE_DELAY_MS later: lists
+    // waiting, and those waiting past the delay (the store job behind).
+    const lists = consumerDb.recommendation
+      ? await queryOne<{ waiting: number; overdue: number }>(
+          consumerDb.recommendation,
+          `select count(*)::int as waiting,
+             (count(*) filter (where pending_since < now() - make_interval(secs => ${OVERDUE_MS / 1000})))::int as overdue
+           from rec_pending_lists`,
+        )
+      : { waiting: 0, overdue: 0 };
+    return { n, pending, applied, behind, waitingLists: lists.waiting, overdueLists: lists.overdue };
   }
   /**
    * Waits until every accepted interaction is written (the count held still over one poll: requests in flight when
-   * a run ended commit after it), published, and applied by every consumer (recommendation's lists stored too), or
-   * limitMs passed; returns the seconds and the last reading.
+   * a run ended commit after it), published, and applied by every consumer, and recommendation's store job has no
+   * list overdue (`allLists`: has stored every list), or limitMs passed; returns the seconds and the last reading.
    */
-  async function catchUp(limitMs = 300_000, pollMs = 500) {
+  async function catchUp(limitMs = 300_000, pollMs = 500, allLists = false) {
     const started = Date.now();
     let previous = -1;
     for (;;) {
@@ -354,19 +376,36 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       const settled =
         state.n === previous &&
         state.pending === 0 &&
-        state.waitingLists === 0 &&
+        (allLists ? state.waitingLists : state.overdueLists) === 0 &&
         Object.values(state.behind).every((b) => b === 0);
       if (settled || Date.now() - started > limitMs) return { seconds: (Date.now() - started) / 1000, ...state };
       previous = state.n;
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
+  /**
+   * Every consumer caught up and every waiting list stored now: the lists are made due at once (their pending_since
+   * moved back by the delay, as if it had passed), so a reading that must not take in the store's work (the idle
+   * one, the final count) does not wait a whole delay for it.
+   */
+  async function catchUpAll(limitMs = 300_000, pollMs = 500) {
+    // The events applied first: a fold-in after the move would queue a list that waits the whole delay.
+    const applied = await catchUp(limitMs, pollMs);
+    if (consumerDb.recommendation)
+      await queryOne(
+        consumerDb.recommendation,
+        `update rec_pending_lists set pending_since = pending_since - make_interval(secs => ${STORE_DELAY_MS / 1000})`,
+      );
+    const stored = await catchUp(limitMs, pollMs, true);
+    return { ...stored, seconds: applied.seconds + stored.seconds };
+  }
 
   /** CPU ms per second each group uses with no requests (timers, polling consumers and relays), measured idle. */
   let idle: Record<string, number> = {};
   async function measureIdle(idleSeconds = 5): Promise<void> {
-    // Idle means the warm-ups' events are published and applied by every consumer, else their backlog counts as idle.
-    await catchUp(180_000);
+    // Idle means the warm-ups' events are published and applied by every consumer and their lists stored, else their
+    // backlog counts as idle.
+    await catchUpAll(180_000);
     await readPgGroups();
     const before = cpuOf(pidsOf());
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
@@ -380,26 +419,9 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   }
 
   let seq = 0;
-  async function run(
-    label: string,
-    base: string,
-    path: string,
-    rate?: number,
-    seconds = SECONDS,
-    connections = CONNECTIONS,
-  ): Promise<Run> {
-    process.stderr.write(`${new Date().toISOString()} ${label}\n`);
-    await readPgGroups();
-    const pids = pidsOf();
-    // One scrape of each service before and after: the first after the run also reads its event-loop delay over it.
-    const [interactionBefore, gatewayBefore] = await Promise.all([scrape(interaction.base), scrape(gateway.ops)]);
-    const batchesBefore = batchTotals(interactionBefore);
-    const servedBefore = { interaction: servedPuts(interactionBefore), gateway: servedPuts(gatewayBefore) };
-    // Read before the CPU snapshot, so the query's own PostgreSQL time is not counted in the run.
-    const walBefore = await walCounters();
-    const before = cpuOf(pids);
-    const started = performance.now();
-    const result = await autocannon({
+  /** PUT views for `seconds`: at `rate` over 32 connections, or as fast as `connections` connections go. */
+  const load = (base: string, path: string, rate: number | undefined, seconds: number, connections: number) =>
+    autocannon({
       url: base,
       connections: rate ? 32 : connections,
       duration: seconds,
@@ -418,6 +440,28 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
         },
       ],
     });
+  async function run(
+    label: string,
+    base: string,
+    path: string,
+    rate?: number,
+    seconds = SECONDS,
+    connections = CONNECTIONS,
+  ): Promise<Run> {
+    process.stderr.write(`${new Date().toISOString()} ${label}\n`);
+    // A fixed-rate run is measured at steady state: the same load first, unmeasured (LEAD_IN_SECONDS says why).
+    if (rate && LEAD_IN_SECONDS > 0) await load(base, path, rate, LEAD_IN_SECONDS, connections);
+    await readPgGroups();
+    const pids = pidsOf();
+    // One scrape of each service before and after: the first after the run also reads its event-loop delay over it.
+    const [interactionBefore, gatewayBefore] = await Promise.all([scrape(interaction.base), scrape(gateway.ops)]);
+    const batchesBefore = batchTotals(interactionBefore);
+    const servedBefore = { interaction: servedPuts(interactionBefore), gateway: servedPuts(gatewayBefore) };
+    // Read before the CPU snapshot, so the query's own PostgreSQL time is not counted in the run.
+    const walBefore = await walCounters();
+    const before = cpuOf(pids);
+    const started = performance.now();
+    const result = await load(base, path, rate, seconds, connections);
     const after = cpuOf(pidsOf());
     const wall = (performance.now() - started) / 1000;
     const walAfter = await walCounters();
@@ -498,7 +542,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
 
   // Drain: the count is taken once every accepted interaction (warm-ups included, one event each) is written,
   // published and applied by every consumer (polled every 2 s, for at most 10 minutes).
-  const { seconds: drainSeconds, n: produced, applied } = await catchUp(600_000, 2000);
+  const { seconds: drainSeconds, n: produced, applied } = await catchUpAll(600_000, 2000);
   const measuredTo = cpuOf(pidsOf());
   const measuredSeconds = (performance.now() - measuredFrom.at) / 1000;
   const measuredEvents = Math.max(1, produced - measuredFrom.events);
@@ -713,7 +757,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
         : "(BENCH_ROLES=all: each consumer's service as one process, its API and consumers at one priority) ") +
       '(NODE_ENV=production, LOG_LEVEL=warn, each service on its own database as its application role, an owner role migrating); ' +
       'PostgreSQL keeps fsync and synchronous_commit on. ' +
-      `Recommendation stores each list in user_recommendations ${STORE_DELAY_MS ? `${STORE_DELAY_MS} ms (BENCH_RECOMMENDATION_STORE_DELAY_MS)` : '10 s (its default)'} after the fold-in that computed it.`,
+      `Recommendation stores each list in user_recommendations ${STORE_DELAY_MS / 1000} s ${STORE_DELAY_OVERRIDE ? '(BENCH_RECOMMENDATION_STORE_DELAY_MS)' : '(its default)'} after the fold-in that first queued it. ` +
+      `Each fixed-rate run is measured at steady state: its load runs ${LEAD_IN_SECONDS} s unmeasured first${process.env.BENCH_LEAD_IN_SECONDS ? ' (BENCH_LEAD_IN_SECONDS)' : ' (the store delay and a few seconds)'}, so that the store job stores lists as fast as fold-ins make them due during the ${SECONDS} s measured.`,
     '',
     `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores ` +
       '(other work on the machine competes; postgres and kafka CPU include everything else they serve meanwhile).',
@@ -728,10 +773,10 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       'postgres and kafka serve the whole machine, so theirs is the roughest; the "pg … db" columns split postgres by the ' +
       'database a backend serves (each service\'s pool, the bench\'s own queries are "pg other clients") and "pg background" ' +
       'is its checkpointer, WAL writer and other background processes. ' +
-      "Every run starts with every consumer caught up (all accepted interactions applied, and recommendation's lists stored: it writes them into user_recommendations RECOMMENDATION_STORE_DELAY_MS, default 10 s, after a fold-in, so part of its database's work for a run falls after it; the line below the table counts all of it), so no run pays for the backlog " +
+      "Every run starts with every consumer caught up (all accepted interactions applied, and no recommendation list waiting past the store delay: lists younger than that wait by design, and the store job's work on them, as under a steady load, falls in whichever run follows; the line below the table counts all of it), so no run pays for a backlog " +
       'an earlier one left; "behind at the end" is how many accepted interactions each consumer had not applied yet when ' +
       "the run's load stopped, and how long it then took until all were applied. A consumer that is behind during a run " +
-      'is still working through it, with all its CPU counted in the run.',
+      "is still working through it, with all its CPU counted in the run. Before each idle reading and for the final count every waiting list is stored at once (the bench moves its pending_since back by the delay), so the idle rates take in no store and the consumers' totals take in every list.",
     '',
     `| run | accepted/s | p50 ms | p99 ms | % answered in > 50 ms: interaction / gateway | event-loop delay p99 / max ms: interaction, gateway | PostgreSQL WAL: syncs/s / KB per interaction | non-2xx + errors | batch: mean size / queued ms / commit ms | % of batches: commit > 20 ms / commit > 50 ms / queued > 20 ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
     `|---|---|---|---|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,

@@ -39,7 +39,7 @@ export const recommendationConfigSchema = Type.Object({
   RECOMMENDATION_STORE_DELAY_MS: Type.Integer({
     minimum: 0,
     maximum: 3_600_000,
-    default: 10_000,
+    default: 60_000,
     description:
       "How long a recomputed list waits before it is written into user_recommendations and published as recommendations.generated (Redis and the API have it at once; a click or an export stores the user's waiting list first): a user's fold-ins within it write the table and publish the event once. 0: in the fold-in's own transaction.",
   }),
