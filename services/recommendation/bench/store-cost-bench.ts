@@ -6,7 +6,7 @@ import { forAllUsers, openDatabase, prepareDatabase } from '@marquee/platform-db
 import { createRunRoles, dropRun, roleUrl } from '@marquee/platform-testing/run-roles';
 import { processCpuMs as cpuMs } from '../../../bench/machine';
 import type { AlgorithmName } from '../src/domain/experiments';
-import type { StoredList } from '../src/recommend/refresh-user';
+import type { StoredList } from '../src/recommend/compute-lists';
 import { queueLists, storeWaitingLists } from '../src/recommend/store-lists';
 import { migrationsFolder } from '../src/service';
 

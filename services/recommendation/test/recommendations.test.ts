@@ -20,7 +20,7 @@ import { forAllUsers } from '@marquee/platform-db';
 import { physicalTopic } from '@marquee/platform-events';
 import { currentDefaultPage, currentLists } from '../src/recommend/current-lists';
 import { ListCache } from '../src/recommend/list-cache';
-import { cacheKey } from '../src/recommend/refresh-user';
+import { cacheKey } from '../src/recommend/compute-lists';
 import { interaction, movie, user } from './events';
 import { type Harness, settled, startHarness } from './helper';
 

@@ -16,7 +16,8 @@ import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { allUsersIn } from '../db/rls';
 import { type FeedbackKind, feedbackWeight } from '../domain/feedback-matrix';
-import { type AfterCommit, cacheKey, refreshUsers } from '../recommend/refresh-user';
+import { type AfterCommit, cacheKey } from '../recommend/compute-lists';
+import { refreshUsers } from '../recommend/refresh-user';
 import { dropFromWaitingLists } from '../recommend/store-lists';
 
 type Movie = Static<typeof MovieUpserted.schema>;

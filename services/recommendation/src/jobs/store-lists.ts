@@ -3,7 +3,7 @@ import { counterOn, scrapedGauge } from '@marquee/platform-metrics';
 import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
-import { cacheKey } from '../recommend/refresh-user';
+import { cacheKey } from '../recommend/compute-lists';
 import { dueUsers, storeWaitingLists } from '../recommend/store-lists';
 
 /** Lists stored per transaction (about 50 rows each): a few hundred ms, so a fold-in never waits long on one. */

@@ -1,7 +1,8 @@
 import { cacheMetrics, readCached, readCachedMany } from '@marquee/platform-cache';
 import { withUser } from '@marquee/platform-db';
 import type { RecommendationContext } from '../context';
-import { cacheKey, refreshUser, type StoredList } from './refresh-user';
+import { cacheKey, type StoredList } from './compute-lists';
+import { refreshUser } from './refresh-user';
 import { decodeStoredList, defaultPage, storedDefaultPage } from './stored-value';
 
 /** Lists built at once for users missing from Redis (each is one transaction). */

@@ -4,7 +4,7 @@ import { pendingEvent, recordEvents } from '@marquee/platform-events';
 import { type SQL, sql } from 'drizzle-orm';
 import type { AlgorithmName } from '../domain/experiments';
 import type { Recommendation } from './compute';
-import type { StoredList } from './refresh-user';
+import type { StoredList } from './compute-lists';
 
 /**
  * Lists wait in rec_pending_lists before they are written into user_recommendations (migration 0003 says why): a

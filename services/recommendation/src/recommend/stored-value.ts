@@ -1,4 +1,4 @@
-import type { StoredList } from './refresh-user';
+import type { StoredList } from './compute-lists';
 
 /** The page `GET /v1/me/recommendations` answers when asked for no other: the first 20 items. */
 export const DEFAULT_PAGE_SIZE = 20;

@@ -9,7 +9,7 @@ import { ALGORITHMS, type AlgorithmName, assignVariant } from '../domain/experim
 import { computeRecommendations } from '../recommend/compute';
 import { currentDefaultPage, currentLists } from '../recommend/current-lists';
 import { DEFAULT_PAGE_SIZE } from '../recommend/stored-value';
-import { loadUserState } from '../recommend/refresh-user';
+import { loadUserState } from '../recommend/compute-lists';
 import { storeWaitingLists } from '../recommend/store-lists';
 
 export const ErrorResponse = Type.Object({
