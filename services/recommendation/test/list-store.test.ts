@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { InteractionRecorded, MovieDeleted, MovieUpserted, UserDeleted } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson } from '@marquee/platform-bus';
-import { forAllUsers } from '@marquee/platform-db';
+import { forAllUsers, openDatabase, type Tx } from '@marquee/platform-db';
 import { parseExposition } from '@marquee/platform-metrics';
+import { adminPool } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleListStore, storeDueLists } from '../src/jobs/store-lists';
-import { queueLists, storeWaitingLists } from '../src/recommend/store-lists';
+import { cacheKey, effectsAfterCommit, lockUsers, type StoredList } from '../src/recommend/compute-lists';
+import { refreshUsers } from '../src/recommend/refresh-user';
+import { decodeStoredList } from '../src/recommend/stored-value';
+import { storeLists, storeWaitingLists, type Waiting } from '../src/recommend/store-lists';
 import { interaction, movie } from './events';
 import { type Harness, settled, startHarness } from './helper';
 
@@ -21,20 +25,34 @@ const stored = (userId: string) =>
   query<{ movie_id: number; rank: number; clicked: boolean }>(
     sql`select movie_id, rank, clicked from user_recommendations where user_id = ${userId} order by rank`,
   );
+/** The user's marker: since when their list waits, and the row version (a rewrite would change xmin and ctid). */
 const waiting = (userId: string) =>
-  query<{ generated_at: string; pending_since: string; movie_ids: number[] }>(
-    sql`select generated_at::text, pending_since::text, movie_ids from rec_pending_lists where user_id = ${userId}`,
+  query<{ pending_since: string; xmin: string; ctid: string }>(
+    sql`select pending_since::text, xmin::text, ctid::text from rec_pending_lists where user_id = ${userId}`,
   );
-/** Publishes a like and waits for its fold-in (a new waiting list). */
+/** Publishes a like and waits for its fold-in (its feedback row commits with the fold-in and its marker). */
 async function like(userId: string, movieId: number) {
-  const before = (await waiting(userId))[0]?.generated_at;
   await h.publish(InteractionRecorded, userId, interaction(userId, movieId, 'like'));
-  await settled(async () => {
-    const now = (await waiting(userId))[0]?.generated_at;
-    expect(now).toBeDefined();
-    expect(now).not.toBe(before);
-  });
+  await settled(async () =>
+    expect(
+      await query(sql`select 1 from rec_feedback where user_id = ${userId} and movie_id = ${movieId}`),
+    ).toHaveLength(1),
+  );
 }
+/** Stores waiting lists as a click or an export does, then caches them as they do after the commit. */
+async function store(which: Waiting) {
+  const cache = effectsAfterCommit(h.rec.ctx);
+  const result = await forAllUsers(h.rec.deps.database.db, (tx) =>
+    storeWaitingLists(h.rec.ctx, tx, which, cache.afterCommit),
+  );
+  await cache.run();
+  return result;
+}
+/** The user's list in Redis. */
+const cached = async (userId: string) => {
+  const value = await h.rec.deps.redis.get(cacheKey(h.rec.ctx, userId));
+  return value ? decodeStoredList(value) : null;
+};
 /** The user's recommendations.generated events, as written into the outbox. */
 const published = async (userId: string) =>
   (
@@ -51,6 +69,8 @@ async function api(method: 'GET' | 'POST', url: string, userId: string) {
   });
   return { status: res.statusCode, body: res.body ? res.json() : undefined };
 }
+const listed = async (userId: string) =>
+  (await api('GET', '/v1/me/recommendations?limit=50', userId)).body.items as Array<{ movieId: number; rank: number }>;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
@@ -67,44 +87,46 @@ afterAll(async () => {
 });
 
 describe('lists waiting to be stored', () => {
-  it('when a user is folded in twice within the delay, then the table gets only the last list, once, when it is stored, and only that list is published', async () => {
+  it('when a user is folded in twice within the delay, then the table gets only the latest list, once, when it is stored, and only that list is published', async () => {
     const id = randomUUID();
     await like(id, 1);
     const first = await waiting(id);
     expect(first).toHaveLength(1);
     expect(await stored(id)).toEqual([]);
     // The API has the list at once.
-    const served = await api('GET', '/v1/me/recommendations?limit=50', id);
-    expect(served.body.items.length).toBeGreaterThan(0);
+    expect((await listed(id)).length).toBeGreaterThan(0);
     await like(id, 2);
-    const second = await waiting(id);
-    expect(second).toHaveLength(1);
-    // Replaced, yet waiting since the first fold-in: a user folded in again and again is still stored in time.
-    expect(second[0]!.pending_since).toBe(first[0]!.pending_since);
-    expect(second[0]!.generated_at > first[0]!.generated_at).toBe(true);
-    const latest = (await api('GET', '/v1/me/recommendations?limit=50', id)).body.items as Array<{
-      movieId: number;
-      rank: number;
-    }>;
+    // Still one marker, waiting since the first fold-in: a user folded in again and again is still stored in time.
+    expect((await waiting(id)).map((w) => w.pending_since)).toEqual([first[0]!.pending_since]);
+    const latest = await listed(id);
+    expect(latest.map((i) => i.movieId)).not.toContain(2);
     // Neither fold-in published its list: recommendations.generated is the stored list.
     expect(await published(id)).toEqual([]);
-    const [{ ms: waitingSinceMs }] = (await query<{ ms: number }>(
-      sql`select (extract(epoch from generated_at) * 1000)::float8 as ms from rec_pending_lists where user_id = ${id}`,
-    )) as [{ ms: number }];
-    const result = await forAllUsers(h.rec.deps.database.db, (tx) => storeWaitingLists(tx, { users: [id] }));
+    const storedFrom = Date.now();
+    const result = await store({ users: [id] });
     expect(result).toEqual({ lists: 1, rows: latest.length });
     expect(await waiting(id)).toEqual([]);
+    // The list computed at store time: the model has not retrained, so it is the one the API served.
     expect((await stored(id)).map((r) => [r.movie_id, r.rank])).toEqual(latest.map((i) => [i.movieId, i.rank]));
     const events = await published(id);
     expect(events).toHaveLength(1);
     expect(events[0]!.items.map((i) => [i.movieId, i.rank])).toEqual(latest.map((i) => [i.movieId, i.rank]));
-    expect(Date.parse(events[0]!.generatedAt)).toBe(waitingSinceMs);
+    expect(Date.parse(events[0]!.generatedAt)).toBeGreaterThanOrEqual(storedFrom - 1000);
+    // Redis holds the stored list.
+    expect((await cached(id))?.generatedAt).toBe(events[0]!.generatedAt);
     // Nothing is waiting any more: storing again writes and publishes nothing.
-    expect(await forAllUsers(h.rec.deps.database.db, (tx) => storeWaitingLists(tx, { users: [id] }))).toEqual({
-      lists: 0,
-      rows: 0,
-    });
+    expect(await store({ users: [id] })).toEqual({ lists: 0, rows: 0 });
     expect(await published(id)).toHaveLength(1);
+  });
+
+  it('when a user already waiting is folded in again, then their marker is left as it was: no new row version', async () => {
+    const id = randomUUID();
+    await like(id, 1);
+    const [marker] = await waiting(id);
+    expect(marker).toBeDefined();
+    await like(id, 2);
+    await like(id, 3);
+    expect(await waiting(id)).toEqual([marker]);
   });
 
   it('when a recommended movie is clicked while its list waits, then the list is stored first and the click counts', async () => {
@@ -122,9 +144,7 @@ describe('lists waiting to be stored', () => {
   it('when a user exports their data while their list waits, then the export holds that list', async () => {
     const id = randomUUID();
     await like(id, 4);
-    const listed = (await api('GET', '/v1/me/recommendations?limit=50', id)).body.items.map(
-      (i: { movieId: number }) => i.movieId,
-    );
+    const served = (await listed(id)).map((i) => i.movieId);
     const exported = await requestJson<{ recommendations: Array<{ movieId: number }> }>(
       h.rec.deps.nats,
       `${h.env.KAFKA_TOPIC_PREFIX}gdpr.export.recommendation`,
@@ -132,35 +152,33 @@ describe('lists waiting to be stored', () => {
       5000,
     );
     expect(exported.recommendations.map((r) => r.movieId).sort((a, b) => a - b)).toEqual(
-      [...listed].sort((a, b) => a - b),
+      [...served].sort((a, b) => a - b),
     );
+    expect(await waiting(id)).toEqual([]);
   });
 
-  it('when a movie on a waiting list is deleted, then it leaves the list at once, is never stored and the cached copy goes', async () => {
+  it('when a movie on a waiting list is deleted, then the cached copy goes and the movie is never stored', async () => {
     const id = randomUUID();
     await like(id, 11);
-    const listed = (await api('GET', '/v1/me/recommendations?limit=50', id)).body.items.map(
-      (i: { movieId: number }) => i.movieId,
-    ) as number[];
-    const gone = listed.find((m) => m > 11 && m <= 20)!;
+    const served = (await listed(id)).map((i) => i.movieId);
+    const gone = served.find((m) => m > 11 && m <= 20)!;
     expect(gone).toBeDefined();
-    expect((await waiting(id))[0]!.movie_ids).toContain(gone);
-    const key = `${h.env.KAFKA_TOPIC_PREFIX}rec:list:${id}`;
-    expect(await h.rec.deps.redis.exists(key)).toBe(1);
+    expect(await cached(id)).not.toBeNull();
     await h.publish(MovieDeleted, String(gone), { movieId: gone, tmdbId: null, deletedAt: new Date().toISOString() });
     await settled(async () =>
       expect(await query(sql`select 1 from rec_movies where movie_id = ${gone}`)).toHaveLength(0),
     );
-    expect(await h.rec.deps.redis.exists(key)).toBe(0);
-    // Gone from the waiting list at once, the other items kept in their order.
-    expect((await waiting(id))[0]!.movie_ids).toEqual(listed.filter((m) => m !== gone));
-    await forAllUsers(h.rec.deps.database.db, (tx) => storeWaitingLists(tx, { users: [id] }));
-    const rows = await stored(id);
-    expect(rows.length).toBe(listed.length - 1);
-    expect(rows.map((r) => r.movie_id)).not.toContain(gone);
+    await settled(async () => expect(await cached(id)).toBeNull());
+    expect(await waiting(id)).toHaveLength(1);
+    await store({ users: [id] });
+    const rows = (await stored(id)).map((r) => r.movie_id);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows).not.toContain(gone);
+    // Redis has the list as stored.
+    expect((await cached(id))?.items.map((i) => i.movieId)).toEqual(rows);
   });
 
-  it('when a user is deleted while their list waits, then the waiting list is erased too', async () => {
+  it('when a user is deleted while their list waits, then the marker is erased too', async () => {
     const id = randomUUID();
     await like(id, 5);
     expect(await waiting(id)).toHaveLength(1);
@@ -169,21 +187,34 @@ describe('lists waiting to be stored', () => {
     expect(await stored(id)).toEqual([]);
   });
 
-  it('when the table refuses one waiting list, then the others are stored and only that one is dropped', async () => {
+  it('when the table refuses one waiting list, then the others are stored and only that one is dropped, with its cached copy', async () => {
     const good = randomUUID();
     await like(good, 7);
     const bad = randomUUID();
-    // A score above 1 breaks user_recommendations' CHECK: the whole batch is refused.
-    await forAllUsers(h.rec.deps.database.db, (tx) =>
-      tx.execute(sql`insert into rec_pending_lists (user_id, algorithm, variant, generated_at, pending_since, movie_ids,
-          scores, ranks, reasons)
-        values (${bad}, 'hybrid', 'control', now(), now() - interval '1 hour', '{8}', '{2}', '{1}', '{"Broken"}')`),
-    );
-    const result = await storeDueLists(h.rec.ctx, 0);
-    expect(result.dropped).toBe(1);
-    expect(result.stored).toBeGreaterThanOrEqual(1);
+    await like(bad, 8);
+    expect(await cached(bad)).not.toBeNull();
+    // user_recommendations refuses the bad user's rows, as a CHECK refuses a broken list: the whole batch fails.
+    const admin = adminPool(h.env.DATABASE_URL as string);
+    await admin.query(`
+      create function refuse_for_test() returns trigger language plpgsql as $$
+      begin
+        if new.user_id = '${bad}' then raise exception 'refused for the test' using errcode = '23514'; end if;
+        return new;
+      end $$;
+      create trigger refuse_for_test before insert or update on user_recommendations
+        for each row execute function refuse_for_test();`);
+    try {
+      const result = await storeDueLists(h.rec.ctx, 0);
+      expect(result.dropped).toBe(1);
+      expect(result.stored).toBeGreaterThanOrEqual(1);
+    } finally {
+      await admin.query('drop trigger refuse_for_test on user_recommendations; drop function refuse_for_test()');
+      await admin.end();
+    }
     expect(await waiting(bad)).toEqual([]);
     expect(await stored(bad)).toEqual([]);
+    await h.rec.ctx.lists.settled();
+    expect(await cached(bad)).toBeNull();
     expect(await waiting(good)).toEqual([]);
     expect((await stored(good)).length).toBeGreaterThan(0);
   });
@@ -216,35 +247,134 @@ describe('lists waiting to be stored', () => {
     }
   });
 
-  it('when reasons hold quotes, backslashes, commas, braces or the word NULL, then the waiting lists keep them as written', async () => {
+  it('when a fold-in and a store of the same users run at once, in either order or many times over, then neither deadlocks and the later one sees the earlier one', async () => {
+    // Connections of their own: the service's pool also serves its consumer.
+    const db = openDatabase(h.env.DATABASE_URL as string, { max: 8 });
+    const foldIn = (users: string[]) => (tx: Tx) => refreshUsers(h.rec.ctx, tx, users, () => {});
+    const storeOf = (users: string[]) => (tx: Tx) => storeWaitingLists(h.rec.ctx, tx, { users }, () => {});
+    /** Runs work in a transaction kept open (its locks held) until released, then `rest` in the same transaction. */
+    const holding = <T>(work: (tx: Tx) => Promise<T>, rest?: (tx: Tx) => Promise<unknown>) => {
+      let reached = () => {};
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const done = forAllUsers(db.db, async (tx) => {
+        const r = await work(tx);
+        reached();
+        await released;
+        await rest?.(tx);
+        return r;
+      });
+      return { held, release, done };
+    };
+    /** Waits until a transaction waits for a fold-in lock. */
+    const blocked = () =>
+      settled(async () => {
+        const { rows } = await db.pool.query(
+          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'
+             and query like '%pg_advisory_xact_lock%'`,
+        );
+        expect(rows).toHaveLength(1);
+      });
+    try {
+      const id = randomUUID();
+      await like(id, 9);
+      // A fold-in has locked the user and not yet marked them: the store waits for it (it must not take the marker
+      // first, or the fold-in's insert would wait for the store, which waits for the fold-in), then takes the marker.
+      const folding = holding((tx) => lockUsers(tx, [id]), foldIn([id]));
+      await folding.held;
+      const storing = forAllUsers(db.db, storeOf([id]));
+      await blocked();
+      folding.release();
+      await folding.done;
+      expect(await storing).toEqual({ lists: 1, rows: expect.any(Number) });
+      expect(await waiting(id)).toEqual([]);
+      // A store holds the user (it deleted the marker): the fold-in waits for it, then marks the user again.
+      await like(id, 10);
+      const storingFirst = holding(storeOf([id]));
+      await storingFirst.held;
+      const foldingAfter = forAllUsers(db.db, foldIn([id]));
+      await blocked();
+      storingFirst.release();
+      expect(await storingFirst.done).toEqual({ lists: 1, rows: expect.any(Number) });
+      await foldingAfter;
+      expect(await waiting(id)).toHaveLength(1);
+      // Many at once over overlapping users given in different orders, the job's batch among them.
+      const users = Array.from({ length: 6 }, () => randomUUID());
+      const pick = (k: number) => {
+        const some = users.filter((_, u) => (u + k) % 3 !== 0);
+        return k % 2 === 0 ? some : some.reverse();
+      };
+      for (let round = 0; round < 5; round++)
+        await Promise.all([
+          ...[0, 1, 2].map((k) => forAllUsers(db.db, foldIn(pick(k + round)))),
+          ...[3, 4].map((k) => forAllUsers(db.db, storeOf(pick(k + round)))),
+          storeDueLists(h.rec.ctx, 0),
+        ]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('when reasons hold quotes, backslashes, commas, braces or the word NULL, then the stored rows keep them as written', async () => {
     const [tricky, empty] = [randomUUID(), randomUUID()];
+    const movies = (
+      await query<{ movie_id: number }>(sql`select movie_id from rec_movies order by movie_id limit 6`)
+    ).map((r) => r.movie_id);
+    const scores = [0.000001, 0.000002, 0.000003, 0.000004, 0.000005, 0.000006];
     const reasons = ['Because you liked "Heat"', 'a\\b \\"', 'x, {y}', 'NULL', '', 'Amélie ✓'];
-    const list = (userId: string, items: string[]) => ({
+    const list = (userId: string, items: string[]): StoredList => ({
       userId,
-      algorithm: 'hybrid' as const,
+      algorithm: 'hybrid',
       variant: 'control',
       generatedAt: '2026-12-02T01:00:00.000Z',
-      items: items.map((reason, k) => ({ movieId: k + 1, title: '', score: 0.000001 * (k + 1), rank: k + 1, reason })),
+      items: items.map((reason, k) => ({
+        movieId: movies[k]!,
+        title: '',
+        score: scores[k]!,
+        rank: k + 1,
+        reason,
+      })),
     });
-    await forAllUsers(h.rec.deps.database.db, (tx) => queueLists(tx, [list(tricky, reasons), list(empty, [])]));
-    const rows = await query<{
-      user_id: string;
-      movie_ids: number[];
-      scores: number[];
-      ranks: number[];
-      reasons: string[];
-    }>(
-      sql`select user_id, movie_ids, scores, ranks, reasons from rec_pending_lists where user_id in (${tricky}, ${empty})`,
+    await forAllUsers(h.rec.deps.database.db, (tx) => storeLists(tx, [list(tricky, reasons), list(empty, [])]));
+    const rows = await query<{ user_id: string; movie_id: number; score: number; rank: number; reason: string }>(
+      sql`select user_id, movie_id, score, rank, reason from user_recommendations where user_id in (${tricky}, ${empty})
+          order by rank`,
     );
-    const byUser = new Map(rows.map((r) => [r.user_id, r]));
-    expect(byUser.get(tricky)).toEqual({
-      user_id: tricky,
-      movie_ids: [1, 2, 3, 4, 5, 6],
-      scores: [0.000001, 0.000002, 0.000003, 0.000004, 0.000005, 0.000006],
-      ranks: [1, 2, 3, 4, 5, 6],
-      reasons,
-    });
-    expect(byUser.get(empty)).toEqual({ user_id: empty, movie_ids: [], scores: [], ranks: [], reasons: [] });
+    expect(rows).toEqual(
+      reasons.map((reason, k) => ({
+        user_id: tricky,
+        movie_id: movies[k],
+        score: scores[k]!,
+        rank: k + 1,
+        reason,
+      })),
+    );
+  });
+
+  it('when a list names a movie gone from the catalogue, then that movie is not stored', async () => {
+    const id = randomUUID();
+    const [kept] = (
+      await query<{ movie_id: number }>(sql`select movie_id from rec_movies order by movie_id limit 1`)
+    ).map((r) => r.movie_id);
+    const items = [kept!, 9999].map((movieId, k) => ({
+      movieId,
+      title: '',
+      score: 1 - k / 10,
+      rank: k + 1,
+      reason: 'r',
+    }));
+    const rows = await forAllUsers(h.rec.deps.database.db, (tx) =>
+      storeLists(tx, [
+        { userId: id, algorithm: 'hybrid', variant: 'control', generatedAt: new Date().toISOString(), items },
+      ]),
+    );
+    expect(rows).toBe(1);
+    expect((await stored(id)).map((r) => r.movie_id)).toEqual([kept]);
   });
 
   it('when a stored list is stored again with every score, rank and reason changed, then each row is rewritten in place (a HOT update, no index touched)', async () => {
@@ -254,9 +384,9 @@ describe('lists waiting to be stored', () => {
       await query<{ movie_id: number }>(sql`select movie_id from rec_movies order by movie_id limit 15`)
     ).map((r) => r.movie_id);
     expect(movies).toHaveLength(15);
-    const list = (round: number) => ({
+    const list = (round: number): StoredList => ({
       userId: id,
-      algorithm: 'hybrid' as const,
+      algorithm: 'hybrid',
       variant: 'control',
       generatedAt: `2026-12-03T0${round}:00:00.000Z`,
       items: movies.map((_, k) => ({
@@ -267,9 +397,7 @@ describe('lists waiting to be stored', () => {
         reason: `Because you liked Movie ${movies[(k + 3 * round) % movies.length]}`,
       })),
     });
-    await forAllUsers(h.rec.deps.database.db, (tx) => queueLists(tx, [list(1)]));
-    await forAllUsers(h.rec.deps.database.db, (tx) => storeWaitingLists(tx, { users: [id] }));
-    await forAllUsers(h.rec.deps.database.db, (tx) => queueLists(tx, [list(2)]));
+    await forAllUsers(h.rec.deps.database.db, (tx) => storeLists(tx, [list(1)]));
     // The backend's own counters for the table, read around the store in its transaction: what the store did, and
     // nothing another connection did (they also hold this backend's counts not yet reported, hence the difference).
     const counts = await forAllUsers(h.rec.deps.database.db, async (tx) => {
@@ -282,17 +410,19 @@ describe('lists waiting to be stored', () => {
             pg_stat_get_xact_tuples_deleted('user_recommendations'::regclass)::int as deleted`)
         ).rows[0]!;
       const before = await read();
-      const stored = await storeWaitingLists(tx, { users: [id] });
+      const rows = await storeLists(tx, [list(2)]);
       const after = await read();
       return {
-        stored,
+        rows,
         updated: after.updated - before.updated,
         hot: after.hot - before.hot,
         inserted: after.inserted - before.inserted,
         deleted: after.deleted - before.deleted,
       };
     });
-    expect(counts).toEqual({ stored: { lists: 1, rows: 15 }, updated: 15, hot: 15, inserted: 0, deleted: 0 });
+    expect(counts).toEqual({ rows: 15, updated: 15, hot: 15, inserted: 0, deleted: 0 });
     expect((await stored(id)).map((r) => r.movie_id)).toEqual(list(2).items.map((i) => i.movieId));
+    // Stored again as it is: no row is rewritten.
+    expect(await forAllUsers(h.rec.deps.database.db, (tx) => storeLists(tx, [list(2)]))).toBe(0);
   });
 });

@@ -18,7 +18,6 @@ import { allUsersIn } from '../db/rls';
 import { type FeedbackKind, feedbackWeight } from '../domain/feedback-matrix';
 import { type AfterCommit, cacheKey } from '../recommend/compute-lists';
 import { refreshUsers } from '../recommend/refresh-user';
-import { dropFromWaitingLists } from '../recommend/store-lists';
 
 type Movie = Static<typeof MovieUpserted.schema>;
 // The fields both interaction events carry (a recorded one also has previousRating, unused here).
@@ -212,10 +211,13 @@ export function startProjections(
         const affected = await tx.execute<{ user_id: string }>(
           sql`delete from user_recommendations where movie_id = ${movieId} returning user_id`,
         );
-        const waiting = await dropFromWaitingLists(tx, movieId);
+        // A waiting list is computed when it is stored, without the movie (gone from rec_movies and from the model);
+        // the cached list of a user still waiting may name it.
+        const waiting = await tx.execute<{ user_id: string }>(sql`select user_id from rec_pending_lists`);
         await tx.execute(sql`delete from rec_movies where movie_id = ${movieId}`);
         ctx.store.dropMovie(movieId);
-        const keys = [...new Set([...affected.rows.map((r) => r.user_id), ...waiting])].map((u) => cacheKey(ctx, u));
+        const users = [...affected.rows, ...waiting.rows].map((r) => r.user_id);
+        const keys = [...new Set(users)].map((u) => cacheKey(ctx, u));
         if (keys.length > 0) afterCommit(() => ctx.lists.delete(keys));
       }),
       on(TrendingUpdated, async (t, { tx }) => {

@@ -2,6 +2,7 @@ import { type Subscription, serveJson, Subjects } from '@marquee/platform-bus';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { withUser } from '@marquee/platform-db';
+import { effectsAfterCommit } from '../recommend/compute-lists';
 import { storeWaitingLists } from '../recommend/store-lists';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -14,9 +15,10 @@ export function serveGdprExport(ctx: RecommendationContext): Subscription {
     async (req) => {
       if (typeof req?.userId !== 'string' || !UUID_RE.test(req.userId)) throw new Error('userId must be a uuid');
       const userId = req.userId;
-      return withUser(ctx.database.db, userId, async (tx) => {
+      const stored = effectsAfterCommit(ctx);
+      const held = await withUser(ctx.database.db, userId, async (tx) => {
         // Their latest list, if it is still waiting to be written (the store delay), is part of what is held.
-        await storeWaitingLists(tx, { users: [userId] });
+        await storeWaitingLists(ctx, tx, { users: [userId] }, stored.afterCommit);
         const recommendations = await tx.execute(sql`
           select movie_id as "movieId", score, algorithm, variant, rank, reason, generated_at as "generatedAt",
                  clicked, clicked_at as "clickedAt"
@@ -36,6 +38,8 @@ export function serveGdprExport(ctx: RecommendationContext): Subscription {
           feedback: feedback.rows,
         };
       });
+      await stored.run();
+      return held;
     },
     { queue: 'recommendation' },
   );

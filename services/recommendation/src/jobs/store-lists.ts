@@ -3,20 +3,23 @@ import { counterOn, scrapedGauge } from '@marquee/platform-metrics';
 import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
-import { cacheKey } from '../recommend/compute-lists';
-import { dueUsers, storeWaitingLists } from '../recommend/store-lists';
+import { cacheKey, effectsAfterCommit } from '../recommend/compute-lists';
+import { dueUsers, storeWaitingLists, type Waiting } from '../recommend/store-lists';
 
-/** Lists stored per transaction (about 50 rows each): a few hundred ms, so a fold-in never waits long on one. */
+/**
+ * Lists computed and stored per transaction (about 50 rows each): a few hundred ms, so a fold-in never waits long on
+ * one.
+ */
 const BATCH = 200;
 /** A scrape waits at most this long for the queue's figures (the last reading is served after). */
 const QUEUE_QUERY_TIMEOUT_MS = 500;
 
 /**
- * One round of the job: up to `limit` lists that waited `waitedMs`, in one transaction. If user_recommendations
- * refuses that batch with a data error (a list breaking a constraint, say), the lists are stored one at a time and
- * one refused on its own is dropped from the queue, logged with its user, and its cached copy deleted (the user's
- * next fold-in or read computes a new one): one bad list must not hold back every list behind it for good. Any
- * other failure (the database unreachable) drops nothing and is thrown for the next round.
+ * One round of the job: up to `limit` lists that waited `waitedMs`, computed and stored in one transaction, then
+ * cached. If user_recommendations refuses that batch with a data error (a list breaking a constraint, say), the lists
+ * are stored one at a time and one refused on its own is dropped from the queue, logged with its user, and its cached
+ * copy deleted (the user's next fold-in or read computes a new one): one bad list must not hold back every list
+ * behind it for good. Any other failure (the database unreachable) drops nothing and is thrown for the next round.
  */
 export async function storeDueLists(
   ctx: RecommendationContext,
@@ -24,8 +27,14 @@ export async function storeDueLists(
   limit = BATCH,
 ): Promise<{ stored: number; dropped: number; more: boolean }> {
   const db = ctx.database.db;
+  const store = async (which: Waiting) => {
+    const cache = effectsAfterCommit(ctx);
+    const r = await forAllUsers(db, (tx) => storeWaitingLists(ctx, tx, which, cache.afterCommit));
+    await cache.run();
+    return r;
+  };
   try {
-    const r = await forAllUsers(db, (tx) => storeWaitingLists(tx, { waitedMs, limit }));
+    const r = await store({ waitedMs, limit });
     return { stored: r.lists, dropped: 0, more: r.lists === limit };
   } catch (err) {
     if (!isDataError(err)) throw err;
@@ -39,7 +48,7 @@ export async function storeDueLists(
   let dropped = 0;
   for (const userId of due) {
     try {
-      stored += (await forAllUsers(db, (tx) => storeWaitingLists(tx, { users: [userId] }))).lists;
+      stored += (await store({ users: [userId] })).lists;
     } catch (err) {
       if (!isDataError(err)) throw err;
       await forAllUsers(db, (tx) => tx.execute(sql`delete from rec_pending_lists where user_id = ${userId}`));
@@ -81,7 +90,7 @@ export function scheduleListStore(ctx: RecommendationContext): PeriodicJob {
   const gauges = [
     scrapedGauge(ctx.metrics, {
       name: 'recommendation_lists_waiting',
-      help: 'Recomputed lists not yet written into user_recommendations (up to 1,000,000)',
+      help: 'Users whose lists wait to be written into user_recommendations (up to 1,000,000)',
       timeoutMs: QUEUE_QUERY_TIMEOUT_MS,
       read: () =>
         forAllUsers(ctx.database.db, async (tx) => {

@@ -82,3 +82,21 @@ export function cacheLists(ctx: RecommendationContext, lists: StoredList[]): Pro
     ctx.config.RECOMMENDATION_CACHE_TTL_SECONDS,
   );
 }
+
+/**
+ * An afterCommit that collects effects for `run` once the caller's transaction has committed (a click, an export,
+ * the store job). A failing effect is logged, not thrown: what it follows is committed, and a list Redis did not take
+ * is deleted there once it is back (ListCache).
+ */
+export function effectsAfterCommit(ctx: RecommendationContext): { afterCommit: AfterCommit; run(): Promise<void> } {
+  const effects: Array<() => Promise<void> | void> = [];
+  return {
+    afterCommit: (effect) => effects.push(effect),
+    async run() {
+      for (const effect of effects)
+        await Promise.resolve()
+          .then(effect)
+          .catch((err) => ctx.logger.warn({ err }, 'a stored recommendation list was not cached after its commit'));
+    },
+  };
+}

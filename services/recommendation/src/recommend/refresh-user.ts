@@ -2,14 +2,14 @@ import { publishJson, Subjects } from '@marquee/platform-bus';
 import type { Tx } from '@marquee/platform-db';
 import type { RecommendationContext } from '../context';
 import { type AfterCommit, cacheLists, computeLists, lockUsers, type StoredList } from './compute-lists';
-import { queueLists, storeWaitingLists } from './store-lists';
+import { queueLists, storeLists } from './store-lists';
 
 /**
- * Recomputes one user's stored list for their variant (fold-in against the current model): queues it for
- * user_recommendations and recommendations.generated (stored and published in this transaction when
- * RECOMMENDATION_STORE_DELAY_MS is 0, by the store job once it has waited otherwise); once that commits, caches the
- * list in Redis and pushes live.user.<id> — so neither Redis nor a client ever sees a list the database then rolls
- * back.
+ * Recomputes one user's stored list for their variant (fold-in against the current model): queues the user for
+ * user_recommendations and recommendations.generated (the list stored and published in this transaction when
+ * RECOMMENDATION_STORE_DELAY_MS is 0, computed again and stored by the store job once it has waited otherwise);
+ * once that commits, caches the list in Redis and pushes live.user.<id> — so neither Redis nor a client ever sees a
+ * list the database then rolls back.
  */
 export async function refreshUser(
   ctx: RecommendationContext,
@@ -22,7 +22,7 @@ export async function refreshUser(
 
 /**
  * refreshUser for several users at once (the consumer's chunk): the same writes, each statement once for all of
- * them (locks, state, queue), the fold-in itself once per user.
+ * them (locks, state, markers), the fold-in itself once per user.
  */
 export async function refreshUsers(
   ctx: RecommendationContext,
@@ -31,14 +31,15 @@ export async function refreshUsers(
   afterCommit: AfterCommit,
 ): Promise<StoredList[]> {
   if (userIds.length === 0) return [];
-  // One refresh per user at a time (fold-in vs. a first read).
+  // One refresh or store per user at a time (fold-in vs. a first read, a store), before any marker is written.
   const sorted = await lockUsers(tx, userIds);
   const lists = await computeLists(ctx, tx, sorted);
-  // The lists wait to be written into user_recommendations and published as recommendations.generated
-  // (store-lists.ts: a user's fold-ins within the store delay store and publish one list); Redis and the live push
-  // below have them at once.
-  await queueLists(tx, lists);
-  if (ctx.config.RECOMMENDATION_STORE_DELAY_MS === 0) await storeWaitingLists(tx, { users: sorted });
+  // The lists wait to be written into user_recommendations and published as recommendations.generated: the users
+  // are marked, and the store computes their lists again when it writes them (store-lists.ts: a user's fold-ins
+  // within the store delay store and publish one list). With no delay these lists are stored here and now. Redis and
+  // the live push below have them at once.
+  if (ctx.config.RECOMMENDATION_STORE_DELAY_MS === 0) await storeLists(tx, lists);
+  else await queueLists(tx, sorted);
   afterCommit(async () => {
     // Not waited for while Redis is not up: the key is deleted once it is back (ListCache), so no older list stays.
     await cacheLists(ctx, lists);

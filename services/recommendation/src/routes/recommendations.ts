@@ -9,7 +9,7 @@ import { ALGORITHMS, type AlgorithmName, assignVariant } from '../domain/experim
 import { computeRecommendations } from '../recommend/compute';
 import { currentDefaultPage, currentLists } from '../recommend/current-lists';
 import { DEFAULT_PAGE_SIZE } from '../recommend/stored-value';
-import { loadUserState } from '../recommend/compute-lists';
+import { effectsAfterCommit, loadUserState } from '../recommend/compute-lists';
 import { storeWaitingLists } from '../recommend/store-lists';
 
 export const ErrorResponse = Type.Object({
@@ -141,9 +141,10 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
     async (req, reply) => {
       const userId = req.identity!.userId;
       const { movieId } = req.params;
+      const stored = effectsAfterCommit(ctx);
       const clicked = await withUser(ctx.database.db, userId, async (tx) => {
         // The list the user saw may still be waiting to be written (the store delay).
-        await storeWaitingLists(tx, { users: [userId] });
+        await storeWaitingLists(ctx, tx, { users: [userId] }, stored.afterCommit);
         const rows = await tx.execute<{ algorithm: 'hybrid'; variant: string; clicked_at: Date }>(sql`
           update user_recommendations set clicked = true, clicked_at = coalesce(clicked_at, now())
           where user_id = ${userId} and movie_id = ${movieId}
@@ -158,6 +159,7 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
           });
         return rows.rows.length;
       });
+      await stored.run();
       if (clicked === 0)
         throw notFound('RECOMMENDATION.NOT_FOUND', `Movie ${movieId} is not among your recommendations`);
       return reply.code(204).send(null);
