@@ -2,7 +2,8 @@
 // `node --import @marquee/platform-runtime/register services/recommendation/bench/consumer-cost.ts` (run it under flock /work/bench.lock).
 // BENCH_MOVIES (default 9,742, the full catalogue: a fold-in's cost grows with items) and BENCH_EVENTS_SCALE (1 =
 // the committed sizes) shrink it for iteration; BENCH_CPU_PROF=<dir> writes the service's V8 CPU profile there.
-// PostgreSQL CPU is that of the backends serving the service's database (from /proc by pid, pg_stat_activity).
+// PostgreSQL CPU is that of the backends serving the service's database (from /proc by pid, pg_stat_activity); WAL
+// is the whole cluster's (the LSN's advance, idle WAL subtracted): run it on a quiet machine.
 // Three patterns: "spread" (2,000 users round-robin, as the interactions bench sends them, all at once: the consumer
 // catches up), "paced" (the same users at 1,000 events/s: a consumer that keeps up) and "bursts" (40 users with 100
 // events each, one user after another, as the demo community's bulk import replays them).
@@ -131,6 +132,8 @@ try {
     for (const b of backends.values()) total += b.last - b.first;
     return total;
   };
+  const walBytes = async () =>
+    Number((await pool.query<{ b: string }>("select (pg_current_wal_lsn() - '0/0')::bigint::text as b")).rows[0]!.b);
   const applied = () => count("select count(*)::int as n from processed_events where event_type like 'interaction.%'");
   const kafka = createKafka(
     { brokers: KAFKA_BROKERS.split(','), clientId: 'rec-cost', topicPrefix: `${prefix}.` },
@@ -158,9 +161,11 @@ try {
 
   const idleFrom = cpuMs(child.pid!);
   const idlePgFrom = await backendCpuMs();
+  const idleWalFrom = await walBytes();
   await sleep(5000);
   const idlePerSecond = (cpuMs(child.pid!) - idleFrom) / 5;
   const idlePgPerSecond = ((await backendCpuMs()) - idlePgFrom) / 5;
+  const idleWalPerSecond = ((await walBytes()) - idleWalFrom) / 5;
 
   const lines: string[] = [];
   let total = 0;
@@ -174,6 +179,7 @@ try {
     total += events.length;
     const cpu0 = cpuMs(child.pid!);
     const pg0 = await backendCpuMs();
+    const wal0 = await walBytes();
     const t0 = performance.now();
     if (perSecond) {
       // In sends of 20 on a fixed schedule, as a live stream arrives (the consumer keeps up, so its fetches are small).
@@ -199,9 +205,11 @@ try {
     const net = Math.max(0, used - idlePerSecond * seconds);
     const pgUsed = (await backendCpuMs()) - pg0;
     const pgNet = Math.max(0, pgUsed - idlePgPerSecond * seconds);
+    const walUsed = (await walBytes()) - wal0;
+    const walNet = Math.max(0, walUsed - idleWalPerSecond * seconds);
     const perEvent = (ms: number) => ((ms * 1000) / events.length).toFixed(0);
     lines.push(
-      `| ${label} | ${events.length} | ${appliedSeconds.toFixed(1)} | ${seconds.toFixed(1)} | ${perEvent(net)} | ${perEvent(used)} | ${perEvent(pgNet)} | ${perEvent(pgUsed)} |`,
+      `| ${label} | ${events.length} | ${appliedSeconds.toFixed(1)} | ${seconds.toFixed(1)} | ${perEvent(net)} | ${perEvent(used)} | ${perEvent(pgNet)} | ${perEvent(pgUsed)} | ${(walNet / events.length).toFixed(0)} |`,
     );
   };
   const spreadUsers = Array.from({ length: 2000 }, () => randomUUID());
@@ -234,10 +242,10 @@ try {
     .join(' / ');
   process.stdout.write(
     [
-      `recommendation consumer CPU per interaction event (${MOVIES} movies; idle ${idlePerSecond.toFixed(1)} ms/s node, ${idlePgPerSecond.toFixed(1)} ms/s postgres subtracted; load average ${load})`,
+      `recommendation consumer CPU per interaction event (${MOVIES} movies; idle ${idlePerSecond.toFixed(1)} ms/s node, ${idlePgPerSecond.toFixed(1)} ms/s postgres, ${(idleWalPerSecond / 1024).toFixed(1)} KiB/s WAL subtracted; load average ${load})`,
       '',
-      '| pattern | events | seconds to apply | seconds until stored | node CPU µs/event | raw node µs/event | postgres CPU µs/event | raw postgres µs/event |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| pattern | events | seconds to apply | seconds until stored | node CPU µs/event | raw node µs/event | postgres CPU µs/event | raw postgres µs/event | WAL bytes/event (cluster) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...lines,
       '',
     ].join('\n'),
