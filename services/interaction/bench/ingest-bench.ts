@@ -21,6 +21,7 @@ import {
   serviceDatabase,
   startService,
 } from './bench-processes';
+import { type Stalls, stallCell, startStallProbe } from './stall-probe';
 // The recommendation service's default store delay, read from its config (the bench passes it on explicitly).
 import { recommendationConfigSchema } from '../../recommendation/src/config';
 
@@ -201,6 +202,8 @@ interface Run {
   caughtUpSeconds: number;
   /** PostgreSQL's WAL over the run (the whole server's: every service's database): fdatasyncs per second and bytes. */
   wal: { syncsPerSecond: number; bytes: number };
+  /** The machine's stalls during the run, as a probe at the highest priority saw them (stall-probe.ts). */
+  stalls: Stalls | undefined;
 }
 
 /** The server's WAL counters (pg_stat_wal, PostgreSQL 14+): syncs to disk (each a wait for every commit behind it) and bytes. */
@@ -461,7 +464,9 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     const walBefore = await walCounters();
     const before = cpuOf(pids);
     const started = performance.now();
+    const probe = startStallProbe(seconds);
     const result = await load(base, path, rate, seconds, connections);
+    const stalls = await probe;
     const after = cpuOf(pidsOf());
     const wall = (performance.now() - started) / 1000;
     const walAfter = await walCounters();
@@ -509,6 +514,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
         syncsPerSecond: (Number(walAfter.syncs) - Number(walBefore.syncs)) / wall,
         bytes: Number(walAfter.bytes) - Number(walBefore.bytes),
       },
+      stalls,
       // Each run starts with every consumer caught up, so no run pays for the backlog an earlier one left.
       caughtUpSeconds: (await catchUp()).seconds,
     };
@@ -666,6 +672,20 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
             ];
       }),
     ),
+    ...atRate.flatMap((l) => {
+      const stalls = byLabel(l).stalls;
+      return stalls
+        ? [
+            {
+              name: `machine stalls over 50 ms (a probe at ${stalls.niced ? 'nice -20' : 'nice 0'}), ${l}`,
+              value: stalls.late.filter((ms) => ms > 50).length,
+              unit: 'stalls',
+              target: '',
+              met: null,
+            },
+          ]
+        : [];
+    }),
     ...atRate.map((l) => ({
       name: `PostgreSQL WAL syncs per second, ${l}`,
       value: Math.round(byLabel(l).wal.syncsPerSecond),
@@ -773,16 +793,17 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       'postgres and kafka serve the whole machine, so theirs is the roughest; the "pg … db" columns split postgres by the ' +
       'database a backend serves (each service\'s pool, the bench\'s own queries are "pg other clients") and "pg background" ' +
       'is its checkpointer, WAL writer and other background processes. ' +
+      '"machine stalls": wake-ups more than 50 ms late (and the latest, in ms) of a probe that sleeps 1 ms at a time at the highest priority (nice -20) during the run: the machine itself stopped, not a process of the bench (on 2-vCPU virtual machines whose host stops them for ~100 ms every few seconds while both vCPUs stay busy, none with 1.6 of them busy); every request in flight then waits that long, so a run with such stalls has a tail of ~100 ms whatever the services do. ' +
       "Every run starts with every consumer caught up (all accepted interactions applied, and no recommendation list waiting past the store delay: lists younger than that wait by design, and the store job's work on them, as under a steady load, falls in whichever run follows; the line below the table counts all of it), so no run pays for a backlog " +
       'an earlier one left; "behind at the end" is how many accepted interactions each consumer had not applied yet when ' +
       "the run's load stopped, and how long it then took until all were applied. A consumer that is behind during a run " +
       "is still working through it, with all its CPU counted in the run. Before each idle reading and for the final count every waiting list is stored at once (the bench moves its pending_since back by the delay), so the idle rates take in no store and the consumers' totals take in every list.",
     '',
-    `| run | accepted/s | p50 ms | p99 ms | % answered in > 50 ms: interaction / gateway | event-loop delay p99 / max ms: interaction, gateway | PostgreSQL WAL: syncs/s / KB per interaction | non-2xx + errors | batch: mean size / queued ms / commit ms | % of batches: commit > 20 ms / commit > 50 ms / queued > 20 ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
-    `|---|---|---|---|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
+    `| run | accepted/s | p50 ms | p99 ms | % answered in > 50 ms: interaction / gateway | event-loop delay p99 / max ms: interaction, gateway | PostgreSQL WAL: syncs/s / KB per interaction | non-2xx + errors | batch: mean size / queued ms / commit ms | % of batches: commit > 20 ms / commit > 50 ms / queued > 20 ms | behind at the end: ${CONSUMERS.map((c) => c.service).join(' / ')} (caught up after) | machine stalls > 50 ms | ${processes.map((p) => `${p} CPU µs/interaction (raw)`).join(' | ')} |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|${processes.map(() => '---').join('|')}|`,
     ...runs.map(
       (r) =>
-        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${slowCell(r)} | ${loopCell(r)} | ${walCell(r)} | ${r.failures} | ${batchCell(r)} | ${tailCell(r)} | ${behindCell(r)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
+        `| ${r.label} | ${perSecond(r).toFixed(0)} | ${r.p50} | ${r.p99} | ${slowCell(r)} | ${loopCell(r)} | ${walCell(r)} | ${r.failures} | ${batchCell(r)} | ${tailCell(r)} | ${behindCell(r)} | ${stallCell(r.stalls)} | ${processes.map((p) => cpuCell(r, p)).join(' | ')} |`,
     ),
     '',
     `Batched commits / one commit per request, direct max: **${(perSecond(direct) / Math.max(1, perSecond(single))).toFixed(2)}×**.`,
