@@ -466,7 +466,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     const started = performance.now();
     const probe = startStallProbe(seconds);
     const result = await load(base, path, rate, seconds, connections);
-    const stalls = await probe;
+    const stalls = await probe.stalls;
     const after = cpuOf(pidsOf());
     const wall = (performance.now() - started) / 1000;
     const walAfter = await walCounters();

@@ -32,12 +32,12 @@ export interface Stalls {
   late: number[];
 }
 
-/** Starts the probe for `seconds`; the promise gives its stalls once it has run them (undefined if it failed). */
-export function startStallProbe(seconds: number): Promise<Stalls | undefined> {
+/** Starts the probe for `seconds`: its pid, and its stalls once it has run them (undefined if it failed). */
+export function startStallProbe(seconds: number): { pid: number | undefined; stalls: Promise<Stalls | undefined> } {
   const child = spawn(process.execPath, ['-e', PROBE, String(seconds)], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout.on('data', (b) => (out += b));
-  return new Promise((resolve) => {
+  const stalls = new Promise<Stalls | undefined>((resolve) => {
     child.once('error', () => resolve(undefined));
     child.once('close', () => {
       try {
@@ -47,6 +47,7 @@ export function startStallProbe(seconds: number): Promise<Stalls | undefined> {
       }
     });
   });
+  return { pid: child.pid, stalls };
 }
 
 /** "N > 50 ms (max M)" for a report cell; "–" when the probe failed. */
