@@ -8,7 +8,7 @@ import { adminPool } from '@marquee/platform-testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleListStore, storeDueLists } from '../src/jobs/store-lists';
-import { cacheKey, effectsAfterCommit, lockUsers, type StoredList } from '../src/recommend/compute-lists';
+import { cacheKey, lockUsers, type StoredList, withEffectsAfterCommit } from '../src/recommend/compute-lists';
 import { refreshUsers } from '../src/recommend/refresh-user';
 import { decodeStoredList } from '../src/recommend/stored-value';
 import { storeLists, storeWaitingLists, type Waiting } from '../src/recommend/store-lists';
@@ -40,13 +40,10 @@ async function like(userId: string, movieId: number) {
   );
 }
 /** Stores waiting lists as a click or an export does, then caches them as they do after the commit. */
-async function store(which: Waiting) {
-  const cache = effectsAfterCommit(h.rec.ctx);
-  const result = await forAllUsers(h.rec.deps.database.db, (tx) =>
-    storeWaitingLists(h.rec.ctx, tx, which, cache.afterCommit),
+function store(which: Waiting) {
+  return withEffectsAfterCommit(h.rec.ctx, (afterCommit) =>
+    forAllUsers(h.rec.deps.database.db, (tx) => storeWaitingLists(h.rec.ctx, tx, which, afterCommit)),
   );
-  await cache.run();
-  return result;
 }
 /** The user's list in Redis. */
 const cached = async (userId: string) => {

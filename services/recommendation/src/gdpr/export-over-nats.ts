@@ -2,7 +2,7 @@ import { type Subscription, serveJson, Subjects } from '@marquee/platform-bus';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { withUser } from '@marquee/platform-db';
-import { effectsAfterCommit } from '../recommend/compute-lists';
+import { withEffectsAfterCommit } from '../recommend/compute-lists';
 import { storeWaitingLists } from '../recommend/store-lists';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,31 +15,30 @@ export function serveGdprExport(ctx: RecommendationContext): Subscription {
     async (req) => {
       if (typeof req?.userId !== 'string' || !UUID_RE.test(req.userId)) throw new Error('userId must be a uuid');
       const userId = req.userId;
-      const stored = effectsAfterCommit(ctx);
-      const held = await withUser(ctx.database.db, userId, async (tx) => {
-        // Their latest list, if it is still waiting to be written (the store delay), is part of what is held.
-        await storeWaitingLists(ctx, tx, { users: [userId] }, stored.afterCommit);
-        const recommendations = await tx.execute(sql`
+      return withEffectsAfterCommit(ctx, (afterCommit) =>
+        withUser(ctx.database.db, userId, async (tx) => {
+          // Their latest list, if it is still waiting to be written (the store delay), is part of what is held.
+          await storeWaitingLists(ctx, tx, { users: [userId] }, afterCommit);
+          const recommendations = await tx.execute(sql`
           select movie_id as "movieId", score, algorithm, variant, rank, reason, generated_at as "generatedAt",
                  clicked, clicked_at as "clickedAt"
           from user_recommendations where user_id = ${userId} order by algorithm, rank`);
-        const feedback = await tx.execute(
-          sql`select movie_id as "movieId", kind, weight, at from rec_feedback where user_id = ${userId} order by at`,
-        );
-        const profile = await tx.execute(
-          sql`select favorite_genres as "favoriteGenres" from rec_users where user_id = ${userId}`,
-        );
-        ctx.logger.info({ userId, event: 'gdpr_export' }, 'GDPR export answered');
-        return {
-          service: 'recommendation',
-          userId,
-          profile: profile.rows[0] ?? null,
-          recommendations: recommendations.rows,
-          feedback: feedback.rows,
-        };
-      });
-      await stored.run();
-      return held;
+          const feedback = await tx.execute(
+            sql`select movie_id as "movieId", kind, weight, at from rec_feedback where user_id = ${userId} order by at`,
+          );
+          const profile = await tx.execute(
+            sql`select favorite_genres as "favoriteGenres" from rec_users where user_id = ${userId}`,
+          );
+          ctx.logger.info({ userId, event: 'gdpr_export' }, 'GDPR export answered');
+          return {
+            service: 'recommendation',
+            userId,
+            profile: profile.rows[0] ?? null,
+            recommendations: recommendations.rows,
+            feedback: feedback.rows,
+          };
+        }),
+      );
     },
     { queue: 'recommendation' },
   );

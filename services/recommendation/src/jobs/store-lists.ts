@@ -3,7 +3,7 @@ import { counterOn, scrapedGauge } from '@marquee/platform-metrics';
 import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
-import { cacheKey, effectsAfterCommit } from '../recommend/compute-lists';
+import { cacheKey, withEffectsAfterCommit } from '../recommend/compute-lists';
 import { dueUsers, storeWaitingLists, type Waiting } from '../recommend/store-lists';
 
 /**
@@ -27,12 +27,10 @@ export async function storeDueLists(
   limit = BATCH,
 ): Promise<{ stored: number; dropped: number; more: boolean }> {
   const db = ctx.database.db;
-  const store = async (which: Waiting) => {
-    const cache = effectsAfterCommit(ctx);
-    const r = await forAllUsers(db, (tx) => storeWaitingLists(ctx, tx, which, cache.afterCommit));
-    await cache.run();
-    return r;
-  };
+  const store = (which: Waiting) =>
+    withEffectsAfterCommit(ctx, (afterCommit) =>
+      forAllUsers(db, (tx) => storeWaitingLists(ctx, tx, which, afterCommit)),
+    );
   try {
     const r = await store({ waitedMs, limit });
     return { stored: r.lists, dropped: 0, more: r.lists === limit };

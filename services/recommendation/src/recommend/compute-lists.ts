@@ -84,19 +84,19 @@ export function cacheLists(ctx: RecommendationContext, lists: StoredList[]): Pro
 }
 
 /**
- * An afterCommit that collects effects for `run` once the caller's transaction has committed (a click, an export,
- * the store job). A failing effect is logged, not thrown: what it follows is committed, and a list Redis did not take
- * is deleted there once it is back (ListCache).
+ * Runs `work` (a transaction, given an afterCommit to register effects with) and then, once it has committed, the
+ * effects it registered (a click, an export, the store job). A failing effect is logged, not thrown: what it follows
+ * is committed, and a list Redis did not take is deleted there once it is back (ListCache).
  */
-export function effectsAfterCommit(ctx: RecommendationContext): { afterCommit: AfterCommit; run(): Promise<void> } {
+export async function withEffectsAfterCommit<T>(
+  ctx: RecommendationContext,
+  work: (afterCommit: AfterCommit) => Promise<T>,
+): Promise<T> {
   const effects: Array<() => Promise<void> | void> = [];
-  return {
-    afterCommit: (effect) => effects.push(effect),
-    async run() {
-      for (const effect of effects)
-        await Promise.resolve()
-          .then(effect)
-          .catch((err) => ctx.logger.warn({ err }, 'a stored recommendation list was not cached after its commit'));
-    },
-  };
+  const result = await work((effect) => effects.push(effect));
+  for (const effect of effects)
+    await Promise.resolve()
+      .then(effect)
+      .catch((err) => ctx.logger.warn({ err }, 'a stored recommendation list was not cached after its commit'));
+  return result;
 }

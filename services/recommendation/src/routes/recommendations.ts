@@ -9,7 +9,7 @@ import { ALGORITHMS, type AlgorithmName, assignVariant } from '../domain/experim
 import { computeRecommendations } from '../recommend/compute';
 import { currentDefaultPage, currentLists } from '../recommend/current-lists';
 import { DEFAULT_PAGE_SIZE } from '../recommend/stored-value';
-import { effectsAfterCommit, loadUserState } from '../recommend/compute-lists';
+import { loadUserState, withEffectsAfterCommit } from '../recommend/compute-lists';
 import { storeWaitingLists } from '../recommend/store-lists';
 
 export const ErrorResponse = Type.Object({
@@ -141,25 +141,25 @@ export function registerRecommendationRoutes(app: HttpApp, ctx: RecommendationCo
     async (req, reply) => {
       const userId = req.identity!.userId;
       const { movieId } = req.params;
-      const stored = effectsAfterCommit(ctx);
-      const clicked = await withUser(ctx.database.db, userId, async (tx) => {
-        // The list the user saw may still be waiting to be written (the store delay).
-        await storeWaitingLists(ctx, tx, { users: [userId] }, stored.afterCommit);
-        const rows = await tx.execute<{ algorithm: 'hybrid'; variant: string; clicked_at: Date }>(sql`
+      const clicked = await withEffectsAfterCommit(ctx, (afterCommit) =>
+        withUser(ctx.database.db, userId, async (tx) => {
+          // The list the user saw may still be waiting to be written (the store delay).
+          await storeWaitingLists(ctx, tx, { users: [userId] }, afterCommit);
+          const rows = await tx.execute<{ algorithm: 'hybrid'; variant: string; clicked_at: Date }>(sql`
           update user_recommendations set clicked = true, clicked_at = coalesce(clicked_at, now())
           where user_id = ${userId} and movie_id = ${movieId}
           returning algorithm, variant, clicked_at`);
-        for (const r of rows.rows)
-          await recordEvent(tx, RecommendationClicked, userId, {
-            userId,
-            movieId,
-            algorithm: r.algorithm,
-            variant: r.variant,
-            clickedAt: new Date(r.clicked_at).toISOString(),
-          });
-        return rows.rows.length;
-      });
-      await stored.run();
+          for (const r of rows.rows)
+            await recordEvent(tx, RecommendationClicked, userId, {
+              userId,
+              movieId,
+              algorithm: r.algorithm,
+              variant: r.variant,
+              clickedAt: new Date(r.clicked_at).toISOString(),
+            });
+          return rows.rows.length;
+        }),
+      );
       if (clicked === 0)
         throw notFound('RECOMMENDATION.NOT_FOUND', `Movie ${movieId} is not among your recommendations`);
       return reply.code(204).send(null);
