@@ -146,14 +146,14 @@ const BENCHES: Record<string, Bench> = {
   },
   recommendation: {
     summary:
-      'Training time (ml-latest-small, generated volume), serving beside a bare Redis route, freshness end to end through the gateway with the demo community loaded.',
+      "Training time (ml-latest-small, generated volume), serving beside a bare Redis route, freshness end to end through the gateway with the demo community loaded, and the content model's fold-in: whole histories beside kept scores.",
     env: {
       ...infra,
       ...dataDir,
       BENCH_PARTS: Type.String({
-        default: 'training,serving,freshness',
-        pattern: '^(training|serving|freshness)(,(training|serving|freshness))*$',
-        description: 'The parts to run, comma-separated (default all three).',
+        default: 'training,serving,freshness,fold-in',
+        pattern: '^(training|serving|freshness|fold-in)(,(training|serving|freshness|fold-in))*$',
+        description: 'The parts to run, comma-separated (default all four).',
       }),
     },
     positionals: [{ name: 'fraction', description: 'the generated volume as a fraction of one year (default 1)' }],

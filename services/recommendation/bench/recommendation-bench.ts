@@ -1,6 +1,6 @@
 // `pnpm bench recommendation`: training time (ml-latest-small and generated volume), serving p99 at 1,000 req/s
-// beside a bare Fastify route reading the same Redis key, and freshness end to end through the gateway with the
-// MovieLens demo community loaded (see freshness.ts).
+// beside a bare Fastify route reading the same Redis key, freshness end to end through the gateway with the
+// MovieLens demo community loaded (see freshness.ts), and the content model's fold-in (see fold-in.ts).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { connectProducer, createKafka, physicalTopic } from '@marquee/platform-e
 import { createLogger } from '@marquee/platform-logging';
 import autocannon from 'autocannon';
 import { interaction, movie } from '../test/events';
+import { foldIn } from './fold-in';
 import { runFreshness } from './freshness';
 import { trainAtVolume, trainOnMovieLens } from './training';
 import { runtimeArgs } from '@marquee/platform-runtime';
@@ -46,17 +47,18 @@ async function load(url: string, token: string, opts: { seconds: number; rate?: 
   return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
-export type BenchPart = 'training' | 'serving' | 'freshness';
+export type BenchPart = 'training' | 'serving' | 'freshness' | 'fold-in';
 
 export async function runRecommendationBench(
   volumeFraction: number,
-  parts: Set<BenchPart> = new Set(['training', 'serving', 'freshness']),
+  parts: Set<BenchPart> = new Set(['training', 'serving', 'freshness', 'fold-in']),
 ): Promise<{ table: string; measures: Measure[] }> {
   const measures: Measure[] = [];
   const lines: string[] = [];
   if (parts.has('training')) await training(volumeFraction, lines, measures);
   if (parts.has('serving')) await serving(lines, measures);
   if (parts.has('freshness')) await freshness(lines, measures);
+  if (parts.has('fold-in')) foldIn(DATASETS, lines, measures);
   return { table: lines.join('\n'), measures };
 }
 

@@ -122,4 +122,87 @@ describe('content-based', () => {
     for (const user of [...users, users[0]!])
       for (let item = 0; item < 121; item++) expect(content.reason(user, item)).toEqual(expected(user, item));
   });
+
+  describe('users scored with a key (the fold-in keeps their history scores)', () => {
+    // A deterministic catalogue whose movies share genres, directors, cast, words, languages and decades.
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const words = ['heist', 'ghost', 'river', 'storm', 'queen', 'robot', 'jungle', 'winter', 'secret', 'island'];
+    const catalogue = Array.from({ length: 90 }, (_, i): ItemMeta | null =>
+      i % 19 === 7
+        ? null
+        : {
+            genres: [1 + next(5), 1 + next(7)],
+            director: `d${next(12)}`,
+            cast: [`c${next(20)}`, `c${next(20)}`],
+            overview: Array.from({ length: 5 }, () => words[next(words.length)]).join(' '),
+            language: next(4) === 0 ? 'fr' : 'en',
+            year: 1960 + next(60),
+          },
+    );
+    const whole = new ContentBased(catalogue, undefined, { keptBytes: 0 });
+    const expectSameScores = (content: ContentBased, user: UserInput) => {
+      const kept = new Float32Array(90);
+      content.score(user, kept);
+      const expected = new Float32Array(90);
+      whole.score({ ...user, key: undefined }, expected);
+      for (let item = 0; item < 90; item++) expect(kept[item]).toBeCloseTo(expected[item]!, 5);
+    };
+    /** One user's history as the fold-in reads it, changed a step at a time. */
+    const history = (key: string) => {
+      const weights = new Map<number, number>();
+      let favoriteGenres: number[] = [];
+      const choices = [1, 0.3, -1, 0.8, 0.5];
+      const step = (k: number) => {
+        const kind = next(10);
+        const known = [...weights.keys()];
+        if (kind < 4 || known.length === 0) weights.set(next(90), choices[next(choices.length)]!);
+        else if (kind < 6) weights.set(known[next(known.length)]!, choices[next(choices.length)]!);
+        else if (kind === 6) weights.delete(known[next(known.length)]!);
+        else if (kind === 7) favoriteGenres = k % 2 === 0 ? [1 + next(5)] : [];
+        // More than half of the history at once, and a movie past the catalogue (added after the model).
+        else if (kind === 8) for (let n = 0; n < 8; n++) weights.set(next(91), choices[next(choices.length)]!);
+        else weights.set(next(90), 0.3);
+      };
+      const input = (): UserInput => {
+        const items = [...weights.keys()];
+        // A movie twice (a like and a view of it), as the fold-in may read it, on every other step.
+        const twice = items.length > 2 && items.length % 2 === 0 ? [items[0]!] : [];
+        return {
+          items: Int32Array.from([...items, ...twice]),
+          weights: Float32Array.from([...items.map((i) => weights.get(i)!), ...twice.map(() => 0.3)]),
+          favoriteGenres,
+          key,
+        };
+      };
+      return { step, input };
+    };
+
+    it('when their history changes fold-in after fold-in, then their scores are those of scoring it whole', () => {
+      const content = new ContentBased(catalogue);
+      const users = [history('a'), history('b')];
+      // More fold-ins than a kept sum takes before it is summed whole again, two users taking turns.
+      for (let k = 0; k < 90; k++) {
+        const user = users[k % 2]!;
+        user.step(k);
+        expectSameScores(content, user.input());
+        // The same history again (the store job computing the list the fold-in queued): nothing changed.
+        if (k % 7 === 0) expectSameScores(content, user.input());
+      }
+    });
+
+    it('when more users are scored than the kept bytes hold, then a forgotten user is summed whole again', () => {
+      // Room for one user's scores: each user scored evicts the other and takes over their array.
+      const content = new ContentBased(catalogue, undefined, { keptBytes: 4 * 90 });
+      const users = [history('a'), history('b'), history('c')];
+      for (let k = 0; k < 30; k++) {
+        const user = users[k % 3]!;
+        user.step(k);
+        expectSameScores(content, user.input());
+      }
+    });
+  });
 });

@@ -6,6 +6,11 @@ export interface UserInput {
   favoriteGenres: readonly number[];
   /** The user's row in the training matrix, when they were in it (user-based parts leave it out). */
   row?: number;
+  /**
+   * Who this is (the fold-in's user id), when a model may keep work for them between calls: the content model
+   * keeps the history part of their scores and adds only what changed (ContentBased.score). Absent: nothing kept.
+   */
+  key?: string;
 }
 
 /** Why an item was recommended, rendered into a sentence by the caller (which knows the titles). */

@@ -82,6 +82,7 @@ export function computeRecommendations(
     items: Int32Array.from(items),
     weights: Float32Array.from(weights),
     favoriteGenres: user.favoriteGenres,
+    key: user.userId,
   };
   const row = snapshot.userRows.get(user.userId);
   if (row !== undefined) input.row = row;
