@@ -10,6 +10,47 @@ const movie = (genres: number[], director: string, overview: string): ItemMeta =
   language: 'en',
   year: 2000,
 });
+/** Integers in [0, n) from a linear congruential generator: the same sequence for a seed, run after run. */
+function numbers(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % n;
+  };
+}
+
+const WORDS = ['heist', 'ghost', 'river', 'storm', 'queen', 'robot', 'jungle', 'winter', 'secret', 'island'];
+
+/**
+ * A deterministic catalogue whose movies share genres (two of `genres[0]` and `genres[1]`), directors, actors,
+ * overview words, languages and decades, so similarities tie and differ; `noMetadata` movies have none.
+ */
+function variedCatalogue(
+  next: (n: number) => number,
+  o: {
+    length: number;
+    noMetadata: (i: number) => boolean;
+    genres: [number, number];
+    directors: number;
+    actors: number;
+    words: number;
+    oneInFrench: number;
+  },
+): (ItemMeta | null)[] {
+  return Array.from({ length: o.length }, (_, i): ItemMeta | null =>
+    o.noMetadata(i)
+      ? null
+      : {
+          genres: [1 + next(o.genres[0]), 1 + next(o.genres[1])],
+          director: `d${next(o.directors)}`,
+          cast: [`c${next(o.actors)}`, `c${next(o.actors)}`],
+          overview: Array.from({ length: o.words }, () => WORDS[next(WORDS.length)]).join(' '),
+          language: next(o.oneInFrench) === 0 ? 'fr' : 'en',
+          year: 1960 + next(60),
+        },
+  );
+}
+
 const model = new ContentBased([
   movie([1], 'Ridley', 'space crew alien ship'),
   movie([1], 'Ridley', 'space crew alien planet'),
@@ -81,25 +122,15 @@ describe('content-based', () => {
   });
 
   it('when reasons are asked for a list, then each names the history item that pairwise similarity names', () => {
-    // A deterministic catalogue with shared genres, directors and words, so similarities tie and differ.
-    let seed = 7;
-    const next = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const words = ['heist', 'ghost', 'river', 'storm', 'queen', 'robot', 'jungle', 'winter', 'secret', 'island'];
-    const catalogue = Array.from({ length: 120 }, (_, i): ItemMeta | null =>
-      i % 17 === 5
-        ? null
-        : {
-            genres: [1 + next(4), 1 + next(6)],
-            director: `d${next(9)}`,
-            cast: [`c${next(15)}`, `c${next(15)}`],
-            overview: Array.from({ length: 4 }, () => words[next(words.length)]).join(' '),
-            language: next(3) === 0 ? 'fr' : 'en',
-            year: 1960 + next(60),
-          },
-    );
+    const catalogue = variedCatalogue(numbers(7), {
+      length: 120,
+      noMetadata: (i) => i % 17 === 5,
+      genres: [4, 6],
+      directors: 9,
+      actors: 15,
+      words: 4,
+      oneInFrench: 3,
+    });
     const content = new ContentBased(catalogue);
     // Repeated items (a like and a view of one movie), dislikes, movies without metadata, one past the catalogue.
     const userOf = (items: number[], weights: number[]): UserInput => ({
@@ -124,25 +155,16 @@ describe('content-based', () => {
   });
 
   describe('users scored with a key (the fold-in keeps their history scores)', () => {
-    // A deterministic catalogue whose movies share genres, directors, cast, words, languages and decades.
-    let seed = 11;
-    const next = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const words = ['heist', 'ghost', 'river', 'storm', 'queen', 'robot', 'jungle', 'winter', 'secret', 'island'];
-    const catalogue = Array.from({ length: 90 }, (_, i): ItemMeta | null =>
-      i % 19 === 7
-        ? null
-        : {
-            genres: [1 + next(5), 1 + next(7)],
-            director: `d${next(12)}`,
-            cast: [`c${next(20)}`, `c${next(20)}`],
-            overview: Array.from({ length: 5 }, () => words[next(words.length)]).join(' '),
-            language: next(4) === 0 ? 'fr' : 'en',
-            year: 1960 + next(60),
-          },
-    );
+    const next = numbers(11);
+    const catalogue = variedCatalogue(next, {
+      length: 90,
+      noMetadata: (i) => i % 19 === 7,
+      genres: [5, 7],
+      directors: 12,
+      actors: 20,
+      words: 5,
+      oneInFrench: 4,
+    });
     const whole = new ContentBased(catalogue, undefined, { keptBytes: 0 });
     const expectSameScores = (content: ContentBased, user: UserInput) => {
       const kept = new Float32Array(90);
