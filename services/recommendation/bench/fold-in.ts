@@ -129,7 +129,7 @@ export function foldIn(datasets: string, lines: string[], measures: Measure[]): 
     '|---|---:|---:|---:|',
     ...rows,
     '',
-    `Largest relative difference between the two models' scores: ${maxDifference.toExponential(1)}.`,
+    `Largest relative difference between the two models' scores: ${maxDifference.toExponential(1)}. The kept model summed ${kept.keptSums.whole} histories whole (a user's first fold-in, then every 32nd) and added only the changes to ${kept.keptSums.changes}.`,
   );
   measures.push({
     name: 'content fold-in, largest relative score difference kept vs whole',

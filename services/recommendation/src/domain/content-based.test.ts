@@ -216,6 +216,25 @@ describe('content-based', () => {
       }
     });
 
+    it('when a user adds one movie at a time, then only that movie is added to their kept sum', () => {
+      const content = new ContentBased(catalogue);
+      const items = [3, 14, 15, 22, 40, 41, 55, 60, 61, 80];
+      const input = (): UserInput => ({
+        items: Int32Array.from(items),
+        weights: Float32Array.from(items.map((i) => (i % 3 === 0 ? 1 : 0.3))),
+        favoriteGenres: [],
+        key: 'a',
+      });
+      expectSameScores(content, input());
+      for (const i of [1, 2, 4, 5, 6, 8, 9, 10, 11, 12]) {
+        items.push(i);
+        expectSameScores(content, input());
+      }
+      // The same history again: nothing to add.
+      expectSameScores(content, input());
+      expect(content.keptSums).toEqual({ whole: 1, changes: 10 });
+    });
+
     it('when more users are scored than the kept bytes hold, then a forgotten user is summed whole again', () => {
       // Room for one user's scores: each user scored evicts the other and takes over their array.
       const content = new ContentBased(catalogue, undefined, { keptBytes: 4 * 90 });

@@ -176,6 +176,8 @@ export class ContentBased implements Recommender {
   readonly items: readonly (ItemMeta | null)[];
   /** Users whose history scores are kept (score() with user.key), least recently scored first. */
   private readonly kept = new Map<string, KeptHistory>();
+  /** How kept users' sums were brought up to date: summed whole, or only what changed added (none changed: neither). */
+  readonly keptSums = { whole: 0, changes: 0 };
   private readonly keptCapacity: number;
 
   /**
@@ -291,11 +293,15 @@ export class ContentBased implements Recommender {
         : null;
     if (kept && changes) {
       this.addHistory(changes.items, changes.deltas, 1);
-      if (changes.items.length > 0) kept.changes += 1;
+      if (changes.items.length > 0) {
+        kept.changes += 1;
+        this.keptSums.changes += 1;
+      }
     } else {
       kept = this.keptEntry(kept);
       kept.scores.fill(0);
       kept.changes = 0;
+      this.keptSums.whole += 1;
       this.addHistory([...weights.keys()], [...weights.values()], 1);
     }
     this.scatterProfile(kept.scores);
