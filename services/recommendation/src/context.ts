@@ -21,6 +21,12 @@ export interface RecommendationContext {
   lists: ListCache;
   nats: NatsConnection;
   store: ModelStore;
+  /**
+   * Whether fold-ins here keep each user's content scores for their next one (ContentBased.score with a key): only
+   * in a process that runs the consumers, which hears user.deleted and forgets the user's kept scores at once (an
+   * api process would keep an erased user's until they aged out).
+   */
+  keepsFoldIns: boolean;
   variants: Variant[];
   /** Genre id → name from the catalog's snapshots (reasons and the genre filter's validation). */
   genreNames(): Promise<Map<number, string>>;
@@ -29,6 +35,7 @@ export interface RecommendationContext {
 export function createContext(
   config: RecommendationConfig,
   deps: { database: Database; logger: Logger; redis: Redis; nats: NatsConnection; metrics: Registry },
+  options: { keepsFoldIns: boolean },
 ): RecommendationContext {
   let genres: { at: number; names: Map<number, string> } | null = null;
   return {
@@ -36,6 +43,7 @@ export function createContext(
     ...deps,
     lists: new ListCache(deps.redis),
     store: new ModelStore(deps.database, deps.logger, config.DATABASE_URL),
+    keepsFoldIns: options.keepsFoldIns,
     variants: parseExperiments(config.RECOMMENDATION_EXPERIMENTS),
     async genreNames() {
       // Genres change only with catalog imports: a second-old copy is fresh enough.

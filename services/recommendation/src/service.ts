@@ -46,7 +46,7 @@ export function startRecommendation(config: RecommendationConfig): Promise<Runni
     migrationsFolder,
     topics: recommendationTopics,
     async build(deps, role) {
-      const ctx = createContext(config, deps);
+      const ctx = createContext(config, deps, { keepsFoldIns: runsWork(role) });
       await ctx.store.train('start');
       // Closed after the consumers, in this order: no new retrain, no GDPR or for-users answers, then any training still running.
       const own: Closer[] = [];

@@ -366,10 +366,14 @@ describe('recommendations', () => {
     );
     expect(exported.feedback).toHaveLength(1);
     expect(exported.recommendations.length).toBeGreaterThan(0);
+    // The fold-in kept the user's content scores for their next one (this process runs the consumers).
+    const content = () => h.rec.ctx.store.current.models.content;
+    expect(content().keeps(id)).toBe(true);
     await h.publish(UserDeleted, id, { userId: id, deletedAt: new Date().toISOString() });
     await settled(async () =>
       expect(await countRows(sql`select count(*) as n from rec_feedback where user_id = ${id}`)).toBe(0),
     );
+    expect(content().keeps(id)).toBe(false);
     expect(await countRows(sql`select count(*) as n from user_recommendations where user_id = ${id}`)).toBe(0);
     expect(await h.rec.deps.redis.exists(`${h.env.KAFKA_TOPIC_PREFIX}rec:list:${id}`)).toBe(0);
   });

@@ -40,6 +40,9 @@ describe('recommendation split by SERVICE_ROLE', () => {
   it('When split, then only the worker consumes and only the api process serves the routes', async () => {
     expect(api.rec.consumers).toHaveLength(0);
     expect(worker.rec.consumers).toHaveLength(1);
+    // Fold-ins keep content scores only where user.deleted is heard, so an erased user's go with it.
+    expect(api.rec.ctx.keepsFoldIns).toBe(false);
+    expect(worker.rec.ctx.keepsFoldIns).toBe(true);
     const token = await issuer.sign({ sub: randomUUID(), role: 'user' });
     expect((await get(api, '/v1/me/recommendations', token)).status).toBe(200);
     expect((await get(worker, '/v1/me/recommendations', token)).status).toBe(404);

@@ -201,6 +201,9 @@ export function startProjections(
         await tx.execute(sql`delete from rec_users where user_id = ${userId}`);
         await tx.execute(sql`delete from rec_pending_lists where user_id = ${userId}`);
         afterCommit(() => ctx.lists.delete([cacheKey(ctx, userId)]));
+        // The scores the content model keeps for their next fold-in go too (in memory: should this roll back, a
+        // fold-in of theirs only sums their history whole again).
+        ctx.store.forgetUser(userId);
       }),
       on(MovieUpserted, (m, c) => applyMovie(c, m)),
       on(MovieDeleted, async ({ movieId }, c) => {

@@ -319,6 +319,16 @@ export class ContentBased implements Recommender {
     this.scatterProfile(out);
   }
 
+  /** Drops what is kept for this user (erasure). */
+  forget(key: string): void {
+    this.kept.delete(key);
+  }
+
+  /** Whether anything is kept for this user. */
+  keeps(key: string): boolean {
+    return this.kept.has(key);
+  }
+
   /** An entry to sum a user's history into: theirs, else a new one, else the least recently scored user's. */
   private keptEntry(own: KeptHistory | undefined): KeptHistory {
     if (own) return own;

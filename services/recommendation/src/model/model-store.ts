@@ -272,6 +272,11 @@ export class ModelStore {
     return true;
   }
 
+  /** user.deleted: what the models keep of the user between fold-ins goes at once. */
+  forgetUser(userId: string): void {
+    this.current.models.content.forget(userId);
+  }
+
   /** movie.deleted: the movie leaves every model at once (no retrain needed). */
   dropMovie(movieId: number): void {
     // A training running now may have read the movie before it was deleted: it is dropped from that model too.

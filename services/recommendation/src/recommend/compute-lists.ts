@@ -69,7 +69,7 @@ export async function computeLists(ctx: RecommendationContext, tx: Tx, userIds: 
     const items = computeRecommendations(
       ctx.store,
       state,
-      { algorithm: variant.algorithm, variant, limit: ctx.config.RECOMMENDATION_LIST_SIZE },
+      { algorithm: variant.algorithm, variant, limit: ctx.config.RECOMMENDATION_LIST_SIZE, keep: ctx.keepsFoldIns },
       genreNames,
     );
     return { userId: state.userId, algorithm: variant.algorithm, variant: variant.variant, generatedAt, items };

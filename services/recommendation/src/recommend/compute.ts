@@ -25,6 +25,8 @@ export interface ComputeOptions {
   genres?: number[];
   exclude?: number[];
   diversity?: number;
+  /** Keep this user's content scores for their next fold-in (RecommendationContext.keepsFoldIns). */
+  keep?: boolean;
 }
 
 function describe(reason: Reason, snapshot: ModelSnapshot, genreNames: Map<number, string>): string {
@@ -82,7 +84,7 @@ export function computeRecommendations(
     items: Int32Array.from(items),
     weights: Float32Array.from(weights),
     favoriteGenres: user.favoriteGenres,
-    key: user.userId,
+    ...(options.keep ? { key: user.userId } : {}),
   };
   const row = snapshot.userRows.get(user.userId);
   if (row !== undefined) input.row = row;
