@@ -1,4 +1,4 @@
-import type { Tx } from '@marquee/platform-db';
+import { arrayLiteral, type Tx } from '@marquee/platform-db';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { type AlgorithmName, assignVariant } from '../domain/experiments';
@@ -16,6 +16,9 @@ export interface StoredList {
 /** Registers work to run once the caller's transaction has committed. */
 export type AfterCommit = (effect: () => Promise<void> | void) => void;
 
+/** A uuid[] parameter of these user ids. */
+export const uuids = (userIds: string[]) => sql`${arrayLiteral(userIds)}::uuid[]`;
+
 export const cacheKey = (ctx: RecommendationContext, userId: string) => `${ctx.config.CACHE_KEY_PREFIX}list:${userId}`;
 
 /** The user's feedback and favourite genres, read inside the caller's (user-scoped or all-users) transaction. */
@@ -25,7 +28,7 @@ export async function loadUserState(tx: Tx, userId: string): Promise<UserState> 
 
 /** Several users' states in two queries (one for feedback, one for profiles), in the order asked. */
 export async function loadUserStates(tx: Tx, userIds: string[]): Promise<UserState[]> {
-  const ids = sql`${`{${userIds.join(',')}}`}::uuid[]`;
+  const ids = uuids(userIds);
   const feedback = await tx.execute<{ user_id: string; movie_id: number; weight: number }>(
     sql`select user_id, movie_id, sum(weight)::real as weight from rec_feedback where user_id = any(${ids})
         group by user_id, movie_id`,
@@ -52,7 +55,7 @@ export async function loadUserStates(tx: Tx, userIds: string[]): Promise<UserSta
  */
 export async function lockUsers(tx: Tx, userIds: string[]): Promise<string[]> {
   const sorted = [...new Set(userIds)].sort();
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(u)) from unnest(${`{${sorted.join(',')}}`}::text[]) as u`);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(u)) from unnest(${arrayLiteral(sorted)}::text[]) as u`);
   return sorted;
 }
 

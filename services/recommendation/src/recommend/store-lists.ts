@@ -4,7 +4,7 @@ import { pendingEvent, recordEvents } from '@marquee/platform-events';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import type { Recommendation } from './compute';
-import { type AfterCommit, cacheLists, computeLists, lockUsers, type StoredList } from './compute-lists';
+import { type AfterCommit, cacheLists, computeLists, lockUsers, type StoredList, uuids } from './compute-lists';
 
 /**
  * Lists wait before they are written into user_recommendations (migration 0003 says why): a fold-in marks its users
@@ -12,8 +12,6 @@ import { type AfterCommit, cacheLists, computeLists, lockUsers, type StoredList 
  * of given users before a click or an export reads the table. Only the marker waits (migration 0007 says why): the
  * list stored is the one computed when it is stored, the one Redis has unless the model retrained meanwhile.
  */
-
-const uuids = (userIds: string[]) => sql`${arrayLiteral(userIds)}::uuid[]`;
 
 /**
  * Marks these users' lists as waiting (one statement, in user order). A user already waiting keeps their marker as
