@@ -43,6 +43,13 @@ export const recommendationConfigSchema = Type.Object({
     description:
       "How long a recomputed list waits before it is written into user_recommendations and published as recommendations.generated (Redis and the API have it at once; a click or an export stores the user's waiting list first): a user's fold-ins within it write the table and publish the event once. 0: in the fold-in's own transaction.",
   }),
+  RECOMMENDATION_FOLD_IN_INTERVAL_MS: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 5000,
+    description:
+      "Shortest time between two of the consumer's fold-ins of one user: the first interaction after a quiet spell refreshes the user's list at once, those within this time after it together once it ends (a user interacting every 2 s is folded in once per interval, not per interaction). 0, or RECOMMENDATION_STORE_DELAY_MS 0: every consumed chunk folds its users in.",
+  }),
   RECOMMENDATION_RETRAIN_MINUTES: Type.Integer({
     minimum: 0,
     default: 360,

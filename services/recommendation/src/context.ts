@@ -6,6 +6,7 @@ import type { Registry } from '@marquee/platform-metrics';
 import { sql } from 'drizzle-orm';
 import type { RecommendationConfig } from './config';
 import { parseExperiments, type Variant } from './domain/experiments';
+import { FoldInPacer } from './domain/fold-in-pacer';
 import { ModelStore } from './model/model-store';
 import { ListCache } from './recommend/list-cache';
 
@@ -27,6 +28,11 @@ export interface RecommendationContext {
    * api process would keep an erased user's until they aged out).
    */
   keepsFoldIns: boolean;
+  /**
+   * Which of the consumer's users to fold in now and which wait (RECOMMENDATION_FOLD_IN_INTERVAL_MS; an interval of
+   * 0 with no store delay, as the waiting users' markers are what a lost wait falls back on).
+   */
+  pacer: FoldInPacer;
   variants: Variant[];
   /** Genre id → name from the catalog's snapshots (reasons and the genre filter's validation). */
   genreNames(): Promise<Map<number, string>>;
@@ -44,6 +50,7 @@ export function createContext(
     lists: new ListCache(deps.redis),
     store: new ModelStore(deps.database, deps.logger, config.DATABASE_URL),
     keepsFoldIns: options.keepsFoldIns,
+    pacer: new FoldInPacer(config.RECOMMENDATION_STORE_DELAY_MS === 0 ? 0 : config.RECOMMENDATION_FOLD_IN_INTERVAL_MS),
     variants: parseExperiments(config.RECOMMENDATION_EXPERIMENTS),
     async genreNames() {
       // Genres change only with catalog imports: a second-old copy is fresh enough.

@@ -18,6 +18,7 @@ import { createContext, type RecommendationContext } from './context';
 import { serveGdprExport } from './gdpr/export-over-nats';
 import { scheduleRetrain } from './jobs/retrain-schedule';
 import { followOtherProcesses } from './jobs/follow-other-processes';
+import { schedulePacedFoldIns } from './jobs/paced-fold-ins';
 import { scheduleListStore } from './jobs/store-lists';
 import { serveRecommendationsForUsers } from './recommend/answer-for-users';
 
@@ -33,7 +34,7 @@ export const recommendationTopics = [
 export type RunningRecommendation = RunningService<RecommendationContext>;
 
 /**
- * Start order: deps → first model (worker thread) → retrain and list-store jobs, GDPR and for-users responders,
+ * Start order: deps → first model (worker thread) → retrain, paced fold-in and list-store jobs, GDPR and for-users responders,
  * consumers → HTTP app → relay. Split by SERVICE_ROLE, both halves train and retrain their own model (the API folds
  * in a user whose list is not cached, the worker every user its events name): the api process answers requests and
  * the NATS responders and follows the movies the worker projects; the worker runs the consumer and the list-store
@@ -54,6 +55,9 @@ export function startRecommendation(config: RecommendationConfig): Promise<Runni
         const retrain = scheduleRetrain(ctx, config.RECOMMENDATION_RETRAIN_MINUTES);
         own.push({ name: 'retrain-schedule', close: async () => retrain.stop() });
         if (runsWork(role)) {
+          // Before the list store: stopping, it folds in every user still waiting, whose lists the store then has.
+          const paced = schedulePacedFoldIns(ctx);
+          own.push({ name: 'paced-fold-ins', close: () => paced.stop() });
           const listStore = scheduleListStore(ctx);
           own.push({ name: 'list-store', close: () => listStore.stop() });
         }

@@ -15,7 +15,8 @@ import { storeLists, storeWaitingLists, type Waiting } from '../src/recommend/st
 import { interaction, movie } from './events';
 import { type Harness, settled, startHarness } from './helper';
 
-// The store delay is an hour, so a list waits until a test stores it (or a click, an export or the job does).
+// The store delay is an hour, so a list waits until a test stores it (or a click, an export or the job does); every
+// consumed interaction folds its user in at once (no pacing: paced-fold-ins.test.ts has that).
 let issuer: TestIssuer;
 let h: Harness;
 
@@ -71,7 +72,10 @@ const listed = async (userId: string) =>
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  h = await startHarness(issuer.jwksUrl, { RECOMMENDATION_STORE_DELAY_MS: '3600000' });
+  h = await startHarness(issuer.jwksUrl, {
+    RECOMMENDATION_STORE_DELAY_MS: '3600000',
+    RECOMMENDATION_FOLD_IN_INTERVAL_MS: '0',
+  });
   for (let id = 1; id <= 20; id++) await h.publish(MovieUpserted, String(id), movie(id, id <= 10 ? 0 : 1));
   await settled(async () => expect((await query(sql`select movie_id from rec_movies`)).length).toBe(20));
   // The content model has them all (appended by a worker after they arrive): fold-ins can list them.

@@ -11,13 +11,14 @@ import {
 } from '@marquee/contracts';
 import { type Tx, intArray } from '@marquee/platform-db';
 import { chunkState, type EventConsumer, type HandlerContext, on, startEventConsumer } from '@marquee/platform-events';
+import { type Counter, counterOn } from '@marquee/platform-metrics';
 import type { ServiceDeps } from '@marquee/platform-service';
 import { sql } from 'drizzle-orm';
 import type { RecommendationContext } from '../context';
 import { allUsersIn } from '../db/rls';
 import { type FeedbackKind, feedbackWeight } from '../domain/feedback-matrix';
 import { type AfterCommit, cacheKey } from '../recommend/compute-lists';
-import { refreshUsers } from '../recommend/refresh-user';
+import { refreshConsumedUsers } from '../recommend/refresh-user';
 
 type Movie = Static<typeof MovieUpserted.schema>;
 // The fields both interaction events carry (a recorded one also has previousRating, unused here).
@@ -82,9 +83,16 @@ interface Chunk {
 
 /**
  * A chunk's interactions in two statements (removals, then upserts: they touch different rows, as only the last
- * write of a row is kept), then one fold-in per user with all of their new feedback (refreshUsers).
+ * write of a row is kept), then one fold-in per user with all of their new feedback (refreshConsumedUsers: paced,
+ * a user folded in within RECOMMENDATION_FOLD_IN_INTERVAL_MS waits for the paced job).
  */
-async function applyChunk(ctx: RecommendationContext, tx: Tx, chunk: Chunk, afterCommit: AfterCommit): Promise<void> {
+async function applyChunk(
+  ctx: RecommendationContext,
+  tx: Tx,
+  chunk: Chunk,
+  afterCommit: AfterCommit,
+  deferred: Counter,
+): Promise<void> {
   await allUsersIn(tx);
   const writes = [...chunk.feedback.values()];
   const removals = writes.filter((w) => w.removed).map(({ u, m, k }) => ({ u, m, k }));
@@ -99,7 +107,8 @@ async function applyChunk(ctx: RecommendationContext, tx: Tx, chunk: Chunk, afte
       select t.u, t.m, t.k, t.w, t.at
       from jsonb_to_recordset(${JSON.stringify(upserts)}::jsonb) as t(u uuid, m int, k text, w real, at timestamptz)
       on conflict (user_id, movie_id, kind) do update set weight = excluded.weight, at = excluded.at`);
-  await refreshUsers(ctx, tx, [...chunk.users], afterCommit);
+  const { waiting } = await refreshConsumedUsers(ctx, tx, [...chunk.users], afterCommit);
+  deferred.inc(waiting);
 }
 
 /**
@@ -141,9 +150,13 @@ export function startProjections(
 ): Promise<EventConsumer> {
   // The interactions of the transaction (one consumed chunk, or one event on the slow path): feedback writes,
   // the last per row winning, and the users to fold in, all written once before the chunk commits.
+  const deferred = counterOn(ctx.metrics, {
+    name: 'recommendation_fold_ins_deferred_total',
+    help: 'Users of consumed chunks whose fold-in waited for the paced job (folded in within RECOMMENDATION_FOLD_IN_INTERVAL_MS)',
+  });
   const interactionsOf = chunkState(
     (): Chunk => ({ feedback: new Map(), users: new Set() }),
-    (chunk, { tx, afterCommit }) => applyChunk(ctx, tx, chunk, afterCommit),
+    (chunk, { tx, afterCommit }) => applyChunk(ctx, tx, chunk, afterCommit, deferred),
   );
   // The transaction's movie snapshots by id (the last one winning) and every genre they named (the last name
   // winning; a genre stays when its movie is deleted, as one by one), written once before it commits.
@@ -204,6 +217,8 @@ export function startProjections(
         // The scores the content model keeps for their next fold-in go too (in memory: should this roll back, a
         // fold-in of theirs only sums their history whole again).
         ctx.store.forgetUser(userId);
+        // A waiting fold-in of theirs would find no marker and compute nothing; it is dropped here already.
+        ctx.pacer.forget(userId);
       }),
       on(MovieUpserted, (m, c) => applyMovie(c, m)),
       on(MovieDeleted, async ({ movieId }, c) => {
