@@ -48,6 +48,11 @@ const STORE_DELAY_OVERRIDE = process.env.BENCH_RECOMMENDATION_STORE_DELAY_MS;
 const STORE_DELAY_MS = Number(
   STORE_DELAY_OVERRIDE ?? recommendationConfigSchema.properties.RECOMMENDATION_STORE_DELAY_MS.default,
 );
+/** For comparing: recommendation's RECOMMENDATION_FOLD_IN_INTERVAL_MS (default: the service's own). */
+const FOLD_IN_INTERVAL_OVERRIDE = process.env.BENCH_RECOMMENDATION_FOLD_IN_INTERVAL_MS;
+const FOLD_IN_INTERVAL_MS = Number(
+  FOLD_IN_INTERVAL_OVERRIDE ?? recommendationConfigSchema.properties.RECOMMENDATION_FOLD_IN_INTERVAL_MS.default,
+);
 /**
  * A list is overdue once it has waited this long: the delay, the store job's period (at most 1 s) and room for a
  * batch in progress. A consumer is caught up when no list is overdue; lists younger than that wait by design.
@@ -77,6 +82,7 @@ const ALL_CONSUMERS: { service: string; env: (prefix: string) => Record<string, 
       CACHE_KEY_PREFIX: `${prefix}recommendation:`,
       NATS_SUBJECT_PREFIX: prefix,
       RECOMMENDATION_STORE_DELAY_MS: String(STORE_DELAY_MS),
+      RECOMMENDATION_FOLD_IN_INTERVAL_MS: String(FOLD_IN_INTERVAL_MS),
     }),
     applied: "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
   },
@@ -346,6 +352,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     behind: Record<string, number>;
     waitingLists: number;
     overdueLists: number;
+    foldInsWaiting: number;
   }> {
     const { n, pending } = await recordedSoFar();
     const applied: Record<string, number> = {};
@@ -364,7 +371,14 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
            from rec_pending_lists`,
         )
       : { waiting: 0, overdue: 0 };
-    return { n, pending, applied, behind, waitingLists: lists.waiting, overdueLists: lists.overdue };
+    // Fold-ins the recommendation worker paced (a user folded in within its interval waits for it to pass): a
+    // consumer with some still waiting has work left from the run.
+    const worker = consumers.find((c) => c.name === 'recommendation');
+    const foldInsWaiting = worker
+      ? (parseExposition(await scrape(worker.base)).find((x) => x.name === 'recommendation_fold_ins_waiting')?.value ??
+        0)
+      : 0;
+    return { n, pending, applied, behind, waitingLists: lists.waiting, overdueLists: lists.overdue, foldInsWaiting };
   }
   /**
    * Waits until every accepted interaction is written (the count held still over one poll: requests in flight when
@@ -380,6 +394,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
         state.n === previous &&
         state.pending === 0 &&
         (allLists ? state.waitingLists : state.overdueLists) === 0 &&
+        state.foldInsWaiting === 0 &&
         Object.values(state.behind).every((b) => b === 0);
       if (settled || Date.now() - started > limitMs) return { seconds: (Date.now() - started) / 1000, ...state };
       previous = state.n;
@@ -777,7 +792,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
         : "(BENCH_ROLES=all: each consumer's service as one process, its API and consumers at one priority) ") +
       '(NODE_ENV=production, LOG_LEVEL=warn, each service on its own database as its application role, an owner role migrating); ' +
       'PostgreSQL keeps fsync and synchronous_commit on. ' +
-      `Recommendation stores each list in user_recommendations ${STORE_DELAY_MS / 1000} s ${STORE_DELAY_OVERRIDE ? '(BENCH_RECOMMENDATION_STORE_DELAY_MS)' : '(its default)'} after the fold-in that first queued it. ` +
+      `Recommendation stores each list in user_recommendations ${STORE_DELAY_MS / 1000} s ${STORE_DELAY_OVERRIDE ? '(BENCH_RECOMMENDATION_STORE_DELAY_MS)' : '(its default)'} after the fold-in that first queued it, and folds a user in at most once per ${FOLD_IN_INTERVAL_MS / 1000} s ${FOLD_IN_INTERVAL_OVERRIDE ? '(BENCH_RECOMMENDATION_FOLD_IN_INTERVAL_MS)' : '(its default)'} (the first interaction after that long at once, the ones within it together when it ends; "caught up" includes those paced fold-ins). ` +
       `Each fixed-rate run is measured at steady state: its load runs ${LEAD_IN_SECONDS} s unmeasured first${process.env.BENCH_LEAD_IN_SECONDS ? ' (BENCH_LEAD_IN_SECONDS)' : ' (the store delay and a few seconds)'}, so that the store job stores lists as fast as fold-ins make them due during the ${SECONDS} s measured.`,
     '',
     `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores ` +
