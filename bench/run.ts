@@ -114,6 +114,13 @@ const BENCHES: Record<string, Bench> = {
       BENCH_RECOMMENDATION_STORE_DELAY_MS: Type.Optional(
         Type.Integer({ minimum: 0, description: "recommendation's RECOMMENDATION_STORE_DELAY_MS (default: its own)" }),
       ),
+      BENCH_RECOMMENDATION_FOLD_IN_INTERVAL_MS: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          description:
+            "recommendation's RECOMMENDATION_FOLD_IN_INTERVAL_MS (default: its own; 0 folds every chunk's users in)",
+        }),
+      ),
     },
   },
   metrics: {
