@@ -1,4 +1,4 @@
-import type { Database } from '@marquee/platform-db';
+import { type Database, intArray } from '@marquee/platform-db';
 import type { Logger } from '@marquee/platform-logging';
 import { sql } from 'drizzle-orm';
 import { ContentBased } from '../domain/content-based';
@@ -167,7 +167,7 @@ export class ModelStore {
       const base = this.current;
       const known = Array.from(base.catalogue.movieIds);
       const rows = await this.database.db.execute<MovieRow>(
-        sql`select * from rec_movies where movie_id <> all(${`{${known.join(',')}}`}::int[]) order by movie_id`,
+        sql`select * from rec_movies where movie_id <> all(${intArray(known)}) order by movie_id`,
       );
       if (rows.rows.length === 0) return 0;
       const { catalogue, models, deleted, version, userRows } = base;
