@@ -1,12 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { buildEvent, type EventDefinition, type Static, type TopicName } from '@marquee/contracts';
+import {
+  buildEvent,
+  type EventDefinition,
+  InteractionRecorded,
+  MovieUpserted,
+  type Static,
+  type TopicName,
+} from '@marquee/contracts';
 import { loadConfig } from '@marquee/platform-config';
+import { forAllUsers } from '@marquee/platform-db';
 import { connectProducer, physicalTopic } from '@marquee/platform-events';
 import { dropDatabase, eventually, keepOutboxCopies, serviceTestEnv } from '@marquee/platform-testing';
 import type { TSchema } from '@sinclair/typebox';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Producer } from 'kafkajs';
+import { expect } from 'vitest';
 import { recommendationConfigSchema } from '../src/config';
 import { type RunningRecommendation, startRecommendation } from '../src/service';
+import { interaction, movie } from './events';
 
 export interface Harness {
   rec: RunningRecommendation;
@@ -75,3 +86,25 @@ export const settled = (assertions: () => Promise<unknown>) =>
     await assertions();
     return true;
   });
+
+/** Runs a query in an all-users transaction of the harness's service and returns its rows. */
+export const queryAll = async <T extends Record<string, unknown>>(h: Harness, q: SQL) =>
+  (await forAllUsers(h.rec.deps.database.db, (tx) => tx.execute<T>(q))).rows;
+
+/** Publishes a like and waits until the consumer has applied it (its feedback row commits with its chunk). */
+export async function likeApplied(h: Harness, userId: string, movieId: number): Promise<void> {
+  await h.publish(InteractionRecorded, userId, interaction(userId, movieId, 'like'));
+  await settled(async () =>
+    expect(
+      await queryAll(h, sql`select 1 from rec_feedback where user_id = ${userId} and movie_id = ${movieId}`),
+    ).toHaveLength(1),
+  );
+}
+
+/** Movies 1–20 (1–10 of one genre, 11–20 of another), projected and in the content model, so fold-ins list them. */
+export async function publishTwentyMovies(h: Harness): Promise<void> {
+  for (let id = 1; id <= 20; id++) await h.publish(MovieUpserted, String(id), movie(id, id <= 10 ? 0 : 1));
+  await settled(async () => expect((await queryAll(h, sql`select movie_id from rec_movies`)).length).toBe(20));
+  // Appended to the content model by a worker after they arrive.
+  await settled(async () => expect((await h.rec.app.inject('/v1/recommendations/similar/20')).statusCode).toBe(200));
+}

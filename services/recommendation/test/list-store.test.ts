@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InteractionRecorded, MovieDeleted, MovieUpserted, UserDeleted } from '@marquee/contracts';
+import { MovieDeleted, UserDeleted } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { requestJson } from '@marquee/platform-bus';
 import { forAllUsers, openDatabase, type Tx } from '@marquee/platform-db';
@@ -12,16 +12,14 @@ import { cacheKey, lockUsers, type StoredList, withEffectsAfterCommit } from '..
 import { refreshUsers } from '../src/recommend/refresh-user';
 import { decodeStoredList } from '../src/recommend/stored-value';
 import { storeLists, storeWaitingLists, type Waiting } from '../src/recommend/store-lists';
-import { interaction, movie } from './events';
-import { type Harness, settled, startHarness } from './helper';
+import { type Harness, likeApplied, publishTwentyMovies, queryAll, settled, startHarness } from './helper';
 
 // The store delay is an hour, so a list waits until a test stores it (or a click, an export or the job does); every
 // consumed interaction folds its user in at once (no pacing: paced-fold-ins.test.ts has that).
 let issuer: TestIssuer;
 let h: Harness;
 
-const query = async <T extends Record<string, unknown>>(q: ReturnType<typeof sql>) =>
-  (await forAllUsers(h.rec.deps.database.db, (tx) => tx.execute<T>(q))).rows;
+const query = <T extends Record<string, unknown>>(q: ReturnType<typeof sql>) => queryAll<T>(h, q);
 const stored = (userId: string) =>
   query<{ movie_id: number; rank: number; clicked: boolean }>(
     sql`select movie_id, rank, clicked from user_recommendations where user_id = ${userId} order by rank`,
@@ -32,14 +30,7 @@ const waiting = (userId: string) =>
     sql`select pending_since::text, xmin::text, ctid::text from rec_pending_lists where user_id = ${userId}`,
   );
 /** Publishes a like and waits for its fold-in (its feedback row commits with the fold-in and its marker). */
-async function like(userId: string, movieId: number) {
-  await h.publish(InteractionRecorded, userId, interaction(userId, movieId, 'like'));
-  await settled(async () =>
-    expect(
-      await query(sql`select 1 from rec_feedback where user_id = ${userId} and movie_id = ${movieId}`),
-    ).toHaveLength(1),
-  );
-}
+const like = (userId: string, movieId: number) => likeApplied(h, userId, movieId);
 /** Stores waiting lists as a click or an export does, then caches them as they do after the commit. */
 function store(which: Waiting) {
   return withEffectsAfterCommit(h.rec.ctx, (afterCommit) =>
@@ -76,10 +67,7 @@ beforeAll(async () => {
     RECOMMENDATION_STORE_DELAY_MS: '3600000',
     RECOMMENDATION_FOLD_IN_INTERVAL_MS: '0',
   });
-  for (let id = 1; id <= 20; id++) await h.publish(MovieUpserted, String(id), movie(id, id <= 10 ? 0 : 1));
-  await settled(async () => expect((await query(sql`select movie_id from rec_movies`)).length).toBe(20));
-  // The content model has them all (appended by a worker after they arrive): fold-ins can list them.
-  await settled(async () => expect((await h.rec.app.inject('/v1/recommendations/similar/20')).statusCode).toBe(200));
+  await publishTwentyMovies(h);
 }, 120_000);
 
 afterAll(async () => {

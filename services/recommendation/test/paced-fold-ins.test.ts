@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InteractionRecorded, MovieUpserted, UserDeleted } from '@marquee/contracts';
+import { UserDeleted } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
 import { subscribeJson } from '@marquee/platform-bus';
 import { forAllUsers } from '@marquee/platform-db';
@@ -10,8 +10,7 @@ import { schedulePacedFoldIns } from '../src/jobs/paced-fold-ins';
 import { cacheKey, withEffectsAfterCommit } from '../src/recommend/compute-lists';
 import { refreshWaitingUsers } from '../src/recommend/refresh-user';
 import { decodeStoredList } from '../src/recommend/stored-value';
-import { interaction, movie } from './events';
-import { type Harness, settled, startHarness } from './helper';
+import { type Harness, likeApplied, publishTwentyMovies, queryAll, settled, startHarness } from './helper';
 
 // Four seconds between two fold-ins of a user: long enough that a second interaction consumed right after the
 // first always lands within it, short enough to wait out in a test. Lists wait an hour to be stored.
@@ -19,17 +18,8 @@ const INTERVAL_MS = 4000;
 let issuer: TestIssuer;
 let h: Harness;
 
-const query = async <T extends Record<string, unknown>>(q: ReturnType<typeof sql>) =>
-  (await forAllUsers(h.rec.deps.database.db, (tx) => tx.execute<T>(q))).rows;
-/** Publishes a like and waits until the consumer has applied it (its feedback row commits with the chunk). */
-async function like(userId: string, movieId: number) {
-  await h.publish(InteractionRecorded, userId, interaction(userId, movieId, 'like'));
-  await settled(async () =>
-    expect(
-      await query(sql`select 1 from rec_feedback where user_id = ${userId} and movie_id = ${movieId}`),
-    ).toHaveLength(1),
-  );
-}
+const query = <T extends Record<string, unknown>>(q: ReturnType<typeof sql>) => queryAll<T>(h, q);
+const like = (userId: string, movieId: number) => likeApplied(h, userId, movieId);
 /** The movie ids of the user's list in Redis (null: none cached). */
 const cached = async (userId: string) => {
   const value = await h.rec.deps.redis.get(cacheKey(h.rec.ctx, userId));
@@ -48,9 +38,7 @@ beforeAll(async () => {
     RECOMMENDATION_STORE_DELAY_MS: '3600000',
     RECOMMENDATION_FOLD_IN_INTERVAL_MS: String(INTERVAL_MS),
   });
-  for (let id = 1; id <= 20; id++) await h.publish(MovieUpserted, String(id), movie(id, id <= 10 ? 0 : 1));
-  await settled(async () => expect((await query(sql`select movie_id from rec_movies`)).length).toBe(20));
-  await settled(async () => expect((await h.rec.app.inject('/v1/recommendations/similar/20')).statusCode).toBe(200));
+  await publishTwentyMovies(h);
 }, 120_000);
 
 afterAll(async () => {
