@@ -241,6 +241,14 @@ export class ContentBased implements Recommender {
     }
   }
 
+  /** Adds the user's favourite genres to the profile (never kept: a profile change applies at once). */
+  private addFavoriteGenres(user: UserInput): void {
+    for (const g of user.favoriteGenres) {
+      const f = this.genreFeature.get(g);
+      if (f !== undefined) this.addToProfile(f, FAVORITE_GENRE_WEIGHT);
+    }
+  }
+
   /** Adds the profile's product with every item to `out` (a scatter over its features' columns) and clears it. */
   private scatterProfile(out: Float32Array): void {
     const { colPtr, colItem, colValue, profileFeatures } = this;
@@ -271,10 +279,7 @@ export class ContentBased implements Recommender {
     }
     out.fill(0);
     this.addHistory(user.items, user.weights, 1 / Math.sqrt(Math.max(1, user.items.length)));
-    for (const g of user.favoriteGenres) {
-      const f = this.genreFeature.get(g);
-      if (f !== undefined) this.addToProfile(f, FAVORITE_GENRE_WEIGHT);
-    }
+    this.addFavoriteGenres(user);
     this.scatterProfile(out);
   }
 
@@ -312,10 +317,7 @@ export class ContentBased implements Recommender {
     const n = Math.min(out.length, scores.length);
     for (let i = 0; i < n; i++) out[i] = norm * scores[i]!;
     out.fill(0, n);
-    for (const g of user.favoriteGenres) {
-      const f = this.genreFeature.get(g);
-      if (f !== undefined) this.addToProfile(f, FAVORITE_GENRE_WEIGHT);
-    }
+    this.addFavoriteGenres(user);
     this.scatterProfile(out);
   }
 
