@@ -8,6 +8,7 @@ import {
   type TopicName,
 } from '@marquee/contracts';
 import { loadConfig } from '@marquee/platform-config';
+import { subscribeJson } from '@marquee/platform-bus';
 import { forAllUsers } from '@marquee/platform-db';
 import { connectProducer, physicalTopic } from '@marquee/platform-events';
 import { dropDatabase, eventually, keepOutboxCopies, serviceTestEnv } from '@marquee/platform-testing';
@@ -107,4 +108,16 @@ export async function publishTwentyMovies(h: Harness): Promise<void> {
   await settled(async () => expect((await queryAll(h, sql`select movie_id from rec_movies`)).length).toBe(20));
   // Appended to the content model by a worker after they arrive.
   await settled(async () => expect((await h.rec.app.inject('/v1/recommendations/similar/20')).statusCode).toBe(200));
+}
+
+/** Collects what the service pushes on live.user.<id> from now on (subscribed and flushed before it returns). */
+export async function livePushes(h: Harness, userId: string): Promise<{ pushed: unknown[]; stop(): void }> {
+  const pushed: unknown[] = [];
+  const sub = subscribeJson(
+    h.rec.deps.nats,
+    `${h.env.KAFKA_TOPIC_PREFIX}live.user.${userId}`,
+    (m) => void pushed.push(m),
+  );
+  await h.rec.deps.nats.flush();
+  return { pushed, stop: () => sub.unsubscribe() };
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UserDeleted } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
-import { subscribeJson } from '@marquee/platform-bus';
 import { forAllUsers } from '@marquee/platform-db';
 import { parseExposition } from '@marquee/platform-metrics';
 import { sql } from 'drizzle-orm';
@@ -10,7 +9,7 @@ import { schedulePacedFoldIns } from '../src/jobs/paced-fold-ins';
 import { cacheKey, withEffectsAfterCommit } from '../src/recommend/compute-lists';
 import { refreshWaitingUsers } from '../src/recommend/refresh-user';
 import { decodeStoredList } from '../src/recommend/stored-value';
-import { type Harness, likeApplied, publishTwentyMovies, queryAll, settled, startHarness } from './helper';
+import { type Harness, likeApplied, livePushes, publishTwentyMovies, queryAll, settled, startHarness } from './helper';
 
 // Four seconds between two fold-ins of a user: long enough that a second interaction consumed right after the
 // first always lands within it, short enough to wait out in a test. Lists wait an hour to be stored.
@@ -49,13 +48,8 @@ afterAll(async () => {
 describe('paced fold-ins', () => {
   it('when a user interacts again within the interval, then the first is folded in at once and the rest together once it ends', async () => {
     const id = randomUUID();
-    const pushed: unknown[] = [];
-    const sub = subscribeJson(
-      h.rec.deps.nats,
-      `${h.env.KAFKA_TOPIC_PREFIX}live.user.${id}`,
-      (m) => void pushed.push(m),
-    );
-    await h.rec.deps.nats.flush();
+    const live = await livePushes(h, id);
+    const { pushed } = live;
     const deferredBefore = await metric('recommendation_fold_ins_deferred_total');
     const pacedBefore = await metric('recommendation_paced_fold_ins_total');
 
@@ -85,7 +79,7 @@ describe('paced fold-ins', () => {
     });
     await settled(async () => expect(pushed).toHaveLength(2));
     expect(await metric('recommendation_paced_fold_ins_total')).toBe(pacedBefore + 1);
-    sub.unsubscribe();
+    live.stop();
   });
 
   it('when the job stops with fold-ins waiting, then it folds them in before it goes', async () => {

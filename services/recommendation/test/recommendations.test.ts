@@ -10,7 +10,7 @@ import {
   UserRegistered,
 } from '@marquee/contracts';
 import { startTestIssuer, type TestIssuer } from '@marquee/platform-auth';
-import { requestJson, subscribeJson } from '@marquee/platform-bus';
+import { requestJson } from '@marquee/platform-bus';
 import { connectRedis, waitForRedis } from '@marquee/platform-cache';
 import { parseExposition } from '@marquee/platform-metrics';
 import { adminPool, rowSecurityProblems, tcpProxy, testInfra, unreachableRedis } from '@marquee/platform-testing';
@@ -22,7 +22,7 @@ import { currentDefaultPage, currentLists } from '../src/recommend/current-lists
 import { ListCache } from '../src/recommend/list-cache';
 import { cacheKey } from '../src/recommend/compute-lists';
 import { interaction, movie, user } from './events';
-import { type Harness, settled, startHarness } from './helper';
+import { type Harness, livePushes, settled, startHarness } from './helper';
 
 let issuer: TestIssuer;
 let h: Harness;
@@ -99,13 +99,8 @@ describe('recommendations', () => {
   it('when an interaction is recorded, then within seconds the stored list follows it, is pushed on NATS and published', async () => {
     const id = randomUUID();
     const token = await issuer.sign({ sub: id, role: 'user' });
-    const pushed: unknown[] = [];
-    const sub = subscribeJson(
-      h.rec.deps.nats,
-      `${h.env.KAFKA_TOPIC_PREFIX}live.user.${id}`,
-      (m) => void pushed.push(m),
-    );
-    await h.rec.deps.nats.flush();
+    const live = await livePushes(h, id);
+    const { pushed } = live;
     const started = Date.now();
     await h.publish(InteractionRecorded, id, interaction(id, 11, 'rating', 5));
     await settled(async () => {
@@ -120,7 +115,7 @@ describe('recommendations', () => {
     expect(ids.slice(0, 5).every((m: number) => m >= 12 && m <= 20)).toBe(true);
     expect(res.body.variant).toBe('control');
     await settled(async () => expect(pushed.length).toBeGreaterThan(0));
-    sub.unsubscribe();
+    live.stop();
     const outbox = await h.rec.deps.database.db.execute<{ payload: string }>(
       sql`select payload::text as payload from outbox_written where type = 'recommendations.generated' and key = ${id}`,
     );
