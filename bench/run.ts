@@ -121,6 +121,13 @@ const BENCHES: Record<string, Bench> = {
             "recommendation's RECOMMENDATION_FOLD_IN_INTERVAL_MS (default: its own; 0 folds every chunk's users in)",
         }),
       ),
+      BENCH_RECOMMENDATION_FOLD_IN_PACE_ABOVE: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          description:
+            "recommendation's RECOMMENDATION_FOLD_IN_PACE_ABOVE (default: its own; 0 paces whatever the rate)",
+        }),
+      ),
     },
   },
   metrics: {

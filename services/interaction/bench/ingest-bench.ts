@@ -48,6 +48,11 @@ const STORE_DELAY_OVERRIDE = process.env.BENCH_RECOMMENDATION_STORE_DELAY_MS;
 const STORE_DELAY_MS = Number(
   STORE_DELAY_OVERRIDE ?? recommendationConfigSchema.properties.RECOMMENDATION_STORE_DELAY_MS.default,
 );
+/** For comparing: recommendation's RECOMMENDATION_FOLD_IN_PACE_ABOVE (default: the service's own). */
+const PACE_ABOVE_OVERRIDE = process.env.BENCH_RECOMMENDATION_FOLD_IN_PACE_ABOVE;
+const PACE_ABOVE = Number(
+  PACE_ABOVE_OVERRIDE ?? recommendationConfigSchema.properties.RECOMMENDATION_FOLD_IN_PACE_ABOVE.default,
+);
 /** For comparing: recommendation's RECOMMENDATION_FOLD_IN_INTERVAL_MS (default: the service's own). */
 const FOLD_IN_INTERVAL_OVERRIDE = process.env.BENCH_RECOMMENDATION_FOLD_IN_INTERVAL_MS;
 const FOLD_IN_INTERVAL_MS = Number(
@@ -83,6 +88,7 @@ const ALL_CONSUMERS: { service: string; env: (prefix: string) => Record<string, 
       NATS_SUBJECT_PREFIX: prefix,
       RECOMMENDATION_STORE_DELAY_MS: String(STORE_DELAY_MS),
       RECOMMENDATION_FOLD_IN_INTERVAL_MS: String(FOLD_IN_INTERVAL_MS),
+      RECOMMENDATION_FOLD_IN_PACE_ABOVE: String(PACE_ABOVE),
     }),
     applied: "select count(*)::int as n from processed_events where event_type like 'interaction.%'",
   },
@@ -565,6 +571,12 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   // published and applied by every consumer (polled every 2 s, for at most 10 minutes).
   const { seconds: drainSeconds, n: produced, applied } = await catchUpAll(600_000, 2000);
   const measuredTo = cpuOf(pidsOf());
+  // Whether pacing was at work (it is only above RECOMMENDATION_FOLD_IN_PACE_ABOVE fold-ins a second).
+  const recWorker = consumers.find((c) => c.name === 'recommendation');
+  const recMetrics = recWorker ? parseExposition(await scrape(recWorker.base)) : [];
+  const recCounter = (name: string) => recMetrics.find((x) => x.name === name)?.value ?? 0;
+  const foldInsDeferred = recCounter('recommendation_fold_ins_deferred_total');
+  const pacedFoldIns = recCounter('recommendation_paced_fold_ins_total');
   const measuredSeconds = (performance.now() - measuredFrom.at) / 1000;
   const measuredEvents = Math.max(1, produced - measuredFrom.events);
   const consumerCpu = Object.fromEntries(
@@ -792,7 +804,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
         : "(BENCH_ROLES=all: each consumer's service as one process, its API and consumers at one priority) ") +
       '(NODE_ENV=production, LOG_LEVEL=warn, each service on its own database as its application role, an owner role migrating); ' +
       'PostgreSQL keeps fsync and synchronous_commit on. ' +
-      `Recommendation stores each list in user_recommendations ${STORE_DELAY_MS / 1000} s ${STORE_DELAY_OVERRIDE ? '(BENCH_RECOMMENDATION_STORE_DELAY_MS)' : '(its default)'} after the fold-in that first queued it, and folds a user in at most once per ${FOLD_IN_INTERVAL_MS / 1000} s ${FOLD_IN_INTERVAL_OVERRIDE ? '(BENCH_RECOMMENDATION_FOLD_IN_INTERVAL_MS)' : '(its default)'} (the first interaction after that long at once, the ones within it together when it ends; "caught up" includes those paced fold-ins). ` +
+      `Recommendation stores each list in user_recommendations ${STORE_DELAY_MS / 1000} s ${STORE_DELAY_OVERRIDE ? '(BENCH_RECOMMENDATION_STORE_DELAY_MS)' : '(its default)'} after the fold-in that first queued it, and folds a user in at most once per ${FOLD_IN_INTERVAL_MS / 1000} s ${FOLD_IN_INTERVAL_OVERRIDE ? '(BENCH_RECOMMENDATION_FOLD_IN_INTERVAL_MS)' : '(its default)'} (the first interaction after that long at once, the ones within it together when it ends; "caught up" includes those paced fold-ins) while it is asked for more than ${PACE_ABOVE} fold-ins a second ${PACE_ABOVE_OVERRIDE ? '(BENCH_RECOMMENDATION_FOLD_IN_PACE_ABOVE)' : '(its default)'}, as in every run here (below it every interaction is folded in at once). ` +
       `Each fixed-rate run is measured at steady state: its load runs ${LEAD_IN_SECONDS} s unmeasured first${process.env.BENCH_LEAD_IN_SECONDS ? ' (BENCH_LEAD_IN_SECONDS)' : ' (the store delay and a few seconds)'}, so that the store job stores lists as fast as fold-ins make them due during the ${SECONDS} s measured.`,
     '',
     `Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} cores ` +
@@ -827,6 +839,8 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
     `After draining (${drainSeconds.toFixed(0)} s after the last run): ${produced} interactions accepted (warm-ups included), ` +
       CONSUMERS.map((c) => `${c.service} applied ${applied[c.service]}`).join(', ') +
       `; catalog's view_count total ${views}. Lost or doubled: ${CONSUMERS.map((c) => `${c.service} ${lostOrDoubled[c.service]}`).join(', ')}.`,
+    '',
+    `Paced fold-ins over the whole bench (warm-ups included): ${foldInsDeferred} consumed users' fold-ins waited for the interval (recommendation_fold_ins_deferred_total), folded in by ${pacedFoldIns} paced fold-ins.`,
     '',
     `Each consumer over all measured runs and the drain (${measuredEvents} events, ${measuredSeconds.toFixed(0)} s): ` +
       CONSUMERS.map(

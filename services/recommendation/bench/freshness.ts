@@ -22,7 +22,7 @@ export interface FreshnessResult {
   lines: string[];
   samples: number[];
   failures: number;
-  /** The same users' second ratings, each made as soon as the first one showed. */
+  /** The same users' second ratings, each made as soon as the first one showed (within the fold-in interval). */
   again: number[];
   againFailures: number;
 }
@@ -159,7 +159,7 @@ export async function runFreshness(dataDir: string, samples: number): Promise<Fr
     const users = [...userIds.values()];
     const times: number[] = [];
     const accepts: number[] = [];
-    /** A second rating right after the first one showed: within the interval, paced. */
+    /** A second rating right after the first one showed: within the fold-in interval, paced only under load. */
     const again: number[] = [];
     let againFailures = 0;
     let failures = 0;
@@ -208,8 +208,8 @@ export async function runFreshness(dataDir: string, samples: number): Promise<Fr
         continue;
       }
       times.push(first);
-      // At once a second rating, the new list's first movie: within the fold-in interval of the first, so its
-      // fold-in waits for the interval to pass (paced fold-ins).
+      // At once a second rating, the new list's first movie: within the fold-in interval of the first, so under load
+      // its fold-in would wait for the interval to pass (paced fold-ins); one user at a time is no load.
       const next = (await read())?.items[0]?.movieId;
       if (next === undefined) continue;
       const second = await rateAndWait(next);

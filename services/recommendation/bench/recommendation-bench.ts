@@ -217,7 +217,7 @@ async function freshness(lines: string[], measures: Measure[]): Promise<void> {
     '',
     `Freshness end to end, PUT /api/v1/me/interactions/:movieId/rating through the gateway → GET /api/v1/me/recommendations through the gateway no longer lists that movie (${fresh.samples.length} samples, ${fresh.failures} not seen within 30 s): ` +
       `p50 ${f(50)} ms, p95 ${f(95)} ms, max ${max} ms.`,
-    `The same users rating again as soon as their first rating showed, so within the ${interval / 1000} s the recommendation consumer leaves between two fold-ins of a user (RECOMMENDATION_FOLD_IN_INTERVAL_MS; the second waits for the interval to pass) (${fresh.again.length} samples, ${fresh.againFailures} not seen within 30 s): ` +
+    `The same users rating again as soon as their first rating showed, so within the ${interval / 1000} s the recommendation consumer leaves between two fold-ins of a user under load (RECOMMENDATION_FOLD_IN_INTERVAL_MS above RECOMMENDATION_FOLD_IN_PACE_ABOVE fold-ins a second; this bench's one user at a time is below it, so the second is folded in at once too) (${fresh.again.length} samples, ${fresh.againFailures} not seen within 30 s): ` +
       `p50 ${g(50)} ms, p95 ${g(95)} ms, max ${againMax} ms.`,
   );
   measures.push(
@@ -231,11 +231,11 @@ async function freshness(lines: string[], measures: Measure[]): Promise<void> {
     { name: 'freshness p50, gateway end to end', value: f(50), unit: 'ms', target: null, met: null },
     { name: 'freshness max, gateway end to end', value: max, unit: 'ms', target: null, met: null },
     {
-      name: 'freshness p95 of a second rating within the fold-in interval, gateway end to end',
+      name: 'freshness p95 of a second rating within the fold-in interval on a quiet worker, gateway end to end',
       value: g(95),
       unit: 'ms',
-      target: `< ${interval + 2000} (the interval and 2 s)`,
-      met: g(95) < interval + 2000 && fresh.againFailures === 0,
+      target: '< 2000 (as the first: below the pacing rate, nothing waits for the interval)',
+      met: g(95) < 2000 && fresh.againFailures === 0,
     },
   );
 }

@@ -50,6 +50,13 @@ export const recommendationConfigSchema = Type.Object({
     description:
       "Shortest time between two of the consumer's fold-ins of one user: the first interaction after a quiet spell refreshes the user's list at once, those within this time after it together once it ends (a user interacting every 2 s is folded in once per interval, not per interaction). 0, or RECOMMENDATION_STORE_DELAY_MS 0: every consumed chunk folds its users in.",
   }),
+  RECOMMENDATION_FOLD_IN_PACE_ABOVE: Type.Integer({
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 100,
+    description:
+      'Fold-ins a second a consumer process is asked for (users of consumed chunks, over the last second) above which RECOMMENDATION_FOLD_IN_INTERVAL_MS paces them; at or below it every interaction is folded in at once. 0: paced whatever the rate.',
+  }),
   RECOMMENDATION_RETRAIN_MINUTES: Type.Integer({
     minimum: 0,
     default: 360,

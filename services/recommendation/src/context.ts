@@ -29,8 +29,9 @@ export interface RecommendationContext {
    */
   keepsFoldIns: boolean;
   /**
-   * Which of the consumer's users to fold in now and which wait (RECOMMENDATION_FOLD_IN_INTERVAL_MS; an interval of
-   * 0 with no store delay, as the waiting users' markers are what a lost wait falls back on).
+   * Which of the consumer's users to fold in now and which wait (RECOMMENDATION_FOLD_IN_INTERVAL_MS above
+   * RECOMMENDATION_FOLD_IN_PACE_ABOVE fold-ins a second; an interval of 0 with no store delay, as the waiting users'
+   * markers are what a lost wait falls back on).
    */
   pacer: FoldInPacer;
   variants: Variant[];
@@ -50,7 +51,9 @@ export function createContext(
     lists: new ListCache(deps.redis),
     store: new ModelStore(deps.database, deps.logger, config.DATABASE_URL),
     keepsFoldIns: options.keepsFoldIns,
-    pacer: new FoldInPacer(config.RECOMMENDATION_STORE_DELAY_MS === 0 ? 0 : config.RECOMMENDATION_FOLD_IN_INTERVAL_MS),
+    pacer: new FoldInPacer(config.RECOMMENDATION_STORE_DELAY_MS === 0 ? 0 : config.RECOMMENDATION_FOLD_IN_INTERVAL_MS, {
+      paceAbovePerSecond: config.RECOMMENDATION_FOLD_IN_PACE_ABOVE,
+    }),
     variants: parseExperiments(config.RECOMMENDATION_EXPERIMENTS),
     async genreNames() {
       // Genres change only with catalog imports: a second-old copy is fresh enough.

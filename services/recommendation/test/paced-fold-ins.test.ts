@@ -14,38 +14,43 @@ import { type Harness, likeApplied, livePushes, publishTwentyMovies, queryAll, s
 // Four seconds between two fold-ins of a user: long enough that a second interaction consumed right after the
 // first always lands within it, short enough to wait out in a test. Lists wait an hour to be stored.
 const INTERVAL_MS = 4000;
+const paced = { RECOMMENDATION_STORE_DELAY_MS: '3600000', RECOMMENDATION_FOLD_IN_INTERVAL_MS: String(INTERVAL_MS) };
 let issuer: TestIssuer;
+/** Paced whatever the rate (RECOMMENDATION_FOLD_IN_PACE_ABOVE 0): the tests' few interactions stand for a load. */
 let h: Harness;
 
-const query = <T extends Record<string, unknown>>(q: ReturnType<typeof sql>) => queryAll<T>(h, q);
-const like = (userId: string, movieId: number) => likeApplied(h, userId, movieId);
+const query = <T extends Record<string, unknown>>(q: ReturnType<typeof sql>, on = h) => queryAll<T>(on, q);
+const like = (userId: string, movieId: number, on = h) => likeApplied(on, userId, movieId);
 /** The movie ids of the user's list in Redis (null: none cached). */
-const cached = async (userId: string) => {
-  const value = await h.rec.deps.redis.get(cacheKey(h.rec.ctx, userId));
+const cached = async (userId: string, on = h) => {
+  const value = await on.rec.deps.redis.get(cacheKey(on.rec.ctx, userId));
   return value ? decodeStoredList(value).items.map((i) => i.movieId) : null;
 };
-const marked = async (userId: string) =>
-  (await query(sql`select 1 from rec_pending_lists where user_id = ${userId}`)).length;
-const metric = async (name: string) => {
-  const res = await h.rec.app.inject('/metrics');
+const marked = async (userId: string, on = h) =>
+  (await query(sql`select 1 from rec_pending_lists where user_id = ${userId}`, on)).length;
+const metric = async (name: string, on = h) => {
+  const res = await on.rec.app.inject('/metrics');
   return parseExposition(res.body).find((s) => s.name === name)?.value ?? 0;
 };
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  h = await startHarness(issuer.jwksUrl, {
-    RECOMMENDATION_STORE_DELAY_MS: '3600000',
-    RECOMMENDATION_FOLD_IN_INTERVAL_MS: String(INTERVAL_MS),
-  });
-  await publishTwentyMovies(h);
 }, 120_000);
 
 afterAll(async () => {
-  await h?.close();
   await issuer?.close();
 });
 
 describe('paced fold-ins', () => {
+  beforeAll(async () => {
+    h = await startHarness(issuer.jwksUrl, { ...paced, RECOMMENDATION_FOLD_IN_PACE_ABOVE: '0' });
+    await publishTwentyMovies(h);
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
   it('when a user interacts again within the interval, then the first is folded in at once and the rest together once it ends', async () => {
     const id = randomUUID();
     const live = await livePushes(h, id);
@@ -112,5 +117,40 @@ describe('paced fold-ins', () => {
     );
     expect(folded).toBe(0);
     expect(await cached(id)).toBeNull();
+  });
+});
+
+describe('a quiet worker (below RECOMMENDATION_FOLD_IN_PACE_ABOVE, its default)', () => {
+  let quiet: Harness;
+
+  beforeAll(async () => {
+    quiet = await startHarness(issuer.jwksUrl, paced);
+    await publishTwentyMovies(quiet);
+  }, 120_000);
+
+  afterAll(async () => {
+    await quiet?.close();
+  });
+
+  it('when a user interacts again within the interval, then each interaction is folded in at once', async () => {
+    const id = randomUUID();
+    const deferredBefore = await metric('recommendation_fold_ins_deferred_total', quiet);
+    await like(id, 1, quiet);
+    await settled(async () => expect(await cached(id, quiet)).not.toContain(1));
+
+    const secondAt = performance.now();
+    await like(id, 2, quiet);
+    await like(id, 3, quiet);
+    await settled(async () => {
+      const list = await cached(id, quiet);
+      expect(list).not.toContain(2);
+      expect(list).not.toContain(3);
+    });
+    // Well within the interval, and nothing waited for the paced job.
+    expect(performance.now() - secondAt).toBeLessThan(INTERVAL_MS * 0.75);
+    expect(await metric('recommendation_fold_ins_deferred_total', quiet)).toBe(deferredBefore);
+    expect(quiet.rec.ctx.pacer.waiting).toBe(0);
+    // The list still waits for the store job like any fold-in's.
+    expect(await marked(id, quiet)).toBe(1);
   });
 });

@@ -82,4 +82,60 @@ describe('FoldInPacer', () => {
     expect(p.split(['a'], 0)).toEqual({ now: ['a'], later: [] });
     expect(p.waiting).toBe(0);
   });
+
+  describe('only under load (paceAbovePerSecond)', () => {
+    /** Ten users a chunk, a chunk every `every` ms from `from` to `to`. */
+    const stream = (p: FoldInPacer, from: number, to: number, every: number) => {
+      for (let t = from; t < to; t += every)
+        p.split(
+          Array.from({ length: 10 }, (_, i) => `load${t}-${i}`),
+          t,
+        );
+    };
+
+    it('when few fold-ins are asked for, then a user is folded in at once each time', () => {
+      const p = new FoldInPacer(5000, { paceAbovePerSecond: 100 });
+      expect(p.split(['a'], 1000)).toEqual({ now: ['a'], later: [] });
+      expect(p.split(['a'], 1500)).toEqual({ now: ['a'], later: [] });
+      expect(p.split(['a', 'b'], 2000)).toEqual({ now: ['a', 'b'], later: [] });
+      expect(p.waiting).toBe(0);
+    });
+
+    it('when more than that are asked for within a second, then users folded in within the interval wait', () => {
+      const p = new FoldInPacer(5000, { paceAbovePerSecond: 100 });
+      p.split(['a'], 0);
+      // 200 a second from 100 ms on: past 100 once more than 100 were asked for within the last second.
+      stream(p, 100, 700, 50);
+      expect(p.split(['a'], 700)).toEqual({ now: [], later: ['a'] });
+      expect(p.waiting).toBe(1);
+    });
+
+    it('when the load has gone, then a waiting user is folded in with their next interaction and no longer waits', () => {
+      const p = new FoldInPacer(5000, { paceAbovePerSecond: 100 });
+      p.split(['a'], 0);
+      stream(p, 100, 2000, 50);
+      expect(p.split(['a'], 2000)).toEqual({ now: [], later: ['a'] });
+      // Nothing for over a second: the window holds only this chunk.
+      expect(p.split(['a'], 3100)).toEqual({ now: ['a'], later: [] });
+      expect(p.waiting).toBe(0);
+      expect(p.takeDue(10_000, 10)).toEqual([]);
+    });
+
+    it('when the load eases to the threshold, then the window counts the last second only', () => {
+      const p = new FoldInPacer(5000, { paceAbovePerSecond: 100 });
+      stream(p, 0, 1000, 50); // 200 a second
+      p.split(['a'], 1000);
+      expect(p.split(['a'], 1100)).toEqual({ now: [], later: ['a'] });
+      // From 1,000 ms on, 50 a second: by 2,900 ms the last second holds about 50 (and 10 % of the busy one).
+      stream(p, 1200, 2900, 200);
+      expect(p.split(['a'], 2900)).toEqual({ now: ['a'], later: [] });
+    });
+
+    it('when one chunk alone holds more than the threshold, then it is paced (an import replaying a backlog)', () => {
+      const p = new FoldInPacer(5000, { paceAbovePerSecond: 100 });
+      const users = Array.from({ length: 150 }, (_, i) => `u${i}`);
+      expect(p.split(users, 0).now).toHaveLength(150);
+      expect(p.split(users, 10).later).toHaveLength(150);
+    });
+  });
 });
