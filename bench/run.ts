@@ -164,6 +164,13 @@ const BENCHES: Record<string, Bench> = {
     env: {
       ...infra,
       ...dataDir,
+      BENCH_RECOMMENDATION_FOLD_IN_PACE_ABOVE: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          description:
+            "freshness: recommendation's RECOMMENDATION_FOLD_IN_PACE_ABOVE (default: its own; 0 paces at every rate, so a second rating waits for the interval)",
+        }),
+      ),
       BENCH_PARTS: Type.String({
         default: 'training,serving,freshness,fold-in',
         pattern: '^(training|serving|freshness|fold-in)(,(training|serving|freshness|fold-in))*$',

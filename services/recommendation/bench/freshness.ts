@@ -18,6 +18,9 @@ import {
 import { catalogIdsByMovielensId } from '../../interaction/src/community/marquee-client';
 import { ratingImportRow, readRatings } from '../../interaction/src/community/movielens-ratings';
 
+/** For comparing: recommendation's RECOMMENDATION_FOLD_IN_PACE_ABOVE (0: paced at every rate, the second rating waits). */
+export const PACE_ABOVE_OVERRIDE = process.env.BENCH_RECOMMENDATION_FOLD_IN_PACE_ABOVE;
+
 export interface FreshnessResult {
   lines: string[];
   samples: number[];
@@ -63,6 +66,7 @@ export async function runFreshness(dataDir: string, samples: number): Promise<Fr
       ...recDb.env,
       CACHE_KEY_PREFIX: `${prefix}recommendation:`,
       NATS_SUBJECT_PREFIX: prefix,
+      ...(PACE_ABOVE_OVERRIDE === undefined ? {} : { RECOMMENDATION_FOLD_IN_PACE_ABOVE: PACE_ABOVE_OVERRIDE }),
     });
     const interactionDb = await serviceDatabase('interaction');
     const interaction: BenchProcess = await startService('interaction', {

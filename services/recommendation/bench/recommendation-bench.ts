@@ -12,7 +12,7 @@ import { createLogger } from '@marquee/platform-logging';
 import autocannon from 'autocannon';
 import { interaction, movie } from '../test/events';
 import { foldIn } from './fold-in';
-import { runFreshness } from './freshness';
+import { PACE_ABOVE_OVERRIDE, runFreshness } from './freshness';
 import { trainAtVolume, trainOnMovieLens } from './training';
 import { recommendationConfigSchema } from '../src/config';
 import { runtimeArgs } from '@marquee/platform-runtime';
@@ -211,13 +211,18 @@ async function freshness(lines: string[], measures: Measure[]): Promise<void> {
   const g = (p: number) => (fresh.again.length > 0 ? Math.round(pct(fresh.again, p)) : Number.NaN);
   const againMax = Math.round(Math.max(...fresh.again));
   const interval = recommendationConfigSchema.properties.RECOMMENDATION_FOLD_IN_INTERVAL_MS.default;
+  const paceAbove = Number(
+    PACE_ABOVE_OVERRIDE ?? recommendationConfigSchema.properties.RECOMMENDATION_FOLD_IN_PACE_ABOVE.default,
+  );
+  // One user at a time asks for about one fold-in a second: paced only when the threshold is 0.
+  const pacedHere = paceAbove === 0;
   lines.push(
     '',
     ...fresh.lines,
     '',
     `Freshness end to end, PUT /api/v1/me/interactions/:movieId/rating through the gateway → GET /api/v1/me/recommendations through the gateway no longer lists that movie (${fresh.samples.length} samples, ${fresh.failures} not seen within 30 s): ` +
       `p50 ${f(50)} ms, p95 ${f(95)} ms, max ${max} ms.`,
-    `The same users rating again as soon as their first rating showed, so within the ${interval / 1000} s the recommendation consumer leaves between two fold-ins of a user under load (RECOMMENDATION_FOLD_IN_INTERVAL_MS above RECOMMENDATION_FOLD_IN_PACE_ABOVE fold-ins a second; this bench's one user at a time is below it, so the second is folded in at once too) (${fresh.again.length} samples, ${fresh.againFailures} not seen within 30 s): ` +
+    `The same users rating again as soon as their first rating showed, so within the ${interval / 1000} s the recommendation consumer leaves between two fold-ins of a user under load (RECOMMENDATION_FOLD_IN_INTERVAL_MS above RECOMMENDATION_FOLD_IN_PACE_ABOVE fold-ins a second, here ${paceAbove}${PACE_ABOVE_OVERRIDE === undefined ? ', its default' : ' (BENCH_RECOMMENDATION_FOLD_IN_PACE_ABOVE)'}; ${pacedHere ? '0 paces at every rate, so the second waits for the interval to pass' : "this bench's one user at a time is below it, so the second is folded in at once too"}) (${fresh.again.length} samples, ${fresh.againFailures} not seen within 30 s): ` +
       `p50 ${g(50)} ms, p95 ${g(95)} ms, max ${againMax} ms.`,
   );
   measures.push(
@@ -231,11 +236,13 @@ async function freshness(lines: string[], measures: Measure[]): Promise<void> {
     { name: 'freshness p50, gateway end to end', value: f(50), unit: 'ms', target: null, met: null },
     { name: 'freshness max, gateway end to end', value: max, unit: 'ms', target: null, met: null },
     {
-      name: 'freshness p95 of a second rating within the fold-in interval on a quiet worker, gateway end to end',
+      name: `freshness p95 of a second rating within the fold-in interval${pacedHere ? ', paced at every rate' : ' on a quiet worker'}, gateway end to end`,
       value: g(95),
       unit: 'ms',
-      target: '< 2000 (as the first: below the pacing rate, nothing waits for the interval)',
-      met: g(95) < 2000 && fresh.againFailures === 0,
+      target: pacedHere
+        ? `< ${interval + 2000} (the interval and 2 s)`
+        : '< 2000 (as the first: below the pacing rate, nothing waits for the interval)',
+      met: g(95) < (pacedHere ? interval + 2000 : 2000) && fresh.againFailures === 0,
     },
   );
 }
