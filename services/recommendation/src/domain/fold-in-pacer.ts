@@ -6,8 +6,9 @@
  *
  * Only under load: while the process is asked for no more than `paceAbovePerSecond` fold-ins a second (a sliding
  * one-second window, the chunk at hand included), every user is folded in at once, a waiting one too. Pacing trades
- * a user's freshness for the worker's CPU, which only matters when there is much of it to save; the rate it looks at
- * is the consumers' input, which pacing does not change, so switching between the two does not feed back on itself.
+ * a user's freshness for the worker's CPU, which only matters when there is much of it to save. The rate it looks at
+ * is the consumer's input, which pacing does not lower (a consumer that is behind reads faster once paced, which only
+ * keeps pacing on), so switching between the two does not oscillate.
  *
  * In memory, per process: the consumer's transaction marks a waiting user's list in rec_pending_lists as well, so a
  * fold-in this process forgets (a crash) is still computed by the store job once that marker is due.
