@@ -1,5 +1,5 @@
 import { forAllUsers } from '@marquee/platform-db';
-import { counterOn, gaugeOn } from '@marquee/platform-metrics';
+import { counterOn, scrapedGauge } from '@marquee/platform-metrics';
 import { type PeriodicJob, runPeriodically } from '@marquee/platform-service';
 import type { RecommendationContext } from '../context';
 import { withEffectsAfterCommit } from '../recommend/compute-lists';
@@ -26,13 +26,12 @@ export function schedulePacedFoldIns(ctx: RecommendationContext): PeriodicJob {
     name: 'recommendation_paced_fold_in_failures_total',
     help: 'Paced fold-in runs that failed (their users are due again at once)',
   });
-  const waitingName = 'recommendation_fold_ins_waiting';
-  const waiting = gaugeOn(ctx.metrics, {
-    name: waitingName,
+  // Read in memory, so the read never comes near the timeout; forget() leaves a newer job's gauge in place.
+  const waiting = scrapedGauge(ctx.metrics, {
+    name: 'recommendation_fold_ins_waiting',
     help: 'Users whose fold-in waits for their interval to pass',
-    collect() {
-      this.set(pacer.waiting);
-    },
+    timeoutMs: 1000,
+    read: async () => pacer.waiting,
   });
   const run = async (users: string[]) => {
     try {
@@ -69,7 +68,7 @@ export function schedulePacedFoldIns(ctx: RecommendationContext): PeriodicJob {
           'waiting fold-ins were not run before stopping; the store job computes their lists once their markers are due',
         );
       }
-      if (ctx.metrics.getSingleMetric(waitingName) === waiting) ctx.metrics.removeSingleMetric(waitingName);
+      waiting.forget();
     },
   };
 }
