@@ -234,6 +234,12 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const consumers: BenchProcess[] = [];
   const apis: BenchProcess[] = [];
   const consumerDb: Record<string, string> = {};
+  /** The recommendation worker's /metrics as scraped now: a sample's value by name (0 when absent or not running). */
+  const recommendationMetrics = async (): Promise<(name: string) => number> => {
+    const worker = consumers.find((c) => c.name === 'recommendation');
+    const samples = worker ? parseExposition(await scrape(worker.base)) : [];
+    return (name) => samples.find((x) => x.name === name)?.value ?? 0;
+  };
   for (const c of CONSUMERS) {
     const db = await serviceDatabase(c.service);
     consumerDb[c.service] = db.adminUrl;
@@ -379,11 +385,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
       : { waiting: 0, overdue: 0 };
     // Fold-ins the recommendation worker paced (a user folded in within its interval waits for it to pass): a
     // consumer with some still waiting has work left from the run.
-    const worker = consumers.find((c) => c.name === 'recommendation');
-    const foldInsWaiting = worker
-      ? (parseExposition(await scrape(worker.base)).find((x) => x.name === 'recommendation_fold_ins_waiting')?.value ??
-        0)
-      : 0;
+    const foldInsWaiting = (await recommendationMetrics())('recommendation_fold_ins_waiting');
     return { n, pending, applied, behind, waitingLists: lists.waiting, overdueLists: lists.overdue, foldInsWaiting };
   }
   /**
@@ -572,9 +574,7 @@ export async function runIngestBench(): Promise<{ markdown: string; metrics: Met
   const { seconds: drainSeconds, n: produced, applied } = await catchUpAll(600_000, 2000);
   const measuredTo = cpuOf(pidsOf());
   // Whether pacing was at work (it is only above RECOMMENDATION_FOLD_IN_PACE_ABOVE fold-ins a second).
-  const recWorker = consumers.find((c) => c.name === 'recommendation');
-  const recMetrics = recWorker ? parseExposition(await scrape(recWorker.base)) : [];
-  const recCounter = (name: string) => recMetrics.find((x) => x.name === name)?.value ?? 0;
+  const recCounter = await recommendationMetrics();
   const foldInsDeferred = recCounter('recommendation_fold_ins_deferred_total');
   const pacedFoldIns = recCounter('recommendation_paced_fold_ins_total');
   const measuredSeconds = (performance.now() - measuredFrom.at) / 1000;
